@@ -1,0 +1,19 @@
+/**
+ * @d2pruner/core — the types every package shares: tensors, layouts, token inputs, selections,
+ * typed errors, safetensors I/O, budgets, and the method registry.
+ * @packageDocumentation
+ */
+export * from './errors.js';
+export * from './validate.js';
+export * from './tensor.js';
+export * from './layout.js';
+export * from './token-input.js';
+export * from './selection.js';
+export * from './budget.js';
+export * from './registry.js';
+export * from './method.js';
+export * from './context.js';
+export * from './safetensors/dtype.js';
+export * from './safetensors/read.js';
+export * from './safetensors/write.js';
+export * from './params.js';

@@ -1,0 +1,112 @@
+import { CorruptFileError, UnsupportedDtypeError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { DTYPE_BYTES, decodeToF32, isReadableDtype } from './dtype.js';
+
+/** Largest JSON header accepted (the safetensors reference implementation uses 100 MB). */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+/** One tensor entry of a safetensors header. */
+export interface SafetensorsEntry {
+  dtype: string;
+  shape: number[];
+  /** Byte range [begin, end) relative to the start of the data section. */
+  offsets: [number, number];
+}
+
+/** A parsed safetensors file whose tensors are decoded on first access. */
+export interface SafetensorsFile {
+  /** String→string metadata (`__metadata__`). */
+  metadata: Record<string, string>;
+  /** Header entries by tensor name. */
+  entries: Map<string, SafetensorsEntry>;
+  /** True when the file has a tensor of that name. */
+  has(name: string): boolean;
+  /** Decodes a tensor to float32; undefined when absent; typed error for an unsupported dtype. */
+  get(name: string): Tensor | undefined;
+}
+
+function parseEntry(name: string, raw: unknown, dataLength: number): SafetensorsEntry {
+  const e = raw as Record<string, unknown> | null;
+  if (typeof e !== 'object' || e === null) throw new CorruptFileError(name, `header entry '${name}' is not an object`);
+  const { dtype, shape, data_offsets: offsets } = e;
+  if (typeof dtype !== 'string') throw new CorruptFileError(`${name}.dtype`, `tensor '${name}' has no dtype`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new CorruptFileError(`${name}.shape`, `tensor '${name}' has an invalid shape`);
+  }
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new CorruptFileError(`${name}.data_offsets`, `tensor '${name}' has invalid data_offsets`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (end < begin) throw new CorruptFileError(`${name}.data_offsets`, `tensor '${name}': data_offsets end ${end} < begin ${begin}`);
+  if (end > dataLength) {
+    throw new CorruptFileError(
+      `${name}.data_offsets`,
+      `tensor '${name}' ends at byte ${end} of the data section, but the file holds only ${dataLength} data bytes (truncated?)`,
+    );
+  }
+  if (isReadableDtype(dtype)) {
+    const need = (shape as number[]).reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
+    if (need !== end - begin) {
+      throw new CorruptFileError(
+        `${name}.data_offsets`,
+        `tensor '${name}': shape [${shape.join(', ')}] of ${dtype} needs ${need} bytes, but data_offsets span ${end - begin}`,
+      );
+    }
+  }
+  return { dtype, shape: shape as number[], offsets: [begin, end] };
+}
+
+/**
+ * Parses a safetensors file held in memory. Validates the header against the file size so that
+ * truncated files and headers that lie about sizes fail with a {@link CorruptFileError} naming
+ * the tensor, before any value is read.
+ */
+export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
+  if (bytes.byteLength < 8) throw new CorruptFileError('header', `file is ${bytes.byteLength} bytes; a safetensors file starts with an 8-byte header length`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = view.getBigUint64(0, true);
+  if (headerLen > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) {
+    throw new CorruptFileError('header', `header length ${headerLen} exceeds the file (${bytes.byteLength} bytes) or the 100 MB limit`);
+  }
+  const hlen = Number(headerLen);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + hlen)));
+  } catch {
+    throw new CorruptFileError('header', 'the safetensors header is not valid UTF-8 JSON');
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new CorruptFileError('header', 'the safetensors header must be a JSON object');
+  }
+  const data = bytes.subarray(8 + hlen);
+  const metadata: Record<string, string> = {};
+  const entries = new Map<string, SafetensorsEntry>();
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (typeof raw !== 'object' || raw === null) throw new CorruptFileError('__metadata__', '__metadata__ must be an object of strings');
+      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+        if (typeof v !== 'string') throw new CorruptFileError(`__metadata__.${k}`, `metadata '${k}' must be a string`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    entries.set(name, parseEntry(name, raw, data.byteLength));
+  }
+  const cache = new Map<string, Tensor>();
+  return {
+    metadata,
+    entries,
+    has: (name) => entries.has(name),
+    get(name) {
+      const hit = cache.get(name);
+      if (hit) return hit;
+      const e = entries.get(name);
+      if (!e) return undefined;
+      if (!isReadableDtype(e.dtype)) throw new UnsupportedDtypeError(name, e.dtype);
+      const count = e.shape.reduce((a, b) => a * b, 1);
+      const t: Tensor = { shape: e.shape.slice(), data: decodeToF32(data.subarray(e.offsets[0], e.offsets[1]), e.dtype, count) };
+      cache.set(name, t);
+      return t;
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { InvalidInputError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { shapeSize } from '../tensor.js';
+
+/**
+ * Serialises float32 tensors and string metadata to the safetensors format. The header is
+ * padded with spaces to an 8-byte boundary, as the reference implementation does.
+ */
+export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  let offset = 0;
+  const names = Object.keys(tensors);
+  for (const name of names) {
+    const t = tensors[name];
+    if (shapeSize(t.shape) !== t.data.length) {
+      throw new InvalidInputError(name, `tensor '${name}': shape [${t.shape.join(', ')}] does not match ${t.data.length} values`);
+    }
+    const bytes = t.data.length * 4;
+    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  const enc = new TextEncoder();
+  let hbytes = enc.encode(json);
+  const pad = (8 - (hbytes.length % 8)) % 8;
+  if (pad) {
+    json += ' '.repeat(pad);
+    hbytes = enc.encode(json);
+  }
+  const out = new Uint8Array(8 + hbytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(hbytes.length), true);
+  out.set(hbytes, 8);
+  let pos = 8 + hbytes.length;
+  for (const name of names) {
+    const d = tensors[name].data;
+    for (let i = 0; i < d.length; i++) view.setFloat32(pos + i * 4, d[i], true);
+    pos += d.length * 4;
+  }
+  return out;
+}

@@ -1,0 +1,143 @@
+import { InvalidInputError, ShapeMismatchError } from './errors.js';
+import type { Layout } from './layout.js';
+import { parseLayout, validateLayout } from './layout.js';
+import type { SafetensorsFile } from './safetensors/read.js';
+import type { Matrix, Tensor } from './tensor.js';
+import { asMatrix, vectorOrHeadMean } from './tensor.js';
+
+/** Names of the tensors a pruning input may carry (formats.md §1). */
+export type TensorName =
+  | 'features'
+  | 'attention'
+  | 'prior'
+  | 'clsAttention'
+  | 'keys'
+  | 'textFeatures'
+  | 'textKeys'
+  | 'imageEmbeds'
+  | 'textEmbeds';
+
+/** Every tensor name, in the order formats.md lists them. */
+export const TENSOR_NAMES: readonly TensorName[] = [
+  'features',
+  'attention',
+  'prior',
+  'clsAttention',
+  'keys',
+  'textFeatures',
+  'textKeys',
+  'imageEmbeds',
+  'textEmbeds',
+];
+
+/** The matrix-shaped tensors among {@link TensorName}. */
+export const MATRIX_TENSORS: ReadonlySet<TensorName> = new Set(['features', 'keys', 'textFeatures', 'textKeys', 'imageEmbeds', 'textEmbeds']);
+
+/**
+ * One pruning input: the visual tokens of one image (or crop, or frame) with every signal a
+ * method may use. Vectors are already reduced over heads.
+ */
+export interface TokenInput {
+  /** Visual-token features H [N, D]. */
+  features?: Matrix;
+  /** Last-token → visual attention a [N] (head mean). */
+  attention?: Float32Array;
+  /** Positional prior b [N]. */
+  prior?: Float32Array;
+  /** Vision-tower CLS attention c [N]. */
+  clsAttention?: Float32Array;
+  /** Key vectors [N, Dk]. */
+  keys?: Matrix;
+  /** Text-token features [M, D]. */
+  textFeatures?: Matrix;
+  /** Text-token keys [M, Dk]. */
+  textKeys?: Matrix;
+  /** Per-token embeddings in the text space [N, De]. */
+  imageEmbeds?: Matrix;
+  /** Text embeddings in `imageEmbeds`' space [Mt, De]. */
+  textEmbeds?: Matrix;
+  /** Spatial layout of the N tokens. */
+  layout?: Layout;
+  /** Adapter id from `d2pruner.model`, when present. */
+  model?: string;
+  /** The file's remaining metadata. */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * The number of visual tokens N of an input: rows of `features`, else the length of
+ * `attention`, `clsAttention` or the layout. Throws when the input carries none of them.
+ */
+export function tokenCount(input: TokenInput): number {
+  if (input.features) return input.features.rows;
+  if (input.attention) return input.attention.length;
+  if (input.clsAttention) return input.clsAttention.length;
+  if (input.keys) return input.keys.rows;
+  if (input.layout) return input.layout.frame.length;
+  throw new InvalidInputError('features', 'the input carries no visual tokens (no features, attention or layout)');
+}
+
+/**
+ * Checks that every tensor present agrees with N, and that the layout (when present) has
+ * exactly N tokens. Throws a typed error naming the offending tensor.
+ */
+export function validateTokenInput(input: TokenInput): number {
+  const n = tokenCount(input);
+  const rows: [TensorName, Matrix | undefined][] = [
+    ['features', input.features],
+    ['keys', input.keys],
+    ['imageEmbeds', input.imageEmbeds],
+  ];
+  for (const [name, m] of rows) {
+    if (m && m.rows !== n) throw new ShapeMismatchError(name, `${name} has ${m.rows} rows but there are ${n} visual tokens`);
+  }
+  const vecs: [TensorName, Float32Array | undefined][] = [
+    ['attention', input.attention],
+    ['prior', input.prior],
+    ['clsAttention', input.clsAttention],
+  ];
+  for (const [name, v] of vecs) {
+    if (v && v.length !== n) throw new ShapeMismatchError(name, `${name} has ${v.length} entries but there are ${n} visual tokens`);
+  }
+  if (input.textKeys && input.textFeatures && input.textKeys.rows !== input.textFeatures.rows) {
+    throw new ShapeMismatchError('textKeys', `textKeys has ${input.textKeys.rows} rows but textFeatures has ${input.textFeatures.rows}`);
+  }
+  if (input.layout) validateLayout(input.layout, n);
+  return n;
+}
+
+function matrixOf(t: Tensor | undefined, name: string): Matrix | undefined {
+  return t ? asMatrix(t, name) : undefined;
+}
+
+/**
+ * Builds a {@link TokenInput} from a parsed safetensors file (formats.md §1): decodes the known
+ * tensors, reduces [H, N] attention to [N], parses the `d2pruner.layout` metadata, and checks
+ * shapes. Values are not range-checked here; each method checks what it consumes.
+ */
+export function tokenInputFromSafetensors(file: SafetensorsFile): TokenInput {
+  const input: TokenInput = { metadata: { ...file.metadata } };
+  const vec = (name: 'attention' | 'prior' | 'clsAttention') => {
+    const t = file.get(name);
+    return t ? vectorOrHeadMean(t, name) : undefined;
+  };
+  input.features = matrixOf(file.get('features'), 'features');
+  input.attention = vec('attention');
+  const prior = file.get('prior');
+  if (prior) {
+    if (prior.shape.length !== 1) throw new ShapeMismatchError('prior', `prior must be [N], got shape [${prior.shape.join(', ')}]`);
+    input.prior = prior.data;
+  }
+  input.clsAttention = vec('clsAttention');
+  input.keys = matrixOf(file.get('keys'), 'keys');
+  input.textFeatures = matrixOf(file.get('textFeatures'), 'textFeatures');
+  input.textKeys = matrixOf(file.get('textKeys'), 'textKeys');
+  input.imageEmbeds = matrixOf(file.get('imageEmbeds'), 'imageEmbeds');
+  input.textEmbeds = matrixOf(file.get('textEmbeds'), 'textEmbeds');
+  const layoutJson = file.metadata['d2pruner.layout'];
+  if (layoutJson !== undefined) input.layout = parseLayout(layoutJson);
+  if (file.metadata['d2pruner.model']) input.model = file.metadata['d2pruner.model'];
+  for (const k of Object.keys(input) as (keyof TokenInput)[]) if (input[k] === undefined) delete input[k];
+  validateTokenInput(input);
+  return input;
+}

@@ -1,0 +1,51 @@
+import type { Layout, Matrix } from '@d2pruner/core';
+import { isEdge, shapeOf, type EdgeRule, type EdgeRuleShape } from './edge-rule.js';
+import { LazyCosine } from './similarity.js';
+import { SpatialIndex } from './spatial.js';
+import type { TakenSet } from './taken.js';
+
+/**
+ * The hybrid graph in lazy form (d2pruner.md §4): no adjacency is built; `conflicts(v, taken)`
+ * tests v only against the current round's picks, and when the rule rules out non-adjacent
+ * edges, only against v's spatial neighbours. Cosines are computed on demand.
+ */
+export class LazyGraph {
+  private readonly shape: EdgeRuleShape;
+  private readonly window: number;
+  /** Shared cosine cache (exposes the dot-product counter). */
+  readonly cosine: LazyCosine;
+  /** Cell lookup for the layout. */
+  readonly spatial: SpatialIndex;
+
+  /**
+   * @param features H [N, D]
+   * @param layout validated layout of the N tokens
+   * @param rule the edge rule (validated by the caller)
+   */
+  constructor(features: Matrix, layout: Layout, readonly rule: EdgeRule) {
+    this.cosine = new LazyCosine(features);
+    this.spatial = new SpatialIndex(layout);
+    this.shape = shapeOf(rule);
+    this.window = SpatialIndex.windowSize(rule.radius);
+  }
+
+  /** Whether tokens i and j are joined by an edge. */
+  hasEdge(i: number, j: number): boolean {
+    if (i === j) return false;
+    const spat = this.spatial.adjacent(i, j, this.rule.radius);
+    if (spat === 0 && !this.shape.nonSpatialPossible) return false;
+    if (spat === 1 && this.shape.adjacentAlwaysEdge) return true;
+    const cos = spat === 1 && this.shape.cosineUnused ? 0 : this.cosine.cos(i, j);
+    return isEdge(this.rule, cos, spat);
+  }
+
+  /** True when `v` has an edge to some member of `taken`. */
+  conflicts(v: number, taken: TakenSet): boolean {
+    const members = taken.members;
+    if (this.shape.nonSpatialPossible || members.length < this.window) {
+      for (let k = 0; k < members.length; k++) if (this.hasEdge(v, members[k])) return true;
+      return false;
+    }
+    return this.spatial.someNeighbour(v, this.rule.radius, (u) => taken.has(u) && this.hasEdge(v, u));
+  }
+}

@@ -1,0 +1,48 @@
+import type { Layout } from '@d2pruner/core';
+
+/**
+ * Cell → token lookup for a layout, so the spatial neighbours of a token are found in
+ * O((2r+1)²) without scanning all tokens.
+ */
+export class SpatialIndex {
+  private readonly cells: Int32Array[];
+
+  /** @param layout a validated layout */
+  constructor(readonly layout: Layout) {
+    this.cells = layout.frames.map((f) => new Int32Array(f.rows * f.cols).fill(-1));
+    for (let i = 0; i < layout.frame.length; i++) {
+      const f = layout.frames[layout.frame[i]];
+      this.cells[layout.frame[i]][layout.row[i] * f.cols + layout.col[i]] = i;
+    }
+  }
+
+  /** 1 when i and j share a frame and max(|Δrow|, |Δcol|) ≤ radius, else 0. */
+  adjacent(i: number, j: number, radius: number): 0 | 1 {
+    const { frame, row, col } = this.layout;
+    return frame[i] === frame[j] && Math.abs(row[i] - row[j]) <= radius && Math.abs(col[i] - col[j]) <= radius ? 1 : 0;
+  }
+
+  /** Calls `fn` for every other token within Chebyshev `radius` of `i` on its frame; stops when fn returns true. */
+  someNeighbour(i: number, radius: number, fn: (j: number) => boolean): boolean {
+    const { frame, row, col, frames } = this.layout;
+    const f = frame[i];
+    const { rows, cols } = frames[f];
+    const cells = this.cells[f];
+    const r0 = Math.max(0, row[i] - radius);
+    const r1 = Math.min(rows - 1, row[i] + radius);
+    const c0 = Math.max(0, col[i] - radius);
+    const c1 = Math.min(cols - 1, col[i] + radius);
+    for (let r = r0; r <= r1; r++) {
+      for (let c = c0; c <= c1; c++) {
+        const j = cells[r * cols + c];
+        if (j >= 0 && j !== i && fn(j)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Number of cells in a (2r+1)² window (an upper bound on neighbours + 1). */
+  static windowSize(radius: number): number {
+    return (2 * radius + 1) * (2 * radius + 1);
+  }
+}

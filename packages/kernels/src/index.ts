@@ -1,0 +1,11 @@
+/**
+ * @d2pruner/kernels — kernel names with typed inputs, the backend registry with priority and
+ * fallback, and the CPU reference of every kernel (the oracle of the GPU backends).
+ * @packageDocumentation
+ */
+export * from './names.js';
+export * from './backend.js';
+export * from './registry.js';
+export * from './cpu/linalg.js';
+export * from './cpu/reference.js';
+export * from './cpu/backend.js';

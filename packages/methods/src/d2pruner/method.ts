@@ -1,0 +1,21 @@
+import type { Method } from '@d2pruner/core';
+import { D2PRUNER_PARAM_SPECS } from './params.js';
+import { d2prune } from './select.js';
+
+/**
+ * D2Pruner (arXiv 2512.19443, d2pruner.md): pivots by debiased attention, then a greedy maximal
+ * independent set over a hybrid spatial / semantic graph of the remaining tokens.
+ *
+ * Choices this implementation makes where the paper is silent follow the spec's **[choice]**
+ * marks: pivots are outside the graph; exhaustion falls back to further MIS rounds; the
+ * InternVL thumbnail is its own frame.
+ */
+export const d2prunerMethod: Method = {
+  name: 'd2pruner',
+  description: 'debiased-attention pivots + greedy MIS over a spatial/semantic graph (arXiv 2512.19443)',
+  requires: ['features', 'attention'],
+  optional: ['prior'],
+  needsLayout: true,
+  params: D2PRUNER_PARAM_SPECS,
+  select: (input, budget, params, context) => d2prune(input, budget, params, { backend: context?.backend }),
+};

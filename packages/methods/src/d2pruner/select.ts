@@ -1,0 +1,190 @@
+import {
+  InvalidInputError,
+  MissingTensorError,
+  assertFinite,
+  assertFiniteNonNegative,
+  assertInteger,
+  defaultLayout,
+  resolveParams,
+  validateLayout,
+  validateTokenInput,
+  type Layout,
+  type Matrix,
+  type MethodParams,
+  type Selection,
+  type TokenInput,
+} from '@d2pruner/core';
+import { buildDenseGraph, LazyGraph, validateEdgeRule, type EdgeRule } from '@d2pruner/graph';
+import type { BackendRequest, KernelRegistry } from '@d2pruner/kernels';
+import { greedyMis, type ConflictGraph } from '@d2pruner/mis';
+import { debiasedImportance, rankOrder, resolveDebias } from '@d2pruner/scoring';
+import { D2PRUNER_PARAM_SPECS, type D2PrunerParams } from './params.js';
+
+/** A validated D2Pruner problem: everything the selection steps need. */
+export interface D2PrunerProblem {
+  n: number;
+  budget: number;
+  features: Matrix;
+  attention: Float32Array;
+  layout: Layout;
+  params: D2PrunerParams;
+  prior?: Float32Array;
+}
+
+/**
+ * Validates an input for D2Pruner (d2pruner.md §2): every invalid input raises a typed error
+ * naming the field, before the trivial-budget shortcut, so bad data never yields an answer.
+ */
+export function prepareD2Pruner(input: TokenInput, budget: number, raw: MethodParams = {}): D2PrunerProblem {
+  assertInteger('keep', budget);
+  const params = resolveParams<D2PrunerParams>('d2pruner', D2PRUNER_PARAM_SPECS, raw);
+  validateEdgeRule(params);
+  if (!input.features) throw new MissingTensorError('features', 'd2pruner');
+  if (!input.attention) throw new MissingTensorError('attention', 'd2pruner');
+  const n = validateTokenInput(input);
+  assertFiniteNonNegative('attention', input.attention);
+  assertFinite('features', input.features.data);
+  const debias = resolveDebias({ debias: params.debias, prior: input.prior });
+  if ((debias === 'prior' || (debias === 'trend' && params.trendBeta === undefined)) && !input.prior) {
+    throw new MissingTensorError('prior', `debias '${debias}'`);
+  }
+  const layout = input.layout ?? defaultLayout(n);
+  validateLayout(layout, n);
+  return {
+    n,
+    budget,
+    features: input.features,
+    attention: input.attention,
+    layout,
+    params: { ...params, debias },
+    prior: debias === 'prior' || debias === 'trend' ? input.prior : undefined,
+  };
+}
+
+/** The importance order and the pivot / candidate split (d2pruner.md §3 steps 2–4). */
+export interface PivotSplit {
+  /** All tokens by debiased importance, descending, ties → lower index. */
+  order: Int32Array;
+  /** First n_p tokens of the order. */
+  pivots: Int32Array;
+  /** The remaining tokens in importance order (R). */
+  candidates: Int32Array;
+  /** Supplementary slots m = n − n_p. */
+  m: number;
+}
+
+/** Steps 2–4: debiased importance, importance order, pivots and candidates. */
+export function splitPivots(p: D2PrunerProblem): PivotSplit {
+  const { params } = p;
+  const importance = debiasedImportance(p.attention, {
+    debias: params.debias,
+    prior: p.prior,
+    eps: params.eps,
+    trendBeta: params.trendBeta,
+    rope: {
+      headDim: params.ropeHeadDim,
+      base: params.ropeBase,
+      visualStart: params.visualStart,
+      queryPosition: params.queryPosition ?? params.visualStart + p.n + 40,
+    },
+  });
+  const order = rankOrder(importance);
+  const np = Math.min(p.budget, Math.floor(params.pivotRatio * p.budget + 1e-9));
+  return { order, pivots: order.slice(0, np), candidates: order.slice(np), m: p.budget - np };
+}
+
+/** Options of {@link d2prune}. */
+export interface D2PruneOptions {
+  /** Kernel backend for the dense graph; `auto` by default. */
+  backend?: BackendRequest;
+  /** Kernel registry (the process-wide one by default). */
+  registry?: KernelRegistry;
+}
+
+function finish(p: D2PrunerProblem, split: PivotSplit | undefined, picks: number[], rounds: number, backend: string, timings: Record<string, number>): Selection {
+  const keep = split ? [...Array.from(split.pivots), ...picks].sort((a, b) => a - b) : [];
+  return {
+    method: 'd2pruner',
+    n: p.n,
+    budget: p.budget,
+    keep,
+    pivots: split ? Array.from(split.pivots).sort((a, b) => a - b) : [],
+    picks,
+    rounds,
+    backend,
+    timings,
+  };
+}
+
+function trivial(p: D2PrunerProblem, t0: number): Selection | undefined {
+  if (p.budget >= p.n) {
+    return { ...finish(p, undefined, [], 0, 'cpu', { totalMs: performance.now() - t0 }), keep: Array.from({ length: p.n }, (_, i) => i) };
+  }
+  if (p.budget === 0) return finish(p, undefined, [], 0, 'cpu', { totalMs: performance.now() - t0 });
+  return undefined;
+}
+
+/**
+ * D2Pruner with the lazy graph, synchronously on the CPU (d2pruner.md §§3–4): the fast path.
+ * Returns keep (sorted), pivots (sorted), picks (in pick order) and rounds.
+ */
+export function d2pruneLazy(input: TokenInput, budget: number, params: MethodParams = {}): Selection {
+  const t0 = performance.now();
+  const p = prepareD2Pruner(input, budget, params);
+  const t1 = performance.now();
+  const early = trivial(p, t0);
+  if (early) return early;
+  const split = splitPivots(p);
+  const t2 = performance.now();
+  const graph = new LazyGraph(p.features, p.layout, p.params satisfies EdgeRule);
+  const mis = greedyMis(split.candidates, split.m, graph, p.params.fallback, p.n);
+  const t3 = performance.now();
+  return finish(p, split, mis.picks, mis.rounds, 'cpu', {
+    validateMs: t1 - t0,
+    scoreMs: t2 - t1,
+    misMs: t3 - t2,
+    totalMs: t3 - t0,
+    dots: graph.cosine.dots,
+    visited: mis.visited,
+  });
+}
+
+/**
+ * D2Pruner with the dense graph: the full similarity matrix of the candidates and its edge
+ * bitset are built through the kernel registry (GPU backends when requested), then the same
+ * greedy MIS runs. Index for index equal to {@link d2pruneLazy}.
+ */
+export async function d2pruneDense(input: TokenInput, budget: number, params: MethodParams = {}, options: D2PruneOptions = {}): Promise<Selection> {
+  const t0 = performance.now();
+  const p = prepareD2Pruner(input, budget, params);
+  const t1 = performance.now();
+  const early = trivial(p, t0);
+  if (early) return early;
+  const split = splitPivots(p);
+  const t2 = performance.now();
+  const graph = await buildDenseGraph(p.features, p.layout, p.params, split.candidates, options);
+  const t3 = performance.now();
+  const mis = greedyMis(split.candidates, split.m, graph as ConflictGraph, p.params.fallback, p.n);
+  const t4 = performance.now();
+  return finish(p, split, mis.picks, mis.rounds, graph.backend, {
+    validateMs: t1 - t0,
+    scoreMs: t2 - t1,
+    graphMs: t3 - t2,
+    misMs: t4 - t3,
+    totalMs: t4 - t0,
+    visited: mis.visited,
+  });
+}
+
+/**
+ * D2Pruner selection. `graph: 'lazy'` (or `auto` with no GPU backend requested) runs the lazy
+ * CPU path; `dense` (or `auto` with a named non-CPU backend) builds the dense graph through the
+ * kernel registry.
+ */
+export async function d2prune(input: TokenInput, budget: number, params: MethodParams = {}, options: D2PruneOptions = {}): Promise<Selection> {
+  const form = (params.graph as string | undefined) ?? 'auto';
+  const gpuRequested = options.backend !== undefined && options.backend !== 'auto' && options.backend !== 'cpu';
+  if (form === 'dense' || (form === 'auto' && gpuRequested)) return d2pruneDense(input, budget, params, options);
+  if (form !== 'lazy' && form !== 'auto') throw new InvalidInputError('graph', `graph must be auto, lazy or dense, got ${String(form)}`);
+  return d2pruneLazy(input, budget, params);
+}

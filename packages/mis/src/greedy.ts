@@ -1,0 +1,74 @@
+import { assertInteger, assertOneOf, InvalidInputError } from '@d2pruner/core';
+import { RoundSet, type ConflictGraph } from './graph.js';
+
+/** What to do when a round of the greedy MIS ends with fewer than m picks (d2pruner.md §3 step 7). */
+export type Fallback = 'rounds' | 'importance';
+
+/** Every fallback name. */
+export const FALLBACKS: readonly Fallback[] = ['rounds', 'importance'];
+
+/** The result of {@link greedyMis}. */
+export interface MisResult {
+  /** Vertices in the order they were taken. */
+  picks: number[];
+  /** Rounds that ran (0 when m = 0; the `importance` fill counts as one round). */
+  rounds: number;
+  /** Candidates visited in total (a measure of the work done). */
+  visited: number;
+}
+
+/**
+ * Greedy maximal independent set over `order` (candidates in importance order), taking `m`
+ * vertices. Round 1 walks the order and takes a vertex when it has no edge to one already taken
+ * in this round. When a round ends short, `rounds` runs another round over the untaken vertices,
+ * blocked only by that round's picks, until m are taken; `importance` appends the untaken
+ * vertices in order. `size` bounds the vertex ids.
+ */
+export function greedyMis(order: ArrayLike<number>, m: number, graph: ConflictGraph, fallback: Fallback = 'rounds', size?: number): MisResult {
+  assertInteger('m', m);
+  assertOneOf('fallback', fallback, FALLBACKS);
+  if (m > order.length) throw new InvalidInputError('m', `cannot take ${m} vertices from ${order.length} candidates`);
+  const picks: number[] = [];
+  if (m === 0) return { picks, rounds: 0, visited: 0 };
+  let maxId = 0;
+  for (let i = 0; i < order.length; i++) maxId = Math.max(maxId, order[i]);
+  const taken = new Uint8Array(size ?? maxId + 1);
+  const round = new RoundSet(taken.length);
+  let rounds = 0;
+  let visited = 0;
+  while (picks.length < m) {
+    rounds++;
+    round.next();
+    for (let k = 0; k < order.length && picks.length < m; k++) {
+      const v = order[k];
+      if (taken[v]) continue;
+      visited++;
+      if (graph.conflicts(v, round)) continue;
+      taken[v] = 1;
+      round.add(v);
+      picks.push(v);
+    }
+    if (picks.length < m && fallback === 'importance') {
+      rounds++;
+      for (let k = 0; k < order.length && picks.length < m; k++) {
+        const v = order[k];
+        if (!taken[v]) {
+          taken[v] = 1;
+          picks.push(v);
+        }
+      }
+    }
+  }
+  return { picks, rounds, visited };
+}
+
+/** True when no two members of `set` are joined by an edge of `graph` (the MIS property). */
+export function isIndependent(set: readonly number[], graph: ConflictGraph, size: number): boolean {
+  const round = new RoundSet(size);
+  round.next();
+  for (const v of set) {
+    if (graph.conflicts(v, round)) return false;
+    round.add(v);
+  }
+  return true;
+}

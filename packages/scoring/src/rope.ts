@@ -1,0 +1,49 @@
+import { InvalidInputError, assertInteger, assertNumber } from '@d2pruner/core';
+
+/** RoPE geometry for the content-free attention prior (d2pruner.md §6, strategy `rope`). */
+export interface RopeOptions {
+  /** Head dimension d (even). LLaMA-7B: 128. */
+  headDim: number;
+  /** RoPE base. LLaMA: 10000; Qwen2 / InternLM2.5: 1e6. */
+  base: number;
+  /** Sequence position of the query (the last prompt token). */
+  queryPosition: number;
+  /** Sequence position of visual token 0; token i sits at `visualStart + i` unless `positions` is given. */
+  visualStart?: number;
+  /** Explicit sequence positions of the N visual tokens (from the adapter). */
+  positions?: Int32Array;
+}
+
+/**
+ * The content-free RoPE attention p [N]: softmax over all key positions 0..queryPosition of
+ * (2/√d)·Σ_f cos(Δ·θ_f), Δ = query − key, θ_f = base^(−2f/d), then the visual slice.
+ */
+export function ropePrior(options: RopeOptions, n: number): Float64Array {
+  const { headDim: d, base, queryPosition: q } = options;
+  assertInteger('rope.headDim', d, 2);
+  if (d % 2) throw new InvalidInputError('rope.headDim', 'rope.headDim must be even');
+  assertNumber('rope.base', base);
+  assertInteger('rope.queryPosition', q);
+  const positions = options.positions ?? Int32Array.from({ length: n }, (_, i) => (options.visualStart ?? 0) + i);
+  if (positions.length !== n) throw new InvalidInputError('rope.positions', `rope.positions has ${positions.length} entries, expected ${n}`);
+  const half = d / 2;
+  const theta = Float64Array.from({ length: half }, (_, f) => Math.pow(base, (-2 * f) / d));
+  const scale = 2 / Math.sqrt(d);
+  const logit = (delta: number) => {
+    let s = 0;
+    for (let f = 0; f < half; f++) s += Math.cos(delta * theta[f]);
+    return scale * s;
+  };
+  const logits = Float64Array.from({ length: q + 1 }, (_, k) => logit(q - k));
+  let max = -Infinity;
+  for (const l of logits) max = Math.max(max, l);
+  let z = 0;
+  for (const l of logits) z += Math.exp(l - max);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = positions[i];
+    if (k < 0 || k > q) throw new InvalidInputError('rope.positions', `visual position ${k} is outside the keys 0..${q}`);
+    out[i] = Math.exp(logits[k] - max) / z;
+  }
+  return out;
+}
