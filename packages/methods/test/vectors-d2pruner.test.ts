@@ -1,6 +1,6 @@
 import { it, expect } from 'vitest';
-import { d2pruneLazy } from '../packages/methods/src/index.js';
-import { loadCases, loadScene } from '../packages/methods/test/vectors.js';
+import { d2pruneLazy } from '../src/index.js';
+import { loadCases, loadScene } from './vectors.js';
 it('vectors', () => {
   let ok = 0, bad = 0;
   for (const c of loadCases('d2pruner', 'cases-7.json')) {
