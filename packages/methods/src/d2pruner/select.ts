@@ -93,6 +93,13 @@ export function splitPivots(p: D2PrunerProblem): PivotSplit {
   return { order, pivots: order.slice(0, np), candidates: order.slice(np), m: p.budget - np };
 }
 
+/** A D2Pruner selection: `pivots`, `picks` and `rounds` are always present. */
+export interface D2PrunerSelection extends Selection {
+  pivots: number[];
+  picks: number[];
+  rounds: number;
+}
+
 /** Options of {@link d2prune}. */
 export interface D2PruneOptions {
   /** Kernel backend for the dense graph; `auto` by default. */
@@ -101,7 +108,7 @@ export interface D2PruneOptions {
   registry?: KernelRegistry;
 }
 
-function finish(p: D2PrunerProblem, split: PivotSplit | undefined, picks: number[], rounds: number, backend: string, timings: Record<string, number>): Selection {
+function finish(p: D2PrunerProblem, split: PivotSplit | undefined, picks: number[], rounds: number, backend: string, timings: Record<string, number>): D2PrunerSelection {
   const keep = split ? [...Array.from(split.pivots), ...picks].sort((a, b) => a - b) : [];
   return {
     method: 'd2pruner',
@@ -116,7 +123,7 @@ function finish(p: D2PrunerProblem, split: PivotSplit | undefined, picks: number
   };
 }
 
-function trivial(p: D2PrunerProblem, t0: number): Selection | undefined {
+function trivial(p: D2PrunerProblem, t0: number): D2PrunerSelection | undefined {
   if (p.budget >= p.n) {
     return { ...finish(p, undefined, [], 0, 'cpu', { totalMs: performance.now() - t0 }), keep: Array.from({ length: p.n }, (_, i) => i) };
   }
@@ -128,7 +135,7 @@ function trivial(p: D2PrunerProblem, t0: number): Selection | undefined {
  * D2Pruner with the lazy graph, synchronously on the CPU (d2pruner.md §§3–4): the fast path.
  * Returns keep (sorted), pivots (sorted), picks (in pick order) and rounds.
  */
-export function d2pruneLazy(input: TokenInput, budget: number, params: MethodParams = {}): Selection {
+export function d2pruneLazy(input: TokenInput, budget: number, params: MethodParams = {}): D2PrunerSelection {
   const t0 = performance.now();
   const p = prepareD2Pruner(input, budget, params);
   const t1 = performance.now();
@@ -154,7 +161,7 @@ export function d2pruneLazy(input: TokenInput, budget: number, params: MethodPar
  * bitset are built through the kernel registry (GPU backends when requested), then the same
  * greedy MIS runs. Index for index equal to {@link d2pruneLazy}.
  */
-export async function d2pruneDense(input: TokenInput, budget: number, params: MethodParams = {}, options: D2PruneOptions = {}): Promise<Selection> {
+export async function d2pruneDense(input: TokenInput, budget: number, params: MethodParams = {}, options: D2PruneOptions = {}): Promise<D2PrunerSelection> {
   const t0 = performance.now();
   const p = prepareD2Pruner(input, budget, params);
   const t1 = performance.now();
@@ -181,7 +188,7 @@ export async function d2pruneDense(input: TokenInput, budget: number, params: Me
  * CPU path; `dense` (or `auto` with a named non-CPU backend) builds the dense graph through the
  * kernel registry.
  */
-export async function d2prune(input: TokenInput, budget: number, params: MethodParams = {}, options: D2PruneOptions = {}): Promise<Selection> {
+export async function d2prune(input: TokenInput, budget: number, params: MethodParams = {}, options: D2PruneOptions = {}): Promise<D2PrunerSelection> {
   const form = (params.graph as string | undefined) ?? 'auto';
   const gpuRequested = options.backend !== undefined && options.backend !== 'auto' && options.backend !== 'cpu';
   if (form === 'dense' || (form === 'auto' && gpuRequested)) return d2pruneDense(input, budget, params, options);

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The `d2pruner` command. The compiled entry lives in dist/ (built by `npm run build`).
+import('../dist/main.js')
+  .then((m) => m.runCli(process.argv.slice(2)))
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch((e) => {
+    process.stderr.write(`d2pruner: internal error: ${e && e.message ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  });

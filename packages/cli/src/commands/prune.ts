@@ -1,0 +1,42 @@
+import { InvalidArgumentError } from '@d2pruner/core';
+import { getMethod } from '@d2pruner/methods';
+import { numberOption, pairOption, stringOption, type ParsedArgs } from '../args.js';
+import { formatSelection, selectionJson } from '../format.js';
+import type { CliIo } from '../io.js';
+import { loadPriorFile, loadTokenFile } from '../load.js';
+import { methodParamsFromArgs } from '../method-args.js';
+import { prunedFeaturesFile } from '../pruned-output.js';
+import { executeRequest } from '../request.js';
+import { runBatch } from './batch.js';
+
+/** Options of `prune` that are not method parameters. */
+export const PRUNE_OPTIONS: ReadonlySet<string> = new Set(['method', 'keep', 'ratio', 'backend', 'json', 'grid', 'out', 'batch', 'prior', 'model', 'image', 'max-tiles']);
+
+/** `d2pruner prune FILE… --method NAME (--keep N | --ratio R) [--PARAM V…] [--backend B] [--json] [--out F]`. */
+export async function pruneCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  const batch = args.options.get('batch');
+  if (batch !== undefined) {
+    const source = batch === true ? args.positionals[0] : batch;
+    if (!source) throw new InvalidArgumentError('batch', '--batch needs a JSONL file or - for stdin');
+    return runBatch(source, io, { backend: stringOption(args, 'backend') });
+  }
+  const files = args.positionals;
+  if (files.length === 0) throw new InvalidArgumentError('FILE', 'prune needs at least one token file (safetensors)');
+  const method = getMethod(stringOption(args, 'method') ?? 'd2pruner');
+  const params = methodParamsFromArgs(method, args, PRUNE_OPTIONS);
+  const keep = numberOption(args, 'keep');
+  const ratio = numberOption(args, 'ratio');
+  const out = stringOption(args, 'out');
+  if (out && files.length > 1) throw new InvalidArgumentError('out', '--out writes one file; give a single input');
+  const priorPath = stringOption(args, 'prior');
+  const prior = priorPath ? await loadPriorFile(io, priorPath) : undefined;
+  const grid = pairOption(args, 'grid');
+  const json = args.options.get('json') === true;
+  for (const file of files) {
+    const input = await loadTokenFile(io, file, { grid, prior });
+    const selection = await executeRequest(input, { method: method.name, keep, ratio, params, backend: stringOption(args, 'backend') });
+    await io.out(json ? selectionJson(selection) + '\n' : formatSelection(file, selection));
+    if (out) await io.writeFile(out, prunedFeaturesFile(input, selection));
+  }
+  return 0;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { D2PrunerError, gridLayout, type TokenInput } from '@d2pruner/core';
+import { d2prune } from '../src/index.js';
+
+function base(): TokenInput {
+  const n = 9;
+  return {
+    features: { rows: n, cols: 3, data: Float32Array.from({ length: 3 * n }, (_, i) => (i % 5) - 2) },
+    attention: Float32Array.from({ length: n }, (_, i) => (i + 1) / 10),
+    prior: new Float32Array(n).fill(0.5),
+    layout: gridLayout(3, 3),
+  };
+}
+
+type Case = [string, (i: TokenInput) => TokenInput, number, Record<string, unknown>, string, string];
+
+const cases: Case[] = [
+  ['NaN in features', (i) => (i.features!.data[4] = NaN, i), 3, {}, 'INVALID_INPUT', 'features'],
+  ['+Inf in features', (i) => (i.features!.data[0] = Infinity, i), 3, {}, 'INVALID_INPUT', 'features'],
+  ['NaN in attention', (i) => (i.attention![2] = NaN, i), 3, {}, 'INVALID_INPUT', 'attention'],
+  ['-Inf in attention', (i) => (i.attention![2] = -Infinity, i), 3, {}, 'INVALID_INPUT', 'attention'],
+  ['negative attention', (i) => (i.attention![1] = -0.1, i), 3, {}, 'INVALID_INPUT', 'attention'],
+  ['NaN in prior', (i) => (i.prior![0] = NaN, i), 3, {}, 'INVALID_INPUT', 'prior'],
+  ['prior ≤ −eps', (i) => (i.prior![0] = -1e-6, i), 3, {}, 'INVALID_INPUT', 'prior'],
+  ['negative budget', (i) => i, -1, {}, 'INVALID_INPUT', 'keep'],
+  ['non-integer budget', (i) => i, 2.5, {}, 'INVALID_INPUT', 'keep'],
+  ['attention of the wrong length', (i) => ({ ...i, attention: new Float32Array(8) }), 3, {}, 'SHAPE_MISMATCH', 'attention'],
+  ['prior of the wrong length', (i) => ({ ...i, prior: new Float32Array(10) }), 3, {}, 'SHAPE_MISMATCH', 'prior'],
+  ['layout of the wrong length', (i) => ({ ...i, layout: gridLayout(2, 4) }), 3, {}, 'SHAPE_MISMATCH', 'layout.frame'],
+  ['no layout and N not square', (i) => ({ ...i, layout: undefined, features: { rows: 8, cols: 3, data: new Float32Array(24) }, attention: new Float32Array(8), prior: undefined }), 3, {}, 'INVALID_INPUT', 'layout'],
+  ['pivotRatio > 1', (i) => i, 3, { pivotRatio: 1.5 }, 'INVALID_INPUT', 'pivotRatio'],
+  ['pivotRatio < 0', (i) => i, 3, { pivotRatio: -0.1 }, 'INVALID_INPUT', 'pivotRatio'],
+  ['alpha > 1', (i) => i, 3, { alpha: 1.01 }, 'INVALID_INPUT', 'alpha'],
+  ['alpha < 0', (i) => i, 3, { alpha: -1 }, 'INVALID_INPUT', 'alpha'],
+  ['negative radius', (i) => i, 3, { radius: -1 }, 'INVALID_INPUT', 'radius'],
+  ['non-integer radius', (i) => i, 3, { radius: 1.5 }, 'INVALID_INPUT', 'radius'],
+  ['NaN theta', (i) => i, 3, { theta: NaN }, 'INVALID_INPUT', 'theta'],
+  ['unknown fallback', (i) => i, 3, { fallback: 'magic' }, 'INVALID_INPUT', 'fallback'],
+  ['unknown debias', (i) => i, 3, { debias: 'magic' }, 'INVALID_INPUT', 'debias'],
+  ['unknown parameter', (i) => i, 3, { pivotratio: 0.5 }, 'INVALID_ARGUMENT', 'pivotratio'],
+  ['missing features', (i) => ({ ...i, features: undefined }), 3, {}, 'MISSING_TENSOR', 'features'],
+  ['missing attention', (i) => ({ ...i, attention: undefined }), 3, {}, 'MISSING_TENSOR', 'attention'],
+  ['debias prior without a prior', (i) => ({ ...i, prior: undefined }), 3, { debias: 'prior' }, 'MISSING_TENSOR', 'prior'],
+];
+
+describe('D2Pruner invalid input (d2pruner.md §2)', () => {
+  it.each(cases)('%s → typed error', async (_name, mutate, n, params, code, field) => {
+    const err = await d2prune(mutate(base()), n, params).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(D2PrunerError);
+    expect((err as D2PrunerError).code).toBe(code);
+    expect((err as D2PrunerError).field).toBe(field);
+  });
+
+  it('invalid input fails even when the budget is trivial (n = 0 or n ≥ N)', async () => {
+    for (const n of [0, 9, 20]) {
+      const input = base();
+      input.features!.data[0] = NaN;
+      await expect(d2prune(input, n)).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'features' });
+    }
+  });
+
+  it('N = 0 with n > 0 returns []', async () => {
+    const s = await d2prune({ features: { rows: 0, cols: 4, data: new Float32Array(0) }, attention: new Float32Array(0), layout: gridLayout(0, 0) }, 5);
+    expect(s.keep).toEqual([]);
+  });
+});
