@@ -1,4 +1,4 @@
-import { MissingTensorError, gridLayout, readSafetensors, tokenInputFromSafetensors, validateTokenInput, type TokenInput } from '@d2pruner/core';
+import { InvalidInputError, MissingTensorError, gridLayout, readSafetensors, tokenInputFromSafetensors, validateTokenInput, type TokenInput } from '@d2pruner/core';
 import type { CliIo } from './io.js';
 
 /** How the CLI completes an input that carries no layout, or overrides its prior. */
@@ -9,9 +9,19 @@ export interface LoadOptions {
   prior?: Float32Array;
 }
 
+/** Reads a whole file; a missing or unreadable file is a typed error naming `field`. */
+export async function readInputFile(io: CliIo, path: string, field = 'input'): Promise<Uint8Array> {
+  try {
+    return await io.readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new InvalidInputError(field, `cannot read ${path} (${code})`);
+  }
+}
+
 /** Reads a token file (safetensors, formats.md §1) into a validated TokenInput. */
 export async function loadTokenFile(io: CliIo, path: string, options: LoadOptions = {}): Promise<TokenInput> {
-  const input = tokenInputFromSafetensors(readSafetensors(await io.readFile(path)));
+  const input = tokenInputFromSafetensors(readSafetensors(await readInputFile(io, path)));
   if (options.grid && !input.layout) input.layout = gridLayout(options.grid[0], options.grid[1]);
   if (options.prior) input.prior = options.prior;
   validateTokenInput(input);
@@ -20,7 +30,7 @@ export async function loadTokenFile(io: CliIo, path: string, options: LoadOption
 
 /** Reads the `prior` tensor of a prior file written by `d2pruner calibrate`. */
 export async function loadPriorFile(io: CliIo, path: string): Promise<Float32Array> {
-  const file = readSafetensors(await io.readFile(path));
+  const file = readSafetensors(await readInputFile(io, path, 'prior'));
   const t = file.get('prior');
   if (!t) throw new MissingTensorError('prior', `prior file ${path}`);
   return t.data;

@@ -59,6 +59,12 @@ describe('safetensors read', () => {
     expect(f.metadata['d2pruner.model']).toBe('m');
   });
 
+  it('reads from a Node Buffer at an unaligned offset inside a shared pool', () => {
+    const bytes = writeSafetensors({ x: { shape: [3], data: Float32Array.from([1, -2, 3.5]) } });
+    const pooled = Buffer.concat([Buffer.from([9, 9, 9]), Buffer.from(bytes), Buffer.from([7, 7])]).subarray(3, 3 + bytes.length);
+    expect(Array.from(readSafetensors(pooled).get('x')!.data)).toEqual([1, -2, 3.5]);
+  });
+
   it('rejects a file shorter than the length prefix', () => {
     expect(errorOf(() => readSafetensors(new Uint8Array(5)))).toMatchObject({ code: 'CORRUPT_FILE', field: 'header' });
   });

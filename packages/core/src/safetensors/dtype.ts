@@ -19,6 +19,8 @@ export function f16ToF32(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * Decodes little-endian tensor bytes of dtype `dtype` to float32 values. Integer dtypes are
  * converted exactly where they fit (index tensors such as `object`).
@@ -28,6 +30,12 @@ export function decodeToF32(bytes: Uint8Array, dtype: ReadableDtype, count: numb
   const out = new Float32Array(count);
   switch (dtype) {
     case 'F32':
+      if (LITTLE_ENDIAN) {
+        // copy into a fresh, aligned buffer (a Node Buffer's slice would share its pool)
+        const copy = new Uint8Array(count * 4);
+        copy.set(bytes.subarray(0, count * 4));
+        return new Float32Array(copy.buffer);
+      }
       for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
       break;
     case 'F64':

@@ -1,0 +1,90 @@
+// Synthetic scenes of real sizes for the benchmarks: tokens on a layout, features made of a
+// shared component + a region centre + noise (so that neighbours and same-object tokens are
+// similar, as hidden states are), attention = positional ramp × content peaks, prior = the ramp.
+
+/** mulberry32: a small deterministic PRNG returning floats in [0, 1). */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A layout of `tiles` = [tileRows, tileCols] tiles of `side`² tokens on one canvas, plus an optional thumbnail frame. */
+export function tiledLayout(tileRows, tileCols, side, thumbnail) {
+  const rows = tileRows * side;
+  const cols = tileCols * side;
+  const frames = [{ rows, cols }];
+  const frame = [];
+  const row = [];
+  const col = [];
+  for (let tr = 0; tr < tileRows; tr++)
+    for (let tc = 0; tc < tileCols; tc++)
+      for (let r = 0; r < side; r++)
+        for (let c = 0; c < side; c++) {
+          frame.push(0);
+          row.push(tr * side + r);
+          col.push(tc * side + c);
+        }
+  if (thumbnail) {
+    frames.push({ rows: side, cols: side });
+    for (let r = 0; r < side; r++)
+      for (let c = 0; c < side; c++) {
+        frame.push(1);
+        row.push(r);
+        col.push(c);
+      }
+  }
+  return { frames, frame: Int32Array.from(frame), row: Int32Array.from(row), col: Int32Array.from(col) };
+}
+
+/**
+ * A TokenInput-shaped scene. Regions: the canvas is cut into blocks of `block`×`block` cells,
+ * each with its own centre; `objects` random blocks get an attention boost.
+ */
+export function scene({ layout, d, seed = 1, block = 4, objects = 6 }) {
+  const rand = rng(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const n = layout.frame.length;
+  const shared = Float32Array.from({ length: d }, gauss);
+  const centres = new Map();
+  const centre = (key) => {
+    let c = centres.get(key);
+    if (!c) {
+      c = Float32Array.from({ length: d }, gauss);
+      centres.set(key, c);
+    }
+    return c;
+  };
+  const features = new Float32Array(n * d);
+  const blockOf = (i) => `${layout.frame[i]}:${Math.floor(layout.row[i] / block)}:${Math.floor(layout.col[i] / block)}`;
+  for (let i = 0; i < n; i++) {
+    const c = centre(blockOf(i));
+    const o = i * d;
+    for (let k = 0; k < d; k++) features[o + k] = 0.6 * shared[k] + 0.9 * c[k] + 0.45 * gauss();
+  }
+  const keys = [...centres.keys()];
+  const hot = new Set(Array.from({ length: objects }, () => keys[Math.floor(rand() * keys.length)]));
+  const prior = new Float32Array(n);
+  const attention = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const ramp = Math.exp((3 * i) / n) / n;
+    prior[i] = ramp;
+    attention[i] = ramp * (hot.has(blockOf(i)) ? 4 : 1) * (0.5 + rand());
+  }
+  return { features: { rows: n, cols: d, data: features }, attention, prior, layout };
+}
+
+/** LLaVA-1.5: 24×24 tokens, one frame. */
+export function llavaScene(d = 4096, seed = 1) {
+  return scene({ layout: tiledLayout(1, 1, 24, false), d, seed });
+}
+
+/** InternVL-2.5, 13 tiles: a 3×4 grid of 16×16 tiles on one canvas + the thumbnail frame (N 3328). */
+export function internvlScene(d = 4096, seed = 2) {
+  return scene({ layout: tiledLayout(3, 4, 16, true), d, seed });
+}
