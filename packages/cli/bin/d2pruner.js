@@ -1,5 +1,10 @@
 #!/usr/bin/env node
 // The `d2pruner` command. The compiled entry lives in dist/ (built by `npm run build`).
+// A closed pipe (`d2pruner … | head`) ends the process quietly instead of throwing EPIPE.
+process.stdout.on('error', (e) => {
+  if (e && e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 import('../dist/main.js')
   .then((m) => m.runCli(process.argv.slice(2)))
   .then((code) => {

@@ -2,6 +2,8 @@ import { InvalidArgumentError, isD2PrunerError } from '@d2pruner/core';
 import { parseArgs, type ParsedArgs } from './args.js';
 import { disposeBackends } from './backends.js';
 import { calibrateCommand } from './commands/calibrate.js';
+import { flopsCommand } from './commands/flops.js';
+import { layoutCommand } from './commands/layout.js';
 import { methodsCommand } from './commands/methods.js';
 import { pruneCommand } from './commands/prune.js';
 import { processIo, type CliIo } from './io.js';
@@ -14,6 +16,8 @@ export const COMMANDS: Record<string, Command> = {
   prune: pruneCommand,
   methods: methodsCommand,
   calibrate: calibrateCommand,
+  flops: flopsCommand,
+  layout: layoutCommand,
 };
 
 const USAGE = `usage: d2pruner <command> [options]
@@ -23,6 +27,9 @@ commands:
   prune --batch FILE.jsonl|-      one request per line, one result line per request
   methods [--json]                methods with their parameters and defaults
   calibrate FILES… --out prior.safetensors [--model ID --layer K]
+  flops --model ID --keep N [--visual V | --image WxH [--max-tiles M]] [--layer K] [--text T] [--formula fastv|exact] [--json]
+  layout --model ID --image WxH [--max-tiles M] [--json]
+  prune FILE … --model ID --image WxH   build the layout from a model adapter when the file has none
 
 exit codes: 0 ok, 2 invalid input or arguments (message on stderr), 1 internal failure
 `;

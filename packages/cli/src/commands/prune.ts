@@ -7,6 +7,7 @@ import { loadPriorFile, loadTokenFile } from '../load.js';
 import { methodParamsFromArgs } from '../method-args.js';
 import { prunedFeaturesFile } from '../pruned-output.js';
 import { executeRequest } from '../request.js';
+import { adapterLayoutFromArgs, applyAdapterLayout } from '../adapters.js';
 import { runBatch } from './batch.js';
 
 /** Options of `prune` that are not method parameters. */
@@ -32,9 +33,12 @@ export async function pruneCommand(args: ParsedArgs, io: CliIo): Promise<number>
   const prior = priorPath ? await loadPriorFile(io, priorPath) : undefined;
   const grid = pairOption(args, 'grid');
   const json = args.options.get('json') === true;
+  const adapterLayout = adapterLayoutFromArgs(args);
   for (const file of files) {
-    const input = await loadTokenFile(io, file, { grid, prior });
+    const loaded = await loadTokenFile(io, file, { grid, prior });
+    const { input, rows } = adapterLayout ? applyAdapterLayout(loaded, adapterLayout) : { input: loaded };
     const selection = await executeRequest(input, { method: method.name, keep, ratio, params, backend: stringOption(args, 'backend') });
+    if (rows) selection.keep = selection.keep.map((k) => rows[k]);
     await io.out(json ? selectionJson(selection) + '\n' : formatSelection(file, selection));
     if (out) await io.writeFile(out, prunedFeaturesFile(input, selection));
   }
