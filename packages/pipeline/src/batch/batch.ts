@@ -1,0 +1,121 @@
+import { D2PrunerError, toErrorJson, type ErrorJson, type Layout } from '@d2pruner/core';
+import { map, of, pipe, type Observable, type OperatorFunction } from 'rxjs';
+import { pullMap, type PullOptions } from '../concurrency/pull.js';
+import { createJob, type PruneJob } from '../job.js';
+import { decode, type FileReader } from '../operators/decode.js';
+import { prune, withBackend, withPrior, type PruneOptions } from '../operators/prune.js';
+import { parseRequestLine, resolveInputPath } from './request.js';
+
+/** Options of {@link pruneBatch}. */
+export interface BatchOptions extends PullOptions, PruneOptions {
+  /** Reads the token files the lines name (Node: `nodeReadFile`). */
+  readFile?: FileReader;
+  /** Folder of the JSONL file; relative `input` paths are joined to it. */
+  baseDir?: string;
+  /** Replaces the `baseDir` join (Node: `path.resolve`). */
+  resolvePath?: (path: string) => string;
+  /** Method for lines that name none (default `d2pruner`). */
+  method?: string;
+  /** Backend for lines that name none (the command line's `--backend`; default `auto`). */
+  backend?: string;
+  /** Layout for inputs that carry none (`--grid`). */
+  layout?: Layout;
+  /** A prior given to every input (`--prior`), replacing the files' own. */
+  prior?: Float32Array;
+  /**
+   * The per-request pipeline after parsing; default `decode → withPrior → withBackend → prune`.
+   * A custom one receives jobs whose `request` is parsed and must emit each job once.
+   */
+  stages?: OperatorFunction<PruneJob, PruneJob>;
+}
+
+/** One result of a batch, before it is written as a line. */
+export interface BatchResult {
+  /** Position of the request among the batch's requests (blank lines do not count). */
+  index: number;
+  /** 1-based line number in the JSONL input. */
+  line: number;
+  /** The result line (formats.md §2): the selection JSON or `{"error":{…}}`. */
+  text: string;
+  /** The error, for a failed request. */
+  error?: ErrorJson;
+}
+
+interface NumberedLine {
+  line: number;
+  text: string;
+}
+
+async function* requestLines(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<NumberedLine, void, undefined> {
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() !== '') yield { line, text };
+  }
+}
+
+function errorResult(index: number, line: number, error: ErrorJson, id?: string | number): BatchResult {
+  const body = id === undefined ? { error, line } : { id, error, line };
+  return { index, line, text: JSON.stringify(body), error };
+}
+
+/**
+ * The result line of a finished job: its selection (with the request's `id` first, when given;
+ * with its `line` last when `tagLine`, for unordered output) or its error. The pipeline's stage
+ * times (`decodeMs`, `pruneMs`, …) join the method's `timings`.
+ */
+export function resultOf(job: PruneJob, line: number, tagLine = false): BatchResult {
+  const id = job.request.id;
+  if (job.error) return errorResult(job.index, line, job.error, id);
+  if (!job.selection) return errorResult(job.index, line, new D2PrunerError('INTERNAL', 'stages', 'the per-request pipeline produced no selection').toJSON(), id);
+  const selection = { ...job.selection, timings: { ...job.timings, ...job.selection.timings } };
+  const body = { ...(id === undefined ? {} : { id }), ...selection, ...(tagLine ? { line } : {}) };
+  return { index: job.index, line, text: JSON.stringify(body) };
+}
+
+/** The default per-request pipeline of a batch. */
+export function batchStages(options: BatchOptions): OperatorFunction<PruneJob, PruneJob> {
+  return pipe(
+    decode({ readFile: options.readFile, layout: options.layout }),
+    options.prior ? withPrior(options.prior) : (s: Observable<PruneJob>) => s,
+    withBackend(options.backend ?? 'auto'),
+    prune(options.method, options),
+  );
+}
+
+/**
+ * Batch pruning (`d2pruner prune --batch`, formats.md §3) with structured results: one
+ * {@link BatchResult} per non-blank line, in order (or as finished with `ordered: false`). Lines
+ * are pulled only as fast as results leave, so memory stays flat on any batch length; a bad line
+ * (invalid JSON, unreadable file, invalid input) yields an error result and the batch goes on.
+ */
+export function pruneBatchResults(lines: AsyncIterable<string> | Iterable<string>, options: BatchOptions = {}): Observable<BatchResult> {
+  const resolve = options.resolvePath ?? ((p: string) => resolveInputPath(p, options.baseDir));
+  const stages = options.stages ?? batchStages(options);
+  return pullMap(
+    requestLines(lines),
+    ({ line, text }: NumberedLine, index: number) => {
+      let job: PruneJob;
+      try {
+        job = createJob(parseRequestLine(text, resolve), index);
+      } catch (e) {
+        return of(errorResult(index, line, toErrorJson(e)));
+      }
+      return of(job).pipe(
+        stages,
+        map((done) => resultOf(done, line, options.ordered === false)),
+      );
+    },
+    options,
+  );
+}
+
+/**
+ * `d2pruner prune --batch FILE.jsonl` as an observable of result lines (without newlines): the
+ * selection JSON of each request, or `{"error":{"code","field","message"},"line":K}` for a
+ * failed one (`id` is echoed first when the request has one). Order follows the input unless
+ * `ordered: false`, where success lines carry their `line` too. See {@link BatchOptions} for concurrency, progress, cancellation, defaults.
+ */
+export function pruneBatch(lines: AsyncIterable<string> | Iterable<string>, options: BatchOptions = {}): Observable<string> {
+  return pruneBatchResults(lines, options).pipe(map((r) => r.text));
+}

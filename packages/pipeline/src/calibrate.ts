@@ -1,0 +1,120 @@
+import { InvalidInputError, MissingTensorError, layoutToJson, toErrorJson, writeSafetensors, type ErrorJson, type Layout } from '@d2pruner/core';
+import { PriorAccumulator } from '@d2pruner/scoring';
+import { firstValueFrom, of, reduce } from 'rxjs';
+import { pullMap, type PullOptions } from './concurrency/pull.js';
+import { createJob, type PruneJob, type PruneSource } from './job.js';
+import { decode, type FileReader } from './operators/decode.js';
+
+/** Options of {@link calibrate}. */
+export interface CalibrateOptions extends PullOptions {
+  /** Adapter id stored with the prior; default: the first averaged input's `d2pruner.model`. */
+  model?: string;
+  /** Layer K whose attention is averaged, stored with the prior. */
+  layer?: number;
+  /** Reads inputs given as paths (Node: `nodeReadFile`). */
+  readFile?: FileReader;
+  /** Layout for inputs that carry none and are not square (`--grid`). */
+  layout?: Layout;
+  /** Only average inputs with this layout signature; default: the first usable input's. */
+  layoutSignature?: string;
+  /** Called for each input that is not averaged in, as it happens (e.g. a line on stderr). */
+  onSkip?: (skipped: SkippedInput) => void;
+}
+
+/** An input that calibration reported instead of averaging in. */
+export interface SkippedInput {
+  /** Position of the input. */
+  index: number;
+  /** Its path, when it was given as one. */
+  path?: string;
+  /** Why: `layout` (another layout), `attention` (missing or invalid), or a read / decode error. */
+  error: ErrorJson;
+}
+
+/** A calibrated prior (d2pruner.md §6) and what went into it. */
+export interface CalibrationResult {
+  /** Mean attention per position b [N]. */
+  prior: Float32Array;
+  /** Inputs averaged. */
+  samples: number;
+  /** Layout signature the prior is keyed by. */
+  layoutSignature: string;
+  /** The layout of the averaged inputs. */
+  layout: Layout;
+  /** Adapter id, when known. */
+  model?: string;
+  /** Layer, when given. */
+  layer?: number;
+  /** Inputs not averaged in, with the reason. */
+  skipped: SkippedInput[];
+}
+
+interface Acc {
+  acc: PriorAccumulator;
+  layout?: Layout;
+  model?: string;
+  skipped: SkippedInput[];
+}
+
+function absorb(s: Acc, job: PruneJob, options: CalibrateOptions): void {
+  const path = typeof job.request.input === 'string' ? job.request.input : undefined;
+  const skip = (error: ErrorJson) => {
+    const entry: SkippedInput = path === undefined ? { index: job.index, error } : { index: job.index, path, error };
+    s.skipped.push(entry);
+    options.onSkip?.(entry);
+  };
+  const { input, layout, error } = job;
+  if (error) return skip(error);
+  if (!input?.attention) return skip(new MissingTensorError('attention', 'calibration').toJSON());
+  if (!layout) return skip(new InvalidInputError('layout', 'the input carries no layout and N is not square; pass a layout').toJSON());
+  try {
+    s.acc.add(input.attention, layout);
+  } catch (e) {
+    return skip(toErrorJson(e));
+  }
+  s.layout ??= layout;
+  s.model ??= input.model;
+}
+
+/**
+ * `d2pruner calibrate`: the streaming mean of `attention` per position over inputs that share
+ * one layout (scoring's `PriorAccumulator`; memory O(N) whatever the number of inputs). Inputs
+ * are read and decoded with bounded concurrency and in order; an input with another layout, no
+ * attention, or a read / decode error is reported in `skipped` (and to `onSkip`), never
+ * averaged in. Rejects with a typed error when no input could be averaged.
+ */
+export async function calibrate(inputs: AsyncIterable<PruneSource> | Iterable<PruneSource>, options: CalibrateOptions = {}): Promise<CalibrationResult> {
+  const jobs$ = pullMap(inputs, (input, index) => of(createJob(input, index)).pipe(decode({ readFile: options.readFile, layout: options.layout })), options);
+  const seed: Acc = { acc: new PriorAccumulator(options.layoutSignature), skipped: [] };
+  const state = await firstValueFrom(
+    jobs$.pipe(
+      reduce((s: Acc, job: PruneJob) => {
+        absorb(s, job, options);
+        return s;
+      }, seed),
+    ),
+  );
+  const result = state.acc.result();
+  const out: CalibrationResult = { ...result, layout: state.layout as Layout, skipped: state.skipped };
+  const model = options.model ?? state.model;
+  if (model !== undefined) out.model = model;
+  if (options.layer !== undefined) out.layer = options.layer;
+  return out;
+}
+
+/**
+ * The prior file of formats.md §1: tensor `prior` [N] with metadata `d2pruner.model`,
+ * `d2pruner.layer`, `d2pruner.layoutSignature`, `d2pruner.samples`, plus `d2pruner.layout`.
+ */
+export function priorFileBytes(result: CalibrationResult): Uint8Array {
+  return writeSafetensors(
+    { prior: { shape: [result.prior.length], data: result.prior } },
+    {
+      'd2pruner.model': result.model ?? 'unknown',
+      'd2pruner.layer': result.layer === undefined ? '' : String(result.layer),
+      'd2pruner.layoutSignature': result.layoutSignature,
+      'd2pruner.samples': String(result.samples),
+      'd2pruner.layout': JSON.stringify(layoutToJson(result.layout)),
+    },
+  );
+}

@@ -1,0 +1,124 @@
+import { Observable, type ObservableInput } from 'rxjs';
+import { WorkPool, type ConcurrencyOptions } from './pool.js';
+import { errorOnAbort } from './signal.js';
+
+/** Options of {@link pullMap}. */
+export interface PullOptions extends ConcurrencyOptions {
+  /** Aborting it tears the stream down and errors it with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * Called before each pull; a returned promise delays the pull until it settles. Carries the
+   * consumer's backpressure to the reader, e.g. "wait until stdout drains" (`drainGate` in
+   * `@d2pruner/pipeline/node`).
+   */
+  gate?: () => void | PromiseLike<void>;
+}
+
+function isPromiseLike<T>(x: T | PromiseLike<T>): x is PromiseLike<T> {
+  return typeof (x as PromiseLike<T> | null)?.then === 'function';
+}
+
+/**
+ * Maps a pull-based source through `work` with bounded concurrency: the next item is pulled
+ * from the (async) iterable only when fewer than `concurrency` items run and fewer than
+ * `concurrency + bufferSize` are running or held for reordering, so a reader of a huge file
+ * never runs ahead of the output and memory stays flat. Unsubscribing unsubscribes the running
+ * items (their stages abort) and calls the iterator's `return()` (closing the file).
+ */
+export function pullMap<T, R>(
+  source: AsyncIterable<T> | Iterable<T>,
+  work: (item: T, index: number) => ObservableInput<R>,
+  options: PullOptions = {},
+): Observable<R> {
+  return new Observable<R>((subscriber) => {
+    const iterator: AsyncIterator<T> | Iterator<T> =
+      Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+    let index = 0;
+    let pulling = false;
+    let exhausted = false;
+    let pumping = false;
+    let again = false;
+    let gateOpen = false;
+
+    const pool = new WorkPool<T, R>(work, subscriber, () => pump(), options);
+
+    const take = (r: IteratorResult<T>) => {
+      if (r.done) exhausted = true;
+      else pool.start(r.value, index++);
+    };
+
+    const pump = (): void => {
+      if (pumping) {
+        again = true;
+        return;
+      }
+      pumping = true;
+      try {
+        do {
+          again = false;
+          while (!pulling && !exhausted && pool.hasCapacity && !subscriber.closed) {
+            if (!gateOpen) {
+              const wait = options.gate?.();
+              if (isPromiseLike(wait)) {
+                pulling = true;
+                wait.then(
+                  () => {
+                    pulling = false;
+                    gateOpen = true;
+                    pump();
+                  },
+                  (e: unknown) => subscriber.error(e),
+                );
+                break;
+              }
+            }
+            gateOpen = false;
+            let r: IteratorResult<T> | Promise<IteratorResult<T>>;
+            try {
+              r = iterator.next();
+            } catch (e) {
+              subscriber.error(e);
+              return;
+            }
+            if (isPromiseLike(r)) {
+              pulling = true;
+              r.then(
+                (res) => {
+                  pulling = false;
+                  if (subscriber.closed) return;
+                  take(res);
+                  pump();
+                },
+                (e: unknown) => subscriber.error(e),
+              );
+            } else {
+              take(r);
+            }
+          }
+        } while (again && !subscriber.closed);
+        if (exhausted && pool.idle && !subscriber.closed) {
+          pool.complete();
+          subscriber.complete();
+        }
+      } finally {
+        pumping = false;
+      }
+    };
+
+    const removeAbort = errorOnAbort(options.signal, subscriber);
+    pump();
+    return () => {
+      removeAbort();
+      pool.dispose();
+      if (!exhausted) {
+        exhausted = true;
+        try {
+          const r = iterator.return?.();
+          if (isPromiseLike(r)) r.then(undefined, () => {});
+        } catch {
+          // closing an already failed iterator has nothing left to free
+        }
+      }
+    };
+  });
+}

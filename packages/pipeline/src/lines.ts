@@ -1,0 +1,22 @@
+/**
+ * Splits a stream of text or UTF-8 chunks into lines (without their `\n` or `\r\n`), pulling the
+ * next chunk only when the lines of the current one are used up — so a consumer that pulls
+ * slowly keeps at most one chunk in memory. A last line without a newline is yielded too.
+ */
+export async function* splitLines(chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncGenerator<string, void, undefined> {
+  const decoder = new TextDecoder('utf-8');
+  let rest = '';
+  for await (const chunk of chunks) {
+    rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let nl = rest.indexOf('\n'); nl >= 0; nl = rest.indexOf('\n', start)) {
+      const end = nl > start && rest.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      const line = rest.slice(start, end);
+      start = nl + 1;
+      yield line;
+    }
+    rest = rest.slice(start);
+  }
+  rest += decoder.decode();
+  if (rest.length > 0) yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+}

@@ -1,0 +1,81 @@
+import {
+  InvalidArgumentError,
+  defaultLayout,
+  readSafetensors,
+  tokenCount,
+  tokenInputFromSafetensors,
+  validateTokenInput,
+  type Layout,
+  type TokenInput,
+} from '@d2pruner/core';
+import type { OperatorFunction } from 'rxjs';
+import type { PruneJob } from '../job.js';
+import { stage } from '../stage.js';
+
+/**
+ * Reads a whole file. Injected so the package stays browser-safe: Node callers pass
+ * `nodeReadFile` from `@d2pruner/pipeline/node`, a browser passes a `fetch`-based reader.
+ * Must reject with a typed error (naming the field `input`) when the file cannot be read.
+ */
+export type FileReader = (path: string, signal: AbortSignal) => Promise<Uint8Array>;
+
+/** Options of {@link decode}. */
+export interface DecodeOptions {
+  /** Reads request paths; required when a request's input is a path. */
+  readFile?: FileReader;
+  /** Layout for inputs that carry none and whose request names none (`--grid`, an adapter). */
+  layout?: Layout;
+}
+
+/** Decodes the bytes of a safetensors token file (formats.md §1) into a validated input. */
+export function decodeTokenFile(bytes: Uint8Array): TokenInput {
+  return tokenInputFromSafetensors(readSafetensors(bytes));
+}
+
+/**
+ * Completes an input's layout: its own, else `fallback` (the request's or the pipeline's), else
+ * the single square frame when N is a perfect square. Returns the input (with the layout
+ * attached when it was missing) and the layout, undefined when none can be derived — methods
+ * that need one then fail with a typed error naming `layout`.
+ */
+export function completeLayout(input: TokenInput, fallback?: Layout): { input: TokenInput; layout?: Layout } {
+  if (input.layout) return { input, layout: input.layout };
+  if (fallback) {
+    const withLayout = { ...input, layout: fallback };
+    validateTokenInput(withLayout);
+    return { input: withLayout, layout: fallback };
+  }
+  const n = tokenCount(input);
+  const side = Math.round(Math.sqrt(n));
+  return side * side === n ? { input, layout: defaultLayout(n) } : { input };
+}
+
+async function readBytes(path: string, options: DecodeOptions, signal: AbortSignal): Promise<Uint8Array> {
+  if (!options.readFile) {
+    throw new InvalidArgumentError('readFile', `input '${path}' is a path but the pipeline has no file reader (Node: nodeReadFile from @d2pruner/pipeline/node)`);
+  }
+  return options.readFile(path, signal);
+}
+
+/**
+ * Stage `decode`: turns the request's source into `job.input` and `job.layout`. A path is read
+ * through `readFile` (asynchronously; its time is `timings.readMs`) and decoded; bytes are decoded synchronously; a
+ * {@link TokenInput} is validated as is. Corrupt files, bad shapes and unreadable paths fail
+ * the job with the typed error of `@d2pruner/core`.
+ */
+export function decode(options: DecodeOptions = {}): OperatorFunction<PruneJob, PruneJob> {
+  return stage('decode', (job, { signal }) => {
+    const src = job.request.input;
+    const finish = (input: TokenInput) => completeLayout(input, job.request.layout ?? options.layout);
+    if (typeof src === 'string') {
+      const t0 = performance.now();
+      return readBytes(src, options, signal).then((bytes) => {
+        const readMs = performance.now() - t0;
+        return { ...finish(decodeTokenFile(bytes)), timings: { readMs } };
+      });
+    }
+    if (src instanceof Uint8Array) return finish(decodeTokenFile(src));
+    validateTokenInput(src);
+    return finish(src);
+  });
+}

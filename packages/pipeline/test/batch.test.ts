@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { lastValueFrom, pipe, toArray } from 'rxjs';
+import { d2pruneLazy } from '@d2pruner/methods';
+import { decode, d2prunerStages, pruneBatch, pruneBatchResults, type FileReader } from '../src/index.js';
+import { makeScene, sceneBytes } from './helpers/scenes.js';
+
+/** An in-memory file system: path → bytes, recording what was read. */
+function memoryReader(files: Record<string, Uint8Array>): FileReader & { reads: string[] } {
+  const reads: string[] = [];
+  const reader = async (path: string) => {
+    reads.push(path);
+    const b = files[path];
+    if (!b) throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
+    return b;
+  };
+  return Object.assign(reader, { reads });
+}
+
+const scene = (peak: number, seed = peak) => sceneBytes(makeScene({ seed, peak }));
+const run = (lines: string[], options: Parameters<typeof pruneBatch>[1]) => lastValueFrom(pruneBatch(lines, options).pipe(toArray()));
+const parse = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('pruneBatch (formats.md §3)', () => {
+  const files = { '/data/a.safetensors': scene(3), '/data/sub/b.safetensors': scene(20), '/abs/c.safetensors': scene(35) };
+
+  it('resolves relative paths against baseDir, keeps absolute ones, and answers in order', async () => {
+    const readFile = memoryReader(files);
+    const out = parse(
+      await run(
+        [
+          JSON.stringify({ input: 'a.safetensors', method: 'd2pruner', keep: 1 }),
+          JSON.stringify({ input: 'sub/b.safetensors', keep: 1 }),
+          JSON.stringify({ input: '/abs/c.safetensors', keep: 1 }),
+        ],
+        { readFile, baseDir: '/data', concurrency: 3 },
+      ),
+    );
+    expect(readFile.reads.sort()).toEqual(['/abs/c.safetensors', '/data/a.safetensors', '/data/sub/b.safetensors']);
+    // keep 1 → no pivot (⌊0.7⌋ = 0), one MIS pick: the attention peak
+    expect(out.map((o) => o.keep)).toEqual([[3], [20], [35]]);
+    expect(out[0]).toMatchObject({ method: 'd2pruner', n: 36, budget: 1, backend: 'cpu' });
+  });
+
+  it('accepts ratio instead of keep, and rejects both or neither', async () => {
+    const out = parse(
+      await run(
+        [
+          JSON.stringify({ input: 'a.safetensors', ratio: 0.25 }),
+          JSON.stringify({ input: 'a.safetensors', keep: 2, ratio: 0.5 }),
+          JSON.stringify({ input: 'a.safetensors' }),
+        ],
+        { readFile: memoryReader(files), baseDir: '/data' },
+      ),
+    );
+    expect(out[0]).toMatchObject({ budget: 9 }); // round(0.25 · 36)
+    expect((out[0].keep as number[]).length).toBe(9);
+    expect(out[1]).toEqual({ error: expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'keep' }), line: 2 });
+    expect(out[2]).toEqual({ error: expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'keep' }), line: 3 });
+  });
+
+  it('a line backend overrides the default backend', async () => {
+    const out = parse(
+      await run(
+        [JSON.stringify({ input: 'a.safetensors', keep: 4 }), JSON.stringify({ input: 'a.safetensors', keep: 4, backend: 'no-such-backend' })],
+        { readFile: memoryReader(files), baseDir: '/data', backend: 'cpu' },
+      ),
+    );
+    expect(out[0]).toMatchObject({ backend: 'cpu', budget: 4 });
+    expect(out[1]).toEqual({ error: expect.objectContaining({ code: 'UNKNOWN_NAME', field: 'backend' }), line: 2 });
+  });
+
+  it('bad lines become error lines with their line number; blank lines are skipped; ids are echoed', async () => {
+    const out = parse(
+      await run(['', '{not json', '   ', JSON.stringify({ id: 'q7', input: 'a.safetensors', keep: 1 }), JSON.stringify({ input: 'a.safetensors', kep: 1 }), '[1]', JSON.stringify({ input: 'missing.safetensors', keep: 1 })], {
+        readFile: memoryReader(files),
+        baseDir: '/data',
+      }),
+    );
+    expect(out).toHaveLength(5);
+    expect(out[0]).toEqual({ error: expect.objectContaining({ code: 'INVALID_INPUT', field: 'line' }), line: 2 });
+    expect(Object.keys(out[1])[0]).toBe('id');
+    expect(out[1]).toMatchObject({ id: 'q7', keep: [3] });
+    expect(out[2]).toEqual({ error: expect.objectContaining({ code: 'INVALID_INPUT', field: 'kep' }), line: 5 });
+    expect(out[3]).toEqual({ error: expect.objectContaining({ code: 'INVALID_INPUT', field: 'line' }), line: 6 });
+    expect(out[4]).toEqual({ error: expect.objectContaining({ code: 'INTERNAL' }), line: 7 });
+  });
+
+  it('unordered output carries line numbers and loses nothing', async () => {
+    const lines = Array.from({ length: 40 }, (_, k) => JSON.stringify({ input: k % 2 ? 'a.safetensors' : 'sub/b.safetensors', keep: 1 }));
+    const out = parse(await run(lines, { readFile: memoryReader(files), baseDir: '/data', ordered: false, concurrency: 4 }));
+    expect(out.map((o) => o.line as number).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, k) => k + 1));
+    for (const o of out) expect(o.keep).toEqual([(o.line as number) % 2 === 0 ? 3 : 20]);
+  });
+
+  it('uses the default method for lines without one, and custom per-request stages', async () => {
+    const lines = [JSON.stringify({ input: 'a.safetensors', keep: 1 })];
+    const unknown = parse(await run(lines, { readFile: memoryReader(files), baseDir: '/data', method: 'nope' }));
+    expect(unknown[0]).toEqual({ error: expect.objectContaining({ code: 'UNKNOWN_NAME', field: 'method' }), line: 1 });
+    const readFile = memoryReader(files);
+    const staged = await lastValueFrom(pruneBatchResults(lines, { baseDir: '/data', stages: pipe(decode({ readFile }), d2prunerStages()) }).pipe(toArray()));
+    expect(staged).toEqual([{ index: 0, line: 1, text: expect.stringContaining('"keep":[3]') }]);
+  });
+
+  it('results agree with the method run directly (keep 8, default params)', async () => {
+    const bytes: Record<string, Uint8Array> = {};
+    const inputs = Array.from({ length: 30 }, (_, k) => makeScene({ seed: 500 + k }));
+    inputs.forEach((s, k) => (bytes[`/d/${k}.st`] = sceneBytes(s)));
+    const lines = inputs.map((_, k) => JSON.stringify({ input: `${k}.st`, keep: 8, params: { alpha: 0.5 } }));
+    const out = parse(await run(lines, { readFile: memoryReader(bytes), baseDir: '/d', concurrency: 2 }));
+    out.forEach((o, k) => {
+      const direct = d2pruneLazy(inputs[k], 8, { alpha: 0.5 });
+      expect({ keep: o.keep, pivots: o.pivots, picks: o.picks, rounds: o.rounds }).toEqual({ keep: direct.keep, pivots: direct.pivots, picks: direct.picks, rounds: direct.rounds });
+    });
+  });
+});

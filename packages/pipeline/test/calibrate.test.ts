@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { lastValueFrom, pipe, toArray } from 'rxjs';
+import { gridLayout, layoutSignature } from '@d2pruner/core';
+import { calibrate, debias, decode, prepare, pruneStream, selectPivots, score, withPrior, type SkippedInput } from '../src/index.js';
+import { makeScene, sceneBytes } from './helpers/scenes.js';
+import { SIDE, ramp, rampScene } from './helpers/ramp.js';
+
+const N = SIDE * SIDE;
+const CALIBRATION = 200;
+/** Planted content peaks in the top two rows, where the ramp hides them. */
+const PEAKS = [1, 3, 6, 9, 12, 14];
+
+describe('calibrate', () => {
+  const inputs = () => {
+    const list: (Uint8Array | ReturnType<typeof rampScene>)[] = [];
+    for (let k = 0; k < CALIBRATION; k++) {
+      list.push(k % 2 ? rampScene(1000 + k) : sceneBytes(rampScene(1000 + k)));
+      if (k % 50 === 25) list.push(makeScene({ rows: 5, cols: 5, seed: k })); // another layout
+    }
+    const noAttention = makeScene({ rows: SIDE, cols: SIDE, seed: 9 });
+    delete (noAttention as { attention?: Float32Array }).attention;
+    list.push(noAttention);
+    return list;
+  };
+
+  it(`over ${CALIBRATION} scenes with a positional ramp: the prior is the ramp, other layouts are reported`, async () => {
+    const skipped: SkippedInput[] = [];
+    const result = await calibrate(inputs(), { model: 'test-model', layer: 2, concurrency: 3, onSkip: (s) => skipped.push(s) });
+    expect(result.samples).toBe(CALIBRATION);
+    expect(result.layoutSignature).toBe(layoutSignature(gridLayout(SIDE, SIDE)));
+    expect(result).toMatchObject({ model: 'test-model', layer: 2 });
+    // 4 inputs of another layout and one without attention
+    expect(result.skipped.map((s) => s.error.field)).toEqual(['layout', 'layout', 'layout', 'layout', 'attention']);
+    expect(result.skipped.map((s) => s.error.code)).toEqual(['INVALID_INPUT', 'INVALID_INPUT', 'INVALID_INPUT', 'INVALID_INPUT', 'MISSING_TENSOR']);
+    expect(skipped).toEqual(result.skipped);
+    // mean of 200 draws of U[0.5, 1.5] is 1 ± 0.02 (one s.d.); 0.1 is five s.d.
+    for (let i = 0; i < N; i++) expect(Math.abs(result.prior[i] / ramp(i) - 1)).toBeLessThan(0.1);
+  });
+
+  it('the debiased ranking finds planted content peaks that raw attention misses', async () => {
+    const { prior } = await calibrate(inputs(), { concurrency: 2 });
+    const scenes = PEAKS.map((p, k) => rampScene(5000 + k, p));
+    const rank = (order: Int32Array | undefined, p: number) => Array.from(order ?? []).indexOf(p);
+    const run = (stages: Parameters<typeof pruneStream>[1]) => lastValueFrom(pruneStream(scenes.map((input) => ({ input, keep: 8 })), stages).pipe(toArray()));
+    const debiased = await run(pipe(decode(), withPrior(prior), prepare(), score(), selectPivots()));
+    const rawJobs = await run(pipe(decode(), withPrior(prior), prepare(), debias('none'), selectPivots()));
+    debiased.forEach((job, k) => {
+      expect(job.problem?.params.debias).toBe('prior');
+      expect(rank(job.order, PEAKS[k])).toBe(0);
+      expect(Array.from(job.pivots ?? [])).toContain(PEAKS[k]);
+    });
+    rawJobs.forEach((job, k) => {
+      // keep 8 → 5 pivots; the peak (3 on a top row) ranks below many bottom-row tokens (up to 7.5)
+      expect(rank(job.order, PEAKS[k])).toBeGreaterThanOrEqual(5);
+      expect(Array.from(job.pivots ?? [])).not.toContain(PEAKS[k]);
+    });
+  });
+
+  it('is deterministic whatever the concurrency (inputs are averaged in order)', async () => {
+    const a = await calibrate(inputs(), { concurrency: 1 });
+    const b = await calibrate(inputs(), { concurrency: 4 });
+    expect(Array.from(b.prior)).toEqual(Array.from(a.prior));
+  });
+
+  it('a fixed layoutSignature rejects a stray first input instead of adopting its layout', async () => {
+    const list = [makeScene({ rows: 5, cols: 5, seed: 1 }), rampScene(1), rampScene(2)];
+    const result = await calibrate(list, { layoutSignature: layoutSignature(gridLayout(SIDE, SIDE)) });
+    expect(result.samples).toBe(2);
+    expect(result.skipped.map((s) => s.index)).toEqual([0]);
+    const adopted = await calibrate(list);
+    expect(adopted.samples).toBe(1);
+    expect(adopted.skipped.map((s) => s.index)).toEqual([1, 2]);
+  });
+
+  it('no usable input is a typed error; read errors are reported with the path', async () => {
+    await expect(calibrate([])).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'attention' });
+    const readFile = async () => {
+      throw new RangeError('unreadable');
+    };
+    const result = await calibrate(['x.safetensors', rampScene(3)], { readFile });
+    expect(result.samples).toBe(1);
+    expect(result.skipped).toEqual([{ index: 0, path: 'x.safetensors', error: { code: 'INTERNAL', field: '', message: 'unreadable' } }]);
+  });
+});
