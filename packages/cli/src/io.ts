@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { drainGate } from '@d2pruner/pipeline/node';
 
 /** Where a command reads and writes. Injectable so tests run commands in-process. */
 export interface CliIo {
@@ -14,6 +15,8 @@ export interface CliIo {
   stdin(): NodeJS.ReadableStream;
   /** Whether stderr is a terminal (progress bars). */
   isTTY: boolean;
+  /** Resolves when the output can take more (backpressure for streamed batches). */
+  outGate?: () => void | Promise<void>;
 }
 
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> | void {
@@ -31,4 +34,5 @@ export const processIo: CliIo = {
   writeFile: (path, data) => writeFile(path, data),
   stdin: () => process.stdin,
   isTTY: Boolean(process.stderr.isTTY),
+  outGate: drainGate(process.stdout),
 };

@@ -1,6 +1,6 @@
 import type { Layout, Matrix } from '@d2pruner/core';
 import { isEdge, shapeOf, type EdgeRule, type EdgeRuleShape } from './edge-rule.js';
-import { LazyCosine } from './similarity.js';
+import { LazyCosine, type LazyCosineOptions } from './similarity.js';
 import { SpatialIndex } from './spatial.js';
 import type { TakenSet } from './taken.js';
 
@@ -21,9 +21,15 @@ export class LazyGraph {
    * @param features H [N, D]
    * @param layout validated layout of the N tokens
    * @param rule the edge rule (validated by the caller)
+   * @param options similarity options (SIMD on or off)
    */
-  constructor(features: Matrix, layout: Layout, readonly rule: EdgeRule) {
-    this.cosine = new LazyCosine(features);
+  constructor(
+    features: Matrix,
+    layout: Layout,
+    readonly rule: EdgeRule,
+    options: LazyCosineOptions = {},
+  ) {
+    this.cosine = new LazyCosine(features, options);
     this.spatial = new SpatialIndex(layout);
     this.shape = shapeOf(rule);
     this.window = SpatialIndex.windowSize(rule.radius);

@@ -56,4 +56,19 @@ describe('lazy vs dense graph', () => {
     expect(lazy.cosine.cos(3, 0)).toBe(0);
     expect(lazy.hasEdge(3, 8)).toBe(true); // cos(0,0) = 0 > −0.5
   });
+
+  it('exact duplicates at alpha·1 = theta are not joined (cosine clamped to 1), SIMD or not', async () => {
+    const row = [0.1, 0.7, 0.3, 0.123456, 0.9, 0.11, 0.5, 0.77, 0.31, 0.2, 0.6, 0.45, 0.05, 0.99, 0.4, 0.8, 0.15];
+    const f = matrixFromRows([row, row, row, row]);
+    const layout = gridLayout(2, 2);
+    const rule = { alpha: 0.5, theta: 0.5, radius: 0 };
+    const dense = await buildDenseGraph(f, layout, rule, Int32Array.from([0, 1, 2, 3]));
+    for (const simd of [true, false]) {
+      const lazy = new LazyGraph(f, layout, rule, { simd });
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
+        expect(lazy.hasEdge(i, j)).toBe(false);
+        expect(dense.hasEdge(i, j)).toBe(false);
+      }
+    }
+  });
 });

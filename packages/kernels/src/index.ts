@@ -8,4 +8,7 @@ export * from './backend.js';
 export * from './registry.js';
 export * from './cpu/linalg.js';
 export * from './cpu/reference.js';
+export * from './cpu/baseline-kernels.js';
 export * from './cpu/backend.js';
+export * from './conformance/index.js';
+export * from './cpu/wasm-simd-dot.js';

@@ -72,9 +72,9 @@ export class KernelRegistry {
       const b = this.backends.get(request);
       if (!b) throw new UnknownNameError('backend', request, ['auto', ...this.backends.keys()]);
       if (!b.supports(kernel)) throw new BackendUnavailableError(request, `backend '${request}' does not implement kernel '${kernel}'`);
-      if (!(await this.isAvailable(request))) {
-        throw new BackendUnavailableError(request, `backend '${request}' is not available here${this.lost.has(request) ? ' (device lost)' : ''}`);
-      }
+      // a lost device: later calls complete on the CPU (the result says so) instead of failing
+      if (this.lost.has(request)) return [cpuBackend];
+      if (!(await this.isAvailable(request))) throw new BackendUnavailableError(request, `backend '${request}' is not available here`);
       return b.name === 'cpu' ? [b] : [b, cpuBackend];
     }
     const out: KernelBackend[] = [];

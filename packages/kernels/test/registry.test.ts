@@ -58,6 +58,7 @@ describe('backend registry', () => {
     expect(first.backend).toBe('cpu');
     expect(Array.from(first.output)).toEqual([5, 0, 1]);
     expect((await r.run('rowNorms', { x })).backend).toBe('cpu');
+    expect((await r.run('rowNorms', { x }, 'gpu')).backend).toBe('cpu');
     expect(gpu.calls).toBe(1);
   });
 

@@ -6,5 +6,6 @@
 export * from './d2pruner/params.js';
 export * from './d2pruner/select.js';
 export * from './d2pruner/method.js';
+export * from './baselines/index.js';
 export * from './registry.js';
 export { registerMethod, type Method } from '@d2pruner/core';

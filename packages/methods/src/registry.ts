@@ -1,8 +1,26 @@
 import { methodRegistry, type Method } from '@d2pruner/core';
+import { cdprunerMethod } from './baselines/cdpruner.js';
+import { dartMethod } from './baselines/dart.js';
+import { divpruneMethod } from './baselines/divprune.js';
+import { fastvMethod } from './baselines/fastv.js';
+import { randomMethod } from './baselines/random.js';
+import { uniformMethod } from './baselines/uniform.js';
+import { visionzipMethod } from './baselines/visionzip.js';
+import { visprunerMethod } from './baselines/vispruner.js';
 import { d2prunerMethod } from './d2pruner/method.js';
 
 /** The methods this package provides, in the order `d2pruner methods` lists them. */
-export const BUILTIN_METHODS: readonly Method[] = [d2prunerMethod];
+export const BUILTIN_METHODS: readonly Method[] = [
+  d2prunerMethod,
+  fastvMethod,
+  dartMethod,
+  divpruneMethod,
+  visprunerMethod,
+  visionzipMethod,
+  cdprunerMethod,
+  uniformMethod,
+  randomMethod,
+];
 
 let registered = false;
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readSafetensors, tokenInputFromSafetensors, type TokenInput } from '@d2pruner/core';
+import { readSafetensors, tokenCount, tokenInputFromSafetensors, type TokenInput } from '@d2pruner/core';
 
 /** Repository root, from this file's location. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -36,4 +36,48 @@ export function loadScene(folder: string, file: string): TokenInput {
     inputs.set(key, input);
   }
   return input;
+}
+
+/** Number of visual tokens of a loaded scene. */
+export function sceneTokens(folder: string, file: string): number {
+  return tokenCount(loadScene(folder, file));
+}
+
+interface MergedLike {
+  index: number;
+  members: number[];
+  row?: number[];
+}
+
+/**
+ * Differences between a baseline case's expected object and a Selection (baselines.md §10.2):
+ * every expected field must be equal, except VisionZip `merged[].row`, compared with a relative
+ * tolerance of 1e-5 of the expected row's largest magnitude. Returns one line per difference.
+ */
+export function baselineDiffs(expected: Record<string, unknown>, actual: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(expected)) {
+    if (key === 'merged') {
+      const em = expected.merged as MergedLike[];
+      const am = (actual.merged ?? []) as MergedLike[];
+      if (em.length !== am.length) {
+        out.push(`merged: ${am.length} rows, expected ${em.length}`);
+        continue;
+      }
+      em.forEach((e, i) => {
+        const a = am[i];
+        if (e.index !== a.index || JSON.stringify(e.members) !== JSON.stringify(a.members)) out.push(`merged[${i}] index/members differ`);
+        if (e.row) {
+          const scale = Math.max(...e.row.map(Math.abs));
+          const bad = !a.row || a.row.length !== e.row.length || e.row.some((v, d) => !(Math.abs(v - (a.row as number[])[d]) <= 1e-5 * scale));
+          if (bad) out.push(`merged[${i}].row differs beyond 1e-5 relative`);
+        }
+      });
+      continue;
+    }
+    if (JSON.stringify(expected[key]) !== JSON.stringify(actual[key])) {
+      out.push(`${key}: got ${JSON.stringify(actual[key])?.slice(0, 120)}, expected ${JSON.stringify(expected[key]).slice(0, 120)}`);
+    }
+  }
+  return out;
 }

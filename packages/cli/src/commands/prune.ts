@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@d2pruner/core';
+import { InvalidArgumentError, gridLayout } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 import { numberOption, pairOption, stringOption, type ParsedArgs } from '../args.js';
 import { formatSelection, selectionJson } from '../format.js';
@@ -11,7 +11,7 @@ import { adapterLayoutFromArgs, applyAdapterLayout } from '../adapters.js';
 import { runBatch } from './batch.js';
 
 /** Options of `prune` that are not method parameters. */
-export const PRUNE_OPTIONS: ReadonlySet<string> = new Set(['method', 'keep', 'ratio', 'backend', 'json', 'grid', 'out', 'batch', 'prior', 'model', 'image', 'max-tiles']);
+export const PRUNE_OPTIONS: ReadonlySet<string> = new Set(['method', 'keep', 'ratio', 'backend', 'json', 'grid', 'out', 'batch', 'prior', 'model', 'image', 'max-tiles', 'concurrency']);
 
 /** `d2pruner prune FILE… --method NAME (--keep N | --ratio R) [--PARAM V…] [--backend B] [--json] [--out F]`. */
 export async function pruneCommand(args: ParsedArgs, io: CliIo): Promise<number> {
@@ -19,7 +19,14 @@ export async function pruneCommand(args: ParsedArgs, io: CliIo): Promise<number>
   if (batch !== undefined) {
     const source = batch === true ? args.positionals[0] : batch;
     if (!source) throw new InvalidArgumentError('batch', '--batch needs a JSONL file or - for stdin');
-    return runBatch(source, io, { backend: stringOption(args, 'backend') });
+    const grid = pairOption(args, 'grid');
+    const priorFile = stringOption(args, 'prior');
+    return runBatch(source, io, {
+      backend: stringOption(args, 'backend'),
+      concurrency: numberOption(args, 'concurrency'),
+      layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
+      prior: priorFile ? await loadPriorFile(io, priorFile) : undefined,
+    });
   }
   const files = args.positionals;
   if (files.length === 0) throw new InvalidArgumentError('FILE', 'prune needs at least one token file (safetensors)');

@@ -1,5 +1,6 @@
 import type { KernelBackend } from '../backend.js';
 import type { KernelInput, KernelName, KernelOutput } from '../names.js';
+import { cpuDppUpdate, cpuMaxMinUpdate, cpuMaxSimilarity } from './baseline-kernels.js';
 import { cpuCosineMatrix, cpuEdgeBitset, cpuHeadMean, cpuRowNorms, cpuSimilarityRows } from './reference.js';
 
 const IMPL: { [K in KernelName]: (input: KernelInput<K>) => KernelOutput<K> } = {
@@ -8,6 +9,9 @@ const IMPL: { [K in KernelName]: (input: KernelInput<K>) => KernelOutput<K> } = 
   cosineMatrix: cpuCosineMatrix,
   edgeBitset: cpuEdgeBitset,
   headMean: cpuHeadMean,
+  maxSimilarity: cpuMaxSimilarity,
+  maxMinUpdate: cpuMaxMinUpdate,
+  dppUpdate: cpuDppUpdate,
 };
 
 /** Runs a kernel synchronously on the CPU reference implementation. */

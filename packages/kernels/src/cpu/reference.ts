@@ -63,9 +63,13 @@ export function cpuCosineMatrix({ x, subset }: CosineMatrixInput): Float32Array 
   return out;
 }
 
-/** The fused edge rule of d2pruner.md §5 for one pair. */
+/**
+ * The fused edge rule of d2pruner.md §5 for one pair. A computed cosine can exceed 1 by rounding
+ * (exact duplicates in float32 arithmetic); it is clamped to 1, its exact-arithmetic bound, so
+ * that alpha·1 = theta never turns into an edge by a rounding error.
+ */
 export function edgeRule(cos: number, spat: number, alpha: number, theta: number): boolean {
-  return alpha * Math.max(cos, 0) + (1 - alpha) * spat > theta;
+  return alpha * Math.min(Math.max(cos, 0), 1) + (1 - alpha) * spat > theta;
 }
 
 /** 1 when two tokens share a frame and lie within Chebyshev distance `radius`, else 0. */

@@ -1,0 +1,9 @@
+/**
+ * The conformance suite: deterministic inputs for every kernel and a checker that compares any
+ * backend with the CPU reference under per-backend tolerances (architecture.md §3.3).
+ * @packageDocumentation
+ */
+export * from './random.js';
+export * from './tolerance.js';
+export * from './cases.js';
+export * from './check.js';

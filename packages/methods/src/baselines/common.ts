@@ -1,0 +1,131 @@
+import {
+  InvalidInputError,
+  MissingTensorError,
+  ShapeMismatchError,
+  assertFinite,
+  assertInteger,
+  type Matrix,
+  type Selection,
+  type TensorName,
+  type TokenInput,
+} from '@d2pruner/core';
+
+/*
+ * Validation and bookkeeping shared by the baselines (baselines.md §1.4–§1.5): typed errors
+ * naming the tensor, trivial budgets, and the Selection every method returns.
+ */
+
+function isMatrix(v: unknown): v is Matrix {
+  if (typeof v !== 'object' || v === null) return false;
+  const m = v as Partial<Matrix>;
+  return typeof m.rows === 'number' && typeof m.cols === 'number' && m.data instanceof Float32Array;
+}
+
+/** Checks the budget n: an integer ≥ 0 (field `keep`). */
+export function checkBudget(budget: unknown): asserts budget is number {
+  assertInteger('keep', budget);
+}
+
+/**
+ * A matrix tensor the method consumes: missing → MissingTensorError, not a [rows, cols] matrix
+ * or data of the wrong length → ShapeMismatchError, `rows` given and different → ShapeMismatchError.
+ * Values are not checked here (see {@link checkFiniteMatrix}).
+ */
+export function requireMatrix(input: TokenInput, name: TensorName, needer: string, rows?: number): Matrix {
+  const m = input[name] as unknown;
+  if (m === undefined || m === null) throw new MissingTensorError(name, needer);
+  return checkMatrix(name, m, rows);
+}
+
+/** Like {@link requireMatrix} but returns undefined when the tensor is absent. */
+export function optionalMatrix(input: TokenInput, name: TensorName, rows?: number): Matrix | undefined {
+  const m = input[name] as unknown;
+  if (m === undefined || m === null) return undefined;
+  return checkMatrix(name, m, rows);
+}
+
+function checkMatrix(name: TensorName, m: unknown, rows?: number): Matrix {
+  if (!isMatrix(m)) throw new ShapeMismatchError(name, `${name} must be a float32 matrix [rows, cols]`);
+  if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 0 || m.cols < 0 || m.data.length !== m.rows * m.cols) {
+    throw new ShapeMismatchError(name, `${name} is declared [${m.rows}, ${m.cols}] but holds ${m.data.length} values`);
+  }
+  if (rows !== undefined && m.rows !== rows) {
+    throw new ShapeMismatchError(name, `${name} has ${m.rows} rows but there are ${rows} visual tokens`);
+  }
+  return m;
+}
+
+/**
+ * A vector tensor [N] the method consumes: missing → MissingTensorError, not a float32 vector or
+ * the wrong length → ShapeMismatchError.
+ */
+export function requireVector(input: TokenInput, name: 'attention' | 'clsAttention' | 'prior', needer: string, length?: number): Float32Array {
+  const v = input[name] as unknown;
+  if (v === undefined || v === null) throw new MissingTensorError(name, needer);
+  if (!(v instanceof Float32Array)) throw new ShapeMismatchError(name, `${name} must be a float32 vector [N]`);
+  if (length !== undefined && v.length !== length) {
+    throw new ShapeMismatchError(name, `${name} has ${v.length} entries but there are ${length} visual tokens`);
+  }
+  return v;
+}
+
+/** Two combined tensors must have the same width. */
+export function checkSameCols(name: TensorName, m: Matrix, cols: number, other: TensorName): void {
+  if (m.cols !== cols) throw new ShapeMismatchError(name, `${name} has ${m.cols} columns but ${other} has ${cols}`);
+}
+
+/** Every value of a consumed matrix must be finite (InvalidInputError naming the tensor). */
+export function checkFiniteMatrix(name: TensorName, m: Matrix): void {
+  assertFinite(name, m.data);
+}
+
+/** Throws InvalidInputError naming `field` unless `ok`. */
+export function ensure(ok: boolean, field: string, message: string): void {
+  if (!ok) throw new InvalidInputError(field, message);
+}
+
+/** [0, 1, …, n−1]. */
+export function iota(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** Indices sorted ascending, as a plain array. */
+export function sortedIndices(ix: ArrayLike<number>): number[] {
+  return Array.from(ix).sort((a, b) => a - b);
+}
+
+/**
+ * The k indices with the smallest scores among `pool`, ascending score, equal scores → lower
+ * index first (`bottom-k`, baselines.md §1.2). `score[i]` is the score of `pool[i]`.
+ */
+export function bottomKOfPool(pool: ArrayLike<number>, score: ArrayLike<number>, k: number): number[] {
+  const pos = Array.from({ length: pool.length }, (_, i) => i);
+  pos.sort((a, b) => (score[a] < score[b] ? -1 : score[a] > score[b] ? 1 : pool[a] - pool[b]));
+  return pos.slice(0, k).map((p) => pool[p]);
+}
+
+/** The outcome of the trivial budgets of §1.4 step 2, or undefined for 0 < n < N. */
+export function trivialKeep(n: number, budget: number): number[] | undefined {
+  if (budget >= n) return iota(n);
+  if (budget === 0) return [];
+  return undefined;
+}
+
+/** Builds a Selection with `timings.totalMs` measured from `t0`. */
+export function selection(
+  method: string,
+  n: number,
+  budget: number,
+  keep: number[],
+  diagnostics: Record<string, unknown>,
+  backend: string,
+  t0: number,
+  timings: Record<string, number> = {},
+): Selection {
+  return { method, n, budget, keep, ...diagnostics, backend, timings: { ...timings, totalMs: performance.now() - t0 } };
+}
+
+/** Throws the signal's reason when the caller aborted. */
+export function checkAborted(signal: AbortSignal | undefined): void {
+  signal?.throwIfAborted();
+}

@@ -1,0 +1,67 @@
+import { InvalidInputError, resolveParams, tokenCount, type Method, type MethodParams, type ParamSpec, type Selection, type TokenInput } from '@d2pruner/core';
+import { checkBudget, selection, trivialKeep } from './common.js';
+
+/** `random` parameters (baselines.md §9). */
+export interface RandomParams {
+  /** PRNG seed, an integer in [0, 2³²). Default 0. */
+  seed: number;
+}
+
+/** Parameter specs of `random`. */
+export const RANDOM_PARAM_SPECS: readonly ParamSpec[] = [
+  { name: 'seed', type: 'integer', default: 0, min: 0, max: 0xffffffff, description: 'mulberry32 seed, an integer in [0, 2^32)' },
+];
+
+/**
+ * mulberry32 (baselines.md §9): a uint32 PRNG, bit-identical across languages. Returns a
+ * generator of uint32 values (not divided by 2³²).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+/** Largest N `random` accepts (exclusive): x·(N − i) must stay below 2⁵³. */
+export const RANDOM_MAX_TOKENS = 2 ** 21;
+
+/**
+ * `random` (baselines.md §9): a seeded partial Fisher–Yates shuffle with mulberry32;
+ * j = i + ⌊x·(N − i)/2³²⌋, keep = sort(perm[0 … n−1]). N is the token count of the input
+ * (rows of `features`, else the length of `attention`, …); N ≥ 2²¹ is an error.
+ */
+export function randomSelect(input: TokenInput, budget: number, raw: MethodParams = {}): Selection {
+  const t0 = performance.now();
+  checkBudget(budget);
+  const p = resolveParams<RandomParams>('random', RANDOM_PARAM_SPECS, raw);
+  const n = tokenCount(input);
+  if (n >= RANDOM_MAX_TOKENS) throw new InvalidInputError('features', `random supports fewer than 2^21 tokens, got ${n}`);
+  const early = trivialKeep(n, budget);
+  if (early) return selection('random', n, budget, early, {}, 'cpu', t0);
+  const next = mulberry32(p.seed);
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < budget; i++) {
+    const j = i + Math.floor((next() * (n - i)) / 2 ** 32);
+    const tmp = perm[i];
+    perm[i] = perm[j];
+    perm[j] = tmp;
+  }
+  const keep = Array.from(perm.subarray(0, budget)).sort((a, b) => a - b);
+  return selection('random', n, budget, keep, {}, 'cpu', t0);
+}
+
+/** `random` behind the {@link Method} interface. */
+export const randomMethod: Method = {
+  name: 'random',
+  description: 'random: seeded uniform sample of n tokens (mulberry32, bit-identical across languages)',
+  requires: [],
+  optional: [],
+  needsLayout: false,
+  params: RANDOM_PARAM_SPECS,
+  select: async (input, budget, params) => randomSelect(input, budget, params),
+};
