@@ -1,8 +1,9 @@
 /**
- * A WebAssembly SIMD dot product, assembled in code (no binary asset, no download): f32x4 lanes,
- * four accumulators, 16 floats per iteration. About 4–12× faster than the scalar JavaScript loop
- * on 4096-wide rows. Accumulation is in float32 (relative error ~1e-7·√D), which the spec's
- * vectors tolerate (they are stable under ±1e-5 on theta).
+ * A WebAssembly SIMD dot product of float32 rows, assembled in code (no binary asset, no
+ * download): pairs of floats are promoted to f64x2, multiplied (exactly: a float32 product fits
+ * a double) and summed in four double-precision accumulators, 8 floats per iteration. The same
+ * precision as the scalar JavaScript loop (only the summation order differs), about 5× faster on
+ * 4096-wide rows, so it serves the float64 baselines as well as the lazy graph.
  */
 
 import { BackendUnavailableError } from '@d2pruner/core';
@@ -25,28 +26,29 @@ const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
 // locals: 0 a, 1 b, 2 n (params), 3 end (i32), 4..7 accumulators (v128)
 const get = (i: number) => [0x20, i];
 const set = (i: number) => [0x21, i];
-const V128_LOAD = (offset: number) => [...simd(0x00), 4, ...uleb(offset)];
-const F32X4_MUL = simd(230);
-const F32X4_ADD = simd(228);
-const F32X4_EXTRACT = (lane: number) => [...simd(31), lane];
-const F32_ADD = [0x92];
-const I32_CONST = (v: number) => [0x41, ...uleb(v)]; // values < 64 only (signed LEB of small positives)
+const V128_LOAD64_ZERO = (offset: number) => [...simd(93), 3, ...uleb(offset)];
+const F64X2_PROMOTE_LOW = simd(95);
+const F64X2_MUL = simd(242);
+const F64X2_ADD = simd(240);
+const F64X2_EXTRACT = (lane: number) => [...simd(33), lane];
+const F64_ADD = [0xa0];
+const I32_CONST = (v: number) => [0x41, ...uleb(v)]; // values < 64 only (one-byte signed LEB)
 
 function dotBody(): number[] {
-  const accumulate = (acc: number, offset: number) => [...get(acc), ...get(0), ...V128_LOAD(offset), ...get(1), ...V128_LOAD(offset), ...F32X4_MUL, ...F32X4_ADD, ...set(acc)];
-  const lanes = (acc: number) => [...get(acc), ...F32X4_EXTRACT(0), ...get(acc), ...F32X4_EXTRACT(1), ...F32_ADD, ...get(acc), ...F32X4_EXTRACT(2), ...get(acc), ...F32X4_EXTRACT(3), ...F32_ADD, ...F32_ADD];
+  const load = (ptr: number, offset: number) => [...get(ptr), ...V128_LOAD64_ZERO(offset), ...F64X2_PROMOTE_LOW];
+  const accumulate = (acc: number, offset: number) => [...get(acc), ...load(0, offset), ...load(1, offset), ...F64X2_MUL, ...F64X2_ADD, ...set(acc)];
   return [
     ...vec([[1, 0x7f], [4, 0x7b]]),
     ...get(0), ...get(2), ...I32_CONST(2), 0x74, 0x6a, ...set(3), // end = a + n·4
     ...get(2), 0x04, 0x40, // if n
-    0x03, 0x40, // loop
-    ...accumulate(4, 0), ...accumulate(5, 16), ...accumulate(6, 32), ...accumulate(7, 48),
-    ...get(0), 0x41, 0xc0, 0x00, 0x6a, 0x22, 0, // a += 64 (tee)
-    ...get(1), 0x41, 0xc0, 0x00, 0x6a, ...set(1), // b += 64
+    0x03, 0x40, // loop: 8 floats = 4 × (2 floats → f64x2)
+    ...accumulate(4, 0), ...accumulate(5, 8), ...accumulate(6, 16), ...accumulate(7, 24),
+    ...get(0), ...I32_CONST(32), 0x6a, 0x22, 0, // a += 32 (tee)
+    ...get(1), ...I32_CONST(32), 0x6a, ...set(1), // b += 32
     ...get(3), 0x49, 0x0d, 0, // br_if a < end
     0x0b, 0x0b,
-    ...get(4), ...get(5), ...F32X4_ADD, ...get(6), ...get(7), ...F32X4_ADD, ...F32X4_ADD, ...set(4),
-    ...lanes(4),
+    ...get(4), ...get(5), ...F64X2_ADD, ...get(6), ...get(7), ...F64X2_ADD, ...F64X2_ADD, ...set(4),
+    ...get(4), ...F64X2_EXTRACT(0), ...get(4), ...F64X2_EXTRACT(1), ...F64_ADD,
     0x0b,
   ];
 }
@@ -55,7 +57,7 @@ function moduleBytes(): Uint8Array {
   const body = dotBody();
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, vec([[0x60, ...vec([[0x7f], [0x7f], [0x7f]]), ...vec([[0x7d]])]])),
+    ...section(1, vec([[0x60, ...vec([[0x7f], [0x7f], [0x7f]]), ...vec([[0x7c]])]])),
     ...section(3, vec([[0]])),
     ...section(5, vec([[0x00, 1]])),
     ...section(7, vec([[...name('mem'), 0x02, 0], [...name('dot'), 0x00, 0]])),
@@ -105,7 +107,7 @@ export function simdAvailable(): boolean {
 }
 
 /**
- * Rows of a float32 matrix copied on first use into WebAssembly memory (padded to 16 floats),
+ * Rows of a float32 matrix copied on first use into WebAssembly memory (padded to 8 floats),
  * so their dot products run in SIMD. Only rows a query touches are copied. Each store owns its
  * instance and memory (freed with the store).
  */
@@ -125,7 +127,7 @@ export class SimdRowStore {
     if (!wasm) throw new BackendUnavailableError('simd', 'WebAssembly SIMD is not available in this runtime');
     this.wasm = wasm;
     this.slot = new Int32Array(rows).fill(-1);
-    this.stride = Math.ceil(cols / 16) * 16;
+    this.stride = Math.ceil(cols / 8) * 8;
   }
 
   /** Creates a store when SIMD is available, else undefined (callers fall back to JavaScript). */
@@ -148,7 +150,7 @@ export class SimdRowStore {
     return s * this.stride * 4;
   }
 
-  /** Dot product of rows i and j (float32 accumulation). */
+  /** Dot product of rows i and j (double-precision accumulation). */
   dot(i: number, j: number): number {
     const a = this.offset(i);
     const b = this.offset(j);

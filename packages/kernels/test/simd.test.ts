@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { rowDot, simdAvailable, SimdRowStore } from '../src/index.js';
+
+describe('WebAssembly SIMD dot product', () => {
+  it('is available on Node 20', () => {
+    expect(simdAvailable()).toBe(true);
+  });
+
+  it('equals the double-precision scalar dot (any width, rows copied on demand)', () => {
+    for (const d of [1, 3, 7, 8, 9, 16, 33, 4096]) {
+      const rows = 5;
+      const data = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 13)));
+      const store = new SimdRowStore(data, rows, d);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < rows; j++) {
+          const ref = rowDot(data, d, i, j);
+          expect(Math.abs(store.dot(i, j) - ref)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(ref)));
+        }
+      }
+    }
+  });
+
+  it('an exact small-integer case', () => {
+    const store = new SimdRowStore(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 8, 7, 6, 5, 4, 3, 2, 1, 0, -1]), 2, 10);
+    // 1·8 + 2·7 + 3·6 + 4·5 + 5·4 + 6·3 + 7·2 + 8·1 + 9·0 + 10·(−1)
+    expect(store.dot(0, 1)).toBe(110);
+    expect(store.dot(0, 0)).toBe(385);
+  });
+
+  it('stores are independent', () => {
+    const a = new SimdRowStore(Float32Array.from([1, 0, 0, 1]), 2, 2);
+    const b = new SimdRowStore(Float32Array.from([2, 0, 0, 3]), 2, 2);
+    expect([a.dot(0, 0), b.dot(0, 0), a.dot(1, 1), b.dot(1, 1)]).toEqual([1, 4, 1, 9]);
+  });
+});
