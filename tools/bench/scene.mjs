@@ -79,6 +79,41 @@ export function scene({ layout, d, seed = 1, block = 4, objects = 6 }) {
   return { features: { rows: n, cols: d, data: features }, attention, prior, layout };
 }
 
+/**
+ * Adds what the baselines consume: `clsAttention` (positive, peaks on other regions), `keys`
+ * [N, 64] (a slice of the features plus noise, a few high-norm sinks), `textFeatures` [16, D]
+ * (half about one region), `textKeys` [16, 64].
+ */
+export function withBaselineTensors(input, seed = 3) {
+  const rand = rng(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const { rows: n, cols: d, data } = input.features;
+  const dk = 64;
+  const cls = Float32Array.from({ length: n }, () => rand() ** 4);
+  let sum = 0;
+  for (const v of cls) sum += v;
+  const clsAttention = cls.map((v) => v / sum);
+  const keys = new Float32Array(n * dk);
+  for (let i = 0; i < n; i++) {
+    const sink = i % 97 === 0 ? 6 : 1;
+    for (let k = 0; k < dk; k++) keys[i * dk + k] = sink * (data[i * d + k] + 0.3 * gauss());
+  }
+  const m = 16;
+  const about = Math.floor(rand() * n);
+  const textFeatures = new Float32Array(m * d);
+  for (let t = 0; t < m; t++) {
+    for (let k = 0; k < d; k++) textFeatures[t * d + k] = (t < m / 2 ? data[about * d + k] : 0) + gauss();
+  }
+  const textKeys = Float32Array.from({ length: m * dk }, gauss);
+  return {
+    ...input,
+    clsAttention,
+    keys: { rows: n, cols: dk, data: keys },
+    textFeatures: { rows: m, cols: d, data: textFeatures },
+    textKeys: { rows: m, cols: dk, data: textKeys },
+  };
+}
+
 /** LLaVA-1.5: 24×24 tokens, one frame. */
 export function llavaScene(d = 4096, seed = 1) {
   return scene({ layout: tiledLayout(1, 1, 24, false), d, seed });
