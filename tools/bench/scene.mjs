@@ -1,18 +1,11 @@
+import { uniformRng } from '@d2pruner/core';
+
 // Synthetic scenes of real sizes for the benchmarks: tokens on a layout, features made of a
 // shared component + a region centre + noise (so that neighbours and same-object tokens are
 // similar, as hidden states are), attention = positional ramp × content peaks, prior = the ramp.
 
-/** mulberry32: a small deterministic PRNG returning floats in [0, 1). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (mulberry32) returning floats in [0, 1). */
+export const rng = uniformRng;
 
 /** A layout of `tiles` = [tileRows, tileCols] tiles of `side`² tokens on one canvas, plus an optional thumbnail frame. */
 export function tiledLayout(tileRows, tileCols, side, thumbnail) {

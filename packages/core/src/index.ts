@@ -24,3 +24,4 @@ export * from './adapter-define.js';
 export * from './adapter-keep.js';
 export * from './adapter-report.js';
 export * from './adapter-geometry.js';
+export * from './random.js';

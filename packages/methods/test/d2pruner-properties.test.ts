@@ -1,19 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gridLayout, type Layout, type TokenInput } from '@d2pruner/core';
+import { gridLayout, uniformRng, type Layout, type TokenInput } from '@d2pruner/core';
 import { LazyGraph } from '@d2pruner/graph';
 import { d2pruneDense, d2pruneLazy, prepareD2Pruner, splitPivots } from '../src/index.js';
 
 /** A random scene: an R×C grid (or two frames), features with clusters so that edges exist. */
 function scene(seed: number, rows: number, cols: number, d: number, twoFrames: boolean): TokenInput {
-  let s = seed >>> 0;
-  const rnd = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = uniformRng(seed);
   const n = rows * cols;
   const centres = Array.from({ length: 4 }, () => Array.from({ length: d }, () => rnd() * 2 - 1));
   const features = new Float32Array(n * d);

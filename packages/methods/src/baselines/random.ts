@@ -1,4 +1,4 @@
-import { InvalidInputError, resolveParams, tokenCount, type Method, type MethodParams, type ParamSpec, type Selection, type TokenInput } from '@d2pruner/core';
+import { InvalidInputError, mulberry32, resolveParams, tokenCount, type Method, type MethodParams, type ParamSpec, type Selection, type TokenInput } from '@d2pruner/core';
 import { checkBudget, selection, trivialKeep } from './common.js';
 
 /** `random` parameters (baselines.md §9). */
@@ -12,20 +12,7 @@ export const RANDOM_PARAM_SPECS: readonly ParamSpec[] = [
   { name: 'seed', type: 'integer', default: 0, min: 0, max: 0xffffffff, description: 'mulberry32 seed, an integer in [0, 2^32)' },
 ];
 
-/**
- * mulberry32 (baselines.md §9): a uint32 PRNG, bit-identical across languages. Returns a
- * generator of uint32 values (not divided by 2³²).
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+export { mulberry32 };
 
 /** Largest N `random` accepts (exclusive): x·(N − i) must stay below 2⁵³. */
 export const RANDOM_MAX_TOKENS = 2 ** 21;

@@ -1,19 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gridLayout, layoutToJson, writeSafetensors, type Layout, type Matrix, type TokenInput } from '@d2pruner/core';
+import { gridLayout, layoutToJson, uniformRng, writeSafetensors, type Layout, type Matrix, type TokenInput } from '@d2pruner/core';
 
 /** A small deterministic PRNG (mulberry32) in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = uniformRng;
 
 /** Options of {@link makeScene}. */
 export interface SceneOptions {
