@@ -1,6 +1,6 @@
 import { InvalidArgumentError, isD2PrunerError } from '@d2pruner/core';
 import { parseArgs, type ParsedArgs } from './args.js';
-import { disposeBackends } from './backends.js';
+import { describeLoadedBackends, disposeBackends } from './backends.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { flopsCommand } from './commands/flops.js';
 import { layoutCommand } from './commands/layout.js';
@@ -57,6 +57,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.err(`d2pruner: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   } finally {
+    for (const line of await describeLoadedBackends()) io.err(`d2pruner: ${line}\n`);
     await disposeBackends();
   }
 }

@@ -29,7 +29,7 @@ export interface CosineMatrixInput {
  * Inputs of the `edgeBitset` kernel: the fused edge rule of d2pruner.md §5 applied to a dense
  * cosine matrix over k tokens with coordinates (`frame`, `row`, `col`). Output: a k×k bitset,
  * row-major, `words = ceil(k/32)` 32-bit words per row; bit j of row i is set iff i ≠ j and
- * alpha·max(cos,0) + (1−alpha)·spat > theta.
+ * alpha·min(max(cos,0),1) + (1−alpha)·spat > theta (cos clamped to its exact bound).
  */
 export interface EdgeBitsetInput {
   cos: Float32Array;

@@ -79,9 +79,10 @@ export class KernelRegistry {
     }
     const out: KernelBackend[] = [];
     for (const b of this.list()) {
-      if (!b.supports(kernel)) continue;
+      if (!b.supports(kernel) || !(await this.isAvailable(b.name))) continue;
+      // minWork is read after availability: a backend may raise it once it knows its adapter
       if (b.minWork > work && b.name !== 'cpu') continue;
-      if (await this.isAvailable(b.name)) out.push(b);
+      out.push(b);
     }
     return out;
   }

@@ -1,0 +1,135 @@
+import { BackendUnavailableError } from '@d2pruner/core';
+import { cosineFromDot } from '@d2pruner/kernels';
+import type {
+  CosineMatrixInput,
+  DppUpdateInput,
+  EdgeBitsetInput,
+  HeadMeanInput,
+  KernelInput,
+  KernelName,
+  KernelOutput,
+  MaxMinUpdateInput,
+  MaxSimilarityInput,
+  RowNormsInput,
+  SimilarityRowsInput,
+} from '@d2pruner/kernels';
+import * as S from './sources.js';
+
+/** Runs a gpu.js kernel source over `threads` threads (1-D output) with `args`. */
+export type GpuJsRunner = (source: string, threads: number, args: ReadonlyArray<Float32Array | number>) => Promise<Float32Array>;
+
+/** A kernel's gpu.js implementation. */
+export type GpuJsKernel<K extends KernelName> = (run: GpuJsRunner, input: KernelInput<K>) => Promise<KernelOutput<K>>;
+
+/** Indices as floats (gpu.js passes every array as floats; exact below 2^24). */
+function f32(ix: ArrayLike<number>): Float32Array {
+  return Float32Array.from(ix);
+}
+
+function checkIndexable(field: string, elements: number): void {
+  if (elements >= 2 ** 24) {
+    throw new BackendUnavailableError(field, `${field} has ${elements} elements; gpu.js kernels index in floats, exact only below 2^24`);
+  }
+}
+
+async function rowNorms(run: GpuJsRunner, { x }: RowNormsInput): Promise<Float32Array> {
+  if (x.rows === 0 || x.cols === 0) return new Float32Array(x.rows);
+  checkIndexable('x', x.data.length);
+  return run(S.ROW_NORMS, x.rows, [x.data, x.cols]);
+}
+
+async function gatherNorms(run: GpuJsRunner, x: RowNormsInput['x'], idx: Float32Array): Promise<Float32Array> {
+  return run(S.GATHER_NORMS, idx.length, [x.data, x.cols, idx]);
+}
+
+async function similarityRows(run: GpuJsRunner, { x, queries, candidates }: SimilarityRowsInput): Promise<Float32Array> {
+  const m = queries.length;
+  const n = candidates.length;
+  if (m === 0 || n === 0 || x.cols === 0) return new Float32Array(m * n);
+  checkIndexable('x', x.data.length);
+  checkIndexable('output', m * n);
+  const qi = f32(queries);
+  const ci = f32(candidates);
+  const [qn, cn] = [await gatherNorms(run, x, qi), await gatherNorms(run, x, ci)];
+  return run(S.COSINE_BLOCK, m * n, [x.data, x.cols, qi, ci, qn, cn, n]);
+}
+
+async function cosineMatrix(run: GpuJsRunner, { x, subset }: CosineMatrixInput): Promise<Float32Array> {
+  const ids = subset ?? Int32Array.from({ length: x.rows }, (_, i) => i);
+  return similarityRows(run, { x, queries: ids, candidates: ids });
+}
+
+async function maxSimilarity(run: GpuJsRunner, { x, cols, norms, queries, candidates }: MaxSimilarityInput): Promise<Float64Array> {
+  const out = new Float64Array(queries.length).fill(-Infinity);
+  if (queries.length === 0 || candidates.length === 0) return out;
+  checkIndexable('x', x.length);
+  const qi = f32(queries);
+  const ci = f32(candidates);
+  const qn = Float32Array.from(queries, (r) => norms[r]);
+  const cn = Float32Array.from(candidates, (r) => norms[r]);
+  const best = await run(S.MAX_SIMILARITY, queries.length, [cols === 0 ? new Float32Array(1) : x, cols, qi, ci, qn, cn, candidates.length]);
+  for (let i = 0; i < best.length; i++) if (best[i] > -2) out[i] = best[i];
+  return out;
+}
+
+/** Cosines of row `j` with every row: the dots in gpu.js, the division by the f64 norms on the host. */
+async function cosineRow(run: GpuJsRunner, x: Float32Array, rows: number, cols: number, norms: Float64Array, j: number): Promise<Float64Array> {
+  if (cols === 0) return new Float64Array(rows);
+  checkIndexable('x', x.length);
+  const dots = await run(S.ROW_DOTS, rows, [x, cols, j]);
+  return Float64Array.from(dots, (d, i) => cosineFromDot(d, norms[j], norms[i]));
+}
+
+async function maxMinUpdate(run: GpuJsRunner, { x, rows, cols, norms, j, minDist }: MaxMinUpdateInput): Promise<Float64Array> {
+  if (rows === 0) return new Float64Array(0);
+  const cos = await cosineRow(run, x, rows, cols, norms, j);
+  return Float64Array.from(cos, (c, i) => (1 - c < minDist[i] ? 1 - c : minDist[i]));
+}
+
+async function dppUpdate(run: GpuJsRunner, input: DppUpdateInput): Promise<Float64Array> {
+  const { x, rows, cols, norms, relevance, j, c, t, d2 } = input;
+  if (rows === 0) return new Float64Array(0);
+  const cos = await cosineRow(run, x, rows, cols, norms, j);
+  const out = new Float64Array(2 * rows);
+  for (let i = 0; i < rows; i++) out[i] = relevance[j] * (i === j ? (norms[j] > 0 ? 1 : 0) : cos[i]) * relevance[i];
+  for (let s = 0; s < t; s++) {
+    const cj = c[s * rows + j];
+    if (cj !== 0) for (let i = 0; i < rows; i++) out[i] -= cj * c[s * rows + i];
+  }
+  const scale = Math.sqrt(d2[j]);
+  for (let i = 0; i < rows; i++) {
+    out[i] /= scale;
+    out[rows + i] = d2[i] - out[i] * out[i];
+  }
+  return out;
+}
+
+async function headMean(run: GpuJsRunner, { x }: HeadMeanInput): Promise<Float32Array> {
+  if (x.cols === 0 || x.rows === 0) return new Float32Array(x.cols);
+  checkIndexable('x', x.data.length);
+  return run(S.HEAD_MEAN, x.cols, [x.data, x.rows, x.cols]);
+}
+
+async function edgeBitset(run: GpuJsRunner, input: EdgeBitsetInput): Promise<Uint32Array> {
+  const { k, cos, frame, row, col, alpha, theta, radius } = input;
+  const words = Math.ceil(k / 32);
+  if (k === 0) return new Uint32Array(0);
+  checkIndexable('cos', k * k);
+  const r = Number.isNaN(radius) ? -1 : Math.max(-1, Math.min(2 ** 24, Math.floor(radius)));
+  const halves = await run(S.EDGE_HALFWORDS, k * words * 2, [cos.subarray(0, k * k), k, words * 2, f32(frame.subarray(0, k)), f32(row.subarray(0, k)), f32(col.subarray(0, k)), alpha, theta, r]);
+  const out = new Uint32Array(k * words);
+  for (let w = 0; w < out.length; w++) out[w] = (halves[2 * w] | (halves[2 * w + 1] << 16)) >>> 0;
+  return out;
+}
+
+/** The gpu.js implementation of every kernel this backend supports. */
+export const GPUJS_KERNELS: { [K in KernelName]?: GpuJsKernel<K> } = {
+  rowNorms,
+  similarityRows,
+  cosineMatrix,
+  edgeBitset,
+  headMean,
+  maxSimilarity,
+  maxMinUpdate,
+  dppUpdate,
+};

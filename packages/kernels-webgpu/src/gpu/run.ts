@@ -1,0 +1,107 @@
+import type { GpuContext, PipelineSpec } from './context.js';
+import { BufferUsage, MAP_READ, type Slice } from './usage.js';
+
+/** Binding size of `bytes` bytes: at least 4 (a zero-length array still binds one element). */
+function bindSize(bytes: number): number {
+  return Math.max(4, Math.ceil(bytes / 4) * 4);
+}
+
+/**
+ * The GPU work of one kernel call: buffers taken from the pool (all returned by `release`), the
+ * dispatches recorded into one command encoder, and the read-back that submits them.
+ */
+export class GpuRun {
+  private encoder: GPUCommandEncoder | null = null;
+  private readonly held: GPUBuffer[] = [];
+
+  /** @param ctx the device context @param label kernel name, for GPU debug labels */
+  constructor(
+    readonly ctx: GpuContext,
+    private readonly label: string,
+  ) {}
+
+  private take(bytes: number, usage: number): Slice {
+    const buffer = this.ctx.pool.acquire(bindSize(bytes), usage, `${this.label}`);
+    this.held.push(buffer);
+    return { buffer, size: bindSize(bytes) };
+  }
+
+  /** Uploads `data` into a pooled storage buffer. */
+  input(field: string, data: ArrayBufferView): Slice {
+    this.ctx.checkBinding(field, data.byteLength);
+    const s = this.take(data.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST);
+    if (data.byteLength > 0) this.ctx.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return s;
+  }
+
+  /** A feature matrix: its resident copy when the cache takes it, else a per-call upload. */
+  matrix(field: string, data: Float32Array): Slice {
+    this.ctx.checkBinding(field, data.byteLength);
+    if (!this.ctx.resident.accepts(data.byteLength)) return this.input(field, data);
+    return { buffer: this.ctx.resident.get(data), size: bindSize(data.byteLength) };
+  }
+
+  /** An output storage buffer of `bytes` bytes (contents undefined until written). */
+  output(field: string, bytes: number): Slice {
+    this.ctx.checkBinding(field, bytes);
+    return this.take(bytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
+  }
+
+  /** A uniform buffer holding `words` (16-byte aligned, up to 64 KiB). */
+  uniform(words: Uint32Array | Float32Array | Int32Array): Slice {
+    const bytes = Math.ceil(words.byteLength / 16) * 16;
+    const s = this.take(bytes, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+    this.ctx.device.queue.writeBuffer(s.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    return { buffer: s.buffer, size: bytes };
+  }
+
+  /** Records one dispatch of `spec` over `groups` workgroups with `bindings` at 0, 1, 2, … */
+  async dispatch(spec: PipelineSpec, bindings: readonly Slice[], groups: readonly [number, number]): Promise<void> {
+    const pipeline = await this.ctx.pipeline(spec);
+    if (groups[0] === 0 || groups[1] === 0) return;
+    const bindGroup = this.ctx.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: bindings.map((s, binding) => ({ binding, resource: { buffer: s.buffer, offset: 0, size: s.size } })),
+    });
+    this.encoder ??= this.ctx.device.createCommandEncoder({ label: this.label });
+    const pass = this.encoder.beginComputePass({ label: spec.id });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(groups[0], groups[1]);
+    pass.end();
+  }
+
+  /** Submits the recorded work and reads `bytes` bytes of `src` back. */
+  async read(src: Slice, bytes: number): Promise<ArrayBuffer> {
+    if (bytes === 0) {
+      if (this.encoder) this.ctx.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+      return new ArrayBuffer(0);
+    }
+    const staging = this.take(bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
+    this.encoder ??= this.ctx.device.createCommandEncoder({ label: this.label });
+    this.encoder.copyBufferToBuffer(src.buffer, 0, staging.buffer, 0, Math.ceil(bytes / 4) * 4);
+    this.ctx.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    await staging.buffer.mapAsync(MAP_READ, 0, Math.ceil(bytes / 4) * 4);
+    const copy = staging.buffer.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0, bytes);
+    staging.buffer.unmap();
+    return copy;
+  }
+
+  /** Returns every buffer of this run to the pool. */
+  release(): void {
+    for (const b of this.held) {
+      if (b.mapState !== 'unmapped') b.unmap();
+      this.ctx.pool.release(b);
+    }
+    this.held.length = 0;
+  }
+}
+
+/** A grid of `groups` workgroups as (x, y) within the 65 535-per-dimension limit. */
+export function grid(groups: number): [number, number] {
+  if (groups <= 0) return [0, 0];
+  const x = Math.min(groups, 65535);
+  return [x, Math.ceil(groups / x)];
+}

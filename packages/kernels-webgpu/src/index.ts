@@ -1,0 +1,18 @@
+/**
+ * @d2pruner/kernels-webgpu — WGSL kernels for Node (Dawn, the optional `webgpu` package) and
+ * browsers (`navigator.gpu`) behind the d2pruner `KernelBackend` interface. Importing this entry
+ * has no side effects; register with `registerWebGPUBackend()` from
+ * `@d2pruner/kernels-webgpu/register`.
+ * @packageDocumentation
+ */
+export * from './backend.js';
+export * from './provider/types.js';
+export * from './provider/default.js';
+export * from './provider/navigator.js';
+export { GpuContext, adapterLabel, isSoftwareAdapter, type PipelineSpec } from './gpu/context.js';
+export { BufferPool, sizeClass } from './gpu/pool.js';
+export { ResidentCache } from './gpu/resident.js';
+export { GPU_KERNELS, type GpuKernel } from './kernels/index.js';
+export { GpuRun, grid } from './gpu/run.js';
+export type { Slice } from './gpu/usage.js';
+export * from './tolerance.js';

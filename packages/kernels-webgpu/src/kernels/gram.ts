@@ -1,0 +1,83 @@
+import type { CosineMatrixInput, MaxSimilarityInput, SimilarityRowsInput } from '@d2pruner/kernels';
+import { grid, type GpuRun } from '../gpu/run.js';
+import type { Slice } from '../gpu/usage.js';
+import { GRAM_NONE, GRAM_TILE, GramMode, gramSpec } from '../shaders/gram.js';
+import { PAIR_MAX_QUERIES, PAIR_SPEC } from '../shaders/pair.js';
+import { RowDotOut, rowDotSpec, SELF } from '../shaders/row-dot.js';
+
+/** Inverse norms of the gathered rows `idx`, computed on the GPU. */
+async function inverseNorms(run: GpuRun, X: Slice, I: Slice, count: number, d: number): Promise<Slice> {
+  const inv = run.output('norms', count * 4);
+  await run.dispatch(rowDotSpec(RowDotOut.InverseNorm), [X, I, inv, run.uniform(Uint32Array.of(count, d, 1, SELF))], grid(count));
+  return inv;
+}
+
+function gramParams(run: GpuRun, m: number, n: number, d: number, offB: number): Slice {
+  return run.uniform(Uint32Array.of(m, n, d, offB, Math.ceil(n / GRAM_TILE), 0, 0, 0));
+}
+
+function concat(a: Int32Array, b: Int32Array): Uint32Array {
+  const out = new Uint32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * `similarityRows`: inverse norms of the gathered rows, then the tiled Gram block (or, for fewer
+ * than {@link PAIR_MAX_QUERIES} queries, one reduction per pair).
+ */
+export async function gpuSimilarityRows(run: GpuRun, { x, queries, candidates }: SimilarityRowsInput): Promise<Float32Array> {
+  const m = queries.length;
+  const n = candidates.length;
+  if (m === 0 || n === 0) return new Float32Array(m * n);
+  const X = run.matrix('x', x.data);
+  const I = run.input('queries', concat(queries, candidates));
+  const inv = await inverseNorms(run, X, I, m + n, x.cols);
+  const out = run.output('output', m * n * 4);
+  if (m < PAIR_MAX_QUERIES) {
+    await run.dispatch(PAIR_SPEC, [X, I, inv, out, run.uniform(Uint32Array.of(m, n, x.cols, m))], grid(m * n));
+  } else {
+    await run.dispatch(gramSpec(GramMode.Full), [X, I, inv, out, gramParams(run, m, n, x.cols, m)], [Math.ceil(n / GRAM_TILE), Math.ceil(m / GRAM_TILE)]);
+  }
+  return new Float32Array(await run.read(out, m * n * 4));
+}
+
+/** `cosineMatrix`: the upper triangle of tiles, mirrored (exactly symmetric output). */
+export async function gpuCosineMatrix(run: GpuRun, { x, subset }: CosineMatrixInput): Promise<Float32Array> {
+  const k = subset ? subset.length : x.rows;
+  if (k === 0) return new Float32Array(0);
+  const X = run.matrix('x', x.data);
+  const I = run.input('subset', subset ? Uint32Array.from(subset) : Uint32Array.from({ length: k }, (_, i) => i));
+  const inv = await inverseNorms(run, X, I, k, x.cols);
+  const out = run.output('output', k * k * 4);
+  const tiles = Math.ceil(k / GRAM_TILE);
+  await run.dispatch(gramSpec(GramMode.Symmetric), [X, I, inv, out, gramParams(run, k, k, x.cols, 0)], [tiles, tiles]);
+  return new Float32Array(await run.read(out, k * k * 4));
+}
+
+/**
+ * `maxSimilarity`: per (query, 64-candidate tile) maxima on the GPU, skipping self pairs by row
+ * index, the given norms as inverse factors; the max over tiles on the host (−∞ when no
+ * candidate other than the query itself).
+ */
+export async function gpuMaxSimilarity(run: GpuRun, { x, cols, norms, queries, candidates }: MaxSimilarityInput): Promise<Float64Array> {
+  const m = queries.length;
+  const n = candidates.length;
+  const result = new Float64Array(m).fill(-Infinity);
+  if (m === 0 || n === 0) return result;
+  const idx = concat(queries, candidates);
+  const inv = Float32Array.from(idx, (r) => (norms[r] > 0 ? 1 / norms[r] : 0));
+  const X = run.matrix('x', x);
+  const I = run.input('queries', idx);
+  const tilesN = Math.ceil(n / GRAM_TILE);
+  const out = run.output('output', m * tilesN * 4);
+  await run.dispatch(gramSpec(GramMode.RowMax), [X, I, run.input('norms', inv), out, gramParams(run, m, n, cols, m)], [tilesN, Math.ceil(m / GRAM_TILE)]);
+  const partial = new Float32Array(await run.read(out, m * tilesN * 4));
+  for (let i = 0; i < m; i++) {
+    let best = GRAM_NONE;
+    for (let t = 0; t < tilesN; t++) best = Math.max(best, partial[i * tilesN + t]);
+    if (best > GRAM_NONE + 1) result[i] = best;
+  }
+  return result;
+}

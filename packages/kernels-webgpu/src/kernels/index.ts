@@ -1,0 +1,20 @@
+import type { KernelInput, KernelName, KernelOutput } from '@d2pruner/kernels';
+import type { GpuRun } from '../gpu/run.js';
+import { gpuEdgeBitset } from './edge.js';
+import { gpuCosineMatrix, gpuMaxSimilarity, gpuSimilarityRows } from './gram.js';
+import { gpuDppUpdate, gpuHeadMean, gpuMaxMinUpdate, gpuRowNorms } from './rows.js';
+
+/** A kernel's WebGPU implementation: records and reads back its work within one run. */
+export type GpuKernel<K extends KernelName> = (run: GpuRun, input: KernelInput<K>) => Promise<KernelOutput<K>>;
+
+/** The WebGPU implementation of every kernel this backend supports. */
+export const GPU_KERNELS: { [K in KernelName]?: GpuKernel<K> } = {
+  rowNorms: gpuRowNorms,
+  similarityRows: gpuSimilarityRows,
+  cosineMatrix: gpuCosineMatrix,
+  edgeBitset: gpuEdgeBitset,
+  headMean: gpuHeadMean,
+  maxSimilarity: gpuMaxSimilarity,
+  maxMinUpdate: gpuMaxMinUpdate,
+  dppUpdate: gpuDppUpdate,
+};

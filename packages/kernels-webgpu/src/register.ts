@@ -1,0 +1,15 @@
+import { kernelRegistry, type KernelRegistry } from '@d2pruner/kernels';
+import { WebGPUBackend, type WebGPUBackendOptions } from './backend.js';
+
+/**
+ * Registers a {@link WebGPUBackend} on `registry` (default: the process-wide registry) and
+ * returns it (keep it to `dispose()` at shutdown). Importing this module registers nothing by
+ * itself.
+ */
+export function registerWebGPUBackend(registry: KernelRegistry = kernelRegistry(), options: WebGPUBackendOptions = {}): WebGPUBackend {
+  const backend = new WebGPUBackend(options);
+  registry.register(backend);
+  return backend;
+}
+
+export { WebGPUBackend, type WebGPUBackendOptions } from './backend.js';

@@ -1,0 +1,132 @@
+import type { PipelineSpec } from '../gpu/context.js';
+
+/** Epilogue of the tiled Gram kernel. */
+export const GramMode = {
+  /** out[i·n + j] = cos(A_i, B_j): the [m × n] block (similarityRows). */
+  Full: 0,
+  /** A = B; only tiles on or above the diagonal run and mirror their values (cosineMatrix). */
+  Symmetric: 1,
+  /** out[i·tilesN + tile] = max over the tile's columns j with idx_B(j) ≠ idx_A(i) (maxSimilarity). */
+  RowMax: 2,
+} as const;
+
+/** A {@link GramMode} value. */
+export type GramMode = (typeof GramMode)[keyof typeof GramMode];
+
+/** Output rows and columns per workgroup. */
+export const GRAM_TILE = 64;
+
+/** The value RowMax writes when a tile has no admissible column (cosines are ≥ −1). */
+export const GRAM_NONE = -3;
+
+/**
+ * Cosines of gathered rows: C[i, j] = (X[idx[i]] · X[idx[offB + j]]) · inv[i] · inv[offB + j],
+ * inv = 1/‖row‖ (0 for a zero row). Each 16×16 workgroup computes a 64×64 tile, each thread a
+ * 4×4 block in registers, stepping through the feature dimension 16 columns at a time through
+ * workgroup memory (two 16×64 tiles). Rows of a tile are strided by 16 so that neighbouring
+ * threads touch neighbouring words. In Symmetric mode the tile (ti, tj) and its mirror hold the
+ * same f32 values (inv products are commutative), so the result is exactly symmetric.
+ * Uniforms: m, n, d, offB, tilesN.
+ */
+export const GRAM_WGSL = /* wgsl */ `
+override MODE: u32 = 0u;
+struct Params { m: u32, n: u32, d: u32, offB: u32, tilesN: u32, p0: u32, p1: u32, p2: u32 }
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read> idx: array<u32>;
+@group(0) @binding(2) var<storage, read> inv: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+var<workgroup> As: array<f32, 1024>;
+var<workgroup> Bs: array<f32, 1024>;
+var<workgroup> red: array<f32, 1024>;
+
+@compute @workgroup_size(16, 16, 1)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
+  let ti = wg.y;
+  let tj = wg.x;
+  if (MODE == 1u && ti > tj) { return; }
+  let i0 = ti * 64u;
+  let j0 = tj * 64u;
+  let lr = li / 16u;
+  let lk = li % 16u;
+  var aRow: array<u32, 4>;
+  var bRow: array<u32, 4>;
+  var aOk: array<bool, 4>;
+  var bOk: array<bool, 4>;
+  for (var q = 0u; q < 4u; q++) {
+    let ia = i0 + lr + 16u * q;
+    aOk[q] = ia < p.m;
+    if (aOk[q]) { aRow[q] = idx[ia] * p.d; }
+    let jb = j0 + lr + 16u * q;
+    bOk[q] = jb < p.n;
+    if (bOk[q]) { bRow[q] = idx[p.offB + jb] * p.d; }
+  }
+  var acc: array<vec4f, 4>;
+  for (var k0 = 0u; k0 < p.d; k0 += 16u) {
+    let k = k0 + lk;
+    for (var q = 0u; q < 4u; q++) {
+      var va = 0.0;
+      var vb = 0.0;
+      if (aOk[q] && k < p.d) { va = X[aRow[q] + k]; }
+      if (bOk[q] && k < p.d) { vb = X[bRow[q] + k]; }
+      As[lk * 64u + lr + 16u * q] = va;
+      Bs[lk * 64u + lr + 16u * q] = vb;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < 16u; kk++) {
+      let o = kk * 64u;
+      let b = vec4f(Bs[o + lid.x], Bs[o + lid.x + 16u], Bs[o + lid.x + 32u], Bs[o + lid.x + 48u]);
+      acc[0] += As[o + lid.y] * b;
+      acc[1] += As[o + lid.y + 16u] * b;
+      acc[2] += As[o + lid.y + 32u] * b;
+      acc[3] += As[o + lid.y + 48u] * b;
+    }
+    workgroupBarrier();
+  }
+  if (MODE == 2u) {
+    for (var r = 0u; r < 4u; r++) {
+      let i = i0 + lid.y + 16u * r;
+      var best = -3.0;
+      if (i < p.m) {
+        let ia = inv[i];
+        let gi = idx[i];
+        for (var c = 0u; c < 4u; c++) {
+          let j = j0 + lid.x + 16u * c;
+          if (j < p.n && idx[p.offB + j] != gi) { best = max(best, acc[r][c] * (ia * inv[p.offB + j])); }
+        }
+      }
+      red[(lid.y + 16u * r) * 16u + lid.x] = best;
+    }
+    workgroupBarrier();
+    if (lid.x == 0u) {
+      for (var r = 0u; r < 4u; r++) {
+        let row = lid.y + 16u * r;
+        let i = i0 + row;
+        if (i < p.m) {
+          var best = red[row * 16u];
+          for (var t = 1u; t < 16u; t++) { best = max(best, red[row * 16u + t]); }
+          out[i * p.tilesN + tj] = best;
+        }
+      }
+    }
+  } else {
+    for (var r = 0u; r < 4u; r++) {
+      let i = i0 + lid.y + 16u * r;
+      if (i >= p.m) { continue; }
+      let ia = inv[i];
+      for (var c = 0u; c < 4u; c++) {
+        let j = j0 + lid.x + 16u * c;
+        if (j >= p.n) { continue; }
+        let v = acc[r][c] * (ia * inv[p.offB + j]);
+        out[i * p.n + j] = v;
+        if (MODE == 1u && ti != tj) { out[j * p.n + i] = v; }
+      }
+    }
+  }
+}
+`;
+
+/** The Gram pipeline with epilogue `mode`. */
+export function gramSpec(mode: GramMode): PipelineSpec {
+  return { id: 'gram', code: GRAM_WGSL, constants: { MODE: mode } };
+}
