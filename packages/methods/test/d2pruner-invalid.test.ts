@@ -67,3 +67,11 @@ describe('D2Pruner invalid input (d2pruner.md §2)', () => {
     expect(s.keep).toEqual([]);
   });
 });
+
+describe('cancellation', () => {
+  it('an aborted signal rejects with an AbortError before any work', async () => {
+    const ctrl = new AbortController();
+    ctrl.abort();
+    await expect(d2prune(base(), 3, {}, { signal: ctrl.signal })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lastValueFrom, of, pipe, toArray } from 'rxjs';
 import { KernelRegistry, cpuBackend, type KernelBackend } from '@d2pruner/kernels';
-import { d2pruneLazy } from '@d2pruner/methods';
+import { d2pruneLazy, pivotCount } from '@d2pruner/methods';
 import {
   buildGraph,
   createJob,
@@ -9,7 +9,6 @@ import {
   isAbsolutePath,
   parseRequestLine,
   prepare,
-  pivotCount,
   resolveInputPath,
   score,
   selectMIS,

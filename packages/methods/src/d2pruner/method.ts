@@ -17,5 +17,5 @@ export const d2prunerMethod: Method = {
   optional: ['prior'],
   needsLayout: true,
   params: D2PRUNER_PARAM_SPECS,
-  select: (input, budget, params, context) => d2prune(input, budget, params, { backend: context?.backend }),
+  select: (input, budget, params, context) => d2prune(input, budget, params, { backend: context?.backend, signal: context?.signal }),
 };

@@ -17,7 +17,7 @@ import {
 import { buildDenseGraph, LazyGraph, validateEdgeRule, type EdgeRule } from '@d2pruner/graph';
 import type { BackendRequest, KernelRegistry } from '@d2pruner/kernels';
 import { greedyMis, type ConflictGraph } from '@d2pruner/mis';
-import { debiasedImportance, rankOrder, resolveDebias } from '@d2pruner/scoring';
+import { debiasedImportance, rankOrder, resolveDebias, type DebiasName, type DebiasOptions } from '@d2pruner/scoring';
 import { D2PRUNER_PARAM_SPECS, type D2PrunerParams } from './params.js';
 
 /** A validated D2Pruner problem: everything the selection steps need. */
@@ -73,11 +73,14 @@ export interface PivotSplit {
   m: number;
 }
 
-/** Steps 2–4: debiased importance, importance order, pivots and candidates. */
-export function splitPivots(p: D2PrunerProblem): PivotSplit {
+/**
+ * The debias options D2Pruner derives from its parameters (d2pruner.md §6): strategy, prior,
+ * eps, trend β, and the RoPE geometry with its defaults (query position visualStart + N + 40).
+ */
+export function importanceOptions(p: D2PrunerProblem, debias?: DebiasName): DebiasOptions {
   const { params } = p;
-  const importance = debiasedImportance(p.attention, {
-    debias: params.debias,
+  return {
+    debias: debias ?? params.debias,
     prior: p.prior,
     eps: params.eps,
     trendBeta: params.trendBeta,
@@ -87,10 +90,24 @@ export function splitPivots(p: D2PrunerProblem): PivotSplit {
       visualStart: params.visualStart,
       queryPosition: params.queryPosition ?? params.visualStart + p.n + 40,
     },
-  });
+  };
+}
+
+/** Pivot count n_p = min(n, ⌊pivotRatio·n + 1e-9⌋) (d2pruner.md §3 step 4). */
+export function pivotCount(budget: number, pivotRatio: number): number {
+  return Math.min(budget, Math.floor(pivotRatio * budget + 1e-9));
+}
+
+/** Steps 3–4 from a given importance: the order, pivots and candidates. */
+export function splitByImportance(importance: ArrayLike<number>, budget: number, pivotRatio: number): PivotSplit {
   const order = rankOrder(importance);
-  const np = Math.min(p.budget, Math.floor(params.pivotRatio * p.budget + 1e-9));
-  return { order, pivots: order.slice(0, np), candidates: order.slice(np), m: p.budget - np };
+  const np = pivotCount(budget, pivotRatio);
+  return { order, pivots: order.slice(0, np), candidates: order.slice(np), m: budget - np };
+}
+
+/** Steps 2–4: debiased importance, importance order, pivots and candidates. */
+export function splitPivots(p: D2PrunerProblem): PivotSplit {
+  return splitByImportance(debiasedImportance(p.attention, importanceOptions(p)), p.budget, p.params.pivotRatio);
 }
 
 /** A D2Pruner selection: `pivots`, `picks` and `rounds` are always present. */
@@ -106,6 +123,8 @@ export interface D2PruneOptions {
   backend?: BackendRequest;
   /** Kernel registry (the process-wide one by default). */
   registry?: KernelRegistry;
+  /** Cancels between stages (the selection itself is a few milliseconds of synchronous work). */
+  signal?: AbortSignal;
 }
 
 function finish(p: D2PrunerProblem, split: PivotSplit | undefined, picks: number[], rounds: number, backend: string, timings: Record<string, number>): D2PrunerSelection {
@@ -135,7 +154,8 @@ function trivial(p: D2PrunerProblem, t0: number): D2PrunerSelection | undefined 
  * D2Pruner with the lazy graph, synchronously on the CPU (d2pruner.md §§3–4): the fast path.
  * Returns keep (sorted), pivots (sorted), picks (in pick order) and rounds.
  */
-export function d2pruneLazy(input: TokenInput, budget: number, params: MethodParams = {}): D2PrunerSelection {
+export function d2pruneLazy(input: TokenInput, budget: number, params: MethodParams = {}, options: Pick<D2PruneOptions, 'signal'> = {}): D2PrunerSelection {
+  options.signal?.throwIfAborted();
   const t0 = performance.now();
   const p = prepareD2Pruner(input, budget, params);
   const t1 = performance.now();
@@ -143,6 +163,7 @@ export function d2pruneLazy(input: TokenInput, budget: number, params: MethodPar
   if (early) return early;
   const split = splitPivots(p);
   const t2 = performance.now();
+  options.signal?.throwIfAborted();
   const graph = new LazyGraph(p.features, p.layout, p.params satisfies EdgeRule);
   const mis = greedyMis(split.candidates, split.m, graph, p.params.fallback, p.n);
   const t3 = performance.now();
@@ -162,6 +183,7 @@ export function d2pruneLazy(input: TokenInput, budget: number, params: MethodPar
  * greedy MIS runs. Index for index equal to {@link d2pruneLazy}.
  */
 export async function d2pruneDense(input: TokenInput, budget: number, params: MethodParams = {}, options: D2PruneOptions = {}): Promise<D2PrunerSelection> {
+  options.signal?.throwIfAborted();
   const t0 = performance.now();
   const p = prepareD2Pruner(input, budget, params);
   const t1 = performance.now();
@@ -171,6 +193,7 @@ export async function d2pruneDense(input: TokenInput, budget: number, params: Me
   const t2 = performance.now();
   const graph = await buildDenseGraph(p.features, p.layout, p.params, split.candidates, options);
   const t3 = performance.now();
+  options.signal?.throwIfAborted();
   const mis = greedyMis(split.candidates, split.m, graph as ConflictGraph, p.params.fallback, p.n);
   const t4 = performance.now();
   return finish(p, split, mis.picks, mis.rounds, graph.backend, {
@@ -193,5 +216,5 @@ export async function d2prune(input: TokenInput, budget: number, params: MethodP
   const gpuRequested = options.backend !== undefined && options.backend !== 'auto' && options.backend !== 'cpu';
   if (form === 'dense' || (form === 'auto' && gpuRequested)) return d2pruneDense(input, budget, params, options);
   if (form !== 'lazy' && form !== 'auto') throw new InvalidInputError('graph', `graph must be auto, lazy or dense, got ${String(form)}`);
-  return d2pruneLazy(input, budget, params);
+  return d2pruneLazy(input, budget, params, options);
 }

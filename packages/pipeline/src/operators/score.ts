@@ -1,6 +1,6 @@
 import { assertFiniteNonNegative, InvalidInputError } from '@d2pruner/core';
-import type { D2PrunerProblem } from '@d2pruner/methods';
-import { debiasedImportance, type DebiasName, type DebiasOptions } from '@d2pruner/scoring';
+import { importanceOptions, type D2PrunerProblem } from '@d2pruner/methods';
+import { debiasedImportance, type DebiasName } from '@d2pruner/scoring';
 import type { OperatorFunction } from 'rxjs';
 import type { PruneJob } from '../job.js';
 import { stage } from '../stage.js';
@@ -18,26 +18,6 @@ export interface ScoreOptions {
   scorer?: Scorer;
   /** Debias strategy; default: the problem's (`prior` when the input has a prior, else `none`). */
   debias?: DebiasName;
-}
-
-/**
- * The debias options D2Pruner derives from its parameters (d2pruner.md §6): strategy, prior,
- * eps, trend β, and the RoPE geometry with its defaults (query position visualStart + N + 40).
- */
-export function importanceOptions(p: D2PrunerProblem, debias?: DebiasName): DebiasOptions {
-  const { params } = p;
-  return {
-    debias: debias ?? params.debias,
-    prior: p.prior,
-    eps: params.eps,
-    trendBeta: params.trendBeta,
-    rope: {
-      headDim: params.ropeHeadDim,
-      base: params.ropeBase,
-      visualStart: params.visualStart,
-      queryPosition: params.queryPosition ?? params.visualStart + p.n + 40,
-    },
-  };
 }
 
 function customSignal(scorer: Scorer, job: PruneJob, p: D2PrunerProblem): Float32Array {
