@@ -4,6 +4,7 @@ import { describeLoadedBackends, disposeBackends } from './backends.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { flopsCommand } from './commands/flops.js';
 import { layoutCommand } from './commands/layout.js';
+import { renderCommand } from './commands/render.js';
 import { methodsCommand } from './commands/methods.js';
 import { pruneCommand } from './commands/prune.js';
 import { processIo, type CliIo } from './io.js';
@@ -18,6 +19,8 @@ export const COMMANDS: Record<string, Command> = {
   calibrate: calibrateCommand,
   flops: flopsCommand,
   layout: layoutCommand,
+  render: renderCommand,
+  generate: async (args, io) => (await import('./commands/generate.js')).generateCommand(args, io),
 };
 
 const USAGE = `usage: d2pruner <command> [options]
@@ -29,7 +32,9 @@ commands:
   calibrate FILES… --out prior.safetensors [--model ID --layer K]
   flops --model ID --keep N [--visual V | --image WxH [--max-tiles M]] [--layer K] [--text T] [--formula fastv|exact] [--json]
   layout --model ID --image WxH [--max-tiles M] [--json]
+  generate --model DIR --image IMG --prompt TEXT [--method M --keep N | --no-prune] [--max-new-tokens T] [--json]
   prune FILE … --model ID --image WxH   build the layout from a model adapter when the file has none
+  render FILE --method NAME --keep N --out overlay.png [--cell PX]   kept tokens drawn over the token grid
 
 exit codes: 0 ok, 2 invalid input or arguments (message on stderr), 1 internal failure
 `;

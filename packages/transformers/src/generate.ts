@@ -1,0 +1,104 @@
+import { stat } from 'node:fs/promises';
+import { InvalidArgumentError, InvalidInputError, assertInteger } from '@d2pruner/core';
+import type { LoadedLlava } from './load.js';
+import type { PruningOptions } from './options.js';
+import { withPruning } from './patch.js';
+import type { PrefillReport } from './report.js';
+import type { TensorLike } from './types.js';
+
+/** The llava-hf prompt template used when the prompt has no image placeholder. */
+export const LLAVA_PROMPT_TEMPLATE = 'USER: {image}\n{prompt} ASSISTANT:';
+
+/** Options of {@link generateWithPruning}. */
+export interface GenerateOptions {
+  /** A PNG/JPEG path, or an image object transformers.js' processor accepts (`RawImage`). */
+  image: string | object;
+  /** The question. Used verbatim when it contains the image placeholder, else wrapped in {@link LLAVA_PROMPT_TEMPLATE}. */
+  prompt: string;
+  /** Tokens to generate at most (greedy). Default 32. */
+  maxNewTokens?: number;
+  /** Pruning options, or `false` to run every visual token (the prefill is still measured). */
+  pruning: PruningOptions | false;
+  /** Called with each generated token id and its decoded text. */
+  onToken?: (token: { id: number; text: string }) => void;
+}
+
+/** What {@link generateWithPruning} returns (the `d2pruner generate --json` object plus details). */
+export interface GenerateResult {
+  /** Visual tokens before / after pruning. */
+  visualTokens: { before: number; after: number };
+  /** Sequence length the LLM prefilled. */
+  prefillTokens: number;
+  /** LLM prefill time, ms. */
+  prefillMs: number;
+  /** Pruning overhead (importance + selection + gather), ms. */
+  pruneMs: number;
+  /** Generated text (special tokens skipped). */
+  text: string;
+  /** Generated token ids. */
+  tokenIds: number[];
+  /** The full prefill report. */
+  report: PrefillReport;
+}
+
+/** Puts the image placeholder into a prompt that lacks one (llava-hf template). */
+export function formatPrompt(prompt: string, imageToken = '<image>'): string {
+  if (prompt.includes(imageToken)) return prompt;
+  return LLAVA_PROMPT_TEMPLATE.replace('{image}', imageToken).replace('{prompt}', prompt);
+}
+
+async function readImage(loaded: LoadedLlava, image: string | object): Promise<unknown> {
+  if (typeof image !== 'string') return image;
+  const isFile = await stat(image).then((s) => s.isFile(), () => false);
+  if (!isFile) throw new InvalidInputError('image', `image file '${image}' does not exist`);
+  try {
+    return await loaded.transformers.RawImage.read(image);
+  } catch (e) {
+    throw new InvalidInputError('image', `cannot decode '${image}' as an image (PNG or JPEG): ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * Generates an answer about one image with a loaded model, pruning its visual tokens at the
+ * prefill (or not, with `pruning: false`), greedy decoding. The model is patched for the call
+ * only and restored afterwards.
+ */
+export async function generateWithPruning(loaded: LoadedLlava, options: GenerateOptions): Promise<GenerateResult> {
+  const maxNewTokens = options.maxNewTokens ?? 32;
+  assertInteger('maxNewTokens', maxNewTokens, 1);
+  if (typeof options.prompt !== 'string') throw new InvalidArgumentError('prompt', 'prompt must be a string');
+  const image = await readImage(loaded, options.image);
+  const imageToken = typeof loaded.processor.config?.image_token === 'string' ? loaded.processor.config.image_token : '<image>';
+  const inputs = await loaded.processor(image, formatPrompt(options.prompt, imageToken));
+  const promptLength = inputs.input_ids.dims[1];
+  const handle = withPruning(loaded.model, loaded.processor, options.pruning === false ? { enabled: false } : options.pruning);
+  let seen = 0;
+  const streamer = options.onToken && {
+    put: (value: bigint[][]) => {
+      if (seen++ === 0) return;
+      for (const id of value[0] ?? []) options.onToken?.({ id: Number(id), text: loaded.processor.batch_decode([[id]], { skip_special_tokens: true })[0] ?? '' });
+    },
+    end: () => undefined,
+  };
+  let out: TensorLike;
+  try {
+    out = (await loaded.model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, ...(streamer ? { streamer } : {}) })) as TensorLike;
+  } finally {
+    handle.restore();
+  }
+  const report = handle.lastPrefill;
+  if (!report) throw new InvalidInputError('image', 'the model ran no image prefill (did the prompt lose its image placeholder?)');
+  const seq = Array.from(out.data as BigInt64Array, (v) => Number(v));
+  const width = out.dims[1];
+  const tokenIds = seq.slice(promptLength, width);
+  const text = loaded.processor.batch_decode([tokenIds], { skip_special_tokens: true })[0] ?? '';
+  return {
+    visualTokens: report.visualTokens,
+    prefillTokens: report.prefillTokens,
+    prefillMs: report.prefillMs,
+    pruneMs: report.pruneMs,
+    text,
+    tokenIds,
+    report,
+  };
+}

@@ -1,0 +1,136 @@
+import {
+  InvalidArgumentError,
+  getAdapter,
+  type AdapterOptions,
+  type ImageSize,
+  type Layout,
+  type Matrix,
+  type Method,
+  type MethodParams,
+  type ModelAdapter,
+} from '@d2pruner/core';
+import { registerLlavaAdapters } from '@d2pruner/adapter-llava';
+import { getMethod } from '@d2pruner/methods';
+import type { PrefillReport } from './report.js';
+
+/** What an importance callback is given for one image. */
+export interface ImportanceContext {
+  /** Image number in the batch, in order of appearance. */
+  image: number;
+  /** Batch row the image sits in. */
+  row: number;
+  /** Projected image features of the candidates [N, d] (LLM embedding space). */
+  features: Matrix;
+  /** Embeddings of the row's text tokens [M, d] (every non-image token). */
+  text: Matrix;
+  /** Vision-encoder CLS attention of the candidates [N], when the encoder exports it. */
+  clsAttention?: Float32Array;
+}
+
+/**
+ * Where the per-token importance (the `attention` a method ranks pivots by) comes from:
+ * - `relevance` (default): text–image relevance at merge time ({@link textImageRelevance});
+ * - `cls`: the vision encoder's CLS → patch attention (needs an encoder output, see
+ *   {@link PruningOptions.clsAttentionOutput});
+ * - a vector of N values, used for every image;
+ * - a function of the image's context.
+ */
+export type ImportanceSource =
+  | 'relevance'
+  | 'cls'
+  | ArrayLike<number>
+  | ((context: ImportanceContext) => ArrayLike<number> | Promise<ArrayLike<number>>);
+
+/** Options of `withPruning`. */
+export interface PruningOptions {
+  /** Method name or object. Default `d2pruner`. */
+  method?: string | Method;
+  /** Visual tokens to keep per image (exactly one of `keep` / `ratio`, unless `enabled` is false). */
+  keep?: number;
+  /** Fraction of each image's visual tokens to keep. */
+  ratio?: number;
+  /** Method parameters (API names), e.g. `{ alpha: 0.5 }`. */
+  params?: MethodParams;
+  /** Importance source. Default `relevance`. */
+  importance?: ImportanceSource;
+  /** Adapter (object or id) giving the token layout. Default `llava-1.5-7b`. */
+  adapter?: string | ModelAdapter;
+  /** Layout options of the adapter. Default `{ preprocess: 'crop' }` (transformers.js' CLIPImageProcessor), `pad` when the processor pads. */
+  layoutOptions?: AdapterOptions;
+  /** Image size the layout is computed for. Default 336×336 (the processed canvas). */
+  imageSize?: ImageSize;
+  /**
+   * A layout to use instead of the adapter's, for images whose token count the adapter does not
+   * produce: a layout, a function of the token count, or `grid` (a square grid, when the count
+   * is a perfect square, e.g. 729 = 27² for a single SigLIP-384 crop).
+   */
+  layout?: Layout | ((tokens: number) => Layout) | 'grid';
+  /** Vision-encoder output holding CLS attention [images, N]. Default `cls_attention`. */
+  clsAttentionOutput?: string;
+  /** False: measure only (the prefill runs with every visual token). Default true. */
+  enabled?: boolean;
+  /** Called after every pruned prefill with its report. */
+  onPrefill?: (report: PrefillReport) => void;
+}
+
+/** {@link PruningOptions} validated, with defaults filled. */
+export interface ResolvedPruningOptions {
+  method: Method | null;
+  keep?: number;
+  ratio?: number;
+  params: MethodParams;
+  importance: ImportanceSource;
+  adapter: ModelAdapter;
+  layoutOptions?: AdapterOptions;
+  imageSize: ImageSize;
+  layout?: Layout | ((tokens: number) => Layout) | 'grid';
+  clsAttentionOutput: string;
+  enabled: boolean;
+  onPrefill?: (report: PrefillReport) => void;
+}
+
+/** Default adapter id. */
+export const DEFAULT_ADAPTER = 'llava-1.5-7b';
+
+function resolveAdapter(a: string | ModelAdapter | undefined): ModelAdapter {
+  if (a !== undefined && typeof a !== 'string') return a;
+  registerLlavaAdapters();
+  return getAdapter(a ?? DEFAULT_ADAPTER);
+}
+
+/** Validates the options (unknown method or adapter, keep/ratio, importance) before any inference. */
+export function resolvePruningOptions(options: PruningOptions, padded = false): ResolvedPruningOptions {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'withPruning needs an options object');
+  const enabled = options.enabled ?? true;
+  const hasKeep = options.keep !== undefined;
+  const hasRatio = options.ratio !== undefined;
+  if (enabled && hasKeep === hasRatio) throw new InvalidArgumentError('keep', 'give exactly one of keep (tokens per image) or ratio (a fraction)');
+  if (hasKeep && (!Number.isInteger(options.keep) || (options.keep as number) < 0)) {
+    throw new InvalidArgumentError('keep', `keep must be an integer ≥ 0, got ${String(options.keep)}`);
+  }
+  if (hasRatio && !(typeof options.ratio === 'number' && options.ratio >= 0 && options.ratio <= 1)) {
+    throw new InvalidArgumentError('ratio', `ratio must be a number in [0, 1], got ${String(options.ratio)}`);
+  }
+  const importance = options.importance ?? 'relevance';
+  if (typeof importance === 'string' && importance !== 'relevance' && importance !== 'cls') {
+    throw new InvalidArgumentError('importance', `importance must be 'relevance', 'cls', a vector or a function, got '${importance}'`);
+  }
+  if (typeof options.layout === 'string' && options.layout !== 'grid') throw new InvalidArgumentError('layout', `layout must be 'grid', a layout or a function, got '${options.layout}'`);
+  const adapter = resolveAdapter(options.adapter);
+  const hasPreprocess = adapter.layoutOptions.some((s) => s.name === 'preprocess');
+  const method = enabled ? (typeof options.method === 'object' ? options.method : getMethod(options.method ?? 'd2pruner')) : null;
+  return {
+    method,
+    keep: options.keep,
+    ratio: options.ratio,
+    params: { ...(options.params ?? {}) },
+    importance,
+    adapter,
+    layoutOptions: options.layoutOptions ?? (hasPreprocess ? { preprocess: padded ? 'pad' : 'crop' } : undefined),
+    imageSize: options.imageSize ?? { width: 336, height: 336 },
+    layout: options.layout,
+    clsAttentionOutput: options.clsAttentionOutput ?? 'cls_attention',
+    enabled,
+    onPrefill: options.onPrefill,
+  };
+}
