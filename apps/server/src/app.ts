@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { BackendManager, type WebGpuLoader } from './backend.js';
+import type { ServerConfig } from './config.js';
+import { ConcurrencyGate } from './gate.js';
+import { armDeadline } from './deadline.js';
+import { HttpError, errorResponse } from './http-error.js';
+import { ServerMetrics } from './metrics.js';
+import { batchRoute, NDJSON_TYPES } from './routes/batch.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { opsRoutes } from './routes/ops.js';
+import { pruneRoute } from './routes/prune.js';
+import { SampleStore } from './samples.js';
+import type { GatedRouteConfig, ServerState } from './state.js';
+
+/** Options of {@link createApp} besides the configuration (tests inject these). */
+export interface AppOptions {
+  /** WebGPU loader (default: `@d2pruner/kernels-webgpu/register`). */
+  webgpuLoader?: WebGpuLoader;
+}
+
+/** The app and the state behind it. */
+export interface App {
+  app: FastifyInstance;
+  state: ServerState;
+}
+
+const RELEASE = Symbol('release');
+const STARTED = Symbol('started');
+type Tracked = FastifyRequest & { [RELEASE]?: () => void; [STARTED]?: bigint };
+/** Paths whose requests take a concurrency slot (their routes set `config.gated`). */
+const GATED_PATHS: ReadonlySet<string> = new Set(['/v1/prune', '/v1/prune/batch']);
+
+function overloaded(limit: number): HttpError {
+  return new HttpError('OVERLOADED', 'server', `${limit} pruning requests are in flight (--max-concurrent); retry shortly`, { 'retry-after': '1' });
+}
+
+function sendError(reply: FastifyReply, e: unknown, state: ServerState): FastifyReply {
+  const r = errorResponse(e);
+  state.metrics.errors.inc([r.body.error.code]);
+  return reply.code(r.status).headers(r.headers).type('application/json; charset=utf-8').send(r.body);
+}
+
+/**
+ * Builds the Fastify app: content types (safetensors bytes, JSON, NDJSON streams), the
+ * concurrency gate and shutdown refusal (`onRequest`), metrics (`onResponse`), the typed error
+ * responses, every route, and the built web app at `/`. Probes the backends before returning.
+ */
+export async function createApp(config: ServerConfig, options: AppOptions = {}): Promise<App> {
+  const backends = new BackendManager(config.backend, options.webgpuLoader);
+  await backends.init();
+  const gate = new ConcurrencyGate(config.maxConcurrent);
+  const samples = new SampleStore(config.sampleDirs);
+  const webAvailable = config.webDir !== null && existsSync(join(config.webDir, 'index.html'));
+  const metrics = new ServerMetrics({ inFlight: () => gate.inFlight, backend: () => ({ name: backends.defaultBackend, adapter: backends.health().adapter }) });
+  const state: ServerState = {
+    config,
+    backends,
+    samples,
+    metrics,
+    gate,
+    caps: { maxElements: config.maxElements, maxTokens: config.maxTokens },
+    webAvailable,
+    closing: false,
+    runContext: () => ({
+      defaultBackend: backends.defaultBackend,
+      ensureBackend: (b) => backends.ensure(b),
+      readFile: (name) => samples.read(name, 'input'),
+    }),
+  };
+
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.maxBodyBytes,
+    connectionTimeout: 2 * config.timeoutMs,
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+  });
+
+  app.addContentTypeParser(['application/octet-stream', 'application/vnd.safetensors'], { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(NDJSON_TYPES as string[], (_req, payload, done) => done(null, payload));
+
+  app.addHook('onRequest', async (request, reply) => {
+    const r = request as Tracked;
+    r[STARTED] = process.hrtime.bigint();
+    if (state.closing) {
+      state.metrics.rejected.inc(['shutting_down']);
+      reply.header('connection', 'close');
+      return sendError(reply, new HttpError('SHUTTING_DOWN', 'server', 'the server is shutting down', { 'retry-after': '1' }), state);
+    }
+    const routeConfig = (request.routeOptions.config ?? {}) as GatedRouteConfig;
+    if (!routeConfig.streaming) armDeadline(request, reply, config.timeoutMs, (e) => sendError(reply, e, state));
+    if (!routeConfig.gated) return;
+    const release = gate.tryAcquire();
+    if (!release) {
+      state.metrics.rejected.inc(['overloaded']);
+      request.raw.resume();
+      return sendError(reply, overloaded(gate.limit), state);
+    }
+    r[RELEASE] = release;
+    reply.raw.once('close', release);
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (state.closing) reply.header('connection', 'close');
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const r = request as Tracked;
+    r[RELEASE]?.();
+    if (state.closing) setImmediate(() => app.server.closeIdleConnections());
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = r[STARTED] === undefined ? 0 : Number(process.hrtime.bigint() - r[STARTED]) / 1e9;
+    metrics.requests.inc([request.method, route, String(reply.statusCode)]);
+    metrics.latency.observe([request.method, route], seconds);
+  });
+
+  app.server.on('checkContinue', (req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    const refuse = state.closing ? new HttpError('SHUTTING_DOWN', 'server', 'the server is shutting down', { 'retry-after': '1' }) : GATED_PATHS.has(path) && gate.inFlight >= gate.limit ? overloaded(gate.limit) : null;
+    if (!refuse) {
+      res.writeContinue();
+      app.server.emit('request', req, res);
+      return;
+    }
+    state.metrics.rejected.inc([refuse.code === 'OVERLOADED' ? 'overloaded' : 'shutting_down']);
+    state.metrics.errors.inc([refuse.code]);
+    state.metrics.requests.inc([req.method ?? 'POST', GATED_PATHS.has(path) ? path : 'unmatched', '503']);
+    res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close', ...refuse.headers });
+    res.end(JSON.stringify(errorResponse(refuse).body));
+  });
+
+  app.setErrorHandler((error, _request, reply) => sendError(reply, error, state));
+  app.setNotFoundHandler((request, reply) => {
+    const hint = !webAvailable && (request.url === '/' || request.url.startsWith('/index.html')) ? ' — the web app is not built: run `npm run build -w @d2pruner/web` (npm start does it)' : '';
+    return sendError(reply, new HttpError('NOT_FOUND', 'path', `no route ${request.method} ${request.url.split('?')[0]}${hint}`), state);
+  });
+
+  pruneRoute(app, state);
+  batchRoute(app, state);
+  catalogRoutes(app, state);
+  opsRoutes(app, state, Date.now());
+  if (webAvailable && config.webDir) await app.register(fastifyStatic, { root: config.webDir, prefix: '/', index: 'index.html' });
+  return { app, state };
+}

@@ -1,0 +1,147 @@
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError } from '@d2pruner/core';
+import { defaultSampleDirs, defaultWebDir } from './paths.js';
+
+/** Backend policy of the server: `auto` uses WebGPU on a hardware adapter, else the CPU. */
+export type BackendMode = 'auto' | 'cpu' | 'webgpu';
+
+/** Everything the server can be configured with (flags override environment variables). */
+export interface ServerConfig {
+  /** Interface to listen on (`--host`, `HOST`; default 127.0.0.1). */
+  host: string;
+  /** Port (`--port`, `PORT`; default 8080; 0 = any free port). */
+  port: number;
+  /** Largest request body in bytes (`--max-body-bytes`, `D2PRUNER_MAX_BODY_BYTES`; default 64 MiB). */
+  maxBodyBytes: number;
+  /** Largest N×D of any matrix in one input (`--max-elements`, `D2PRUNER_MAX_ELEMENTS`; default 2^24). */
+  maxElements: number;
+  /** Largest N of one input (`--max-tokens`, `D2PRUNER_MAX_TOKENS`; default 16384). */
+  maxTokens: number;
+  /** Pruning requests in flight before new ones get 503 (`--max-concurrent`, `D2PRUNER_MAX_CONCURRENT`; default 16). */
+  maxConcurrent: number;
+  /** Per-request time limit in ms, body upload included (`--timeout-ms`, `D2PRUNER_TIMEOUT_MS`; default 30000). */
+  timeoutMs: number;
+  /** How long shutdown waits for in-flight requests (`--shutdown-timeout-ms`, `D2PRUNER_SHUTDOWN_TIMEOUT_MS`; default 10000). */
+  shutdownTimeoutMs: number;
+  /** Kernel backend policy (`--backend`, `D2PRUNER_BACKEND`; default auto). */
+  backend: BackendMode;
+  /** Requests of one batch run at once (`--batch-concurrency`, `D2PRUNER_BATCH_CONCURRENCY`; default 2). */
+  batchConcurrency: number;
+  /** Folder of the built web app, or null to serve none (`--web-dir`, `D2PRUNER_WEB_DIR`). */
+  webDir: string | null;
+  /** Folders whose `*.safetensors` are the bundled samples (`--samples-dir`, `D2PRUNER_SAMPLES_DIR`, `:`-separated). */
+  sampleDirs: string[];
+  /** Log level of the request logger (`--log-level`, `LOG_LEVEL`; default warn). */
+  logLevel: string;
+}
+
+const MiB = 1024 * 1024;
+
+/** The defaults (paths point into this repository). */
+export function defaultConfig(): ServerConfig {
+  return {
+    host: '127.0.0.1',
+    port: 8080,
+    maxBodyBytes: 64 * MiB,
+    maxElements: 1 << 24,
+    maxTokens: 16384,
+    maxConcurrent: 16,
+    timeoutMs: 30_000,
+    shutdownTimeoutMs: 10_000,
+    backend: 'auto',
+    batchConcurrency: Math.max(1, Math.min(2, availableParallelism())),
+    webDir: defaultWebDir(),
+    sampleDirs: defaultSampleDirs(),
+    logLevel: 'warn',
+  };
+}
+
+type Kind = 'string' | 'int' | 'backend' | 'path' | 'paths';
+
+interface OptionSpec {
+  key: keyof ServerConfig;
+  flag: string;
+  env: string;
+  kind: Kind;
+  min?: number;
+  help: string;
+}
+
+/** Every option: its flag, its environment variable, and what it means (printed by `--help`). */
+export const SERVER_OPTIONS: readonly OptionSpec[] = [
+  { key: 'host', flag: 'host', env: 'HOST', kind: 'string', help: 'interface to listen on (default 127.0.0.1)' },
+  { key: 'port', flag: 'port', env: 'PORT', kind: 'int', min: 0, help: 'port (default 8080; 0 = any free port, printed on start-up)' },
+  { key: 'maxBodyBytes', flag: 'max-body-bytes', env: 'D2PRUNER_MAX_BODY_BYTES', kind: 'int', min: 1, help: 'largest request body, and largest line of a batch body (default 67108864) → 413' },
+  { key: 'maxElements', flag: 'max-elements', env: 'D2PRUNER_MAX_ELEMENTS', kind: 'int', min: 1, help: 'largest N×D of any matrix (default 16777216) → 413' },
+  { key: 'maxTokens', flag: 'max-tokens', env: 'D2PRUNER_MAX_TOKENS', kind: 'int', min: 1, help: 'largest N (default 16384) → 413' },
+  { key: 'maxConcurrent', flag: 'max-concurrent', env: 'D2PRUNER_MAX_CONCURRENT', kind: 'int', min: 1, help: 'pruning requests in flight before 503 + Retry-After (default 16)' },
+  { key: 'timeoutMs', flag: 'timeout-ms', env: 'D2PRUNER_TIMEOUT_MS', kind: 'int', min: 1, help: 'per-request limit, upload included (default 30000) → 504' },
+  { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'D2PRUNER_SHUTDOWN_TIMEOUT_MS', kind: 'int', min: 0, help: 'grace period for in-flight requests on SIGTERM/SIGINT (default 10000)' },
+  { key: 'backend', flag: 'backend', env: 'D2PRUNER_BACKEND', kind: 'backend', help: 'auto (WebGPU on a hardware adapter, else CPU) | cpu | webgpu (any adapter, software too)' },
+  { key: 'batchConcurrency', flag: 'batch-concurrency', env: 'D2PRUNER_BATCH_CONCURRENCY', kind: 'int', min: 1, help: 'requests of one batch in flight (default 2)' },
+  { key: 'webDir', flag: 'web-dir', env: 'D2PRUNER_WEB_DIR', kind: 'path', help: "built web app to serve at / (default apps/web/dist; 'none' = no app)" },
+  { key: 'sampleDirs', flag: 'samples-dir', env: 'D2PRUNER_SAMPLES_DIR', kind: 'paths', help: 'folders of bundled samples, ":"-separated (default fixtures/samples:fixtures/vectors/d2pruner)' },
+  { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', help: 'request log level: fatal|error|warn|info|debug|silent (default warn)' },
+];
+
+function convert(spec: OptionSpec, raw: string): ServerConfig[keyof ServerConfig] {
+  switch (spec.kind) {
+    case 'int': {
+      const v = Number(raw);
+      if (raw.trim() === '' || !Number.isSafeInteger(v) || v < (spec.min ?? 0)) {
+        throw new InvalidArgumentError(spec.flag, `--${spec.flag} (${spec.env}) must be an integer ≥ ${spec.min ?? 0}, got '${raw}'`);
+      }
+      return v;
+    }
+    case 'backend':
+      if (raw !== 'auto' && raw !== 'cpu' && raw !== 'webgpu') throw new InvalidArgumentError(spec.flag, `--backend must be auto, cpu or webgpu, got '${raw}'`);
+      return raw;
+    case 'path':
+      return raw === '' || raw === 'none' ? null : raw;
+    case 'paths':
+      return raw.split(':').filter((p) => p !== '');
+    default:
+      if (raw === '') throw new InvalidArgumentError(spec.flag, `--${spec.flag} needs a value`);
+      return raw;
+  }
+}
+
+function set(config: ServerConfig, spec: OptionSpec, raw: string): void {
+  (config as unknown as Record<string, unknown>)[spec.key] = convert(spec, raw);
+}
+
+/** The result of parsing the command line: a configuration, or a request for help. */
+export type ParsedServerArgs = { help: true } | { help: false; config: ServerConfig };
+
+/**
+ * Builds the configuration: defaults, then environment variables (empty ones are ignored), then
+ * flags (`--port 0` or `--port=0`). Unknown flags and malformed values are typed errors naming the flag.
+ */
+export function parseServerArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env, base: ServerConfig = defaultConfig()): ParsedServerArgs {
+  const config: ServerConfig = { ...base, sampleDirs: [...base.sampleDirs] };
+  for (const spec of SERVER_OPTIONS) {
+    const v = env[spec.env];
+    if (v !== undefined && v !== '') set(config, spec, v);
+  }
+  const byFlag = new Map(SERVER_OPTIONS.map((s) => [s.flag, s]));
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') return { help: true };
+    if (!arg.startsWith('--')) throw new InvalidArgumentError(arg, `unexpected argument '${arg}'; see --help`);
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    const spec = byFlag.get(name);
+    if (!spec) throw new InvalidArgumentError(name, `unknown option --${name}; see --help`);
+    const value: string | undefined = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined) throw new InvalidArgumentError(name, `--${name} needs a value`);
+    set(config, spec, value.trim());
+  }
+  return { help: false, config };
+}
+
+/** The `--help` text: every flag with its environment variable. */
+export function serverHelp(): string {
+  const lines = ['d2pruner-server [options]   (flags override environment variables)', ''];
+  for (const s of SERVER_OPTIONS) lines.push(`  --${s.flag.padEnd(22)} ${s.env.padEnd(30)} ${s.help}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,130 @@
+import { InvalidArgumentError, InvalidInputError, camelCase, gridLayout, parseParamValue, type Layout, type MethodParams } from '@d2pruner/core';
+import { getMethod } from '@d2pruner/methods';
+
+/** What a pruning request asks for, besides the tokens (API names, formats.md §3). */
+export interface PruneSpec {
+  /** Method name or alias (default `d2pruner`). */
+  method?: string;
+  /** Tokens to keep. */
+  keep?: number;
+  /** Fraction of N to keep. */
+  ratio?: number;
+  /** Method parameters, API names. */
+  params: MethodParams;
+  /** `auto`, `cpu` or `webgpu` (default: the server's). */
+  backend?: string;
+  /** Layout for an input that carries none (`grid=RxC`). */
+  layout?: Layout;
+  /** A bundled sample as the input. */
+  sample?: string;
+}
+
+/** Query keys that are not method parameters. */
+export const PRUNE_QUERY_KEYS: readonly string[] = ['method', 'keep', 'ratio', 'backend', 'grid', 'sample'];
+
+/** Request keys of a JSON body (besides the tensors). */
+export const PRUNE_BODY_KEYS: readonly string[] = [...PRUNE_QUERY_KEYS, 'params'];
+
+function one(query: Record<string, unknown>, key: string): string | undefined {
+  const v = query[key];
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) throw new InvalidArgumentError(key, `query parameter '${key}' is given ${v.length} times`);
+  return String(v);
+}
+
+function numberValue(key: string, raw: string | number): number {
+  const v = typeof raw === 'number' ? raw : Number(raw);
+  if ((typeof raw === 'string' && raw.trim() === '') || !Number.isFinite(v)) throw new InvalidArgumentError(key, `${key} must be a number, got '${raw}'`);
+  return v;
+}
+
+/** Parses `RxC` (e.g. `24x24`) into a single-frame layout. */
+export function gridFromText(text: string, field = 'grid'): Layout {
+  const m = /^(\d+)[xX×](\d+)$/.exec(text.trim());
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError(field, `${field} must be RxC with positive integers (e.g. 24x24), got '${text}'`);
+  return gridLayout(Number(m[1]), Number(m[2]));
+}
+
+/**
+ * Reads a prune request from the query string: `method`, `keep` | `ratio`, `backend`, `grid`,
+ * `sample`, and every other key as a method parameter (camelCase or kebab-case), parsed by the
+ * method's ParamSpec. Unknown parameters and malformed numbers are typed errors naming them.
+ */
+export function pruneSpecFromQuery(query: Record<string, unknown>, methodDefault?: string): PruneSpec {
+  const spec: PruneSpec = { params: {} };
+  const method = one(query, 'method') ?? methodDefault;
+  if (method !== undefined) spec.method = method;
+  const keep = one(query, 'keep');
+  if (keep !== undefined) spec.keep = numberValue('keep', keep);
+  const ratio = one(query, 'ratio');
+  if (ratio !== undefined) spec.ratio = numberValue('ratio', ratio);
+  const backend = one(query, 'backend');
+  if (backend !== undefined) spec.backend = backend;
+  const grid = one(query, 'grid');
+  if (grid !== undefined) spec.layout = gridFromText(grid);
+  const sample = one(query, 'sample');
+  if (sample !== undefined) spec.sample = sample;
+  const paramKeys = Object.keys(query).filter((k) => !PRUNE_QUERY_KEYS.includes(k));
+  if (paramKeys.length === 0) return spec;
+  const m = getMethod(spec.method ?? 'd2pruner');
+  const specs = new Map(m.params.map((p) => [p.name, p]));
+  for (const key of paramKeys) {
+    const name = camelCase(key);
+    const p = specs.get(name);
+    if (!p) throw new InvalidArgumentError(key, `method '${m.name}' has no parameter '${key}'; parameters: ${m.params.map((x) => x.name).join(', ') || '(none)'}`);
+    spec.params[name] = parseParamValue(p, one(query, key) as string);
+  }
+  return spec;
+}
+
+/**
+ * Reads the request fields of a JSON body (`method`, `keep`, `ratio`, `params`, `backend`,
+ * `grid`, `sample`); types are checked, values are left to the method.
+ */
+export function pruneSpecFromBody(body: Record<string, unknown>): PruneSpec {
+  const spec: PruneSpec = { params: {} };
+  const str = (k: string): string | undefined => {
+    const v = body[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw new InvalidInputError(k, `"${k}" must be a string`);
+    return v;
+  };
+  const num = (k: string): number | undefined => {
+    const v = body[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number') throw new InvalidInputError(k, `"${k}" must be a number`);
+    return v;
+  };
+  const method = str('method');
+  if (method !== undefined) spec.method = method;
+  const keep = num('keep');
+  if (keep !== undefined) spec.keep = keep;
+  const ratio = num('ratio');
+  if (ratio !== undefined) spec.ratio = ratio;
+  const backend = str('backend');
+  if (backend !== undefined) spec.backend = backend;
+  const grid = str('grid');
+  if (grid !== undefined) spec.layout = gridFromText(grid);
+  const sample = str('sample');
+  if (sample !== undefined) spec.sample = sample;
+  const params = body.params;
+  if (params !== undefined && params !== null) {
+    if (typeof params !== 'object' || Array.isArray(params)) throw new InvalidInputError('params', '"params" must be an object');
+    spec.params = { ...(params as MethodParams) };
+  }
+  return spec;
+}
+
+/** The body's spec with the query's fields on top (the query wins; parameters are merged). */
+export function mergeSpecs(body: PruneSpec, query: PruneSpec): PruneSpec {
+  const out: PruneSpec = { ...body, ...stripUndefined(query), params: { ...body.params, ...query.params } };
+  if (query.keep !== undefined && query.ratio === undefined) delete out.ratio;
+  if (query.ratio !== undefined && query.keep === undefined) delete out.keep;
+  return out;
+}
+
+function stripUndefined(spec: PruneSpec): Partial<PruneSpec> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(spec)) if (v !== undefined && k !== 'params') out[k] = v;
+  return out as Partial<PruneSpec>;
+}

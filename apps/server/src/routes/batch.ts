@@ -1,0 +1,91 @@
+import { PassThrough, type Readable } from 'node:stream';
+import { InvalidArgumentError } from '@d2pruner/core';
+import { createJob, pullMap, resultOf, type PruneJob } from '@d2pruner/pipeline';
+import { drainGate } from '@d2pruner/pipeline/node';
+import type { FastifyInstance } from 'fastify';
+import { map, of, timeout, type Observable } from 'rxjs';
+import { HttpError, errorResponse } from '../http-error.js';
+import { parseBatchLine } from '../input/batch-line.js';
+import { ndjsonLines, type NdjsonLine } from '../input/ndjson.js';
+import { serverStages } from '../run.js';
+import type { ServerState } from '../state.js';
+
+/** Media types `POST /v1/prune/batch` accepts. */
+export const NDJSON_TYPES: readonly string[] = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'];
+
+function errorLine(line: number, error: { code: string; field: string; message: string }, id?: string | number): string {
+  return JSON.stringify(id === undefined ? { error, line } : { id, error, line });
+}
+
+function isReadable(x: unknown): x is Readable {
+  return typeof (x as { pipe?: unknown } | null)?.pipe === 'function' && typeof (x as { on?: unknown }).on === 'function';
+}
+
+/**
+ * `POST /v1/prune/batch`: NDJSON in (one request per line, see `parseBatchLine`), NDJSON out,
+ * streamed in order: the selection JSON or `{"error":{…},"line":K}` per non-blank line, as the
+ * CLI's batch mode writes them. Lines are pulled only as results leave (backpressure from the
+ * socket), `batchConcurrency` run at once, each within `timeoutMs`; a bad line yields an error
+ * line and the batch goes on. Query: `method`, `backend` as defaults for lines that name none.
+ */
+export function batchRoute(app: FastifyInstance, state: ServerState): void {
+  app.post('/v1/prune/batch', { config: { gated: true, streaming: true } }, async (request, reply) => {
+    const body = request.body;
+    if (!isReadable(body)) throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'content-type', `send NDJSON (${NDJSON_TYPES.join(', ')}): one request per line`);
+    const query = request.query as Record<string, unknown>;
+    for (const k of Object.keys(query)) if (k !== 'method' && k !== 'backend') throw new InvalidArgumentError(k, `unknown query parameter '${k}' for a batch; lines carry their own parameters (query: method, backend)`);
+    const defaultMethod = typeof query.method === 'string' ? query.method : undefined;
+    const defaultBackend = typeof query.backend === 'string' ? query.backend : undefined;
+    if (defaultBackend !== undefined) await state.backends.ensure(defaultBackend);
+    const ctx = state.runContext();
+    const stages = serverStages({ ...ctx, defaultBackend: defaultBackend ?? ctx.defaultBackend });
+    const out = new PassThrough();
+    const { metrics, caps, config } = state;
+
+    const work = (item: NdjsonLine, index: number): Observable<string> => {
+      if ('tooLarge' in item) {
+        metrics.errors.inc(['PAYLOAD_TOO_LARGE']);
+        return of(errorLine(item.line, { code: 'PAYLOAD_TOO_LARGE', field: 'line', message: `line ${item.line} has more than ${config.maxBodyBytes} bytes (--max-body-bytes)` }));
+      }
+      let job: PruneJob;
+      try {
+        const req = parseBatchLine(item.text, caps);
+        if (req.method === undefined && defaultMethod !== undefined) req.method = defaultMethod;
+        job = createJob(req, index);
+      } catch (e) {
+        const { body: eb } = errorResponse(e);
+        metrics.errors.inc([eb.error.code]);
+        return of(errorLine(item.line, eb.error));
+      }
+      return of(job).pipe(
+        stages,
+        map((done) => {
+          if (done.error) metrics.errors.inc([done.error.code]);
+          else if (done.selection) metrics.selections.inc([done.selection.method, done.selection.backend]);
+          return resultOf(done, item.line).text;
+        }),
+        timeout({
+          first: config.timeoutMs,
+          with: () => {
+            metrics.errors.inc(['TIMEOUT']);
+            return of(errorLine(item.line, { code: 'TIMEOUT', field: 'line', message: `line ${item.line} took longer than ${config.timeoutMs} ms (--timeout-ms)` }, job.request.id));
+          },
+        }),
+      );
+    };
+
+    const sub = pullMap(ndjsonLines(body as AsyncIterable<Uint8Array>, config.maxBodyBytes), work, {
+      concurrency: config.batchConcurrency,
+      gate: drainGate(out),
+    }).subscribe({
+      next: (text) => out.write(text + '\n'),
+      error: (e: unknown) => {
+        const { body: eb } = errorResponse(e);
+        out.end(JSON.stringify({ error: eb.error }) + '\n');
+      },
+      complete: () => out.end(),
+    });
+    reply.raw.once('close', () => sub.unsubscribe());
+    return reply.type('application/x-ndjson; charset=utf-8').send(out);
+  });
+}

@@ -1,0 +1,74 @@
+import { D2PrunerError, type ErrorJson, type Selection } from '@d2pruner/core';
+import { batchStages, createJob, resultOf, type FileReader, type PruneJob, type PruneRequest } from '@d2pruner/pipeline';
+import { Subscription, of, type OperatorFunction } from 'rxjs';
+
+/** What every pruning run of the server needs from the server. */
+export interface RunContext {
+  /** Backend for requests that name none. */
+  defaultBackend: string;
+  /** Checks (and loads) the backend a job names; rejecting fails the job. */
+  ensureBackend: (backend: string) => Promise<void>;
+  /** Reads `input` strings (bundled samples). */
+  readFile: FileReader;
+}
+
+/**
+ * The server's per-request pipeline (`@d2pruner/pipeline`'s batch stages): decode the source
+ * (sample name, safetensors bytes or a decoded input), fill in the default backend, run the method.
+ */
+export function serverStages(ctx: RunContext): OperatorFunction<PruneJob, PruneJob> {
+  return batchStages({ readFile: ctx.readFile, backend: ctx.defaultBackend, ensureBackend: ctx.ensureBackend });
+}
+
+/** Re-throws a job's error JSON as the library's typed error (code and field kept). */
+export function errorFromJson(e: ErrorJson): D2PrunerError {
+  return new D2PrunerError(e.code, e.field, e.message);
+}
+
+/** A finished single request: the selection and its JSON text (stage times joined to `timings`). */
+export interface RunResult {
+  selection: Selection;
+  json: string;
+}
+
+/**
+ * Runs one request through {@link serverStages}. Aborting `signal` unsubscribes, which aborts the
+ * stages (a method or file read honouring the signal stops) and rejects with the signal's reason.
+ */
+export function runOne(request: PruneRequest, ctx: RunContext, signal?: AbortSignal): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    let done = false;
+    const sub = new Subscription();
+    const onAbort = () => {
+      if (done) return;
+      done = true;
+      sub.unsubscribe();
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    sub.add(
+      of(createJob(request, 0))
+        .pipe(serverStages(ctx))
+        .subscribe({
+        next: (job) => {
+          if (done) return;
+          done = true;
+          signal?.removeEventListener('abort', onAbort);
+          if (job.error) reject(errorFromJson(job.error));
+          else if (!job.selection) reject(new D2PrunerError('INTERNAL', 'pipeline', 'the pipeline produced no selection'));
+          else resolve({ selection: job.selection, json: resultOf(job, 0).text });
+        },
+        error: (e: unknown) => {
+          done = true;
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      }),
+    );
+    if (done) sub.unsubscribe();
+  });
+}

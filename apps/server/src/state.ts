@@ -1,0 +1,30 @@
+import type { BackendManager } from './backend.js';
+import type { ServerConfig } from './config.js';
+import type { ConcurrencyGate } from './gate.js';
+import type { InputCaps } from './input/caps.js';
+import type { ServerMetrics } from './metrics.js';
+import type { RunContext } from './run.js';
+import type { SampleStore } from './samples.js';
+
+/** Everything the routes share: configuration, backends, samples, metrics, the concurrency gate. */
+export interface ServerState {
+  readonly config: ServerConfig;
+  readonly backends: BackendManager;
+  readonly samples: SampleStore;
+  readonly metrics: ServerMetrics;
+  readonly gate: ConcurrencyGate;
+  readonly caps: InputCaps;
+  /** Whether the built web app (index.html) is served at `/`. */
+  readonly webAvailable: boolean;
+  /** Set when shutdown begins: new requests get 503 `SHUTTING_DOWN`. */
+  closing: boolean;
+  /** The pipeline context of a pruning run (default backend, backend check, sample reader). */
+  runContext(): RunContext;
+}
+
+/** Route options `config` flag: the route takes a concurrency slot (503 when none is free). */
+export interface GatedRouteConfig {
+  gated?: boolean;
+  /** The route streams its response: no whole-request time limit (its items have their own). */
+  streaming?: boolean;
+}

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT, call } from './helpers.js';
+
+const MAIN = resolve(ROOT, 'apps/server/dist/main.js');
+const children: ChildProcessWithoutNullStreams[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+function run(args: string[], env: Record<string, string> = {}): { child: ChildProcessWithoutNullStreams; out: () => string; err: () => string; exit: Promise<number | null> } {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the server first (npx nx run @d2pruner/server:build, or npm run build -w @d2pruner/server)`);
+  const base: Record<string, string | undefined> = { ...process.env };
+  for (const k of Object.keys(base)) if (k === 'HOST' || k === 'PORT' || k.startsWith('D2PRUNER_')) delete base[k];
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...base, ...env }, stdio: 'pipe' });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, out: () => out, err: () => err, exit };
+}
+
+async function listening(p: ReturnType<typeof run>): Promise<string> {
+  const t0 = Date.now();
+  for (;;) {
+    const m = /listening on (http:\/\/[^\s]+) \(port (\d+)\)/.exec(p.out());
+    if (m) return m[1];
+    if (p.child.exitCode !== null) throw new Error(`server exited ${p.child.exitCode}: ${p.err()}`);
+    if (Date.now() - t0 > 30_000) throw new Error(`no start-up line: ${p.out()} ${p.err()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('the server command (dist/main.js)', () => {
+  it('picks a free port for --port 0, prints it, serves, and stops cleanly on SIGTERM', async () => {
+    const p = run(['--port', '0', '--backend', 'cpu', '--web-dir', 'none']);
+    const url = await listening(p);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(Number(url.split(':')[2])).toBeGreaterThan(0);
+    expect(((await call(`${url}/healthz`)).json as { status: string }).status).toBe('ok');
+    expect((await call(`${url}/v1/prune?sample=llava-sample&keep=64`, { method: 'POST' })).status).toBe(200);
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+    expect(p.out()).toContain('stopped');
+  });
+
+  it('reads HOST and PORT from the environment', async () => {
+    const p = run(['--backend', 'cpu'], { HOST: '127.0.0.1', PORT: '0' });
+    const url = await listening(p);
+    expect(((await call(`${url}/healthz`)).json as { backendMode: string }).backendMode).toBe('cpu');
+    p.child.kill('SIGINT');
+    expect(await p.exit).toBe(0);
+  });
+
+  it('exits 2 naming the option for invalid flags, 1 when the port is taken', async () => {
+    const bad = run(['--port', 'eighty']);
+    expect(await bad.exit).toBe(2);
+    expect(bad.err()).toMatch(/INVALID_ARGUMENT \(port\).*--port/);
+    const first = run(['--port', '0', '--backend', 'cpu']);
+    const url = await listening(first);
+    const taken = run(['--port', url.split(':')[2], '--backend', 'cpu']);
+    expect(await taken.exit).toBe(1);
+    expect(taken.err()).toMatch(/cannot start/);
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, parseServerArgs, serverHelp, SERVER_OPTIONS, type ServerConfig } from '../src/index.js';
+
+function config(argv: string[], env: Record<string, string> = {}): ServerConfig {
+  const r = parseServerArgs(argv, env);
+  if (r.help) throw new Error('unexpected help');
+  return r.config;
+}
+
+describe('server configuration', () => {
+  it('defaults to 127.0.0.1:8080, CPU-or-WebGPU auto, the repo web app and samples', () => {
+    const c = config([]);
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, backend: 'auto', maxConcurrent: 16, timeoutMs: 30_000, maxBodyBytes: 64 * 1024 * 1024 });
+    expect(c.webDir).toMatch(/apps\/web\/dist$/);
+    expect(c.sampleDirs.some((d) => d.endsWith('fixtures/samples'))).toBe(true);
+  });
+
+  it('reads HOST / PORT and D2PRUNER_* variables; flags override them', () => {
+    const env = { HOST: '0.0.0.0', PORT: '0', D2PRUNER_MAX_CONCURRENT: '4', D2PRUNER_BACKEND: 'cpu', D2PRUNER_WEB_DIR: 'none', D2PRUNER_SAMPLES_DIR: '/a:/b' };
+    expect(config([], env)).toMatchObject({ host: '0.0.0.0', port: 0, maxConcurrent: 4, backend: 'cpu', webDir: null, sampleDirs: ['/a', '/b'] });
+    expect(config(['--port', '9000', '--max-concurrent=8', '--host', '::1'], env)).toMatchObject({ host: '::1', port: 9000, maxConcurrent: 8 });
+  });
+
+  it('rejects malformed values and unknown flags, naming them', () => {
+    const bad: [string[], Record<string, string>, string][] = [
+      [['--port', 'http'], {}, 'port'],
+      [['--port', '-1'], {}, 'port'],
+      [[], { PORT: '80.5' }, 'port'],
+      [['--backend', 'cuda'], {}, 'backend'],
+      [['--max-concurrent', '0'], {}, 'max-concurrent'],
+      [['--colour', 'red'], {}, 'colour'],
+      [['--port'], {}, 'port'],
+      [['serve'], {}, 'serve'],
+    ];
+    for (const [argv, env, field] of bad) {
+      expect(() => parseServerArgs(argv, env), argv.join(' ')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field }));
+    }
+  });
+
+  it('documents every option with its flag and environment variable', () => {
+    expect(parseServerArgs(['--help'])).toEqual({ help: true });
+    const help = serverHelp();
+    for (const o of SERVER_OPTIONS) {
+      expect(help).toContain(`--${o.flag}`);
+      expect(help).toContain(o.env);
+    }
+    expect(Object.keys(defaultConfig()).sort()).toEqual(SERVER_OPTIONS.map((o) => o.key).sort());
+  });
+});

@@ -1,0 +1,63 @@
+import { isD2PrunerError, type MethodParams, type Selection } from '@d2pruner/core';
+import { getMethod } from '@d2pruner/methods';
+import type { Scene } from './scene.js';
+
+/** Where a method runs: in this page on WebGPU or on the CPU, or on the server. */
+export type RunTarget = 'webgpu' | 'cpu' | 'server';
+
+/** Every target, in display order. */
+export const RUN_TARGETS: readonly RunTarget[] = ['webgpu', 'cpu', 'server'];
+
+/** The error JSON of formats.md §2. */
+export interface ErrorInfo {
+  code: string;
+  field: string;
+  message: string;
+}
+
+/** One run: the selection and the wall time seen by the page, or the error. */
+export type RunOutcome = { target: RunTarget; ok: true; selection: Selection; ms: number } | { target: RunTarget; ok: false; error: ErrorInfo; ms: number };
+
+function errorInfo(e: unknown): ErrorInfo {
+  if (isD2PrunerError(e)) return e.toJSON();
+  return { code: 'INTERNAL', field: '', message: e instanceof Error ? e.message : String(e) };
+}
+
+/** Runs a method in the page on the named kernel backend (the registry's `webgpu` or `cpu`). */
+export async function runInPage(scene: Scene, method: string, keep: number, params: MethodParams, target: 'webgpu' | 'cpu'): Promise<RunOutcome> {
+  const t0 = performance.now();
+  try {
+    const selection = await getMethod(method).select(scene.input, keep, params, { backend: target });
+    return { target, ok: true, selection, ms: performance.now() - t0 };
+  } catch (e) {
+    return { target, ok: false, error: errorInfo(e), ms: performance.now() - t0 };
+  }
+}
+
+/** The query string of a server request: method, keep and parameters (API names). */
+export function serverQuery(method: string, keep: number, params: MethodParams, sample?: string): string {
+  const q = new URLSearchParams({ method, keep: String(keep) });
+  for (const [k, v] of Object.entries(params)) q.set(k, String(v));
+  if (sample) q.set('sample', sample);
+  return q.toString();
+}
+
+/**
+ * Runs a method on the server (`POST /v1/prune`): a bundled sample by name, any other scene by
+ * uploading its safetensors bytes. The page's wall time includes the upload.
+ */
+export async function runOnServer(scene: Scene, method: string, keep: number, params: MethodParams, fetchFn: typeof fetch = fetch): Promise<RunOutcome> {
+  const t0 = performance.now();
+  try {
+    const init: RequestInit = scene.sample
+      ? { method: 'POST' }
+      : { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: scene.bytes as unknown as BodyInit };
+    const res = await fetchFn(`./v1/prune?${serverQuery(method, keep, params, scene.sample)}`, init);
+    const body = (await res.json()) as Selection | { error: ErrorInfo };
+    const ms = performance.now() - t0;
+    if ('error' in body && body.error) return { target: 'server', ok: false, error: body.error as ErrorInfo, ms };
+    return { target: 'server', ok: true, selection: body as Selection, ms };
+  } catch (e) {
+    return { target: 'server', ok: false, error: errorInfo(e), ms: performance.now() - t0 };
+  }
+}
