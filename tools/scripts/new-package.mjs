@@ -1,7 +1,7 @@
 // Scaffolds a workspace package: package.json with an exports map (source in the repo, dist
 // when published), tsconfig for typecheck and build, vitest config. Usage:
 //   node tools/scripts/new-package.mjs NAME "description" dep1 dep2 …
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [name, description, ...deps] = process.argv.slice(2);
@@ -30,7 +30,7 @@ const pkg = {
   },
   main: './dist/index.js',
   types: './dist/index.d.ts',
-  files: ['dist', 'src', 'README.md'],
+  files: ['dist', 'src', 'README.md', 'CHANGELOG.md', '!src/**/*.test.ts'],
   scripts: {
     build: 'tsc -p tsconfig.build.json',
     typecheck: 'tsc -p tsconfig.json --noEmit',
@@ -69,4 +69,5 @@ write(
   ) + '\n',
 );
 write('vitest.config.ts', "export { default } from '../../vitest.shared.ts';\n");
+if (!existsSync(join(dir, 'LICENSE'))) copyFileSync(join('packages', 'core', 'LICENSE'), join(dir, 'LICENSE'));
 console.log(`scaffolded ${dir}`);

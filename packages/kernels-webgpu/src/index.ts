@@ -1,3 +1,6 @@
+// The published .d.ts files use the WebGPU globals (GPUDevice, …): keep this directive in them
+// (preserve="true", TypeScript ≥ 5.5) so that consumers get @webgpu/types without configuring it.
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @d2pruner/kernels-webgpu — WGSL kernels for Node (Dawn, the optional `webgpu` package) and
  * browsers (`navigator.gpu`) behind the d2pruner `KernelBackend` interface. Importing this entry

@@ -1,3 +1,6 @@
+// The published .d.ts files use the WebGPU globals (GPUDevice, …): keep this directive in them
+// (preserve="true", TypeScript ≥ 5.5) so that consumers get @webgpu/types without configuring it.
+/// <reference types="@webgpu/types" preserve="true" />
 import { kernelRegistry, type KernelRegistry } from '@d2pruner/kernels';
 import { WebGPUBackend, type WebGPUBackendOptions } from './backend.js';
 

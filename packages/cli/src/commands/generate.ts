@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@d2pruner/core';
+import { BackendUnavailableError, InvalidArgumentError } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 import { numberOption, stringOption, type ParsedArgs } from '../args.js';
 import type { CliIo } from '../io.js';
@@ -44,7 +44,12 @@ export async function generateCommand(args: ParsedArgs, io: CliIo): Promise<numb
   if (layout !== 'adapter' && layout !== 'grid') throw new InvalidArgumentError('layout', `--layout must be adapter or grid, got '${layout}'`);
   const maxNewTokens = numberOption(args, 'max-new-tokens') ?? 32;
 
-  const tf = await import('@d2pruner/transformers');
+  const tf = await import('@d2pruner/transformers').catch((e: unknown) => {
+    throw new BackendUnavailableError(
+      'transformers',
+      `d2pruner generate needs the optional package @d2pruner/transformers (npm i @d2pruner/transformers @huggingface/transformers): ${e instanceof Error ? e.message : String(e)}`,
+    );
+  });
   const loaded = await tf.loadLocalLlava(modelDir, { device: stringOption(args, 'device'), dtype: stringOption(args, 'dtype') });
   let result: Awaited<ReturnType<typeof tf.generateWithPruning>>;
   try {
