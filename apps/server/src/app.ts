@@ -8,8 +8,10 @@ import { ConcurrencyGate } from './gate.js';
 import { armDeadline } from './deadline.js';
 import { HttpError, errorResponse } from './http-error.js';
 import { ServerMetrics } from './metrics.js';
+import { ModelManager, type TransformersLoader } from './model.js';
 import { batchRoute, NDJSON_TYPES } from './routes/batch.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { generateRoute } from './routes/generate.js';
 import { opsRoutes } from './routes/ops.js';
 import { pruneRoute } from './routes/prune.js';
 import { SampleStore } from './samples.js';
@@ -19,6 +21,8 @@ import type { GatedRouteConfig, ServerState } from './state.js';
 export interface AppOptions {
   /** WebGPU loader (default: `@d2pruner/kernels-webgpu/register`). */
   webgpuLoader?: WebGpuLoader;
+  /** `@d2pruner/transformers` loader for `--model-dir` (default: a dynamic import). */
+  transformersLoader?: TransformersLoader;
 }
 
 /** The app and the state behind it. */
@@ -31,7 +35,7 @@ const RELEASE = Symbol('release');
 const STARTED = Symbol('started');
 type Tracked = FastifyRequest & { [RELEASE]?: () => void; [STARTED]?: bigint };
 /** Paths whose requests take a concurrency slot (their routes set `config.gated`). */
-const GATED_PATHS: ReadonlySet<string> = new Set(['/v1/prune', '/v1/prune/batch']);
+const GATED_PATHS: ReadonlySet<string> = new Set(['/v1/prune', '/v1/prune/batch', '/v1/generate']);
 
 function overloaded(limit: number): HttpError {
   return new HttpError('OVERLOADED', 'server', `${limit} pruning requests are in flight (--max-concurrent); retry shortly`, { 'retry-after': '1' });
@@ -46,21 +50,29 @@ function sendError(reply: FastifyReply, e: unknown, state: ServerState): Fastify
 /**
  * Builds the Fastify app: content types (safetensors bytes, JSON, NDJSON streams), the
  * concurrency gate and shutdown refusal (`onRequest`), metrics (`onResponse`), the typed error
- * responses, every route, and the built web app at `/`. Probes the backends before returning.
+ * responses, every route, and the built web app at `/`. Loads the model of `--model-dir` (a typed
+ * error with field `model-dir` when it cannot) and probes the backends before returning.
  */
 export async function createApp(config: ServerConfig, options: AppOptions = {}): Promise<App> {
+  const model = new ModelManager(config, options.transformersLoader);
+  await model.init();
   const backends = new BackendManager(config.backend, options.webgpuLoader);
   await backends.init();
   const gate = new ConcurrencyGate(config.maxConcurrent);
   const samples = new SampleStore(config.sampleDirs);
   const webAvailable = config.webDir !== null && existsSync(join(config.webDir, 'index.html'));
-  const metrics = new ServerMetrics({ inFlight: () => gate.inFlight, backend: () => ({ name: backends.defaultBackend, adapter: backends.health().adapter }) });
+  const metrics = new ServerMetrics({
+    inFlight: () => gate.inFlight,
+    backend: () => ({ name: backends.defaultBackend, adapter: backends.health().adapter }),
+    model: () => ({ loaded: model.loaded, generating: model.generating }),
+  });
   const state: ServerState = {
     config,
     backends,
     samples,
     metrics,
     gate,
+    model,
     caps: { maxElements: config.maxElements, maxTokens: config.maxTokens },
     webAvailable,
     closing: false,
@@ -92,7 +104,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
       return sendError(reply, new HttpError('SHUTTING_DOWN', 'server', 'the server is shutting down', { 'retry-after': '1' }), state);
     }
     const routeConfig = (request.routeOptions.config ?? {}) as GatedRouteConfig;
-    if (!routeConfig.streaming) armDeadline(request, reply, config.timeoutMs, (e) => sendError(reply, e, state));
+    if (!routeConfig.streaming) armDeadline(request, reply, routeConfig.generation ? config.generateTimeoutMs : config.timeoutMs, (e) => sendError(reply, e, state));
     if (!routeConfig.gated) return;
     const release = gate.tryAcquire();
     if (!release) {
@@ -142,6 +154,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
 
   pruneRoute(app, state);
   batchRoute(app, state);
+  generateRoute(app, state);
   catalogRoutes(app, state);
   opsRoutes(app, state, Date.now());
   if (webAvailable && config.webDir) await app.register(fastifyStatic, { root: config.webDir, prefix: '/', index: 'index.html' });

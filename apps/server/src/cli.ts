@@ -5,7 +5,8 @@ import { startServer } from './server.js';
 /**
  * `node apps/server/dist/main.js [--host H] [--port P] …` (see `--help`): starts the server,
  * prints the URL (the chosen port when `--port 0`), and shuts down gracefully on SIGINT/SIGTERM
- * (a second signal exits at once). Exit code 2 for invalid options, 1 when it cannot listen.
+ * (a second signal exits at once). Exit code 2 for invalid options or a `--model-dir` that does
+ * not load, 1 when it cannot listen.
  */
 export async function main(argv: readonly string[]): Promise<number> {
   let parsed;
@@ -24,12 +25,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     server = await startServer(config);
   } catch (e) {
+    if (isD2PrunerError(e) && e.field === 'model-dir') {
+      process.stderr.write(`d2pruner-server: ${e.code} (${e.field}): ${e.message}\n`);
+      return 2;
+    }
     process.stderr.write(`d2pruner-server: cannot start on ${config.host}:${config.port}: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
   const h = server.state.backends.health();
   const web = server.state.webAvailable ? `${server.url}/` : `not built (${config.webDir ?? 'disabled'}): npm run build -w @d2pruner/web`;
-  process.stdout.write(`d2pruner server listening on ${server.url} (port ${server.port})\n  backend: ${h.adapter}\n  web app: ${web}   API: ${server.url}/openapi.json\n`);
+  const m = server.state.model.health();
+  const model = m.loaded ? `${m.dir} (${m.type ?? '?'}, ${m.device ?? 'cpu'}): POST ${server.url}/v1/generate` : 'none (--model-dir DIR enables POST /v1/generate)';
+  process.stdout.write(`d2pruner server listening on ${server.url} (port ${server.port})\n  backend: ${h.adapter}\n  model:   ${model}\n  web app: ${web}   API: ${server.url}/openapi.json\n`);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

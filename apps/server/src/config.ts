@@ -33,6 +33,14 @@ export interface ServerConfig {
   sampleDirs: string[];
   /** Log level of the request logger (`--log-level`, `LOG_LEVEL`; default warn). */
   logLevel: string;
+  /** A transformers.js LLaVA directory to serve `POST /v1/generate` with, or null for none (`--model-dir`, `D2PRUNER_MODEL_DIR`). */
+  modelDir: string | null;
+  /** transformers.js device of the model (`--model-device`, `D2PRUNER_MODEL_DEVICE`; default cpu). */
+  modelDevice: string;
+  /** transformers.js dtype of the model, or null for config.json's (`--model-dtype`, `D2PRUNER_MODEL_DTYPE`). */
+  modelDtype: string | null;
+  /** Time limit of one generation in ms, body upload included (`--generate-timeout-ms`, `D2PRUNER_GENERATE_TIMEOUT_MS`; default 300000). */
+  generateTimeoutMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -53,10 +61,15 @@ export function defaultConfig(): ServerConfig {
     webDir: defaultWebDir(),
     sampleDirs: defaultSampleDirs(),
     logLevel: 'warn',
+    modelDir: null,
+    modelDevice: 'cpu',
+    modelDtype: null,
+    generateTimeoutMs: 300_000,
   };
 }
 
-type Kind = 'string' | 'int' | 'backend' | 'path' | 'paths';
+/** `path` and `optional`: '' or 'none' mean null. */
+type Kind = 'string' | 'int' | 'backend' | 'path' | 'optional' | 'paths';
 
 interface OptionSpec {
   key: keyof ServerConfig;
@@ -82,6 +95,10 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'webDir', flag: 'web-dir', env: 'D2PRUNER_WEB_DIR', kind: 'path', help: "built web app to serve at / (default apps/web/dist; 'none' = no app)" },
   { key: 'sampleDirs', flag: 'samples-dir', env: 'D2PRUNER_SAMPLES_DIR', kind: 'paths', help: 'folders of bundled samples, ":"-separated (default fixtures/samples:fixtures/vectors/d2pruner)' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', help: 'request log level: fatal|error|warn|info|debug|silent (default warn)' },
+  { key: 'modelDir', flag: 'model-dir', env: 'D2PRUNER_MODEL_DIR', kind: 'path', help: 'transformers.js LLaVA directory, loaded at start-up, for POST /v1/generate (default none)' },
+  { key: 'modelDevice', flag: 'model-device', env: 'D2PRUNER_MODEL_DEVICE', kind: 'string', help: 'transformers.js device of the model (default cpu)' },
+  { key: 'modelDtype', flag: 'model-dtype', env: 'D2PRUNER_MODEL_DTYPE', kind: 'optional', help: "transformers.js dtype: fp32|fp16|q8|q4|… (default: config.json's, else fp32)" },
+  { key: 'generateTimeoutMs', flag: 'generate-timeout-ms', env: 'D2PRUNER_GENERATE_TIMEOUT_MS', kind: 'int', min: 1, help: 'limit of one POST /v1/generate, upload included (default 300000) → 504 or an error event' },
 ];
 
 function convert(spec: OptionSpec, raw: string): ServerConfig[keyof ServerConfig] {
@@ -97,6 +114,7 @@ function convert(spec: OptionSpec, raw: string): ServerConfig[keyof ServerConfig
       if (raw !== 'auto' && raw !== 'cpu' && raw !== 'webgpu') throw new InvalidArgumentError(spec.flag, `--backend must be auto, cpu or webgpu, got '${raw}'`);
       return raw;
     case 'path':
+    case 'optional':
       return raw === '' || raw === 'none' ? null : raw;
     case 'paths':
       return raw.split(':').filter((p) => p !== '');

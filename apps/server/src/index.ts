@@ -1,6 +1,7 @@
 /**
  * @d2pruner/server — the HTTP service: prune (safetensors or JSON), batch (NDJSON streams),
- * methods, samples, flops, layout, health, Prometheus metrics, OpenAPI, and the web app.
+ * methods, samples, flops, layout, health, Prometheus metrics, OpenAPI, the web app, and — with
+ * `--model-dir` — generation with pruning streamed as server-sent events (`POST /v1/generate`).
  * Importing this entry starts nothing; `startServer(config)` does (`main.js` is the command).
  * @packageDocumentation
  */
@@ -15,6 +16,10 @@ export * from './input/json-input.js';
 export * from './input/request.js';
 export * from './input/ndjson.js';
 export * from './input/batch-line.js';
+export * from './input/image.js';
+export * from './input/generate-request.js';
+export * from './model.js';
+export * from './sse.js';
 export * from './run.js';
 export * from './openapi.js';
 export * from './app.js';

@@ -119,6 +119,8 @@ export interface MetricsSources {
   inFlight(): number;
   /** The backend requests use by default, and the adapter description. */
   backend(): { name: string; adapter: string };
+  /** Whether a generation model is loaded and whether it is generating (absent: no model). */
+  model?(): { loaded: boolean; generating: boolean };
 }
 
 /** The server's metrics: request counts and latencies per route and status, selections per method and backend, process memory. */
@@ -135,6 +137,12 @@ export class ServerMetrics {
   readonly errors = new Counter('d2pruner_request_errors_total', 'Error responses and failed batch lines, by error code', ['code']);
   /** `d2pruner_rejected_total{reason}`. */
   readonly rejected = new Counter('d2pruner_rejected_total', 'Requests refused before any work (overloaded, shutting down)', ['reason']);
+  /** `d2pruner_generations_total{method,outcome}`: outcome `done`, `error`, `timeout` or `cancelled` (client gone); method `none` without pruning. */
+  readonly generations = new Counter('d2pruner_generations_total', 'Generations of POST /v1/generate that started, by pruning method and outcome', ['method', 'outcome']);
+  /** `d2pruner_generated_tokens_total`. */
+  readonly generatedTokens = new Counter('d2pruner_generated_tokens_total', 'Tokens streamed by POST /v1/generate');
+  /** `d2pruner_generation_prefill_seconds{method}`. */
+  readonly prefillTime = new Histogram('d2pruner_generation_prefill_seconds', 'LLM prefill time of finished generations (prefillMs)', ['method'], LATENCY_BUCKETS);
   private readonly gauges: Gauge[];
   private readonly started = Date.now();
 
@@ -146,6 +154,8 @@ export class ServerMetrics {
         const b = sources.backend();
         return [[[b.name, b.adapter], 1]];
       }),
+      new Gauge('d2pruner_model_loaded', 'A generation model is loaded (--model-dir)', [], () => [[[], sources.model?.().loaded ? 1 : 0]]),
+      new Gauge('d2pruner_generations_in_flight', 'Generations running (at most 1)', [], () => [[[], sources.model?.().generating ? 1 : 0]]),
       new Gauge('process_resident_memory_bytes', 'Resident set size', [], () => [[[], process.memoryUsage().rss]]),
       new Gauge('nodejs_heap_used_bytes', 'V8 heap in use', [], () => [[[], process.memoryUsage().heapUsed]]),
       new Gauge('nodejs_external_memory_bytes', 'Memory of Buffers and other objects outside the V8 heap', [], () => [[[], process.memoryUsage().external]]),
@@ -155,7 +165,7 @@ export class ServerMetrics {
 
   /** The whole exposition (text format 0.0.4). */
   render(): string {
-    const parts = [this.requests, this.latency, this.selections, this.selectionTime, this.errors, this.rejected, ...this.gauges].map((m) => m.render().join('\n'));
+    const parts = [this.requests, this.latency, this.selections, this.selectionTime, this.errors, this.rejected, this.generations, this.generatedTokens, this.prefillTime, ...this.gauges].map((m) => m.render().join('\n'));
     return parts.join('\n') + '\n';
   }
 }

@@ -1,5 +1,6 @@
 import type { Method, ParamSpec } from '@d2pruner/core';
 import { STATUS_OF } from './http-error.js';
+import { DEFAULT_MAX_NEW_TOKENS, MAX_NEW_TOKENS_LIMIT } from './input/generate-request.js';
 
 type Schema = Record<string, unknown>;
 
@@ -103,6 +104,22 @@ export function openApiDocument(methods: readonly Method[], version: string): Sc
           },
         },
       },
+      '/v1/generate': {
+        post: {
+          summary: 'Generate about an image with the server\'s model (--model-dir), its visual tokens pruned; tokens streamed as server-sent events',
+          description:
+            'One generation at a time per model (503 OVERLOADED otherwise), within --generate-timeout-ms. The stream begins with the first token: errors before it (validation, image, prefill) are the usual status and error JSON; later ones an `error` event. 404 NOT_FOUND (field model-dir) on a server started without --model-dir.',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('GenerateRequest') } } },
+          responses: {
+            '200': {
+              description:
+                'text/event-stream: `event: token` per generated token (data: GenerateToken), then `event: done` (data: GenerateSummary), or `event: error` (data: Error) when generation fails after the stream began (e.g. TIMEOUT)',
+              content: { 'text/event-stream': { schema: { type: 'string' }, 'x-events': { token: ref('GenerateToken'), done: ref('GenerateSummary'), error: ref('Error') } } },
+            },
+            ...errorResponses(400, 404, 413, 415, 422, 500, 503, 504),
+          },
+        },
+      },
       '/v1/methods': { get: { summary: 'Methods with inputs, parameters and defaults', responses: { '200': { description: 'list', content: { 'application/json': { schema: { type: 'array', items: { type: 'object' } } } } } } } },
       '/v1/samples': { get: { summary: 'Bundled sample scenes', responses: { '200': { description: 'list', content: { 'application/json': { schema: { type: 'array', items: { type: 'object' } } } } } } } },
       '/samples/{file}': {
@@ -135,7 +152,7 @@ export function openApiDocument(methods: readonly Method[], version: string): Sc
           responses: { '200': { description: 'layout report', content: { 'application/json': { schema: { type: 'object' } } } }, ...errorResponses(422) },
         },
       },
-      '/healthz': { get: { summary: 'Liveness, the backend in use (webgpu or cpu) and the adapter', responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } }, ...errorResponses(503) } } },
+      '/healthz': { get: { summary: 'Liveness, the backend in use (webgpu or cpu) and the adapter, the generation model (loaded, dir, generating)', responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } }, ...errorResponses(503) } } },
       '/metrics': { get: { summary: 'Prometheus metrics (text format 0.0.4)', responses: { '200': { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
     },
@@ -207,6 +224,41 @@ export function openApiDocument(methods: readonly Method[], version: string): Sc
             params: { type: 'object' },
             backend: { type: 'string' },
             grid: { type: 'string' },
+          },
+        },
+        GenerateRequest: {
+          type: 'object',
+          required: ['prompt', 'image'],
+          additionalProperties: false,
+          properties: {
+            prompt: { type: 'string', description: 'the question; wrapped as "USER: <image>\\n{prompt} ASSISTANT:" unless it holds the image placeholder (at most once)' },
+            image: { type: 'string', description: 'a PNG or JPEG: base64, or a data: URL (data:image/png;base64,…); at most 4096² pixels' },
+            method: { type: 'string', enum: methodNames, default: 'd2pruner' },
+            keep: { type: 'integer', minimum: 1, description: 'visual tokens to keep per image (give keep, ratio or noPrune)' },
+            ratio: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'fraction of the visual tokens to keep' },
+            params: { type: 'object', description: 'method parameters (components.schemas.params.<method>)' },
+            noPrune: { type: 'boolean', default: false, description: 'run every visual token (not with method, keep, ratio or params)' },
+            maxNewTokens: { type: 'integer', minimum: 1, maximum: MAX_NEW_TOKENS_LIMIT, default: DEFAULT_MAX_NEW_TOKENS, description: 'greedy decoding' },
+            importance: { type: 'string', enum: ['relevance', 'cls'], default: 'relevance', description: 'pivot importance: text–image relevance or the vision encoder CLS attention' },
+            layout: { type: 'string', enum: ['adapter', 'grid'], default: 'adapter', description: 'token layout: the llava-1.5 adapter, or a square grid' },
+          },
+        },
+        GenerateToken: {
+          type: 'object',
+          required: ['index', 'id', 'text'],
+          properties: { index: { type: 'integer', description: '0, 1, …' }, id: { type: 'integer', description: 'token id' }, text: { type: 'string', description: 'the token decoded alone (special tokens: "")' } },
+        },
+        GenerateSummary: {
+          type: 'object',
+          description: 'the fields of `d2pruner generate --json`',
+          required: ['visualTokens', 'prefillTokens', 'prefillMs', 'pruneMs', 'text', 'tokenIds'],
+          properties: {
+            visualTokens: { type: 'object', required: ['before', 'after'], properties: { before: { type: 'integer' }, after: { type: 'integer' } } },
+            prefillTokens: { type: 'integer', description: 'sequence length the LLM prefilled' },
+            prefillMs: { type: 'number' },
+            pruneMs: { type: 'number', description: 'importance + selection + gathering (0 without pruning)' },
+            text: { type: 'string' },
+            tokenIds: { type: 'array', items: { type: 'integer' } },
           },
         },
         ...paramSchemas,

@@ -10,7 +10,8 @@ export interface RunningServer extends App {
   port: number;
   /**
    * Graceful shutdown: refuses new requests (503 `SHUTTING_DOWN`), lets in-flight ones finish
-   * (at most `shutdownTimeoutMs`, then their connections are closed), releases the GPU device.
+   * (at most `shutdownTimeoutMs`, then their connections are closed), releases the GPU device
+   * and, once a running generation has stopped, the model's ONNX Runtime sessions.
    * Idempotent.
    */
   close(): Promise<void>;
@@ -24,6 +25,7 @@ export async function startServer(config: ServerConfig, options: AppOptions = {}
     await app.listen({ host: config.host, port: config.port });
   } catch (e) {
     await state.backends.dispose();
+    await state.model.dispose();
     throw e;
   }
   const address = app.server.address() as AddressInfo;
@@ -39,6 +41,7 @@ export async function startServer(config: ServerConfig, options: AppOptions = {}
       } finally {
         clearTimeout(force);
         await state.backends.dispose();
+        await state.model.dispose();
       }
     })();
     return closing;

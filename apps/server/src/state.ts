@@ -3,6 +3,7 @@ import type { ServerConfig } from './config.js';
 import type { ConcurrencyGate } from './gate.js';
 import type { InputCaps } from './input/caps.js';
 import type { ServerMetrics } from './metrics.js';
+import type { ModelManager } from './model.js';
 import type { RunContext } from './run.js';
 import type { SampleStore } from './samples.js';
 
@@ -13,6 +14,8 @@ export interface ServerState {
   readonly samples: SampleStore;
   readonly metrics: ServerMetrics;
   readonly gate: ConcurrencyGate;
+  /** The generation model (`--model-dir`; none loaded without it). */
+  readonly model: ModelManager;
   readonly caps: InputCaps;
   /** Whether the built web app (index.html) is served at `/`. */
   readonly webAvailable: boolean;
@@ -27,4 +30,6 @@ export interface GatedRouteConfig {
   gated?: boolean;
   /** The route streams its response: no whole-request time limit (its items have their own). */
   streaming?: boolean;
+  /** The route generates with the model: its time limit is `--generate-timeout-ms`. */
+  generation?: boolean;
 }

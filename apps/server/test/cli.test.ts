@@ -69,4 +69,18 @@ describe('the server command (dist/main.js)', () => {
     first.child.kill('SIGTERM');
     expect(await first.exit).toBe(0);
   });
+
+  it('exits 2 naming model-dir when --model-dir does not load; says when no model is served', async () => {
+    const bad = run(['--port', '0', '--backend', 'cpu', '--model-dir', resolve(ROOT, 'no-such-model-dir')]);
+    expect(await bad.exit).toBe(2);
+    expect(bad.err()).toMatch(/INVALID_INPUT \(model-dir\): --model-dir \(D2PRUNER_MODEL_DIR\) '.*no-such-model-dir'/);
+    const env = run(['--port', '0', '--backend', 'cpu'], { D2PRUNER_MODEL_DIR: resolve(ROOT, 'no-such-model-dir') });
+    expect(await env.exit).toBe(2);
+    expect(env.err()).toContain('(model-dir)');
+    const none = run(['--port', '0', '--backend', 'cpu', '--web-dir', 'none']);
+    await listening(none);
+    expect(none.out()).toMatch(/model: +none \(--model-dir DIR enables POST \/v1\/generate\)/);
+    none.child.kill('SIGTERM');
+    expect(await none.exit).toBe(0);
+  });
 });

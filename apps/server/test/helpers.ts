@@ -83,3 +83,15 @@ export function rawRequest(url: string, method: string, headers: Record<string, 
 
 /** Sleeps. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The value of one series in a Prometheus exposition (undefined when absent). */
+export function series(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (.+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = new Map([...(m[3] ?? '').matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => got.get(k) === v)) return Number(m[4]);
+  }
+  return undefined;
+}

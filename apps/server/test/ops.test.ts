@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer, WebGpuHandle } from '../src/index.js';
-import { SAMPLE, call, errorOf, postBytes, start, vectorCase } from './helpers.js';
+import { SAMPLE, call, errorOf, postBytes, series, start, vectorCase } from './helpers.js';
 import { readFileSync } from 'node:fs';
 
 let server: RunningServer;
@@ -20,18 +20,6 @@ afterAll(async () => {
   await server.close();
   rmSync(webDir, { recursive: true, force: true });
 });
-
-/** The value of one series in a Prometheus exposition (undefined when absent). */
-function series(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (.+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = new Map([...(m[3] ?? '').matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => got.get(k) === v)) return Number(m[4]);
-  }
-  return undefined;
-}
 
 describe('GET /healthz', () => {
   it('says the server is up and which backend it uses (CPU here)', async () => {

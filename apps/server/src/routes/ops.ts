@@ -21,6 +21,7 @@ export function opsRoutes(app: FastifyInstance, state: ServerState, started: num
       maxConcurrent: state.gate.limit,
       uptimeS: (Date.now() - started) / 1000,
       web: state.webAvailable,
+      model: state.model.health(),
     };
   });
 
