@@ -1,4 +1,5 @@
 import { D2PrunerError, InvalidInputError, isD2PrunerError } from '@d2pruner/core';
+import type { GenerateResult } from '@d2pruner/transformers';
 import type { ServerConfig } from './config.js';
 import { HttpError } from './http-error.js';
 import type { EncodedImage } from './input/image.js';
@@ -23,21 +24,8 @@ export interface StreamedToken {
   text: string;
 }
 
-/** The summary of a finished generation: the fields of `d2pruner generate --json`, in that order. */
-export interface GenerateSummary {
-  /** Visual tokens before / after pruning. */
-  visualTokens: { before: number; after: number };
-  /** Sequence length the LLM prefilled. */
-  prefillTokens: number;
-  /** LLM prefill time, ms (3 decimals). */
-  prefillMs: number;
-  /** Importance + selection + gathering, ms (3 decimals; 0 without pruning). */
-  pruneMs: number;
-  /** Generated text (special tokens skipped). */
-  text: string;
-  /** Generated token ids. */
-  tokenIds: number[];
-}
+/** The summary of a finished generation: the fields of `d2pruner generate --json` (the runtime's result without its report). */
+export type GenerateSummary = Omit<GenerateResult, 'report'>;
 
 /** What `/healthz` says about the model. */
 export interface ModelHealth {

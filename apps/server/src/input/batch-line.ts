@@ -1,5 +1,5 @@
 import { InvalidInputError, type TokenInput } from '@d2pruner/core';
-import type { PruneRequest } from '@d2pruner/pipeline';
+import { parseLineObject, type PruneRequest } from '@d2pruner/pipeline';
 import { checkSafetensorsCaps, type InputCaps } from './caps.js';
 import { tokenInputFromJson } from './json-input.js';
 import { gridFromText } from './request.js';
@@ -23,15 +23,7 @@ export function bytesFromDataUrl(url: string, field = 'input'): Uint8Array {
  * File paths are not accepted: the server reads no client-named files.
  */
 export function parseBatchLine(text: string, caps: InputCaps): PruneRequest {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch {
-    throw new InvalidInputError('line', 'the request line is not valid JSON');
-  }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new InvalidInputError('line', 'a request line must be a JSON object');
-  const o = obj as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new InvalidInputError(k, `unknown request field '${k}'; fields: ${[...KNOWN].join(', ')}`);
+  const o = parseLineObject(text, KNOWN);
   let input: string | Uint8Array | TokenInput;
   if (typeof o.input === 'string' && o.input.startsWith('data:')) {
     input = bytesFromDataUrl(o.input);

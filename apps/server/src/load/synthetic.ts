@@ -1,4 +1,4 @@
-import { layoutToJson, gridLayout, writeSafetensors } from '@d2pruner/core';
+import { layoutToJson, gridLayout, uniformRng, writeSafetensors } from '@d2pruner/core';
 
 /** Options of {@link syntheticScene}. */
 export interface SyntheticOptions {
@@ -10,17 +10,8 @@ export interface SyntheticOptions {
   seed?: number;
 }
 
-/** mulberry32: a small deterministic PRNG in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (mulberry32) in [0, 1). */
+const rng = uniformRng;
 
 /**
  * A LLaVA-size token file generated in code (no download): `features` [N, D] drawn around a few

@@ -1,23 +1,13 @@
-import type { Matrix } from '@d2pruner/core';
+import { uniformRng, type Matrix } from '@d2pruner/core';
 
 /** A deterministic source of uniform numbers in [0, 1). */
 export type Rng = () => number;
 
 /**
- * mulberry32: a small, fast, seeded 32-bit generator. The same seed gives the same sequence on
- * every platform (only 32-bit integer arithmetic), which is what makes the conformance inputs
- * reproducible in Node and in browsers.
+ * mulberry32 (core's `uniformRng`): seeded, 32-bit integer arithmetic only, so the conformance
+ * inputs are the same in Node and in browsers.
  */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRng: (seed: number) => Rng = uniformRng;
 
 /** A uniform integer in [0, n). */
 export function randomInt(rng: Rng, n: number): number {

@@ -19,12 +19,10 @@ export function resolveInputPath(path: string, baseDir?: string): string {
 const KNOWN = new Set(['id', 'input', 'method', 'keep', 'ratio', 'params', 'backend']);
 
 /**
- * Parses one batch line `{"input":"x.safetensors","method":"d2pruner","keep":64,"params":{…}}`
- * (formats.md §3): `input` is required, `ratio` may replace `keep`, `backend` and `id` are
- * optional. The input path is resolved with `resolvePath`. Every malformed field is a typed
- * error naming it (the batch writes it as that request's error line).
+ * Parses one request line as a JSON object whose fields are all in `known`; typed errors name
+ * `line` (not JSON, not an object) or the unknown field. Shared by every batch front end.
  */
-export function parseRequestLine(text: string, resolvePath: (path: string) => string = (p) => p): PruneRequest {
+export function parseLineObject(text: string, known: ReadonlySet<string>): Record<string, unknown> {
   let obj: unknown;
   try {
     obj = JSON.parse(text);
@@ -34,8 +32,19 @@ export function parseRequestLine(text: string, resolvePath: (path: string) => st
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new InvalidInputError('line', 'a request line must be a JSON object');
   const o = obj as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!KNOWN.has(k)) throw new InvalidInputError(k, `unknown request field '${k}'; fields: ${[...KNOWN].join(', ')}`);
+    if (!known.has(k)) throw new InvalidInputError(k, `unknown request field '${k}'; fields: ${[...known].join(', ')}`);
   }
+  return o;
+}
+
+/**
+ * Parses one batch line `{"input":"x.safetensors","method":"d2pruner","keep":64,"params":{…}}`
+ * (formats.md §3): `input` is required, `ratio` may replace `keep`, `backend` and `id` are
+ * optional. The input path is resolved with `resolvePath`. Every malformed field is a typed
+ * error naming it (the batch writes it as that request's error line).
+ */
+export function parseRequestLine(text: string, resolvePath: (path: string) => string = (p) => p): PruneRequest {
+  const o = parseLineObject(text, KNOWN);
   if (typeof o.input !== 'string' || o.input === '') throw new InvalidInputError('input', 'a request needs "input": the path of a token file');
   if (o.method !== undefined && typeof o.method !== 'string') throw new InvalidInputError('method', '"method" must be a string');
   if (o.backend !== undefined && typeof o.backend !== 'string') throw new InvalidInputError('backend', '"backend" must be a string');
