@@ -1,16 +1,36 @@
 import type { DppUpdateInput, MaxMinUpdateInput, MaxSimilarityInput } from '../names.js';
 import { cosineFromDot } from './linalg.js';
+import { SimdRowStore } from './wasm-simd-dot.js';
 
 /*
  * CPU reference of the baseline kernels (baselines.md §§4, 5, 7). Every dot product here is
- * accumulated in double precision, term by term in ascending column order with one accumulator
- * per pair, so the tiled helpers below return bit-identical values to `pairDot` for the same
- * pair (products of two float32 values are exact in double). Methods that mix tiled and single
- * evaluations of a cosine therefore never see two different values for one pair.
+ * accumulated in double precision (products of two float32 values are exact in double). For
+ * rows of at least SIMD_MIN_COLS columns every dot of a matrix goes through one WebAssembly SIMD
+ * row store (f64x2 sums), otherwise through the sequential scalar loop; either way the tiled
+ * helpers below return bit-identical values to `pairDot` for the same pair, so methods that mix
+ * tiled and single evaluations of a cosine never see two different values for one pair.
  */
 
-/** Dot product of rows `i` and `j` of a row-major matrix with `d` columns (sequential, double). */
+/** Rows narrower than this use the scalar loop (the SIMD call overhead would dominate). */
+export const SIMD_MIN_COLS = 32;
+
+const stores = new WeakMap<Float32Array, SimdRowStore | null>();
+
+/** The SIMD row store of matrix `x` (width `d`), cached per array; undefined for narrow rows or without SIMD. */
+function storeFor(x: Float32Array, d: number): SimdRowStore | undefined {
+  if (d < SIMD_MIN_COLS) return undefined;
+  let s = stores.get(x);
+  if (s === undefined || (s !== null && s.cols !== d)) {
+    s = SimdRowStore.tryCreate(x, Math.floor(x.length / d), d) ?? null;
+    stores.set(x, s);
+  }
+  return s ?? undefined;
+}
+
+/** Dot product of rows `i` and `j` of a row-major matrix with `d` columns (double precision). */
 export function pairDot(x: Float32Array, d: number, i: number, j: number): number {
+  const store = storeFor(x, d);
+  if (store) return store.dot(i, j);
   const a = i * d;
   const b = j * d;
   let s = 0;
@@ -20,6 +40,14 @@ export function pairDot(x: Float32Array, d: number, i: number, j: number): numbe
 
 /** Dots of row `i` against rows `j0 … j3` into `out[0 … 3]`, each equal to {@link pairDot}. */
 export function dot1x4(x: Float32Array, d: number, i: number, j0: number, j1: number, j2: number, j3: number, out: Float64Array): void {
+  const store = storeFor(x, d);
+  if (store) {
+    out[0] = store.dot(i, j0);
+    out[1] = store.dot(i, j1);
+    out[2] = store.dot(i, j2);
+    out[3] = store.dot(i, j3);
+    return;
+  }
   const a = i * d;
   const b0 = j0 * d;
   const b1 = j1 * d;
@@ -48,6 +76,11 @@ export function dot1x4(x: Float32Array, d: number, i: number, j0: number, j1: nu
  * loops run at about twice the speed of single dots.
  */
 export function dot4x4(x: Float32Array, d: number, rows: ArrayLike<number>, ro: number, cols: ArrayLike<number>, co: number, out: Float64Array): void {
+  const store = storeFor(x, d);
+  if (store) {
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) out[4 * a + b] = store.dot(rows[ro + a], cols[co + b]);
+    return;
+  }
   const a0 = rows[ro] * d;
   const a1 = rows[ro + 1] * d;
   const a2 = rows[ro + 2] * d;

@@ -121,7 +121,7 @@ export class SimdRowStore {
   constructor(
     private readonly data: Float32Array,
     rows: number,
-    private readonly cols: number,
+    readonly cols: number,
   ) {
     const wasm = instance();
     if (!wasm) throw new BackendUnavailableError('simd', 'WebAssembly SIMD is not available in this runtime');
