@@ -35,6 +35,11 @@ export class LazyGraph {
     this.window = SpatialIndex.windowSize(rule.radius);
   }
 
+  /** Returns pooled WebAssembly memory of the similarity cache (the graph stays usable). */
+  release(): void {
+    this.cosine.release();
+  }
+
   /** Whether tokens i and j are joined by an edge. */
   hasEdge(i: number, j: number): boolean {
     if (i === j) return false;

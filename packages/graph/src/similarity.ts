@@ -37,6 +37,11 @@ export class LazyCosine {
     return this.store ? this.store.dot(i, j) : rowDot(this.features.data, this.features.cols, i, j);
   }
 
+  /** Returns pooled WebAssembly memory (call when done; the object stays usable). */
+  release(): void {
+    this.store?.release();
+  }
+
   /** ‖H_i‖₂, computed on first use. */
   norm(i: number): number {
     let n = this.norms[i];

@@ -32,4 +32,14 @@ describe('WebAssembly SIMD dot product', () => {
     const b = new SimdRowStore(Float32Array.from([2, 0, 0, 3]), 2, 2);
     expect([a.dot(0, 0), b.dot(0, 0), a.dot(1, 1), b.dot(1, 1)]).toEqual([1, 4, 1, 9]);
   });
+
+  it('a released store hands its memory to the next one and stays usable itself', () => {
+    const a = new SimdRowStore(Float32Array.from([1, 2, 3, 4]), 2, 2);
+    expect(a.dot(0, 1)).toBe(11);
+    a.release();
+    const b = new SimdRowStore(Float32Array.from([5, 6, 7, 8]), 2, 2);
+    expect(b.dot(0, 1)).toBe(83);
+    expect(a.dot(1, 1)).toBe(25);
+    expect(b.dot(1, 1)).toBe(113);
+  });
 });

@@ -95,8 +95,15 @@ function compiled(): { api: WasmApi; module: object } | null {
   return cachedModule;
 }
 
-/** A fresh instance with its own memory, so stores never share rows. */
+/** Released instances whose memory pages are already mapped (first-touch page faults cost more than the copies). */
+const pool: DotExports[] = [];
+const POOL_SIZE = 2;
+const POOL_MAX_BYTES = 64 * 1024 * 1024;
+
+/** An instance with its own memory (from the pool when one is free), so live stores never share rows. */
 function instance(): DotExports | null {
+  const pooled = pool.pop();
+  if (pooled) return pooled;
   const c = compiled();
   return c ? (new c.api.Instance(c.module).exports as DotExports) : null;
 }
@@ -115,7 +122,7 @@ export class SimdRowStore {
   private readonly slot: Int32Array;
   private readonly stride: number;
   private used = 0;
-  private readonly wasm: DotExports;
+  private wasm: DotExports;
 
   /** @param data row-major values @param rows row count @param cols row width */
   constructor(
@@ -135,17 +142,45 @@ export class SimdRowStore {
     return simdAvailable() ? new SimdRowStore(data, rows, cols) : undefined;
   }
 
+  private heap: Float32Array | undefined;
+  private released = false;
+
+  /**
+   * Hands the instance (and its already-mapped memory) back to a small pool for the next store.
+   * The store stays usable: a later call takes a fresh instance and copies rows again.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    if (pool.length < POOL_SIZE && this.wasm.mem.buffer.byteLength <= POOL_MAX_BYTES) pool.push(this.wasm);
+    this.slot.fill(-1);
+    this.used = 0;
+    this.heap = undefined;
+  }
+
   private offset(i: number): number {
+    if (this.released) {
+      const wasm = instance();
+      if (!wasm) throw new BackendUnavailableError('simd', 'WebAssembly SIMD is not available in this runtime');
+      this.wasm = wasm;
+      this.released = false;
+    }
     let s = this.slot[i];
     if (s < 0) {
       s = this.used++;
       this.slot[i] = s;
-      const bytes = (s + 1) * this.stride * 4;
-      const mem = this.wasm.mem;
-      if (bytes > mem.buffer.byteLength) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536) + 16);
-      const view = new Float32Array(mem.buffer, s * this.stride * 4, this.stride);
-      view.set(this.data.subarray(i * this.cols, (i + 1) * this.cols));
-      view.fill(0, this.cols);
+      const end = (s + 1) * this.stride;
+      if (!this.heap || end > this.heap.length) this.heap = new Float32Array(this.wasm.mem.buffer);
+      if (end > this.heap.length) {
+        // grow geometrically: each grow may move the memory, so do it rarely
+        const mem = this.wasm.mem;
+        const need = Math.max(end * 4, 2 * mem.buffer.byteLength);
+        mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+        this.heap = new Float32Array(mem.buffer);
+      }
+      const at = s * this.stride;
+      this.heap.set(this.data.subarray(i * this.cols, (i + 1) * this.cols), at);
+      if (this.stride > this.cols) this.heap.fill(0, at + this.cols, at + this.stride);
     }
     return s * this.stride * 4;
   }

@@ -165,7 +165,12 @@ export function d2pruneLazy(input: TokenInput, budget: number, params: MethodPar
   const t2 = performance.now();
   options.signal?.throwIfAborted();
   const graph = new LazyGraph(p.features, p.layout, p.params satisfies EdgeRule);
-  const mis = greedyMis(split.candidates, split.m, graph, p.params.fallback, p.n);
+  let mis;
+  try {
+    mis = greedyMis(split.candidates, split.m, graph, p.params.fallback, p.n);
+  } finally {
+    graph.release();
+  }
   const t3 = performance.now();
   return finish(p, split, mis.picks, mis.rounds, 'cpu', {
     validateMs: t1 - t0,
