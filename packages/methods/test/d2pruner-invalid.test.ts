@@ -37,6 +37,7 @@ const cases: Case[] = [
   ['NaN theta', (i) => i, 3, { theta: NaN }, 'INVALID_INPUT', 'theta'],
   ['unknown fallback', (i) => i, 3, { fallback: 'magic' }, 'INVALID_INPUT', 'fallback'],
   ['unknown debias', (i) => i, 3, { debias: 'magic' }, 'INVALID_INPUT', 'debias'],
+  ['unknown graph form', (i) => i, 3, { graph: 'sparse' }, 'INVALID_INPUT', 'graph'],
   ['unknown parameter', (i) => i, 3, { pivotratio: 0.5 }, 'INVALID_ARGUMENT', 'pivotratio'],
   ['missing features', (i) => ({ ...i, features: undefined }), 3, {}, 'MISSING_TENSOR', 'features'],
   ['missing attention', (i) => ({ ...i, attention: undefined }), 3, {}, 'MISSING_TENSOR', 'attention'],

@@ -1,5 +1,4 @@
 import {
-  InvalidInputError,
   MissingTensorError,
   assertFinite,
   assertFiniteNonNegative,
@@ -150,12 +149,14 @@ function trivial(p: D2PrunerProblem, t0: number): D2PrunerSelection | undefined 
   return undefined;
 }
 
-/**
- * D2Pruner with the lazy graph, synchronously on the CPU (d2pruner.md §§3–4): the fast path.
- * Returns keep (sorted), pivots (sorted), picks (in pick order) and rounds.
- */
-export function d2pruneLazy(input: TokenInput, budget: number, params: MethodParams = {}, options: Pick<D2PruneOptions, 'signal'> = {}): D2PrunerSelection {
-  options.signal?.throwIfAborted();
+/** Steps 1–4 shared by both graph forms, with their timestamps; a trivial budget ends here. */
+function begin(
+  input: TokenInput,
+  budget: number,
+  params: MethodParams,
+  signal: AbortSignal | undefined,
+): D2PrunerSelection | { p: D2PrunerProblem; split: PivotSplit; t0: number; t1: number; t2: number } {
+  signal?.throwIfAborted();
   const t0 = performance.now();
   const p = prepareD2Pruner(input, budget, params);
   const t1 = performance.now();
@@ -163,7 +164,18 @@ export function d2pruneLazy(input: TokenInput, budget: number, params: MethodPar
   if (early) return early;
   const split = splitPivots(p);
   const t2 = performance.now();
-  options.signal?.throwIfAborted();
+  signal?.throwIfAborted();
+  return { p, split, t0, t1, t2 };
+}
+
+/**
+ * D2Pruner with the lazy graph, synchronously on the CPU (d2pruner.md §§3–4): the fast path.
+ * Returns keep (sorted), pivots (sorted), picks (in pick order) and rounds.
+ */
+export function d2pruneLazy(input: TokenInput, budget: number, params: MethodParams = {}, options: Pick<D2PruneOptions, 'signal'> = {}): D2PrunerSelection {
+  const start = begin(input, budget, params, options.signal);
+  if ('keep' in start) return start;
+  const { p, split, t0, t1, t2 } = start;
   const graph = new LazyGraph(p.features, p.layout, p.params satisfies EdgeRule);
   let mis;
   try {
@@ -188,14 +200,9 @@ export function d2pruneLazy(input: TokenInput, budget: number, params: MethodPar
  * greedy MIS runs. Index for index equal to {@link d2pruneLazy}.
  */
 export async function d2pruneDense(input: TokenInput, budget: number, params: MethodParams = {}, options: D2PruneOptions = {}): Promise<D2PrunerSelection> {
-  options.signal?.throwIfAborted();
-  const t0 = performance.now();
-  const p = prepareD2Pruner(input, budget, params);
-  const t1 = performance.now();
-  const early = trivial(p, t0);
-  if (early) return early;
-  const split = splitPivots(p);
-  const t2 = performance.now();
+  const start = begin(input, budget, params, options.signal);
+  if ('keep' in start) return start;
+  const { p, split, t0, t1, t2 } = start;
   const graph = await buildDenseGraph(p.features, p.layout, p.params, split.candidates, options);
   const t3 = performance.now();
   options.signal?.throwIfAborted();
@@ -217,9 +224,9 @@ export async function d2pruneDense(input: TokenInput, budget: number, params: Me
  * kernel registry.
  */
 export async function d2prune(input: TokenInput, budget: number, params: MethodParams = {}, options: D2PruneOptions = {}): Promise<D2PrunerSelection> {
-  const form = (params.graph as string | undefined) ?? 'auto';
+  // an unknown `graph` value is rejected by the parameter check of either path
+  const form = params.graph ?? 'auto';
   const gpuRequested = options.backend !== undefined && options.backend !== 'auto' && options.backend !== 'cpu';
   if (form === 'dense' || (form === 'auto' && gpuRequested)) return d2pruneDense(input, budget, params, options);
-  if (form !== 'lazy' && form !== 'auto') throw new InvalidInputError('graph', `graph must be auto, lazy or dense, got ${String(form)}`);
   return d2pruneLazy(input, budget, params, options);
 }
