@@ -15,7 +15,7 @@ export type ErrorCode =
   | 'DEVICE_LOST'
   | 'INTERNAL';
 
-/** JSON form of an error, as written by the CLI, batch mode and the server (formats.md §2). */
+/** JSON form of an error, as written by the CLI, batch mode and the server (docs/formats.md §2). */
 export interface ErrorJson {
   code: ErrorCode;
   field: string;
@@ -40,7 +40,7 @@ export class D2PrunerError extends Error {
     this.field = field;
   }
 
-  /** Serialises to the `{code, field, message}` object of formats.md §2. */
+  /** Serialises to the `{code, field, message}` object of docs/formats.md §2. */
   toJSON(): ErrorJson {
     return { code: this.code, field: this.field, message: this.message };
   }
