@@ -101,6 +101,7 @@ describe('evaluate: the reduction over outcomes', () => {
       objectRecall: (1 / 3 + 2 / 3 + 2 / 3) / 3,
       msPerFile: 3,
       kept: 3,
+      keptRatio: 0.3,
     });
     expect(report.results[1]).toMatchObject({ method: 'dart', files: 0, skipped: 3, referentHit: null, objectRecall: null, skipReasons: [{ reason: '[MISSING_TENSOR] keys: dart needs keys', files: 3 }] });
   });

@@ -1,4 +1,4 @@
-import { toErrorJson, type ErrorJson, type MethodParams, type Selection } from '@d2pruner/core';
+import { toErrorJson, type ErrorJson, type Layout, type MethodParams, type Selection } from '@d2pruner/core';
 import { defer, map, reduce, scan, type OperatorFunction } from 'rxjs';
 import type { EvalLabels } from './labels.js';
 import { fileMetrics } from './metrics.js';
@@ -34,6 +34,8 @@ export interface EvalOutcome {
   error?: ErrorJson;
   /** Milliseconds the method took (the pipeline's `prune` stage). */
   ms: number;
+  /** The tokens' layout, when the file was decoded (for drawing the selection). */
+  layout?: Layout;
 }
 
 /** One reason runs were skipped, with how many files it hit. */
@@ -66,6 +68,8 @@ export interface EvalResult {
   referentFiles: number;
   /** Mean kept-token count over the k files; null when k = 0. */
   kept: number | null;
+  /** Mean kept share |K| / N over the k files (the x of a budget sweep); null when k = 0. */
+  keptRatio: number | null;
   /** Why runs were skipped, grouped by reason (only when s > 0). */
   skipReasons?: SkipReason[];
 }
@@ -88,6 +92,7 @@ interface Tally {
   recall: number;
   ms: number;
   kept: number;
+  keptRatio: number;
   reasons: Map<string, number>;
 }
 
@@ -102,7 +107,7 @@ export function runKey(run: Pick<EvalRun, 'method' | 'budget'>): string {
 }
 
 function emptyTally(run: EvalRun): Tally {
-  return { run, files: 0, skipped: 0, referentFiles: 0, hit: 0, share: 0, recall: 0, ms: 0, kept: 0, reasons: new Map() };
+  return { run, files: 0, skipped: 0, referentFiles: 0, hit: 0, share: 0, recall: 0, ms: 0, kept: 0, keptRatio: 0, reasons: new Map() };
 }
 
 function seed(runs: readonly EvalRun[]): EvalState {
@@ -135,6 +140,7 @@ function absorb(state: EvalState, o: EvalOutcome): EvalState {
   t.files++;
   t.recall += m.objectRecall;
   t.kept += m.kept;
+  t.keptRatio += m.kept / o.labels.object.length;
   t.ms += o.ms;
   if (m.referentHit !== undefined && m.referentShare !== undefined) {
     t.referentFiles++;
@@ -157,6 +163,7 @@ function resultOf(t: Tally): EvalResult {
     msPerFile: mean(t.ms, t.files),
     referentFiles: t.referentFiles,
     kept: mean(t.kept, t.files),
+    keptRatio: mean(t.keptRatio, t.files),
   };
   if (t.reasons.size > 0) result.skipReasons = [...t.reasons].map(([reason, files]) => ({ reason, files }));
   return result;

@@ -88,7 +88,7 @@ function runOnFile(d: DecodedFile, run: EvalRun, options: EvalOptions): Observab
   };
   return of(job).pipe(
     prune(undefined, { ensureBackend: options.ensureBackend }),
-    map((done): EvalOutcome => ({ ...base, n, labels, selection: done.selection, error: done.error, ms: done.timings.pruneMs ?? 0 })),
+    map((done): EvalOutcome => ({ ...base, n, labels, layout: done.layout, selection: done.selection, error: done.error, ms: done.timings.pruneMs ?? 0 })),
   );
 }
 
