@@ -9,6 +9,7 @@ import { prunedFeaturesFile } from '../pruned-output.js';
 import { executeRequest } from '../request.js';
 import { adapterLayoutFromArgs, applyAdapterLayout } from '../adapters.js';
 import { runBatch } from './batch.js';
+import { checkLayoutOption } from '../layout-conflict.js';
 
 /** The options that apply to `prune --batch`. */
 const BATCH_OPTIONS: ReadonlySet<string> = new Set(['batch', 'backend', 'concurrency', 'grid', 'prior']);
@@ -32,10 +33,10 @@ export const pruneCommand = defineCommand({
     out: { type: 'string', valueName: 'FILE', description: 'write the kept feature rows (with their layout) as safetensors; one input only' },
     batch: { type: 'string', valueName: 'FILE.jsonl|-', description: 'one request per line (- for stdin), one result line per request' },
     concurrency: { type: 'number', valueName: 'N', default: 2, description: 'batch requests in flight' },
-    grid: GRID_OPTION,
+    grid: { ...GRID_OPTION, description: "token grid (rows x cols) for inputs without a layout; one contradicting a file's own layout is an error" },
     prior: { type: 'string', valueName: 'FILE', description: 'positional prior from d2pruner calibrate, for every input' },
     model: MODEL_ID_OPTION,
-    image: { type: 'string', valueName: 'WxH', description: 'source image size, with --model, for files without a layout' },
+    image: { type: 'string', valueName: 'WxH', description: "source image size, with --model, for files without a layout (a file's own layout wins; a contradicting one is an error)" },
     'max-tiles': MAX_TILES_OPTION,
   },
   examples: ['prune fixtures/samples/llava-sample.safetensors --method d2pruner --keep 64', 'prune --batch requests.jsonl --concurrency 2 > results.jsonl'],
@@ -64,11 +65,15 @@ export const pruneCommand = defineCommand({
     const adapterLayout = adapterLayoutFromArgs(values);
     for (const file of files) {
       const loaded = await loadTokenFile(io, file, { grid, prior });
+      if (adapterLayout) checkLayoutOption(file, loaded, adapterLayout.layout, values.model ? 'model' : 'image');
       const { input, rows } = adapterLayout ? applyAdapterLayout(loaded, adapterLayout) : { input: loaded };
       const selection = await executeRequest(input, { method: method.name, keep: values.keep, ratio: values.ratio, params, backend: values.backend });
       if (rows) selection.keep = selection.keep.map((k) => rows[k]);
       await io.out(values.json ? selectionJson(selection) + '\n' : formatSelection(file, selection));
-      if (out) await io.writeFile(out, prunedFeaturesFile(input, selection));
+      if (out) {
+        await io.writeFile(out, prunedFeaturesFile(input, selection));
+        io.err(`prune: wrote the ${selection.keep.length} kept rows of ${file} (features [${selection.keep.length}, ${input.features?.cols ?? 0}], keep, layout) → ${out}\n`);
+      }
     }
     return 0;
   },
