@@ -1,6 +1,6 @@
 import type { DppUpdateInput, MaxMinUpdateInput, MaxSimilarityInput } from '../names.js';
 import { cosineFromDot } from './linalg.js';
-import { SimdRowStore } from './wasm-simd-dot.js';
+import { SimdRowStore } from './simd-row-store.js';
 
 /*
  * CPU reference of the baseline kernels (baselines.md §§4, 5, 7). Every dot product here is
