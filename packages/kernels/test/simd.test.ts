@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { f32DotBound, rowDot, SIMD_BATCH, simdAvailable, SimdRowStore } from '../src/index.js';
+import { f32DotBound, rowDot, SIMD_BATCH, simdAvailable, SimdRowStore, VECTOR_ROW } from '../src/index.js';
 
 describe('WebAssembly SIMD dot product', () => {
   it('is available on Node 20', () => {
@@ -77,5 +77,25 @@ describe('WebAssembly SIMD dot product', () => {
       }
     }
     expect(worst).toBeGreaterThan(0);
+  });
+
+  it('range dots (all rows loaded in order) and vector-slot dots are bit-identical to single dots', () => {
+    for (const d of [5, 64, 1024]) {
+      const rows = 600;
+      const data = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(i * 0.77) * (1 + (i % 5)));
+      const store = new SimdRowStore(data, rows, d).loadAll();
+      const out = new Float64Array(rows);
+      store.dotsRange(7, 0, rows, out);
+      for (let j = 0; j < rows; j++) expect(Object.is(out[j], store.dot(7, j))).toBe(true);
+      const f = new Float64Array(rows);
+      store.dotsRangeF32(7, 0, rows, f);
+      for (let j = 0; j < rows; j++) expect(Math.abs(f[j] - out[j])).toBeLessThanOrEqual(f32DotBound(d) * Math.sqrt(store.dot(7, 7) * store.dot(j, j)));
+      store.setVector(data.subarray(3 * d, 4 * d));
+      store.dotsRange(VECTOR_ROW, 10, 300, out);
+      for (let j = 0; j < 300; j++) expect(Object.is(out[j], store.dot(3, 10 + j))).toBe(true);
+    }
+    const lazy = new SimdRowStore(Float32Array.from([1, 2, 3, 4]), 2, 2);
+    lazy.dot(1, 1);
+    expect(() => lazy.dotsRange(0, 0, 2, new Float64Array(2))).toThrow('loadAll');
   });
 });

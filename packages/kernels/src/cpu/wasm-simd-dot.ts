@@ -7,7 +7,8 @@
  *   offsets are listed at `list`, one call for many pairs, each value bit-identical to `dot`;
  * - `dotsF32(a, list, count, n, out)`: float32 products and sums (f32x4, four accumulators,
  *   16 floats per iteration), about 3× the f64 speed, for screening with a rounding bound
- *   ({@link f32DotBound}) — exact decisions recompute the rare pairs near a threshold with `dot`.
+ *   ({@link f32DotBound}) — exact decisions recompute the rare pairs near a threshold with `dot`;
+ * - `…Seq` variants take consecutive rows instead of a list; `subScaled` is a double axpy.
  * Rows live in the module's memory, padded with zeros to a multiple of 16 floats.
  */
 
@@ -66,10 +67,11 @@ const dotFn: WasmFunction = {
 };
 
 /**
- * Row `a` against `count` rows listed (byte offsets, i32) at `list`; results stored at `out`.
- * Params 0 a, 1 list, 2 count, 3 n, 4 out; locals 5 pa, 6 pb, 7 end, 8..11 accumulators.
+ * Row `a` against `count` rows; results stored at `out`. `listed`: param 1 is the address of
+ * their byte offsets (i32 each); else it is the byte offset of the first of `count` consecutive
+ * rows. Params 0 a, 1 list/first, 2 count, 3 n, 4 out; locals 5 pa, 6 pb, 7 end, 8..11 accumulators.
  */
-function batchFn(exportName: string, loop: typeof f64Loop, store: number[], width: number): WasmFunction {
+function batchFn(exportName: string, loop: typeof f64Loop, store: number[], width: number, listed: boolean): WasmFunction {
   const zero = [0, 1, 2, 3].flatMap((k) => [...op.v128Zero, ...set(8 + k)]);
   return {
     exportName,
@@ -77,16 +79,17 @@ function batchFn(exportName: string, loop: typeof f64Loop, store: number[], widt
     results: [],
     locals: [[T.i32, 3], [T.v128, 4]],
     body: [
+      ...(listed ? [] : [...get(1), ...set(6)]),
       ...op.block,
       ...op.loop,
       ...get(2), ...op.i32Eqz, ...op.brIf(1),
-      ...get(1), ...op.i32Load(0), ...set(6),
+      ...(listed ? [...get(1), ...op.i32Load(0), ...set(6)] : []),
       ...get(0), ...set(5),
       ...get(0), ...get(3), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(7),
       ...zero,
       ...get(4), ...loop(5, 6, 7, 8), ...store,
       ...get(4), ...op.i32(width), ...op.i32Add, ...set(4),
-      ...get(1), ...op.i32(4), ...op.i32Add, ...set(1),
+      ...(listed ? [...get(1), ...op.i32(4), ...op.i32Add, ...set(1)] : []),
       ...get(2), ...op.i32(1), ...op.i32Sub, ...set(2),
       ...op.br(0),
       ...op.end,
@@ -95,7 +98,40 @@ function batchFn(exportName: string, loop: typeof f64Loop, store: number[], widt
   };
 }
 
-const moduleBytes = (): Uint8Array => assemble([dotFn, batchFn('dots64', f64Loop, op.f64Store(0), 8), batchFn('dotsF32', f32Loop, op.f32Store(0), 4)]);
+/**
+ * subScaled(y, x, a, n): y_i ← y_i − a·x_i over n doubles (n even), f64x2 — the same two
+ * roundings per element as the scalar `y[i] -= a * x[i]`, so results are bit-identical.
+ * Params 0 y, 1 x, 2 a (f64), 3 n; locals 4 end, 5 a splat.
+ */
+const subScaledFn: WasmFunction = {
+  exportName: 'subScaled',
+  params: [T.i32, T.i32, T.f64, T.i32],
+  results: [],
+  locals: [[T.i32, 1], [T.v128, 1]],
+  body: [
+    ...get(3), ...op.i32Eqz, ...op.if, ...op.ret, ...op.end,
+    ...get(2), ...op.f64x2Splat, ...set(5),
+    ...get(0), ...get(3), ...op.i32(3), ...op.i32Shl, ...op.i32Add, ...set(4),
+    ...op.loop,
+    ...get(0),
+    ...get(0), ...op.v128Load(0), ...get(1), ...op.v128Load(0), ...get(5), ...op.f64x2Mul, ...op.f64x2Sub,
+    ...op.v128Store(0),
+    ...get(0), ...op.i32(16), ...op.i32Add, ...tee(0),
+    ...get(1), ...op.i32(16), ...op.i32Add, ...set(1),
+    ...get(4), ...op.i32LtU, ...op.brIf(0),
+    ...op.end,
+  ],
+};
+
+const moduleBytes = (): Uint8Array =>
+  assemble([
+    dotFn,
+    batchFn('dots64', f64Loop, op.f64Store(0), 8, true),
+    batchFn('dotsF32', f32Loop, op.f32Store(0), 4, true),
+    batchFn('dots64Seq', f64Loop, op.f64Store(0), 8, false),
+    batchFn('dotsF32Seq', f32Loop, op.f32Store(0), 4, false),
+    subScaledFn,
+  ]);
 
 /**
  * Bound on |float32 dot − exact dot| / (‖a‖·‖b‖) for rows of `n` floats through `dotsF32`
@@ -132,6 +168,9 @@ export interface DotExports {
   dot(a: number, b: number, n: number): number;
   dots64(a: number, list: number, count: number, n: number, out: number): void;
   dotsF32(a: number, list: number, count: number, n: number, out: number): void;
+  dots64Seq(a: number, first: number, count: number, n: number, out: number): void;
+  dotsF32Seq(a: number, first: number, count: number, n: number, out: number): void;
+  subScaled(y: number, x: number, a: number, n: number): void;
 }
 
 let cachedModule: { api: WasmApi; module: object } | null | undefined;
