@@ -71,14 +71,18 @@ export function pairDot(x: Float32Array, d: number, i: number, j: number): numbe
   return s;
 }
 
+const quad = new Int32Array(4);
+const quadOut = new Float64Array(4);
+
 /** Dots of row `i` against rows `j0 … j3` into `out[0 … 3]`, each equal to {@link pairDot}. */
 export function dot1x4(x: Float32Array, d: number, i: number, j0: number, j1: number, j2: number, j3: number, out: Float64Array): void {
   const store = storeFor(x, d);
   if (store) {
-    out[0] = store.dot(i, j0);
-    out[1] = store.dot(i, j1);
-    out[2] = store.dot(i, j2);
-    out[3] = store.dot(i, j3);
+    quad[0] = j0;
+    quad[1] = j1;
+    quad[2] = j2;
+    quad[3] = j3;
+    store.dots(i, quad, 0, 4, out);
     return;
   }
   const a = i * d;
@@ -111,7 +115,10 @@ export function dot1x4(x: Float32Array, d: number, i: number, j0: number, j1: nu
 export function dot4x4(x: Float32Array, d: number, rows: ArrayLike<number>, ro: number, cols: ArrayLike<number>, co: number, out: Float64Array): void {
   const store = storeFor(x, d);
   if (store) {
-    for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) out[4 * a + b] = store.dot(rows[ro + a], cols[co + b]);
+    for (let a = 0; a < 4; a++) {
+      store.dots(rows[ro + a], cols, co, 4, quadOut);
+      out.set(quadOut, 4 * a);
+    }
     return;
   }
   const a0 = rows[ro] * d;
