@@ -177,6 +177,7 @@ export function d2pruneLazy(input: TokenInput, budget: number, params: MethodPar
   if ('keep' in start) return start;
   const { p, split, t0, t1, t2 } = start;
   const graph = new LazyGraph(p.features, p.layout, p.params satisfies EdgeRule);
+  const tg = performance.now();
   let mis;
   try {
     mis = greedyMis(split.candidates, split.m, graph, p.params.fallback, p.n);
@@ -187,9 +188,11 @@ export function d2pruneLazy(input: TokenInput, budget: number, params: MethodPar
   return finish(p, split, mis.picks, mis.rounds, 'cpu', {
     validateMs: t1 - t0,
     scoreMs: t2 - t1,
-    misMs: t3 - t2,
+    graphMs: tg - t2,
+    misMs: t3 - tg,
     totalMs: t3 - t0,
     dots: graph.cosine.dots,
+    rechecks: graph.cosine.rechecks,
     visited: mis.visited,
   });
 }
