@@ -75,17 +75,29 @@ export interface PruningOptions {
 
 /** {@link PruningOptions} validated, with defaults filled. */
 export interface ResolvedPruningOptions {
+  /** The method, or null when pruning is disabled. */
   method: Method | null;
+  /** Visual tokens to keep per image. */
   keep?: number;
+  /** Fraction of each image's visual tokens to keep. */
   ratio?: number;
+  /** Method parameters (API names). */
   params: MethodParams;
+  /** Importance source. */
   importance: ImportanceSource;
+  /** The adapter giving the token layout. */
   adapter: ModelAdapter;
+  /** Layout options of the adapter. */
   layoutOptions?: AdapterOptions;
+  /** Image size the layout is computed for. */
   imageSize: ImageSize;
+  /** A layout replacing the adapter's (see {@link PruningOptions.layout}). */
   layout?: Layout | ((tokens: number) => Layout) | 'grid';
+  /** Vision-encoder output holding CLS attention. */
   clsAttentionOutput: string;
+  /** False: measure only. */
   enabled: boolean;
+  /** Called after every pruned prefill with its report. */
   onPrefill?: (report: PrefillReport) => void;
 }
 
