@@ -80,9 +80,9 @@ export class ShapeMismatchError extends D2PrunerError {
 
 /** A safetensors tensor uses a dtype this library does not read. */
 export class UnsupportedDtypeError extends D2PrunerError {
-  /** @param field tensor name @param dtype the dtype found */
-  constructor(field: string, dtype: string) {
-    super('UNSUPPORTED_DTYPE', field, `tensor '${field}' has dtype ${dtype}; supported: F32, F16, BF16 (and I32/I64 for index tensors)`);
+  /** @param field tensor name @param dtype the dtype found @param message explanation (a default names the supported dtypes) */
+  constructor(field: string, dtype: string, message?: string) {
+    super('UNSUPPORTED_DTYPE', field, message ?? `tensor '${field}' has dtype ${dtype.slice(0, 40)}; supported: F32, F16, BF16, F64 (rounded to F32), and I32/I64 for index tensors`);
   }
 }
 

@@ -78,8 +78,8 @@ export function tokenCount(input: TokenInput): number {
 }
 
 /**
- * Checks that every tensor present agrees with N, and that the layout (when present) has
- * exactly N tokens. Throws a typed error naming the offending tensor.
+ * Checks that every tensor present agrees with N, that no matrix has rows of width 0, and that
+ * the layout (when present) has exactly N tokens. Throws a typed error naming the offending tensor.
  */
 export function validateTokenInput(input: TokenInput): number {
   const n = tokenCount(input);
@@ -90,6 +90,10 @@ export function validateTokenInput(input: TokenInput): number {
   ];
   for (const [name, m] of rows) {
     if (m && m.rows !== n) throw new ShapeMismatchError(name, `${name} has ${m.rows} rows but there are ${n} visual tokens`);
+  }
+  for (const name of MATRIX_TENSORS) {
+    const m = input[name] as Matrix | undefined;
+    if (m && m.rows > 0 && m.cols === 0) throw new InvalidInputError(name, `${name} has ${m.rows} rows of width 0; a token needs at least one value`);
   }
   const vecs: [TensorName, Float32Array | undefined][] = [
     ['attention', input.attention],

@@ -63,6 +63,17 @@ describe('D2Pruner invalid input (docs/algorithm.md §2)', () => {
     }
   });
 
+  it('a layout with two tokens on one cell is refused naming layout, by the lazy and the dense graph alike', async () => {
+    const dup = (): TokenInput => {
+      const i = base();
+      i.layout = { frames: [{ rows: 3, cols: 3 }], frame: new Int32Array(9), row: Int32Array.from([0, 0, 0, 1, 1, 1, 2, 2, 0]), col: Int32Array.from([0, 1, 2, 0, 1, 2, 0, 1, 0]) };
+      return i;
+    };
+    for (const graph of ['lazy', 'dense']) {
+      await expect(d2prune(dup(), 4, { graph, alpha: 0.5, theta: 0.6, radius: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'layout' });
+    }
+  });
+
   it('N = 0 with n > 0 returns []', async () => {
     const s = await d2prune({ features: { rows: 0, cols: 4, data: new Float32Array(0) }, attention: new Float32Array(0), layout: gridLayout(0, 0) }, 5);
     expect(s.keep).toEqual([]);

@@ -18,6 +18,10 @@ export const UNIFORM_PARAM_SPECS: readonly ParamSpec[] = [];
 
 /** Token index at every (row, col) of every frame; throws unless each frame is a complete grid. */
 function frameGrids(layout: Layout): Int32Array[] {
+  const cells = layout.frames.reduce((a, f) => a + f.rows * f.cols, 0);
+  if (cells !== layout.frame.length) {
+    throw new InvalidInputError('layout', `the frames have ${cells} cells for ${layout.frame.length} tokens; uniform needs complete grids`);
+  }
   const grids = layout.frames.map((f) => new Int32Array(f.rows * f.cols).fill(-1));
   for (let i = 0; i < layout.frame.length; i++) {
     const f = layout.frame[i];
