@@ -27,9 +27,12 @@ const USAGE = `usage: d2pruner <command> [options]
 
 commands:
   prune FILE… --method NAME (--keep N | --ratio R) [--PARAM VALUE…] [--backend auto|cpu|webgpu|gpujs] [--json] [--out FILE]
-  prune --batch FILE.jsonl|-      one request per line, one result line per request
+  prune --batch FILE.jsonl|- [--workers N] [--concurrency C]
+                                  one request per line, one result line per request, in order;
+                                  N worker threads (default: one per core; 0 = main thread),
+                                  C requests in flight (default N+1; 2 with --workers 0)
   methods [--json]                methods with their parameters and defaults
-  calibrate FILES… --out prior.safetensors [--model ID --layer K]
+  calibrate FILES… --out prior.safetensors [--model ID --layer K] [--workers N]
   flops --model ID --keep N [--visual V | --image WxH [--max-tiles M]] [--layer K] [--text T] [--formula fastv|exact] [--json]
   layout --model ID --image WxH [--max-tiles M] [--json]
   generate --model DIR --image IMG --prompt TEXT [--method M --keep N | --no-prune] [--max-new-tokens T] [--json]

@@ -4,11 +4,13 @@ import { calibrateFiles } from '@d2pruner/pipeline/node';
 import { numberOption, pairOption, stringOption, type ParsedArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { progressRenderer } from '../progress.js';
+import { resolveWorkers, withWorkerPool } from '../workers.js';
 
 /**
- * `d2pruner calibrate FILES… --out prior.safetensors [--model ID --layer K] [--grid RxC]`:
+ * `d2pruner calibrate FILES… --out prior.safetensors [--model ID --layer K] [--grid RxC] [--workers N]`:
  * streaming mean of `attention` per position over inputs with the same layout (the first usable
- * input's), on the calibration pipeline. Inputs with another layout or without attention are
+ * input's), on the calibration pipeline; the files are read and decoded on `--workers` threads
+ * (default one per core, 0 = main thread). Inputs with another layout or without attention are
  * reported on stderr and not averaged in.
  */
 export async function calibrateCommand(args: ParsedArgs, io: CliIo): Promise<number> {
@@ -17,13 +19,15 @@ export async function calibrateCommand(args: ParsedArgs, io: CliIo): Promise<num
   if (!out) throw new InvalidArgumentError('out', 'calibrate needs --out prior.safetensors');
   if (files.length === 0) throw new InvalidArgumentError('FILE', 'calibrate needs at least one token file');
   const grid = pairOption(args, 'grid');
-  const result = await calibrateFiles(files, {
+  const workers = resolveWorkers(numberOption(args, 'workers'), undefined);
+  const result = await withWorkerPool(workers, (pool) => calibrateFiles(files, {
+    pool,
     model: stringOption(args, 'model'),
     layer: numberOption(args, 'layer'),
     layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
     onSkip: (s) => io.err(`calibrate: skipped ${s.path ?? `input ${s.index}`}: [${s.error.code}] ${s.error.field}: ${s.error.message}\n`),
     onProgress: io.isTTY ? progressRenderer(io.err, 'calibrate') : undefined,
-  });
+  }));
   await io.writeFile(out, priorFileBytes(result));
   io.err(`calibrate: averaged ${result.samples} inputs (${result.skipped.length} skipped) → ${out}\n`);
   return 0;

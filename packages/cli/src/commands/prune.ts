@@ -11,7 +11,7 @@ import { adapterLayoutFromArgs, applyAdapterLayout } from '../adapters.js';
 import { runBatch } from './batch.js';
 
 /** Options of `prune` that are not method parameters. */
-export const PRUNE_OPTIONS: ReadonlySet<string> = new Set(['method', 'keep', 'ratio', 'backend', 'json', 'grid', 'out', 'batch', 'prior', 'model', 'image', 'max-tiles', 'concurrency']);
+export const PRUNE_OPTIONS: ReadonlySet<string> = new Set(['method', 'keep', 'ratio', 'backend', 'json', 'grid', 'out', 'batch', 'prior', 'model', 'image', 'max-tiles', 'concurrency', 'workers']);
 
 /** `d2pruner prune FILE… --method NAME (--keep N | --ratio R) [--PARAM V…] [--backend B] [--json] [--out F]`. */
 export async function pruneCommand(args: ParsedArgs, io: CliIo): Promise<number> {
@@ -23,6 +23,7 @@ export async function pruneCommand(args: ParsedArgs, io: CliIo): Promise<number>
     const priorFile = stringOption(args, 'prior');
     return runBatch(source, io, {
       backend: stringOption(args, 'backend'),
+      workers: numberOption(args, 'workers'),
       concurrency: numberOption(args, 'concurrency'),
       layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
       prior: priorFile ? await loadPriorFile(io, priorFile) : undefined,
