@@ -36,7 +36,7 @@ export interface SkippedInput {
   error: ErrorJson;
 }
 
-/** A calibrated prior (d2pruner.md §6) and what went into it. */
+/** A calibrated prior (docs/algorithm.md §6) and what went into it. */
 export interface CalibrationResult {
   /** Mean attention per position b [N]. */
   prior: Float32Array;
@@ -109,7 +109,7 @@ export async function calibrate(inputs: AsyncIterable<PruneSource> | Iterable<Pr
 }
 
 /**
- * The prior file of formats.md §1: tensor `prior` [N] with metadata `d2pruner.model`,
+ * The prior file of docs/formats.md §1: tensor `prior` [N] with metadata `d2pruner.model`,
  * `d2pruner.layer`, `d2pruner.layoutSignature`, `d2pruner.samples`, plus `d2pruner.layout`.
  */
 export function priorFileBytes(result: CalibrationResult): Uint8Array {

@@ -35,7 +35,7 @@ async function readWhole(path: string, signal: AbortSignal): Promise<Uint8Array>
   try {
     const { size } = await handle.stat();
     if (!Number.isSafeInteger(size) || size === 0) return new Uint8Array(await readFile(handle));
-    const out = new Uint8Array(size);
+    const out = Buffer.allocUnsafeSlow(size); // its own buffer (no pool), not zero-filled: every byte is read over
     let at = 0;
     while (at < size) {
       signal.throwIfAborted();
