@@ -64,7 +64,7 @@ function l1Norms(m: Matrix): Float64Array {
 }
 
 /**
- * The `quota` pool tokens with the smallest scores, ties → lower index (`bottom-k`, baselines.md
+ * The `quota` pool tokens with the smallest scores, ties → lower index (`bottom-k`, docs/baselines.md
  * §1.2): one native sort of the pool's scores finds the k-th value, then one pass in index order.
  */
 function bottomKInPool(score: Float64Array, inPool: Uint8Array, quota: number): number[] {
