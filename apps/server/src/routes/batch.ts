@@ -8,6 +8,7 @@ import { HttpError, errorResponse } from '../http-error.js';
 import { parseBatchLine } from '../input/batch-line.js';
 import { ndjsonLines, type NdjsonLine } from '../input/ndjson.js';
 import { serverStages } from '../run.js';
+import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
 
 /** Media types `POST /v1/prune/batch` accepts. */
@@ -28,8 +29,8 @@ function isReadable(x: unknown): x is Readable {
  * socket), `batchConcurrency` run at once, each within `timeoutMs`; a bad line yields an error
  * line and the batch goes on. Query: `method`, `backend` as defaults for lines that name none.
  */
-export function batchRoute(app: FastifyInstance, state: ServerState): void {
-  app.post('/v1/prune/batch', { config: { gated: true, streaming: true } }, async (request, reply) => {
+export function batchRoute(app: FastifyInstance, state: ServerState, schema: RouteSchemas['batch']): void {
+  app.post('/v1/prune/batch', { schema, config: { gated: true, streaming: true } }, async (request, reply) => {
     const body = request.body;
     if (!isReadable(body)) throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'content-type', `send NDJSON (${NDJSON_TYPES.join(', ')}): one request per line`);
     const query = request.query as Record<string, unknown>;

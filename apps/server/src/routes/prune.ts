@@ -8,6 +8,7 @@ import { checkSafetensorsCaps } from '../input/caps.js';
 import { tokenInputFromJson } from '../input/json-input.js';
 import { PRUNE_BODY_KEYS, mergeSpecs, pruneSpecFromBody, pruneSpecFromQuery, type PruneSpec } from '../input/request.js';
 import { runOne } from '../run.js';
+import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -44,8 +45,8 @@ async function readRequest(body: unknown, query: Record<string, unknown>, state:
 }
 
 /** `POST /v1/prune`: one input → the selection JSON of formats.md §2. */
-export function pruneRoute(app: FastifyInstance, state: ServerState): void {
-  app.post('/v1/prune', { config: { gated: true } }, async (request, reply) => {
+export function pruneRoute(app: FastifyInstance, state: ServerState, schema: RouteSchemas['prune']): void {
+  app.post('/v1/prune', { schema, config: { gated: true } }, async (request, reply) => {
     const { source, spec } = await readRequest(request.body, request.query as Record<string, unknown>, state);
     const req: PruneRequest = { input: source, params: spec.params };
     if (spec.method !== undefined) req.method = spec.method;

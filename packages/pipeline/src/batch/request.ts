@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@d2pruner/core';
+import { InvalidInputError, checkJsonDepth } from '@d2pruner/core';
 import type { PruneRequest } from '../job.js';
 
 /** Whether a path is absolute (POSIX `/…`, Windows `C:\…`, UNC `\\…`) or a URL (`scheme://…`). */
@@ -24,6 +24,7 @@ const KNOWN = new Set(['id', 'input', 'method', 'keep', 'ratio', 'params', 'back
  */
 export function parseLineObject(text: string, known: ReadonlySet<string>): Record<string, unknown> {
   let obj: unknown;
+  checkJsonDepth(text, 'line');
   try {
     obj = JSON.parse(text);
   } catch {
