@@ -31,3 +31,4 @@ export { syntheticScene, type SyntheticOptions } from './load/synthetic.js';
 export * from './schemas/params.js';
 export * from './schemas/bodies.js';
 export * from './schemas/routes.js';
+export * from './input/base64.js';

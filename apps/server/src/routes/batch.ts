@@ -1,6 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { InvalidArgumentError } from '@d2pruner/core';
-import { createJob, pullMap, resultOf, type PruneJob } from '@d2pruner/pipeline';
+import { createJob, pullMap, requestIdOf, resultOf, type PruneJob } from '@d2pruner/pipeline';
 import { drainGate } from '@d2pruner/pipeline/node';
 import type { FastifyInstance } from 'fastify';
 import { map, of, timeout, type Observable } from 'rxjs';
@@ -56,7 +56,7 @@ export function batchRoute(app: FastifyInstance, state: ServerState, schema: Rou
       } catch (e) {
         const { body: eb } = errorResponse(e);
         metrics.errors.inc([eb.error.code]);
-        return of(errorLine(item.line, eb.error));
+        return of(errorLine(item.line, eb.error, requestIdOf(item.text)));
       }
       return of(job).pipe(
         stages,

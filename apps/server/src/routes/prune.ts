@@ -25,7 +25,7 @@ async function readRequest(body: unknown, query: Record<string, unknown>, state:
       source = body;
     }
   } else if (isRecord(body)) {
-    bodySpec = pruneSpecFromBody(body);
+    bodySpec = pruneSpecFromBody(body, state.caps.maxTokens);
     const input = tokenInputFromJson(body, state.caps, new Set(PRUNE_BODY_KEYS));
     if (Object.keys(input).length > 0) source = input;
   } else if (body !== undefined && body !== null) {
@@ -34,7 +34,7 @@ async function readRequest(body: unknown, query: Record<string, unknown>, state:
     }
     throw new HttpError('MALFORMED_BODY', 'body', 'a JSON body must be an object: {"features":…,"attention":…,"keep":…}');
   }
-  const spec = mergeSpecs(bodySpec, pruneSpecFromQuery(query, bodySpec.method));
+  const spec = mergeSpecs(bodySpec, pruneSpecFromQuery(query, bodySpec.method, state.caps.maxTokens));
   if (spec.sample !== undefined) {
     if (source) throw new InvalidArgumentError('sample', 'give the tokens either in the body or as ?sample=NAME, not both');
     source = await state.samples.read(spec.sample, 'sample');

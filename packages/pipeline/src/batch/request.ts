@@ -39,6 +39,22 @@ export function parseLineObject(text: string, known: ReadonlySet<string>): Recor
 }
 
 /**
+ * The `id` of a request line, when the line is a JSON object whose `id` is a string or a
+ * number; undefined otherwise (never throws). Error lines of requests that fail while being
+ * parsed or read carry it, so a caller can match every answer to its request.
+ */
+export function requestIdOf(text: string): string | number | undefined {
+  try {
+    checkJsonDepth(text, 'line');
+    const o = JSON.parse(text) as { id?: unknown } | null;
+    const id = typeof o === 'object' && o !== null && !Array.isArray(o) ? o.id : undefined;
+    return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Parses one batch line `{"input":"x.safetensors","method":"d2pruner","keep":64,"params":{…}}`
  * (formats.md §3): `input` is required, `ratio` may replace `keep`, `backend` and `id` are
  * optional. The input path is resolved with `resolvePath`. Every malformed field is a typed
