@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { MAX_JSON_DEPTH, jsonDepth } from '@d2pruner/core';
+import { MAX_JSON_DEPTH, MAX_QUOTED_CHARS, jsonDepth } from '@d2pruner/core';
 import { listMethods } from '@d2pruner/methods';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -10,7 +10,7 @@ import { BackendManager, type WebGpuLoader } from './backend.js';
 import type { ServerConfig } from './config.js';
 import { ConcurrencyGate } from './gate.js';
 import { armDeadline } from './deadline.js';
-import { HttpError, errorResponse, type ErrorBody } from './http-error.js';
+import { HttpError, clipText, errorResponse, type ErrorBody } from './http-error.js';
 import { ServerMetrics } from './metrics.js';
 import { ModelManager, type TransformersLoader } from './model.js';
 import { batchRoute, NDJSON_TYPES } from './routes/batch.js';
@@ -212,7 +212,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   app.setErrorHandler((error, _request, reply) => sendError(reply, error, state));
   app.setNotFoundHandler((request, reply) => {
     const hint = !webAvailable && (request.url === '/' || request.url.startsWith('/index.html')) ? ' — the web app is not built: run `npm run build -w @d2pruner/web` (npm start does it)' : '';
-    return sendError(reply, new HttpError('NOT_FOUND', 'path', `no route ${request.method} ${request.url.split('?')[0]}${hint}`), state);
+    return sendError(reply, new HttpError('NOT_FOUND', 'path', `no route ${request.method} ${clipText(request.url.split('?')[0], MAX_QUOTED_CHARS)}${hint}`), state);
   });
 
   pruneRoute(app, state, schemas.prune);

@@ -27,7 +27,7 @@ const USAGE = `usage: d2pruner <command> [options]
 
 commands:
   prune FILE… --method NAME (--keep N | --ratio R) [--PARAM VALUE…] [--backend auto|cpu|webgpu|gpujs] [--json] [--out FILE]
-  prune --batch FILE.jsonl|-      one request per line, one result line per request
+  prune --batch FILE.jsonl|- [--strict]   one request per line, one result line per request
   methods [--json]                methods with their parameters and defaults
   calibrate FILES… --out prior.safetensors [--model ID --layer K]
   flops --model ID --keep N [--visual V | --image WxH [--max-tiles M]] [--layer K] [--text T] [--formula fastv|exact] [--json]
@@ -37,6 +37,10 @@ commands:
   render FILE --method NAME --keep N --out overlay.png [--cell PX]   kept tokens drawn over the token grid
 
 exit codes: 0 ok, 2 invalid input or arguments (message on stderr), 1 internal failure
+  prune --batch: 0 when every line got its result line, failed lines included (each an error
+  line on stdout, counted on stderr); with --strict, 1 when any line failed; 2 when the batch
+  itself cannot be read
+input files must be regular files of at most 1 GiB (not directories, FIFOs or devices)
 `;
 
 /**
@@ -53,7 +57,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   try {
     const command = COMMANDS[name];
     if (!command) throw new InvalidArgumentError('command', `unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')}`);
-    return await command(parseArgs(rest, new Set(['json'])), io);
+    return await command(parseArgs(rest, new Set(['json', 'strict'])), io);
   } catch (e) {
     if (isD2PrunerError(e)) {
       io.err(`d2pruner: error [${e.code}] ${e.field}: ${e.message}\n`);

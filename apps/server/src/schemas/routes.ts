@@ -1,4 +1,4 @@
-import type { Method } from '@d2pruner/core';
+import { MAX_COST_TOKENS, type Method } from '@d2pruner/core';
 import { Type, type TSchema } from 'typebox';
 import { STATUS_OF } from '../http-error.js';
 import { paramQueryProperties } from './params.js';
@@ -72,12 +72,12 @@ export function routeSchemas(methods: readonly Method[]) {
         {
           model: ADAPTER_QUERY.model,
           keep: Type.Integer({ minimum: 0, description: 'visual tokens kept' }),
-          visual: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_048_576, description: 'visual tokens before pruning (or give image); at most 2^20' })),
+          visual: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COST_TOKENS, description: 'visual tokens before pruning (or give image)' })),
           image: Type.Optional(ADAPTER_QUERY.image),
           'max-tiles': Type.Optional(ADAPTER_QUERY['max-tiles']),
           maxTiles: Type.Optional(ADAPTER_QUERY.maxTiles),
           layer: Type.Optional(Type.Integer({ minimum: 0, description: 'layer where pruning happens' })),
-          text: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_048_576, description: 'other tokens in the prompt; at most 2^20' })),
+          text: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COST_TOKENS, description: 'other tokens in the prompt' })),
           formula: Type.Optional(Type.String({ enum: ['fastv', 'exact'], description: 'cost formula (default fastv)' })),
         },
         { additionalProperties: false },

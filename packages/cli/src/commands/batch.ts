@@ -15,13 +15,16 @@ export interface BatchOptions {
   layout?: Layout;
   /** Prior for every input (`--prior`). */
   prior?: Float32Array;
+  /** `--strict`: exit 1 when any line failed (default: 0 whenever the batch ran to its end). */
+  strict?: boolean;
 }
 
 /**
  * `d2pruner prune --batch FILE.jsonl` (or `-`): one request per line, one result line per
  * request in order, an error line for a failed request while the batch goes on (formats.md §3).
  * Runs on the streaming pipeline (`@d2pruner/pipeline`): lines are pulled only as results are
- * written, so memory stays flat however long the batch.
+ * written, so memory stays flat however long the batch. Returns the exit code: 0 once every
+ * line has its result line (failed ones included), or 1 with `strict` when any line failed.
  */
 export async function runBatch(source: string, io: CliIo, options: BatchOptions = {}): Promise<number> {
   const concurrency = options.concurrency ?? 2;
@@ -51,5 +54,5 @@ export async function runBatch(source: string, io: CliIo, options: BatchOptions 
     });
   });
   io.err(`batch: ${ok} ok, ${failed} failed\n`);
-  return 0;
+  return options.strict && failed > 0 ? 1 : 0;
 }

@@ -3,6 +3,7 @@ import { priorFileBytes } from '@d2pruner/pipeline';
 import { calibrateFiles } from '@d2pruner/pipeline/node';
 import { numberOption, pairOption, stringOption, type ParsedArgs } from '../args.js';
 import type { CliIo } from '../io.js';
+import { writeOutputFile } from '../load.js';
 import { progressRenderer } from '../progress.js';
 
 /**
@@ -24,7 +25,7 @@ export async function calibrateCommand(args: ParsedArgs, io: CliIo): Promise<num
     onSkip: (s) => io.err(`calibrate: skipped ${s.path ?? `input ${s.index}`}: [${s.error.code}] ${s.error.field}: ${s.error.message}\n`),
     onProgress: io.isTTY ? progressRenderer(io.err, 'calibrate') : undefined,
   });
-  await io.writeFile(out, priorFileBytes(result));
+  await writeOutputFile(io, out, priorFileBytes(result));
   io.err(`calibrate: averaged ${result.samples} inputs (${result.skipped.length} skipped) → ${out}\n`);
   return 0;
 }

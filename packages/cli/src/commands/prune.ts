@@ -3,7 +3,7 @@ import { getMethod } from '@d2pruner/methods';
 import { numberOption, pairOption, stringOption, type ParsedArgs } from '../args.js';
 import { formatSelection, selectionJson } from '../format.js';
 import type { CliIo } from '../io.js';
-import { loadPriorFile, loadTokenFile } from '../load.js';
+import { loadPriorFile, loadTokenFile, writeOutputFile } from '../load.js';
 import { methodParamsFromArgs } from '../method-args.js';
 import { prunedFeaturesFile } from '../pruned-output.js';
 import { executeRequest } from '../request.js';
@@ -11,7 +11,7 @@ import { adapterLayoutFromArgs, applyAdapterLayout } from '../adapters.js';
 import { runBatch } from './batch.js';
 
 /** Options of `prune` that are not method parameters. */
-export const PRUNE_OPTIONS: ReadonlySet<string> = new Set(['method', 'keep', 'ratio', 'backend', 'json', 'grid', 'out', 'batch', 'prior', 'model', 'image', 'max-tiles', 'concurrency']);
+export const PRUNE_OPTIONS: ReadonlySet<string> = new Set(['method', 'keep', 'ratio', 'backend', 'json', 'grid', 'out', 'batch', 'prior', 'model', 'image', 'max-tiles', 'concurrency', 'strict']);
 
 /** `d2pruner prune FILE… --method NAME (--keep N | --ratio R) [--PARAM V…] [--backend B] [--json] [--out F]`. */
 export async function pruneCommand(args: ParsedArgs, io: CliIo): Promise<number> {
@@ -26,6 +26,7 @@ export async function pruneCommand(args: ParsedArgs, io: CliIo): Promise<number>
       concurrency: numberOption(args, 'concurrency'),
       layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
       prior: priorFile ? await loadPriorFile(io, priorFile) : undefined,
+      strict: args.options.get('strict') === true,
     });
   }
   const files = args.positionals;
@@ -47,7 +48,7 @@ export async function pruneCommand(args: ParsedArgs, io: CliIo): Promise<number>
     const selection = await executeRequest(input, { method: method.name, keep, ratio, params, backend: stringOption(args, 'backend') });
     if (rows) selection.keep = selection.keep.map((k) => rows[k]);
     await io.out(json ? selectionJson(selection) + '\n' : formatSelection(file, selection));
-    if (out) await io.writeFile(out, prunedFeaturesFile(input, selection));
+    if (out) await writeOutputFile(io, out, prunedFeaturesFile(input, selection));
   }
   return 0;
 }

@@ -2,6 +2,7 @@ import { InvalidArgumentError, defaultLayout, tokenCount } from '@d2pruner/core'
 import { getMethod } from '@d2pruner/methods';
 import { numberOption, pairOption, stringOption, type ParsedArgs } from '../args.js';
 import type { CliIo } from '../io.js';
+import { writeOutputFile } from '../load.js';
 import { loadTokenFile } from '../load.js';
 import { methodParamsFromArgs } from '../method-args.js';
 import { renderSelection } from '../render/overlay.js';
@@ -36,7 +37,7 @@ export async function renderCommand(args: ParsedArgs, io: CliIo): Promise<number
     params,
     backend: stringOption(args, 'backend'),
   });
-  await io.writeFile(out, encodePng(renderSelection(layout, selection, input.attention, cell)));
+  await writeOutputFile(io, out, encodePng(renderSelection(layout, selection, input.attention, cell)));
   io.err(`render: ${selection.method} kept ${selection.keep.length} of ${selection.n} tokens → ${out}\n`);
   return 0;
 }

@@ -52,7 +52,27 @@ export async function* readLines(source: string | NodeJS.ReadableStream): AsyncG
  * instead of filling memory.
  */
 export function drainGate(stream: NodeJS.WritableStream & { writableNeedDrain?: boolean }): () => void | Promise<void> {
-  return () => (stream.writableNeedDrain ? once(stream, 'drain').then(() => undefined) : undefined);
+  return () => (stream.writableNeedDrain ? drained(stream) : undefined);
+}
+
+const DRAINS = new WeakMap<NodeJS.WritableStream, Promise<void>>();
+
+/**
+ * Resolves at the stream's next `drain` (or when it closes or fails). Every caller waiting at
+ * the same time shares one listener, so many pending writers never pile up listeners
+ * (no MaxListenersExceededWarning on a slow or closed pipe).
+ */
+export function drained(stream: NodeJS.WritableStream): Promise<void> {
+  let p = DRAINS.get(stream);
+  if (!p) {
+    p = Promise.race([once(stream, 'drain'), once(stream, 'close')])
+      .catch(() => undefined)
+      .then(() => {
+        DRAINS.delete(stream);
+      });
+    DRAINS.set(stream, p);
+  }
+  return p;
 }
 
 /**
