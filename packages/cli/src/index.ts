@@ -1,5 +1,5 @@
 /**
- * @d2pruner/cli — the `d2pruner` command (formats.md §3), also callable in-process through
+ * @d2pruner/cli — the `d2pruner` command (docs/formats.md §3), also callable in-process through
  * {@link main} with an injectable {@link CliIo}.
  * @packageDocumentation
  */

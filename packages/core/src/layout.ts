@@ -8,7 +8,7 @@ export interface FrameSize {
 
 /**
  * Spatial coordinates of N visual tokens: each token sits at (`row`, `col`) on canvas `frame`
- * (d2pruner.md §5, formats.md §1).
+ * (docs/algorithm.md §5, docs/formats.md §1).
  */
 export interface Layout {
   /** The canvases, indexed by frame number. */
@@ -69,7 +69,7 @@ export function gridLayout(rows: number, cols: number): Layout {
 
 /**
  * The default layout when a file carries none: one square frame if N is a perfect square,
- * otherwise a typed error asking for `--grid` or a model adapter (formats.md §1).
+ * otherwise a typed error asking for `--grid` or a model adapter (docs/formats.md §1).
  */
 export function defaultLayout(n: number): Layout {
   const side = Math.round(Math.sqrt(n));
@@ -224,7 +224,7 @@ export function subsetLayout(layout: Layout, indices: ArrayLike<number>): Layout
 
 /**
  * A short stable string identifying a layout: frame sizes, token count and a hash of every
- * coordinate. Priors are keyed by it (d2pruner.md §6), so two inputs share a prior only when
+ * coordinate. Priors are keyed by it (docs/algorithm.md §6), so two inputs share a prior only when
  * their tokens sit at the same places.
  */
 export function layoutSignature(layout: Layout): string {

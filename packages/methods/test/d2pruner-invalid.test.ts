@@ -44,7 +44,7 @@ const cases: Case[] = [
   ['debias prior without a prior', (i) => ({ ...i, prior: undefined }), 3, { debias: 'prior' }, 'MISSING_TENSOR', 'prior'],
 ];
 
-describe('D2Pruner invalid input (d2pruner.md §2)', () => {
+describe('D2Pruner invalid input (docs/algorithm.md §2)', () => {
   it.each(cases)('%s → typed error', async (_name, mutate, n, params, code, field) => {
     const err = await d2prune(mutate(base()), n, params).then(
       () => undefined,

@@ -2,7 +2,7 @@ import { InvalidArgumentError, InvalidInputError, LAYOUT_MAX_CELLS, camelCase, g
 import { getMethod } from '@d2pruner/methods';
 import { HttpError } from '../http-error.js';
 
-/** What a pruning request asks for, besides the tokens (API names, formats.md §3). */
+/** What a pruning request asks for, besides the tokens (API names, docs/formats.md §3). */
 export interface PruneSpec {
   /** Method name or alias (default `d2pruner`). */
   method?: string;

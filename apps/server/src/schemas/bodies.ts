@@ -18,7 +18,7 @@ export const ErrorSchema = Type.Object(
 /** A failed line of a batch: the error, the 1-based line number and the request's `id` when it had one. */
 export const BatchErrorSchema = Type.Object({ ...ErrorSchema.properties, line: Type.Integer(), id: Type.Optional(Type.Union([Type.String(), Type.Number()])) });
 
-/** The selection JSON (formats.md §2 of the docs). */
+/** The selection JSON (docs/formats.md §2). */
 export const SelectionSchema = Type.Object(
   {
     method: Type.String(),
@@ -40,7 +40,7 @@ const MatrixSchema = Type.Union([
 ]);
 const VectorSchema = Type.Union([Type.Array(Type.Number()), Type.Array(Type.Array(Type.Number()), { description: '[H][N], averaged over heads' })]);
 
-/** The tensors of a JSON input by name (formats.md §1), `layout` and `model`. */
+/** The tensors of a JSON input by name (docs/formats.md §1), `layout` and `model`. */
 export function tokenInputProperties(): Record<string, TSchema> {
   const out: Record<string, TSchema> = {};
   for (const name of TENSOR_NAMES) out[name] = Type.Optional(MATRIX_TENSORS.has(name) ? MatrixSchema : VectorSchema);

@@ -50,7 +50,7 @@ export function splitBudget(n: number, sizes: readonly number[], total: number):
   return out;
 }
 
-/** The (row, col) points of one R×C frame for k > 0 samples (baselines.md §8 step 2). */
+/** The (row, col) points of one R×C frame for k > 0 samples (docs/baselines.md §8 step 2). */
 export function framePoints(rows: number, cols: number, k: number): [number, number][] {
   const lo = Math.ceil(k / cols);
   const hi = Math.min(rows, k);
@@ -73,7 +73,7 @@ export function framePoints(rows: number, cols: number, k: number): [number, num
 }
 
 /**
- * `uniform` (alias `window`, baselines.md §8): evenly spaced tokens on the layout grid, centred,
+ * `uniform` (alias `window`, docs/baselines.md §8): evenly spaced tokens on the layout grid, centred,
  * exactly n of them. The budget is split over frames by largest remainder; each frame gets g
  * rows of samples (g ≈ √(k·R/C)) with the samples spread evenly along each row. All arithmetic
  * is integer. Without a layout the tokens form one 1×N frame. Diagnostic `perFrame`: tokens
@@ -105,7 +105,7 @@ export function uniform(input: TokenInput, budget: number, params: MethodParams 
 export const uniformMethod: Method = {
   name: 'uniform',
   aliases: ['window'],
-  description: 'uniform: evenly spaced tokens on the layout grid, centred, exactly n (baselines.md §8)',
+  description: 'uniform: evenly spaced tokens on the layout grid, centred, exactly n (docs/baselines.md §8)',
   requires: [],
   optional: [],
   needsLayout: false,

@@ -70,7 +70,7 @@ export async function readRegularFile(path: string, options: ReadFileOptions = {
   options.signal?.throwIfAborted();
   const { handle, size } = await openRegularFile(path, options);
   try {
-    const out = new Uint8Array(size);
+    const out = Buffer.allocUnsafeSlow(size); // its own buffer (no pool), not zero-filled: every byte is read over
     let at = 0;
     while (at < size) {
       options.signal?.throwIfAborted();
