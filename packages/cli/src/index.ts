@@ -3,8 +3,11 @@
  * {@link main} with an injectable {@link CliIo}.
  * @packageDocumentation
  */
-export { main, runCli, COMMANDS, type Command } from './main.js';
-export { parseArgs, type ParsedArgs } from './args.js';
+export { main, runCli, COMMANDS } from './main.js';
+export { defineCommand, type AnyCommand, type CommandArgs, type CommandSpec } from './cli/command.js';
+export type { OptionSpec, OptionSpecs, OptionType, OptionValue, OptionValues } from './cli/option.js';
+export { parseCommandArgs } from './cli/parse.js';
+export { commandHelp, generalHelp } from './cli/help.js';
 export { processIo, type CliIo } from './io.js';
 export { executeRequest, type PruneRequest } from './request.js';
 export { runBatch, type BatchOptions } from './commands/batch.js';
