@@ -136,7 +136,7 @@ describe('class 8: smaller CLI defects', () => {
     writeFileSync(jsonl, `${JSON.stringify({ input: GRID6, keep: 5 })}\nnot json\n`);
     const lax = await run(['prune', '--batch', jsonl]);
     expect(lax.code).toBe(0);
-    const strict = await run(['prune', '--batch', '--strict', jsonl]);
+    const strict = await run(['prune', '--batch', jsonl, '--strict']);
     expect(strict.code).toBe(1);
     expect(strict.out.trim().split('\n')).toHaveLength(2);
     const clean = join(tmp, 'clean.jsonl');
