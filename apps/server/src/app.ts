@@ -8,6 +8,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { BackendManager, type WebGpuLoader } from './backend.js';
 import type { ServerConfig } from './config.js';
+import { createPrunePool } from '@d2pruner/pipeline/node';
 import { ConcurrencyGate } from './gate.js';
 import { armDeadline } from './deadline.js';
 import { HttpError, clipText, errorResponse, type ErrorBody } from './http-error.js';
@@ -24,6 +25,7 @@ import { documentedSchema, routeSchemas } from './schemas/routes.js';
 import { validatorCompiler } from './schemas/validator.js';
 import { SampleStore } from './samples.js';
 import type { GatedRouteConfig, ServerState } from './state.js';
+import { UploadGuard } from './upload-guard.js';
 
 /** Options of {@link createApp} besides the configuration (tests inject these). */
 export interface AppOptions {
@@ -63,7 +65,7 @@ const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Re
  */
 function answerClientError(error: Error & { code?: string; rawPacket?: unknown }, socket: Socket, state: ServerState): void {
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const e = status === 431 ? new HttpError('HEADERS_TOO_LARGE', 'headers', 'the request headers exceed the server limit (16 KiB)') : status === 408 ? new HttpError('REQUEST_TIMEOUT', 'request', 'the request was not received in time') : new HttpError('MALFORMED_REQUEST', 'request', 'malformed HTTP request');
+  const e = status === 431 ? new HttpError('HEADERS_TOO_LARGE', 'headers', 'the request headers exceed the server limit (16 KiB)') : status === 408 ? new HttpError('SLOW_UPLOAD', 'request', 'the request was not received in time') : new HttpError('MALFORMED_REQUEST', 'request', 'malformed HTTP request');
   const body: ErrorBody = errorResponse(e).body;
   state.metrics.errors.inc([e.code]);
   state.metrics.requests.inc(['UNKNOWN', 'unmatched', String(status)]);
@@ -106,13 +108,16 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     metrics,
     gate,
     model,
-    caps: { maxElements: config.maxElements, maxTokens: config.maxTokens },
+    caps: { maxElements: config.maxElements, maxTokens: config.maxTokens, maxDim: config.maxDim },
+    pool: config.workers > 0 ? createPrunePool({ workers: config.workers }) : undefined,
     webAvailable,
     closing: false,
     runContext: () => ({
       defaultBackend: backends.defaultBackend,
       ensureBackend: (b) => backends.ensure(b),
       readFile: (name) => samples.read(name, 'input'),
+      pool: state.pool,
+      limits: config,
     }),
   };
 
@@ -168,7 +173,19 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     }
     const routeConfig = (request.routeOptions.config ?? {}) as GatedRouteConfig;
     if (!routeConfig.streaming) armDeadline(request, reply, routeConfig.generation ? config.generateTimeoutMs : config.timeoutMs, (e) => sendError(reply, e, state));
-    if (!routeConfig.gated) return;
+  });
+
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const streaming = ((request.routeOptions.config ?? {}) as GatedRouteConfig).streaming === true;
+    const guard = new UploadGuard({ idleTimeoutMs: config.idleTimeoutMs, minUploadRate: streaming ? 0 : config.minUploadRate, lineTimeoutMs: config.timeoutMs }, streaming);
+    payload.once('error', (e) => guard.destroy(e));
+    return payload.pipe(guard);
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    const r = request as Tracked;
+    const routeConfig = (request.routeOptions.config ?? {}) as GatedRouteConfig;
+    if (!routeConfig.gated || routeConfig.streaming) return;
     const release = gate.tryAcquire();
     if (!release) {
       state.metrics.rejected.inc(['overloaded']);
@@ -213,6 +230,10 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   app.setNotFoundHandler((request, reply) => {
     const hint = !webAvailable && (request.url === '/' || request.url.startsWith('/index.html')) ? ' — the web app is not built: run `npm run build -w @d2pruner/web` (npm start does it)' : '';
     return sendError(reply, new HttpError('NOT_FOUND', 'path', `no route ${request.method} ${clipText(request.url.split('?')[0], MAX_QUOTED_CHARS)}${hint}`), state);
+  });
+
+  app.addHook('onClose', async () => {
+    await state.pool?.close();
   });
 
   pruneRoute(app, state, schemas.prune);

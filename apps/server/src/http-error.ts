@@ -8,7 +8,7 @@ export type HttpOnlyCode =
   | 'HEADERS_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
-  | 'REQUEST_TIMEOUT'
+  | 'SLOW_UPLOAD'
   | 'OVERLOADED'
   | 'TIMEOUT'
   | 'SHUTTING_DOWN';
@@ -28,8 +28,8 @@ export const STATUS_OF: Readonly<Record<ServerErrorCode, number>> = {
   CORRUPT_FILE: 400,
   UNSUPPORTED_DTYPE: 400,
   NOT_FOUND: 404,
+  SLOW_UPLOAD: 408,
   PAYLOAD_TOO_LARGE: 413,
-  REQUEST_TIMEOUT: 408,
   UNSUPPORTED_MEDIA_TYPE: 415,
   HEADERS_TOO_LARGE: 431,
   INVALID_INPUT: 422,
@@ -88,7 +88,7 @@ const BY_STATUS: Readonly<Record<number, [HttpOnlyCode, string]>> = {
   400: ['MALFORMED_REQUEST', 'request'],
   403: ['NOT_FOUND', 'path'],
   404: ['NOT_FOUND', 'path'],
-  408: ['REQUEST_TIMEOUT', 'request'],
+  408: ['SLOW_UPLOAD', 'request'],
   413: ['PAYLOAD_TOO_LARGE', 'body'],
   415: ['UNSUPPORTED_MEDIA_TYPE', 'content-type'],
   431: ['HEADERS_TOO_LARGE', 'headers'],
