@@ -7,10 +7,14 @@ import { layoutCommand } from './commands/layout.js';
 import { renderCommand } from './commands/render.js';
 import { methodsCommand } from './commands/methods.js';
 import { pruneCommand } from './commands/prune.js';
+import { scenesCommand } from './commands/scenes.js';
 import { processIo, type CliIo } from './io.js';
 
-/** A CLI command: parsed arguments in, exit code out. */
-export type Command = (args: ParsedArgs, io: CliIo) => Promise<number>;
+/**
+ * A CLI command: parsed arguments in, exit code out. `argv` (the arguments after the command
+ * name) serves commands that declare their options for `node:util` `parseArgs`.
+ */
+export type Command = (args: ParsedArgs, io: CliIo, argv: readonly string[]) => Promise<number>;
 
 /** The commands by name. */
 export const COMMANDS: Record<string, Command> = {
@@ -20,6 +24,8 @@ export const COMMANDS: Record<string, Command> = {
   flops: flopsCommand,
   layout: layoutCommand,
   render: renderCommand,
+  eval: async (args, io, argv) => (await import('./commands/eval.js')).evalCommand(args, io, argv),
+  scenes: scenesCommand,
   generate: async (args, io) => (await import('./commands/generate.js')).generateCommand(args, io),
 };
 
@@ -35,6 +41,11 @@ commands:
   generate --model DIR --image IMG --prompt TEXT [--method M --keep N | --no-prune] [--max-new-tokens T] [--json]
   prune FILE … --model ID --image WxH   build the layout from a model adapter when the file has none
   render FILE --method NAME --keep N --out overlay.png [--cell PX]   kept tokens drawn over the token grid
+  eval FILES… [--methods d2pruner,fastv,divprune] [--ratio 0.1,0.25 | --keep 64,128] [--prior FILE]
+       [--param method.name=value …] [--backend B] [--json] [--report report.html] [--concurrency k]
+                                  which method keeps what the question is about, on labelled files
+  scenes OUT_DIR [--count 100] [--layout llava-1.5|internvl-2x3|RxC] [--bias bottom|periphery|none]
+       [--strength 4] [--seed 1]  labelled synthetic scenes and their calibrated prior.safetensors
 
 exit codes: 0 ok, 2 invalid input or arguments (message on stderr), 1 internal failure
 `;
@@ -53,7 +64,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   try {
     const command = COMMANDS[name];
     if (!command) throw new InvalidArgumentError('command', `unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')}`);
-    return await command(parseArgs(rest, new Set(['json'])), io);
+    return await command(parseArgs(rest, new Set(['json'])), io, rest);
   } catch (e) {
     if (isD2PrunerError(e)) {
       io.err(`d2pruner: error [${e.code}] ${e.field}: ${e.message}\n`);
