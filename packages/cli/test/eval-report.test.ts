@@ -68,7 +68,7 @@ describe.skipIf(!hasChromium)('d2pruner eval --report in headless Chromium with 
       const labels = { referentHit: 'referent hit', referentShare: 'referent share', objectRecall: 'object recall' } as const;
       for (const [metric, label] of Object.entries(labels) as [keyof typeof labels, string][]) {
         const points = await page.locator(`#sweep-${metric} svg .mark-symbol.role-mark path`).evaluateAll((ps) => ps.map((p) => p.getAttribute('aria-label') ?? ''));
-        const plotted = points.map((a) => Object.fromEntries(a.split('; ').map((kv) => kv.split(': ') as [string, string])));
+        const plotted = points.map((a) => Object.fromEntries(a.split('; ').map((kv: string) => kv.split(': ') as [string, string])));
         for (const res of report.results) {
           const point = plotted.find((p) => p.method === res.method && Math.abs(Number(p['kept ratio']) - (res.keptRatio as number)) < 1e-9);
           expect(point, `${metric} ${res.method} ${res.keptRatio}`).toBeDefined();
