@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalReport } from '@d2pruner/pipeline';
-import { runCli } from './helpers.js';
+import { ROOT, runCli } from './helpers.js';
 
 let dir: string;
 let files: string[];
@@ -95,5 +96,18 @@ describe('d2pruner eval', () => {
     const report = JSON.parse(r.out) as EvalReport;
     expect(report.results[0]).toMatchObject({ files: 1, skipped: 2 });
     expect(report.results[0].skipReasons?.map((s) => s.reason.slice(0, 30))).toEqual([expect.stringContaining('input') as string, expect.stringContaining('[MISSING_TENSOR] object') as string]);
+  });
+});
+
+describe('d2pruner eval --workers', () => {
+  it('runs the methods in a worker pool with the same metrics as on the calling thread', { timeout: 60_000 }, async () => {
+    const args = ['eval', ...files, '--methods', 'd2pruner,fastv,divprune,dart', '--ratio', '0.1,0.2', '--prior', join(dir, 'prior.safetensors'), '--json'];
+    const strip = (r: EvalReport) => r.results.map(({ msPerFile, ...rest }) => ({ ...rest, ran: msPerFile !== null }));
+    const here = await runCli(args);
+    // the built binary: worker threads load the built packages, not the sources vitest resolves
+    const pooled = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/d2pruner.js'), ...args, '--workers', '2'], { encoding: 'utf8' });
+    expect(pooled.status, pooled.stderr).toBe(0);
+    expect(strip(JSON.parse(pooled.stdout) as EvalReport)).toEqual(strip(JSON.parse(here.out) as EvalReport));
+    expect((await runCli([...args, '--workers', '0'])).code).toBe(2);
   });
 });

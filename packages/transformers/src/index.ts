@@ -17,3 +17,8 @@ export * from './vision.js';
 export * from './patch.js';
 export * from './load.js';
 export * from './generate.js';
+export * from './split/index.js';
+export * from './cost.js';
+export * from './merge.js';
+export * from './layer/split-decoder.js';
+export * from './layer/split-generate.js';

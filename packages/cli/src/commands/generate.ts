@@ -1,18 +1,14 @@
 import { BackendUnavailableError, InvalidArgumentError } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
-import { numberOption, stringOption, type ParsedArgs } from '../args.js';
-import type { CliIo } from '../io.js';
+import { defineCommand } from '../cli/command.js';
+import { BUDGET_OPTIONS, JSON_OPTION, METHOD_OPTION } from '../cli/common-options.js';
 import { methodParamsFromArgs } from '../method-args.js';
-
-/** Options of `generate` itself; any other option is a method parameter. */
-const OWN = new Set(['model', 'image', 'prompt', 'method', 'keep', 'ratio', 'no-prune', 'max-new-tokens', 'importance', 'layout', 'device', 'dtype', 'json']);
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-function required(args: ParsedArgs, name: string, what: string): string {
-  const v = stringOption(args, name);
-  if (!v) throw new InvalidArgumentError(name, `generate needs --${name} ${what}`);
-  return v;
+function required(value: string | undefined, name: string, what: string): string {
+  if (!value) throw new InvalidArgumentError(name, `generate needs --${name} ${what}`);
+  return value;
 }
 
 /**
@@ -20,29 +16,45 @@ function required(args: ParsedArgs, name: string, what: string): string {
  * --no-prune] [--max-new-tokens T] [--importance relevance|cls] [--layout adapter|grid]
  * [--device D] [--dtype T] [--PARAM VALUE…] [--json]`:
  * greedy generation with a local transformers.js LLaVA model, its visual tokens pruned at the
- * prefill. `@d2pruner/transformers` (and transformers.js under it) is imported only here.
+ * prefill. `@d2pruner/transformers` (and transformers.js under it) is imported only when it runs.
  */
-export async function generateCommand(args: ParsedArgs, io: CliIo): Promise<number> {
-  const modelDir = required(args, 'model', 'DIR (a transformers.js LLaVA directory)');
-  const image = required(args, 'image', 'IMG (a PNG or JPEG file)');
-  const prompt = required(args, 'prompt', 'TEXT');
-  const noPrune = args.options.get('no-prune');
-  if (noPrune !== undefined && noPrune !== true) throw new InvalidArgumentError('no-prune', '--no-prune takes no value');
-  const keep = numberOption(args, 'keep');
-  const ratio = numberOption(args, 'ratio');
-  if (noPrune && (keep !== undefined || ratio !== undefined || args.options.has('method'))) {
+export const generateCommand = defineCommand({
+  name: 'generate',
+  summary: 'Greedy generation with a local transformers.js LLaVA model, its visual tokens pruned at the prefill.',
+  usage: ['generate --model DIR --image IMG --prompt TEXT [--method M --keep N | --no-prune] [--max-new-tokens T] [--json]'],
+  methodParams: true,
+  options: {
+    model: { type: 'string', valueName: 'DIR', description: 'a local transformers.js LLaVA directory (required)' },
+    image: { type: 'string', valueName: 'IMG', description: 'a PNG or JPEG file (required)' },
+    prompt: { type: 'string', valueName: 'TEXT', description: 'the question (required)' },
+    method: METHOD_OPTION,
+    ...BUDGET_OPTIONS,
+    'no-prune': { type: 'boolean', description: 'run every visual token (a baseline for comparison)' },
+    'max-new-tokens': { type: 'number', valueName: 'T', default: 32, description: 'tokens to generate' },
+    importance: { type: 'string', choices: ['relevance', 'cls'], default: 'relevance', description: 'importance signal taken from the model' },
+    layout: { type: 'string', choices: ['adapter', 'grid'], default: 'adapter', description: "token layout: the model adapter's or a plain grid" },
+    device: { type: 'string', valueName: 'D', defaultNote: "transformers.js's", description: 'transformers.js device (cpu, webgpu, …)' },
+    dtype: { type: 'string', valueName: 'T', defaultNote: "the model's", description: 'transformers.js weight type (fp32, q8, …)' },
+    json: JSON_OPTION,
+  },
+  examples: ['generate --model ./tiny-llava --image photo.png --prompt "What is shown?" --keep 64'],
+  async run({ values, given, params: flags }, io) {
+  const modelDir = required(values.model, 'model', 'DIR (a transformers.js LLaVA directory)');
+  const image = required(values.image, 'image', 'IMG (a PNG or JPEG file)');
+  const prompt = required(values.prompt, 'prompt', 'TEXT');
+  const noPrune = values['no-prune'] === true;
+  const { keep, ratio } = values;
+  if (noPrune && (keep !== undefined || ratio !== undefined || given.has('method'))) {
     throw new InvalidArgumentError('no-prune', '--no-prune cannot be combined with --method, --keep or --ratio');
   }
   if (!noPrune && (keep === undefined) === (ratio === undefined)) {
     throw new InvalidArgumentError('keep', 'generate needs --keep N (visual tokens per image) or --ratio R, or --no-prune');
   }
-  const method = getMethod(stringOption(args, 'method') ?? 'd2pruner');
-  const params = methodParamsFromArgs(method, args, OWN);
-  const importance = stringOption(args, 'importance') ?? 'relevance';
-  if (importance !== 'relevance' && importance !== 'cls') throw new InvalidArgumentError('importance', `--importance must be relevance or cls, got '${importance}'`);
-  const layout = stringOption(args, 'layout') ?? 'adapter';
-  if (layout !== 'adapter' && layout !== 'grid') throw new InvalidArgumentError('layout', `--layout must be adapter or grid, got '${layout}'`);
-  const maxNewTokens = numberOption(args, 'max-new-tokens') ?? 32;
+  const method = getMethod(values.method);
+  const params = methodParamsFromArgs(method, flags);
+  const importance = values.importance as 'relevance' | 'cls';
+  const layout = values.layout;
+  const maxNewTokens = values['max-new-tokens'];
 
   const tf = await import('@d2pruner/transformers').catch((e: unknown) => {
     throw new BackendUnavailableError(
@@ -50,7 +62,7 @@ export async function generateCommand(args: ParsedArgs, io: CliIo): Promise<numb
       `d2pruner generate needs the optional package @d2pruner/transformers (npm i @d2pruner/transformers @huggingface/transformers): ${e instanceof Error ? e.message : String(e)}`,
     );
   });
-  const loaded = await tf.loadLocalLlava(modelDir, { device: stringOption(args, 'device'), dtype: stringOption(args, 'dtype') });
+  const loaded = await tf.loadLocalLlava(modelDir, { device: values.device, dtype: values.dtype });
   let result: Awaited<ReturnType<typeof tf.generateWithPruning>>;
   try {
     result = await tf.generateWithPruning(loaded, {
@@ -62,7 +74,7 @@ export async function generateCommand(args: ParsedArgs, io: CliIo): Promise<numb
   } finally {
     await loaded.model.dispose();
   }
-  if (args.options.get('json') === true) {
+  if (values.json) {
     const json = {
       visualTokens: result.visualTokens,
       prefillTokens: result.prefillTokens,
@@ -83,4 +95,5 @@ export async function generateCommand(args: ParsedArgs, io: CliIo): Promise<numb
       `\n${result.text}\n`,
   );
   return 0;
-}
+  },
+});
