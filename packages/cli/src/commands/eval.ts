@@ -1,47 +1,18 @@
 import { InvalidArgumentError } from '@d2pruner/core';
 import { reportHtml, sampleCollector } from '@d2pruner/eval-report';
 import { readChartLibraries } from '@d2pruner/eval-report/node';
-import { getMethod } from '@d2pruner/methods';
-import { evaluate, evaluateOutcomes, type EvalBudget, type EvalOutcome, type EvalReport, type EvalRun } from '@d2pruner/pipeline';
+import { budgetsFromText, evalRuns, evaluate, evaluateOutcomes, splitList, type EvalOutcome, type EvalReport } from '@d2pruner/pipeline';
 import { createPrunePool, poolStages } from '@d2pruner/pipeline/node';
 import { lastValueFrom, tap } from 'rxjs';
 import { ensureBackend } from '../backends.js';
 import { defineCommand } from '../cli/command.js';
 import { BACKEND_OPTION, JSON_OPTION } from '../cli/common-options.js';
-import { convertOption } from '../cli/convert.js';
 import { formatEvalTable } from '../eval/table.js';
-import { methodParamsByName } from '../eval-params.js';
 import { loadPriorFile, readInputFile } from '../load.js';
 import { progressRenderer } from '../progress.js';
 
 /** Methods `d2pruner eval` runs when `--methods` is not given. */
 export const DEFAULT_EVAL_METHODS = 'd2pruner,fastv,divprune';
-
-const list = (value: string) =>
-  value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-function budgets(ratio: string | undefined, keep: string | undefined): EvalBudget[] {
-  if (ratio !== undefined && keep !== undefined) throw new InvalidArgumentError('keep', 'give --ratio or --keep, not both');
-  const number = (name: string, v: string) => convertOption(name, { type: 'number', description: '' }, v) as number;
-  if (keep !== undefined) return list(keep).map((k) => ({ keep: number('keep', k) }));
-  return list(ratio ?? '0.1').map((r) => ({ ratio: number('ratio', r) }));
-}
-
-/** Every (method, budget), with each method's `--param` parameters; typed errors name the option. */
-export function evalRuns(methods: readonly string[], budgetList: readonly EvalBudget[], params: readonly string[]): EvalRun[] {
-  if (methods.length === 0) throw new InvalidArgumentError('methods', '--methods needs at least one method');
-  if (budgetList.length === 0) throw new InvalidArgumentError('ratio', 'give at least one budget (--ratio or --keep)');
-  for (const b of budgetList) {
-    if ('keep' in b && !(Number.isInteger(b.keep) && b.keep >= 1)) throw new InvalidArgumentError('keep', `--keep values are integers ≥ 1, got ${b.keep}`);
-    if ('ratio' in b && !(b.ratio > 0 && b.ratio <= 1)) throw new InvalidArgumentError('ratio', `--ratio values are in (0, 1], got ${b.ratio}`);
-  }
-  const names = methods.map((m) => getMethod(m).name);
-  const byMethod = methodParamsByName(params, names);
-  return names.flatMap((method) => budgetList.map((budget) => ({ method, budget, ...(byMethod.has(method) ? { params: byMethod.get(method) } : {}) })));
-}
 
 /**
  * `d2pruner eval FILES…` (docs/eval.md): every (method, budget) on every labelled file through
@@ -73,7 +44,7 @@ export const evalCommand = defineCommand({
   ],
   async run({ values, positionals }, io) {
     if (positionals.length === 0) throw new InvalidArgumentError('FILE', 'eval needs at least one labelled token file (safetensors with an object tensor)');
-    const runs = evalRuns(list(values.methods), budgets(values.ratio, values.keep), values.param ?? []);
+    const runs = evalRuns(splitList(values.methods), budgetsFromText(values.ratio, values.keep), values.param ?? []);
     const { concurrency, workers } = values;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', '--concurrency must be an integer ≥ 1');
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new InvalidArgumentError('workers', '--workers must be an integer ≥ 1');
