@@ -1,12 +1,13 @@
 import { InvalidArgumentError, InvalidInputError, MissingTensorError, readSafetensors, type ErrorJson } from '@d2pruner/core';
-import { budgetsFromText, evalRuns, evaluateFiles, splitList, type EvalSource } from '@d2pruner/pipeline';
+import { budgetsFromText, evalRuns, evaluateFiles, prune, splitList, type EvalSource } from '@d2pruner/pipeline';
+import { poolStages } from '@d2pruner/pipeline/node';
 import type { FastifyInstance } from 'fastify';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, pipe } from 'rxjs';
 import { HttpError, errorResponse } from '../http-error.js';
 import { bytesFromDataUrl } from '../input/batch-line.js';
 import { checkSafetensorsCaps } from '../input/caps.js';
 import { ndjsonLines } from '../input/ndjson.js';
-import { errorFromJson } from '../run.js';
+import { admit, errorFromJson } from '../run.js';
 import type { ServerState } from '../state.js';
 import { NDJSON_TYPES } from './batch.js';
 
@@ -27,7 +28,8 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<Uint8Array> {
 /**
  * `POST /v1/eval` (docs/eval.md): NDJSON in — one labelled input per line,
  * `{"input":"SAMPLE"}` (a bundled sample) or `{"input":"data:…;base64,…","name":"x"}` — and
- * the eval JSON of `d2pruner eval --json` out, computed by the same pipeline. Query: `methods`
+ * the eval JSON of `d2pruner eval --json` out, computed by the same pipeline; each (file, method,
+ * budget) is admitted against the server's limits and runs in its worker pool like a batch line. Query: `methods`
  * (comma list, default d2pruner,fastv,divprune), `ratio` or `keep` (comma lists, default ratio
  * 0.1), `param=method.name=value` (repeatable), `prior` (a bundled sample holding a `prior`
  * tensor), `backend`. A bad line, an unreadable input or a method missing a tensor is counted as
@@ -75,12 +77,14 @@ export function evalRoute(app: FastifyInstance, state: ServerState): void {
     }
     const sub = new AbortController();
     reply.raw.once('close', () => sub.abort());
+    const runOptions = { readFile: ctx.readFile, backend: backend ?? ctx.defaultBackend, ensureBackend: ctx.ensureBackend, prior };
     const report = await lastValueFrom(
       evaluateFiles(sources(), {
         runs,
         prior,
-        backend: backend ?? ctx.defaultBackend,
+        backend: runOptions.backend,
         ensureBackend: ctx.ensureBackend,
+        stages: pipe(admit(ctx), ctx.pool ? poolStages(ctx.pool, runOptions) : prune(undefined, runOptions)),
         readFile: (name, signal) => {
           const error = failed.get(name);
           return error ? Promise.reject(errorFromJson(error)) : ctx.readFile(name, signal);
