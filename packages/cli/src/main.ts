@@ -21,6 +21,7 @@ export const COMMANDS: Record<string, Command> = {
   layout: layoutCommand,
   render: renderCommand,
   generate: async (args, io) => (await import('./commands/generate.js')).generateCommand(args, io),
+  'split-decoder': async (args, io) => (await import('./commands/split-decoder.js')).splitDecoderCommand(args, io),
 };
 
 const USAGE = `usage: d2pruner <command> [options]
@@ -32,7 +33,9 @@ commands:
   calibrate FILES… --out prior.safetensors [--model ID --layer K]
   flops --model ID --keep N [--visual V | --image WxH [--max-tiles M]] [--layer K] [--text T] [--formula fastv|exact] [--json]
   layout --model ID --image WxH [--max-tiles M] [--json]
-  generate --model DIR --image IMG --prompt TEXT [--method M --keep N | --no-prune] [--max-new-tokens T] [--json]
+  generate --model DIR --image IMG --prompt TEXT [--method M --keep N | --no-prune] [--layer K [--split DIR]] [--prior FILE]
+           [--max-new-tokens T] [--save-tokens FILE] [--json]
+  split-decoder MODEL_DIR --layer K [--out DIR]   cut an exported LLaVA decoder before layer K (for generate --layer K)
   prune FILE … --model ID --image WxH   build the layout from a model adapter when the file has none
   render FILE --method NAME --keep N --out overlay.png [--cell PX]   kept tokens drawn over the token grid
 
