@@ -6,7 +6,7 @@ export type HttpOnlyCode = 'MALFORMED_BODY' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED
 /** Every code an error response of the server can carry. */
 export type ServerErrorCode = ErrorCode | HttpOnlyCode;
 
-/** The body of every error response: `{"error":{"code","field","message"}}` (formats.md §2). */
+/** The body of every error response: `{"error":{"code","field","message"}}` (docs/formats.md §2). */
 export interface ErrorBody {
   error: { code: ServerErrorCode; field: string; message: string };
 }

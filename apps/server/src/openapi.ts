@@ -86,7 +86,7 @@ export function openApiDocument(methods: readonly Method[], version: string): Sc
           requestBody: {
             required: false,
             content: {
-              'application/octet-stream': { schema: { type: 'string', format: 'binary' }, description: 'a safetensors token file (formats.md §1)' },
+              'application/octet-stream': { schema: { type: 'string', format: 'binary' }, description: 'a safetensors token file (docs/formats.md §1)' },
               'application/json': { schema: ref('JsonPruneRequest') },
             },
           },

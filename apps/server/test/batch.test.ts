@@ -23,7 +23,7 @@ function lines(text: string): Record<string, unknown>[] {
 }
 
 describe('POST /v1/prune/batch', () => {
-  it('answers one line per request, in order, good and bad mixed (formats.md §3)', async () => {
+  it('answers one line per request, in order, good and bad mixed (docs/formats.md §3)', async () => {
     const grid = readFileSync(resolve(VECTORS, 'grid6-7.safetensors'));
     const dataUrl = `data:application/octet-stream;base64,${grid.toString('base64')}`;
     const c64 = vectorCase('llava-7.safetensors', 64).expected;

@@ -7,7 +7,7 @@ import type { RunningServer } from '../src/index.js';
 import { ROOT, SAMPLE, start, vectorCase } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-/** architecture.md §4: Debian's Chromium, headless, no network services, WebGPU on (SwiftShader without a GPU). */
+/** docs/architecture.md §4: Debian's Chromium, headless, no network services, WebGPU on (SwiftShader without a GPU). */
 const ARGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--enable-unsafe-webgpu'];
 const WEB_DIR = resolve(ROOT, 'apps/web/dist');
 const CLI = resolve(ROOT, 'packages/cli/bin/d2pruner.js');

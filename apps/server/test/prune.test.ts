@@ -25,7 +25,7 @@ function grid6Json(): Record<string, unknown> {
 }
 
 describe('POST /v1/prune', () => {
-  it('prunes a safetensors body exactly as the spec vectors say (formats.md §2)', async () => {
+  it('prunes a safetensors body exactly as the spec vectors say (docs/formats.md §2)', async () => {
     const want = vectorCase('llava-7.safetensors', 64).expected;
     const res = await postBytes(`${server.url}/v1/prune?method=d2pruner&keep=64`, sample);
     expect(res.status).toBe(200);

@@ -8,7 +8,7 @@ export type RunTarget = 'webgpu' | 'cpu' | 'server';
 /** Every target, in display order. */
 export const RUN_TARGETS: readonly RunTarget[] = ['webgpu', 'cpu', 'server'];
 
-/** The error JSON of formats.md §2. */
+/** The error JSON of docs/formats.md §2. */
 export interface ErrorInfo {
   code: string;
   field: string;

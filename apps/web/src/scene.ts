@@ -62,7 +62,7 @@ export function parseObjects(metadata: Record<string, string> | undefined): Obje
 }
 
 /**
- * Decodes a token file (formats.md §1) into a scene. Anything wrong — not safetensors, truncated,
+ * Decodes a token file (docs/formats.md §1) into a scene. Anything wrong — not safetensors, truncated,
  * shapes that disagree, no layout for a non-square N — becomes a {@link SceneError} naming the
  * file, the error code and the field.
  */

@@ -19,7 +19,7 @@ export async function readInputFile(io: CliIo, path: string, field = 'input'): P
   }
 }
 
-/** Reads a token file (safetensors, formats.md §1) into a validated TokenInput. */
+/** Reads a token file (safetensors, docs/formats.md §1) into a validated TokenInput. */
 export async function loadTokenFile(io: CliIo, path: string, options: LoadOptions = {}): Promise<TokenInput> {
   const input = tokenInputFromSafetensors(readSafetensors(await readInputFile(io, path)));
   if (options.grid && !input.layout) input.layout = gridLayout(options.grid[0], options.grid[1]);

@@ -15,7 +15,7 @@ export type ErrorCode =
   | 'DEVICE_LOST'
   | 'INTERNAL';
 
-/** JSON form of an error, as written by the CLI, batch mode and the server (formats.md §2). */
+/** JSON form of an error, as written by the CLI, batch mode and the server (docs/formats.md §2). */
 export interface ErrorJson {
   code: ErrorCode;
   field: string;
@@ -40,7 +40,7 @@ export class D2PrunerError extends Error {
     this.field = field;
   }
 
-  /** Serialises to the `{code, field, message}` object of formats.md §2. */
+  /** Serialises to the `{code, field, message}` object of docs/formats.md §2. */
   toJSON(): ErrorJson {
     return { code: this.code, field: this.field, message: this.message };
   }
@@ -80,9 +80,9 @@ export class ShapeMismatchError extends D2PrunerError {
 
 /** A safetensors tensor uses a dtype this library does not read. */
 export class UnsupportedDtypeError extends D2PrunerError {
-  /** @param field tensor name @param dtype the dtype found */
-  constructor(field: string, dtype: string) {
-    super('UNSUPPORTED_DTYPE', field, `tensor '${field}' has dtype ${dtype}; supported: F32, F16, BF16 (and I32/I64 for index tensors)`);
+  /** @param field tensor name @param dtype the dtype found @param message explanation (a default names the supported dtypes) */
+  constructor(field: string, dtype: string, message?: string) {
+    super('UNSUPPORTED_DTYPE', field, message ?? `tensor '${field}' has dtype ${dtype.slice(0, 40)}; supported: F32, F16, BF16, F64 (rounded to F32), and I32/I64 for index tensors`);
   }
 }
 

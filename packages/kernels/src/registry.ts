@@ -14,7 +14,7 @@ export interface KernelResult<K extends KernelName> {
 export type BackendRequest = 'auto' | (string & {});
 
 /**
- * Backends by priority with fallback (architecture.md §3.2). `auto` tries the available backends
+ * Backends by priority with fallback (docs/architecture.md §3 item 2). `auto` tries the available backends
  * from the highest priority down, skipping those whose `minWork` exceeds the call's work; when
  * one fails, the next is tried, and if all fail the error names every failure. A backend whose
  * device is lost is marked unavailable, so the same request and the next ones complete on the

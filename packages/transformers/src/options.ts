@@ -67,7 +67,7 @@ export interface PruningOptions {
   /** Directory of the split decoder pair for `layer` (`part_a.onnx`, `part_b.onnx`, `split.json`). Default `MODEL_DIR/split-k{K}`. */
   split?: string;
   /**
-   * Positional prior b [N] (per visual token, d2pruner.md §6) given to the method as `prior`:
+   * Positional prior b [N] (per visual token, docs/algorithm.md §6) given to the method as `prior`:
    * D2Pruner then ranks by a / (b + eps). Learn it with `d2pruner calibrate` from layer-(K−1)
    * attention vectors (see the README).
    */

@@ -107,7 +107,7 @@ async function prunedPrefill(
  * embeddings, the vision encoder's CLS attention, or a caller vector), and every LLM layer sees
  * the shorter sequence. It differs from pruning inside the LLM at layer K = 2 (FastV, DART, the
  * D2Pruner paper's setting): no LLM attention or hidden states are available to score tokens,
- * and layers 0…K−1 are saved too. Positions are re-indexed contiguously (models.md §6.2).
+ * and layers 0…K−1 are saved too. Positions are re-indexed contiguously (docs/models.md §6.2).
  *
  * @param model a model from `LlavaForConditionalGeneration.from_pretrained` (or OneVision)
  * @param processor its processor (optional; a padding image processor switches the default layout to `pad`)

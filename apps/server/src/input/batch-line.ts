@@ -16,7 +16,7 @@ export function bytesFromDataUrl(url: string, field = 'input'): Uint8Array {
 }
 
 /**
- * Parses one line of `POST /v1/prune/batch` (formats.md §3, server form): `input` is a bundled
+ * Parses one line of `POST /v1/prune/batch` (docs/formats.md §3, server form): `input` is a bundled
  * sample name (read through the pipeline's file reader), a `data:…;base64,` URL of a
  * safetensors file, or an inline JSON input (`{"features":…,"attention":…,"layout":…}`).
  * `method`, `keep` | `ratio`, `params`, `backend`, `grid` and `id` as in the CLI's batch lines.

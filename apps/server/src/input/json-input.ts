@@ -59,7 +59,7 @@ export function matrixFromJson(field: string, value: unknown, caps: InputCaps): 
   throw new InvalidInputError(field, `${field} must be an array of rows or {"rows","cols","data"}`);
 }
 
-/** A vector over tokens from JSON: `[…]`, or `[[…], …]` per head (averaged, formats.md §1). */
+/** A vector over tokens from JSON: `[…]`, or `[[…], …]` per head (averaged, docs/formats.md §1). */
 export function vectorFromJson(field: string, value: unknown, caps: InputCaps): Float32Array {
   if (!Array.isArray(value)) throw new InvalidInputError(field, `${field} must be an array of numbers (or of per-head arrays)`);
   if (value.length > 0 && Array.isArray(value[0])) {
@@ -73,7 +73,7 @@ export function vectorFromJson(field: string, value: unknown, caps: InputCaps): 
 }
 
 /**
- * Builds a {@link TokenInput} from a JSON object: any tensor of formats.md §1 by name
+ * Builds a {@link TokenInput} from a JSON object: any tensor of docs/formats.md §1 by name
  * (`features`, `attention`, `prior`, …), plus `layout` (the `d2pruner.layout` object or its JSON
  * text) and `model`. Keys in `ignore` (the request fields around the tensors) are skipped; any
  * other key is an error naming it.

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, InvalidInputError, camelCase, gridLayout, parseParamValue, type Layout, type MethodParams } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 
-/** What a pruning request asks for, besides the tokens (API names, formats.md §3). */
+/** What a pruning request asks for, besides the tokens (API names, docs/formats.md §3). */
 export interface PruneSpec {
   /** Method name or alias (default `d2pruner`). */
   method?: string;

@@ -43,7 +43,7 @@ async function readRequest(body: unknown, query: Record<string, unknown>, state:
   return { source, spec };
 }
 
-/** `POST /v1/prune`: one input → the selection JSON of formats.md §2. */
+/** `POST /v1/prune`: one input → the selection JSON of docs/formats.md §2. */
 export function pruneRoute(app: FastifyInstance, state: ServerState): void {
   app.post('/v1/prune', { config: { gated: true } }, async (request, reply) => {
     const { source, spec } = await readRequest(request.body, request.query as Record<string, unknown>, state);

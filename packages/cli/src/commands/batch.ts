@@ -19,7 +19,7 @@ export interface BatchOptions {
 
 /**
  * `d2pruner prune --batch FILE.jsonl` (or `-`): one request per line, one result line per
- * request in order, an error line for a failed request while the batch goes on (formats.md §3).
+ * request in order, an error line for a failed request while the batch goes on (docs/formats.md §3).
  * Runs on the streaming pipeline (`@d2pruner/pipeline`): lines are pulled only as results are
  * written, so memory stays flat however long the batch.
  */

@@ -1,8 +1,8 @@
 import { InvalidArgumentError, gridLayout } from '@d2pruner/core';
 import { priorFileBytes } from '@d2pruner/pipeline';
 import { calibrateFiles } from '@d2pruner/pipeline/node';
-import { numberOption, pairOption, stringOption, type ParsedArgs } from '../args.js';
-import type { CliIo } from '../io.js';
+import { defineCommand } from '../cli/command.js';
+import { GRID_OPTION, MODEL_ID_OPTION } from '../cli/common-options.js';
 import { progressRenderer } from '../progress.js';
 
 /**
@@ -11,20 +11,32 @@ import { progressRenderer } from '../progress.js';
  * input's), on the calibration pipeline. Inputs with another layout or without attention are
  * reported on stderr and not averaged in.
  */
-export async function calibrateCommand(args: ParsedArgs, io: CliIo): Promise<number> {
-  const files = args.positionals;
-  const out = stringOption(args, 'out');
-  if (!out) throw new InvalidArgumentError('out', 'calibrate needs --out prior.safetensors');
-  if (files.length === 0) throw new InvalidArgumentError('FILE', 'calibrate needs at least one token file');
-  const grid = pairOption(args, 'grid');
-  const result = await calibrateFiles(files, {
-    model: stringOption(args, 'model'),
-    layer: numberOption(args, 'layer'),
-    layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
-    onSkip: (s) => io.err(`calibrate: skipped ${s.path ?? `input ${s.index}`}: [${s.error.code}] ${s.error.field}: ${s.error.message}\n`),
-    onProgress: io.isTTY ? progressRenderer(io.err, 'calibrate') : undefined,
-  });
-  await io.writeFile(out, priorFileBytes(result));
-  io.err(`calibrate: averaged ${result.samples} inputs (${result.skipped.length} skipped) → ${out}\n`);
-  return 0;
-}
+export const calibrateCommand = defineCommand({
+  name: 'calibrate',
+  summary: 'Average attention per position over token files into a positional prior (for --prior).',
+  usage: ['calibrate FILE… --out prior.safetensors [--model ID --layer K] [--grid RxC]'],
+  positionals: 'FILE…',
+  options: {
+    out: { type: 'string', valueName: 'FILE', description: 'the prior file to write (required)' },
+    model: { ...MODEL_ID_OPTION, description: 'model id recorded in the prior' },
+    layer: { type: 'number', valueName: 'K', description: 'layer the attention was taken at, recorded in the prior' },
+    grid: GRID_OPTION,
+  },
+  examples: ['calibrate scene*.safetensors --out prior.safetensors --model llava-1.5-7b --layer 2'],
+  async run({ values, positionals: files }, io) {
+    const out = values.out;
+    if (!out) throw new InvalidArgumentError('out', 'calibrate needs --out prior.safetensors');
+    if (files.length === 0) throw new InvalidArgumentError('FILE', 'calibrate needs at least one token file');
+    const grid = values.grid;
+    const result = await calibrateFiles(files, {
+      model: values.model,
+      layer: values.layer,
+      layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
+      onSkip: (s) => io.err(`calibrate: skipped ${s.path ?? `input ${s.index}`}: [${s.error.code}] ${s.error.field}: ${s.error.message}\n`),
+      onProgress: io.isTTY ? progressRenderer(io.err, 'calibrate') : undefined,
+    });
+    await io.writeFile(out, priorFileBytes(result));
+    io.err(`calibrate: averaged ${result.samples} inputs (${result.skipped.length} skipped) → ${out}\n`);
+    return 0;
+  },
+});

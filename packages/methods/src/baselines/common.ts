@@ -11,7 +11,7 @@ import {
 } from '@d2pruner/core';
 
 /*
- * Validation and bookkeeping shared by the baselines (baselines.md §1.4–§1.5): typed errors
+ * Validation and bookkeeping shared by the baselines (docs/baselines.md §1.4–§1.5): typed errors
  * naming the tensor, trivial budgets, and the Selection every method returns.
  */
 
@@ -96,7 +96,7 @@ export function sortedIndices(ix: ArrayLike<number>): number[] {
 
 /**
  * The k indices with the smallest scores among `pool`, ascending score, equal scores → lower
- * index first (`bottom-k`, baselines.md §1.2). `score[i]` is the score of `pool[i]`.
+ * index first (`bottom-k`, docs/baselines.md §1.2). `score[i]` is the score of `pool[i]`.
  */
 export function bottomKOfPool(pool: ArrayLike<number>, score: ArrayLike<number>, k: number): number[] {
   const pos = Array.from({ length: pool.length }, (_, i) => i);

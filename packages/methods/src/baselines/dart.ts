@@ -15,7 +15,7 @@ import {
 } from './common.js';
 import { cpythonSetOrder } from './cpython-set.js';
 
-/** DART parameters (baselines.md §3, §10.3). */
+/** DART parameters (docs/baselines.md §3, §10.3). */
 export interface DartParams {
   /** Image pivots P_I, integer ≥ 0. Default 4. */
   pivotImage: number;
@@ -29,7 +29,7 @@ export interface DartParams {
   sequenceOffset?: number;
 }
 
-/** Parameter specs of DART with the defaults of baselines.md §10.3. */
+/** Parameter specs of DART with the defaults of docs/baselines.md §10.3. */
 export const DART_PARAM_SPECS: readonly ParamSpec[] = [
   { name: 'pivotImage', type: 'integer', default: 4, min: 0, description: 'image pivots P_I (top key L1 norms)' },
   { name: 'pivotText', type: 'integer', default: 4, min: 0, description: 'text pivots P_T (top text-key L1 norms)' },
@@ -72,7 +72,7 @@ function crossDot(x: Float32Array, a: number, y: Float32Array, b: number, d: num
 }
 
 /**
- * DART (baselines.md §3, `ZichenWen1/DART`): image pivots = top key-L1-norm tokens, text pivots
+ * DART (docs/baselines.md §3, `ZichenWen1/DART`): image pivots = top key-L1-norm tokens, text pivots
  * = top text-key-norm tokens; each pivot in turn takes its quota of the pool tokens least similar
  * to it (cosine of features), the rest of the budget split evenly.
  *
@@ -162,7 +162,7 @@ export function dart(input: TokenInput, budget: number, raw: MethodParams = {}):
 /** DART behind the {@link Method} interface. */
 export const dartMethod: Method = {
   name: 'dart',
-  description: 'DART: key-norm pivots, each keeps the tokens least similar to it (baselines.md §3)',
+  description: 'DART: key-norm pivots, each keeps the tokens least similar to it (docs/baselines.md §3)',
   requires: ['features', 'keys'],
   optional: ['textFeatures', 'textKeys'],
   needsLayout: false,

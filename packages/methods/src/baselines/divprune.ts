@@ -8,7 +8,7 @@ import { farthestRow } from './farthest.js';
 export const DIVPRUNE_PARAM_SPECS: readonly ParamSpec[] = [];
 
 /**
- * DivPrune (baselines.md §4, `vbdi/divprune`): max–min diversity over the features with
+ * DivPrune (docs/baselines.md §4, `vbdi/divprune`): max–min diversity over the features with
  * d = 1 − cos. First pick = the token with the largest nearest-neighbour distance; then
  * repeatedly the unselected token farthest from the selected set (ties → lowest index).
  * Incremental: one `maxMinUpdate` kernel per pick (O(n·N·D)); the first pick scans pairs with
@@ -74,7 +74,7 @@ export async function divprune(input: TokenInput, budget: number, params: Method
 /** DivPrune behind the {@link Method} interface. */
 export const divpruneMethod: Method = {
   name: 'divprune',
-  description: 'DivPrune: max–min diversity of features, d = 1 − cos (baselines.md §4)',
+  description: 'DivPrune: max–min diversity of features, d = 1 − cos (docs/baselines.md §4)',
   requires: ['features'],
   optional: [],
   needsLayout: false,

@@ -35,7 +35,7 @@ export interface BatchResult {
   index: number;
   /** 1-based line number in the JSONL input. */
   line: number;
-  /** The result line (formats.md §2): the selection JSON or `{"error":{…}}`. */
+  /** The result line (docs/formats.md §2): the selection JSON or `{"error":{…}}`. */
   text: string;
   /** The error, for a failed request. */
   error?: ErrorJson;
@@ -84,7 +84,7 @@ export function batchStages(options: BatchOptions): OperatorFunction<PruneJob, P
 }
 
 /**
- * Batch pruning (`d2pruner prune --batch`, formats.md §3) with structured results: one
+ * Batch pruning (`d2pruner prune --batch`, docs/formats.md §3) with structured results: one
  * {@link BatchResult} per non-blank line, in order (or as finished with `ordered: false`). Lines
  * are pulled only as fast as results leave, so memory stays flat on any batch length; a bad line
  * (invalid JSON, unreadable file, invalid input) yields an error result and the batch goes on.

@@ -7,7 +7,7 @@ export function isAbsolutePath(path: string): boolean {
 }
 
 /**
- * Resolves a request path against the folder of the JSONL file (formats.md §3): absolute paths
+ * Resolves a request path against the folder of the JSONL file (docs/formats.md §3): absolute paths
  * and URLs are kept, relative ones are joined to `baseDir` (kept relative when it is absent).
  */
 export function resolveInputPath(path: string, baseDir?: string): string {
@@ -39,7 +39,7 @@ export function parseLineObject(text: string, known: ReadonlySet<string>): Recor
 
 /**
  * Parses one batch line `{"input":"x.safetensors","method":"d2pruner","keep":64,"params":{…}}`
- * (formats.md §3): `input` is required, `ratio` may replace `keep`, `backend` and `id` are
+ * (docs/formats.md §3): `input` is required, `ratio` may replace `keep`, `backend` and `id` are
  * optional. The input path is resolved with `resolvePath`. Every malformed field is a typed
  * error naming it (the batch writes it as that request's error line).
  */

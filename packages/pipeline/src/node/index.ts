@@ -1,7 +1,8 @@
 /**
  * @d2pruner/pipeline/node — Node helpers for the pipelines: a file reader, line sources from a
- * file or stdin, and the batch / calibrate entry points wired to the file system. Kept out of
- * the root entry so that `@d2pruner/pipeline` runs in browsers.
+ * file or stdin, a worker-thread pool that runs whole prune requests on every core, and the
+ * batch / calibrate entry points wired to both. Kept out of the root entry so that
+ * `@d2pruner/pipeline` runs in browsers.
  * @packageDocumentation
  */
 import { once } from 'node:events';
@@ -13,6 +14,8 @@ import type { Observable } from 'rxjs';
 import { pruneBatch, pruneBatchResults, type BatchOptions, type BatchResult } from '../batch/batch.js';
 import { calibrate, priorFileBytes, type CalibrateOptions, type CalibrationResult } from '../calibrate.js';
 import { splitLines } from '../lines.js';
+import { attentionStage, poolStages } from './pool/operators.js';
+import type { PrunePool } from './pool/prune-pool.js';
 import type { FileReader } from '../operators/decode.js';
 
 function readError(path: string, e: unknown, field: string): unknown {
@@ -32,7 +35,7 @@ async function readWhole(path: string, signal: AbortSignal): Promise<Uint8Array>
   try {
     const { size } = await handle.stat();
     if (!Number.isSafeInteger(size) || size === 0) return new Uint8Array(await readFile(handle));
-    const out = new Uint8Array(size);
+    const out = Buffer.allocUnsafeSlow(size); // its own buffer (no pool), not zero-filled: every byte is read over
     let at = 0;
     while (at < size) {
       signal.throwIfAborted();
@@ -93,22 +96,51 @@ export function batchFileOptions(file: string): Pick<BatchOptions, 'readFile' | 
   return { readFile: nodeReadFile, baseDir, resolvePath: (p) => resolve(baseDir, p) };
 }
 
+/** Batch options with an optional worker pool. */
+export interface NodeBatchOptions extends BatchOptions {
+  /**
+   * Run every request in this pool (`poolStages`): reading, decoding and pruning on its worker
+   * threads, results still in input order. `concurrency` defaults to the pool's workers.
+   */
+  pool?: PrunePool;
+}
+
+/** The batch options with the pool's stages and concurrency filled in. */
+export function withPool(options: NodeBatchOptions): BatchOptions {
+  const { pool, ...rest } = options;
+  if (!pool) return rest;
+  return { ...rest, concurrency: rest.concurrency ?? pool.workers, stages: rest.stages ?? poolStages(pool, rest) };
+}
+
 /**
  * `d2pruner prune --batch FILE.jsonl` (or `-`): result lines, in order, streamed from the file
- * with bounded memory. Options override the file-system defaults.
+ * with bounded memory. Options override the file-system defaults; with `pool`, the requests run
+ * on its worker threads.
  */
-export function pruneBatchFile(file: string, options: BatchOptions = {}): Observable<string> {
-  return pruneBatch(readLines(file), { ...batchFileOptions(file), ...options });
+export function pruneBatchFile(file: string, options: NodeBatchOptions = {}): Observable<string> {
+  return pruneBatch(readLines(file), withPool({ ...batchFileOptions(file), ...options }));
 }
 
 /** {@link pruneBatchFile} with structured results (index, line, text, error). */
-export function pruneBatchFileResults(file: string, options: BatchOptions = {}): Observable<BatchResult> {
-  return pruneBatchResults(readLines(file), { ...batchFileOptions(file), ...options });
+export function pruneBatchFileResults(file: string, options: NodeBatchOptions = {}): Observable<BatchResult> {
+  return pruneBatchResults(readLines(file), withPool({ ...batchFileOptions(file), ...options }));
 }
 
-/** `d2pruner calibrate FILES…`: calibrates over token files read with the Node reader. */
-export function calibrateFiles(files: AsyncIterable<string> | Iterable<string>, options: CalibrateOptions = {}): Promise<CalibrationResult> {
-  return calibrate(files, { readFile: nodeReadFile, ...options });
+/** Calibration options with an optional worker pool. */
+export interface NodeCalibrateOptions extends CalibrateOptions {
+  /** Read and decode the inputs on this pool's workers (`attentionStage`); `concurrency` defaults to its workers. */
+  pool?: PrunePool;
 }
+
+/** `d2pruner calibrate FILES…`: calibrates over token files read with the Node reader (in `pool` when given). */
+export function calibrateFiles(files: AsyncIterable<string> | Iterable<string>, options: NodeCalibrateOptions = {}): Promise<CalibrationResult> {
+  const { pool, ...rest } = options;
+  const pooled = pool ? { concurrency: rest.concurrency ?? pool.workers, stages: rest.stages ?? attentionStage(pool, rest.layout) } : {};
+  return calibrate(files, { readFile: nodeReadFile, ...rest, ...pooled });
+}
+
+export * from './pool/task.js';
+export * from './pool/prune-pool.js';
+export * from './pool/operators.js';
 
 export { priorFileBytes };

@@ -2,7 +2,7 @@ import { MissingTensorError, layoutToJson, writeSafetensors, type Tensor, type T
 import type { ImagePruning } from '../report.js';
 
 /**
- * One pruned image's method input as a token file (formats.md §1): `attention` (the layer-(K−1)
+ * One pruned image's method input as a token file (docs/formats.md §1): `attention` (the layer-(K−1)
  * attention at layer K), `features`, `keys`, `clsAttention`, text tensors and `d2pruner.layout`,
  * `d2pruner.model`, `d2pruner.layer` metadata. Such files feed `d2pruner calibrate`, which
  * averages `attention` per position into a prior, and `d2pruner prune`. Needs a report made with
