@@ -23,3 +23,4 @@ export * from './merge.js';
 export * from './layer/split-decoder.js';
 export * from './layer/split-generate.js';
 export * from './layer/token-file.js';
+export * from './layer/signals.js';
