@@ -5,7 +5,7 @@ import type { SafetensorsFile } from './safetensors/read.js';
 import type { Matrix, Tensor } from './tensor.js';
 import { asMatrix, vectorOrHeadMean } from './tensor.js';
 
-/** Names of the tensors a pruning input may carry (formats.md §1). */
+/** Names of the tensors a pruning input may carry (docs/formats.md §1). */
 export type TensorName =
   | 'features'
   | 'attention'
@@ -17,7 +17,7 @@ export type TensorName =
   | 'imageEmbeds'
   | 'textEmbeds';
 
-/** Every tensor name, in the order formats.md lists them. */
+/** Every tensor name, in the order docs/formats.md lists them. */
 export const TENSOR_NAMES: readonly TensorName[] = [
   'features',
   'attention',
@@ -78,8 +78,8 @@ export function tokenCount(input: TokenInput): number {
 }
 
 /**
- * Checks that every tensor present agrees with N, and that the layout (when present) has
- * exactly N tokens. Throws a typed error naming the offending tensor.
+ * Checks that every tensor present agrees with N, that no matrix has rows of width 0, and that
+ * the layout (when present) has exactly N tokens. Throws a typed error naming the offending tensor.
  */
 export function validateTokenInput(input: TokenInput): number {
   const n = tokenCount(input);
@@ -90,6 +90,10 @@ export function validateTokenInput(input: TokenInput): number {
   ];
   for (const [name, m] of rows) {
     if (m && m.rows !== n) throw new ShapeMismatchError(name, `${name} has ${m.rows} rows but there are ${n} visual tokens`);
+  }
+  for (const name of MATRIX_TENSORS) {
+    const m = input[name] as Matrix | undefined;
+    if (m && m.rows > 0 && m.cols === 0) throw new InvalidInputError(name, `${name} has ${m.rows} rows of width 0; a token needs at least one value`);
   }
   const vecs: [TensorName, Float32Array | undefined][] = [
     ['attention', input.attention],
@@ -111,7 +115,7 @@ function matrixOf(t: Tensor | undefined, name: string): Matrix | undefined {
 }
 
 /**
- * Builds a {@link TokenInput} from a parsed safetensors file (formats.md §1): decodes the known
+ * Builds a {@link TokenInput} from a parsed safetensors file (docs/formats.md §1): decodes the known
  * tensors, reduces [H, N] attention to [N], parses the `d2pruner.layout` metadata, and checks
  * shapes. Values are not range-checked here; each method checks what it consumes.
  */

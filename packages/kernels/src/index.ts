@@ -14,3 +14,4 @@ export * from './cpu/baseline-kernels.js';
 export * from './cpu/backend.js';
 export * from './conformance/index.js';
 export * from './cpu/wasm-simd-dot.js';
+export * from './cpu/simd-row-store.js';

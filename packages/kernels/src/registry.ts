@@ -31,7 +31,7 @@ export interface KernelResult<K extends KernelName> {
 export type BackendRequest = 'auto' | (string & {});
 
 /**
- * Backends by priority with fallback (architecture.md §3.2), and the one `auto` policy of the
+ * Backends by priority with fallback (docs/architecture.md §3 item 2), and the one `auto` policy of the
  * project. `auto` never uses a software adapter (see {@link BackendProfile}); for a kernel call it
  * tries the other available backends from the highest priority down, skipping those whose
  * `minWork` exceeds the call's work; for a D2Pruner request ({@link decideD2Pruner}) it compares

@@ -55,7 +55,7 @@ export function makeScene(name, seed = 7) {
   return { name, n: s.n, d: s.d, input: { features: { rows: s.n, cols: s.d, data: features }, attention, layout } };
 }
 
-/** The scene as a safetensors file (formats.md: features, attention, `d2pruner.layout`). */
+/** The scene as a safetensors file (docs/formats.md: features, attention, `d2pruner.layout`). */
 export function sceneBytes(scene) {
   const { features, attention, layout } = scene.input;
   const json = JSON.stringify({ frames: layout.frames, frame: Array.from(layout.frame), row: Array.from(layout.row), col: Array.from(layout.col) });

@@ -1,5 +1,11 @@
+/** Float dtypes this library reads from safetensors files (F64 is rounded to float32). */
+export type FloatDtype = 'F32' | 'F16' | 'BF16' | 'F64';
+
+/** Integer dtypes this library reads, for index tensors only (`object`). */
+export type IndexDtype = 'I32' | 'I64';
+
 /** Dtypes this library reads from safetensors files. */
-export type ReadableDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I32' | 'I64';
+export type ReadableDtype = FloatDtype | IndexDtype;
 
 /** Bytes per element of each readable dtype. */
 export const DTYPE_BYTES: Readonly<Record<ReadableDtype, number>> = { F32: 4, F16: 2, BF16: 2, F64: 8, I32: 4, I64: 8 };
@@ -7,6 +13,11 @@ export const DTYPE_BYTES: Readonly<Record<ReadableDtype, number>> = { F32: 4, F1
 /** True when `d` is a dtype this library reads. */
 export function isReadableDtype(d: string): d is ReadableDtype {
   return Object.prototype.hasOwnProperty.call(DTYPE_BYTES, d);
+}
+
+/** True for the integer dtypes, which only index tensors may use (docs/formats.md §1). */
+export function isIndexDtype(d: ReadableDtype): d is IndexDtype {
+  return d === 'I32' || d === 'I64';
 }
 
 /** Decodes one IEEE-754 binary16 value. */
@@ -21,44 +32,90 @@ export function f16ToF32(h: number): number {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+let f16Table: Float32Array | undefined;
+
+/** Every binary16 bit pattern decoded once (256 KB, built on first F16 read). */
+function f16Lookup(): Float32Array {
+  if (!f16Table) {
+    f16Table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) f16Table[h] = f16ToF32(h);
+  }
+  return f16Table;
+}
+
 /**
- * Decodes little-endian tensor bytes of dtype `dtype` to float32 values. Integer dtypes are
+ * The bytes as a typed-array view of `width`-byte elements: a view into the same buffer when
+ * the offset is aligned, else a view of an aligned copy.
+ */
+function aligned(bytes: Uint8Array, width: number): ArrayBufferLike {
+  if (bytes.byteOffset % width === 0) return bytes.buffer;
+  const copy = new Uint8Array(bytes.byteLength); // not bytes.slice(): a Node Buffer's slice is a view
+  copy.set(bytes);
+  return copy.buffer;
+}
+
+function alignedOffset(bytes: Uint8Array, width: number): number {
+  return bytes.byteOffset % width === 0 ? bytes.byteOffset : 0;
+}
+
+/**
+ * Decodes little-endian tensor bytes of dtype `dtype` to float32 values. F32 on a
+ * little-endian machine is **zero-copy**: the result views the file's buffer when the data is
+ * 4-byte aligned (a safetensors data section normally is) and an aligned copy otherwise. F16
+ * uses a lookup table, BF16 a shift; F64 is rounded to the nearest float32. Integer dtypes are
  * converted exactly where they fit (index tensors such as `object`).
  */
 export function decodeToF32(bytes: Uint8Array, dtype: ReadableDtype, count: number): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(count);
+  const width = DTYPE_BYTES[dtype];
+  if (!LITTLE_ENDIAN) return decodeBigEndianHost(bytes, dtype, count);
+  const buffer = aligned(bytes.subarray(0, count * width), width);
+  const at = alignedOffset(bytes, width);
   switch (dtype) {
     case 'F32':
-      if (LITTLE_ENDIAN) {
-        // copy into a fresh, aligned buffer (a Node Buffer's slice would share its pool)
-        const copy = new Uint8Array(count * 4);
-        copy.set(bytes.subarray(0, count * 4));
-        return new Float32Array(copy.buffer);
-      }
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-      break;
+      return new Float32Array(buffer, at, count);
     case 'F64':
-      for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
-      break;
-    case 'F16':
-      for (let i = 0; i < count; i++) out[i] = f16ToF32(view.getUint16(i * 2, true));
-      break;
+      return Float32Array.from(new Float64Array(buffer, at, count));
+    case 'F16': {
+      const table = f16Lookup();
+      const src = new Uint16Array(buffer, at, count);
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = table[src[i]];
+      return out;
+    }
     case 'BF16': {
-      const u32 = new Uint32Array(1);
-      const f32 = new Float32Array(u32.buffer);
-      for (let i = 0; i < count; i++) {
-        u32[0] = view.getUint16(i * 2, true) << 16;
-        out[i] = f32[0];
-      }
-      break;
+      const src = new Uint16Array(buffer, at, count);
+      const out = new Float32Array(count);
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < count; i++) bits[i] = src[i] << 16;
+      return out;
     }
     case 'I32':
-      for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, true);
-      break;
-    case 'I64':
-      for (let i = 0; i < count; i++) out[i] = Number(view.getBigInt64(i * 8, true));
-      break;
+      return Float32Array.from(new Int32Array(buffer, at, count));
+    case 'I64': {
+      const src = new BigInt64Array(buffer, at, count);
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = Number(src[i]);
+      return out;
+    }
   }
+}
+
+/** The portable path (DataView reads) for big-endian hosts. */
+function decodeBigEndianHost(bytes: Uint8Array, dtype: ReadableDtype, count: number): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(count);
+  const read: Record<ReadableDtype, (i: number) => number> = {
+    F32: (i) => view.getFloat32(i * 4, true),
+    F64: (i) => view.getFloat64(i * 8, true),
+    F16: (i) => f16ToF32(view.getUint16(i * 2, true)),
+    BF16: (i) => {
+      const tmp = new DataView(new ArrayBuffer(4));
+      tmp.setUint32(0, view.getUint16(i * 2, true) << 16);
+      return tmp.getFloat32(0);
+    },
+    I32: (i) => view.getInt32(i * 4, true),
+    I64: (i) => Number(view.getBigInt64(i * 8, true)),
+  };
+  for (let i = 0; i < count; i++) out[i] = read[dtype](i);
   return out;
 }

@@ -1,13 +1,19 @@
 import { CorruptFileError, UnsupportedDtypeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { DTYPE_BYTES, decodeToF32, isReadableDtype } from './dtype.js';
+import { DTYPE_BYTES, decodeToF32, isIndexDtype, isReadableDtype } from './dtype.js';
+import { topLevelKeys } from './header-keys.js';
 
 /** Largest JSON header accepted (the safetensors reference implementation uses 100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
+/** Tensors that hold indices and may use the integer dtypes I32 / I64 (docs/formats.md §1). */
+export const INDEX_TENSORS: ReadonlySet<string> = new Set(['object']);
+
 /** One tensor entry of a safetensors header. */
 export interface SafetensorsEntry {
+  /** The header's dtype string (`F32`, `BF16`, …), kept even when this library cannot read it. */
   dtype: string;
+  /** Dimensions, outermost first. */
   shape: number[];
   /** Byte range [begin, end) relative to the start of the data section. */
   offsets: [number, number];
@@ -21,7 +27,11 @@ export interface SafetensorsFile {
   entries: Map<string, SafetensorsEntry>;
   /** True when the file has a tensor of that name. */
   has(name: string): boolean;
-  /** Decodes a tensor to float32; undefined when absent; typed error for an unsupported dtype. */
+  /**
+   * Decodes a tensor to float32 (F32 zero-copy, F16/BF16 widened, F64 rounded to float32);
+   * undefined when absent; UNSUPPORTED_DTYPE for a dtype the reader does not take or for an
+   * integer dtype on a tensor that is not an index tensor.
+   */
   get(name: string): Tensor | undefined;
 }
 
@@ -56,32 +66,63 @@ function parseEntry(name: string, raw: unknown, dataLength: number): Safetensors
   return { dtype, shape: shape as number[], offsets: [begin, end] };
 }
 
+/** Rejects data sections whose tensors overlap, leave gaps or leave trailing bytes (as the reference reader does). */
+function checkCoverage(entries: Map<string, SafetensorsEntry>, dataLength: number): void {
+  const sorted = [...entries].sort((a, b) => a[1].offsets[0] - b[1].offsets[0] || a[1].offsets[1] - b[1].offsets[1]);
+  let at = 0;
+  for (const [name, e] of sorted) {
+    const [begin, end] = e.offsets;
+    if (begin < at) throw new CorruptFileError(`${name}.data_offsets`, `tensor '${name}' overlaps the previous tensor (bytes ${begin}-${end}, previous ends at ${at})`);
+    if (begin > at) throw new CorruptFileError(`${name}.data_offsets`, `tensor '${name}' starts at byte ${begin}, leaving a gap after byte ${at} of the data section`);
+    at = end;
+  }
+  if (at !== dataLength) {
+    const last = sorted.length ? sorted[sorted.length - 1][0] : undefined;
+    const field = last === undefined ? 'data' : `${last}.data_offsets`;
+    throw new CorruptFileError(field, `the data section holds ${dataLength - at} bytes after the last tensor${last === undefined ? '' : ` '${last}'`}`);
+  }
+}
+
+/** Parses the JSON header, refusing anything but an object with distinct keys. */
+function parseHeader(bytes: Uint8Array): Record<string, unknown> {
+  let text: string;
+  let header: unknown;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    header = JSON.parse(text);
+  } catch {
+    throw new CorruptFileError('header', 'not a safetensors file: the header is not valid UTF-8 JSON');
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new CorruptFileError('header', 'not a safetensors file: the header must be a JSON object');
+  }
+  const seen = new Set<string>();
+  for (const key of topLevelKeys(text)) {
+    if (seen.has(key)) throw new CorruptFileError(key, `the header names '${key.slice(0, 200)}' twice`);
+    seen.add(key);
+  }
+  return header as Record<string, unknown>;
+}
+
 /**
  * Parses a safetensors file held in memory. Validates the header against the file size so that
  * truncated files and headers that lie about sizes fail with a {@link CorruptFileError} naming
- * the tensor, before any value is read.
+ * the tensor, before any value is read: duplicate names, overlapping `data_offsets`, gaps and
+ * trailing bytes are refused, as the reference implementation does.
  */
 export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
-  if (bytes.byteLength < 8) throw new CorruptFileError('header', `file is ${bytes.byteLength} bytes; a safetensors file starts with an 8-byte header length`);
+  if (bytes.byteLength < 8) throw new CorruptFileError('header', `not a safetensors file: it is ${bytes.byteLength} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = view.getBigUint64(0, true);
   if (headerLen > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) {
-    throw new CorruptFileError('header', `header length ${headerLen} exceeds the file (${bytes.byteLength} bytes) or the 100 MB limit`);
+    throw new CorruptFileError('header', `not a safetensors file: its first 8 bytes do not give a header length within the file (${bytes.byteLength} bytes) and the 100 MB limit`);
   }
   const hlen = Number(headerLen);
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + hlen)));
-  } catch {
-    throw new CorruptFileError('header', 'the safetensors header is not valid UTF-8 JSON');
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw new CorruptFileError('header', 'the safetensors header must be a JSON object');
-  }
+  const header = parseHeader(bytes.subarray(8, 8 + hlen));
   const data = bytes.subarray(8 + hlen);
   const metadata: Record<string, string> = {};
   const entries = new Map<string, SafetensorsEntry>();
-  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+  for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
       if (typeof raw !== 'object' || raw === null) throw new CorruptFileError('__metadata__', '__metadata__ must be an object of strings');
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
@@ -92,6 +133,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     }
     entries.set(name, parseEntry(name, raw, data.byteLength));
   }
+  checkCoverage(entries, data.byteLength);
   const cache = new Map<string, Tensor>();
   return {
     metadata,
@@ -103,6 +145,9 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
       const e = entries.get(name);
       if (!e) return undefined;
       if (!isReadableDtype(e.dtype)) throw new UnsupportedDtypeError(name, e.dtype);
+      if (isIndexDtype(e.dtype) && !INDEX_TENSORS.has(name)) {
+        throw new UnsupportedDtypeError(name, e.dtype, `tensor '${name}' has dtype ${e.dtype}; a float tensor must be F32, F16, BF16 or F64 (integer dtypes only for index tensors such as 'object')`);
+      }
       const count = e.shape.reduce((a, b) => a * b, 1);
       const t: Tensor = { shape: e.shape.slice(), data: decodeToF32(data.subarray(e.offsets[0], e.offsets[1]), e.dtype, count) };
       cache.set(name, t);

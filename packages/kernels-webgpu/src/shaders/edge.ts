@@ -13,7 +13,7 @@ export const EDGE_PARAMS = uniformStruct('Params', [
 ]);
 
 /**
- * The fused edge rule (d2pruner.md §5), one thread per 32-bit word of the k×k bitset: bit j of
+ * The fused edge rule (docs/algorithm.md §3 step 5), one thread per 32-bit word of the k×k bitset: bit j of
  * row i is set iff i ≠ j and alpha·clamp(cos,0,1) + (1−alpha)·spat > theta (a cosine above 1 is
  * rounding, clamped as in the reference), spat = 1 when both tokens share a frame and lie within
  * Chebyshev distance `radius`. coords = frame | row | col, shifted by the host to be ≥ 0 and

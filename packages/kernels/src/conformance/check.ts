@@ -29,7 +29,8 @@ export interface ConformanceReport {
 /** Anything that runs kernels by name: a {@link KernelBackend}, or a wrapper around one. */
 export type KernelRunner = Pick<KernelBackend, 'name' | 'run'>;
 
-type Comparison = Pick<ConformanceReport, 'elements' | 'mismatches' | 'tolerated' | 'maxAbsError'> & { details: string[] };
+/** One comparison's element counts and worst error, with a readable line per mismatch. */
+export type Comparison = Pick<ConformanceReport, 'elements' | 'mismatches' | 'tolerated' | 'maxAbsError'> & { details: string[] };
 
 function typeName(v: unknown): string {
   return v === null || v === undefined ? String(v) : ((v as object).constructor?.name ?? typeof v);

@@ -11,7 +11,7 @@ import {
 } from '@d2pruner/core';
 
 /*
- * Validation and bookkeeping shared by the baselines (baselines.md §1.4–§1.5): typed errors
+ * Validation and bookkeeping shared by the baselines (docs/baselines.md §1.4–§1.5): typed errors
  * naming the tensor, trivial budgets, and the Selection every method returns.
  */
 
@@ -92,16 +92,6 @@ export function iota(n: number): number[] {
 /** Indices sorted ascending, as a plain array. */
 export function sortedIndices(ix: ArrayLike<number>): number[] {
   return Array.from(ix).sort((a, b) => a - b);
-}
-
-/**
- * The k indices with the smallest scores among `pool`, ascending score, equal scores → lower
- * index first (`bottom-k`, baselines.md §1.2). `score[i]` is the score of `pool[i]`.
- */
-export function bottomKOfPool(pool: ArrayLike<number>, score: ArrayLike<number>, k: number): number[] {
-  const pos = Array.from({ length: pool.length }, (_, i) => i);
-  pos.sort((a, b) => (score[a] < score[b] ? -1 : score[a] > score[b] ? 1 : pool[a] - pool[b]));
-  return pos.slice(0, k).map((p) => pool[p]);
 }
 
 /** The outcome of the trivial budgets of §1.4 step 2, or undefined for 0 < n < N. */

@@ -31,7 +31,7 @@ export interface D2PrunerProblem {
 }
 
 /**
- * Validates an input for D2Pruner (d2pruner.md §2): every invalid input raises a typed error
+ * Validates an input for D2Pruner (docs/algorithm.md §2): every invalid input raises a typed error
  * naming the field, before the trivial-budget shortcut, so bad data never yields an answer.
  */
 export function prepareD2Pruner(input: TokenInput, budget: number, raw: MethodParams = {}): D2PrunerProblem {
@@ -60,7 +60,7 @@ export function prepareD2Pruner(input: TokenInput, budget: number, raw: MethodPa
   };
 }
 
-/** The importance order and the pivot / candidate split (d2pruner.md §3 steps 2–4). */
+/** The importance order and the pivot / candidate split (docs/algorithm.md §3 steps 2–4). */
 export interface PivotSplit {
   /** All tokens by debiased importance, descending, ties → lower index. */
   order: Int32Array;
@@ -73,7 +73,7 @@ export interface PivotSplit {
 }
 
 /**
- * The debias options D2Pruner derives from its parameters (d2pruner.md §6): strategy, prior,
+ * The debias options D2Pruner derives from its parameters (docs/algorithm.md §6): strategy, prior,
  * eps, trend β, and the RoPE geometry with its defaults (query position visualStart + N + 40).
  */
 export function importanceOptions(p: D2PrunerProblem, debias?: DebiasName): DebiasOptions {
@@ -92,7 +92,7 @@ export function importanceOptions(p: D2PrunerProblem, debias?: DebiasName): Debi
   };
 }
 
-/** Pivot count n_p = min(n, ⌊pivotRatio·n + 1e-9⌋) (d2pruner.md §3 step 4). */
+/** Pivot count n_p = min(n, ⌊pivotRatio·n + 1e-9⌋) (docs/algorithm.md §3 step 4). */
 export function pivotCount(budget: number, pivotRatio: number): number {
   return Math.min(budget, Math.floor(pivotRatio * budget + 1e-9));
 }
@@ -172,6 +172,7 @@ type Started = { p: D2PrunerProblem; split: PivotSplit; t0: number; t1: number; 
 
 function runLazy({ p, split, t0, t1, t2 }: Started): D2PrunerSelection {
   const graph = new LazyGraph(p.features, p.layout, p.params satisfies EdgeRule);
+  const tg = performance.now();
   let mis;
   try {
     mis = greedyMis(split.candidates, split.m, graph, p.params.fallback, p.n);
@@ -182,9 +183,11 @@ function runLazy({ p, split, t0, t1, t2 }: Started): D2PrunerSelection {
   return finish(p, split, mis.picks, mis.rounds, 'cpu', {
     validateMs: t1 - t0,
     scoreMs: t2 - t1,
-    misMs: t3 - t2,
+    graphMs: tg - t2,
+    misMs: t3 - tg,
     totalMs: t3 - t0,
     dots: graph.cosine.dots,
+    rechecks: graph.cosine.rechecks,
     visited: mis.visited,
   });
 }
@@ -208,7 +211,7 @@ async function runDense({ p, split, t0, t1, t2 }: Started, options: D2PruneOptio
 }
 
 /**
- * D2Pruner with the lazy graph, synchronously on the CPU (d2pruner.md §§3–4): the fast path.
+ * D2Pruner with the lazy graph, synchronously on the CPU (docs/algorithm.md §§3–4): the fast path.
  * Returns keep (sorted), pivots (sorted), picks (in pick order) and rounds.
  */
 export function d2pruneLazy(input: TokenInput, budget: number, params: MethodParams = {}, options: Pick<D2PruneOptions, 'signal'> = {}): D2PrunerSelection {

@@ -25,7 +25,7 @@ function lazyGraph(...args: ConstructorParameters<typeof LazyGraph>): JobGraph {
 }
 
 /**
- * Stage `buildGraph` (d2pruner.md §3 step 5, §4): the hybrid spatial / semantic graph over the
+ * Stage `buildGraph` (docs/algorithm.md §3 step 5, §4): the hybrid spatial / semantic graph over the
  * candidates, lazy or dense (`@d2pruner/graph`). The dense form runs the `cosineMatrix` and
  * `edgeBitset` kernels on the job's backend (`request.backend`, see {@link withBackend}).
  * Sets `job.graph`; with no supplementary slot (m = 0) no graph is built.
