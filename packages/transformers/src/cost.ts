@@ -10,7 +10,7 @@ export interface PartCost {
   macs: number;
 }
 
-/** Prefill MACs by part: layers 0…K−1 on every token, K…L−1 on the kept ones (models.md §5.1). */
+/** Prefill MACs by part: layers 0…K−1 on every token, K…L−1 on the kept ones (docs/cost-model.md §1). */
 export interface PrefillMacs {
   /** Pruning layer K (0: before the LLM). */
   layer: number;
