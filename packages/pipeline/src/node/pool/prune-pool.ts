@@ -113,6 +113,14 @@ export class PrunePool {
     }
   }
 
+  /**
+   * Resolves once every worker has started and loaded its modules (one ping per worker), so the
+   * first requests do not wait for that; a server calls it before listening.
+   */
+  async warm(): Promise<void> {
+    await Promise.all(Array.from({ length: this.workers }, () => this.run({ kind: 'ping' }, [], {})));
+  }
+
   /** Terminates the workers; running and queued calls reject. Idempotent. */
   async close(): Promise<void> {
     await this.piscina.destroy();
