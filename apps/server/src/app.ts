@@ -236,6 +236,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   app.addHook('onClose', async () => {
     await state.pool?.close();
   });
+  await state.pool?.warm();
 
   pruneRoute(app, state, schemas.prune);
   batchRoute(app, state, schemas.batch);
