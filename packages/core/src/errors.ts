@@ -121,6 +121,24 @@ export class DeviceLostError extends D2PrunerError {
   }
 }
 
+/** Most characters of a caller's value an error message quotes ({@link quoteValue}). */
+export const MAX_QUOTED_CHARS = 200;
+
+/**
+ * A caller's value for an error message: its JSON text (strings quoted), cut to
+ * {@link MAX_QUOTED_CHARS} characters with the full length noted. Never throws (cycles, BigInt,
+ * deep nesting give a placeholder), so reporting a bad value cannot itself fail.
+ */
+export function quoteValue(v: unknown, max = MAX_QUOTED_CHARS): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = Array.isArray(v) ? `[array of ${v.length}]` : `<${typeof v}>`;
+  }
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
 /** True when `e` is one of this library's typed errors. */
 export function isD2PrunerError(e: unknown): e is D2PrunerError {
   return e instanceof D2PrunerError;

@@ -1,4 +1,4 @@
-import { InvalidInputError, ShapeMismatchError } from './errors.js';
+import { InvalidInputError, ShapeMismatchError, quoteValue } from './errors.js';
 
 /** Size of one 2-D canvas (frame) of a layout. */
 export interface FrameSize {
@@ -94,7 +94,7 @@ function intArray(field: string, v: unknown): Int32Array {
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 0x7fffffff) {
-      throw new InvalidInputError(field, `${field}[${i}] must be a non-negative integer, got ${JSON.stringify(x)}`);
+      throw new InvalidInputError(field, `${field}[${i}] must be a non-negative integer, got ${quoteValue(x)}`);
     }
     out[i] = x;
   }
