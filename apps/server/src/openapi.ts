@@ -104,6 +104,24 @@ export function openApiDocument(methods: readonly Method[], version: string): Sc
           },
         },
       },
+      '/v1/eval': {
+        post: {
+          summary: 'Evaluate methods on labelled inputs (docs/eval.md): NDJSON in, the d2pruner eval --json object out',
+          parameters: [
+            q('methods', { type: 'string' }, 'comma-separated methods (default d2pruner,fastv,divprune)'),
+            q('ratio', { type: 'string' }, 'comma-separated budgets as fractions of N (default 0.1)'),
+            q('keep', { type: 'string' }, 'comma-separated budgets as token counts (instead of ratio)'),
+            q('param', { type: 'string' }, 'method.name=value, repeatable'),
+            q('prior', { type: 'string' }, 'a bundled sample holding a prior tensor'),
+            q('backend', { type: 'string', enum: ['auto', 'cpu', 'webgpu'] }, 'kernel backend'),
+          ],
+          requestBody: {
+            required: true,
+            content: { 'application/x-ndjson': { schema: { type: 'object', required: ['input'], properties: { input: { type: 'string', description: 'a bundled sample name or a data: URL of a labelled safetensors file' }, name: { type: 'string' } } } } },
+          },
+          responses: { '200': { description: '{"files","results":[{"method","budget","files","skipped","referentHit","referentShare","objectRecall","msPerFile",…}]}', content: { 'application/json': { schema: { type: 'object' } } } }, ...errorResponses(415, 422, 503) },
+        },
+      },
       '/v1/generate': {
         post: {
           summary: 'Generate about an image with the server\'s model (--model-dir), its visual tokens pruned; tokens streamed as server-sent events',
