@@ -1,43 +1,76 @@
-// D2Pruner CPU benchmark: lazy vs dense graph at LLaVA-1.5 and InternVL-2.5 sizes (issue 2).
-// Run with `npm run bench` (builds first). Prints medians and the dense/lazy ratio of the same run.
-// Env: BENCH_REPS (lazy, default 21), BENCH_DENSE_REPS (default 3), BENCH_QUICK=1 (skip InternVL dense).
+// D2Pruner CPU benchmark (issues 2 and 13), run with `npm run bench` (builds first).
+// 1. Realistic scenes (large near-uniform regions + objects, as photos are): each request runs
+//    the way `d2pruner prune --batch` does — safetensors file on disk → result, reading included —
+//    in F32, F16 and BF16, with the per-stage breakdown and the numpy peer (peers/) on the same
+//    files in the same run; the issue's 4-request set is totalled per dtype.
+// 2. The easy synthetic scenes (one MIS round) for comparison, and lazy vs dense graph at LLaVA size.
+// Env: BENCH_REPS (default 11), BENCH_PEER_REPS (default 5), BENCH_DENSE_REPS (default 3),
+// BENCH_DTYPES (default F32,F16,BF16), BENCH_NO_PEER=1.
 import { d2pruneDense, d2pruneLazy } from '@d2pruner/methods';
-import { internvlScene, llavaScene } from './scene.mjs';
+import { timeFile } from './file-run.mjs';
+import { peerUnavailable, runPeer } from './peer.mjs';
+import { internvlRealistic, internvlScene, llavaRealistic, llavaScene } from './scene.mjs';
 import { row, timeRuns } from './stats.mjs';
+import { writeTokenFile } from './token-file.mjs';
 
-const REPS = Number(process.env.BENCH_REPS ?? 21);
+const REPS = Number(process.env.BENCH_REPS ?? 11);
+const PEER_REPS = Number(process.env.BENCH_PEER_REPS ?? 5);
 const DENSE_REPS = Number(process.env.BENCH_DENSE_REPS ?? 3);
-const QUICK = process.env.BENCH_QUICK === '1';
+const DTYPES = (process.env.BENCH_DTYPES ?? 'F32,F16,BF16').split(',');
+const noPeer = process.env.BENCH_NO_PEER === '1' ? 'BENCH_NO_PEER=1' : peerUnavailable();
 
-const scenes = { llava: llavaScene(), internvl: internvlScene() };
-const cases = [
-  ['llava', 64, 1],
-  ['llava', 128, 1],
-  ['llava', 192, 1],
-  ['llava', 64, 0.5],
-  ['llava', 192, 0.5],
-  ['internvl', 333, 1],
-  ['internvl', 333, 0.5],
+const scenes = [
+  ['llava-real', llavaRealistic(), [[64, 1], [128, 0.5]]],
+  ['internvl-real', internvlRealistic(), [[333, 1], [333, 0.5]]],
+  ['llava-easy', llavaScene(), [[64, 1], [128, 0.5]]],
+  ['internvl-easy', internvlScene(1024), [[333, 1], [333, 0.5]]],
 ];
 
-const widths = [9, 5, 6, 11, 11, 11, 11, 10, 8, 7];
-console.log(`D2Pruner selection, CPU, Node ${process.version}; medians over ${REPS} lazy / ${DENSE_REPS} dense runs (parsing excluded, validation included)`);
-console.log(row(['scene', 'keep', 'alpha', 'lazy ms', 'lazy p10', 'lazy p90', 'dense ms', 'dense/lazy', 'dots', 'rounds'], widths));
-for (const [name, keep, alpha] of cases) {
-  const input = scenes[name];
-  const params = { alpha };
-  const lazy = await timeRuns(() => d2pruneLazy(input, keep, params), REPS, 3);
-  const sorted = [...lazy.ms].sort((a, b) => a - b);
-  const p = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  let denseCell = 'skipped';
-  let ratio = '—';
-  if (!(QUICK && name === 'internvl')) {
-    const dense = await timeRuns(() => d2pruneDense(input, keep, params), DENSE_REPS, 0);
-    if (JSON.stringify(dense.result.keep) !== JSON.stringify(lazy.result.keep)) throw new Error(`lazy and dense disagree on ${name} keep ${keep}`);
-    denseCell = dense.median.toFixed(1);
-    ratio = `${(dense.median / lazy.median).toFixed(0)}×`;
+const rows = [];
+for (const [name, input, requests] of scenes) {
+  for (const dtype of name.endsWith('easy') ? ['F32'] : DTYPES) {
+    const file = writeTokenFile(name, input, dtype);
+    for (const [keep, alpha] of requests) rows.push({ name, dtype, file, keep, alpha, params: { alpha } });
   }
-  const t = lazy.result.timings;
-  console.log(row([name, keep, alpha, lazy.median.toFixed(2), p(0.1).toFixed(2), p(0.9).toFixed(2), denseCell, ratio, t.dots, lazy.result.rounds], widths));
-  console.log(`          lazy breakdown (last run): validate ${t.validateMs.toFixed(2)} ms, score+sort ${t.scoreMs.toFixed(2)} ms, MIS ${t.misMs.toFixed(2)} ms, ${t.visited} candidates visited`);
+}
+
+console.log(`D2Pruner on the CPU, Node ${process.version}: file on disk → result through the batch pipeline (read, decode, validate, select)`);
+console.log(`medians over ${REPS} runs (numpy peer: ${noPeer ? `skipped — ${noPeer}` : `${PEER_REPS} runs, same files, same run, file reading included`})`);
+const peer = noPeer ? [] : runPeer(rows.map((r) => ({ file: r.file.path, method: 'd2pruner', keep: r.keep, params: r.params, reps: PEER_REPS })));
+
+const widths = [13, 5, 5, 4, 3, 6, 6, 7, 5, 6, 5, 5, 5, 5, 8, 7, 5];
+console.log(row(['scene', 'dtype', 'MB', 'keep', 'α', 'rounds', 'dots', 'total', 'read', 'decode', 'valid', 'score', 'graph', 'mis', 'numpy', '×numpy', 'same'], widths));
+const sets = new Map();
+for (const [i, r] of rows.entries()) {
+  const t = await timeFile(r.file.path, 'd2pruner', r.keep, r.params, REPS);
+  const p = peer[i];
+  const same = p ? (JSON.stringify(p.keep) === JSON.stringify(t.result.keep) ? 'yes' : 'NO') : '—';
+  const read = t.stage('readMs');
+  const cells = [
+    r.name, r.dtype, (r.file.bytes / 1e6).toFixed(1), r.keep, r.alpha, t.result.rounds, t.result.timings.dots ?? 0, t.median.toFixed(1),
+    read.toFixed(1), (t.stage('decodeMs') - read).toFixed(1), t.stage('validateMs').toFixed(1), t.stage('scoreMs').toFixed(1),
+    t.stage('graphMs').toFixed(1), t.stage('misMs').toFixed(1), p ? p.median.toFixed(1) : '—', p ? `${(p.median / t.median).toFixed(1)}×` : '—', same,
+  ];
+  console.log(row(cells, widths));
+  const key = `${r.name.endsWith('easy') ? 'easy' : 'realistic'} ${r.dtype}`;
+  const s = sets.get(key) ?? { project: 0, numpy: 0, count: 0 };
+  s.project += t.median;
+  s.numpy += p ? p.median : NaN;
+  s.count++;
+  sets.set(key, s);
+}
+console.log('\nThe 4-request set of issue 13 (LLaVA 576×4096 keep 64 α1 / keep 128 α0.5; InternVL 3328×1024 keep 333 α1 / α0.5), sums of medians:');
+for (const [key, s] of sets) {
+  console.log(`  ${key.padEnd(14)} project ${s.project.toFixed(1)} ms, numpy ${Number.isNaN(s.numpy) ? '—' : `${s.numpy.toFixed(1)} ms → ${(s.numpy / s.project).toFixed(1)}×`}`);
+}
+
+console.log(`\nLazy vs dense graph, in memory (no file), easy LLaVA scene; medians over ${REPS} lazy / ${DENSE_REPS} dense runs`);
+const dw = [9, 5, 6, 9, 9, 10];
+console.log(row(['scene', 'keep', 'alpha', 'lazy ms', 'dense ms', 'dense/lazy'], dw));
+const easy = llavaScene();
+for (const [keep, alpha] of [[64, 1], [192, 1], [64, 0.5]]) {
+  const lazy = await timeRuns(() => d2pruneLazy(easy, keep, { alpha }), REPS, 3);
+  const dense = await timeRuns(() => d2pruneDense(easy, keep, { alpha }), DENSE_REPS, 0);
+  if (JSON.stringify(dense.result.keep) !== JSON.stringify(lazy.result.keep)) throw new Error(`lazy and dense disagree at keep ${keep}`);
+  console.log(row(['llava', keep, alpha, lazy.median.toFixed(2), dense.median.toFixed(1), `${(dense.median / lazy.median).toFixed(0)}×`], dw));
 }

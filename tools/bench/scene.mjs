@@ -116,3 +116,60 @@ export function llavaScene(d = 4096, seed = 1) {
 export function internvlScene(d = 4096, seed = 2) {
   return scene({ layout: tiledLayout(3, 4, 16, true), d, seed });
 }
+
+/**
+ * A scene with the structure of real photos: large near-uniform regions (sky with a gradient,
+ * wall panels, road) and a few small objects that draw the attention. Tokens of one region are
+ * alike (cos ≈ 0.9), so the α = 1 MIS takes about one token per region per round and needs many
+ * rounds, as real images do (issue 13); the objects are mostly pivots.
+ */
+export function realisticScene({ layout, d, seed = 11 }) {
+  const rand = rng(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const vector = () => Float32Array.from({ length: d }, gauss);
+  const n = layout.frame.length;
+  const shared = vector();
+  const regions = ['sky', 'wall-a', 'wall-b', 'wall-c', 'road', 'grass'].map((name) => ({ name, centre: vector(), noise: name === 'grass' ? 0.45 : 0.28 }));
+  const gradient = vector();
+  const objects = Array.from({ length: 6 }, () => {
+    const w = 0.05 + 0.08 * rand();
+    const h = 0.05 + 0.08 * rand();
+    const x0 = rand() * (1 - w);
+    const y0 = 0.3 + rand() * (0.65 - h);
+    return { box: [x0, y0, x0 + w, y0 + h], centre: vector() };
+  });
+  const regionOf = (y, x) => {
+    if (y < 0.38) return regions[0];
+    if (y < 0.78) return x < 0.35 ? regions[1] : x < 0.6 ? regions[2] : x < 0.85 ? regions[3] : regions[5];
+    return regions[4];
+  };
+  const features = new Float32Array(n * d);
+  const prior = new Float32Array(n);
+  const attention = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const { rows, cols } = layout.frames[layout.frame[i]];
+    const y = (layout.row[i] + 0.5) / rows;
+    const x = (layout.col[i] + 0.5) / cols;
+    const obj = objects.find(({ box }) => x >= box[0] && x < box[2] && y >= box[1] && y < box[3]);
+    const region = regionOf(y, x);
+    const centre = obj ? obj.centre : region.centre;
+    const noise = obj ? 0.35 : region.noise;
+    const slope = region === regions[0] ? 0.9 * (y - 0.19) : 0;
+    const o = i * d;
+    for (let k = 0; k < d; k++) features[o + k] = 0.8 * shared[k] + centre[k] + slope * gradient[k] + noise * gauss();
+    const ramp = Math.exp((3 * i) / n) / n;
+    prior[i] = ramp;
+    attention[i] = ramp * (obj ? 6 : 1) * (0.5 + rand());
+  }
+  return { features: { rows: n, cols: d, data: features }, attention, prior, layout };
+}
+
+/** The realistic scene at LLaVA-1.5 size (24×24, D 4096). */
+export function llavaRealistic(d = 4096, seed = 11) {
+  return realisticScene({ layout: tiledLayout(1, 1, 24, false), d, seed });
+}
+
+/** The realistic scene at InternVL-2.5 size (3×4 tiles of 16×16 + thumbnail = 3328 tokens, D 1024). */
+export function internvlRealistic(d = 1024, seed = 12) {
+  return realisticScene({ layout: tiledLayout(3, 4, 16, true), d, seed });
+}

@@ -4,6 +4,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { BackendManager, type WebGpuLoader } from './backend.js';
 import type { ServerConfig } from './config.js';
+import { createPrunePool } from '@d2pruner/pipeline/node';
 import { ConcurrencyGate } from './gate.js';
 import { armDeadline } from './deadline.js';
 import { HttpError, errorResponse } from './http-error.js';
@@ -16,6 +17,7 @@ import { opsRoutes } from './routes/ops.js';
 import { pruneRoute } from './routes/prune.js';
 import { SampleStore } from './samples.js';
 import type { GatedRouteConfig, ServerState } from './state.js';
+import { UploadGuard } from './upload-guard.js';
 
 /** Options of {@link createApp} besides the configuration (tests inject these). */
 export interface AppOptions {
@@ -73,13 +75,16 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     metrics,
     gate,
     model,
-    caps: { maxElements: config.maxElements, maxTokens: config.maxTokens },
+    caps: { maxElements: config.maxElements, maxTokens: config.maxTokens, maxDim: config.maxDim },
+    pool: config.workers > 0 ? createPrunePool({ workers: config.workers }) : undefined,
     webAvailable,
     closing: false,
     runContext: () => ({
       defaultBackend: backends.defaultBackend,
       ensureBackend: (b) => backends.ensure(b),
       readFile: (name) => samples.read(name, 'input'),
+      pool: state.pool,
+      limits: config,
     }),
   };
 
@@ -105,7 +110,19 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     }
     const routeConfig = (request.routeOptions.config ?? {}) as GatedRouteConfig;
     if (!routeConfig.streaming) armDeadline(request, reply, routeConfig.generation ? config.generateTimeoutMs : config.timeoutMs, (e) => sendError(reply, e, state));
-    if (!routeConfig.gated) return;
+  });
+
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const streaming = ((request.routeOptions.config ?? {}) as GatedRouteConfig).streaming === true;
+    const guard = new UploadGuard({ idleTimeoutMs: config.idleTimeoutMs, minUploadRate: streaming ? 0 : config.minUploadRate, lineTimeoutMs: config.timeoutMs }, streaming);
+    payload.once('error', (e) => guard.destroy(e));
+    return payload.pipe(guard);
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    const r = request as Tracked;
+    const routeConfig = (request.routeOptions.config ?? {}) as GatedRouteConfig;
+    if (!routeConfig.gated || routeConfig.streaming) return;
     const release = gate.tryAcquire();
     if (!release) {
       state.metrics.rejected.inc(['overloaded']);
@@ -150,6 +167,10 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   app.setNotFoundHandler((request, reply) => {
     const hint = !webAvailable && (request.url === '/' || request.url.startsWith('/index.html')) ? ' — the web app is not built: run `npm run build -w @d2pruner/web` (npm start does it)' : '';
     return sendError(reply, new HttpError('NOT_FOUND', 'path', `no route ${request.method} ${request.url.split('?')[0]}${hint}`), state);
+  });
+
+  app.addHook('onClose', async () => {
+    await state.pool?.close();
   });
 
   pruneRoute(app, state);

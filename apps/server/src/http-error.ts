@@ -1,7 +1,7 @@
 import { isD2PrunerError, toErrorJson, type ErrorCode } from '@d2pruner/core';
 
 /** Error codes of the HTTP layer, besides the library's own (`INVALID_INPUT`, `CORRUPT_FILE`, …). */
-export type HttpOnlyCode = 'MALFORMED_BODY' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'NOT_FOUND' | 'OVERLOADED' | 'TIMEOUT' | 'SHUTTING_DOWN';
+export type HttpOnlyCode = 'MALFORMED_BODY' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'NOT_FOUND' | 'SLOW_UPLOAD' | 'OVERLOADED' | 'TIMEOUT' | 'SHUTTING_DOWN';
 
 /** Every code an error response of the server can carry. */
 export type ServerErrorCode = ErrorCode | HttpOnlyCode;
@@ -17,6 +17,7 @@ export const STATUS_OF: Readonly<Record<ServerErrorCode, number>> = {
   CORRUPT_FILE: 400,
   UNSUPPORTED_DTYPE: 400,
   NOT_FOUND: 404,
+  SLOW_UPLOAD: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_INPUT: 422,

@@ -29,11 +29,13 @@ describe('samples', () => {
   it('lists the bundled samples and serves their bytes', async () => {
     const res = await call(`${server.url}/v1/samples`);
     expect(res.status).toBe(200);
-    const list = res.json as { name: string; n: number; d: number; url: string; frames?: { rows: number; cols: number }[] }[];
+    const list = res.json as { name: string; n: number; d: number; url: string; frames?: { rows: number; cols: number }[]; tensors?: string[] }[];
     const llava = list.find((s) => s.name === 'llava-sample');
     expect(llava).toMatchObject({ n: 576, d: 256, url: '/samples/llava-sample.safetensors', frames: [{ rows: 24, cols: 24 }] });
     expect(list.find((s) => s.name === 'internvl-2x3-7')?.frames).toHaveLength(2);
-    expect(list.find((s) => s.name === 'llava-7')).toBeUndefined();
+    for (const name of ['llava-sample', 'internvl-sample']) {
+      expect(list.find((s) => s.name === name)?.tensors).toEqual(expect.arrayContaining(['features', 'attention', 'prior', 'clsAttention', 'keys', 'textFeatures', 'textKeys', 'imageEmbeds', 'textEmbeds']));
+    }
     const file = await fetch(`${server.url}${llava!.url}`);
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toBe('application/octet-stream');

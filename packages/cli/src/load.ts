@@ -1,9 +1,10 @@
 import { InvalidInputError, MissingTensorError, gridLayout, readSafetensors, tokenInputFromSafetensors, validateTokenInput, type TokenInput } from '@d2pruner/core';
 import type { CliIo } from './io.js';
+import { checkLayoutOption } from './layout-conflict.js';
 
 /** How the CLI completes an input that carries no layout, or overrides its prior. */
 export interface LoadOptions {
-  /** `--grid RxC`: a single rows×cols frame. */
+  /** `--grid RxC`: a single rows×cols frame for a file without a layout (one that contradicts the file's own is an error). */
   grid?: [number, number];
   /** A prior vector from `--prior FILE` (a calibrate output). */
   prior?: Float32Array;
@@ -22,7 +23,11 @@ export async function readInputFile(io: CliIo, path: string, field = 'input'): P
 /** Reads a token file (safetensors, docs/formats.md §1) into a validated TokenInput. */
 export async function loadTokenFile(io: CliIo, path: string, options: LoadOptions = {}): Promise<TokenInput> {
   const input = tokenInputFromSafetensors(readSafetensors(await readInputFile(io, path)));
-  if (options.grid && !input.layout) input.layout = gridLayout(options.grid[0], options.grid[1]);
+  if (options.grid) {
+    const grid = gridLayout(options.grid[0], options.grid[1]);
+    if (input.layout) checkLayoutOption(path, input, grid, 'grid');
+    else input.layout = grid;
+  }
   if (options.prior) input.prior = options.prior;
   validateTokenInput(input);
   return input;

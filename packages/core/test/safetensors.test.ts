@@ -199,6 +199,15 @@ describe('strict safetensors (hostile files)', () => {
     expect(Array.from(readSafetensors(handMade(nested, f32(2))).get('attention')!.data)).toEqual([0, 0]);
   });
 
+  it('finds duplicates among names with escaped quotes and backslashes', () => {
+    const entry = (at: number) => ({ dtype: 'F32', shape: [1], data_offsets: [at, at + 4] });
+    const distinct = `{"a\\"b":${JSON.stringify(entry(0))},"c\\\\":${JSON.stringify(entry(4))},"__metadata__":{"k":"\\"q\\\\"}}`;
+    const f = readSafetensors(handMade(distinct, f32(2)));
+    expect([...f.entries.keys()]).toEqual(['a"b', 'c\\']);
+    const twice = `{"a\\"b":${JSON.stringify(entry(0))},"a\\"b":${JSON.stringify(entry(4))}}`;
+    expect(errorOf(() => readSafetensors(handMade(twice, f32(2))))).toMatchObject({ code: 'CORRUPT_FILE', field: 'a"b' });
+  });
+
   it('says "not a safetensors file" without echoing the file bytes', () => {
     const text = new TextEncoder().encode('root:*:20000:0:99999:7:::\n');
     const e = errorOf(() => readSafetensors(text));

@@ -7,7 +7,7 @@ import type { ReportSample } from './samples.js';
 export type SweepMetric = (typeof REPORT_METRICS)[number]['key'];
 
 /**
- * A budget-sweep chart (eval.md §3): x the mean kept share |K|/N, y the metric's mean, one line
+ * A budget-sweep chart (docs/eval.md §3): x the mean kept share |K|/N, y the metric's mean, one line
  * per method. Rows with no file that ran, or a null metric, are left out.
  */
 export function sweepSpec(report: EvalReport, metric: SweepMetric, width = 320): TopLevelSpec {
@@ -43,7 +43,7 @@ function frameOffsets(sample: ReportSample): number[] {
 }
 
 /**
- * The token grid of one file (eval.md §3): one panel per method, a cell per token (frames side
+ * The token grid of one file (docs/eval.md §3): one panel per method, a cell per token (frames side
  * by side), kept tokens dark, tokens on objects tinted, the referent's tokens outlined.
  */
 export function gridSpec(sample: ReportSample, methods: readonly string[], cell = 7): TopLevelSpec {

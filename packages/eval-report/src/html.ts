@@ -76,7 +76,7 @@ window.evalReady=Promise.all(data.charts.map(function(c){return vegaEmbed('#'+c.
 })();`;
 
 /**
- * The self-contained report page (eval.md §3): the results table, a budget-sweep chart per
+ * The self-contained report page (docs/eval.md §3): the results table, a budget-sweep chart per
  * metric, the token grids of `samples`, and the eval JSON — with the charting libraries inlined,
  * so it opens with no network.
  */

@@ -25,7 +25,15 @@ export interface ReportSample {
  * tokens at `budget` (default: the first run's budget). Outcomes of other budgets, of later files,
  * and skipped ones are ignored. Feed it outcomes as they stream by (it keeps only what it draws).
  */
-export function sampleCollector(runs: readonly EvalRun[], count = 3): { add(outcome: EvalOutcome): void; samples(): ReportSample[] } {
+export function sampleCollector(
+  runs: readonly EvalRun[],
+  count = 3,
+): {
+  /** Offers one outcome; it is kept only when it belongs to a drawn file at the drawn budget. */
+  add(outcome: EvalOutcome): void;
+  /** The samples collected so far. */
+  samples(): ReportSample[];
+} {
   const budget = runs[0]?.budget;
   const same = (b: EvalRun['budget']) => budget !== undefined && JSON.stringify(b) === JSON.stringify(budget);
   const byFile = new Map<number, ReportSample>();

@@ -1,8 +1,12 @@
 import type { Layout, Matrix } from '@d2pruner/core';
 import { isEdge, shapeOf, type EdgeRule, type EdgeRuleShape } from './edge-rule.js';
+import { ScreenedRoundCheck } from './round-check.js';
 import { LazyCosine, type LazyCosineOptions } from './similarity.js';
 import { SpatialIndex } from './spatial.js';
 import type { TakenSet } from './taken.js';
+
+/** Round checks with at least this many members run screened and ordered ({@link ScreenedRoundCheck}). */
+const SCREEN_MIN = 2;
 
 /**
  * The hybrid graph in lazy form (docs/algorithm.md §4): no adjacency is built; `conflicts(v, taken)`
@@ -33,7 +37,10 @@ export class LazyGraph {
     this.spatial = new SpatialIndex(layout);
     this.shape = shapeOf(rule);
     this.window = SpatialIndex.windowSize(rule.radius);
+    this.roundCheck = new ScreenedRoundCheck(this.cosine, this.spatial, rule, (i, j) => this.hasEdge(i, j));
   }
+
+  private readonly roundCheck: ScreenedRoundCheck;
 
   /** Returns pooled WebAssembly memory of the similarity cache (the graph stays usable). */
   release(): void {
@@ -53,6 +60,7 @@ export class LazyGraph {
   /** True when `v` has an edge to some member of `taken`. */
   conflicts(v: number, taken: TakenSet): boolean {
     const members = taken.members;
+    if (this.shape.nonSpatialPossible && members.length >= SCREEN_MIN) return this.roundCheck.conflicts(v, members);
     if (this.shape.nonSpatialPossible || members.length < this.window) {
       for (let k = 0; k < members.length; k++) if (this.hasEdge(v, members[k])) return true;
       return false;

@@ -1,5 +1,5 @@
 import type { Matrix } from '@d2pruner/core';
-import { cosineFromDot, rowDot, SimdRowStore } from '@d2pruner/kernels';
+import { cosineFromDot, F32_SAFE_NORM_PRODUCT, f32DotBound, rowDot, SimdRowStore } from '@d2pruner/kernels';
 
 /** Options of {@link LazyCosine}. */
 export interface LazyCosineOptions {
@@ -14,8 +14,12 @@ export interface LazyCosineOptions {
  */
 export class LazyCosine {
   private readonly norms: Float64Array;
-  /** Dot products computed so far (work counter for benchmarks). */
+  /** Dot products computed so far, screened ones included (work counter for benchmarks). */
   dots = 0;
+  /** Pairs whose screened cosine was too close to a decision to trust, recomputed exactly. */
+  rechecks = 0;
+  /** |screened cosine − exact cosine| bound for this width (see {@link screen}). */
+  readonly screenBound: number;
 
   private readonly store: SimdRowStore | undefined;
 
@@ -26,6 +30,7 @@ export class LazyCosine {
   ) {
     this.norms = new Float64Array(features.rows).fill(-1);
     this.store = options.simd === false ? undefined : SimdRowStore.tryCreate(features.data, features.rows, features.cols);
+    this.screenBound = f32DotBound(features.cols);
   }
 
   /** Whether dot products run in WebAssembly SIMD. */
@@ -59,5 +64,24 @@ export class LazyCosine {
     if (ni === 0 || nj === 0) return 0;
     this.dots++;
     return cosineFromDot(this.dot(i, j), ni, nj);
+  }
+
+  /**
+   * Screened cosines of row v with rows `others[from … from+count)` into `out`: float32 SIMD
+   * dots divided by the double norms, each within {@link screenBound} of {@link cos}. An entry
+   * is NaN where no bound holds (no SIMD, a zero norm, a norm product outside the float32-safe
+   * range): the caller then asks {@link cos}. Returns false when nothing was screened.
+   */
+  screen(v: number, others: ArrayLike<number>, from: number, count: number, out: Float64Array): boolean {
+    if (!this.store) return false;
+    this.store.dotsF32(v, others, from, count, out);
+    this.dots += count;
+    const nv = this.norm(v);
+    const [lo, hi] = F32_SAFE_NORM_PRODUCT;
+    for (let k = 0; k < count; k++) {
+      const scale = nv * this.norm(others[from + k]);
+      out[k] = scale >= lo && scale <= hi ? out[k] / scale : NaN;
+    }
+    return true;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gridLayout, matrixFromRows } from '@d2pruner/core';
+import { gridLayout, matrixFromRows, uniformRng, type Matrix } from '@d2pruner/core';
 import { buildDenseGraph, isEdge, LazyGraph, shapeOf, SpatialIndex, validateEdgeRule } from '../src/index.js';
 
 describe('edge rule', () => {
@@ -69,6 +69,72 @@ describe('lazy vs dense graph', () => {
         expect(lazy.hasEdge(i, j)).toBe(false);
         expect(dense.hasEdge(i, j)).toBe(false);
       }
+    }
+  });
+});
+
+/** Greedy MIS with rounds, written out here: `conflicts` answers each round check. */
+function roundsGreedy(order: number[], m: number, conflicts: (v: number, members: number[]) => boolean): number[][] {
+  const taken = new Set<number>();
+  const rounds: number[][] = [];
+  while (taken.size < m) {
+    const members: number[] = [];
+    for (const v of order) {
+      if (taken.size === m) break;
+      if (taken.has(v) || conflicts(v, members)) continue;
+      members.push(v);
+      taken.add(v);
+    }
+    rounds.push(members);
+  }
+  return rounds;
+}
+
+describe('screened round checks (float32 SIMD screen + exact recheck, ordered members)', () => {
+  /** Clustered rows (few regions, many alike tokens), some pairs within 1e-8 of theta, zero, tiny and huge rows. */
+  function scene(n: number, d: number, seed: number, theta: number): Matrix {
+    const rand = uniformRng(seed);
+    const centres = Array.from({ length: 5 }, () => Array.from({ length: d }, () => rand() - 0.5));
+    const data = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const c = centres[Math.floor(rand() * centres.length)];
+      for (let k = 0; k < d; k++) data[i * d + k] = c[k] + 0.12 * (rand() - 0.5);
+    }
+    for (let p = 0; p + 1 < 12; p += 2) {
+      // rows p and p+1: cos within ~1e-8 of theta
+      data.fill(0, p * d, (p + 2) * d);
+      data[p * d] = 1;
+      data[(p + 1) * d] = theta + (p - 5) * 1e-9;
+      data[(p + 1) * d + 1] = Math.sqrt(1 - theta * theta);
+    }
+    data.fill(0, 12 * d, 13 * d);
+    for (let k = 0; k < d; k++) {
+      data[13 * d + k] *= 1e-20;
+      data[14 * d + k] *= 1e20;
+    }
+    return { rows: n, cols: d, data };
+  }
+
+  it('every round equals the exact pair-by-pair greedy, and near-threshold pairs are rechecked', () => {
+    for (const [n, d, theta, alpha] of [[200, 64, 0.8, 1], [300, 33, 0.6, 1], [150, 128, 0.7, 0.9], [120, 16, 0.3, 0.6]] as const) {
+      const side = Math.ceil(Math.sqrt(n));
+      const f = scene(side * side, d, n + d, theta);
+      const layout = gridLayout(side, side);
+      const rule = { alpha, theta, radius: 1 };
+      const screened = new LazyGraph(f, layout, rule);
+      const exact = new LazyGraph(f, layout, rule, { simd: false });
+      const rand = uniformRng(d);
+      const order = Array.from({ length: side * side }, (_, i) => i);
+      for (let i = order.length - 1; i > 12; i--) {
+        const j = 13 + Math.floor(rand() * (i - 12));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      const m = Math.floor(order.length / 3);
+      const fast = roundsGreedy(order, m, (v, members) => screened.conflicts(v, { members, has: (u) => members.includes(u) }));
+      const slow = roundsGreedy(order, m, (v, members) => members.some((u) => exact.hasEdge(v, u)));
+      expect(fast).toEqual(slow);
+      expect(fast.length).toBeGreaterThan(2);
+      expect(screened.cosine.rechecks).toBeGreaterThan(0);
     }
   });
 });

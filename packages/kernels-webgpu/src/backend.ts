@@ -1,5 +1,5 @@
 import { BackendUnavailableError, DeviceLostError, isD2PrunerError } from '@d2pruner/core';
-import type { KernelBackend, KernelInput, KernelName, KernelOutput } from '@d2pruner/kernels';
+import type { BackendProfile, KernelBackend, KernelInput, KernelName, KernelOutput } from '@d2pruner/kernels';
 import { GpuContext } from './gpu/context.js';
 import { GpuRun } from './gpu/run.js';
 import { GPU_KERNELS, type GpuKernel } from './kernels/index.js';
@@ -80,6 +80,18 @@ export class WebGPUBackend implements KernelBackend {
     const s = this.state;
     if (s.kind === 'ready' && s.ctx.software && !this.options.useSoftwareAdapter) return Infinity;
     return this.configuredMinWork;
+  }
+
+  /**
+   * The hardware for the `auto` policy once the device exists: a software adapter is `software`
+   * (never used by `auto`) unless `useSoftwareAdapter` is set; a hardware adapter is a `gpu` with
+   * the throughput measured on an H200 through Dawn/Vulkan (docs/gpu.md), rounded down.
+   */
+  profile(): BackendProfile | undefined {
+    const s = this.state;
+    if (s.kind !== 'ready') return undefined;
+    if (s.ctx.software) return { kind: this.options.useSoftwareAdapter ? 'gpu' : 'software', macsPerMs: 2e6, callMs: 3, readBytesPerMs: 1e6 };
+    return { kind: 'gpu', macsPerMs: 1.5e9, callMs: 0.4, readBytesPerMs: 2e6 };
   }
 
   /** True once an adapter and a device were obtained (requests them on first call). */

@@ -4,6 +4,8 @@
  * @packageDocumentation
  */
 export * from './names.js';
+export * from './edge-block.js';
+export * from './policy.js';
 export * from './backend.js';
 export * from './registry.js';
 export * from './cpu/linalg.js';
@@ -12,3 +14,4 @@ export * from './cpu/baseline-kernels.js';
 export * from './cpu/backend.js';
 export * from './conformance/index.js';
 export * from './cpu/wasm-simd-dot.js';
+export * from './cpu/simd-row-store.js';

@@ -1,4 +1,5 @@
 import type { Matrix } from '@d2pruner/core';
+import type { EdgeBlockInput, EdgeBlockOutput } from './edge-block.js';
 
 /** Inputs of the `rowNorms` kernel: L2 norm of every row of `x`. */
 export interface RowNormsInput {
@@ -104,6 +105,7 @@ export interface KernelSignatures {
   similarityRows: { input: SimilarityRowsInput; output: Float32Array };
   cosineMatrix: { input: CosineMatrixInput; output: Float32Array };
   edgeBitset: { input: EdgeBitsetInput; output: Uint32Array };
+  edgeBlock: { input: EdgeBlockInput; output: EdgeBlockOutput };
   headMean: { input: HeadMeanInput; output: Float32Array };
   maxSimilarity: { input: MaxSimilarityInput; output: Float64Array };
   maxMinUpdate: { input: MaxMinUpdateInput; output: Float64Array };
@@ -125,6 +127,7 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'similarityRows',
   'cosineMatrix',
   'edgeBitset',
+  'edgeBlock',
   'headMean',
   'maxSimilarity',
   'maxMinUpdate',
@@ -150,6 +153,10 @@ export function kernelWork<K extends KernelName>(kernel: K, input: KernelInput<K
       const c = input as CosineMatrixInput;
       const k = c.subset ? c.subset.length : c.x.rows;
       return k * k * c.x.cols;
+    }
+    case 'edgeBlock': {
+      const b = input as EdgeBlockInput;
+      return (b.subset.length * b.subset.length * b.x.cols) / 2;
     }
     case 'edgeBitset': {
       const e = input as EdgeBitsetInput;

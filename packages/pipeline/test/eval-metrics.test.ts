@@ -14,7 +14,7 @@ function errorOf(fn: () => unknown): D2PrunerError {
 // 10 tokens: object 0 on 0–2, object 1 (referent) on 3–6, object 2 on 7, background 8–9.
 const LABELS: EvalLabels = { object: Int32Array.from([0, 0, 0, 1, 1, 1, 1, 2, -1, -1]), referent: 1 };
 
-describe('fileMetrics (eval.md §2), values worked out by hand', () => {
+describe('fileMetrics (docs/eval.md §2), values worked out by hand', () => {
   it('kept {3, 4, 8} at n = 3: hit 1, share 2/min(4,3) = 2/3, recall 1/3', () => {
     expect(fileMetrics([3, 4, 8], LABELS, 3)).toEqual({ referentHit: 1, referentShare: 2 / 3, objectRecall: 1 / 3, kept: 3 });
   });
@@ -50,7 +50,7 @@ describe('fileMetrics (eval.md §2), values worked out by hand', () => {
   });
 });
 
-describe('labelsFromSafetensors (eval.md §1)', () => {
+describe('labelsFromSafetensors (docs/eval.md §1)', () => {
   const file = (metadata: Record<string, string>, object: number[] | null = [0, -1, 1]) =>
     readSafetensors(writeSafetensors(object ? { object: { shape: [object.length], data: Float32Array.from(object) } } : {}, metadata, { object: 'I32' }));
 

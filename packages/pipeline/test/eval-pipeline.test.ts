@@ -46,7 +46,7 @@ describe('evaluateOutcomes / evaluateFiles', () => {
   });
 });
 
-describe('synthetic scenes (eval.md §4)', () => {
+describe('synthetic scenes (docs/eval.md §4)', () => {
   it('are deterministic in (options, index), labelled, and the referent is present', () => {
     const a = makeScene({ layout: 'llava-1.5' }, 5);
     const b = makeScene({ layout: 'llava-1.5' }, 5);

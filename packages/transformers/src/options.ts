@@ -96,21 +96,37 @@ export interface PruningOptions {
 
 /** {@link PruningOptions} validated, with defaults filled. */
 export interface ResolvedPruningOptions {
+  /** The method, or null when pruning is disabled. */
   method: Method | null;
+  /** Visual tokens to keep per image. */
   keep?: number;
+  /** Fraction of each image's visual tokens to keep. */
   ratio?: number;
+  /** Method parameters (API names). */
   params: MethodParams;
+  /** Importance source. */
   importance: ImportanceSource;
+  /** Pruning layer K: 0 before the LLM, ≥ 1 inside it (split decoder pair). */
   layer: number;
+  /** Directory of the split decoder pair for `layer`. */
   split?: string;
+  /** Positional prior b [N] for D2Pruner's debias. */
   prior?: Float32Array;
+  /** Keep each image's full pruning input in the report. */
   captureInputs: boolean;
+  /** The adapter giving the token layout. */
   adapter: ModelAdapter;
+  /** Layout options of the adapter. */
   layoutOptions?: AdapterOptions;
+  /** Image size the layout is computed for. */
   imageSize: ImageSize;
+  /** A layout replacing the adapter's (see {@link PruningOptions.layout}). */
   layout?: Layout | ((tokens: number) => Layout) | 'grid';
+  /** Vision-encoder output holding CLS attention. */
   clsAttentionOutput: string;
+  /** False: measure only. */
   enabled: boolean;
+  /** Called after every pruned prefill with its report. */
   onPrefill?: (report: PrefillReport) => void;
 }
 

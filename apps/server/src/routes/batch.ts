@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@d2pruner/core';
 import { createJob, pullMap, resultOf, type PruneJob } from '@d2pruner/pipeline';
 import { drainGate } from '@d2pruner/pipeline/node';
 import type { FastifyInstance } from 'fastify';
-import { map, of, timeout, type Observable } from 'rxjs';
+import { map, of, switchMap, take, timeout, type Observable } from 'rxjs';
 import { HttpError, errorResponse } from '../http-error.js';
 import { parseBatchLine } from '../input/batch-line.js';
 import { ndjsonLines, type NdjsonLine } from '../input/ndjson.js';
@@ -25,8 +25,9 @@ function isReadable(x: unknown): x is Readable {
  * `POST /v1/prune/batch`: NDJSON in (one request per line, see `parseBatchLine`), NDJSON out,
  * streamed in order: the selection JSON or `{"error":{…},"line":K}` per non-blank line, as the
  * CLI's batch mode writes them. Lines are pulled only as results leave (backpressure from the
- * socket), `batchConcurrency` run at once, each within `timeoutMs`; a bad line yields an error
- * line and the batch goes on. Query: `method`, `backend` as defaults for lines that name none.
+ * socket), `batchConcurrency` run at once, each within `timeoutMs` (waiting for a concurrency
+ * slot included: a line takes one only once it is complete); a bad line yields an error line and
+ * the batch goes on. Query: `method`, `backend` as defaults for lines that name none.
  */
 export function batchRoute(app: FastifyInstance, state: ServerState): void {
   app.post('/v1/prune/batch', { config: { gated: true, streaming: true } }, async (request, reply) => {
@@ -57,8 +58,9 @@ export function batchRoute(app: FastifyInstance, state: ServerState): void {
         metrics.errors.inc([eb.error.code]);
         return of(errorLine(item.line, eb.error));
       }
-      return of(job).pipe(
-        stages,
+      return state.gate.slot().pipe(
+        switchMap(() => of(job).pipe(stages)),
+        take(1),
         map((done) => {
           if (done.error) metrics.errors.inc([done.error.code]);
           else if (done.selection) metrics.selections.inc([done.selection.method, done.selection.backend]);

@@ -48,6 +48,7 @@ export interface AnyCommand {
   methodParams?: boolean;
   positionals?: string;
   examples: readonly string[];
+  /** Runs the command with its parsed arguments and returns the exit code. */
   run(args: CommandArgs<OptionSpecs>, io: CliIo): Promise<number>;
 }
 

@@ -29,3 +29,11 @@ export const MAX_TILES_OPTION = { type: 'number', valueName: 'M', defaultNote: "
 
 /** `--model ID`: a model adapter id (`d2pruner layout` lists what an image becomes). */
 export const MODEL_ID_OPTION = { type: 'string', valueName: 'ID', description: 'model adapter id, e.g. llava-1.5-7b, llava-next-7b, internvl-2.5-8b' } as const satisfies OptionSpec<'string'>;
+
+/** `--workers N`: worker threads that read, decode and prune (batch, calibrate). */
+export const WORKERS_OPTION = {
+  type: 'number',
+  valueName: 'N',
+  defaultNote: 'one per core; 0 with a GPU --backend',
+  description: 'worker threads that read, decode and prune off the main thread (0 = all on the main thread)',
+} as const satisfies OptionSpec<'number'>;

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, gridLayout } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 import { defineCommand } from '../cli/command.js';
-import { BACKEND_OPTION, BUDGET_OPTIONS, GRID_OPTION, JSON_OPTION, MAX_TILES_OPTION, METHOD_OPTION, MODEL_ID_OPTION } from '../cli/common-options.js';
+import { BACKEND_OPTION, BUDGET_OPTIONS, GRID_OPTION, JSON_OPTION, MAX_TILES_OPTION, METHOD_OPTION, MODEL_ID_OPTION, WORKERS_OPTION } from '../cli/common-options.js';
 import { formatSelection, selectionJson } from '../format.js';
 import { loadPriorFile, loadTokenFile } from '../load.js';
 import { methodParamsFromArgs } from '../method-args.js';
@@ -9,9 +9,10 @@ import { prunedFeaturesFile } from '../pruned-output.js';
 import { executeRequest } from '../request.js';
 import { adapterLayoutFromArgs, applyAdapterLayout } from '../adapters.js';
 import { runBatch } from './batch.js';
+import { checkLayoutOption } from '../layout-conflict.js';
 
 /** The options that apply to `prune --batch`. */
-const BATCH_OPTIONS: ReadonlySet<string> = new Set(['batch', 'backend', 'concurrency', 'grid', 'prior']);
+const BATCH_OPTIONS: ReadonlySet<string> = new Set(['batch', 'backend', 'concurrency', 'workers', 'grid', 'prior']);
 
 /** `d2pruner prune`: prune token files, or a JSONL batch of requests. */
 export const pruneCommand = defineCommand({
@@ -19,7 +20,7 @@ export const pruneCommand = defineCommand({
   summary: 'Keep a budget of visual tokens of safetensors token files with one method (or a JSONL batch of requests).',
   usage: [
     'prune FILE… [--method NAME] (--keep N | --ratio R) [--PARAM VALUE…] [--backend B] [--json] [--out FILE]',
-    'prune --batch FILE.jsonl|- [--concurrency N] [--backend B] [--grid RxC] [--prior FILE]',
+    'prune --batch FILE.jsonl|- [--workers N] [--concurrency C] [--backend B] [--grid RxC] [--prior FILE]',
     'prune FILE --model ID --image WxH …   build the layout from a model adapter when the file has none',
   ],
   positionals: 'FILE…',
@@ -31,14 +32,15 @@ export const pruneCommand = defineCommand({
     json: JSON_OPTION,
     out: { type: 'string', valueName: 'FILE', description: 'write the kept feature rows (with their layout) as safetensors; one input only' },
     batch: { type: 'string', valueName: 'FILE.jsonl|-', description: 'one request per line (- for stdin), one result line per request' },
-    concurrency: { type: 'number', valueName: 'N', default: 2, description: 'batch requests in flight' },
-    grid: GRID_OPTION,
+    workers: WORKERS_OPTION,
+    concurrency: { type: 'number', valueName: 'C', defaultNote: 'workers + 1; 2 with --workers 0', description: 'batch requests in flight (sent to the workers, or interleaved on the main thread)' },
+    grid: { ...GRID_OPTION, description: "token grid (rows x cols) for inputs without a layout; one contradicting a file's own layout is an error" },
     prior: { type: 'string', valueName: 'FILE', description: 'positional prior from d2pruner calibrate, for every input' },
     model: MODEL_ID_OPTION,
-    image: { type: 'string', valueName: 'WxH', description: 'source image size, with --model, for files without a layout' },
+    image: { type: 'string', valueName: 'WxH', description: "source image size, with --model, for files without a layout (a file's own layout wins; a contradicting one is an error)" },
     'max-tiles': MAX_TILES_OPTION,
   },
-  examples: ['prune fixtures/samples/llava-sample.safetensors --method d2pruner --keep 64', 'prune --batch requests.jsonl --concurrency 2 > results.jsonl'],
+  examples: ['prune fixtures/samples/llava-sample.safetensors --method d2pruner --keep 64', 'prune --batch requests.jsonl --workers 2 > results.jsonl'],
   async run({ values, positionals, given, params: flags }, io) {
     const grid = values.grid;
     if (values.batch !== undefined) {
@@ -47,12 +49,13 @@ export const pruneCommand = defineCommand({
       if (positionals.length) throw new InvalidArgumentError('FILE', `--batch reads its inputs from the request lines; got the extra argument '${positionals[0]}'`);
       return runBatch(values.batch, io, {
         backend: values.backend,
+        workers: values.workers,
         concurrency: values.concurrency,
         layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
         prior: values.prior ? await loadPriorFile(io, values.prior) : undefined,
       });
     }
-    const batchOnly = [...given].find((name) => name === 'concurrency');
+    const batchOnly = [...given].find((name) => name === 'concurrency' || name === 'workers');
     if (batchOnly) throw new InvalidArgumentError(batchOnly, `--${batchOnly} applies to --batch only`);
     const files = positionals;
     if (files.length === 0) throw new InvalidArgumentError('FILE', 'prune needs at least one token file (safetensors); see d2pruner prune --help');
@@ -64,11 +67,15 @@ export const pruneCommand = defineCommand({
     const adapterLayout = adapterLayoutFromArgs(values);
     for (const file of files) {
       const loaded = await loadTokenFile(io, file, { grid, prior });
+      if (adapterLayout) checkLayoutOption(file, loaded, adapterLayout.layout, values.model ? 'model' : 'image');
       const { input, rows } = adapterLayout ? applyAdapterLayout(loaded, adapterLayout) : { input: loaded };
       const selection = await executeRequest(input, { method: method.name, keep: values.keep, ratio: values.ratio, params, backend: values.backend });
       if (rows) selection.keep = selection.keep.map((k) => rows[k]);
       await io.out(values.json ? selectionJson(selection) + '\n' : formatSelection(file, selection));
-      if (out) await io.writeFile(out, prunedFeaturesFile(input, selection));
+      if (out) {
+        await io.writeFile(out, prunedFeaturesFile(input, selection));
+        io.err(`prune: wrote the ${selection.keep.length} kept rows of ${file} (features [${selection.keep.length}, ${input.features?.cols ?? 0}], keep, layout) → ${out}\n`);
+      }
     }
     return 0;
   },

@@ -11,7 +11,7 @@ export function topLevelKeys(json: string): string[] {
     const ch = json.charCodeAt(i);
     if (ch === 0x22) {
       const start = i;
-      for (i++; json.charCodeAt(i) !== 0x22; i++) if (json.charCodeAt(i) === 0x5c) i++;
+      i = stringEnd(json, i);
       if (depth === 1 && expectKey) keys.push(JSON.parse(json.slice(start, i + 1)) as string);
       expectKey = false;
     } else if (ch === 0x7b || ch === 0x5b) {
@@ -24,4 +24,15 @@ export function topLevelKeys(json: string): string[] {
     }
   }
   return keys;
+}
+
+/** Index of the quote closing the string that opens at `open` (skips escaped quotes; native search). */
+function stringEnd(json: string, open: number): number {
+  let q = json.indexOf('"', open + 1);
+  for (;;) {
+    let slashes = 0;
+    while (json.charCodeAt(q - 1 - slashes) === 0x5c) slashes++;
+    if (slashes % 2 === 0) return q;
+    q = json.indexOf('"', q + 1);
+  }
 }

@@ -2,7 +2,7 @@ import { InvalidInputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { shapeSize } from '../tensor.js';
 
-/** Dtypes this library writes: F32 for values, I32 for index tensors such as `object` (formats.md §1). */
+/** Dtypes this library writes: F32 for values, I32 for index tensors such as `object` (docs/formats.md §1). */
 export type WritableDtype = 'F32' | 'I32';
 
 /**

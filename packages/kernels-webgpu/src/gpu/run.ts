@@ -1,4 +1,5 @@
 import type { GpuContext, PipelineSpec } from './context.js';
+import type { UniformStruct } from './uniform.js';
 import { BufferUsage, MAP_READ, type Slice } from './usage.js';
 
 /** Binding size of `bytes` bytes: at least 4 (a zero-length array still binds one element). */
@@ -44,15 +45,21 @@ export class GpuRun {
   /** An output storage buffer of `bytes` bytes (contents undefined until written). */
   output(field: string, bytes: number): Slice {
     this.ctx.checkBinding(field, bytes);
-    return this.take(bytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
+    return this.take(bytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST);
   }
 
-  /** A uniform buffer holding `words` (16-byte aligned, up to 64 KiB). */
-  uniform(words: Uint32Array | Float32Array | Int32Array): Slice {
-    const bytes = Math.ceil(words.byteLength / 16) * 16;
-    const s = this.take(bytes, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
-    this.ctx.device.queue.writeBuffer(s.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
-    return { buffer: s.buffer, size: bytes };
+  /** A uniform buffer holding `struct` packed from `values` (the one declaration of its layout). */
+  uniform<F extends string>(struct: UniformStruct<F>, values: Readonly<Record<F, number>>): Slice {
+    const data = struct.pack(values);
+    const s = this.take(struct.bytes, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+    this.ctx.device.queue.writeBuffer(s.buffer, 0, data, 0, struct.bytes);
+    return { buffer: s.buffer, size: struct.bytes };
+  }
+
+  /** Writes zeros to the first `bytes` bytes of `s` (before the recorded work runs). */
+  zero(s: Slice, bytes: number): void {
+    const n = Math.ceil(bytes / 4) * 4;
+    if (n > 0) this.ctx.device.queue.writeBuffer(s.buffer, 0, new Uint32Array(n / 4));
   }
 
   /** Records one dispatch of `spec` over `groups` workgroups with `bindings` at 0, 1, 2, … */
@@ -69,6 +76,29 @@ export class GpuRun {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1]);
     pass.end();
+  }
+
+  /** Submits the recorded work and reads several buffers back with one submit. */
+  async readMany(parts: ReadonlyArray<readonly [Slice, number]>): Promise<ArrayBuffer[]> {
+    const sized = parts.map(([src, bytes]) => [src, Math.ceil(bytes / 4) * 4, bytes] as const);
+    const stagings = sized.map(([, b]) => (b > 0 ? this.take(b, BufferUsage.MAP_READ | BufferUsage.COPY_DST) : null));
+    this.encoder ??= this.ctx.device.createCommandEncoder({ label: this.label });
+    sized.forEach(([src, b], i) => {
+      const st = stagings[i];
+      if (st) this.encoder!.copyBufferToBuffer(src.buffer, 0, st.buffer, 0, b);
+    });
+    this.ctx.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    return Promise.all(
+      sized.map(async ([, b, bytes], i) => {
+        const st = stagings[i];
+        if (!st) return new ArrayBuffer(0);
+        await st.buffer.mapAsync(MAP_READ, 0, b);
+        const copy = st.buffer.getMappedRange(0, b).slice(0, bytes);
+        st.buffer.unmap();
+        return copy;
+      }),
+    );
   }
 
   /** Submits the recorded work and reads `bytes` bytes of `src` back. */

@@ -1,19 +1,19 @@
 import type { CosineMatrixInput, MaxSimilarityInput, SimilarityRowsInput } from '@d2pruner/kernels';
 import { grid, type GpuRun } from '../gpu/run.js';
 import type { Slice } from '../gpu/usage.js';
-import { GRAM_NONE, GRAM_TILE, GramMode, gramSpec } from '../shaders/gram.js';
-import { PAIR_MAX_QUERIES, PAIR_SPEC } from '../shaders/pair.js';
-import { RowDotOut, rowDotSpec, SELF } from '../shaders/row-dot.js';
+import { GRAM_NONE, GRAM_PARAMS, GRAM_TILE, GramMode, gramSpec } from '../shaders/gram.js';
+import { PAIR_MAX_QUERIES, PAIR_PARAMS, PAIR_SPEC } from '../shaders/pair.js';
+import { ROW_DOT_PARAMS, RowDotOut, rowDotSpec, SELF } from '../shaders/row-dot.js';
 
 /** Inverse norms of the gathered rows `idx`, computed on the GPU. */
 async function inverseNorms(run: GpuRun, X: Slice, I: Slice, count: number, d: number): Promise<Slice> {
   const inv = run.output('norms', count * 4);
-  await run.dispatch(rowDotSpec(RowDotOut.InverseNorm), [X, I, inv, run.uniform(Uint32Array.of(count, d, 1, SELF))], grid(count));
+  await run.dispatch(rowDotSpec(RowDotOut.InverseNorm), [X, I, inv, run.uniform(ROW_DOT_PARAMS, { rows: count, d, gather: 1, other: SELF })], grid(count));
   return inv;
 }
 
 function gramParams(run: GpuRun, m: number, n: number, d: number, offB: number): Slice {
-  return run.uniform(Uint32Array.of(m, n, d, offB, Math.ceil(n / GRAM_TILE), 0, 0, 0));
+  return run.uniform(GRAM_PARAMS, { m, n, d, offB, tilesN: Math.ceil(n / GRAM_TILE) });
 }
 
 function concat(a: Int32Array, b: Int32Array): Uint32Array {
@@ -36,7 +36,7 @@ export async function gpuSimilarityRows(run: GpuRun, { x, queries, candidates }:
   const inv = await inverseNorms(run, X, I, m + n, x.cols);
   const out = run.output('output', m * n * 4);
   if (m < PAIR_MAX_QUERIES) {
-    await run.dispatch(PAIR_SPEC, [X, I, inv, out, run.uniform(Uint32Array.of(m, n, x.cols, m))], grid(m * n));
+    await run.dispatch(PAIR_SPEC, [X, I, inv, out, run.uniform(PAIR_PARAMS, { m, n, d: x.cols, offB: m })], grid(m * n));
   } else {
     await run.dispatch(gramSpec(GramMode.Full), [X, I, inv, out, gramParams(run, m, n, x.cols, m)], [Math.ceil(n / GRAM_TILE), Math.ceil(m / GRAM_TILE)]);
   }

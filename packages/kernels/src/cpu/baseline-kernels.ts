@@ -1,6 +1,6 @@
 import type { DppUpdateInput, MaxMinUpdateInput, MaxSimilarityInput } from '../names.js';
 import { cosineFromDot } from './linalg.js';
-import { SimdRowStore } from './wasm-simd-dot.js';
+import { SimdRowStore, VECTOR_ROW } from './simd-row-store.js';
 
 /*
  * CPU reference of the baseline kernels (docs/baselines.md §§4, 5, 7). Every dot product here is
@@ -16,15 +16,48 @@ export const SIMD_MIN_COLS = 32;
 
 const stores = new WeakMap<Float32Array, SimdRowStore | null>();
 
-/** The SIMD row store of matrix `x` (width `d`), cached per array; undefined for narrow rows or without SIMD. */
-function storeFor(x: Float32Array, d: number): SimdRowStore | undefined {
+/**
+ * The SIMD row store of matrix `x` (width `d`), cached per array with every row loaded in order
+ * (so whole-matrix scans run as range kernels); undefined for narrow rows or without SIMD.
+ */
+export function storeFor(x: Float32Array, d: number): SimdRowStore | undefined {
   if (d < SIMD_MIN_COLS) return undefined;
   let s = stores.get(x);
   if (s === undefined || (s !== null && s.cols !== d)) {
-    s = SimdRowStore.tryCreate(x, Math.floor(x.length / d), d) ?? null;
+    s = SimdRowStore.tryCreate(x, Math.floor(x.length / d), d)?.loadAll() ?? null;
     stores.set(x, s);
   }
   return s ?? undefined;
+}
+
+/**
+ * Dots of row `i` with rows j0 … j0+count−1 into `out[0 … count)`, each equal to
+ * {@link pairDot}: one WebAssembly call per 256 rows for wide matrices.
+ */
+export function rangeDots(x: Float32Array, d: number, i: number, j0: number, count: number, out: Float64Array): Float64Array {
+  const store = storeFor(x, d);
+  if (store) store.dotsRange(i, j0, count, out);
+  else for (let k = 0; k < count; k++) out[k] = pairDot(x, d, i, j0 + k);
+  return out;
+}
+
+/**
+ * Dots of an outside vector `v` (length d) with rows j0 … j0+count−1 of `x`, double precision
+ * (each equal to the SIMD or scalar dot of the same values, by the same rule as {@link pairDot}).
+ */
+export function vectorDots(x: Float32Array, d: number, v: Float32Array, j0: number, count: number, out: Float64Array): Float64Array {
+  const store = storeFor(x, d);
+  if (store) {
+    store.setVector(v);
+    store.dotsRange(VECTOR_ROW, j0, count, out);
+    return out;
+  }
+  for (let k = 0; k < count; k++) {
+    let s = 0;
+    for (let c = 0, b = (j0 + k) * d; c < d; c++) s += v[c] * x[b + c];
+    out[k] = s;
+  }
+  return out;
 }
 
 /** Dot product of rows `i` and `j` of a row-major matrix with `d` columns (double precision). */
@@ -38,14 +71,18 @@ export function pairDot(x: Float32Array, d: number, i: number, j: number): numbe
   return s;
 }
 
+const quad = new Int32Array(4);
+const quadOut = new Float64Array(4);
+
 /** Dots of row `i` against rows `j0 … j3` into `out[0 … 3]`, each equal to {@link pairDot}. */
 export function dot1x4(x: Float32Array, d: number, i: number, j0: number, j1: number, j2: number, j3: number, out: Float64Array): void {
   const store = storeFor(x, d);
   if (store) {
-    out[0] = store.dot(i, j0);
-    out[1] = store.dot(i, j1);
-    out[2] = store.dot(i, j2);
-    out[3] = store.dot(i, j3);
+    quad[0] = j0;
+    quad[1] = j1;
+    quad[2] = j2;
+    quad[3] = j3;
+    store.dots(i, quad, 0, 4, out);
     return;
   }
   const a = i * d;
@@ -78,7 +115,10 @@ export function dot1x4(x: Float32Array, d: number, i: number, j0: number, j1: nu
 export function dot4x4(x: Float32Array, d: number, rows: ArrayLike<number>, ro: number, cols: ArrayLike<number>, co: number, out: Float64Array): void {
   const store = storeFor(x, d);
   if (store) {
-    for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) out[4 * a + b] = store.dot(rows[ro + a], cols[co + b]);
+    for (let a = 0; a < 4; a++) {
+      store.dots(rows[ro + a], cols, co, 4, quadOut);
+      out.set(quadOut, 4 * a);
+    }
     return;
   }
   const a0 = rows[ro] * d;
@@ -120,19 +160,11 @@ export function rowNorms64(x: Float32Array, rows: number, cols: number): Float64
   return out;
 }
 
-/**
- * Cosine of row `j` with every row i (0 when either norm is 0), into `out` (length `rows`).
- * Four rows per pass over row `j`.
- */
+/** Cosine of row `j` with every row i (0 when either norm is 0), into `out` (length `rows`). */
 export function cosineRow(x: Float32Array, rows: number, cols: number, norms: Float64Array, j: number, out: Float64Array): Float64Array {
-  const t = new Float64Array(4);
+  rangeDots(x, cols, j, 0, rows, out);
   const nj = norms[j];
-  let i = 0;
-  for (; i + 3 < rows; i += 4) {
-    dot1x4(x, cols, j, i, i + 1, i + 2, i + 3, t);
-    for (let q = 0; q < 4; q++) out[i + q] = cosineFromDot(t[q], nj, norms[i + q]);
-  }
-  for (; i < rows; i++) out[i] = cosineFromDot(pairDot(x, cols, j, i), nj, norms[i]);
+  for (let i = 0; i < rows; i++) out[i] = cosineFromDot(out[i], nj, norms[i]);
   return out;
 }
 

@@ -1,69 +1,155 @@
 /**
- * A WebAssembly SIMD dot product of float32 rows, assembled in code (no binary asset, no
- * download): pairs of floats are promoted to f64x2, multiplied (exactly: a float32 product fits
- * a double) and summed in four double-precision accumulators, 8 floats per iteration. The same
- * precision as the scalar JavaScript loop (only the summation order differs), about 5× faster on
- * 4096-wide rows, so it serves the float64 baselines as well as the lazy graph.
+ * WebAssembly SIMD dot products of float32 rows, assembled in code:
+ * - `dot(a, b, n)`: pairs of floats promoted to f64x2, multiplied (exactly: a float32 product
+ *   fits a double) and summed in four double accumulators, 8 floats per iteration — the
+ *   precision of the scalar double loop, only the summation order differs;
+ * - `dots64(a, list, count, n, out)`: the same dot of row `a` against `count` rows whose byte
+ *   offsets are listed at `list`, one call for many pairs, each value bit-identical to `dot`;
+ * - `dotsF32(a, list, count, n, out)`: float32 products and sums (f32x4, four accumulators,
+ *   16 floats per iteration), about 3× the f64 speed, for screening with a rounding bound
+ *   ({@link f32DotBound}) — exact decisions recompute the rare pairs near a threshold with `dot`;
+ * - `…Seq` variants take consecutive rows instead of a list; `subScaled` is a double axpy.
+ * Rows live in the module's memory, padded with zeros to a multiple of 16 floats.
  */
 
-import { BackendUnavailableError } from '@d2pruner/core';
+import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
 
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
+/** Floats per row padding unit (the f32 kernel's step). */
+export const SIMD_ROW_ALIGN = 16;
 
-// locals: 0 a, 1 b, 2 n (params), 3 end (i32), 4..7 accumulators (v128)
-const get = (i: number) => [0x20, i];
-const set = (i: number) => [0x21, i];
-const V128_LOAD64_ZERO = (offset: number) => [...simd(93), 3, ...uleb(offset)];
-const F64X2_PROMOTE_LOW = simd(95);
-const F64X2_MUL = simd(242);
-const F64X2_ADD = simd(240);
-const F64X2_EXTRACT = (lane: number) => [...simd(33), lane];
-const F64_ADD = [0xa0];
-const I32_CONST = (v: number) => [0x41, ...uleb(v)]; // values < 64 only (one-byte signed LEB)
+const { get, set, tee } = op;
 
-function dotBody(): number[] {
-  const load = (ptr: number, offset: number) => [...get(ptr), ...V128_LOAD64_ZERO(offset), ...F64X2_PROMOTE_LOW];
-  const accumulate = (acc: number, offset: number) => [...get(acc), ...load(0, offset), ...load(1, offset), ...F64X2_MUL, ...F64X2_ADD, ...set(acc)];
+/**
+ * A loop over locals pa, pb (advanced by `bytes` per iteration until pa reaches `end`) running
+ * `step(k)` for the accumulators acc..acc+3, then the reduction `reduce` (leaves the dot on the stack).
+ */
+function rowLoop(pa: number, pb: number, end: number, bytes: number, step: (k: number) => number[], reduce: number[]): number[] {
   return [
-    ...vec([[1, 0x7f], [4, 0x7b]]),
-    ...get(0), ...get(2), ...I32_CONST(2), 0x74, 0x6a, ...set(3), // end = a + n·4
-    ...get(2), 0x04, 0x40, // if n
-    0x03, 0x40, // loop: 8 floats = 4 × (2 floats → f64x2)
-    ...accumulate(4, 0), ...accumulate(5, 8), ...accumulate(6, 16), ...accumulate(7, 24),
-    ...get(0), ...I32_CONST(32), 0x6a, 0x22, 0, // a += 32 (tee)
-    ...get(1), ...I32_CONST(32), 0x6a, ...set(1), // b += 32
-    ...get(3), 0x49, 0x0d, 0, // br_if a < end
-    0x0b, 0x0b,
-    ...get(4), ...get(5), ...F64X2_ADD, ...get(6), ...get(7), ...F64X2_ADD, ...F64X2_ADD, ...set(4),
-    ...get(4), ...F64X2_EXTRACT(0), ...get(4), ...F64X2_EXTRACT(1), ...F64_ADD,
-    0x0b,
+    ...op.loop,
+    ...step(0), ...step(1), ...step(2), ...step(3),
+    ...get(pa), ...op.i32(bytes), ...op.i32Add, ...tee(pa),
+    ...get(pb), ...op.i32(bytes), ...op.i32Add, ...set(pb),
+    ...get(end), ...op.i32LtU, ...op.brIf(0),
+    ...op.end,
+    ...reduce,
   ];
 }
 
-function moduleBytes(): Uint8Array {
-  const body = dotBody();
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, vec([[0x60, ...vec([[0x7f], [0x7f], [0x7f]]), ...vec([[0x7c]])]])),
-    ...section(3, vec([[0]])),
-    ...section(5, vec([[0x00, 1]])),
-    ...section(7, vec([[...name('mem'), 0x02, 0], [...name('dot'), 0x00, 0]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ]);
+/** The f64 loop: pairs of floats promoted to f64x2, 8 floats per iteration, four accumulators. */
+function f64Loop(pa: number, pb: number, end: number, acc: number): number[] {
+  const load = (ptr: number, offset: number) => [...get(ptr), ...op.v128Load64Zero(offset), ...op.f64x2PromoteLow];
+  const step = (k: number) => [...get(acc + k), ...load(pa, 8 * k), ...load(pb, 8 * k), ...op.f64x2Mul, ...op.f64x2Add, ...set(acc + k)];
+  const reduce = [
+    ...get(acc), ...get(acc + 1), ...op.f64x2Add, ...get(acc + 2), ...get(acc + 3), ...op.f64x2Add, ...op.f64x2Add, ...set(acc),
+    ...get(acc), ...op.f64x2Lane(0), ...get(acc), ...op.f64x2Lane(1), ...op.f64Add,
+  ];
+  return rowLoop(pa, pb, end, 32, step, reduce);
 }
+
+/** The f32 loop: 16 floats per iteration in four f32x4 accumulators, then a tree reduction. */
+function f32Loop(pa: number, pb: number, end: number, acc: number): number[] {
+  const step = (k: number) => [...get(acc + k), ...get(pa), ...op.v128Load(16 * k), ...get(pb), ...op.v128Load(16 * k), ...op.f32x4Mul, ...op.f32x4Add, ...set(acc + k)];
+  const lane = (l: number) => [...get(acc), ...op.f32x4Lane(l)];
+  const reduce = [
+    ...get(acc), ...get(acc + 1), ...op.f32x4Add, ...get(acc + 2), ...get(acc + 3), ...op.f32x4Add, ...op.f32x4Add, ...set(acc),
+    ...lane(0), ...lane(1), ...op.f32Add, ...lane(2), ...lane(3), ...op.f32Add, ...op.f32Add,
+  ];
+  return rowLoop(pa, pb, end, 64, step, reduce);
+}
+
+/** dot(a, b, n) → f64 (locals: 3 end, 4..7 accumulators). */
+const dotFn: WasmFunction = {
+  exportName: 'dot',
+  params: [T.i32, T.i32, T.i32],
+  results: [T.f64],
+  locals: [[T.i32, 1], [T.v128, 4]],
+  body: [...get(0), ...get(2), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(3), ...f64Loop(0, 1, 3, 4)],
+};
+
+/**
+ * Row `a` against `count` rows; results stored at `out`. `listed`: param 1 is the address of
+ * their byte offsets (i32 each); else it is the byte offset of the first of `count` consecutive
+ * rows. Params 0 a, 1 list/first, 2 count, 3 n, 4 out; locals 5 pa, 6 pb, 7 end, 8..11 accumulators.
+ */
+function batchFn(exportName: string, loop: typeof f64Loop, store: number[], width: number, listed: boolean): WasmFunction {
+  const zero = [0, 1, 2, 3].flatMap((k) => [...op.v128Zero, ...set(8 + k)]);
+  return {
+    exportName,
+    params: [T.i32, T.i32, T.i32, T.i32, T.i32],
+    results: [],
+    locals: [[T.i32, 3], [T.v128, 4]],
+    body: [
+      ...(listed ? [] : [...get(1), ...set(6)]),
+      ...op.block,
+      ...op.loop,
+      ...get(2), ...op.i32Eqz, ...op.brIf(1),
+      ...(listed ? [...get(1), ...op.i32Load(0), ...set(6)] : []),
+      ...get(0), ...set(5),
+      ...get(0), ...get(3), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(7),
+      ...zero,
+      ...get(4), ...loop(5, 6, 7, 8), ...store,
+      ...get(4), ...op.i32(width), ...op.i32Add, ...set(4),
+      ...(listed ? [...get(1), ...op.i32(4), ...op.i32Add, ...set(1)] : []),
+      ...get(2), ...op.i32(1), ...op.i32Sub, ...set(2),
+      ...op.br(0),
+      ...op.end,
+      ...op.end,
+    ],
+  };
+}
+
+/**
+ * subScaled(y, x, a, n): y_i ← y_i − a·x_i over n doubles (n even), f64x2 — the same two
+ * roundings per element as the scalar `y[i] -= a * x[i]`, so results are bit-identical.
+ * Params 0 y, 1 x, 2 a (f64), 3 n; locals 4 end, 5 a splat.
+ */
+const subScaledFn: WasmFunction = {
+  exportName: 'subScaled',
+  params: [T.i32, T.i32, T.f64, T.i32],
+  results: [],
+  locals: [[T.i32, 1], [T.v128, 1]],
+  body: [
+    ...get(3), ...op.i32Eqz, ...op.if, ...op.ret, ...op.end,
+    ...get(2), ...op.f64x2Splat, ...set(5),
+    ...get(0), ...get(3), ...op.i32(3), ...op.i32Shl, ...op.i32Add, ...set(4),
+    ...op.loop,
+    ...get(0),
+    ...get(0), ...op.v128Load(0), ...get(1), ...op.v128Load(0), ...get(5), ...op.f64x2Mul, ...op.f64x2Sub,
+    ...op.v128Store(0),
+    ...get(0), ...op.i32(16), ...op.i32Add, ...tee(0),
+    ...get(1), ...op.i32(16), ...op.i32Add, ...set(1),
+    ...get(4), ...op.i32LtU, ...op.brIf(0),
+    ...op.end,
+  ],
+};
+
+const moduleBytes = (): Uint8Array =>
+  assemble([
+    dotFn,
+    batchFn('dots64', f64Loop, op.f64Store(0), 8, true),
+    batchFn('dotsF32', f32Loop, op.f32Store(0), 4, true),
+    batchFn('dots64Seq', f64Loop, op.f64Store(0), 8, false),
+    batchFn('dotsF32Seq', f32Loop, op.f32Store(0), 4, false),
+    subScaledFn,
+  ]);
+
+/**
+ * Bound on |float32 dot − exact dot| / (‖a‖·‖b‖) for rows of `n` floats through `dotsF32`
+ * (products rounded, 4·4 lanes of ⌈n/16⌉ sequential sums, 4 levels of reduction): γ_m with
+ * m = ⌈n/16⌉ + 5, u = 2⁻²⁴, plus slack for the double-precision reference itself. Valid when
+ * no product or sum overflows or underflows (see {@link F32_SAFE_NORM_PRODUCT}).
+ */
+export function f32DotBound(n: number): number {
+  const m = Math.ceil(n / SIMD_ROW_ALIGN) + 5;
+  const u = 2 ** -24;
+  return (m * u) / (1 - m * u) + 1e-12;
+}
+
+/**
+ * Norm products ‖a‖·‖b‖ within which the float32 screen is valid: below, products may
+ * underflow (absolute error up to n·2⁻¹⁴⁹, negligible against 1e-30); above, sums may overflow.
+ */
+export const F32_SAFE_NORM_PRODUCT: readonly [number, number] = [1e-30, 1e36];
 
 /** The parts of the WebAssembly API this module uses (typed locally: the package targets no DOM lib). */
 interface WasmMemory {
@@ -76,9 +162,15 @@ interface WasmApi {
   Instance: new (module: object) => { exports: unknown };
 }
 
-interface DotExports {
+/** The exports of one instance. */
+export interface DotExports {
   mem: WasmMemory;
   dot(a: number, b: number, n: number): number;
+  dots64(a: number, list: number, count: number, n: number, out: number): void;
+  dotsF32(a: number, list: number, count: number, n: number, out: number): void;
+  dots64Seq(a: number, first: number, count: number, n: number, out: number): void;
+  dotsF32Seq(a: number, first: number, count: number, n: number, out: number): void;
+  subScaled(y: number, x: number, a: number, n: number): void;
 }
 
 let cachedModule: { api: WasmApi; module: object } | null | undefined;
@@ -100,95 +192,20 @@ const pool: DotExports[] = [];
 const POOL_SIZE = 2;
 const POOL_MAX_BYTES = 64 * 1024 * 1024;
 
-/** An instance with its own memory (from the pool when one is free), so live stores never share rows. */
-function instance(): DotExports | null {
+/** An instance with its own memory (from the pool when one is free), or null without SIMD. */
+export function dotInstance(): DotExports | null {
   const pooled = pool.pop();
   if (pooled) return pooled;
   const c = compiled();
   return c ? (new c.api.Instance(c.module).exports as DotExports) : null;
 }
 
+/** Hands an instance back to the small pool (kept when its memory is not too large). */
+export function releaseDotInstance(wasm: DotExports): void {
+  if (pool.length < POOL_SIZE && wasm.mem.buffer.byteLength <= POOL_MAX_BYTES) pool.push(wasm);
+}
+
 /** True when this runtime runs WebAssembly SIMD (Node ≥ 16, current browsers). */
 export function simdAvailable(): boolean {
   return compiled() !== null;
-}
-
-/**
- * Rows of a float32 matrix copied on first use into WebAssembly memory (padded to 8 floats),
- * so their dot products run in SIMD. Only rows a query touches are copied. Each store owns its
- * instance and memory (freed with the store).
- */
-export class SimdRowStore {
-  private readonly slot: Int32Array;
-  private readonly stride: number;
-  private used = 0;
-  private wasm: DotExports;
-
-  /** @param data row-major values @param rows row count @param cols row width */
-  constructor(
-    private readonly data: Float32Array,
-    rows: number,
-    readonly cols: number,
-  ) {
-    const wasm = instance();
-    if (!wasm) throw new BackendUnavailableError('simd', 'WebAssembly SIMD is not available in this runtime');
-    this.wasm = wasm;
-    this.slot = new Int32Array(rows).fill(-1);
-    this.stride = Math.ceil(cols / 8) * 8;
-  }
-
-  /** Creates a store when SIMD is available, else undefined (callers fall back to JavaScript). */
-  static tryCreate(data: Float32Array, rows: number, cols: number): SimdRowStore | undefined {
-    return simdAvailable() ? new SimdRowStore(data, rows, cols) : undefined;
-  }
-
-  private heap: Float32Array | undefined;
-  private released = false;
-
-  /**
-   * Hands the instance (and its already-mapped memory) back to a small pool for the next store.
-   * The store stays usable: a later call takes a fresh instance and copies rows again.
-   */
-  release(): void {
-    if (this.released) return;
-    this.released = true;
-    if (pool.length < POOL_SIZE && this.wasm.mem.buffer.byteLength <= POOL_MAX_BYTES) pool.push(this.wasm);
-    this.slot.fill(-1);
-    this.used = 0;
-    this.heap = undefined;
-  }
-
-  private offset(i: number): number {
-    if (this.released) {
-      const wasm = instance();
-      if (!wasm) throw new BackendUnavailableError('simd', 'WebAssembly SIMD is not available in this runtime');
-      this.wasm = wasm;
-      this.released = false;
-    }
-    let s = this.slot[i];
-    if (s < 0) {
-      s = this.used++;
-      this.slot[i] = s;
-      const end = (s + 1) * this.stride;
-      if (!this.heap || end > this.heap.length) this.heap = new Float32Array(this.wasm.mem.buffer);
-      if (end > this.heap.length) {
-        // grow geometrically: each grow may move the memory, so do it rarely
-        const mem = this.wasm.mem;
-        const need = Math.max(end * 4, 2 * mem.buffer.byteLength);
-        mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
-        this.heap = new Float32Array(mem.buffer);
-      }
-      const at = s * this.stride;
-      this.heap.set(this.data.subarray(i * this.cols, (i + 1) * this.cols), at);
-      if (this.stride > this.cols) this.heap.fill(0, at + this.cols, at + this.stride);
-    }
-    return s * this.stride * 4;
-  }
-
-  /** Dot product of rows i and j (double-precision accumulation). */
-  dot(i: number, j: number): number {
-    const a = this.offset(i);
-    const b = this.offset(j);
-    return this.wasm.dot(a, b, this.stride);
-  }
 }

@@ -94,16 +94,6 @@ export function sortedIndices(ix: ArrayLike<number>): number[] {
   return Array.from(ix).sort((a, b) => a - b);
 }
 
-/**
- * The k indices with the smallest scores among `pool`, ascending score, equal scores → lower
- * index first (`bottom-k`, docs/baselines.md §1.2). `score[i]` is the score of `pool[i]`.
- */
-export function bottomKOfPool(pool: ArrayLike<number>, score: ArrayLike<number>, k: number): number[] {
-  const pos = Array.from({ length: pool.length }, (_, i) => i);
-  pos.sort((a, b) => (score[a] < score[b] ? -1 : score[a] > score[b] ? 1 : pool[a] - pool[b]));
-  return pos.slice(0, k).map((p) => pool[p]);
-}
-
 /** The outcome of the trivial budgets of §1.4 step 2, or undefined for 0 < n < N. */
 export function trivialKeep(n: number, budget: number): number[] | undefined {
   if (budget >= n) return iota(n);

@@ -1,8 +1,7 @@
 import { resolveParams, type Matrix, type Method, type MethodParams, type ParamSpec, type Selection, type TokenInput } from '@d2pruner/core';
-import { rowNorms64 } from '@d2pruner/kernels';
+import { rangeDots, rowNorms64, vectorDots } from '@d2pruner/kernels';
 import { topK } from '@d2pruner/scoring';
 import {
-  bottomKOfPool,
   checkBudget,
   checkFiniteMatrix,
   checkSameCols,
@@ -64,11 +63,27 @@ function l1Norms(m: Matrix): Float64Array {
   return out;
 }
 
-/** Sequential double dot of row `a` of `x` and row `b` of `y` (same width `d`). */
-function crossDot(x: Float32Array, a: number, y: Float32Array, b: number, d: number): number {
-  let s = 0;
-  for (let k = 0; k < d; k++) s += x[a * d + k] * y[b * d + k];
-  return s;
+/**
+ * The `quota` pool tokens with the smallest scores, ties → lower index (`bottom-k`, docs/baselines.md
+ * §1.2): one native sort of the pool's scores finds the k-th value, then one pass in index order.
+ */
+function bottomKInPool(score: Float64Array, inPool: Uint8Array, quota: number): number[] {
+  const values: number[] = [];
+  for (let j = 0; j < score.length; j++) if (inPool[j]) values.push(score[j]);
+  const kth = Float64Array.from(values).sort()[quota - 1];
+  let below = 0;
+  for (const v of values) if (v < kth) below++;
+  let ties = quota - below;
+  const out: number[] = [];
+  for (let j = 0; j < score.length && out.length < quota; j++) {
+    if (!inPool[j]) continue;
+    if (score[j] < kth) out.push(j);
+    else if (score[j] === kth && ties > 0) {
+      out.push(j);
+      ties--;
+    }
+  }
+  return out;
 }
 
 /**
@@ -137,20 +152,16 @@ export function dart(input: TokenInput, budget: number, raw: MethodParams = {}):
   const inPool = new Uint8Array(n).fill(1);
   for (const i of imagePivots) inPool[i] = 0;
   const chosen: number[] = [];
+  const score = new Float64Array(n);
   for (let idx = 0; idx < pivotCount; idx++) {
     const quota = q + (idx < e ? 1 : 0);
     if (quota === 0) continue;
     const [kind, pv] = order[idx];
-    const src = kind === 'image' ? h.data : (t as Matrix).data;
     const srcNorm = kind === 'image' ? hn[pv] : tn[pv];
-    const pool: number[] = [];
-    for (let j = 0; j < n; j++) if (inPool[j]) pool.push(j);
-    const score = new Float64Array(pool.length);
-    for (let r = 0; r < pool.length; r++) {
-      const j = pool[r];
-      score[r] = srcNorm > 0 && hn[j] > 0 ? crossDot(src, pv, h.data, j, h.cols) / (srcNorm * hn[j]) : 0;
-    }
-    for (const j of bottomKOfPool(pool, score, quota)) {
+    if (kind === 'image') rangeDots(h.data, h.cols, pv, 0, n, score);
+    else vectorDots(h.data, h.cols, (t as Matrix).data.subarray(pv * h.cols, (pv + 1) * h.cols), 0, n, score);
+    for (let j = 0; j < n; j++) score[j] = srcNorm > 0 && hn[j] > 0 ? score[j] / (srcNorm * hn[j]) : 0;
+    for (const j of bottomKInPool(score, inPool, quota)) {
       inPool[j] = 0;
       chosen.push(j);
     }

@@ -1,8 +1,9 @@
 import { resolveParams, type Method, type MethodContextBase, type MethodParams, type ParamSpec, type Selection, type TokenInput } from '@d2pruner/core';
-import { rowNorms64 } from '@d2pruner/kernels';
+import { rowNorms64, storeFor } from '@d2pruner/kernels';
 import { checkAborted, checkBudget, checkFiniteMatrix, requireMatrix, selection, sortedIndices, trivialKeep } from './common.js';
 import { KernelDispatch } from './dispatch.js';
 import { farthestRow } from './farthest.js';
+import { ScreenedMaxMin } from './screened-maxmin.js';
 
 /** DivPrune has no parameters (the official SUBSET_RATIO is the caller's budget). */
 export const DIVPRUNE_PARAM_SPECS: readonly ParamSpec[] = [];
@@ -11,7 +12,9 @@ export const DIVPRUNE_PARAM_SPECS: readonly ParamSpec[] = [];
  * DivPrune (docs/baselines.md §4, `vbdi/divprune`): max–min diversity over the features with
  * d = 1 − cos. First pick = the token with the largest nearest-neighbour distance; then
  * repeatedly the unselected token farthest from the selected set (ties → lowest index).
- * Incremental: one `maxMinUpdate` kernel per pick (O(n·N·D)); the first pick scans pairs with
+ * Incremental: one float32 SIMD row per pick screens the distances on the CPU and only the
+ * few tokens near the top get exact double distances ({@link ScreenedMaxMin}); a named GPU
+ * backend runs one `maxMinUpdate` kernel per pick (O(n·N·D)). The first pick scans pairs with
  * early abandoning on the CPU, or runs `maxSimilarity` on a named GPU backend.
  *
  * Deviations: **[DEV-DivPrune-distinct]** selected tokens are excluded from later picks (the
@@ -51,6 +54,19 @@ export async function divprune(input: TokenInput, budget: number, params: Method
   const order = [first];
   const selected = new Uint8Array(n);
   selected[first] = 1;
+  const store = dispatch.onCpu ? storeFor(h.data, h.cols) : undefined;
+  if (store) {
+    const greedy = new ScreenedMaxMin(store, norms, n, h.cols);
+    while (order.length < budget) {
+      checkAborted(context.signal);
+      greedy.add(order[order.length - 1]);
+      const j = greedy.next(selected, order);
+      order.push(j);
+      selected[j] = 1;
+    }
+    const t2 = performance.now();
+    return selection('divprune', n, budget, sortedIndices(order), { order }, dispatch.backend, t0, { firstMs: t1 - t0, greedyMs: t2 - t1, exactDots: greedy.exactDots });
+  }
   let minDist: Float64Array = new Float64Array(n).fill(Infinity);
   if (budget > 1) minDist = await dispatch.run('maxMinUpdate', { x: h.data, rows: n, cols: h.cols, norms, j: first, minDist });
   while (order.length < budget) {

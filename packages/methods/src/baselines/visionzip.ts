@@ -8,7 +8,7 @@ import {
   type Selection,
   type TokenInput,
 } from '@d2pruner/core';
-import { cosineFromDot, pairDot, rowNorms64 } from '@d2pruner/kernels';
+import { cosineFromDot, rangeDots, rowNorms64 } from '@d2pruner/kernels';
 import { topK } from '@d2pruner/scoring';
 import { checkBudget, checkFiniteMatrix, iota, requireMatrix, requireVector, selection, sortedIndices } from './common.js';
 
@@ -74,22 +74,28 @@ export function visionzip(input: TokenInput, budget: number, raw: MethodParams =
   for (const g of targets) isTarget[g] = 1;
 
   const kn = rowNorms64(keys.data, n, keys.cols);
+  // one range scan of all keys per target, targets ascending: "v > best" keeps the lowest j on ties
+  const best = new Int32Array(n);
+  const bestCos = new Float64Array(n).fill(-Infinity);
+  const dots = new Float64Array(n);
+  for (let j = 0; j < k; j++) {
+    const g = targets[j];
+    rangeDots(keys.data, keys.cols, g, 0, n, dots);
+    for (const i of rest) {
+      const v = cosineFromDot(dots[i], kn[g], kn[i]);
+      if (v > bestCos[i]) {
+        bestCos[i] = v;
+        best[i] = j;
+      }
+    }
+  }
   const members: number[][] = targets.map((g) => [g]);
   const sums = targets.map((g) => Float64Array.from(h.data.subarray(g * h.cols, (g + 1) * h.cols)));
   const means = targets.map(() => new Float64Array(h.cols));
   for (const i of rest) {
     if (isTarget[i]) continue;
-    let best = 0;
-    let bestCos = -Infinity;
-    for (let j = 0; j < k; j++) {
-      const v = cosineFromDot(pairDot(keys.data, keys.cols, i, targets[j]), kn[i], kn[targets[j]]);
-      if (v > bestCos) {
-        bestCos = v;
-        best = j;
-      }
-    }
-    members[best].push(i);
-    const m = means[best];
+    members[best[i]].push(i);
+    const m = means[best[i]];
     for (let d = 0, o = i * h.cols; d < h.cols; d++) m[d] += h.data[o + d];
   }
   const merged: MergedRow[] = targets.map((g, j) => {

@@ -60,16 +60,17 @@ function errorResult(index: number, line: number, error: ErrorJson, id?: string 
 }
 
 /**
- * The result line of a finished job: its selection (with the request's `id` first, when given;
- * with its `line` last when `tagLine`, for unordered output) or its error. The pipeline's stage
- * times (`decodeMs`, `pruneMs`, …) join the method's `timings`.
+ * The result line of a finished job: its selection, with the request's `id` first (when given)
+ * and its 1-based input `line` last, so every result can be matched to its request whatever the
+ * order; or its error (also with `id` and `line`). The pipeline's stage times (`decodeMs`,
+ * `pruneMs`, …) join the method's `timings`.
  */
-export function resultOf(job: PruneJob, line: number, tagLine = false): BatchResult {
+export function resultOf(job: PruneJob, line: number): BatchResult {
   const id = job.request.id;
   if (job.error) return errorResult(job.index, line, job.error, id);
   if (!job.selection) return errorResult(job.index, line, new D2PrunerError('INTERNAL', 'stages', 'the per-request pipeline produced no selection').toJSON(), id);
   const selection = { ...job.selection, timings: { ...job.timings, ...job.selection.timings } };
-  const body = { ...(id === undefined ? {} : { id }), ...selection, ...(tagLine ? { line } : {}) };
+  const body = { ...(id === undefined ? {} : { id }), ...selection, line };
   return { index: job.index, line, text: JSON.stringify(body) };
 }
 
@@ -103,7 +104,7 @@ export function pruneBatchResults(lines: AsyncIterable<string> | Iterable<string
       }
       return of(job).pipe(
         stages,
-        map((done) => resultOf(done, line, options.ordered === false)),
+        map((done) => resultOf(done, line)),
       );
     },
     options,
@@ -113,8 +114,8 @@ export function pruneBatchResults(lines: AsyncIterable<string> | Iterable<string
 /**
  * `d2pruner prune --batch FILE.jsonl` as an observable of result lines (without newlines): the
  * selection JSON of each request, or `{"error":{"code","field","message"},"line":K}` for a
- * failed one (`id` is echoed first when the request has one). Order follows the input unless
- * `ordered: false`, where success lines carry their `line` too. See {@link BatchOptions} for concurrency, progress, cancellation, defaults.
+ * failed one; every line carries its input `line` last and the request's `id` first when it has
+ * one. Order follows the input unless `ordered: false`. See {@link BatchOptions} for concurrency, progress, cancellation, defaults.
  */
 export function pruneBatch(lines: AsyncIterable<string> | Iterable<string>, options: BatchOptions = {}): Observable<string> {
   return pruneBatchResults(lines, options).pipe(map((r) => r.text));

@@ -3,7 +3,7 @@ import { defer, map, reduce, scan, type OperatorFunction } from 'rxjs';
 import type { EvalLabels } from './labels.js';
 import { fileMetrics } from './metrics.js';
 
-/** A budget of eval.md §2: a token count or a fraction of N. */
+/** A budget of docs/eval.md §2: a token count or a fraction of N. */
 export type EvalBudget = { keep: number } | { ratio: number };
 
 /** One (method, budget) an evaluation runs on every file. */
@@ -46,7 +46,7 @@ export interface SkipReason {
   files: number;
 }
 
-/** One row of the eval JSON (eval.md §3): means over the files the run succeeded on, unrounded. */
+/** One row of the eval JSON (docs/eval.md §3): means over the files the run succeeded on, unrounded. */
 export interface EvalResult {
   /** Method name. */
   method: string;
@@ -74,7 +74,7 @@ export interface EvalResult {
   skipReasons?: SkipReason[];
 }
 
-/** The eval JSON (eval.md §3). */
+/** The eval JSON (docs/eval.md §3). */
 export interface EvalReport {
   /** Distinct files seen. */
   files: number;
@@ -175,7 +175,7 @@ function reportOf(state: EvalState): EvalReport {
 }
 
 /**
- * Evaluation as a reduction over a stream of {@link EvalOutcome}s (eval.md §2–3): emits one
+ * Evaluation as a reduction over a stream of {@link EvalOutcome}s (docs/eval.md §2–3): emits one
  * {@link EvalReport} when the stream completes. `runs` fixes the row order (and lists runs that
  * never ran); outcomes of other runs add rows in the order first seen. A skipped outcome counts
  * in `skipped` with its reason, never as a zero.

@@ -1,6 +1,6 @@
 import { InvalidInputError, MissingTensorError, ShapeMismatchError, type SafetensorsFile } from '@d2pruner/core';
 
-/** One labelled object of a scene (`d2pruner.objects`, eval.md §1). */
+/** One labelled object of a scene (`d2pruner.objects`, docs/eval.md §1). */
 export interface LabelledObject {
   /** Object id, as the `object` tensor uses it. */
   id: number;
@@ -8,7 +8,7 @@ export interface LabelledObject {
   box: [number, number, number, number];
 }
 
-/** The ground truth a labelled token file carries (eval.md §1). */
+/** The ground truth a labelled token file carries (docs/eval.md §1). */
 export interface EvalLabels {
   /** Object id under each token, −1 for background [N]. */
   object: Int32Array;
@@ -64,7 +64,7 @@ export function validateObjectLabels(values: ArrayLike<number>, n: number): Int3
 }
 
 /**
- * Reads the ground truth of a labelled token file (eval.md §1): tensor `object` [N] and the
+ * Reads the ground truth of a labelled token file (docs/eval.md §1): tensor `object` [N] and the
  * metadata `d2pruner.referent` and `d2pruner.objects`. A file without `object` is a
  * MISSING_TENSOR error naming it; malformed metadata is an INVALID_INPUT error naming the key.
  */

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, InvalidInputError } from '@d2pruner/core';
 import type { EvalLabels } from './labels.js';
 
-/** The metrics of one selection on one labelled file (eval.md §2). */
+/** The metrics of one selection on one labelled file (docs/eval.md §2). */
 export interface FileMetrics {
   /** 1 when some kept token lies on the referent, else 0; absent without a referent. */
   referentHit?: number;
@@ -14,7 +14,7 @@ export interface FileMetrics {
 }
 
 /**
- * The token budget n of eval.md §2 for N tokens: `keep` as given, or max(1, round(ratio·N)) with
+ * The token budget n of docs/eval.md §2 for N tokens: `keep` as given, or max(1, round(ratio·N)) with
  * round half away from zero (N ≥ 1, ratio ∈ (0, 1]).
  */
 export function evalBudget(spec: { keep: number } | { ratio: number }, n: number): number {
@@ -27,7 +27,7 @@ export function evalBudget(spec: { keep: number } | { ratio: number }, n: number
 }
 
 /**
- * Scores kept indices `keep` against a file's labels at budget `n` (eval.md §2). Indices must be
+ * Scores kept indices `keep` against a file's labels at budget `n` (docs/eval.md §2). Indices must be
  * distinct and in [0, N); |K| must equal min(n, N) — otherwise a typed error naming `keep`,
  * since a method that returns another count cannot be compared fairly.
  */

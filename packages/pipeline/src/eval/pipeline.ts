@@ -93,7 +93,7 @@ function runOnFile(d: DecodedFile, run: EvalRun, options: EvalOptions): Observab
 }
 
 /**
- * `d2pruner eval` as a stream: every run of `options.runs` on every labelled file (eval.md §3),
+ * `d2pruner eval` as a stream: every run of `options.runs` on every labelled file (docs/eval.md §3),
  * one {@link EvalOutcome} per (file, run) in file order. Each file is read and decoded once
  * (the batch pipeline's `decode`, then its labels), and each run goes through the batch
  * pipeline's `prune` stage; files are pulled with bounded concurrency and backpressure
@@ -110,7 +110,7 @@ export function evaluateOutcomes(sources: AsyncIterable<EvalSource> | Iterable<E
   );
 }
 
-/** {@link evaluateOutcomes} reduced by {@link evaluate}: the eval JSON of eval.md §3. */
+/** {@link evaluateOutcomes} reduced by {@link evaluate}: the eval JSON of docs/eval.md §3. */
 export function evaluateFiles(sources: AsyncIterable<EvalSource> | Iterable<EvalSource>, options: EvalOptions): Observable<EvalReport> {
   return evaluateOutcomes(sources, options).pipe(evaluate(options.runs));
 }

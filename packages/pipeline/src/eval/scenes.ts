@@ -72,7 +72,7 @@ function objectAt(list: readonly Blob[], x: number, y: number): number {
 }
 
 /**
- * Scene `index` of a set (eval.md §4): a few background regions of similar features, 3–6 objects
+ * Scene `index` of a set (docs/eval.md §4): a few background regions of similar features, 3–6 objects
  * as compact elliptic blobs (each its own feature centre), one of those present the referent, and
  * attention = content × positional bias × noise U(0.4, 1.6), with objects salient (×3.5) and the
  * referent boosted (×4.5); the bias is (1 + p)^strength, p ∈ [0, 1] the distance from the top
@@ -110,7 +110,7 @@ export function makeScene(options: SceneOptions, index: number, geometry?: Scene
   return { input: { features: { rows: n, cols: o.dim, data: features }, attention, layout: g.layout }, labels: { object, referent, objects } };
 }
 
-/** The labelled token file of a scene (formats.md §1 + eval.md §1). */
+/** The labelled token file of a scene (docs/formats.md §1 + docs/eval.md §1). */
 export function sceneFileBytes(scene: Scene): Uint8Array {
   const { features, attention, layout } = scene.input;
   return writeSafetensors(

@@ -7,7 +7,15 @@ import type { SessionLike } from '../types.js';
 /** An onnxruntime `InferenceSession` class (static `create`). */
 export interface SessionFactory {
   /** Creates a session from a file. */
-  create(path: string, options?: Record<string, unknown>): Promise<SessionLike & { release?(): Promise<void> }>;
+  create(
+    path: string,
+    options?: Record<string, unknown>,
+  ): Promise<
+    SessionLike & {
+      /** Frees the session's native resources. */
+      release?(): Promise<void>;
+    }
+  >;
 }
 
 /** A loaded split decoder pair. */

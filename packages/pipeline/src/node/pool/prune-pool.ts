@@ -25,7 +25,12 @@ export interface PoolCallOptions {
   signal?: AbortSignal;
 }
 
-/** The built worker script: next to this module in `dist`, or the built copy when running from the sources. */
+/**
+ * The built worker script: next to this module in `dist`, or the built copy when running from
+ * the sources (a test runner). Workers get no parent Node flags (`execArgv: []`): the script is
+ * built JavaScript and must import the built packages even when the parent resolves a source
+ * condition.
+ */
 function workerFile(): string {
   const here = import.meta.url;
   const url = here.endsWith('.ts') ? new URL('../../../dist/node/pool/worker.js', here) : new URL('./worker.js', here);
@@ -62,6 +67,7 @@ export class PrunePool {
       maxThreads: workers,
       concurrentTasksPerWorker: 1,
       idleTimeout: Infinity,
+      execArgv: [],
       maxQueue: options.maxQueue ?? Infinity,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });

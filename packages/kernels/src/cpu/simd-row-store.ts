@@ -1,0 +1,191 @@
+import { BackendUnavailableError } from '@d2pruner/core';
+import { dotInstance, releaseDotInstance, SIMD_ROW_ALIGN, simdAvailable, type DotExports } from './wasm-simd-dot.js';
+
+/** Largest batch of one `dots` call (the scratch area holds this many offsets and results). */
+export const SIMD_BATCH = 256;
+const SCRATCH_BYTES = SIMD_BATCH * 4 + SIMD_BATCH * 8;
+/** Row id of the vector slot ({@link SimdRowStore.setVector}). */
+export const VECTOR_ROW = -1;
+
+/**
+ * Rows of a float32 matrix copied on first use into WebAssembly memory (padded to 16 floats),
+ * so their dot products run in SIMD. Only rows a query touches are copied. Each store owns its
+ * instance and memory (returned to a small pool by {@link release}).
+ */
+export class SimdRowStore {
+  private readonly slot: Int32Array;
+  private readonly stride: number;
+  private readonly offsets = new Int32Array(SIMD_BATCH);
+  private used = 0;
+  private wasm: DotExports;
+  private heap: Float32Array | undefined;
+  private released = false;
+
+  /** @param data row-major values @param rows row count @param cols row width */
+  constructor(
+    private readonly data: Float32Array,
+    rows: number,
+    readonly cols: number,
+  ) {
+    this.wasm = SimdRowStore.freshInstance();
+    this.slot = new Int32Array(rows).fill(-1);
+    this.stride = Math.max(1, Math.ceil(cols / SIMD_ROW_ALIGN)) * SIMD_ROW_ALIGN;
+  }
+
+  private static freshInstance(): DotExports {
+    const wasm = dotInstance();
+    if (!wasm) throw new BackendUnavailableError('simd', 'WebAssembly SIMD is not available in this runtime');
+    return wasm;
+  }
+
+  /** Creates a store when SIMD is available, else undefined (callers fall back to JavaScript). */
+  static tryCreate(data: Float32Array, rows: number, cols: number): SimdRowStore | undefined {
+    return simdAvailable() ? new SimdRowStore(data, rows, cols) : undefined;
+  }
+
+  /**
+   * Hands the instance (and its already-mapped memory) back to a small pool for the next store.
+   * The store stays usable: a later call takes a fresh instance and copies rows again.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    releaseDotInstance(this.wasm);
+    this.slot.fill(-1);
+    this.used = 0;
+    this.heap = undefined;
+  }
+
+  /** Takes a fresh instance after {@link release}. */
+  private ensureLive(): void {
+    if (this.released) {
+      this.wasm = SimdRowStore.freshInstance();
+      this.released = false;
+    }
+  }
+
+  private offset(i: number): number {
+    this.ensureLive();
+    if (i === VECTOR_ROW) return SCRATCH_BYTES;
+    let s = this.slot[i];
+    if (s < 0) {
+      s = this.used++;
+      this.slot[i] = s;
+      const at = SCRATCH_BYTES / 4 + (s + 1) * this.stride;
+      const end = at + this.stride;
+      const heap = this.reserve(end);
+      heap.set(this.data.subarray(i * this.cols, (i + 1) * this.cols), at);
+      if (this.stride > this.cols) heap.fill(0, at + this.cols, end);
+    }
+    return SCRATCH_BYTES + (s + 1) * this.stride * 4;
+  }
+
+  /** Makes room for `floats` floats of memory (growing geometrically), refreshing the heap view. */
+  private reserve(floats: number): Float32Array {
+    if (!this.heap || floats > this.heap.length) this.heap = new Float32Array(this.wasm.mem.buffer);
+    if (floats > this.heap.length) {
+      const mem = this.wasm.mem;
+      const need = Math.max(floats * 4, 2 * mem.buffer.byteLength);
+      mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+      this.heap = new Float32Array(mem.buffer);
+    }
+    return this.heap;
+  }
+
+  /**
+   * Copies every row, in order, so that rows are consecutive in memory (slot i = row i) and
+   * the range kernels ({@link dotsRange}, {@link dotsRangeF32}) apply. Call on a fresh store.
+   */
+  loadAll(): this {
+    this.ensureLive();
+    if (this.used === this.slot.length && this.slot[this.slot.length - 1] === this.slot.length - 1) return this;
+    if (this.used !== 0) throw new Error('loadAll needs a fresh store');
+    this.reserve(SCRATCH_BYTES / 4 + (this.slot.length + 1) * this.stride);
+    for (let i = 0; i < this.slot.length; i++) this.offset(i);
+    return this;
+  }
+
+  /** Copies `vec` (cols floats) into the vector slot, addressed as row {@link VECTOR_ROW}. */
+  setVector(vec: Float32Array): void {
+    this.ensureLive();
+    const heap = this.reserve(SCRATCH_BYTES / 4 + this.stride);
+    heap.set(vec.subarray(0, this.cols), SCRATCH_BYTES / 4);
+    heap.fill(0, SCRATCH_BYTES / 4 + this.cols, SCRATCH_BYTES / 4 + this.stride);
+  }
+
+  private checkDense(end: number): void {
+    if (end > 0 && (this.slot[0] !== 0 || this.slot[end - 1] !== end - 1)) throw new Error('range dots need loadAll()');
+  }
+
+  private outF64(count: number): Float64Array {
+    return new Float64Array(this.wasm.mem.buffer, SIMD_BATCH * 4, count);
+  }
+
+  /** Runs a range kernel over rows j0 … j0+count−1 in chunks of {@link SIMD_BATCH}, copying each chunk's results out. */
+  private range(i: number, j0: number, count: number, out: Float64Array, f32: boolean): void {
+    this.checkDense(j0 + count);
+    const a = this.offset(i);
+    for (let at = 0; at < count; at += SIMD_BATCH) {
+      const c = Math.min(SIMD_BATCH, count - at);
+      if (f32) {
+        this.wasm.dotsF32Seq(a, this.offset(j0 + at), c, this.stride, SIMD_BATCH * 4);
+        const f = new Float32Array(this.wasm.mem.buffer, SIMD_BATCH * 4, c);
+        for (let k = 0; k < c; k++) out[at + k] = f[k];
+      } else {
+        this.wasm.dots64Seq(a, this.offset(j0 + at), c, this.stride, SIMD_BATCH * 4);
+        out.set(this.outF64(c), at);
+      }
+    }
+  }
+
+  /**
+   * Double-precision dots of row i (or {@link VECTOR_ROW}) with rows j0 … j0+count−1 into
+   * `out[0 … count)`, each bit-identical to {@link dot}; needs {@link loadAll}.
+   */
+  dotsRange(i: number, j0: number, count: number, out: Float64Array): void {
+    this.range(i, j0, count, out, false);
+  }
+
+  /** Float32 dots like {@link dotsF32} for rows j0 … j0+count−1 (any count); needs {@link loadAll}. */
+  dotsRangeF32(i: number, j0: number, count: number, out: Float64Array): void {
+    this.range(i, j0, count, out, true);
+  }
+
+  /** Dot product of rows i and j (double-precision accumulation); either may be {@link VECTOR_ROW}. */
+  dot(i: number, j: number): number {
+    const a = this.offset(i);
+    const b = this.offset(j);
+    return this.wasm.dot(a, b, this.stride);
+  }
+
+  /** Writes the byte offsets of rows `others[from … from+count)` to the scratch area. */
+  private list(others: ArrayLike<number>, from: number, count: number): void {
+    const offsets = this.offsets;
+    for (let k = 0; k < count; k++) offsets[k] = this.offset(others[from + k]);
+    new Int32Array(this.wasm.mem.buffer, 0, count).set(offsets.subarray(0, count));
+  }
+
+  /**
+   * Dots of row i with rows `others[from … from+count)` (count ≤ {@link SIMD_BATCH}) into
+   * `out[0 … count)`, each bit-identical to {@link dot} — one call for many pairs.
+   */
+  dots(i: number, others: ArrayLike<number>, from: number, count: number, out: Float64Array): void {
+    const a = this.offset(i);
+    this.list(others, from, count);
+    this.wasm.dots64(a, 0, count, this.stride, SIMD_BATCH * 4);
+    out.set(this.outF64(count));
+  }
+
+  /**
+   * Float32 dots (f32x4 products and sums) of row i with rows `others[from … from+count)` into
+   * `out[0 … count)`: within `f32DotBound(cols)·‖row i‖·‖row j‖` of the exact value when the
+   * norm product lies in `F32_SAFE_NORM_PRODUCT`; for screening only.
+   */
+  dotsF32(i: number, others: ArrayLike<number>, from: number, count: number, out: Float64Array): void {
+    const a = this.offset(i);
+    this.list(others, from, count);
+    this.wasm.dotsF32(a, 0, count, this.stride, SIMD_BATCH * 4);
+    const f = new Float32Array(this.wasm.mem.buffer, SIMD_BATCH * 4, count);
+    for (let k = 0; k < count; k++) out[k] = f[k];
+  }
+}

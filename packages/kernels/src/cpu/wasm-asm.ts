@@ -1,0 +1,106 @@
+/**
+ * A few WebAssembly binary encodings, enough to assemble the SIMD kernels in code (no binary
+ * asset, no download, no build step). Opcodes follow the WebAssembly core + SIMD specifications.
+ */
+
+/** Unsigned LEB128. */
+export const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+};
+
+/** Signed LEB128 (32-bit values). */
+export const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+};
+
+/** A length-prefixed vector of encoded items. */
+export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+/** A module section. */
+export const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
+/** A SIMD (0xfd-prefixed) instruction. */
+export const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+/** A name (export names). */
+export const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
+
+/** Value types. */
+export const T = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
+
+/** Instructions used by the kernels. */
+export const op = {
+  get: (i: number) => [0x20, ...uleb(i)],
+  set: (i: number) => [0x21, ...uleb(i)],
+  tee: (i: number) => [0x22, ...uleb(i)],
+  i32: (v: number) => [0x41, ...sleb(v)],
+  i32Load: (offset = 0) => [0x28, 2, ...uleb(offset)],
+  f32Store: (offset = 0) => [0x38, 2, ...uleb(offset)],
+  f64Store: (offset = 0) => [0x39, 3, ...uleb(offset)],
+  i32Add: [0x6a],
+  i32Sub: [0x6b],
+  i32Shl: [0x74],
+  i32LtU: [0x49],
+  i32Eqz: [0x45],
+  f32Add: [0x92],
+  f64Add: [0xa0],
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  if: [0x04, 0x40],
+  end: [0x0b],
+  ret: [0x0f],
+  br: (depth: number) => [0x0c, ...uleb(depth)],
+  brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  v128Load: (offset = 0) => [...simd(0x00), 4, ...uleb(offset)],
+  v128Load64Zero: (offset = 0) => [...simd(0x5d), 3, ...uleb(offset)],
+  v128Store: (offset = 0) => [...simd(0x0b), 4, ...uleb(offset)],
+  f64x2Splat: simd(0x14),
+  f64x2Sub: simd(0xf1),
+  v128Zero: [...simd(0x0c), ...new Array<number>(16).fill(0)],
+  f32x4Add: simd(0xe4),
+  f32x4Mul: simd(0xe6),
+  f32x4Lane: (lane: number) => [...simd(0x1f), lane],
+  f64x2Add: simd(0xf0),
+  f64x2Mul: simd(0xf2),
+  f64x2Lane: (lane: number) => [...simd(0x21), lane],
+  f64x2PromoteLow: simd(0x5f),
+} as const;
+
+/** One function: parameter and result types, local declarations (type, count) and body. */
+export interface WasmFunction {
+  exportName: string;
+  params: number[];
+  results: number[];
+  locals: [number, number][];
+  body: number[];
+}
+
+/** A module of `functions` sharing one exported memory `mem` (1 page to start). */
+export function assemble(functions: WasmFunction[]): Uint8Array {
+  const types = functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec(f.results.map((r) => [r]))]);
+  const bodies = functions.map((f) => {
+    const code = [...vec(f.locals.map(([t, count]) => [...uleb(count), t])), ...f.body, 0x0b];
+    return [...uleb(code.length), ...code];
+  });
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...section(1, vec(types)),
+    ...section(3, vec(functions.map((_, i) => uleb(i)))),
+    ...section(5, vec([[0x00, 1]])),
+    ...section(7, vec([[...name('mem'), 0x02, 0], ...functions.map((f, i) => [...name(f.exportName), 0x00, ...uleb(i)])])),
+    ...section(10, vec(bodies)),
+  ]);
+}
