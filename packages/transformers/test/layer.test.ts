@@ -172,7 +172,7 @@ describe('typed errors at layer K', () => {
     expect(Object.prototype.hasOwnProperty.call(loaded.model, 'forward')).toBe(false);
   });
   it('a batch of two prompts is refused before any inference', async () => {
-    const inputs = await loaded.processor([image, image], [PROMPT, PROMPT]);
+    const inputs = await loaded.processor([image, image], [PROMPT, PROMPT] as unknown as string);
     const e = await caught(() => generateSplit(loaded.model, split, resolvePruningOptions({ layer: K, keep: 8 }), inputs, { maxNewTokens: 1, eos: new Set() }));
     expect(e).toMatchObject({ code: 'INVALID_INPUT', field: 'input_ids' });
   });
