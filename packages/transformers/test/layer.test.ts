@@ -175,5 +175,6 @@ describe('typed errors at layer K', () => {
     const inputs = await loaded.processor([image, image], [PROMPT, PROMPT] as unknown as string);
     const e = await caught(() => generateSplit(loaded.model, split, resolvePruningOptions({ layer: K, keep: 8 }), inputs, { maxNewTokens: 1, eos: new Set() }));
     expect(e).toMatchObject({ code: 'INVALID_INPUT', field: 'input_ids' });
+    expect(e.message).toContain('a batch of 2');
   });
 });
