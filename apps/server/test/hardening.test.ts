@@ -237,6 +237,8 @@ describe('class 8: smaller ones over HTTP', () => {
 
 describe('one declaration per method parameter: validation and /openapi.json follow the ParamSpec', () => {
   it('the ParamSpec bounds are enforced by the route schema and published in the OpenAPI document', async () => {
+    const server = await start({ workers: 0 }); // the test method is registered on this thread only
+    try {
     const over = await call(`${server.url}/v1/prune?sample=llava-sample&keep=4&method=zeta-test&zetaLevel=9`, { method: 'POST' });
     expect(over.status).toBe(422);
     expect(errorOf(over)).toMatchObject({ code: 'INVALID_INPUT', field: 'zetaLevel' });
@@ -253,5 +255,8 @@ describe('one declaration per method parameter: validation and /openapi.json fol
     const unknown = await call(`${server.url}/v1/prune?sample=llava-sample&keep=4&zetaLevl=1`, { method: 'POST' });
     expect(unknown.status).toBe(422);
     expect(errorOf(unknown)).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'zetaLevl' });
+    } finally {
+      await server.close();
+    }
   });
 });
