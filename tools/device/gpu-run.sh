@@ -34,12 +34,12 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,m
 
 log "device check (webgpu)"
 # shellcheck disable=SC2086
-$NODE "$P/device/device-check.mjs" --vectors "$ROOT/fixtures/vectors" --emit "$OUT_DIR/peer" ${CHECK_ARGS:-} 2>&1 | grep -v '^Warning: \|^    at operator\|^$' | tee "$OUT_DIR/device-check.log"
+$NODE "$P/device/device-check.mjs" --vectors "$ROOT/fixtures/vectors" --emit "$OUT_DIR/peer" ${CHECK_ARGS:-} 2>&1 | grep --line-buffered -v '^Warning: \|^    at operator\|^$' | tee "$OUT_DIR/device-check.log"
 rc=${PIPESTATUS[0]}
 log "device check exit code $rc"
 
 log "abs() probe"
-$NODE "$P/device/abs-probe.mjs" 2>&1 | grep -v '^Warning: \|^    at operator\|^$' | tee "$OUT_DIR/abs-probe.log"
+$NODE "$P/device/abs-probe.mjs" 2>&1 | grep --line-buffered -v '^Warning: \|^    at operator\|^$' | tee "$OUT_DIR/abs-probe.log"
 
 if [ -f "$OUT_DIR/peer/requests.jsonl" ] && python3 -c 'import torch, safetensors' 2>/dev/null; then
   log "PyTorch peer on the same requests (torch $(python3 -c 'import torch; print(torch.__version__, torch.cuda.is_available())'))"

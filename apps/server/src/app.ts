@@ -16,6 +16,7 @@ import { ServerMetrics } from './metrics.js';
 import { ModelManager, type TransformersLoader } from './model.js';
 import { batchRoute, NDJSON_TYPES } from './routes/batch.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { evalRoute } from './routes/eval.js';
 import { generateRoute } from './routes/generate.js';
 import { opsRoutes } from './routes/ops.js';
 import { pruneRoute } from './routes/prune.js';
@@ -45,7 +46,7 @@ const RELEASE = Symbol('release');
 const STARTED = Symbol('started');
 type Tracked = FastifyRequest & { [RELEASE]?: () => void; [STARTED]?: bigint };
 /** Paths whose requests take a concurrency slot (their routes set `config.gated`). */
-const GATED_PATHS: ReadonlySet<string> = new Set(['/v1/prune', '/v1/prune/batch', '/v1/generate']);
+const GATED_PATHS: ReadonlySet<string> = new Set(['/v1/prune', '/v1/prune/batch', '/v1/generate', '/v1/eval']);
 
 function overloaded(limit: number): HttpError {
   return new HttpError('OVERLOADED', 'server', `${limit} pruning requests are in flight (--max-concurrent); retry shortly`, { 'retry-after': '1' });
@@ -238,6 +239,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
 
   pruneRoute(app, state, schemas.prune);
   batchRoute(app, state, schemas.batch);
+  evalRoute(app, state);
   generateRoute(app, state, schemas.generate);
   catalogRoutes(app, state, schemas);
   opsRoutes(app, state, Date.now(), schemas);

@@ -17,8 +17,11 @@ export type ErrorCode =
 
 /** JSON form of an error, as written by the CLI, batch mode and the server (docs/formats.md §2). */
 export interface ErrorJson {
+  /** What went wrong, machine-readable. */
   code: ErrorCode;
+  /** The input, tensor, parameter or header field at fault. */
   field: string;
+  /** A sentence for people. */
   message: string;
 }
 

@@ -26,3 +26,4 @@ export * from './adapter-keep.js';
 export * from './adapter-report.js';
 export * from './adapter-geometry.js';
 export * from './random.js';
+export * from './palette.js';

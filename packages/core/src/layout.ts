@@ -2,7 +2,9 @@ import { InvalidInputError, ShapeMismatchError, quoteValue } from './errors.js';
 
 /** Size of one 2-D canvas (frame) of a layout. */
 export interface FrameSize {
+  /** Rows of the frame's grid. */
   rows: number;
+  /** Columns of the frame's grid. */
   cols: number;
 }
 
@@ -23,9 +25,13 @@ export interface Layout {
 
 /** The JSON form stored in the `d2pruner.layout` metadata entry. */
 export interface LayoutJson {
+  /** Size of each frame. */
   frames: FrameSize[];
+  /** Frame of each token. */
   frame: number[];
+  /** Row of each token on its frame. */
   row: number[];
+  /** Column of each token on its frame. */
   col: number[];
 }
 

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Application, LogLevel, PackageJsonReader, TSConfigReader } from 'typedoc';
+import { Application, LogLevel, PackageJsonReader, ReflectionKind, TSConfigReader } from 'typedoc';
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const outFlag = process.argv.indexOf('--out');
@@ -79,6 +79,13 @@ const project = await app.convert();
 if (!project) {
   console.error('docs:api: TypeDoc could not convert the packages (see the messages above)');
   process.exit(1);
+}
+// A package with several exports becomes one module per entry; name them as they are imported.
+for (const pkg of project.children ?? []) {
+  for (const entry of pkg.children ?? []) {
+    if (!entry.kindOf(ReflectionKind.Module)) continue;
+    entry.name = entry.name === 'index' ? pkg.name : `${pkg.name}/${entry.name.replace(/\/index$/, '')}`;
+  }
 }
 app.validate(project);
 if (app.logger.hasErrors() || app.logger.hasWarnings()) {

@@ -84,6 +84,7 @@ export function batchRoute(app: FastifyInstance, state: ServerState, schema: Rou
       next: (text) => out.write(text + '\n'),
       error: (e: unknown) => {
         const { body: eb } = errorResponse(e);
+        reply.raw.once('finish', () => request.raw.destroy());
         out.end(JSON.stringify({ error: eb.error }) + '\n');
       },
       complete: () => out.end(),

@@ -2,6 +2,7 @@ import type { HeadMeanInput, MaxMinUpdateInput, DppUpdateInput, RowNormsInput } 
 import { cosineFromDot } from '@d2pruner/kernels';
 import { grid, type GpuRun } from '../gpu/run.js';
 import { HEAD_MEAN_PARAMS, HEAD_MEAN_SPEC } from '../shaders/head-mean.js';
+import { ROW_DOT_FF_SPEC } from '../shaders/row-dot-ff.js';
 import { ROW_DOT_PARAMS, RowDotOut, rowDotSpec, SELF } from '../shaders/row-dot.js';
 
 /** `rowNorms` on the GPU: one workgroup per row. */
@@ -24,17 +25,18 @@ export async function gpuHeadMean(run: GpuRun, { x }: HeadMeanInput): Promise<Fl
 }
 
 /**
- * Cosines of row `j` with every row, the dots on the GPU (the O(rows·cols) part) and the
+ * Cosines of row `j` with every row: the dots on the GPU in float-float arithmetic (the
+ * O(rows·cols) part, ~44 significant bits: the baselines are specified in float64), the
  * division by the given f64 norms on the host, with the reference's zero-norm rule.
  */
 async function cosineRow(run: GpuRun, x: Float32Array, rows: number, cols: number, norms: Float64Array, j: number): Promise<Float64Array> {
   const X = run.matrix('x', x);
-  const out = run.output('output', rows * 4);
+  const out = run.output('output', rows * 8);
   const params = run.uniform(ROW_DOT_PARAMS, { rows, d: cols, gather: 0, other: j });
-  await run.dispatch(rowDotSpec(RowDotOut.Dot), [X, run.input('idx', new Uint32Array(1)), out, params], grid(rows));
-  const dots = new Float32Array(await run.read(out, rows * 4));
+  await run.dispatch(ROW_DOT_FF_SPEC, [X, out, params], grid(rows));
+  const dots = new Float32Array(await run.read(out, rows * 8));
   const nj = norms[j];
-  return Float64Array.from(dots, (d, i) => cosineFromDot(d, nj, norms[i]));
+  return Float64Array.from({ length: rows }, (_, i) => cosineFromDot(dots[2 * i] + dots[2 * i + 1], nj, norms[i]));
 }
 
 /** `maxMinUpdate`: the cosine row on the GPU, min(m_i, 1 − cos) on the host in f64. */

@@ -38,8 +38,8 @@ interface Blob {
   ry: number;
 }
 
-/** Validated options with defaults. */
-function resolve(options: SceneOptions): Required<SceneOptions> {
+/** The options with their defaults, validated (typed errors name the option). */
+export function resolveSceneOptions(options: SceneOptions): Required<SceneOptions> {
   const o = { layout: 'llava-1.5', bias: 'bottom' as SceneBias, strength: 4, seed: 1, dim: 32, ...options };
   if (!SCENE_BIASES.includes(o.bias)) throw new InvalidArgumentError('bias', `bias must be one of ${SCENE_BIASES.join(', ')}, got '${String(o.bias)}'`);
   if (!(Number.isFinite(o.strength) && o.strength >= 0 && o.strength <= 20)) throw new InvalidArgumentError('strength', `strength must be in [0, 20], got ${o.strength}`);
@@ -79,7 +79,7 @@ function objectAt(list: readonly Blob[], x: number, y: number): number {
  * (`bottom`) or from the centre (`periphery`, relative to a corner's). Deterministic in (options, index); the same generator runs in Node and browsers.
  */
 export function makeScene(options: SceneOptions, index: number, geometry?: SceneGeometry): Scene {
-  const o = resolve(options);
+  const o = resolveSceneOptions(options);
   const g = geometry ?? sceneGeometry(o.layout);
   const rand = uniformRng((o.seed * 1_000_003 + index) >>> 0);
   const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
@@ -131,7 +131,7 @@ export function sceneFileBytes(scene: Scene): Uint8Array {
 /** Scenes 0…count−1 of a set, lazily. */
 export function* makeScenes(options: SceneOptions, count: number): Generator<Scene, void, undefined> {
   assertInteger('count', count, 1);
-  const g = sceneGeometry(resolve(options).layout);
+  const g = sceneGeometry(resolveSceneOptions(options).layout);
   for (let k = 0; k < count; k++) yield makeScene(options, k, g);
 }
 
@@ -140,6 +140,6 @@ export function* makeScenes(options: SceneOptions, count: number): Generator<Sce
  * seeds the set never uses (seed + 7919), whose mean attention per position is the set's prior.
  */
 export function calibrationScenes(options: SceneOptions, count = 64): Generator<Scene, void, undefined> {
-  const o = resolve(options);
+  const o = resolveSceneOptions(options);
   return makeScenes({ ...o, seed: o.seed + 7919 }, count);
 }
