@@ -260,3 +260,20 @@ describe('one declaration per method parameter: validation and /openapi.json fol
     }
   });
 });
+
+describe('batch lines are checked against the schema /openapi.json documents', () => {
+  it('a bad field names itself, also inside an inline input; the batch goes on', async () => {
+    const lines = [
+      { id: 'u', input: 'llava-sample', keep: 4, colour: 'red' },
+      { id: 'i', input: { features: [[1, 2]], attention: [1], featurs: [[1]] }, keep: 1 },
+      { id: 'm', input: { features: [[1, 'x']], attention: [1] }, keep: 1 },
+      { id: 'ok', input: 'llava-sample', keep: 4 },
+    ];
+    const res = await call(`${server.url}/v1/prune/batch`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' });
+    const out = res.text.trim().split('\n').map((l) => JSON.parse(l) as { id: string; error?: { code: string; field: string }; keep?: number[] });
+    expect(out[0]).toMatchObject({ id: 'u', error: { code: 'INVALID_INPUT', field: 'colour' } });
+    expect(out[1]).toMatchObject({ id: 'i', error: { code: 'INVALID_INPUT', field: 'input.featurs' } });
+    expect(out[2]).toMatchObject({ id: 'm', error: { code: 'INVALID_INPUT', field: 'input.features[0][1]' } });
+    expect(out[3].keep).toHaveLength(4);
+  });
+});
