@@ -32,4 +32,3 @@ export * from './schemas/params.js';
 export * from './schemas/bodies.js';
 export * from './schemas/routes.js';
 export * from './input/base64.js';
-export { runMixedLoad, formatMixedReport, type MixedLoadOptions, type MixedLoadReport } from './load/mixed.js';
