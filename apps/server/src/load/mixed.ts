@@ -101,6 +101,26 @@ async function slowUpload(port: number, host: string, whole: boolean, end: numbe
   return { kind, status, ...(ok ? {} : { wrong: `${kind}: ${d.text().slice(0, 200)}` }) };
 }
 
+/** Hostile requests of memory from metadata, client errors and layouts (classes 2, 4, 5, 8), each < 1 MB. */
+function layoutProbes(): Probe[] {
+  const json = { 'content-type': 'application/json' };
+  const features = Array.from({ length: 36 }, (_, i) => [Math.cos(i), Math.sin(i), 1]);
+  const attention = Array.from({ length: 36 }, (_, i) => i + 1);
+  const grid6 = { frames: [{ rows: 6, cols: 6 }], frame: new Array(36).fill(0), row: Array.from({ length: 36 }, (_, i) => Math.floor(i / 6)), col: Array.from({ length: 36 }, (_, i) => i % 6) };
+  const hugeFrames = JSON.stringify({ features, attention, layout: { ...grid6, frames: [0, 1, 2].map(() => ({ rows: 20000, cols: 20000 })) }, keep: 8 });
+  const duplicate = JSON.stringify({ features, attention, layout: { ...grid6, col: grid6.col.map((c, i) => (i === 35 ? 0 : c)) } });
+  const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+  return [
+    async (url) => expectError('3 frames 20000²', await send(url, '/v1/prune', { headers: json, body: hugeFrames }), 422, 'INVALID_INPUT', 'layout'),
+    async (url) => expectError('grid 10000x10000', await send(url, '/v1/prune?sample=llava-sample&keep=8&grid=10000x10000'), 413, 'PAYLOAD_TOO_LARGE', 'grid'),
+    async (url) => expectError('duplicate cells', await send(url, '/v1/prune?keep=16&alpha=0.5&theta=0.6&radius=0&graph=dense', { headers: json, body: duplicate }), 422, 'INVALID_INPUT', 'layout'),
+    async (url) => expectError('JSON 10000 deep', await send(url, '/v1/prune', { headers: json, body: deep }), 400, 'MALFORMED_BODY', 'body'),
+    async (url) => expectError('%00 path', await send(url, '/index.html%00', { method: 'GET' }), 404, 'NOT_FOUND', 'path'),
+    async (url) => expectError('100 KB query key', await send(url, `/v1/prune?keep=3&${'x'.repeat(100_000)}=1`), 431, 'HEADERS_TOO_LARGE', 'headers'),
+    async (url) => expectError('flops visual 1e300', await send(url, '/v1/flops?model=llava-1.5-7b&keep=64&visual=1e300', { method: 'GET' }), 422, 'INVALID_INPUT', 'visual'),
+  ];
+}
+
 /** The valid and hostile requests of the mix, each with the answer it must get. */
 function probes(): { mix: Probe[]; heavy: Probe } {
   const cases = JSON.parse(readFileSync(resolve(VECTORS(), 'cases-7.json'), 'utf8')) as Case[];
@@ -137,6 +157,7 @@ function probes(): { mix: Probe[]; heavy: Probe } {
       ),
     async (url) => expectError('graph=dense N 16384', await send(url, '/v1/prune?keep=64&grid=128x128&graph=dense', { headers: { 'content-type': 'application/octet-stream' }, body: denseBody }), 413, 'PAYLOAD_TOO_LARGE', 'graph'),
     async (url) => expectError('malformed JSON', await send(url, '/v1/prune', { headers: { 'content-type': 'application/json' }, body: '{"keep":' }), 400, 'MALFORMED_BODY', 'body'),
+    ...layoutProbes(),
   ];
   const heavy: Probe = async (url) => {
     const res = await send(url, '/v1/prune?sample=llava-sample&keep=8&debias=rope&queryPosition=131072&ropeHeadDim=1024&visualStart=0');

@@ -130,5 +130,22 @@ export function documentedSchema(url: string, schema: RouteSchema): RouteSchema 
   return { ...schema, body: { content: { ...extra, ...content } } };
 }
 
+/**
+ * The request and response schemas under their names, for `components.schemas` of
+ * `/openapi.json` (the same objects the routes use inline), so clients can generate types.
+ */
+export function namedSchemas(methodNames: readonly string[]): Record<string, object> {
+  return {
+    Error: ErrorSchema,
+    Selection: SelectionSchema,
+    JsonPruneRequest: jsonPruneBodySchema(methodNames),
+    BatchLine: BatchLineSchema,
+    BatchError: BatchErrorSchema,
+    GenerateRequest: generateBodySchema(methodNames),
+    GenerateToken: GenerateTokenSchema,
+    GenerateSummary: GenerateSummarySchema,
+  };
+}
+
 /** The schemas of {@link routeSchemas}. */
 export type RouteSchemas = ReturnType<typeof routeSchemas>;
