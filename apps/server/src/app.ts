@@ -236,10 +236,11 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   app.addHook('onClose', async () => {
     await state.pool?.close();
   });
+  await state.pool?.warm();
 
   pruneRoute(app, state, schemas.prune);
   batchRoute(app, state, schemas.batch);
-  evalRoute(app, state);
+  evalRoute(app, state, schemas.eval);
   generateRoute(app, state, schemas.generate);
   catalogRoutes(app, state, schemas);
   opsRoutes(app, state, Date.now(), schemas);
