@@ -118,6 +118,15 @@ export class KernelRegistry {
     return { eligible: true, software: false, reason: `${b.describe?.() ?? name}: auto uses it when its estimated cost is lower` };
   }
 
+  /**
+   * Synchronously: true when a registered backend other than the CPU is known (its adapter was
+   * probed) to be a hardware GPU and is not lost. Paths that pick a CPU algorithm up front use it;
+   * an adapter not probed yet counts as no accelerator.
+   */
+  hasAutoAcceleratorNow(): boolean {
+    return this.list().some((b) => b.name !== 'cpu' && !this.lost.has(b.name) && b.profile?.()?.kind === 'gpu');
+  }
+
   /** True when some registered backend other than the CPU is eligible for `auto` here. */
   async hasAutoAccelerator(): Promise<boolean> {
     for (const b of this.list()) if (b.name !== 'cpu' && (await this.autoEligibility(b.name)).eligible) return true;

@@ -21,7 +21,6 @@ import {
 export class KernelDispatch {
   private readonly used: string[] = [];
   private fellBack = false;
-  private accelerated: Promise<boolean> | undefined;
 
   /**
    * @param request backend name from the method context (`auto`, `cpu` or a registered backend)
@@ -32,9 +31,13 @@ export class KernelDispatch {
     private readonly registry: KernelRegistry = kernelRegistry(),
   ) {}
 
-  /** True when kernels run synchronously on the CPU reference whatever their size. */
+  /**
+   * True when kernels run synchronously on the CPU (so methods may pick their CPU algorithms):
+   * `cpu`, a fallback after a lost device, or `auto` while the registry knows no hardware GPU
+   * backend ({@link KernelRegistry.hasAutoAcceleratorNow}).
+   */
   get onCpu(): boolean {
-    return this.fellBack || this.request === 'cpu';
+    return this.fellBack || this.request === 'cpu' || (this.auto && !this.registry.hasAutoAcceleratorNow());
   }
 
   private get auto(): boolean {
@@ -53,9 +56,8 @@ export class KernelDispatch {
 
   /** Runs one kernel. */
   async run<K extends KernelName>(kernel: K, input: KernelInput<K>): Promise<KernelOutput<K>> {
-    if (this.auto) this.accelerated ??= this.registry.hasAutoAccelerator();
     const named = this.auto ? undefined : this.registry.get(this.request as string);
-    if (this.onCpu || (this.auto && !(await this.accelerated)) || (named && !named.supports(kernel))) {
+    if (this.onCpu || (named && !named.supports(kernel))) {
       this.note('cpu');
       return runCpuKernel(kernel, input);
     }
