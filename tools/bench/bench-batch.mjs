@@ -1,46 +1,77 @@
-// Throughput of `d2pruner prune --batch` on LLaVA-size inputs (N 576, D 4096, keep 64) at
-// concurrency 1 and 2, as whole-process wall time (process start included). Run with
-// `npm run bench:batch` (builds first). Env: BENCH_ITEMS (default 64), BENCH_REPS (default 3).
+// Throughput of `d2pruner prune --batch` on realistic files (reading included, process start
+// included): LLaVA-1.5 576×4096 (keep 64 α 1, keep 128 α 0.5) and InternVL-2.5 13 tiles
+// 3328×1024 (keep 333 α 1 / α 0.5), scenes with large similar regions (many MIS rounds at α 1),
+// with the requests on the main thread (--workers 0) and on 1 and 2 worker threads.
+// Run with `npm run bench:batch` (builds first). Env: BENCH_ITEMS (default 48), BENCH_REPS (default 3).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { layoutToJson, writeSafetensors } from '@d2pruner/core';
-import { llavaScene } from './scene.mjs';
+import { scene, tiledLayout } from './scene.mjs';
 import { median, row } from './stats.mjs';
 
-const ITEMS = Number(process.env.BENCH_ITEMS ?? 64);
+const ITEMS = Number(process.env.BENCH_ITEMS ?? 48);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
-const FILES = 8;
+const SEEDS = 4;
 const bin = fileURLToPath(new URL('../../packages/cli/bin/d2pruner.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'd2pruner-bench-batch-'));
-try {
-  for (let k = 0; k < FILES; k++) {
-    const s = llavaScene(4096, k + 1);
-    const bytes = writeSafetensors(
-      { features: { shape: [576, 4096], data: s.features.data }, attention: { shape: [576], data: s.attention }, prior: { shape: [576], data: s.prior } },
-      { 'd2pruner.layout': JSON.stringify(layoutToJson(s.layout)) },
-    );
-    writeFileSync(join(dir, `llava-${k}.safetensors`), bytes);
-  }
-  const jsonl = join(dir, 'batch.jsonl');
-  writeFileSync(jsonl, Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ input: `llava-${i % FILES}.safetensors`, keep: 64 })).join('\n') + '\n');
-  console.log(`d2pruner prune --batch: ${ITEMS} LLaVA-size requests (9.4 MB files, D2Pruner keep 64), median of ${REPS} runs, Node ${process.version}`);
-  const widths = [12, 10, 10, 10];
-  console.log(row(['concurrency', 'wall ms', 'items/s', 'vs c=1'], widths));
-  let base;
-  for (const c of [1, 2]) {
-    const ms = [];
-    for (let r = 0; r < REPS; r++) {
-      const t0 = performance.now();
-      const p = spawnSync(process.execPath, [bin, 'prune', '--batch', jsonl, '--concurrency', String(c)], { encoding: 'utf8', maxBuffer: 1 << 28 });
-      ms.push(performance.now() - t0);
-      if (p.status !== 0 || p.stdout.trim().split('\n').length !== ITEMS || p.stdout.includes('"error"')) throw new Error(`batch failed: ${p.stderr}`);
+
+/** Scenes with regions of 8×8 (LLaVA) or a whole 16×16 tile (InternVL) of similar tokens. */
+const MODELS = [
+  { name: 'llava', layout: tiledLayout(1, 1, 24, false), d: 4096, block: 8, requests: [{ keep: 64 }, { keep: 128, params: { alpha: 0.5 } }] },
+  { name: 'internvl', layout: tiledLayout(3, 4, 16, true), d: 1024, block: 16, requests: [{ keep: 333 }, { keep: 333, params: { alpha: 0.5 } }] },
+];
+
+function writeScenes() {
+  for (const m of MODELS) {
+    for (let k = 0; k < SEEDS; k++) {
+      const s = scene({ layout: m.layout, d: m.d, seed: k + 1, block: m.block, objects: 3 });
+      const n = m.layout.frame.length;
+      const bytes = writeSafetensors(
+        { features: { shape: [n, m.d], data: s.features.data }, attention: { shape: [n], data: s.attention }, prior: { shape: [n], data: s.prior } },
+        { 'd2pruner.layout': JSON.stringify(layoutToJson(m.layout)) },
+      );
+      writeFileSync(join(dir, `${m.name}-${k}.safetensors`), bytes);
     }
-    const m = median(ms);
-    base ??= m;
-    console.log(row([c, m.toFixed(0), ((ITEMS * 1000) / m).toFixed(1), `${(base / m).toFixed(2)}×`], widths));
+  }
+}
+
+function batchLines() {
+  const kinds = MODELS.flatMap((m) => m.requests.map((r) => ({ model: m.name, ...r })));
+  return Array.from({ length: ITEMS }, (_, i) => {
+    const { model, ...r } = kinds[i % kinds.length];
+    return JSON.stringify({ input: `${model}-${Math.floor(i / kinds.length) % SEEDS}.safetensors`, ...r });
+  });
+}
+
+try {
+  writeScenes();
+  const jsonl = join(dir, 'batch.jsonl');
+  writeFileSync(jsonl, batchLines().join('\n') + '\n');
+  console.log(`d2pruner prune --batch: ${ITEMS} requests (LLaVA 576×4096 keep 64 α 1 / keep 128 α 0.5, InternVL 3328×1024 keep 333 α 1 / α 0.5; 9.4 / 13.6 MB files), median of ${REPS} runs, process start included, Node ${process.version}`);
+  const widths = [14, 10, 10, 12];
+  console.log(row(['workers', 'wall ms', 'items/s', 'vs 1 worker'], widths));
+  const results = new Map();
+  const configs = [0, 1, 2];
+  const times = new Map(configs.map((w) => [w, []]));
+  for (let r = 0; r < REPS; r++) {
+    for (const w of configs) {
+      const t0 = performance.now();
+      const p = spawnSync(process.execPath, [bin, 'prune', '--batch', jsonl, '--workers', String(w)], { encoding: 'utf8', maxBuffer: 1 << 28 });
+      times.get(w).push(performance.now() - t0);
+      const lines = p.stdout.trim().split('\n');
+      if (p.status !== 0 || lines.length !== ITEMS || p.stdout.includes('"error"')) throw new Error(`batch failed: ${p.stderr}`);
+      const keeps = lines.map((l) => JSON.stringify(JSON.parse(l).keep)).join('\n');
+      if (results.has('keep') && results.get('keep') !== keeps) throw new Error(`--workers ${w} selected other tokens than another run`);
+      results.set('keep', keeps);
+    }
+  }
+  const base = median(times.get(1));
+  for (const w of configs) {
+    const m = median(times.get(w));
+    console.log(row([w === 0 ? '0 (main)' : w, m.toFixed(0), ((ITEMS * 1000) / m).toFixed(1), `${(base / m).toFixed(2)}×`], widths));
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-// Writes bench scenes as safetensors token files (formats.md §1) in F32, F16 or BF16 — real VLM
+// Writes bench scenes as safetensors token files (docs/formats.md §1) in F32, F16 or BF16 — real VLM
 // hidden states are usually half precision — so the benchmarks measure the path users take.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

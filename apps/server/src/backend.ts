@@ -1,5 +1,5 @@
 import { BackendUnavailableError, InvalidArgumentError } from '@d2pruner/core';
-import { kernelRegistry, type KernelRegistry } from '@d2pruner/kernels';
+import { kernelRegistry, type AutoEligibility, type KernelRegistry } from '@d2pruner/kernels';
 import type { BackendMode } from './config.js';
 
 /** The parts of `@d2pruner/kernels-webgpu`'s backend the server uses. */
@@ -37,13 +37,16 @@ export interface BackendHealth {
 
 /**
  * The server's kernel backends: probes WebGPU at start (unless `--backend cpu`), picks the
- * default backend (WebGPU on a hardware adapter under `auto`, on any adapter under `webgpu`,
- * else the CPU), checks the backend a request names, and releases the device at shutdown.
+ * default backend, checks the backend a request names, and releases the device at shutdown.
+ * Under `auto` the choice is the kernel registry's one policy (`autoEligibility`, then per request
+ * `decideD2Pruner`): requests default to `auto` when WebGPU is eligible (a hardware adapter), else
+ * to the CPU; `--backend webgpu` uses any adapter, software ones too.
  */
 export class BackendManager {
   private handle: WebGpuHandle | null = null;
   private available = false;
   private reason = 'not probed';
+  private eligibility: AutoEligibility = { eligible: false, software: false, reason: 'not probed' };
 
   /** @param mode policy @param loader WebGPU loader (tests inject a failing one) @param registry kernel registry */
   constructor(
@@ -62,29 +65,50 @@ export class BackendManager {
       this.handle = await this.loader(this.registry);
       this.available = await this.handle.available();
       this.reason = this.handle.describe();
+      this.eligibility = await this.eligibilityOf(this.handle);
     } catch (e) {
       this.available = false;
       this.reason = `unavailable: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
 
-  private get software(): boolean {
-    return this.handle?.gpuContext?.software ?? false;
+  /**
+   * The registry's verdict on the WebGPU backend; a loader that registers nothing (an injected
+   * handle) is judged by the adapter class its context reports.
+   */
+  private async eligibilityOf(h: WebGpuHandle): Promise<AutoEligibility> {
+    if (this.registry.get('webgpu')) return this.registry.autoEligibility('webgpu');
+    const software = h.gpuContext?.software ?? false;
+    return { eligible: this.available && !software, software, reason: h.describe() };
   }
 
-  /** The backend requests use when they name none. */
-  get defaultBackend(): 'webgpu' | 'cpu' {
+  private get software(): boolean {
+    return this.eligibility.software;
+  }
+
+  /** The backend requests use when they name none: `auto` lets the registry decide per request. */
+  get defaultBackend(): 'auto' | 'webgpu' | 'cpu' {
     if (!this.available) return 'cpu';
     if (this.mode === 'webgpu') return 'webgpu';
-    return this.software ? 'cpu' : 'webgpu';
+    return this.eligibility.eligible ? 'auto' : 'cpu';
+  }
+
+  /** The accelerator in use by default: `webgpu` when requests may run on it, else `cpu`. */
+  private get accelerator(): 'webgpu' | 'cpu' {
+    return this.defaultBackend === 'cpu' ? 'cpu' : 'webgpu';
   }
 
   /** What `/healthz` and `/metrics` say. */
   health(): BackendHealth {
     const label = this.handle?.gpuContext?.label;
-    const adapter = this.defaultBackend === 'webgpu' ? `webgpu: ${label ?? this.reason}` : this.available ? `cpu (WebGPU adapter ${label} is a software rasteriser; --backend webgpu uses it)` : `cpu (WebGPU ${this.reason})`;
+    const adapter =
+      this.accelerator === 'webgpu'
+        ? `webgpu: ${label ?? this.reason}${this.defaultBackend === 'auto' ? ' (auto: per request, by estimated cost)' : ''}`
+        : this.available
+          ? `cpu (WebGPU adapter ${label} is a software rasteriser; --backend webgpu uses it)`
+          : `cpu (WebGPU ${this.reason})`;
     return {
-      backend: this.defaultBackend,
+      backend: this.accelerator,
       mode: this.mode,
       adapter,
       webgpu: { available: this.available, software: this.software, description: this.reason },

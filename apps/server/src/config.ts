@@ -15,8 +15,23 @@ export interface ServerConfig {
   maxBodyBytes: number;
   /** Largest N×D of any matrix in one input (`--max-elements`, `D2PRUNER_MAX_ELEMENTS`; default 2^24). */
   maxElements: number;
-  /** Largest N of one input (`--max-tokens`, `D2PRUNER_MAX_TOKENS`; default 16384). */
+  /** Largest N of one input, and largest row count of a text tensor (`--max-tokens`, `D2PRUNER_MAX_TOKENS`; default 16384). */
   maxTokens: number;
+  /** Largest width (columns) of any matrix: D of features, keys, text tensors (`--max-dim`, `D2PRUNER_MAX_DIM`; default 16384). */
+  maxDim: number;
+  /**
+   * Largest N for quadratic work (`--max-dense-tokens`, `D2PRUNER_MAX_DENSE_TOKENS`; default 4096):
+   * D2Pruner `graph=dense` needs N ≤ it, CDPruner keep·N ≤ its square.
+   */
+  maxDenseTokens: number;
+  /** Largest sequence position a parameter may name: `queryPosition`, `visualStart`, `sequenceOffset` (`--max-sequence`, `D2PRUNER_MAX_SEQUENCE`; default 131072). */
+  maxSequence: number;
+  /** Worker threads that run the pruning requests off the event loop (`--workers`, `D2PRUNER_WORKERS`; default: one per core; 0 = on the event loop). */
+  workers: number;
+  /** No byte of a request body (or of a batch line) for this long → 408 (`--idle-timeout-ms`, `D2PRUNER_IDLE_TIMEOUT_MS`; default 5000). */
+  idleTimeoutMs: number;
+  /** Slowest accepted upload in bytes/s, measured after the first second (`--min-upload-rate`, `D2PRUNER_MIN_UPLOAD_RATE`; default 4096) → 408. */
+  minUploadRate: number;
   /** Pruning requests in flight before new ones get 503 (`--max-concurrent`, `D2PRUNER_MAX_CONCURRENT`; default 16). */
   maxConcurrent: number;
   /** Per-request time limit in ms, body upload included (`--timeout-ms`, `D2PRUNER_TIMEOUT_MS`; default 30000). */
@@ -53,6 +68,12 @@ export function defaultConfig(): ServerConfig {
     maxBodyBytes: 64 * MiB,
     maxElements: 1 << 24,
     maxTokens: 16384,
+    maxDim: 16384,
+    maxDenseTokens: 4096,
+    maxSequence: 131072,
+    workers: availableParallelism(),
+    idleTimeoutMs: 5000,
+    minUploadRate: 4096,
     maxConcurrent: 16,
     timeoutMs: 30_000,
     shutdownTimeoutMs: 10_000,
@@ -86,8 +107,14 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'port', flag: 'port', env: 'PORT', kind: 'int', min: 0, help: 'port (default 8080; 0 = any free port, printed on start-up)' },
   { key: 'maxBodyBytes', flag: 'max-body-bytes', env: 'D2PRUNER_MAX_BODY_BYTES', kind: 'int', min: 1, help: 'largest request body, and largest line of a batch body (default 67108864) → 413' },
   { key: 'maxElements', flag: 'max-elements', env: 'D2PRUNER_MAX_ELEMENTS', kind: 'int', min: 1, help: 'largest N×D of any matrix (default 16777216) → 413' },
-  { key: 'maxTokens', flag: 'max-tokens', env: 'D2PRUNER_MAX_TOKENS', kind: 'int', min: 1, help: 'largest N (default 16384) → 413' },
-  { key: 'maxConcurrent', flag: 'max-concurrent', env: 'D2PRUNER_MAX_CONCURRENT', kind: 'int', min: 1, help: 'pruning requests in flight before 503 + Retry-After (default 16)' },
+  { key: 'maxTokens', flag: 'max-tokens', env: 'D2PRUNER_MAX_TOKENS', kind: 'int', min: 1, help: 'largest N, and largest row count of a text tensor (default 16384) → 413' },
+  { key: 'maxDim', flag: 'max-dim', env: 'D2PRUNER_MAX_DIM', kind: 'int', min: 1, help: 'largest matrix width D (default 16384) → 413' },
+  { key: 'maxDenseTokens', flag: 'max-dense-tokens', env: 'D2PRUNER_MAX_DENSE_TOKENS', kind: 'int', min: 1, help: 'largest N of quadratic work: graph=dense N, CDPruner keep·N ≤ its square (default 4096) → 413' },
+  { key: 'maxSequence', flag: 'max-sequence', env: 'D2PRUNER_MAX_SEQUENCE', kind: 'int', min: 1, help: 'largest queryPosition / visualStart / sequenceOffset (default 131072) → 422' },
+  { key: 'workers', flag: 'workers', env: 'D2PRUNER_WORKERS', kind: 'int', min: 0, help: 'worker threads that prune off the event loop (default: one per core; 0 = on the event loop)' },
+  { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'D2PRUNER_IDLE_TIMEOUT_MS', kind: 'int', min: 1, help: 'longest pause in a request body or a batch line (default 5000) → 408' },
+  { key: 'minUploadRate', flag: 'min-upload-rate', env: 'D2PRUNER_MIN_UPLOAD_RATE', kind: 'int', min: 0, help: 'slowest accepted upload in bytes/s after the first second (default 4096; 0 = no minimum) → 408' },
+  { key: 'maxConcurrent', flag: 'max-concurrent', env: 'D2PRUNER_MAX_CONCURRENT', kind: 'int', min: 1, help: 'pruning requests in flight before 503 + Retry-After (default 16); a slot is taken once a body (a batch line) is in' },
   { key: 'timeoutMs', flag: 'timeout-ms', env: 'D2PRUNER_TIMEOUT_MS', kind: 'int', min: 1, help: 'per-request limit, upload included (default 30000) → 504' },
   { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'D2PRUNER_SHUTDOWN_TIMEOUT_MS', kind: 'int', min: 0, help: 'grace period for in-flight requests on SIGTERM/SIGINT (default 10000)' },
   { key: 'backend', flag: 'backend', env: 'D2PRUNER_BACKEND', kind: 'backend', help: 'auto (WebGPU on a hardware adapter, else CPU) | cpu | webgpu (any adapter, software too)' },

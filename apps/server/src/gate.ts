@@ -1,10 +1,15 @@
+import { Observable } from 'rxjs';
+
 /**
- * A concurrency cap without a queue: `tryAcquire` takes a slot or says no at once, so excess
- * requests are answered 503 + Retry-After instead of waiting in an unbounded queue.
+ * The cap on pruning work in flight. Whole requests ask with `tryAcquire`, which takes a slot or
+ * says no at once (503 + Retry-After instead of an unbounded queue); batch lines wait in line for
+ * one with {@link ConcurrencyGate.slot}, within their own deadline. A freed slot goes to the
+ * longest-waiting batch line first.
  */
 export class ConcurrencyGate {
   private active = 0;
   private readonly idleWaiters: (() => void)[] = [];
+  private readonly waiting: (() => void)[] = [];
 
   /** @param limit slots (integer ≥ 1) */
   constructor(readonly limit: number) {}
@@ -18,17 +23,51 @@ export class ConcurrencyGate {
   tryAcquire(): (() => void) | null {
     if (this.active >= this.limit) return null;
     this.active++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.active--;
-      if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
-    };
+    return this.releaser();
+  }
+
+  /**
+   * A slot as an observable: emits once a slot is this subscriber's (at once when one is free,
+   * else when one is freed), and gives it back on unsubscribe — a subscriber that leaves while
+   * waiting just leaves the line.
+   */
+  slot(): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      let release: (() => void) | null = null;
+      const grant = () => {
+        release = this.releaser();
+        subscriber.next();
+      };
+      if (this.active < this.limit) {
+        this.active++;
+        grant();
+      } else {
+        this.waiting.push(grant);
+      }
+      return () => {
+        if (release) release();
+        else this.waiting.splice(this.waiting.indexOf(grant) >>> 0, 1);
+      };
+    });
   }
 
   /** Resolves when no slot is in use (immediately when idle). */
   idle(): Promise<void> {
     return this.active === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) {
+        next();
+        return;
+      }
+      this.active--;
+      if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
+    };
   }
 }

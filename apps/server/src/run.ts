@@ -1,6 +1,9 @@
 import { D2PrunerError, type ErrorJson, type Selection } from '@d2pruner/core';
-import { batchStages, createJob, resultOf, type FileReader, type PruneJob, type PruneRequest } from '@d2pruner/pipeline';
-import { Subscription, of, type OperatorFunction } from 'rxjs';
+import { batchStages, createJob, resultOf, stage, type FileReader, type PruneJob, type PruneRequest } from '@d2pruner/pipeline';
+import { poolStages, type PrunePool } from '@d2pruner/pipeline/node';
+import { Subscription, of, pipe, type OperatorFunction } from 'rxjs';
+import { HttpError } from './http-error.js';
+import { checkRequestLimits, type RequestLimits } from './limits.js';
 
 /** What every pruning run of the server needs from the server. */
 export interface RunContext {
@@ -10,14 +13,43 @@ export interface RunContext {
   ensureBackend: (backend: string) => Promise<void>;
   /** Reads `input` strings (bundled samples). */
   readFile: FileReader;
+  /** The worker pool the requests run in; absent: on the event loop (`--workers 0`). */
+  pool?: PrunePool;
+  /** Bounds checked before a request is queued. */
+  limits: RequestLimits;
 }
 
 /**
- * The server's per-request pipeline (`@d2pruner/pipeline`'s batch stages): decode the source
- * (sample name, safetensors bytes or a decoded input), fill in the default backend, run the method.
+ * Stage `admit`, on the event loop before any work: a sample name is read (the cached bytes,
+ * shared with the workers, not copied) and the request is checked against the limits, so an
+ * over-limit parameter or shape fails in microseconds with a typed error naming it.
+ */
+export function admit(ctx: Pick<RunContext, 'readFile' | 'limits'>): OperatorFunction<PruneJob, PruneJob> {
+  return stage(
+    'admit',
+    async (job, { signal }) => {
+      const request = typeof job.request.input === 'string' ? { ...job.request, input: await ctx.readFile(job.request.input, signal) } : job.request;
+      try {
+        checkRequestLimits(request, ctx.limits);
+      } catch (e) {
+        if (!(e instanceof HttpError)) throw e;
+        return { request, error: { code: e.code as ErrorJson['code'], field: e.field, message: e.message } };
+      }
+      return { request };
+    },
+    { timed: false },
+  );
+}
+
+/**
+ * The server's per-request pipeline: {@link admit}, then the whole request — decode, default
+ * backend, method — in the worker pool (`poolStages`; GPU backends stay on the event loop), or
+ * `@d2pruner/pipeline`'s batch stages here when there is no pool. Tearing a job down (the
+ * deadline) terminates the worker running it.
  */
 export function serverStages(ctx: RunContext): OperatorFunction<PruneJob, PruneJob> {
-  return batchStages({ readFile: ctx.readFile, backend: ctx.defaultBackend, ensureBackend: ctx.ensureBackend });
+  const options = { readFile: ctx.readFile, backend: ctx.defaultBackend, ensureBackend: ctx.ensureBackend };
+  return pipe(admit(ctx), ctx.pool ? poolStages(ctx.pool, options) : batchStages(options));
 }
 
 /** Re-throws a job's error JSON as the library's typed error (code and field kept). */

@@ -63,13 +63,18 @@ export class SampleStore {
     return [...this.paths.keys()].sort();
   }
 
-  /** The bytes of a sample; unknown names are a typed error (`UNKNOWN_NAME` on `field`). */
+  /**
+   * The bytes of a sample, in shared memory (so sending them to a worker shares rather than
+   * copies or detaches them); unknown names are a typed error (`UNKNOWN_NAME` on `field`).
+   */
   async read(name: string, field = 'sample'): Promise<Uint8Array> {
     const cached = this.bytes.get(name);
     if (cached) return cached;
     const path = this.paths.get(name);
     if (!path) throw new UnknownNameError(field, name, this.names());
-    const data = new Uint8Array(await readFile(path));
+    const file = await readFile(path);
+    const data = new Uint8Array(new SharedArrayBuffer(file.byteLength));
+    data.set(file);
     this.bytes.set(name, data);
     return data;
   }

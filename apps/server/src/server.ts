@@ -24,6 +24,7 @@ export async function startServer(config: ServerConfig, options: AppOptions = {}
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (e) {
+    await state.pool?.close();
     await state.backends.dispose();
     await state.model.dispose();
     throw e;

@@ -1,3 +1,4 @@
+import type { PrunePool } from '@d2pruner/pipeline/node';
 import type { BackendManager } from './backend.js';
 import type { ServerConfig } from './config.js';
 import type { ConcurrencyGate } from './gate.js';
@@ -17,6 +18,8 @@ export interface ServerState {
   /** The generation model (`--model-dir`; none loaded without it). */
   readonly model: ModelManager;
   readonly caps: InputCaps;
+  /** The worker pool pruning runs in (`--workers`; absent with 0: on the event loop). */
+  readonly pool?: PrunePool;
   /** Whether the built web app (index.html) is served at `/`. */
   readonly webAvailable: boolean;
   /** Set when shutdown begins: new requests get 503 `SHUTTING_DOWN`. */
@@ -27,8 +30,9 @@ export interface ServerState {
 
 /** Route options `config` flag: the route takes a concurrency slot (503 when none is free). */
 export interface GatedRouteConfig {
+  /** The route takes a slot once its body is in (503 when none is free); a streaming route takes one per item. */
   gated?: boolean;
-  /** The route streams its response: no whole-request time limit (its items have their own). */
+  /** The route streams its request and response: no whole-request time limit (its items have their own), a slot per item, per-line upload limits. */
   streaming?: boolean;
   /** The route generates with the model: its time limit is `--generate-timeout-ms`. */
   generation?: boolean;

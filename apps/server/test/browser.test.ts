@@ -7,7 +7,7 @@ import type { RunningServer } from '../src/index.js';
 import { ROOT, SAMPLE, start, vectorCase } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-/** architecture.md §4: Debian's Chromium, headless, no network services, WebGPU on (SwiftShader without a GPU). */
+/** docs/architecture.md §4: Debian's Chromium, headless, no network services, WebGPU on (SwiftShader without a GPU). */
 const ARGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--enable-unsafe-webgpu'];
 const WEB_DIR = resolve(ROOT, 'apps/web/dist');
 const CLI = resolve(ROOT, 'packages/cli/bin/d2pruner.js');
@@ -71,7 +71,7 @@ describe.skipIf(!hasChromium)('the web app in headless Chromium', () => {
       page.on('request', (r) => {
         if (!r.url().startsWith(server.url) && !r.url().startsWith('data:')) foreign.push(r.url());
       });
-      await page.goto(`${server.url}/?sample=llava-sample&keep=64&methods=d2pruner`);
+      await page.goto(`${server.url}/?sample=llava-sample&keep=64&methods=d2pruner&backends=webgpu,cpu,server`);
       await page.waitForFunction("document.body.dataset.state === 'done' || document.body.dataset.state === 'error'", undefined, { timeout: 240_000 });
       const snap = (await page.evaluate('window.__d2pruner')) as Snapshot;
       expect(snap.error).toBeNull();
@@ -114,6 +114,9 @@ describe.skipIf(!hasChromium)('the web app in headless Chromium', () => {
       await page.goto(`${server.url}/?sample=llava-sample&keep=64&methods=d2pruner,fastv,divprune,uniform`);
       await page.waitForFunction("document.body.dataset.state === 'done'", undefined, { timeout: 240_000 });
       expect(await page.locator('article.card canvas').count()).toBe(4);
+      // The screenshot shows the app as it opens: its own defaults, no query string.
+      await page.goto(`${server.url}/`);
+      await page.waitForFunction("document.body.dataset.state === 'done'", undefined, { timeout: 240_000 });
       const shot = process.env.UPDATE_SCREENSHOT === '1' ? resolve(ROOT, 'docs/screenshot.png') : join(mkdtempSync(join(tmpdir(), 'd2pruner-shot-')), 'screenshot.png');
       const png = await page.screenshot({ fullPage: true });
       writeFileSync(shot, png);

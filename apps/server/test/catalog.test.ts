@@ -29,11 +29,13 @@ describe('samples', () => {
   it('lists the bundled samples and serves their bytes', async () => {
     const res = await call(`${server.url}/v1/samples`);
     expect(res.status).toBe(200);
-    const list = res.json as { name: string; n: number; d: number; url: string; frames?: { rows: number; cols: number }[] }[];
+    const list = res.json as { name: string; n: number; d: number; url: string; frames?: { rows: number; cols: number }[]; tensors?: string[] }[];
     const llava = list.find((s) => s.name === 'llava-sample');
     expect(llava).toMatchObject({ n: 576, d: 256, url: '/samples/llava-sample.safetensors', frames: [{ rows: 24, cols: 24 }] });
     expect(list.find((s) => s.name === 'internvl-2x3-7')?.frames).toHaveLength(2);
-    expect(list.find((s) => s.name === 'llava-7')).toBeUndefined();
+    for (const name of ['llava-sample', 'internvl-sample']) {
+      expect(list.find((s) => s.name === name)?.tensors).toEqual(expect.arrayContaining(['features', 'attention', 'prior', 'clsAttention', 'keys', 'textFeatures', 'textKeys', 'imageEmbeds', 'textEmbeds']));
+    }
     const file = await fetch(`${server.url}${llava!.url}`);
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toBe('application/octet-stream');
@@ -65,7 +67,7 @@ describe('GET /v1/flops', () => {
       ['?model=llava-1.5-7b', 'INVALID_ARGUMENT', 'keep'],
       ['?model=gpt-9&keep=64', 'UNKNOWN_NAME', 'adapter'],
       ['?model=llava-1.5-7b&visual=576&keep=abc', 'INVALID_ARGUMENT', 'keep'],
-      ['?model=llava-1.5-7b&visual=576&keep=64&formula=magic', 'INVALID_ARGUMENT', 'formula'],
+      ['?model=llava-1.5-7b&visual=576&keep=64&formula=magic', 'INVALID_INPUT', 'formula'],
       ['?model=llava-1.5-7b&keep=64&image=big', 'INVALID_ARGUMENT', 'image'],
       ['?model=llava-1.5-7b&keep=64&colour=red', 'INVALID_ARGUMENT', 'colour'],
       ['?model=llava-1.5-7b&keep=64', 'INVALID_INPUT', 'visual'],

@@ -25,7 +25,7 @@ function grid6Json(): Record<string, unknown> {
 }
 
 describe('POST /v1/prune', () => {
-  it('prunes a safetensors body exactly as the spec vectors say (formats.md §2)', async () => {
+  it('prunes a safetensors body exactly as the spec vectors say (docs/formats.md §2)', async () => {
     const want = vectorCase('llava-7.safetensors', 64).expected;
     const res = await postBytes(`${server.url}/v1/prune?method=d2pruner&keep=64`, sample);
     expect(res.status).toBe(200);
@@ -168,7 +168,7 @@ describe('POST /v1/prune errors', () => {
       ['?sample=llava-sample&keep=64&fallback=sideways', 'INVALID_INPUT', 'fallback'],
       ['?sample=llava-sample&keep=64&ratio=0.5', 'INVALID_ARGUMENT', 'keep'],
       ['?sample=llava-sample', 'INVALID_ARGUMENT', 'keep'],
-      ['?sample=llava-sample&keep=6.5', 'INVALID_INPUT', 'keep'],
+      ['?sample=llava-sample&keep=6.5', 'INVALID_ARGUMENT', 'keep'],
       ['?sample=llava-sample&keep=x', 'INVALID_ARGUMENT', 'keep'],
       ['?sample=llava-sample&keep=64&backend=cuda', 'INVALID_ARGUMENT', 'backend'],
       ['?sample=nope&keep=64', 'UNKNOWN_NAME', 'sample'],
@@ -190,7 +190,7 @@ describe('POST /v1/prune errors', () => {
       [{ ...j, attention: (j.attention as number[]).slice(1), keep: 8 }, 'SHAPE_MISMATCH', 'attention'],
       [{ ...j, attention: (j.attention as number[]).map((x, i) => (i === 3 ? -1 : x)), keep: 8 }, 'INVALID_INPUT', 'attention'],
       [{ ...j, features: [[1, 2], [3]], keep: 8 }, 'SHAPE_MISMATCH', 'features'],
-      [{ ...j, features: [[1, 'a']], keep: 8 }, 'INVALID_INPUT', 'features[0]'],
+      [{ ...j, features: [[1, 'a']], keep: 8 }, 'INVALID_INPUT', 'features[0][1]'],
       [{ ...j, featurs: [[1]], keep: 8 }, 'INVALID_INPUT', 'featurs'],
       [{ ...j, keep: '8' }, 'INVALID_INPUT', 'keep'],
       [{ ...j, keep: 8, params: [1] }, 'INVALID_INPUT', 'params'],

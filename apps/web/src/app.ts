@@ -1,32 +1,53 @@
 import type { MethodParams } from '@d2pruner/core';
 import { listMethods } from '@d2pruner/methods';
+import { EMPTY, Subject, catchError, concat, defer, finalize, ignoreElements, switchMap, tap, type Observable } from 'rxjs';
+import { abortable } from './abortable.js';
 import { agreement, renderCard } from './cards.js';
-import { selectionCore, type SelectionCore } from './compare.js';
-import { runInPage, runOnServer, type ErrorInfo, type RunOutcome, type RunTarget, RUN_TARGETS } from './run.js';
+import { selectionCore } from './compare.js';
+import { runPlan, type MethodResult, type RunPlan } from './plan.js';
+import { type ErrorInfo, type RunTarget, RUN_TARGETS } from './run.js';
 import { SceneError, fetchSample, fetchSampleList, sceneFromBytes, type SampleInfo, type Scene } from './scene.js';
-import { setupWebGPU, type GpuStatus } from './webgpu.js';
+import { adapterLine, defaultTargets, setupWebGPU, type GpuStatus } from './webgpu.js';
+
+/** One backend's result in the snapshot. */
+export type TargetResult = ({ ok: true; ms: number; backend: string } & ReturnType<typeof selectionCore>) | { ok: false; ms: number; error: ErrorInfo } | { ok: 'skipped'; reason: string };
 
 /** What the page exposes as `window.__d2pruner` (for people in the console and for the browser test). */
 export interface AppSnapshot {
   state: 'idle' | 'loading' | 'running' | 'done' | 'error';
   adapter: GpuStatus | null;
   scene: { name: string; n: number; d: number; frames: number } | null;
-  results: Record<string, Partial<Record<RunTarget, ({ ok: true; ms: number; backend: string } & SelectionCore) | { ok: false; ms: number; error: ErrorInfo }>>>;
+  /** Results of the current run only: a superseded run never writes here. */
+  results: Record<string, Partial<Record<RunTarget, TargetResult>>>;
   agree: Record<string, boolean | null>;
+  /** The targets the current run asked for. */
+  targets: RunTarget[];
   error: string | null;
+  /** Runs that completed; runs started (a superseded one is started but never completed). */
   runs: number;
+  started: number;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** The page: sample or dropped file → chosen methods on chosen backends → cards. */
+/**
+ * The page: sample or dropped file → chosen methods on chosen backends → cards. Every action
+ * (load a sample, drop files, prune) is a job; jobs go through one `switchMap`, so a new job
+ * cancels the one in flight (its fetches and method runs are aborted) and only the newest job's
+ * results and status ever reach the page.
+ */
 export class App {
-  readonly snapshot: AppSnapshot = { state: 'idle', adapter: null, scene: null, results: {}, agree: {}, error: null, runs: 0 };
+  readonly snapshot: AppSnapshot = { state: 'idle', adapter: null, scene: null, results: {}, agree: {}, targets: [], error: null, runs: 0, started: 0 };
   private scene: Scene | null = null;
   private image: ImageBitmap | undefined;
   private samples: SampleInfo[] = [];
-  private gpu: GpuStatus = { available: false, description: 'not probed' };
+  private gpu: GpuStatus = { available: false, software: false, description: 'not probed' };
   private readonly warmed = new Set<RunTarget>();
+  private readonly jobs = new Subject<Observable<unknown>>();
+
+  constructor() {
+    this.jobs.pipe(switchMap((job) => job.pipe(catchError((e: unknown) => (this.fail(e), EMPTY))))).subscribe();
+  }
 
   private setState(state: AppSnapshot['state']): void {
     this.snapshot.state = state;
@@ -53,19 +74,19 @@ export class App {
       const input = document.createElement('input');
       Object.assign(input, { type: 'checkbox', name: 'method', value: m.name, checked: wanted.includes(m.name) });
       label.append(input, ` ${m.name}`);
-      label.title = m.description;
+      label.title = `${m.description} — reads ${m.requires.join(', ') || 'nothing but N'}`;
       box.append(label);
     }
-    const targets = url.searchParams.get('backends')?.split(',');
-    if (targets) for (const cb of document.querySelectorAll<HTMLInputElement>('input[name=backend]')) cb.checked = targets.includes(cb.value);
     const keep = url.searchParams.get('keep');
     if (keep) $<HTMLInputElement>('keep').value = keep;
     this.wire();
 
     this.gpu = await setupWebGPU();
     this.snapshot.adapter = this.gpu;
-    console.log(`[d2pruner] WebGPU adapter: ${this.gpu.available ? this.gpu.description : `none (${this.gpu.description})`}`);
-    $('adapter').textContent = this.gpu.available ? `WebGPU: ${this.gpu.description}` : `WebGPU unavailable — ${this.gpu.description}; the page runs on the CPU`;
+    console.log(`[d2pruner] WebGPU adapter: ${this.gpu.available ? this.gpu.description : `none (${this.gpu.description})`}${this.gpu.software ? ' (software)' : ''}`);
+    $('adapter').textContent = adapterLine(this.gpu);
+    const targets = url.searchParams.get('backends')?.split(',') ?? defaultTargets(this.gpu);
+    for (const cb of document.querySelectorAll<HTMLInputElement>('input[name=backend]')) cb.checked = targets.includes(cb.value);
 
     try {
       this.samples = await fetchSampleList();
@@ -78,19 +99,18 @@ export class App {
     const first = url.searchParams.get('sample') ?? (this.samples.some((s) => s.name === 'llava-sample') ? 'llava-sample' : this.samples[0]?.name);
     if (first) {
       select.value = first;
-      await this.loadSample(first);
-      if (this.scene) await this.run();
+      this.jobs.next(concat(this.loadSample$(first), this.run$()));
     }
   }
 
   private wire(): void {
-    $('load-sample').addEventListener('click', () => void this.loadSample($<HTMLSelectElement>('sample').value).then(() => this.scene && this.run()));
-    $('run').addEventListener('click', () => void this.run());
+    $('load-sample').addEventListener('click', () => this.jobs.next(concat(this.loadSample$($<HTMLSelectElement>('sample').value), this.run$())));
+    $('run').addEventListener('click', () => this.jobs.next(this.run$()));
     const keep = $<HTMLInputElement>('keep');
     const range = $<HTMLInputElement>('keep-range');
     keep.addEventListener('input', () => (range.value = keep.value));
     range.addEventListener('input', () => (keep.value = range.value));
-    range.addEventListener('change', () => void this.run());
+    range.addEventListener('change', () => this.jobs.next(this.run$()));
     const drop = $('drop');
     drop.addEventListener('dragover', (e) => {
       e.preventDefault();
@@ -100,9 +120,9 @@ export class App {
     drop.addEventListener('drop', (e) => {
       e.preventDefault();
       drop.classList.remove('over');
-      void this.loadFiles([...(e.dataTransfer?.files ?? [])]);
+      this.jobs.next(concat(this.loadFiles$([...(e.dataTransfer?.files ?? [])]), this.run$()));
     });
-    $<HTMLInputElement>('files').addEventListener('change', (e) => void this.loadFiles([...((e.target as HTMLInputElement).files ?? [])]));
+    $<HTMLInputElement>('files').addEventListener('change', (e) => this.jobs.next(concat(this.loadFiles$([...((e.target as HTMLInputElement).files ?? [])]), this.run$())));
   }
 
   private fail(e: unknown): void {
@@ -119,35 +139,53 @@ export class App {
     $('scene').textContent = `${scene.name}: N ${scene.n} tokens (${frames}), D ${scene.d}${scene.objects.length ? `, ${scene.objects.length} object boxes` : ''}${this.image ? ', with image' : ''}`;
   }
 
-  /** Loads a bundled sample from the server. */
-  async loadSample(name: string): Promise<void> {
-    const info = this.samples.find((s) => s.name === name);
-    if (!info) return this.fail(new Error(`unknown sample ${name}`));
-    this.setState('loading');
-    this.showError(null);
-    try {
-      this.image = undefined;
-      this.setScene(await fetchSample(info));
-      this.setState('idle');
-    } catch (e) {
-      this.fail(e);
-    }
+  /** Clears the previous job's cards and results: what follows belongs to the new job only. */
+  private clearResults(): void {
+    $('cards').replaceChildren();
+    this.snapshot.results = {};
+    this.snapshot.agree = {};
+  }
+
+  /** Loads a bundled sample from the server (cancelled by a newer job). */
+  private loadSample$(name: string): Observable<never> {
+    return defer(() => {
+      const info = this.samples.find((s) => s.name === name);
+      if (!info) throw new Error(`unknown sample ${name}`);
+      this.setState('loading');
+      this.showError(null);
+      this.clearResults();
+      this.status(`loading ${info.name}…`);
+      return abortable((signal) => fetchSample(info, fetch, signal)).pipe(
+        tap((scene) => {
+          this.image = undefined;
+          this.setScene(scene);
+        }),
+        ignoreElements(),
+      );
+    });
   }
 
   /** Loads dropped or chosen files: one token file and optionally an image. */
-  async loadFiles(files: File[]): Promise<void> {
-    this.showError(null);
-    const imageFile = files.find((f) => f.type.startsWith('image/'));
-    const tokenFile = files.find((f) => f !== imageFile);
-    try {
-      if (tokenFile) this.setScene(sceneFromBytes(tokenFile.name, new Uint8Array(await tokenFile.arrayBuffer())));
-      if (imageFile) this.image = await createImageBitmap(imageFile);
-      if (!this.scene) throw new SceneError(imageFile?.name ?? 'the drop', 'MISSING_TENSOR', 'features', 'drop a .safetensors token file (an image alone has no tokens)');
-      this.setScene(this.scene);
-      await this.run();
-    } catch (e) {
-      this.fail(e);
-    }
+  private loadFiles$(files: File[]): Observable<never> {
+    return defer(() => {
+      this.showError(null);
+      this.clearResults();
+      const imageFile = files.find((f) => f.type.startsWith('image/'));
+      const tokenFile = files.find((f) => f !== imageFile);
+      this.status(`loading ${tokenFile?.name ?? imageFile?.name ?? 'files'}…`);
+      return abortable(async () => {
+        const scene = tokenFile ? sceneFromBytes(tokenFile.name, new Uint8Array(await tokenFile.arrayBuffer())) : this.scene;
+        const image = imageFile ? await createImageBitmap(imageFile) : tokenFile ? undefined : this.image;
+        if (!scene) throw new SceneError(imageFile?.name ?? 'the drop', 'MISSING_TENSOR', 'features', 'drop a .safetensors token file (an image alone has no tokens)');
+        return { scene, image };
+      }).pipe(
+        tap(({ scene, image }) => {
+          this.image = image;
+          this.setScene(scene);
+        }),
+        ignoreElements(),
+      );
+    });
   }
 
   private params(method: string): MethodParams {
@@ -156,46 +194,63 @@ export class App {
     return { alpha: num('alpha'), theta: num('theta'), pivotRatio: num('pivot-ratio') };
   }
 
-  /** Runs every chosen method on every chosen backend and draws the cards. */
-  async run(): Promise<void> {
-    const scene = this.scene;
-    if (!scene) return;
-    const keep = Number($<HTMLInputElement>('keep').value);
-    if (!Number.isInteger(keep) || keep < 0) return this.fail(new Error(`keep must be a whole number ≥ 0, got '${$<HTMLInputElement>('keep').value}'`));
-    const methods = [...document.querySelectorAll<HTMLInputElement>('input[name=method]:checked')].map((c) => c.value);
-    const targets = [...document.querySelectorAll<HTMLInputElement>('input[name=backend]:checked')].map((c) => c.value as RunTarget).filter((t) => RUN_TARGETS.includes(t));
-    this.setState('running');
-    this.showError(null);
+  private plan(scene: Scene): RunPlan {
+    const keepText = $<HTMLInputElement>('keep').value;
+    const keep = Number(keepText);
+    if (!Number.isInteger(keep) || keep < 0) throw new Error(`keep must be a whole number ≥ 0, got '${keepText}'`);
+    return {
+      scene,
+      keep,
+      methods: [...document.querySelectorAll<HTMLInputElement>('input[name=method]:checked')].map((c) => c.value),
+      targets: [...document.querySelectorAll<HTMLInputElement>('input[name=backend]:checked')].map((c) => c.value as RunTarget).filter((t) => RUN_TARGETS.includes(t)),
+      params: (m) => this.params(m),
+      unavailable: (t) => (t === 'webgpu' && !this.gpu.available ? `no WebGPU adapter (${this.gpu.description})` : undefined),
+      onStart: (method, target) => this.status(`${method} on ${target} — ${scene.name}, keep ${keep}…`),
+    };
+  }
+
+  private show(plan: RunPlan, r: MethodResult): void {
     const cards = $('cards');
-    cards.replaceChildren();
-    const results: AppSnapshot['results'] = {};
-    const agree: AppSnapshot['agree'] = {};
-    const width = Math.min(420, Math.max(240, cards.clientWidth / Math.min(3, Math.max(1, methods.length)) - 32));
-    for (const method of methods) {
-      const outcomes: RunOutcome[] = [];
-      const skipped: { target: RunTarget; reason: string }[] = [];
-      const cold: RunTarget[] = [];
-      for (const target of targets) {
-        this.status(`${method} on ${target}…`);
-        if (target === 'webgpu' && !this.gpu.available) {
-          skipped.push({ target, reason: `no WebGPU adapter (${this.gpu.description})` });
-          continue;
-        }
-        const params = this.params(method);
-        if (target === 'webgpu' && !this.warmed.has(target)) cold.push(target);
-        this.warmed.add(target);
-        outcomes.push(target === 'server' ? await runOnServer(scene, method, keep, params) : await runInPage(scene, method, keep, params, target));
-      }
-      results[method] = Object.fromEntries(
-        outcomes.map((o) => [o.target, o.ok ? { ok: true as const, ms: o.ms, backend: o.selection.backend, ...selectionCore(o.selection) } : { ok: false as const, ms: o.ms, error: o.error }]),
+    const width = Math.min(420, Math.max(240, cards.clientWidth / Math.min(3, Math.max(1, plan.methods.length)) - 32));
+    const cold = r.outcomes.filter((o) => o.target === 'webgpu' && !this.warmed.has(o.target)).map((o) => o.target);
+    for (const o of r.outcomes) this.warmed.add(o.target);
+    const entries: [RunTarget, TargetResult][] = r.outcomes.map((o) => [
+      o.target,
+      o.ok ? { ok: true, ms: o.ms, backend: o.selection.backend, ...selectionCore(o.selection) } : { ok: false, ms: o.ms, error: o.error },
+    ]);
+    for (const s of r.skipped) entries.push([s.target, { ok: 'skipped', reason: s.reason }]);
+    this.snapshot.results[r.method] = Object.fromEntries(entries);
+    this.snapshot.agree[r.method] = agreement(r.outcomes) ?? null;
+    cards.append(renderCard({ method: r.method, keep: plan.keep, scene: plan.scene, outcomes: r.outcomes, skipped: r.skipped, cold, image: this.image }, width));
+  }
+
+  /** Runs every chosen method on every chosen backend and draws the cards (cancelled by a newer job). */
+  private run$(): Observable<never> {
+    return defer(() => {
+      const scene = this.scene;
+      if (!scene) return EMPTY;
+      const plan = this.plan(scene);
+      this.setState('running');
+      this.showError(null);
+      this.clearResults();
+      this.snapshot.targets = plan.targets;
+      this.snapshot.started++;
+      let completed = false;
+      return runPlan(plan).pipe(
+        tap({
+          next: (r) => this.show(plan, r),
+          complete: () => {
+            completed = true;
+            this.snapshot.runs++;
+            this.status(`${plan.methods.length} method(s) × ${plan.targets.length} backend(s) on ${scene.name}, keep ${plan.keep}`);
+            this.setState('done');
+          },
+        }),
+        finalize(() => {
+          if (!completed) console.log(`[d2pruner] run on ${scene.name} cancelled by a newer job`);
+        }),
+        ignoreElements(),
       );
-      agree[method] = agreement(outcomes) ?? null;
-      cards.append(renderCard({ method, keep, scene, outcomes, skipped, cold, image: this.image }, width));
-    }
-    this.snapshot.results = results;
-    this.snapshot.agree = agree;
-    this.snapshot.runs++;
-    this.status(`${methods.length} method(s) × ${targets.length} backend(s) on ${scene.name}, keep ${keep}`);
-    this.setState('done');
+    });
   }
 }

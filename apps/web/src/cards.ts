@@ -63,6 +63,12 @@ export function renderCard(d: CardData, maxWidth: number): HTMLElement {
     else tr.append(el('td', { class: 'err' }, `${o.error.code}${o.error.field ? ` (${o.error.field})` : ''}: ${o.error.message}`));
     table.append(tr);
   }
+  const reasons = new Set(d.skipped.map((s) => s.reason));
+  if (d.outcomes.length === 0 && reasons.size === 1) {
+    card.append(el('p', { class: 'needs', role: 'note' }, [...reasons][0]));
+    card.dataset.agree = 'n/a';
+    return card;
+  }
   for (const s of d.skipped) {
     const tr = el('tr', { 'data-target': s.target, 'data-ok': 'skipped' });
     tr.append(el('th', {}, TARGET_LABELS[s.target]), el('td', { class: 'ms' }, '—'), el('td', { class: 'muted' }, s.reason));

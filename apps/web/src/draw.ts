@@ -1,16 +1,16 @@
-import type { Layout } from '@d2pruner/core';
+import { DROPPED_OPACITY, SELECTION_COLOURS, hexRgb, type Layout, type SelectionKind } from '@d2pruner/core';
 import type { ObjectBox } from './scene.js';
 import type { SelectionCore } from './compare.js';
 
 /** How a token is drawn. */
-export type TokenKind = 'pivot' | 'pick' | 'kept' | 'dropped';
+export type TokenKind = SelectionKind;
 
-/** Colours of the kinds (the legend in index.html uses the same). */
+/** Colours of the kinds: the palette `d2pruner render` uses too (the legend in style.css matches). */
 export const KIND_COLOURS: Readonly<Record<TokenKind, string>> = {
-  pivot: '#ff9f1c',
-  pick: '#2ec4f1',
-  kept: '#6bd66b',
-  dropped: 'rgba(120, 130, 150, 0.18)',
+  pivot: SELECTION_COLOURS.pivot,
+  pick: SELECTION_COLOURS.pick,
+  kept: SELECTION_COLOURS.kept,
+  dropped: `rgba(${hexRgb(SELECTION_COLOURS.dropped).join(', ')}, ${DROPPED_OPACITY})`,
 };
 
 /**
@@ -84,7 +84,7 @@ export function drawSelection(ctx: CanvasRenderingContext2D, o: DrawOptions): vo
   const single = layout.frames.length === 1;
   if (o.image && single) ctx.drawImage(o.image, 0, 0, g.boxes[0].cols * g.cell, g.boxes[0].rows * g.cell);
   for (const b of g.boxes) {
-    ctx.fillStyle = o.image && single ? 'rgba(0,0,0,0.35)' : '#1b2030';
+    ctx.fillStyle = o.image && single ? 'rgba(0,0,0,0.35)' : SELECTION_COLOURS.background;
     ctx.fillRect(b.x, b.y, b.cols * g.cell, b.rows * g.cell);
   }
   const inset = g.cell >= 6 ? 1 : 0;

@@ -8,7 +8,7 @@ export type RunTarget = 'webgpu' | 'cpu' | 'server';
 /** Every target, in display order. */
 export const RUN_TARGETS: readonly RunTarget[] = ['webgpu', 'cpu', 'server'];
 
-/** The error JSON of formats.md §2. */
+/** The error JSON of docs/formats.md §2. */
 export interface ErrorInfo {
   code: string;
   field: string;
@@ -23,11 +23,11 @@ function errorInfo(e: unknown): ErrorInfo {
   return { code: 'INTERNAL', field: '', message: e instanceof Error ? e.message : String(e) };
 }
 
-/** Runs a method in the page on the named kernel backend (the registry's `webgpu` or `cpu`). */
-export async function runInPage(scene: Scene, method: string, keep: number, params: MethodParams, target: 'webgpu' | 'cpu'): Promise<RunOutcome> {
+/** Runs a method in the page on the named kernel backend (the registry's `webgpu` or `cpu`); `signal` cancels it. */
+export async function runInPage(scene: Scene, method: string, keep: number, params: MethodParams, target: 'webgpu' | 'cpu', signal?: AbortSignal): Promise<RunOutcome> {
   const t0 = performance.now();
   try {
-    const selection = await getMethod(method).select(scene.input, keep, params, { backend: target });
+    const selection = await getMethod(method).select(scene.input, keep, params, { backend: target, signal });
     return { target, ok: true, selection, ms: performance.now() - t0 };
   } catch (e) {
     return { target, ok: false, error: errorInfo(e), ms: performance.now() - t0 };
@@ -44,14 +44,14 @@ export function serverQuery(method: string, keep: number, params: MethodParams, 
 
 /**
  * Runs a method on the server (`POST /v1/prune`): a bundled sample by name, any other scene by
- * uploading its safetensors bytes. The page's wall time includes the upload.
+ * uploading its safetensors bytes. The page's wall time includes the upload; `signal` aborts it.
  */
-export async function runOnServer(scene: Scene, method: string, keep: number, params: MethodParams, fetchFn: typeof fetch = fetch): Promise<RunOutcome> {
+export async function runOnServer(scene: Scene, method: string, keep: number, params: MethodParams, fetchFn: typeof fetch = fetch, signal?: AbortSignal): Promise<RunOutcome> {
   const t0 = performance.now();
   try {
     const init: RequestInit = scene.sample
-      ? { method: 'POST' }
-      : { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: scene.bytes as unknown as BodyInit };
+      ? { method: 'POST', signal }
+      : { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: scene.bytes as unknown as BodyInit, signal };
     const res = await fetchFn(`./v1/prune?${serverQuery(method, keep, params, scene.sample)}`, init);
     const body = (await res.json()) as Selection | { error: ErrorInfo };
     const ms = performance.now() - t0;

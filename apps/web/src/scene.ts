@@ -62,7 +62,7 @@ export function parseObjects(metadata: Record<string, string> | undefined): Obje
 }
 
 /**
- * Decodes a token file (formats.md §1) into a scene. Anything wrong — not safetensors, truncated,
+ * Decodes a token file (docs/formats.md §1) into a scene. Anything wrong — not safetensors, truncated,
  * shapes that disagree, no layout for a non-square N — becomes a {@link SceneError} naming the
  * file, the error code and the field.
  */
@@ -94,9 +94,9 @@ export async function fetchSampleList(fetchFn: typeof fetch = fetch): Promise<Sa
   return (await res.json()) as SampleInfo[];
 }
 
-/** Downloads a bundled sample from the server and decodes it. */
-export async function fetchSample(info: Pick<SampleInfo, 'name' | 'url'>, fetchFn: typeof fetch = fetch): Promise<Scene> {
-  const res = await fetchFn(`.${info.url}`);
+/** Downloads a bundled sample from the server and decodes it; `signal` aborts the download. */
+export async function fetchSample(info: Pick<SampleInfo, 'name' | 'url'>, fetchFn: typeof fetch = fetch, signal?: AbortSignal): Promise<Scene> {
+  const res = await fetchFn(`.${info.url}`, { signal });
   if (!res.ok) throw new SceneError(`${info.name}.safetensors`, `HTTP ${res.status}`, '', await res.text());
   return sceneFromBytes(`${info.name}.safetensors`, new Uint8Array(await res.arrayBuffer()), info.name);
 }

@@ -15,7 +15,7 @@ import { lastValueFrom, pipe, toArray } from 'rxjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
 const CHROMIUM = '/usr/bin/chromium';
-// architecture.md §4: Debian's Chromium, headless, no network side channels, WebGPU enabled
+// docs/architecture.md §4: Debian's Chromium, headless, no network side channels, WebGPU enabled
 const ARGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--enable-unsafe-webgpu'];
 const NODE_BUILTINS = ['assert', 'buffer', 'child_process', 'crypto', 'events', 'fs', 'fs/promises', 'http', 'module', 'net', 'os', 'path', 'perf_hooks', 'process', 'stream', 'url', 'util', 'worker_threads', 'zlib'];
 let passed = 0;

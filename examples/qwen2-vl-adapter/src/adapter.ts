@@ -1,7 +1,7 @@
 import { GeometryBuilder, defineAdapter, type ImageSize, type LlmDims, type ModelAdapter, type ParamSpec, type TokenGeometry, type VisionDims } from '@d2pruner/core';
 import { QWEN2_VL_PIXELS, smartResize, type PixelBudget } from './smart-resize.js';
 
-/** Qwen2-7B, the LLM of Qwen2-VL-7B (models.md §4): GQA 28/4, SwiGLU, M-RoPE θ = 1e6. */
+/** Qwen2-7B, the LLM of Qwen2-VL-7B (docs/models.md §4): GQA 28/4, SwiGLU, M-RoPE θ = 1e6. */
 export const QWEN2_7B: LlmDims = {
   layers: 28,
   hidden: 3584,
@@ -19,7 +19,7 @@ export const QWEN2_7B: LlmDims = {
 /** Qwen2-VL's 675M ViT: 32 layers, width 1280, MLP 5120 (the 2×2 patch merger is not counted). */
 export const QWEN2_VL_VIT: VisionDims = { layers: 32, hidden: 1280, intermediate: 5120 };
 
-/** `<|vision_start|>`, `<|image_pad|>`, `<|vision_end|>` (models.md §4). */
+/** `<|vision_start|>`, `<|image_pad|>`, `<|vision_end|>` (docs/models.md §4). */
 export const QWEN2_VL_TOKENS = { visionStart: 151652, imagePad: 151655, visionEnd: 151653 } as const;
 
 /** Pixels per LLM token side: patch 14 × spatial merge 2. */

@@ -16,7 +16,7 @@ export interface MropePositions {
 
 /**
  * M-RoPE position ids of an unpruned sequence, as HF `Qwen2VLModel.get_rope_index` computes them
- * (models.md §4): text tokens get t = h = w = a running index; image tokens get
+ * (docs/models.md §4): text tokens get t = h = w = a running index; image tokens get
  * (s, s + row, s + col) with s the position after the preceding text; the text after an image
  * resumes at max(image positions) + 1 = s + max(rows, cols). Image runs are found from the
  * `<|image_pad|>` ids and checked against `grids`.
@@ -47,7 +47,7 @@ export function mropePositions(inputIds: ArrayLike<number | bigint>, grids: read
   return { t, h, w };
 }
 
-/** A sequence after pre-LLM pruning, ready for the LLM (models.md §6.2, Qwen2-VL). */
+/** A sequence after pre-LLM pruning, ready for the LLM (docs/models.md §6.2, Qwen2-VL). */
 export interface PrunedSequence {
   /** Input ids with the dropped `<|image_pad|>` tokens removed (HF checks placeholder count = feature count). */
   inputIds: number[];

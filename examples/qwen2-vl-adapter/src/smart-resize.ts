@@ -21,7 +21,7 @@ export function roundHalfEven(x: number): number {
 }
 
 /**
- * Qwen2-VL `smart_resize` (models.md §4): both sides rounded to multiples of `factor` (28 = patch
+ * Qwen2-VL `smart_resize` (docs/models.md §4): both sides rounded to multiples of `factor` (28 = patch
  * 14 × merge 2), the pixel count brought into [minPixels, maxPixels] keeping the aspect.
  */
 export function smartResize(height: number, width: number, budget: PixelBudget = QWEN2_VL_PIXELS, factor = 28): { height: number; width: number } {

@@ -5,7 +5,7 @@ import { QWEN2_VL_TOKENS, mropePositions, pruneSequence, qwen2vl7b, registerQwen
 
 const { visionStart: VS, imagePad: PAD, visionEnd: VE } = QWEN2_VL_TOKENS;
 
-describe('smart_resize (models.md §4)', () => {
+describe('smart_resize (docs/models.md §4)', () => {
   it('worked examples: 640×480 → 644×476 = 23×17 = 391; 336×336 → 144; 1920×1080 → 47×26 = 1222', () => {
     expect(smartResize(480, 640)).toEqual({ height: 476, width: 644 });
     expect(qwen2vl7b.layout({ width: 640, height: 480 }).layout.frames).toEqual([{ rows: 17, cols: 23 }]);
@@ -31,7 +31,7 @@ describe('smart_resize (models.md §4)', () => {
   });
 });
 
-describe('M-RoPE positions for pruned sequences (models.md §4, §6.2)', () => {
+describe('M-RoPE positions for pruned sequences (docs/models.md §4, §6.2)', () => {
   // 2 text tokens, <|vision_start|>, a 2×3 image, <|vision_end|>, 1 text token
   const ids = [10, 11, VS, ...new Array<number>(6).fill(PAD), VE, 12];
   const grid = [{ rows: 2, cols: 3 }];

@@ -1,6 +1,6 @@
 import type { LlmDims, VisionDims } from '@d2pruner/core';
 
-/** InternLM2.5-7B-chat, the LLM of InternVL-2.5-8B (models.md §3.1): GQA 32/8, SwiGLU. */
+/** InternLM2.5-7B-chat, the LLM of InternVL-2.5-8B (docs/models.md §3.1): GQA 32/8, SwiGLU. */
 export const INTERNLM2_5_7B: LlmDims = {
   layers: 32,
   hidden: 4096,
@@ -34,7 +34,7 @@ export const TOKENS_PER_TILE = TOKEN_GRID * TOKEN_GRID;
 /** Encoder sequence length per tile: 1024 patches + CLS. */
 export const ENCODER_TOKENS = (TILE_SIZE / VIT_PATCH) ** 2 + 1;
 
-/** `<IMG_CONTEXT>` id (HF conversion, models.md §3.1). */
+/** `<IMG_CONTEXT>` id (HF conversion, docs/models.md §3.1). */
 export const IMG_CONTEXT_ID = 92546;
 
 /** `<img>` id — assumed (InternVL-2.5 tokenizer adds `<img>`, `</img>`, `<IMG_CONTEXT>` in that order after the 92544-token vocab). */
@@ -43,7 +43,7 @@ export const IMG_START_ID = 92544;
 /** `</img>` id — assumed, see {@link IMG_START_ID}. */
 export const IMG_END_ID = 92545;
 
-/** Non-visual tokens assumed by the cost model (system + template + RefCOCO prompt; not measured, models.md §5.3). */
+/** Non-visual tokens assumed by the cost model (system + template + RefCOCO prompt; not measured, docs/cost-model.md §3). */
 export const INTERNVL_DEFAULT_TEXT_TOKENS = 70;
 
 /** Default pruning layer K. */

@@ -33,7 +33,7 @@ export const INTERNVL_OPTIONS: readonly ParamSpec[] = [
 ];
 
 /**
- * The visual tokens of an InternVL-2.5 image (models.md §3.2–3.5): 256 per tile in tile order
+ * The visual tokens of an InternVL-2.5 image (docs/models.md §3.2–3.5): 256 per tile in tile order
  * (row-major), each tile's tokens row-major; frame 0 is the global canvas of (16·rows)×(16·cols)
  * cells so that tokens across a tile border are neighbours; the thumbnail (last) is frame 1.
  * Stretching means uniform cells: canvas cell (R, C) covers

@@ -11,7 +11,7 @@ export interface TileGrid {
  * Candidate grids of `dynamic_preprocess`: every (i, j) with min ≤ i·j ≤ max, sorted by i·j.
  * Within one product the order is i ascending — Python's order there follows set iteration, but
  * grids with equal products can only tie in the aspect test when they have the same aspect,
- * i.e. never (models.md §3.2).
+ * i.e. never (docs/models.md §3.2).
  */
 export function candidateGrids(minTiles: number, maxTiles: number): TileGrid[] {
   const out: TileGrid[] = [];
@@ -22,7 +22,7 @@ export function candidateGrids(minTiles: number, maxTiles: number): TileGrid[] {
 }
 
 /**
- * `find_closest_aspect_ratio` (models.md §3.2 step 2): the grid whose i/j is closest to W/H; on
+ * `find_closest_aspect_ratio` (docs/models.md §3.2 step 2): the grid whose i/j is closest to W/H; on
  * an exact tie the later (larger) grid wins when W·H > 0.5 · 448² · i · j.
  */
 export function findClosestAspectRatio(image: ImageSize, grids: readonly TileGrid[], tileSize = TILE_SIZE): TileGrid {
@@ -53,7 +53,7 @@ export interface Tiling {
 }
 
 /**
- * `dynamic_preprocess` (models.md §3.2): the grid for an image under [minTiles, maxTiles]; the
+ * `dynamic_preprocess` (docs/models.md §3.2): the grid for an image under [minTiles, maxTiles]; the
  * image is stretched to (448·i)×(448·j) and cut row-major; a thumbnail comes last when there is
  * more than one tile.
  */

@@ -4,7 +4,7 @@ import { candidateGrids, internvl25_8b, pixelShuffleSources, registerInternVLAda
 
 const box = (l: { box: Float64Array }, t: number) => Array.from(l.box.subarray(4 * t, 4 * t + 4));
 
-describe('dynamic tiling (models.md §3.2 table)', () => {
+describe('dynamic tiling (docs/models.md §3.2 table)', () => {
   const cases: [number, number, number, string, number, number][] = [
     // W, H, maxTiles, grid (cols×rows), tiles incl. thumbnail, tokens
     [640, 480, 12, '4x3', 13, 3328],
@@ -63,7 +63,7 @@ function permute(data: number[], shape: number[], perm: number[]): number[] {
   return out;
 }
 
-describe('pixel-shuffle order (models.md §3.3)', () => {
+describe('pixel-shuffle order (docs/models.md §3.3)', () => {
   // InternVL `pixel_shuffle` (ps_version v2) on one tile, C = 1 channel holding the patch id:
   // x (1, 32, 32, 1) → view (1, 32, 16, 2) → permute(0,2,1,3) → view (1, 16, 16, 4) → permute(0,2,1,3).
   const patches = Array.from({ length: 1024 }, (_, k) => k);
@@ -88,7 +88,7 @@ describe('pixel-shuffle order (models.md §3.3)', () => {
   });
 });
 
-describe('global canvas coordinates (models.md §3.5)', () => {
+describe('global canvas coordinates (docs/models.md §3.5)', () => {
   const l = internvl25_8b.layout({ width: 640, height: 480 }, { maxTiles: 6 }); // 3 cols × 2 rows + thumbnail
   const at = (t: number) => [l.frame[t], l.row[t], l.col[t]];
   it('frames: a 32×48 canvas and a 16×16 thumbnail', () => {
@@ -133,7 +133,7 @@ describe('spans, cost, registration', () => {
     expect(ids[s.start - 1]).toBe(internvl25_8b.placeholders.imageStartId);
     expect(ids[s.start + s.length]).toBe(internvl25_8b.placeholders.imageEndId);
   });
-  it('1792 → 179 visual with 70 non-visual tokens: 87.5% (K=0) / 82.0% (K=2) (models.md §5.3)', () => {
+  it('1792 → 179 visual with 70 non-visual tokens: 87.5% (K=0) / 82.0% (K=2) (docs/cost-model.md §3)', () => {
     const q = { image: { width: 640, height: 480 }, layoutOptions: { maxTiles: 6 }, keep: 179 };
     const pct = (r: number) => Math.round(r * 1000) / 10;
     const k0 = flopsJson(internvl25_8b, { ...q, layer: 0 });

@@ -1,7 +1,7 @@
 import { InvalidInputError, type ImageSize } from '@d2pruner/core';
 
 /**
- * How `image_grid_pinpoints` pairs are read (models.md §2.2 orientation caveat): the original
+ * How `image_grid_pinpoints` pairs are read (docs/models.md §2.2 orientation caveat): the original
  * repo reads `[a, b]` as (width, height) — `wh`, the default; transformers reads them as
  * (height, width) — `hw`. Results differ only at exact ties.
  */
@@ -33,7 +33,7 @@ export function parsePinpoints(text: string, order: PinpointOrder = 'wh'): Image
 }
 
 /**
- * `select_best_resolution` (models.md §2.2 step 1): maximise the effective resolution
+ * `select_best_resolution` (docs/models.md §2.2 step 1): maximise the effective resolution
  * min(int(W·s)·int(H·s), W·H) with s = min(w/W, h/H); ties → least wasted area; further ties →
  * first in list.
  */
@@ -57,7 +57,7 @@ export function selectBestResolution(image: ImageSize, resolutions: readonly Ima
 }
 
 /**
- * `resize_and_pad_image` (models.md §2.2 step 2): the limiting side gets exactly the target, the
+ * `resize_and_pad_image` (docs/models.md §2.2 step 2): the limiting side gets exactly the target, the
  * other `ceil`, capped; the result is pasted centred (floor division) on a black canvas.
  */
 export function resizeAndPad(image: ImageSize, target: ImageSize): { width: number; height: number; pasteX: number; pasteY: number } {
@@ -76,7 +76,7 @@ export function resizeAndPad(image: ImageSize, target: ImageSize): { width: numb
 }
 
 /**
- * `unpad_image` on a feature map of `rows`×`cols` cells (models.md §2.3 step 3): the kept rows
+ * `unpad_image` on a feature map of `rows`×`cols` cells (docs/models.md §2.3 step 3): the kept rows
  * [top, bottom) and columns [left, right).
  */
 export function unpadRange(

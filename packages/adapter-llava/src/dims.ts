@@ -1,6 +1,6 @@
 import type { LlmDims, VisionDims } from '@d2pruner/core';
 
-/** Vicuna-7B v1.5 (LLaMA-2 architecture), models.md §1.5. */
+/** Vicuna-7B v1.5 (LLaMA-2 architecture), docs/models.md §1.5. */
 export const VICUNA_7B: LlmDims = {
   layers: 32,
   hidden: 4096,
@@ -15,7 +15,7 @@ export const VICUNA_7B: LlmDims = {
   maxPositions: 4096,
 };
 
-/** Vicuna-13B v1.5, models.md §1.5. */
+/** Vicuna-13B v1.5, docs/models.md §1.5. */
 export const VICUNA_13B: LlmDims = { ...VICUNA_7B, layers: 40, hidden: 5120, heads: 40, kvHeads: 40, intermediate: 13824 };
 
 /**
@@ -41,9 +41,9 @@ export const LLAVA_IMAGE_SENTINEL = -200;
 
 /**
  * Non-visual tokens assumed by the cost model: the 35-token vicuna_v1 prefix plus a 40-token
- * question and answer cue (models.md §5.2).
+ * question and answer cue (docs/cost-model.md §2).
  */
 export const LLAVA_DEFAULT_TEXT_TOKENS = 75;
 
-/** Default pruning layer K (FastV / DART, models.md §7.5). */
+/** Default pruning layer K (FastV / DART, docs/models.md §7 item 5). */
 export const LLAVA_DEFAULT_LAYER = 2;

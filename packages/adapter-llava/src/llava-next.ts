@@ -22,7 +22,7 @@ export interface LlavaNextOptions {
   unpadRounding: UnpadRounding;
 }
 
-/** Layout options of the LLaVA-NeXT adapter (the UNVERIFIED conventions of models.md §2.2). */
+/** Layout options of the LLaVA-NeXT adapter (the UNVERIFIED conventions of docs/models.md §2.2). */
 export const LLAVA_NEXT_OPTIONS: readonly ParamSpec[] = [
   { name: 'pinpoints', type: 'string', default: DEFAULT_PINPOINTS, description: 'image_grid_pinpoints as AxB,AxB,… in config order (multiples of 336)' },
   { name: 'pinpointOrder', type: 'string', default: 'wh', enum: ['wh', 'hw'], description: 'read pinpoint pairs as (width, height) like the original repo, or (height, width) like transformers' },
@@ -31,7 +31,7 @@ export const LLAVA_NEXT_OPTIONS: readonly ParamSpec[] = [
 
 /**
  * The visual tokens of a LLaVA-NeXT (anyres, `spatial_unpad`) image, in sequence order
- * (models.md §2.3): frame 0 = the 24×24 base view (whole image squashed), then frame 1 = the
+ * (docs/models.md §2.3): frame 0 = the 24×24 base view (whole image squashed), then frame 1 = the
  * stitched high-res feature map after unpadding, row by row, each row closed by a structural
  * `image_newline` token (placed at column `cols`, its box spanning the row).
  */

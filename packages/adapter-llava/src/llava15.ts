@@ -13,7 +13,7 @@ import {
 } from './dims.js';
 
 /**
- * How the image reaches the 336-px CLIP input (models.md §1.3):
+ * How the image reaches the 336-px CLIP input (docs/models.md §1.3):
  * - `pad` (original repo, `image_aspect_ratio = "pad"`, the default): pasted centred on a square
  *   canvas of side max(W, H); tokens entirely inside the padding are flagged;
  * - `crop` (HF `CLIPImageProcessor` of some `llava-hf` revisions): short side resized to 336,
@@ -58,7 +58,7 @@ export function resizeAndCenterCrop(image: ImageSize, size = CROP_SIZE): { width
 
 /**
  * The 576 tokens of a LLaVA-1.5 image: one 24×24 frame, token k at (k div 24, k mod 24), each
- * with its region in original-image pixels (models.md §1.3).
+ * with its region in original-image pixels (docs/models.md §1.3).
  */
 export function llava15Geometry(image: ImageSize, options: Llava15Options): TokenGeometry {
   const b = new GeometryBuilder(image);

@@ -4,7 +4,7 @@ import { keptLlavaNextTokens, keptNewlines, llavaNext7b, parsePinpoints, selectB
 
 const box = (l: { box: Float64Array }, t: number) => Array.from(l.box.subarray(4 * t, 4 * t + 4));
 
-describe('anyres resolution selection (models.md §2.2)', () => {
+describe('anyres resolution selection (docs/models.md §2.2)', () => {
   const pins = parsePinpoints('336x672,672x336,672x672,1008x336,336x1008');
   it('picks max effective resolution, then least waste, then first', () => {
     expect(selectBestResolution({ width: 640, height: 480 }, pins)).toEqual({ width: 672, height: 672 });
@@ -20,7 +20,7 @@ describe('anyres resolution selection (models.md §2.2)', () => {
   });
 });
 
-describe('LLaVA-NeXT token counts (models.md §2.4 table)', () => {
+describe('LLaVA-NeXT token counts (docs/models.md §2.4 table)', () => {
   const cases: [number, number, number, number, number, number, number][] = [
     // W, H, grid rows, grid cols, kept rows, kept cols, N
     [640, 480, 2, 2, 36, 48, 2340],
@@ -54,7 +54,7 @@ describe('LLaVA-NeXT token counts (models.md §2.4 table)', () => {
   });
 });
 
-describe('LLaVA-NeXT token order and coordinates (models.md §2.3)', () => {
+describe('LLaVA-NeXT token order and coordinates (docs/models.md §2.3)', () => {
   const l = llavaNext7b.layout({ width: 640, height: 480 });
   it('576 base tokens first, then each kept row: 48 cells and a newline', () => {
     expect(Array.from(l.frame.subarray(0, 576)).every((f) => f === 0)).toBe(true);
@@ -135,7 +135,7 @@ describe('newlines after pruning', () => {
     expect(() => llavaNext7b.visualSpans([1, -200, 2])).toThrow(expect.objectContaining({ field: 'tokensPerImage' }));
     expect(llavaNext7b.visualSpans([1, -200, 2], { tokensPerImage: l.tokens })).toEqual([{ image: 0, start: 1, length: 2340, inputIndex: 1 }]);
   });
-  it('cost: N = 2880 → keep 640 at K = 2: 73.4% (models.md §5.4)', () => {
+  it('cost: N = 2880 → keep 640 at K = 2: 73.4% (docs/cost-model.md §4)', () => {
     expect(Math.round(llavaNext7b.cost({ visual: 2880, keep: 640, layer: 2 }).reduction * 1000) / 10).toBe(73.4);
     const c = llavaNext7b.cost({ image: { width: 640, height: 480 }, keep: 640 });
     expect(c.visual).toBe(2340);

@@ -4,7 +4,7 @@ import { LLAVA_ADAPTERS, llava15_13b, llava15_7b, registerLlavaAdapters } from '
 
 const box = (l: { box: Float64Array }, t: number) => Array.from(l.box.subarray(4 * t, 4 * t + 4));
 
-describe('LLaVA-1.5 layout (models.md §1.3)', () => {
+describe('LLaVA-1.5 layout (docs/models.md §1.3)', () => {
   it('576 tokens on one 24×24 frame, token k at (k div 24, k mod 24)', () => {
     const l = llava15_7b.layout({ width: 640, height: 480 });
     expect([l.tokens, l.candidates.length]).toEqual([576, 576]);
@@ -62,7 +62,7 @@ describe('LLaVA-1.5 layout (models.md §1.3)', () => {
   });
 });
 
-describe('LLaVA-1.5 spans (models.md §1.4)', () => {
+describe('LLaVA-1.5 spans (docs/models.md §1.4)', () => {
   it('original repo: the −200 sentinel after a 35-token prefix → image tokens [35, 611)', () => {
     const ids = [1, ...new Array<number>(34).fill(500), -200, ...new Array<number>(26).fill(600)];
     expect(llava15_7b.visualSpans(ids)).toEqual([{ image: 0, start: 35, length: 576, inputIndex: 35 }]);
@@ -74,7 +74,7 @@ describe('LLaVA-1.5 spans (models.md §1.4)', () => {
 });
 
 describe('LLaVA-1.5 cost and registration', () => {
-  it('flops --json defaults: K = 2, 75 non-visual tokens, 576 → 64: 74.2% (models.md §5.2)', () => {
+  it('flops --json defaults: K = 2, 75 non-visual tokens, 576 → 64: 74.2% (docs/cost-model.md §2)', () => {
     const j = flopsJson(llava15_7b, { image: { width: 640, height: 480 }, keep: 64 });
     expect([j.model, j.visual, j.keep, j.layer, j.text]).toEqual(['llava-1.5-7b', 576, 64, 2, 75]);
     expect(Math.round(j.reduction * 1000) / 10).toBe(74.2);

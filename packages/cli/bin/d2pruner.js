@@ -11,6 +11,11 @@ import('../dist/main.js')
     process.exitCode = code;
   })
   .catch((e) => {
+    if (e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('/dist/main.js')) {
+      process.stderr.write('d2pruner: the CLI is not built yet; in the repository run `npm start` or `npm run build` first\n');
+      process.exitCode = 1;
+      return;
+    }
     process.stderr.write(`d2pruner: internal error: ${e && e.message ? e.message : String(e)}\n`);
     process.exitCode = 1;
   });

@@ -11,7 +11,6 @@ import {
   type TokenInput,
   type TokenLayout,
 } from '@d2pruner/core';
-import { numberOption, stringOption, type ParsedArgs } from './args.js';
 
 /** Registers the built-in adapters (idempotent) and looks one up by id or alias. */
 export function adapterById(id: string): ModelAdapter {
@@ -21,18 +20,23 @@ export function adapterById(id: string): ModelAdapter {
 }
 
 /** Layout options from the command line (`--max-tiles M`); only given flags are passed. */
-export function layoutOptionsFromArgs(args: ParsedArgs): AdapterOptions | undefined {
-  const maxTiles = numberOption(args, 'max-tiles');
+export function layoutOptions(maxTiles: number | undefined): AdapterOptions | undefined {
   return maxTiles === undefined ? undefined : { maxTiles };
 }
 
+/** The `--model ID --image WxH [--max-tiles M]` options as commands declare them. */
+export interface AdapterLayoutArgs {
+  model?: string;
+  image?: string;
+  'max-tiles'?: number;
+}
+
 /** The adapter layout for `--model ID --image WxH`, or undefined when neither is given. */
-export function adapterLayoutFromArgs(args: ParsedArgs): TokenLayout | undefined {
-  const model = stringOption(args, 'model');
-  const image = stringOption(args, 'image');
+export function adapterLayoutFromArgs(args: AdapterLayoutArgs): TokenLayout | undefined {
+  const { model, image } = args;
   if (!model && !image) return undefined;
   if (!model || !image) throw new InvalidArgumentError(model ? 'image' : 'model', '--model ID and --image WxH go together');
-  return adapterById(model).layout(parseImageSize(image), layoutOptionsFromArgs(args));
+  return adapterById(model).layout(parseImageSize(image), layoutOptions(args['max-tiles']));
 }
 
 /**

@@ -17,7 +17,7 @@ export function formatSelection(file: string, s: Selection): string {
   return lines.join('\n') + '\n';
 }
 
-/** The JSON line of a selection (formats.md §2). */
+/** The JSON line of a selection (docs/formats.md §2). */
 export function selectionJson(s: Selection): string {
   return JSON.stringify(s);
 }

@@ -1,43 +1,42 @@
 import { InvalidArgumentError, isD2PrunerError } from '@d2pruner/core';
-import { parseArgs, type ParsedArgs } from './args.js';
 import { describeLoadedBackends, disposeBackends } from './backends.js';
-import { calibrateCommand } from './commands/calibrate.js';
-import { flopsCommand } from './commands/flops.js';
-import { layoutCommand } from './commands/layout.js';
-import { renderCommand } from './commands/render.js';
-import { methodsCommand } from './commands/methods.js';
-import { pruneCommand } from './commands/prune.js';
+import type { AnyCommand } from './cli/command.js';
+import { commandHelp, generalHelp } from './cli/help.js';
+import { parseCommandArgs, wantsHelp } from './cli/parse.js';
+import { COMMAND_LIST } from './commands/index.js';
 import { processIo, type CliIo } from './io.js';
-
-/** A CLI command: parsed arguments in, exit code out. */
-export type Command = (args: ParsedArgs, io: CliIo) => Promise<number>;
+import { cliVersion } from './version.js';
 
 /** The commands by name. */
-export const COMMANDS: Record<string, Command> = {
-  prune: pruneCommand,
-  methods: methodsCommand,
-  calibrate: calibrateCommand,
-  flops: flopsCommand,
-  layout: layoutCommand,
-  render: renderCommand,
-  generate: async (args, io) => (await import('./commands/generate.js')).generateCommand(args, io),
-};
+export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.fromEntries(COMMAND_LIST.map((c) => [c.name, c]));
 
-const USAGE = `usage: d2pruner <command> [options]
+function commandNamed(name: string): AnyCommand {
+  const command = COMMANDS[name];
+  if (!command) throw new InvalidArgumentError('command', `unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')} (d2pruner --help)`);
+  return command;
+}
 
-commands:
-  prune FILE… --method NAME (--keep N | --ratio R) [--PARAM VALUE…] [--backend auto|cpu|webgpu|gpujs] [--json] [--out FILE]
-  prune --batch FILE.jsonl|-      one request per line, one result line per request
-  methods [--json]                methods with their parameters and defaults
-  calibrate FILES… --out prior.safetensors [--model ID --layer K]
-  flops --model ID --keep N [--visual V | --image WxH [--max-tiles M]] [--layer K] [--text T] [--formula fastv|exact] [--json]
-  layout --model ID --image WxH [--max-tiles M] [--json]
-  generate --model DIR --image IMG --prompt TEXT [--method M --keep N | --no-prune] [--max-new-tokens T] [--json]
-  prune FILE … --model ID --image WxH   build the layout from a model adapter when the file has none
-  render FILE --method NAME --keep N --out overlay.png [--cell PX]   kept tokens drawn over the token grid
-
-exit codes: 0 ok, 2 invalid input or arguments (message on stderr), 1 internal failure
-`;
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v') {
+    await io.out(`${await cliVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help' && rest[0]) {
+    await io.out(commandHelp(commandNamed(rest[0])));
+    return 0;
+  }
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    await io.out(generalHelp(COMMAND_LIST));
+    return name ? 0 : 2;
+  }
+  const command = commandNamed(name);
+  if (wantsHelp(rest)) {
+    await io.out(commandHelp(command));
+    return 0;
+  }
+  return command.run(parseCommandArgs(command, rest), io);
+}
 
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code. Typed errors
@@ -45,15 +44,8 @@ exit codes: 0 ok, 2 invalid input or arguments (message on stderr), 1 internal f
  * stack trace.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    await io.out(USAGE);
-    return name ? 0 : 2;
-  }
   try {
-    const command = COMMANDS[name];
-    if (!command) throw new InvalidArgumentError('command', `unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')}`);
-    return await command(parseArgs(rest, new Set(['json'])), io);
+    return await dispatch(argv, io);
   } catch (e) {
     if (isD2PrunerError(e)) {
       io.err(`d2pruner: error [${e.code}] ${e.field}: ${e.message}\n`);

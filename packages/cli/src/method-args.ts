@@ -1,25 +1,23 @@
-import { InvalidArgumentError, camelCase, parseParamValue, type Method, type MethodParams } from '@d2pruner/core';
-import type { ParsedArgs } from './args.js';
+import { InvalidArgumentError, camelCase, kebabCase, parseParamValue, type Method, type MethodParams } from '@d2pruner/core';
 
 /**
- * Collects method parameters from the options that are not command options: `--pivot-ratio 0.5`
- * becomes `{pivotRatio: 0.5}` typed by the method's ParamSpec. An option the method does not
- * know is a typed error naming it.
+ * Turns the method parameter flags a command parsed (`--pivot-ratio 0.5`) into the chosen
+ * method's parameters (`{pivotRatio: 0.5}`), typed by its ParamSpec. A flag of another method
+ * is a typed error naming it and listing the chosen method's own flags.
  */
-export function methodParamsFromArgs(method: Method, args: ParsedArgs, commandOptions: ReadonlySet<string>): MethodParams {
+export function methodParamsFromArgs(method: Method, flags: ReadonlyMap<string, string | boolean>): MethodParams {
   const params: MethodParams = {};
   const specs = new Map(method.params.map((p) => [p.name, p]));
-  for (const [name, value] of args.options) {
-    if (commandOptions.has(name)) continue;
+  for (const [name, value] of flags) {
     const key = camelCase(name);
     const spec = specs.get(key);
     if (!spec) {
-      const known = method.params.map((p) => `--${p.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      const known = method.params.map((p) => `--${kebabCase(p.name)}`);
       throw new InvalidArgumentError(name, `unknown option --${name} for method '${method.name}'; its parameters: ${known.join(' ') || '(none)'}`);
     }
-    if (value === true) {
+    if (typeof value === 'boolean') {
       if (spec.type !== 'boolean') throw new InvalidArgumentError(name, `--${name} needs a value`);
-      params[key] = true;
+      params[key] = value;
     } else {
       params[key] = parseParamValue(spec, value);
     }

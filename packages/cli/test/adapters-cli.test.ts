@@ -8,7 +8,7 @@ import { runCli } from './helpers.js';
 const tmp = mkdtempSync(join(tmpdir(), 'd2pruner-cli-adapters-'));
 
 describe('d2pruner flops', () => {
-  it('reproduces models.md §5 (FastV formula) as JSON', async () => {
+  it('reproduces docs/cost-model.md (FastV formula) as JSON', async () => {
     const llava = JSON.parse((await runCli(['flops', '--model', 'llava-1.5-7b', '--keep', '64', '--visual', '576', '--layer', '2', '--text', '75', '--json'])).out);
     expect(llava).toMatchObject({ model: 'llava-1.5-7b', visual: 576, keep: 64, layer: 2, text: 75 });
     expect(llava.reduction).toBeCloseTo(0.742, 3);

@@ -8,13 +8,13 @@ import { ROOT, runCli } from './helpers.js';
 const VEC = join(ROOT, 'fixtures/vectors/baselines');
 
 describe('every baseline vector through d2pruner prune --batch', () => {
-  it('reproduces all 1525 cases (keep and the diagnostic fields), one result line per request', async () => {
+  it('reproduces all 1525 cases (keep and the diagnostic fields) on 2 worker threads, one result line per request in order', async () => {
     const cases = JSON.parse(readFileSync(join(VEC, 'baseline-cases-7.json'), 'utf8')) as VectorCase[];
     expect(cases).toHaveLength(1525);
     const dir = mkdtempSync(join(tmpdir(), 'd2pruner-bl-'));
     const jsonl = join(dir, 'baselines.jsonl');
     writeFileSync(jsonl, cases.map((c) => JSON.stringify({ input: join(VEC, c.input), method: c.method, keep: c.keep, params: c.params })).join('\n') + '\n');
-    const { code, out } = await runCli(['prune', '--batch', jsonl, '--concurrency', '2']);
+    const { code, out } = await runCli(['prune', '--batch', jsonl, '--workers', '2']);
     expect(code).toBe(0);
     const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(cases.length);

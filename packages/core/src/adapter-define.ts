@@ -18,7 +18,7 @@ import { resolveParams } from './params.js';
 import { assertInteger } from './validate.js';
 
 /**
- * The narrow contract an adapter author writes (architecture.md §3.6); {@link defineAdapter}
+ * The narrow contract an adapter author writes (docs/architecture.md §3 item 6); {@link defineAdapter}
  * turns it into a full {@link ModelAdapter}. `O` is the type of the resolved layout options.
  */
 export interface AdapterSpec<O extends object = Record<string, unknown>> {

@@ -2,7 +2,7 @@ import type { CostQuery, CostReport, ImageSize, ModelAdapter, TokenLayout } from
 import { InvalidArgumentError } from './errors.js';
 import type { FrameSize } from './layout.js';
 
-/** The `d2pruner layout --json` object (formats.md §3); arrays cover the candidates. */
+/** The `d2pruner layout --json` object (docs/formats.md §3); arrays cover the candidates. */
 export interface LayoutReportJson {
   /** Adapter id. */
   model: string;
@@ -22,7 +22,7 @@ export interface LayoutReportJson {
   box: [number, number, number, number][];
 }
 
-/** The `d2pruner flops --json` object (formats.md §3). */
+/** The `d2pruner flops --json` object (docs/formats.md §3). */
 export interface FlopsReportJson {
   model: string;
   visual: number;
@@ -65,7 +65,7 @@ export function layoutReportJson(layout: TokenLayout): LayoutReportJson {
   };
 }
 
-/** The `flops --json` object of a cost report (exactly the keys of formats.md §3). */
+/** The `flops --json` object of a cost report (exactly the keys of docs/formats.md §3). */
 export function flopsReportJson(report: CostReport): FlopsReportJson {
   return {
     model: report.model,

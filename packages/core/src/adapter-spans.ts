@@ -20,7 +20,7 @@ function perImage(tokensPerImage: SpanOptions['tokensPerImage'], image: number):
 }
 
 /**
- * Finds the images' visual-token runs in `inputIds` (models.md §7.1), never from hard-coded
+ * Finds the images' visual-token runs in `inputIds` (docs/models.md §7 item 1), never from hard-coded
  * offsets. Two conventions are recognised:
  * - a **sentinel** (original LLaVA `IMAGE_TOKEN_INDEX = −200`): each occurrence expands to that
  *   image's token count (`tokensPerImage`, else `fixedTokens`); spans are given in the expanded

@@ -106,7 +106,7 @@ export interface SpanOptions {
   tokensPerImage?: number | readonly number[];
 }
 
-/** The key a positional prior is stored under (formats.md §1, d2pruner.md §6). */
+/** The key a positional prior is stored under (docs/formats.md §1, docs/algorithm.md §6). */
 export interface PriorKey {
   /** Adapter id (`d2pruner.model`). */
   model: string;
@@ -156,7 +156,7 @@ export interface CostReport extends PrefillCost {
 
 /**
  * A model adapter: everything the library needs to know about one multimodal model to prune it
- * (models.md §7). Build one with {@link defineAdapter} and add it with {@link registerAdapter}.
+ * (docs/models.md §7). Build one with {@link defineAdapter} and add it with {@link registerAdapter}.
  */
 export interface ModelAdapter {
   /** Registry name; same as `id`. */

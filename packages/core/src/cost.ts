@@ -2,7 +2,7 @@ import { InvalidInputError } from './errors.js';
 import { assertInteger } from './validate.js';
 
 /**
- * Which per-layer cost formula to use (models.md §5.1).
+ * Which per-layer cost formula to use (docs/cost-model.md §1).
  * - `fastv`: `4·n·d² + 2·n²·d + 2·n·d·m`, the FastV paper's accounting most pruning papers cite.
  * - `exact`: grouped-query attention and a 3-matrix SwiGLU FFN,
  *   `2·n·d·(h·dh) + 2·n·d·(kv·dh) + 2·n²·(h·dh) + 3·n·d·m`, which equals
@@ -21,7 +21,7 @@ export interface RopeScaling {
   factor: number;
 }
 
-/** Dimensions of a decoder-only LLM (models.md §7.3). */
+/** Dimensions of a decoder-only LLM (docs/models.md §7 item 3). */
 export interface LlmDims {
   /** Decoder layers L. */
   layers: number;
@@ -101,11 +101,17 @@ export interface PrefillCost {
   formula: FlopsFormula;
 }
 
+/** Most visual or text tokens a cost query may count (2^24): every cost stays a finite number. */
+export const MAX_COST_TOKENS = 2 ** 24;
+
 /** Validates a prefill query against the model, naming the offending field. */
 export function checkPrefillQuery(dims: LlmDims, q: PrefillQuery): void {
   assertInteger('visual', q.visual);
   assertInteger('keep', q.keep);
   assertInteger('text', q.text);
+  for (const field of ['visual', 'text'] as const) {
+    if (q[field] > MAX_COST_TOKENS) throw new InvalidInputError(field, `${field} must be at most ${MAX_COST_TOKENS} tokens, got ${q[field]}`);
+  }
   assertInteger('layer', q.layer);
   if (q.keep > q.visual) throw new InvalidInputError('keep', `keep (${q.keep}) exceeds the visual tokens (${q.visual})`);
   if (q.layer > dims.layers) throw new InvalidInputError('layer', `layer must be in [0, ${dims.layers}], got ${q.layer}`);
@@ -116,7 +122,7 @@ export function checkPrefillQuery(dims: LlmDims, q: PrefillQuery): void {
 
 /**
  * Prefill MACs with pruning at layer K from n = text + visual to n̂ = text + keep tokens
- * (models.md §5.1): full = L·F(n), pruned = K·F(n) + (L−K)·F(n̂).
+ * (docs/cost-model.md §1): full = L·F(n), pruned = K·F(n) + (L−K)·F(n̂).
  */
 export function prefillCost(dims: LlmDims, q: PrefillQuery): PrefillCost {
   checkPrefillQuery(dims, q);
@@ -130,7 +136,7 @@ export function prefillCost(dims: LlmDims, q: PrefillQuery): PrefillCost {
 }
 
 /**
- * MACs of a ViT vision encoder (FastV-style 2-matrix MLP, models.md §5.1), summed over its
+ * MACs of a ViT vision encoder (FastV-style 2-matrix MLP, docs/cost-model.md §1), summed over its
  * passes; `passes` holds each pass's sequence length (CLS included). Never reduced by
  * post-encoder pruning.
  */
@@ -148,7 +154,7 @@ export function kvBytesPerToken(dims: LlmDims, bytesPerValue = 2): number {
 
 /**
  * KV-cache bytes saved by pruning `visual − keep` tokens at layer K: only layers K..L−1 drop
- * them (models.md §6.4).
+ * them (docs/models.md §6.4).
  */
 export function kvBytesSaved(dims: LlmDims, q: Pick<PrefillQuery, 'visual' | 'keep' | 'layer'>, bytesPerValue = 2): number {
   checkPrefillQuery(dims, { ...q, text: 0 });

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export * from './errors.js';
+export * from './json-depth.js';
 export * from './validate.js';
 export * from './tensor.js';
 export * from './layout.js';
@@ -25,3 +26,4 @@ export * from './adapter-keep.js';
 export * from './adapter-report.js';
 export * from './adapter-geometry.js';
 export * from './random.js';
+export * from './palette.js';

@@ -1,14 +1,16 @@
-import { InvalidInputError, ShapeMismatchError } from './errors.js';
+import { InvalidInputError, ShapeMismatchError, quoteValue } from './errors.js';
 
 /** Size of one 2-D canvas (frame) of a layout. */
 export interface FrameSize {
+  /** Rows of the frame's grid. */
   rows: number;
+  /** Columns of the frame's grid. */
   cols: number;
 }
 
 /**
  * Spatial coordinates of N visual tokens: each token sits at (`row`, `col`) on canvas `frame`
- * (d2pruner.md §5, formats.md §1).
+ * (docs/algorithm.md §5, docs/formats.md §1).
  */
 export interface Layout {
   /** The canvases, indexed by frame number. */
@@ -23,14 +25,43 @@ export interface Layout {
 
 /** The JSON form stored in the `d2pruner.layout` metadata entry. */
 export interface LayoutJson {
+  /** Size of each frame. */
   frames: FrameSize[];
+  /** Frame of each token. */
   frame: number[];
+  /** Row of each token on its frame. */
   row: number[];
+  /** Column of each token on its frame. */
   col: number[];
 }
 
-/** A single rows×cols frame in raster order: token k at (k div cols, k mod cols). */
+/**
+ * Largest number of cells (Σ rows×cols over the frames) a layout may declare: 2^24, e.g. 4096×4096.
+ * Checked from the frame sizes alone, before anything is allocated; no code path allocates per
+ * cell beyond a small multiple of N (see `layoutCellIndex`), so this bounds only arithmetic.
+ */
+export const LAYOUT_MAX_CELLS = 2 ** 24;
+
+/** Σ rows×cols over the frames (a double: exact up to 2^53). */
+export function layoutCells(frames: readonly FrameSize[]): number {
+  let cells = 0;
+  for (const f of frames) cells += f.rows * f.cols;
+  return cells;
+}
+
+/** Throws `INVALID_INPUT` naming `field` when the frames declare more than {@link LAYOUT_MAX_CELLS} cells. */
+export function checkLayoutCells(frames: readonly FrameSize[], field = 'layout'): void {
+  const cells = layoutCells(frames);
+  if (cells > LAYOUT_MAX_CELLS) {
+    const sizes = frames.length > 4 ? `${frames.length} frames` : frames.map((f) => `${f.rows}×${f.cols}`).join(' + ');
+    throw new InvalidInputError(field, `${field} declares ${cells} cells (${sizes}); at most ${LAYOUT_MAX_CELLS} are accepted`);
+  }
+}
+
+/** A single rows×cols frame in raster order: token k at (k div cols, k mod cols). At most {@link LAYOUT_MAX_CELLS} cells (field `grid`). */
 export function gridLayout(rows: number, cols: number): Layout {
+  if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0) throw new InvalidInputError('grid', `grid must be RxC with non-negative integers, got ${rows}x${cols}`);
+  checkLayoutCells([{ rows, cols }], 'grid');
   const n = rows * cols;
   const frame = new Int32Array(n);
   const row = new Int32Array(n);
@@ -44,7 +75,7 @@ export function gridLayout(rows: number, cols: number): Layout {
 
 /**
  * The default layout when a file carries none: one square frame if N is a perfect square,
- * otherwise a typed error asking for `--grid` or a model adapter (formats.md §1).
+ * otherwise a typed error asking for `--grid` or a model adapter (docs/formats.md §1).
  */
 export function defaultLayout(n: number): Layout {
   const side = Math.round(Math.sqrt(n));
@@ -63,7 +94,7 @@ function intArray(field: string, v: unknown): Int32Array {
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 0x7fffffff) {
-      throw new InvalidInputError(field, `${field}[${i}] must be a non-negative integer, got ${JSON.stringify(x)}`);
+      throw new InvalidInputError(field, `${field}[${i}] must be a non-negative integer, got ${quoteValue(x)}`);
     }
     out[i] = x;
   }
@@ -94,6 +125,7 @@ export function parseLayout(json: string | unknown): Layout {
     }
     return { rows, cols };
   });
+  checkLayoutCells(frames);
   const layout: Layout = {
     frames,
     frame: intArray('layout.frame', o.frame),
@@ -105,10 +137,14 @@ export function parseLayout(json: string | unknown): Layout {
 }
 
 /**
- * Checks that a layout describes exactly `n` tokens and that every coordinate lies on its frame.
- * Throws a typed error naming the field otherwise.
+ * Checks that a layout describes exactly `n` tokens, declares at most {@link LAYOUT_MAX_CELLS}
+ * cells, that every coordinate lies on its frame and that no two tokens share a cell (field
+ * `layout`: the graph's spatial rule and `uniform` are only defined for one token per cell).
+ * Throws a typed error naming the field otherwise. Memory O(N) whatever the frame sizes.
  */
 export function validateLayout(layout: Layout, n: number): void {
+  if (!Array.isArray(layout.frames) || layout.frames.length === 0) throw new InvalidInputError('layout.frames', 'layout.frames must be a non-empty array of {rows, cols}');
+  checkLayoutCells(layout.frames);
   for (const key of ['frame', 'row', 'col'] as const) {
     if (layout[key].length !== n) {
       throw new ShapeMismatchError(`layout.${key}`, `layout.${key} has ${layout[key].length} entries but there are ${n} visual tokens`);
@@ -126,6 +162,54 @@ export function validateLayout(layout: Layout, n: number): void {
       throw new InvalidInputError('layout.col', `layout.col[${i}] = ${layout.col[i]} is outside frame ${f} (${cols} cols)`);
     }
   }
+  const index = layoutCellIndex(layout);
+  if (index.duplicate) {
+    const [a, b] = index.duplicate;
+    throw new InvalidInputError('layout', `tokens ${a} and ${b} share frame ${layout.frame[b]}, row ${layout.row[b]}, col ${layout.col[b]}; a layout puts at most one token on a cell`);
+  }
+}
+
+/** Cell → token lookup of a layout whose coordinates are in range (see {@link layoutCellIndex}). */
+export interface LayoutCellIndex {
+  /** The token on cell (`row`, `col`) of `frame`, or -1. */
+  at(frame: number, row: number, col: number): number;
+  /** The first two tokens found on one cell, when any cell holds two. */
+  readonly duplicate?: [number, number];
+}
+
+/**
+ * Builds a cell → token lookup: a dense table when the frames have at most 4N + 4096 cells
+ * (every real layout), else a hash map, so memory grows with N and not with rows×cols.
+ * Coordinates must already be checked against the frames.
+ */
+export function layoutCellIndex(layout: Layout): LayoutCellIndex {
+  const { frames, frame, row, col } = layout;
+  const n = frame.length;
+  const offsets = new Float64Array(frames.length);
+  let cells = 0;
+  frames.forEach((f, i) => {
+    offsets[i] = cells;
+    cells += f.rows * f.cols;
+  });
+  const key = (f: number, r: number, c: number) => offsets[f] + r * frames[f].cols + c;
+  let duplicate: [number, number] | undefined;
+  if (cells <= 4 * n + 4096) {
+    const table = new Int32Array(cells).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const k = key(frame[i], row[i], col[i]);
+      if (table[k] >= 0) duplicate ??= [table[k], i];
+      else table[k] = i;
+    }
+    return { at: (f, r, c) => table[key(f, r, c)], duplicate };
+  }
+  const map = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const k = key(frame[i], row[i], col[i]);
+    const prev = map.get(k);
+    if (prev !== undefined) duplicate ??= [prev, i];
+    else map.set(k, i);
+  }
+  return { at: (f, r, c) => map.get(key(f, r, c)) ?? -1, duplicate };
 }
 
 /** Converts a layout to its JSON metadata form. */
@@ -146,7 +230,7 @@ export function subsetLayout(layout: Layout, indices: ArrayLike<number>): Layout
 
 /**
  * A short stable string identifying a layout: frame sizes, token count and a hash of every
- * coordinate. Priors are keyed by it (d2pruner.md §6), so two inputs share a prior only when
+ * coordinate. Priors are keyed by it (docs/algorithm.md §6), so two inputs share a prior only when
  * their tokens sit at the same places.
  */
 export function layoutSignature(layout: Layout): string {

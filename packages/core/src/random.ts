@@ -1,5 +1,5 @@
 /**
- * mulberry32 (baselines.md §9): a uint32 PRNG on a uint32 state, bit-identical across languages
+ * mulberry32 (docs/baselines.md §9): a uint32 PRNG on a uint32 state, bit-identical across languages
  * and platforms (32-bit integer arithmetic only). Returns a generator of uint32 values.
  */
 export function mulberry32(seed: number): () => number {

@@ -8,7 +8,7 @@ export interface Named {
 
 /**
  * A name → item registry with aliases. Used for methods, model adapters and kernel backends, so
- * users add their own without forking (architecture.md §2).
+ * users add their own without forking (docs/architecture.md §2).
  */
 export class Registry<T extends Named> {
   private readonly items = new Map<string, T>();

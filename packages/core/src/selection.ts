@@ -9,7 +9,7 @@ export interface MergedRow {
 }
 
 /**
- * The result of a pruning method (formats.md §2). `keep` is always present, sorted ascending;
+ * The result of a pruning method (docs/formats.md §2). `keep` is always present, sorted ascending;
  * the other fields are diagnostics a method adds where it has them.
  */
 export interface Selection {

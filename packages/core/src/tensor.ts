@@ -55,7 +55,7 @@ export function matrixFromRows(rows: readonly (readonly number[])[]): Matrix {
 }
 
 /**
- * Reduces a [N] or [H, N] tensor to a vector of length N (mean over heads, formats.md §1),
+ * Reduces a [N] or [H, N] tensor to a vector of length N (mean over heads, docs/formats.md §1),
  * checks that every value is finite, and that N equals `expected` when given.
  */
 export function vectorOrHeadMean(t: Tensor, field: string, expected?: number): Float32Array {

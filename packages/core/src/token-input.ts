@@ -5,7 +5,7 @@ import type { SafetensorsFile } from './safetensors/read.js';
 import type { Matrix, Tensor } from './tensor.js';
 import { asMatrix, vectorOrHeadMean } from './tensor.js';
 
-/** Names of the tensors a pruning input may carry (formats.md §1). */
+/** Names of the tensors a pruning input may carry (docs/formats.md §1). */
 export type TensorName =
   | 'features'
   | 'attention'
@@ -17,7 +17,7 @@ export type TensorName =
   | 'imageEmbeds'
   | 'textEmbeds';
 
-/** Every tensor name, in the order formats.md lists them. */
+/** Every tensor name, in the order docs/formats.md lists them. */
 export const TENSOR_NAMES: readonly TensorName[] = [
   'features',
   'attention',
@@ -115,7 +115,7 @@ function matrixOf(t: Tensor | undefined, name: string): Matrix | undefined {
 }
 
 /**
- * Builds a {@link TokenInput} from a parsed safetensors file (formats.md §1): decodes the known
+ * Builds a {@link TokenInput} from a parsed safetensors file (docs/formats.md §1): decodes the known
  * tensors, reduces [H, N] attention to [N], parses the `d2pruner.layout` metadata, and checks
  * shapes. Values are not range-checked here; each method checks what it consumes.
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { kvBytesPerToken, kvBytesSaved, layerMacs, prefillCost, visionMacs, type LlmDims } from '../src/index.js';
 
-// Model dimensions copied from models.md §1.5 / §3.1 (independent of the adapter packages).
+// Model dimensions copied from docs/models.md §1.5 / §3.1 (independent of the adapter packages).
 const LLAVA7: LlmDims = {
   layers: 32,
   hidden: 4096,
@@ -21,7 +21,7 @@ const INTERNLM: LlmDims = { ...LLAVA7, intermediate: 14336, kvHeads: 8, vocab: 9
 /** Reduction in percent, rounded to one decimal as the spec's tables print it. */
 const pct = (r: number) => Math.round(r * 1000) / 10;
 
-describe('FastV formula (models.md §5.2 worked example)', () => {
+describe('FastV formula (docs/cost-model.md §2 worked example)', () => {
   it('per-layer MACs of 651 and 139 tokens', () => {
     expect(layerMacs(LLAVA7, 651) / 1e9).toBeCloseTo(105.86, 1);
     expect(layerMacs(LLAVA7, 139) / 1e9).toBeCloseTo(22.02, 1);
@@ -57,7 +57,7 @@ describe('FastV formula (models.md §5.2 worked example)', () => {
   });
 });
 
-describe('InternVL-2.5-8B at 90% (models.md §5.3)', () => {
+describe('InternVL-2.5-8B at 90% (docs/cost-model.md §3)', () => {
   const q = { visual: 1792, keep: 179, text: 70 };
   it('FastV formula: 87.5% (K=0) / 82.0% (K=2)', () => {
     expect(pct(prefillCost(INTERNLM, { ...q, layer: 0 }).reduction)).toBe(87.5);

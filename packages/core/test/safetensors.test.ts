@@ -267,3 +267,18 @@ describe('token input from safetensors', () => {
     expect(errorOf(() => tokenInputFromSafetensors(file))).toMatchObject({ code: 'SHAPE_MISMATCH', field: 'features' });
   });
 });
+
+describe('writeSafetensors with I32 index tensors', () => {
+  it('writes the named tensor as I32 and reads it back exactly', () => {
+    const bytes = writeSafetensors({ object: { shape: [4], data: Float32Array.from([-1, 0, 7, 123456]) } }, {}, { object: 'I32' });
+    const file = readSafetensors(bytes);
+    expect(file.entries.get('object')?.dtype).toBe('I32');
+    const view = new DataView(bytes.buffer, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true)));
+    expect([0, 1, 2, 3].map((i) => view.getInt32(i * 4, true))).toEqual([-1, 0, 7, 123456]);
+    expect(Array.from(file.get('object')?.data ?? [])).toEqual([-1, 0, 7, 123456]);
+  });
+
+  it('refuses a non-integer value for an I32 tensor, naming it', () => {
+    expect(() => writeSafetensors({ object: { shape: [1], data: Float32Array.from([0.5]) } }, {}, { object: 'I32' })).toThrow(/object/);
+  });
+});

@@ -1,7 +1,7 @@
 import { assertInRange, assertInteger, assertNumber } from '@d2pruner/core';
 import { edgeRule } from '@d2pruner/kernels';
 
-/** Parameters of the fused edge rule (d2pruner.md §5). */
+/** Parameters of the fused edge rule (docs/algorithm.md §3 step 5). */
 export interface EdgeRule {
   /** Weight of semantic similarity, in [0, 1]; 1 − alpha weighs spatial adjacency. */
   alpha: number;

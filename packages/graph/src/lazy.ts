@@ -9,7 +9,7 @@ import type { TakenSet } from './taken.js';
 const SCREEN_MIN = 2;
 
 /**
- * The hybrid graph in lazy form (d2pruner.md §4): no adjacency is built; `conflicts(v, taken)`
+ * The hybrid graph in lazy form (docs/algorithm.md §4): no adjacency is built; `conflicts(v, taken)`
  * tests v only against the current round's picks, and when the rule rules out non-adjacent
  * edges, only against v's spatial neighbours. Cosines are computed on demand.
  */

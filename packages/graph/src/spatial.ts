@@ -1,19 +1,16 @@
-import type { Layout } from '@d2pruner/core';
+import { layoutCellIndex, type Layout, type LayoutCellIndex } from '@d2pruner/core';
 
 /**
  * Cell → token lookup for a layout, so the spatial neighbours of a token are found in
- * O((2r+1)²) without scanning all tokens.
+ * O((2r+1)²) without scanning all tokens. Memory O(N) whatever the frame sizes (core's
+ * `layoutCellIndex`: a dense table for real layouts, a hash map for sparse ones).
  */
 export class SpatialIndex {
-  private readonly cells: Int32Array[];
+  private readonly cells: LayoutCellIndex;
 
-  /** @param layout a validated layout */
+  /** @param layout a validated layout (one token per cell) */
   constructor(readonly layout: Layout) {
-    this.cells = layout.frames.map((f) => new Int32Array(f.rows * f.cols).fill(-1));
-    for (let i = 0; i < layout.frame.length; i++) {
-      const f = layout.frames[layout.frame[i]];
-      this.cells[layout.frame[i]][layout.row[i] * f.cols + layout.col[i]] = i;
-    }
+    this.cells = layoutCellIndex(layout);
   }
 
   /** 1 when i and j share a frame and max(|Δrow|, |Δcol|) ≤ radius, else 0. */
@@ -27,14 +24,14 @@ export class SpatialIndex {
     const { frame, row, col, frames } = this.layout;
     const f = frame[i];
     const { rows, cols } = frames[f];
-    const cells = this.cells[f];
+    const cells = this.cells;
     const r0 = Math.max(0, row[i] - radius);
     const r1 = Math.min(rows - 1, row[i] + radius);
     const c0 = Math.max(0, col[i] - radius);
     const c1 = Math.min(cols - 1, col[i] + radius);
     for (let r = r0; r <= r1; r++) {
       for (let c = c0; c <= c1; c++) {
-        const j = cells[r * cols + c];
+        const j = cells.at(f, r, c);
         if (j >= 0 && j !== i && fn(j)) return true;
       }
     }

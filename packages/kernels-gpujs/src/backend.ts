@@ -6,6 +6,7 @@ import { describeMode, GPU_MODES, type GpuJsMode } from './mode.js';
 
 /** A WebGPU `GPU` object (navigator.gpu or Dawn's), structurally. */
 export interface NavigatorGpuLike {
+  /** Resolves to a GPU adapter, or null when there is none. */
   requestAdapter(options?: object): Promise<unknown>;
 }
 

@@ -1,8 +1,10 @@
 import { BackendUnavailableError } from '@d2pruner/core';
-import { cosineFromDot } from '@d2pruner/kernels';
+import { cosineErrorBound, cosineFromDot, cosineThresholds, TINY_SQUARED_NORM } from '@d2pruner/kernels';
 import type {
   CosineMatrixInput,
   DppUpdateInput,
+  EdgeBlockInput,
+  EdgeBlockOutput,
   EdgeBitsetInput,
   HeadMeanInput,
   KernelInput,
@@ -122,12 +124,41 @@ async function edgeBitset(run: GpuJsRunner, input: EdgeBitsetInput): Promise<Uin
   return out;
 }
 
+/**
+ * `edgeBlock`: the cosine block in gpu.js (sequential float32 sums: depth d in the error bound),
+ * the certified decision on the host: c > hi sets the bit, lo ≤ c ≤ hi (or a row whose squared
+ * norm is tiny or huge) is reported uncertain.
+ */
+async function edgeBlock(run: GpuJsRunner, { x, subset, alpha, theta, perturb = 0 }: EdgeBlockInput): Promise<EdgeBlockOutput> {
+  const k = subset.length;
+  const words = Math.ceil(k / 32);
+  const bits = new Uint32Array(k * words);
+  const { lo, hi } = cosineThresholds(alpha, theta, cosineErrorBound(x.cols, { chunk: Math.max(1, x.cols) }));
+  if (k < 2 || lo === Infinity) return { bits, uncertain: new Int32Array(0) };
+  const unc: number[] = [];
+  const idx = f32(subset);
+  const norms = x.cols === 0 ? new Float32Array(k) : await gatherNorms(run, x, idx);
+  const cos = x.cols === 0 ? new Float32Array(k * k) : await similarityRows(run, { x, queries: subset, candidates: subset });
+  const bad = (n: number) => !(n * n >= TINY_SQUARED_NORM && n * n <= 2 ** 100);
+  const mid = hi === Infinity ? lo : (lo + hi) / 2;
+  for (let i = 0; i < k; i++) {
+    for (let j = i + 1; j < k; j++) {
+      let c = cos[i * k + j];
+      c += c < mid ? perturb : -perturb;
+      if (bad(norms[i]) || bad(norms[j]) || (c >= lo && c <= hi)) unc.push(i, j);
+      else if (c > hi) bits[i * words + (j >>> 5)] |= 1 << (j & 31);
+    }
+  }
+  return { bits, uncertain: Int32Array.from(unc) };
+}
+
 /** The gpu.js implementation of every kernel this backend supports. */
 export const GPUJS_KERNELS: { [K in KernelName]?: GpuJsKernel<K> } = {
   rowNorms,
   similarityRows,
   cosineMatrix,
   edgeBitset,
+  edgeBlock,
   headMean,
   maxSimilarity,
   maxMinUpdate,

@@ -1,4 +1,5 @@
 import type { KernelInput, KernelName, KernelOutput } from './names.js';
+import type { BackendProfile } from './policy.js';
 
 /**
  * A kernel backend: a named set of kernel implementations with a priority. Backends are leaves
@@ -20,6 +21,12 @@ export interface KernelBackend {
   supports(kernel: KernelName): boolean;
   /** Runs a kernel. Rejects with a typed error (e.g. DEVICE_LOST) on failure. */
   run<K extends KernelName>(kernel: K, input: KernelInput<K>): Promise<KernelOutput<K>>;
+  /**
+   * The hardware the backend found, for the `auto` policy (known once `available()` resolved;
+   * undefined = unknown, treated as a GPU gated by `minWork`). A `software` kind is never used
+   * by `auto`.
+   */
+  profile?(): BackendProfile | undefined;
   /** Describes what actually runs (adapter, mode), for logs and `/healthz`. */
   describe?(): string;
   /** Releases devices and buffers. */

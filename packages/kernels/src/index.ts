@@ -4,6 +4,8 @@
  * @packageDocumentation
  */
 export * from './names.js';
+export * from './edge-block.js';
+export * from './policy.js';
 export * from './backend.js';
 export * from './registry.js';
 export * from './cpu/linalg.js';

@@ -1,4 +1,5 @@
 import type { Matrix } from '@d2pruner/core';
+import type { EdgeBlockInput, EdgeBlockOutput } from './edge-block.js';
 
 /** Inputs of the `rowNorms` kernel: L2 norm of every row of `x`. */
 export interface RowNormsInput {
@@ -26,7 +27,7 @@ export interface CosineMatrixInput {
 }
 
 /**
- * Inputs of the `edgeBitset` kernel: the fused edge rule of d2pruner.md §5 applied to a dense
+ * Inputs of the `edgeBitset` kernel: the fused edge rule of docs/algorithm.md §3 step 5 applied to a dense
  * cosine matrix over k tokens with coordinates (`frame`, `row`, `col`). Output: a k×k bitset,
  * row-major, `words = ceil(k/32)` 32-bit words per row; bit j of row i is set iff i ≠ j and
  * alpha·min(max(cos,0),1) + (1−alpha)·spat > theta (cos clamped to its exact bound).
@@ -50,7 +51,7 @@ export interface HeadMeanInput {
 /**
  * Inputs of the `maxSimilarity` kernel (VisPruner's de-duplication, DivPrune's first pick): for
  * each query row q, the largest cosine cos(x_q, x_c) over the candidate rows c ≠ q, with cosine
- * = dot / (‖x_q‖·‖x_c‖) and exactly 0 when either norm is 0 (baselines.md §1.3). A query with no
+ * = dot / (‖x_q‖·‖x_c‖) and exactly 0 when either norm is 0 (docs/baselines.md §1.3). A query with no
  * candidate (other than itself) gets −Infinity. `x` is row-major [rows × cols]; `norms` holds the
  * L2 norm of every row. Output: one value per query.
  */
@@ -64,7 +65,7 @@ export interface MaxSimilarityInput {
 }
 
 /**
- * Inputs of the `maxMinUpdate` kernel (DivPrune's max–min step, baselines.md §4): after row `j`
+ * Inputs of the `maxMinUpdate` kernel (DivPrune's max–min step, docs/baselines.md §4): after row `j`
  * was selected, every entry becomes min(minDist_i, 1 − cos(x_j, x_i)) (cosine as in
  * {@link MaxSimilarityInput}). Output: the updated distances, length `rows`; `minDist` is not
  * modified.
@@ -79,7 +80,7 @@ export interface MaxMinUpdateInput {
 }
 
 /**
- * Inputs of the `dppUpdate` kernel (CDPruner's greedy MAP step, baselines.md §7 step 3): with
+ * Inputs of the `dppUpdate` kernel (CDPruner's greedy MAP step, docs/baselines.md §7 step 3): with
  * L_ji = r_j·S_ji·r_i, S_ji = cos(x_j, x_i) for i ≠ j and S_jj = 1 (0 for a zero row),
  * e_i = (L_ji − Σ_{s<t} c[s·rows + j]·c[s·rows + i]) / √d2_j and d2'_i = d2_i − e_i² for every i.
  * `c` holds at least `t` previous e rows (row-major, `rows` wide). Output: one Float64Array of
@@ -104,6 +105,7 @@ export interface KernelSignatures {
   similarityRows: { input: SimilarityRowsInput; output: Float32Array };
   cosineMatrix: { input: CosineMatrixInput; output: Float32Array };
   edgeBitset: { input: EdgeBitsetInput; output: Uint32Array };
+  edgeBlock: { input: EdgeBlockInput; output: EdgeBlockOutput };
   headMean: { input: HeadMeanInput; output: Float32Array };
   maxSimilarity: { input: MaxSimilarityInput; output: Float64Array };
   maxMinUpdate: { input: MaxMinUpdateInput; output: Float64Array };
@@ -125,6 +127,7 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'similarityRows',
   'cosineMatrix',
   'edgeBitset',
+  'edgeBlock',
   'headMean',
   'maxSimilarity',
   'maxMinUpdate',
@@ -150,6 +153,10 @@ export function kernelWork<K extends KernelName>(kernel: K, input: KernelInput<K
       const c = input as CosineMatrixInput;
       const k = c.subset ? c.subset.length : c.x.rows;
       return k * k * c.x.cols;
+    }
+    case 'edgeBlock': {
+      const b = input as EdgeBlockInput;
+      return (b.subset.length * b.subset.length * b.x.cols) / 2;
     }
     case 'edgeBitset': {
       const e = input as EdgeBitsetInput;

@@ -3,6 +3,23 @@ import type { KernelBackend } from './backend.js';
 import { cpuBackend } from './cpu/backend.js';
 import type { KernelInput, KernelName, KernelOutput } from './names.js';
 import { kernelWork } from './names.js';
+import { denseMs, kernelMs, lazyCpuMs, type AutoDecision, type BackendProfile, type D2PrunerWorkload } from './policy.js';
+
+/** Whether `auto` would use a backend, and why (for UIs: the web app's backend rows). */
+export interface AutoEligibility {
+  /** Registered, available here, not lost, and not a software adapter. */
+  eligible: boolean;
+  /** The backend runs on the CPU cores behind a GPU API (llvmpipe, SwiftShader, gpu.js CPU mode). */
+  software: boolean;
+  /** One line saying why. */
+  reason: string;
+}
+
+/** Options of {@link KernelRegistry.register}. */
+export interface RegisterOptions {
+  /** Replace a backend registered under the same name (default false: that is an error). */
+  replace?: boolean;
+}
 
 /** The result of a dispatched kernel and the backend that produced it. */
 export interface KernelResult<K extends KernelName> {
@@ -14,11 +31,14 @@ export interface KernelResult<K extends KernelName> {
 export type BackendRequest = 'auto' | (string & {});
 
 /**
- * Backends by priority with fallback (architecture.md §3.2). `auto` tries the available backends
- * from the highest priority down, skipping those whose `minWork` exceeds the call's work; when
- * one fails, the next is tried, and if all fail the error names every failure. A backend whose
- * device is lost is marked unavailable, so the same request and the next ones complete on the
- * next backend (the CPU at worst).
+ * Backends by priority with fallback (docs/architecture.md §3 item 2), and the one `auto` policy of the
+ * project. `auto` never uses a software adapter (see {@link BackendProfile}); for a kernel call it
+ * tries the other available backends from the highest priority down, skipping those whose
+ * `minWork` exceeds the call's work; for a D2Pruner request ({@link decideD2Pruner}) it compares
+ * the estimated cost of the lazy CPU path with the dense path on each GPU backend. When a backend
+ * fails, the next is tried, and if all fail the error names every failure. A backend whose device
+ * is lost is marked unavailable, so the same request and the next ones complete on the next
+ * backend (the CPU at worst).
  */
 export class KernelRegistry {
   private readonly backends = new Map<string, KernelBackend>();
@@ -30,8 +50,14 @@ export class KernelRegistry {
     this.register(cpuBackend);
   }
 
-  /** Adds or replaces a backend. */
-  register(backend: KernelBackend): void {
+  /**
+   * Adds a backend. A second backend under a registered name is an error unless
+   * `options.replace` is set (the CPU backend is never replaced).
+   */
+  register(backend: KernelBackend, options: RegisterOptions = {}): void {
+    if (this.backends.has(backend.name) && (!options.replace || backend.name === 'cpu')) {
+      throw new InvalidArgumentError('backend', `a kernel backend named '${backend.name}' is already registered${backend.name === 'cpu' ? '' : ' (pass { replace: true } to replace it)'}`);
+    }
     this.backends.set(backend.name, backend);
     this.availability.delete(backend.name);
     this.lost.delete(backend.name);
@@ -66,6 +92,64 @@ export class KernelRegistry {
     if (name !== 'cpu') this.lost.add(name);
   }
 
+  /** A registered backend by name (undefined when none). */
+  get(name: string): KernelBackend | undefined {
+    return this.backends.get(name);
+  }
+
+  /** The profile of an available backend (the CPU's is implicit: undefined). */
+  private async profileOf(name: string): Promise<BackendProfile | undefined> {
+    if (!(await this.isAvailable(name))) return undefined;
+    return this.backends.get(name)?.profile?.();
+  }
+
+  /**
+   * Whether `auto` would use backend `name`, whether it is a software adapter, and why: the
+   * function a UI calls to label its backend choices (resolves the adapter on first call).
+   */
+  async autoEligibility(name: string): Promise<AutoEligibility> {
+    if (name === 'cpu') return { eligible: true, software: false, reason: 'the CPU reference is always available' };
+    const b = this.backends.get(name);
+    if (!b) return { eligible: false, software: false, reason: `no backend named '${name}' is registered` };
+    if (this.lost.has(name)) return { eligible: false, software: false, reason: `${name}: the device was lost` };
+    if (!(await this.isAvailable(name))) return { eligible: false, software: false, reason: `${name} is not available here (${b.describe?.() ?? 'no adapter'})` };
+    const p = b.profile?.();
+    if (p?.kind === 'software') return { eligible: false, software: true, reason: `${b.describe?.() ?? name}: a software adapter on the CPU cores; auto keeps work on the CPU (name it explicitly to use it)` };
+    return { eligible: true, software: false, reason: `${b.describe?.() ?? name}: auto uses it when its estimated cost is lower` };
+  }
+
+  /** True when some registered backend other than the CPU is eligible for `auto` here. */
+  async hasAutoAccelerator(): Promise<boolean> {
+    for (const b of this.list()) if (b.name !== 'cpu' && (await this.autoEligibility(b.name)).eligible) return true;
+    return false;
+  }
+
+  /**
+   * The D2Pruner graph form and backend for `request`: a named backend other than the CPU forces
+   * the dense graph on it, `cpu` the lazy graph, and `auto` the cheapest estimate among the lazy
+   * CPU path and the dense path on each eligible GPU backend that implements `edgeBlock`.
+   */
+  async decideD2Pruner(request: BackendRequest, w: D2PrunerWorkload): Promise<AutoDecision> {
+    const lazy = lazyCpuMs(w);
+    if (request === 'cpu') return { backend: 'cpu', form: 'lazy', reason: 'cpu requested', estimates: { cpu: lazy } };
+    if (request !== 'auto') return { backend: request, form: 'dense', reason: `${request} requested`, estimates: {} };
+    const estimates: Record<string, number> = { cpu: lazy };
+    let best: AutoDecision = { backend: 'cpu', form: 'lazy', reason: 'lazy CPU path is cheapest', estimates };
+    let bestMs = lazy;
+    for (const b of this.list()) {
+      if (b.name === 'cpu' || !b.supports('edgeBlock') || !(await this.autoEligibility(b.name)).eligible) continue;
+      const p = await this.profileOf(b.name);
+      if (!p) continue;
+      const ms = denseMs(w, p);
+      estimates[b.name] = ms;
+      if (ms < bestMs) {
+        bestMs = ms;
+        best = { backend: b.name, form: 'dense', reason: `dense graph on ${b.name} is cheapest`, estimates };
+      }
+    }
+    return best;
+  }
+
   /** The backends `request` would try for `kernel` with `work` multiply-adds, in order. */
   async plan(kernel: KernelName, request: BackendRequest = 'auto', work = Infinity): Promise<KernelBackend[]> {
     if (request !== 'auto') {
@@ -80,8 +164,12 @@ export class KernelRegistry {
     const out: KernelBackend[] = [];
     for (const b of this.list()) {
       if (!b.supports(kernel) || !(await this.isAvailable(b.name))) continue;
-      // minWork is read after availability: a backend may raise it once it knows its adapter
-      if (b.minWork > work && b.name !== 'cpu') continue;
+      if (b.name !== 'cpu') {
+        // minWork and the profile are read after availability: both depend on the adapter
+        const p = b.profile?.();
+        if (p?.kind === 'software' || b.minWork > work) continue;
+        if (p && kernelMs(work, p) >= kernelMs(work, 'cpu')) continue;
+      }
       out.push(b);
     }
     return out;
@@ -123,6 +211,6 @@ export function kernelRegistry(): KernelRegistry {
 }
 
 /** Registers a backend on the process-wide registry. */
-export function registerBackend(backend: KernelBackend): void {
-  kernelRegistry().register(backend);
+export function registerBackend(backend: KernelBackend, options: RegisterOptions = {}): void {
+  kernelRegistry().register(backend, options);
 }

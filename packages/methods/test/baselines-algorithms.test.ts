@@ -3,7 +3,7 @@ import { gridLayout, type Layout, type TokenInput } from '@d2pruner/core';
 import { cpythonSetOrder, framePoints, getMethod, mulberry32, splitBudget } from '../src/index.js';
 import { loadCases, loadScene } from './vectors.js';
 
-/* Hand-checkable examples of baselines.md §§3.1, 8, 9 (expected values derived by hand or by CPython). */
+/* Hand-checkable examples of docs/baselines.md §§3.1, 8, 9 (expected values derived by hand or by CPython). */
 
 describe('random (§9)', () => {
   it('mulberry32 seed 0 gives the check values', () => {

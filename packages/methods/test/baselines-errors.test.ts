@@ -3,7 +3,7 @@ import type { Matrix, TensorName, TokenInput } from '@d2pruner/core';
 import { getMethod, listMethods } from '../src/index.js';
 import { loadScene } from './vectors.js';
 
-/* Validation of baselines.md §1.4: typed errors naming the tensor or parameter, before trivial budgets. */
+/* Validation of docs/baselines.md §1.4: typed errors naming the tensor or parameter, before trivial budgets. */
 
 const SCENE = loadScene('baselines', 'bl-grid6-7.safetensors');
 

@@ -3,7 +3,7 @@ import { getMethod } from '../src/index.js';
 import { baselineDiffs, loadCases, loadScene, sceneTokens, type VectorCase } from './vectors.js';
 
 /*
- * Every case of fixtures/vectors/baselines/baseline-cases-7.json (baselines.md §10) through the
+ * Every case of fixtures/vectors/baselines/baseline-cases-7.json (docs/baselines.md §10) through the
  * Method API, except VisPruner (baselines-vispruner.test.ts): keep and every diagnostic field,
  * "f64" and "ties" cases included. Expected values come from the independent reference.
  */

@@ -44,7 +44,7 @@ const cases: Case[] = [
   ['debias prior without a prior', (i) => ({ ...i, prior: undefined }), 3, { debias: 'prior' }, 'MISSING_TENSOR', 'prior'],
 ];
 
-describe('D2Pruner invalid input (d2pruner.md §2)', () => {
+describe('D2Pruner invalid input (docs/algorithm.md §2)', () => {
   it.each(cases)('%s → typed error', async (_name, mutate, n, params, code, field) => {
     const err = await d2prune(mutate(base()), n, params).then(
       () => undefined,
@@ -60,6 +60,17 @@ describe('D2Pruner invalid input (d2pruner.md §2)', () => {
       const input = base();
       input.features!.data[0] = NaN;
       await expect(d2prune(input, n)).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'features' });
+    }
+  });
+
+  it('a layout with two tokens on one cell is refused naming layout, by the lazy and the dense graph alike', async () => {
+    const dup = (): TokenInput => {
+      const i = base();
+      i.layout = { frames: [{ rows: 3, cols: 3 }], frame: new Int32Array(9), row: Int32Array.from([0, 0, 0, 1, 1, 1, 2, 2, 0]), col: Int32Array.from([0, 1, 2, 0, 1, 2, 0, 1, 0]) };
+      return i;
+    };
+    for (const graph of ['lazy', 'dense']) {
+      await expect(d2prune(dup(), 4, { graph, alpha: 0.5, theta: 0.6, radius: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'layout' });
     }
   });
 

@@ -50,7 +50,7 @@ interface MergedLike {
 }
 
 /**
- * Differences between a baseline case's expected object and a Selection (baselines.md §10.2):
+ * Differences between a baseline case's expected object and a Selection (docs/baselines.md §10.2):
  * every expected field must be equal, except VisionZip `merged[].row`, compared with a relative
  * tolerance of 1e-5 of the expected row's largest magnitude. Returns one line per difference.
  */

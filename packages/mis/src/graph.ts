@@ -33,7 +33,7 @@ export class RoundSet {
 
 /**
  * What the greedy MIS needs from a graph: whether a vertex has an edge to any vertex taken in the
- * current round. A lazy graph answers by testing only those pairs (d2pruner.md §4); a dense graph
+ * current round. A lazy graph answers by testing only those pairs (docs/algorithm.md §4); a dense graph
  * by looking up its adjacency.
  */
 export interface ConflictGraph {

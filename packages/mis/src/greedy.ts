@@ -1,7 +1,7 @@
 import { assertInteger, assertOneOf, InvalidInputError } from '@d2pruner/core';
 import { RoundSet, type ConflictGraph } from './graph.js';
 
-/** What to do when a round of the greedy MIS ends with fewer than m picks (d2pruner.md §3 step 7). */
+/** What to do when a round of the greedy MIS ends with fewer than m picks (docs/algorithm.md §3 step 7). */
 export type Fallback = 'rounds' | 'importance';
 
 /** Every fallback name. */

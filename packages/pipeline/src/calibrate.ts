@@ -1,6 +1,6 @@
 import { InvalidInputError, MissingTensorError, layoutToJson, toErrorJson, writeSafetensors, type ErrorJson, type Layout } from '@d2pruner/core';
 import { PriorAccumulator } from '@d2pruner/scoring';
-import { firstValueFrom, of, reduce } from 'rxjs';
+import { firstValueFrom, of, reduce, type OperatorFunction } from 'rxjs';
 import { pullMap, type PullOptions } from './concurrency/pull.js';
 import { createJob, type PruneJob, type PruneSource } from './job.js';
 import { decode, type FileReader } from './operators/decode.js';
@@ -19,6 +19,11 @@ export interface CalibrateOptions extends PullOptions {
   layoutSignature?: string;
   /** Called for each input that is not averaged in, as it happens (e.g. a line on stderr). */
   onSkip?: (skipped: SkippedInput) => void;
+  /**
+   * Replaces the per-input `decode` (e.g. a worker pool's `attentionStage`): must emit each job
+   * once with `input.attention` (and `model`) and `layout` set, or with `error`.
+   */
+  stages?: OperatorFunction<PruneJob, PruneJob>;
 }
 
 /** An input that calibration reported instead of averaging in. */
@@ -31,7 +36,7 @@ export interface SkippedInput {
   error: ErrorJson;
 }
 
-/** A calibrated prior (d2pruner.md §6) and what went into it. */
+/** A calibrated prior (docs/algorithm.md §6) and what went into it. */
 export interface CalibrationResult {
   /** Mean attention per position b [N]. */
   prior: Float32Array;
@@ -84,7 +89,8 @@ function absorb(s: Acc, job: PruneJob, options: CalibrateOptions): void {
  * averaged in. Rejects with a typed error when no input could be averaged.
  */
 export async function calibrate(inputs: AsyncIterable<PruneSource> | Iterable<PruneSource>, options: CalibrateOptions = {}): Promise<CalibrationResult> {
-  const jobs$ = pullMap(inputs, (input, index) => of(createJob(input, index)).pipe(decode({ readFile: options.readFile, layout: options.layout })), options);
+  const stages = options.stages ?? decode({ readFile: options.readFile, layout: options.layout });
+  const jobs$ = pullMap(inputs, (input, index) => of(createJob(input, index)).pipe(stages), options);
   const seed: Acc = { acc: new PriorAccumulator(options.layoutSignature), skipped: [] };
   const state = await firstValueFrom(
     jobs$.pipe(
@@ -103,7 +109,7 @@ export async function calibrate(inputs: AsyncIterable<PruneSource> | Iterable<Pr
 }
 
 /**
- * The prior file of formats.md §1: tensor `prior` [N] with metadata `d2pruner.model`,
+ * The prior file of docs/formats.md §1: tensor `prior` [N] with metadata `d2pruner.model`,
  * `d2pruner.layer`, `d2pruner.layoutSignature`, `d2pruner.samples`, plus `d2pruner.layout`.
  */
 export function priorFileBytes(result: CalibrationResult): Uint8Array {

@@ -23,3 +23,4 @@ export * from './concurrency/jobs.js';
 export * from './batch/request.js';
 export * from './batch/batch.js';
 export * from './calibrate.js';
+export * from './eval/index.js';

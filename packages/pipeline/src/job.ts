@@ -8,7 +8,7 @@ import type { ConflictGraph } from '@d2pruner/mis';
  */
 export type PruneSource = string | Uint8Array | TokenInput;
 
-/** One pruning request: the API form of a batch line (formats.md §3). */
+/** One pruning request: the API form of a batch line (docs/formats.md §3). */
 export interface PruneRequest {
   /** Caller's identifier, echoed in the result (optional). */
   id?: string | number;
@@ -75,7 +75,7 @@ export interface PruneJob {
   readonly selection?: Selection;
   /** Milliseconds spent per stage, keyed `<stage>Ms`. */
   readonly timings: Readonly<Record<string, number>>;
-  /** The error that stopped this job, as formats.md §2 writes it. */
+  /** The error that stopped this job, as docs/formats.md §2 writes it. */
   readonly error?: ErrorJson;
 }
 

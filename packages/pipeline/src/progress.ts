@@ -87,7 +87,12 @@ export class ProgressTracker {
  * Progress as an observable: pass `onProgress` to a pipeline and subscribe to `progress$`
  * (it completes after the final event).
  */
-export function progressSubject(): { progress$: Observable<ProgressEvent>; onProgress: (event: ProgressEvent) => void } {
+export function progressSubject(): {
+  /** The progress events; completes after the final one. */
+  progress$: Observable<ProgressEvent>;
+  /** Pass this as a pipeline's `onProgress`. */
+  onProgress: (event: ProgressEvent) => void;
+} {
   const subject = new Subject<ProgressEvent>();
   return {
     progress$: subject.asObservable(),

@@ -38,7 +38,7 @@ function isPromiseLike<T>(x: T | PromiseLike<T>): x is PromiseLike<T> {
 }
 
 /**
- * Builds a pipeline stage from a function of one job (architecture.md §3.5). The operator
+ * Builds a pipeline stage from a function of one job (docs/architecture.md §3 item 5). The operator
  *
  * - runs `fn` on each job in arrival order, one at a time, and emits the patched job — at once
  *   when `fn` is synchronous, so sync stages keep the timing of their input;

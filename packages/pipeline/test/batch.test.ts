@@ -20,7 +20,7 @@ const scene = (peak: number, seed = peak) => sceneBytes(makeScene({ seed, peak }
 const run = (lines: string[], options: Parameters<typeof pruneBatch>[1]) => lastValueFrom(pruneBatch(lines, options).pipe(toArray()));
 const parse = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe('pruneBatch (formats.md §3)', () => {
+describe('pruneBatch (docs/formats.md §3)', () => {
   const files = { '/data/a.safetensors': scene(3), '/data/sub/b.safetensors': scene(20), '/abs/c.safetensors': scene(35) };
 
   it('resolves relative paths against baseDir, keeps absolute ones, and answers in order', async () => {

@@ -36,7 +36,7 @@ describe('jobs', () => {
     expect(Object.keys(slim).sort()).toEqual(['budget', 'error', 'index', 'request', 'selection', 'timings']);
   });
 
-  it('pivotCount follows d2pruner.md §3 step 4 (floor with 1e-9 guard)', () => {
+  it('pivotCount follows docs/algorithm.md §3 step 4 (floor with 1e-9 guard)', () => {
     expect(pivotCount(10, 0.7)).toBe(7);
     expect(pivotCount(64, 0.7)).toBe(44); // 44.8
     expect(pivotCount(90, 0.7)).toBe(63); // 0.7·90 = 62.99999999999999 in binary floating point

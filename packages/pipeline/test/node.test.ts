@@ -102,7 +102,7 @@ describe('Node helpers', () => {
     expect(o.resolvePath?.('/abs/x')).toBe('/abs/x');
   });
 
-  it('calibrateFiles + priorFileBytes write a prior file with the formats.md metadata', async () => {
+  it('calibrateFiles + priorFileBytes write a prior file with the docs/formats.md metadata', async () => {
     const files = [0, 2, 4].map((i) => join(tmp.dir, `scenes/s${i}.safetensors`));
     const result = await calibrateFiles(files, { model: 'llava-1.5-7b', layer: 2 });
     const file = readSafetensors(priorFileBytes(result));

@@ -2,7 +2,7 @@ import { InvalidInputError, MissingTensorError, assertInRange, assertNumber, ass
 import { ropePrior, type RopeOptions } from './rope.js';
 import { fitTrendBeta } from './trend.js';
 
-/** Debias strategies (d2pruner.md §6). */
+/** Debias strategies (docs/algorithm.md §6). */
 export type DebiasName = 'prior' | 'none' | 'rope' | 'trend';
 
 /** Every debias strategy name. */
@@ -30,7 +30,7 @@ export function resolveDebias(options: DebiasOptions): DebiasName {
 }
 
 /**
- * Debiased importance I [N] from attention a [N] (d2pruner.md §3 step 2 and §6). Computed in
+ * Debiased importance I [N] from attention a [N] (docs/algorithm.md §3 step 2 and §6). Computed in
  * double precision. The caller validates `attention` (finite, ≥ 0).
  */
 export function debiasedImportance(attention: Float32Array, options: DebiasOptions = {}): Float64Array {

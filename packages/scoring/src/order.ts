@@ -1,6 +1,6 @@
 /**
- * Indices sorted by `score` descending, equal scores → lower index first (d2pruner.md §3 step 3,
- * baselines.md §1.2). Stable and deterministic.
+ * Indices sorted by `score` descending, equal scores → lower index first (docs/algorithm.md §3 step 3,
+ * docs/baselines.md §1.2). Stable and deterministic.
  */
 export function rankOrder(score: ArrayLike<number>): Int32Array {
   const idx = Int32Array.from({ length: score.length }, (_, i) => i);

@@ -1,6 +1,6 @@
 import { InvalidInputError, assertFiniteNonNegative, type Layout, layoutSignature } from '@d2pruner/core';
 
-/** A calibrated positional prior and its key (d2pruner.md §6, formats.md §1). */
+/** A calibrated positional prior and its key (docs/algorithm.md §6, docs/formats.md §1). */
 export interface PriorResult {
   prior: Float32Array;
   samples: number;

@@ -1,6 +1,6 @@
 import { InvalidInputError, assertInteger, assertNumber } from '@d2pruner/core';
 
-/** RoPE geometry for the content-free attention prior (d2pruner.md §6, strategy `rope`). */
+/** RoPE geometry for the content-free attention prior (docs/algorithm.md §6, strategy `rope`). */
 export interface RopeOptions {
   /** Head dimension d (even). LLaMA-7B: 128. */
   headDim: number;

@@ -1,8 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { InvalidArgumentError, InvalidInputError, assertInteger } from '@d2pruner/core';
+import { generateSplit } from './layer/split-generate.js';
+import { loadSplitDecoder, sessionFactoryOf, type SplitDecoder } from './layer/split-decoder.js';
 import type { LoadedLlava } from './load.js';
-import type { PruningOptions } from './options.js';
+import { resolvePruningOptions, type PruningOptions } from './options.js';
 import { withPruning } from './patch.js';
+import { defaultSplitDir } from './split/files.js';
 import type { PrefillReport } from './report.js';
 import type { TensorLike } from './types.js';
 
@@ -21,6 +24,8 @@ export interface GenerateOptions {
   pruning: PruningOptions | false;
   /** Called with each generated token id and its decoded text. */
   onToken?: (token: { id: number; text: string }) => void;
+  /** A split decoder pair already loaded for `pruning.layer` (else it is loaded for this call and released after). */
+  splitDecoder?: SplitDecoder;
 }
 
 /** What {@link generateWithPruning} returns (the `d2pruner generate --json` object plus details). */
@@ -71,6 +76,7 @@ export async function generateWithPruning(loaded: LoadedLlava, options: Generate
   const imageToken = typeof loaded.processor.config?.image_token === 'string' ? loaded.processor.config.image_token : '<image>';
   const inputs = await loaded.processor(image, formatPrompt(options.prompt, imageToken));
   const promptLength = inputs.input_ids.dims[1];
+  if (options.pruning !== false && (options.pruning.layer ?? 0) > 0) return generateAtLayer(loaded, options, options.pruning, inputs);
   const handle = withPruning(loaded.model, loaded.processor, options.pruning === false ? { enabled: false } : options.pruning);
   let seen = 0;
   const streamer = options.onToken && {
@@ -98,6 +104,50 @@ export async function generateWithPruning(loaded: LoadedLlava, options: Generate
     prefillMs: report.prefillMs,
     pruneMs: report.pruneMs,
     text,
+    tokenIds,
+    report,
+  };
+}
+
+function eosIds(loaded: LoadedLlava): Set<number> {
+  const gen = (loaded.model as { generation_config?: { eos_token_id?: number | number[] | null } }).generation_config?.eos_token_id;
+  const text = (loaded.config.text_config ?? {}) as { eos_token_id?: number | number[] };
+  const ids = gen ?? text.eos_token_id ?? (loaded.config.eos_token_id as number | number[] | undefined);
+  return new Set(ids === undefined || ids === null ? [] : Array.isArray(ids) ? ids : [ids]);
+}
+
+/** `generateWithPruning` with `pruning.layer` ≥ 1: the split decoder pair runs instead of transformers.js' generate. */
+async function generateAtLayer(loaded: LoadedLlava, options: GenerateOptions, pruning: PruningOptions, inputs: Record<string, TensorLike>): Promise<GenerateResult> {
+  const padded = loaded.processor.image_processor?.do_pad === true || loaded.processor.image_processor?.config?.do_pad === true;
+  const opts = resolvePruningOptions(pruning, padded);
+  let split = options.splitDecoder;
+  const own = !split;
+  if (!split) {
+    const dir = opts.split ?? (loaded.dir ? defaultSplitDir(loaded.dir, opts.layer) : undefined);
+    if (!dir) throw new InvalidArgumentError('split', `layer ${opts.layer} needs a split decoder pair: pass pruning.split (a directory written by d2pruner split-decoder)`);
+    split = await loadSplitDecoder(dir, opts.layer, sessionFactoryOf(loaded.model.sessions.decoder_model_merged ?? Object.values(loaded.model.sessions)[0]), loaded.sessionOptions);
+  } else if (split.layer !== opts.layer) {
+    throw new InvalidArgumentError('layer', `the split decoder given is cut before layer ${split.layer}, not ${opts.layer}`);
+  }
+  const decode = (id: number) => loaded.processor.batch_decode([[id]], { skip_special_tokens: true })[0] ?? '';
+  let result: Awaited<ReturnType<typeof generateSplit>>;
+  try {
+    result = await generateSplit(loaded.model, split, opts, inputs, {
+      maxNewTokens: options.maxNewTokens ?? 32,
+      eos: eosIds(loaded),
+      onToken: options.onToken && ((id) => options.onToken?.({ id, text: decode(id) })),
+    });
+  } finally {
+    if (own) await split.release();
+  }
+  const { report, tokenIds } = result;
+  opts.onPrefill?.(report);
+  return {
+    visualTokens: report.visualTokens,
+    prefillTokens: report.prefillTokens,
+    prefillMs: report.prefillMs,
+    pruneMs: report.pruneMs,
+    text: loaded.processor.batch_decode([tokenIds], { skip_special_tokens: true })[0] ?? '',
     tokenIds,
     report,
   };

@@ -33,6 +33,10 @@ export interface LoadedLlava {
   config: Record<string, unknown>;
   /** The transformers.js module used. */
   transformers: TransformersModule;
+  /** The model directory (where split decoder pairs are looked up by default). */
+  dir?: string;
+  /** The onnxruntime session options the model was loaded with (reused for split decoder parts). */
+  sessionOptions?: Record<string, unknown>;
 }
 
 /** Options of {@link loadLocalLlava}. */
@@ -98,5 +102,5 @@ export async function loadLocalLlava(dir: string, options: LoadLocalOptions = {}
     ...(options.dtype ? { dtype: options.dtype as never } : {}),
     ...(options.sessionOptions ? { session_options: options.sessionOptions } : {}),
   })) as unknown as GenerativeLlava;
-  return { model, processor, config, transformers: t };
+  return { model, processor, config, transformers: t, dir: abs, ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}) };
 }

@@ -25,17 +25,22 @@ export interface ImportanceContext {
   text: Matrix;
   /** Vision-encoder CLS attention of the candidates [N], when the encoder exports it. */
   clsAttention?: Float32Array;
+  /** The LLM's layer-(K−1) attention of the candidates [N] (layer ≥ 1 only). */
+  attention?: Float32Array;
 }
 
 /**
  * Where the per-token importance (the `attention` a method ranks pivots by) comes from:
- * - `relevance` (default): text–image relevance at merge time ({@link textImageRelevance});
+ * - `attention` (default when `layer` ≥ 1): the LLM's layer-(K−1) attention of the last prompt
+ *   token over the image tokens (softmax over all keys, mean over heads), from the split decoder;
+ * - `relevance` (default when `layer` is 0): text–image relevance at merge time ({@link textImageRelevance});
  * - `cls`: the vision encoder's CLS → patch attention (needs an encoder output, see
  *   {@link PruningOptions.clsAttentionOutput});
  * - a vector of N values, used for every image;
  * - a function of the image's context.
  */
 export type ImportanceSource =
+  | 'attention'
   | 'relevance'
   | 'cls'
   | ArrayLike<number>
@@ -51,8 +56,24 @@ export interface PruningOptions {
   ratio?: number;
   /** Method parameters (API names), e.g. `{ alpha: 0.5 }`. */
   params?: MethodParams;
-  /** Importance source. Default `relevance`. */
+  /** Importance source. Default `attention` when `layer` ≥ 1, else `relevance`. */
   importance?: ImportanceSource;
+  /**
+   * Pruning layer K. 0 (default): before the LLM, inside transformers.js' own generation.
+   * K ≥ 1: inside the LLM, through a split decoder pair (layers 0…K−1 see every token, layers
+   * K…L−1 only the kept ones, at their original positions); only `generateWithPruning` runs it.
+   */
+  layer?: number;
+  /** Directory of the split decoder pair for `layer` (`part_a.onnx`, `part_b.onnx`, `split.json`). Default `MODEL_DIR/split-k{K}`. */
+  split?: string;
+  /**
+   * Positional prior b [N] (per visual token, docs/algorithm.md §6) given to the method as `prior`:
+   * D2Pruner then ranks by a / (b + eps). Learn it with `d2pruner calibrate` from layer-(K−1)
+   * attention vectors (see the README).
+   */
+  prior?: ArrayLike<number>;
+  /** Keep each image's full pruning input (features, attention, keys, layout) in the report (`images[i].input`), e.g. to save calibration files. Default false. */
+  captureInputs?: boolean;
   /** Adapter (object or id) giving the token layout. Default `llava-1.5-7b`. */
   adapter?: string | ModelAdapter;
   /** Layout options of the adapter. Default `{ preprocess: 'crop' }` (transformers.js' CLIPImageProcessor), `pad` when the processor pads. */
@@ -75,17 +96,37 @@ export interface PruningOptions {
 
 /** {@link PruningOptions} validated, with defaults filled. */
 export interface ResolvedPruningOptions {
+  /** The method, or null when pruning is disabled. */
   method: Method | null;
+  /** Visual tokens to keep per image. */
   keep?: number;
+  /** Fraction of each image's visual tokens to keep. */
   ratio?: number;
+  /** Method parameters (API names). */
   params: MethodParams;
+  /** Importance source. */
   importance: ImportanceSource;
+  /** Pruning layer K: 0 before the LLM, ≥ 1 inside it (split decoder pair). */
+  layer: number;
+  /** Directory of the split decoder pair for `layer`. */
+  split?: string;
+  /** Positional prior b [N] for D2Pruner's debias. */
+  prior?: Float32Array;
+  /** Keep each image's full pruning input in the report. */
+  captureInputs: boolean;
+  /** The adapter giving the token layout. */
   adapter: ModelAdapter;
+  /** Layout options of the adapter. */
   layoutOptions?: AdapterOptions;
+  /** Image size the layout is computed for. */
   imageSize: ImageSize;
+  /** A layout replacing the adapter's (see {@link PruningOptions.layout}). */
   layout?: Layout | ((tokens: number) => Layout) | 'grid';
+  /** Vision-encoder output holding CLS attention. */
   clsAttentionOutput: string;
+  /** False: measure only. */
   enabled: boolean;
+  /** Called after every pruned prefill with its report. */
   onPrefill?: (report: PrefillReport) => void;
 }
 
@@ -111,10 +152,17 @@ export function resolvePruningOptions(options: PruningOptions, padded = false): 
   if (hasRatio && !(typeof options.ratio === 'number' && options.ratio >= 0 && options.ratio <= 1)) {
     throw new InvalidArgumentError('ratio', `ratio must be a number in [0, 1], got ${String(options.ratio)}`);
   }
-  const importance = options.importance ?? 'relevance';
-  if (typeof importance === 'string' && importance !== 'relevance' && importance !== 'cls') {
-    throw new InvalidArgumentError('importance', `importance must be 'relevance', 'cls', a vector or a function, got '${importance}'`);
+  const layer = options.layer ?? 0;
+  if (!Number.isInteger(layer) || layer < 0) throw new InvalidArgumentError('layer', `layer must be an integer ≥ 0, got ${String(options.layer)}`);
+  const importance = options.importance ?? (layer > 0 ? 'attention' : 'relevance');
+  if (typeof importance === 'string' && importance !== 'relevance' && importance !== 'cls' && importance !== 'attention') {
+    throw new InvalidArgumentError('importance', `importance must be 'attention', 'relevance', 'cls', a vector or a function, got '${importance}'`);
   }
+  if (importance === 'attention' && layer === 0) {
+    throw new InvalidArgumentError('importance', "importance 'attention' is the LLM's layer-(K−1) attention: it needs layer ≥ 1 (a split decoder)");
+  }
+  if (options.split !== undefined && (typeof options.split !== 'string' || layer === 0)) throw new InvalidArgumentError('split', 'split is the directory of a split decoder pair and needs layer ≥ 1');
+  const prior = options.prior === undefined ? undefined : Float32Array.from(options.prior);
   if (typeof options.layout === 'string' && options.layout !== 'grid') throw new InvalidArgumentError('layout', `layout must be 'grid', a layout or a function, got '${options.layout}'`);
   const adapter = resolveAdapter(options.adapter);
   const hasPreprocess = adapter.layoutOptions.some((s) => s.name === 'preprocess');
@@ -125,6 +173,10 @@ export function resolvePruningOptions(options: PruningOptions, padded = false): 
     ratio: options.ratio,
     params: { ...(options.params ?? {}) },
     importance,
+    layer,
+    ...(options.split !== undefined ? { split: options.split } : {}),
+    ...(prior ? { prior } : {}),
+    captureInputs: options.captureInputs ?? false,
     adapter,
     layoutOptions: options.layoutOptions ?? (hasPreprocess ? { preprocess: padded ? 'pad' : 'crop' } : undefined),
     imageSize: options.imageSize ?? { width: 336, height: 336 },

@@ -1,12 +1,12 @@
 import { InvalidArgumentError, ShapeMismatchError, type Matrix } from '@d2pruner/core';
+import { llmDimsOfConfig, prefillMacsByPart } from './cost.js';
+import { mergePrefill, rowsAt, runsOf, textPositions } from './merge.js';
 import { asLlavaModel, imageTokenIdOf } from './model-check.js';
 import { resolvePruningOptions, type PruningOptions, type ResolvedPruningOptions } from './options.js';
-import type { ImagePruning, PrefillReport } from './report.js';
+import { imageReport, type ImagePruning, type PrefillReport } from './report.js';
 import { selectImage } from './select.js';
 import { gatherPositions, keptPositions, type SpanKeep } from './sequence.js';
-import { float32Data, intData, tensorClassOf } from './tensors.js';
-import type { ForwardInputs, LlavaModelLike, ProcessorLike, TensorData, TensorLike } from './types.js';
-import { encodeImages } from './vision.js';
+import type { ForwardInputs, LlavaModelLike, ProcessorLike, TensorData } from './types.js';
 
 /** A model patched by {@link withPruning}. */
 export interface PrunedModel<M extends object = object> {
@@ -23,22 +23,6 @@ export interface PrunedModel<M extends object = object> {
 const PATCHED = Symbol.for('d2pruner.transformers.patched');
 
 const now = () => performance.now();
-
-/** Image runs of one row: maximal runs of the placeholder id. */
-function runsOf(ids: readonly number[], imageTokenId: number): { start: number; length: number }[] {
-  const runs: { start: number; length: number }[] = [];
-  for (let i = 0; i < ids.length; ) {
-    if (ids[i] !== imageTokenId) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < ids.length && ids[j] === imageTokenId) j++;
-    runs.push({ start: i, length: j - i });
-    i = j;
-  }
-  return runs;
-}
 
 function isPrefill(inputs: ForwardInputs): boolean {
   return !inputs.inputs_embeds && !!inputs.pixel_values && !!inputs.input_ids && inputs.input_ids.dims[1] !== 1;
@@ -59,42 +43,24 @@ async function prunedPrefill(
   opts: ResolvedPruningOptions,
   inputs: ForwardInputs,
 ): Promise<{ outputs: Record<string, unknown>; report: PrefillReport }> {
-  const inputIds = inputs.input_ids as TensorLike;
-  const pixelValues = inputs.pixel_values as TensorLike;
-  const t0 = now();
-  const [B, S] = inputIds.dims;
-  const embeds = await m.encode_text({ input_ids: inputIds });
-  const images = await encodeImages(m, pixelValues, opts.clsAttentionOutput);
-  const merged = merge.call(m, { image_features: images.features, inputs_embeds: embeds, input_ids: inputIds, attention_mask: inputs.attention_mask });
-  const full = merged.inputs_embeds;
-  const d = full.dims[2];
-  const Tensor = tensorClassOf(full);
-  const mask = merged.attention_mask ?? new Tensor('int64', new BigInt64Array(B * S).fill(1n), [B, S]);
+  const mp = await mergePrefill(m, merge, inputs, opts.clsAttentionOutput);
+  const { B, S, d, ids, imageId, embeds: full, embedsData: fullData, mask, features: featData, Tensor } = mp;
   const t1 = now();
-
-  const ids = intData(inputIds);
-  const imageId = imageTokenIdOf(m);
-  const featData = float32Data(images.features, 'image_features');
-  const fullData = float32Data(full, 'inputs_embeds');
   const positions: Int32Array[] = [];
   const report: ImagePruning[] = [];
   let image = 0;
   let featRow = 0;
   for (let b = 0; b < B; b++) {
     const row = ids.slice(b * S, (b + 1) * S);
-    const runs = runsOf(row, imageId);
-    const textRows = row.map((id, i) => (id === imageId ? -1 : i)).filter((i) => i >= 0);
-    const textData = new Float32Array(textRows.length * d);
-    textRows.forEach((p, j) => textData.set(fullData.subarray((b * S + p) * d, (b * S + p + 1) * d), j * d));
-    const text: Matrix = { rows: textRows.length, cols: d, data: textData };
+    const text = rowsAt(fullData, b * S * d, d, textPositions(row, imageId));
     const spans: SpanKeep[] = [];
-    for (const run of runs) {
+    for (const run of runsOf(row, imageId)) {
       if ((featRow + run.length) * d > featData.length) throw new ShapeMismatchError('image_features', `the prompt has more image placeholders than the encoder produced features`);
       const features: Matrix = { rows: run.length, cols: d, data: featData.subarray(featRow * d, (featRow + run.length) * d) };
-      const cls = images.clsAttention?.subarray(featRow, featRow + run.length);
+      const cls = mp.clsAttention?.subarray(featRow, featRow + run.length);
       const keep = await selectImage(opts, { image, row: b, features, text, clsAttention: cls && cls.length === run.length ? cls : undefined });
       spans.push({ start: run.start, length: run.length, kept: keep.kept });
-      report.push({ image, row: b, start: run.start, before: run.length, after: keep.kept.length, kept: keep.kept, importance: keep.importance, backend: keep.backend });
+      report.push(imageReport(image, b, run, keep));
       image++;
       featRow += run.length;
     }
@@ -114,6 +80,7 @@ async function prunedPrefill(
   const t3 = now();
   const before = report.reduce((a, r) => a + r.before, 0);
   const after = report.reduce((a, r) => a + r.after, 0);
+  const dims = llmDimsOfConfig(m.config);
   return {
     outputs,
     report: {
@@ -122,9 +89,11 @@ async function prunedPrefill(
       sequenceBefore: S,
       prefillTokens: S2,
       images: report,
-      encodeMs: t1 - t0,
+      encodeMs: mp.encodeMs,
       pruneMs: opts.method ? t2 - t1 : 0,
       prefillMs: t3 - t2,
+      layer: 0,
+      ...(dims ? { macs: prefillMacsByPart(dims, 0, S, S2) } : {}),
     },
   };
 }
@@ -138,7 +107,7 @@ async function prunedPrefill(
  * embeddings, the vision encoder's CLS attention, or a caller vector), and every LLM layer sees
  * the shorter sequence. It differs from pruning inside the LLM at layer K = 2 (FastV, DART, the
  * D2Pruner paper's setting): no LLM attention or hidden states are available to score tokens,
- * and layers 0…K−1 are saved too. Positions are re-indexed contiguously (models.md §6.2).
+ * and layers 0…K−1 are saved too. Positions are re-indexed contiguously (docs/models.md §6.2).
  *
  * @param model a model from `LlavaForConditionalGeneration.from_pretrained` (or OneVision)
  * @param processor its processor (optional; a padding image processor switches the default layout to `pad`)
@@ -150,6 +119,9 @@ export function withPruning<M extends object>(model: M, processor: ProcessorLike
   if ((m as unknown as Record<symbol, unknown>)[PATCHED]) throw new InvalidArgumentError('model', 'the model is already patched by withPruning; call restore() on the first handle');
   const padded = processor?.image_processor?.do_pad === true || processor?.image_processor?.config?.do_pad === true;
   const opts = resolvePruningOptions(options, padded);
+  if (opts.layer > 0) {
+    throw new InvalidArgumentError('layer', `withPruning prunes before the LLM inside transformers.js' generate (layer 0); layer ${opts.layer} runs a split decoder pair: use generateWithPruning(loaded, { pruning: { layer: ${opts.layer}, … } })`);
+  }
   imageTokenIdOf(m);
   const hadOwnForward = Object.prototype.hasOwnProperty.call(m, 'forward');
   const forward = m.forward;

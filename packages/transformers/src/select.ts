@@ -24,6 +24,16 @@ export interface ImageToPrune {
   text: Matrix;
   /** CLS attention of every visual token [tokens], when exported. */
   clsAttention?: Float32Array;
+  /** Layer-(K−1) attention of the last prompt token over every visual token [tokens] (in-LLM pruning). */
+  attention?: Float32Array;
+  /** Layer-(K−1) keys of every visual token [tokens, kvHeads·headDim] (in-LLM pruning). */
+  keys?: Matrix;
+  /** Layer-(K−1) keys of the row's text tokens [M, kvHeads·headDim] (in-LLM pruning). */
+  textKeys?: Matrix;
+  /** Projected image features [tokens, d] when `features` are hidden states (in-LLM pruning). */
+  imageEmbeds?: Matrix;
+  /** Text embeddings [M, d] when `text` holds hidden states (in-LLM pruning). */
+  textEmbeds?: Matrix;
 }
 
 /** The visual tokens an image keeps and where the importance came from. */
@@ -34,6 +44,8 @@ export interface ImageKeep {
   importance: string;
   /** Kernel backend of the method. */
   backend?: string;
+  /** The method's input (when `captureInputs` is on). */
+  input?: TokenInput;
 }
 
 function rowsOf(m: Matrix, rows: Int32Array): Matrix {
@@ -59,16 +71,26 @@ export function layoutFor(opts: ResolvedPruningOptions, tokens: number): { candi
   return { candidates: token.candidates, layout: token.layout, token };
 }
 
-async function importanceOf(opts: ResolvedPruningOptions, img: ImageToPrune, features: Matrix, cls: Float32Array | undefined): Promise<{ values: Float32Array; name: string }> {
+async function importanceOf(
+  opts: ResolvedPruningOptions,
+  img: ImageToPrune,
+  features: Matrix,
+  cls: Float32Array | undefined,
+  attention: Float32Array | undefined,
+): Promise<{ values: Float32Array; name: string }> {
   const src = opts.importance;
   const n = features.rows;
   if (src === 'relevance') return { values: textImageRelevance(features, img.text), name: 'relevance' };
+  if (src === 'attention') {
+    if (!attention) throw new MissingTensorError('attention', "importance 'attention' (the LLM's layer-(K−1) attention exists only with layer ≥ 1)");
+    return { values: checkImportanceVector(attention, n, 'attention'), name: 'attention' };
+  }
   if (src === 'cls') {
     if (!cls) throw new MissingTensorError('clsAttention', `importance 'cls' (the vision encoder has no '${opts.clsAttentionOutput}' output)`);
     return { values: checkImportanceVector(cls, n, 'clsAttention'), name: 'cls' };
   }
   if (typeof src === 'function') {
-    const v = await src({ image: img.image, row: img.row, features, text: img.text, clsAttention: cls });
+    const v = await src({ image: img.image, row: img.row, features, text: img.text, clsAttention: cls, attention });
     return { values: checkImportanceVector(v, n), name: 'function' };
   }
   return { values: checkImportanceVector(src, n), name: 'vector' };
@@ -87,20 +109,29 @@ export async function selectImage(opts: ResolvedPruningOptions, img: ImageToPrun
   const method = opts.method;
   if (!method) return { kept: Array.from({ length: tokens }, (_, i) => i), importance: 'none' };
   const features = rowsOf(img.features, candidates);
-  const cls = img.clsAttention ? Float32Array.from(candidates, (i) => img.clsAttention![i]) : undefined;
+  const pick = (v: Float32Array | undefined) => (v ? Float32Array.from(candidates, (i) => v[i]) : undefined);
+  const cls = pick(img.clsAttention);
+  const attention = pick(img.attention);
   const budget = Math.min(resolveBudget({ keep: opts.keep, ratio: opts.ratio }, candidates.length), candidates.length);
-  const importance = await importanceOf(opts, img, features, cls);
+  const importance = await importanceOf(opts, img, features, cls, attention);
+  const imageEmbeds = img.imageEmbeds ? rowsOf(img.imageEmbeds, candidates) : features;
   const input: TokenInput = {
     features,
     attention: importance.values,
     textFeatures: img.text,
-    imageEmbeds: features,
-    textEmbeds: img.text,
+    imageEmbeds,
+    textEmbeds: img.textEmbeds ?? img.text,
     layout,
     model: opts.adapter.id,
   };
   if (cls) input.clsAttention = cls;
+  if (img.keys) input.keys = rowsOf(img.keys, candidates);
+  if (img.textKeys) input.textKeys = img.textKeys;
+  if (opts.prior) {
+    if (opts.prior.length !== tokens) throw new ShapeMismatchError('prior', `the prior has ${opts.prior.length} values but the image has ${tokens} visual tokens`);
+    input.prior = pick(opts.prior);
+  }
   const sel = await method.select(input, budget, opts.params);
   const kept = token ? keptVisualTokens(token, sel.keep) : [...sel.keep].sort((a, b) => a - b);
-  return { kept, importance: importance.name, backend: sel.backend };
+  return { kept, importance: importance.name, backend: sel.backend, ...(opts.captureInputs ? { input } : {}) };
 }

@@ -5,10 +5,10 @@ import { testImagePng, writeTinyModel, type TinyModelOptions } from '@d2pruner-t
 import { D2PrunerError } from '@d2pruner/core';
 
 /** A generated tiny LLaVA and a test PNG in a fresh temp directory. */
-export async function tinyModelFixture(options: TinyModelOptions = { seed: 3 }): Promise<{ dir: string; image: string; root: string }> {
+export async function tinyModelFixture(options: TinyModelOptions = { seed: 3 }, splitLayers: number[] = []): Promise<{ dir: string; image: string; root: string }> {
   const root = mkdtempSync(join(tmpdir(), 'd2pruner-transformers-'));
   const dir = join(root, 'tiny-llava');
-  await writeTinyModel(dir, options);
+  await writeTinyModel(dir, options, { splitLayers });
   const image = join(root, 'picture.png');
   writeFileSync(image, testImagePng(96, 64, 5));
   return { dir, image, root };

@@ -1,4 +1,4 @@
-"""DART, DivPrune, VisPruner, VisionZip and CDPruner in numpy (baselines.md §§3-7), research
+"""DART, DivPrune, VisPruner, VisionZip and CDPruner in numpy (docs/baselines.md §§3-7), research
 style: float64, whole-matrix products where the method compares all pairs."""
 import math
 

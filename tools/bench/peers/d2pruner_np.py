@@ -1,4 +1,4 @@
-"""D2Pruner lazy selection in numpy (d2pruner.md §§3-4), research style, float64 cosines."""
+"""D2Pruner lazy selection in numpy (docs/algorithm.md §§3-4), research style, float64 cosines."""
 import math
 
 import numpy as np

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, isD2PrunerError } from '@d2pruner/core';
 import type { TinyModelOptions } from './options.js';
-import { writeTinyModel } from './write.js';
+import { writeTinyModel, type TinyModelExtras } from './write.js';
 
 /** Flags of the `tiny-model` command and the option each sets. */
 const FLAGS: Record<string, keyof TinyModelOptions> = {
@@ -17,8 +17,9 @@ const FLAGS: Record<string, keyof TinyModelOptions> = {
 
 /** Usage of the `tiny-model` command. */
 export const TINY_MODEL_USAGE = `usage: tiny-model DIR [--seed S] [--hidden H] [--layers L] [--heads N] [--intermediate M]
-                  [--vision-hidden H] [--vision-layers L] [--vision-heads N] [--json]
-Writes a random-weight tiny LLaVA (transformers.js layout, 336-px input, 576 visual tokens) into DIR.
+                  [--vision-hidden H] [--vision-layers L] [--vision-heads N] [--split K[,K…]] [--json]
+Writes a random-weight tiny LLaVA (transformers.js layout, 336-px input, 576 visual tokens) into DIR;
+--split K also writes the decoder split before layer K (DIR/split-kK/part_a.onnx, part_b.onnx, split.json).
 `;
 
 /** Parsed `tiny-model` arguments. */
@@ -27,6 +28,8 @@ export interface TinyModelArgs {
   dir: string;
   /** Generator options. */
   options: TinyModelOptions;
+  /** Split pairs to write. */
+  extras: TinyModelExtras;
   /** Print the summary as JSON. */
   json: boolean;
 }
@@ -34,6 +37,7 @@ export interface TinyModelArgs {
 /** Parses `DIR [--flag value…] [--json]`; typed errors name the flag. */
 export function parseTinyModelArgs(argv: readonly string[]): TinyModelArgs {
   const options: TinyModelOptions = {};
+  const splitLayers: number[] = [];
   let dir: string | undefined;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
@@ -48,15 +52,24 @@ export function parseTinyModelArgs(argv: readonly string[]): TinyModelArgs {
       json = true;
       continue;
     }
+    if (name === 'split') {
+      const raw = inline ?? argv[++i] ?? '';
+      for (const part of raw.split(',')) {
+        const k = Number(part);
+        if (part.trim() === '' || !Number.isInteger(k)) throw new InvalidArgumentError('split', `--split expects layer numbers K[,K…], got '${raw}'`);
+        splitLayers.push(k);
+      }
+      continue;
+    }
     const key = FLAGS[name];
-    if (!key) throw new InvalidArgumentError(name, `unknown option --${name}; options: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')}, --json`);
+    if (!key) throw new InvalidArgumentError(name, `unknown option --${name}; options: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')}, --split, --json`);
     const raw = inline ?? argv[++i];
     const v = Number(raw);
     if (raw === undefined || raw.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError(name, `--${name} expects a number, got '${raw ?? ''}'`);
     options[key] = v;
   }
   if (!dir) throw new InvalidArgumentError('dir', 'tiny-model needs an output directory');
-  return { dir, options, json };
+  return { dir, options, extras: { splitLayers }, json };
 }
 
 /** Runs the command; returns the exit code (0 ok, 2 bad arguments, 1 failure). */
@@ -67,12 +80,12 @@ export async function runTinyModelCli(argv: readonly string[], out: (t: string) 
   }
   try {
     const args = parseTinyModelArgs(argv);
-    const summary = await writeTinyModel(args.dir, args.options);
+    const summary = await writeTinyModel(args.dir, args.options, args.extras);
     if (args.json) out(JSON.stringify(summary) + '\n');
     else {
       const c = summary.config;
       const mb = Object.values(summary.files).reduce((a, b) => a + b, 0) / 1e6;
-      out(`wrote ${summary.dir}: LLaVA (llama ${c.layers}×${c.hidden}, ${c.heads} heads; vision ${c.visionLayers}×${c.visionHidden}), ${summary.imageTokens} visual tokens, vocab ${summary.vocabSize}, seed ${c.seed}, ${mb.toFixed(1)} MB\n`);
+      out(`wrote ${summary.dir}: LLaVA (llama ${c.layers}×${c.hidden}, ${c.heads} heads; vision ${c.visionLayers}×${c.visionHidden}), ${summary.imageTokens} visual tokens, vocab ${summary.vocabSize}, seed ${c.seed}${Object.keys(summary.splits).length ? `, split at K = ${Object.keys(summary.splits).join(', ')}` : ''}, ${mb.toFixed(1)} MB\n`);
     }
     return 0;
   } catch (e) {

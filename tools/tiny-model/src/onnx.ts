@@ -51,6 +51,12 @@ export class GraphBuilder {
   private readonly outputs: object[] = [];
   private counter = 0;
   private readonly constants = new Map<string, string>();
+  /**
+   * Name scope of the nodes added next, optimum-style (`/model/layers.3`): node names become
+   * `{scope}/{OpType}_n{i}` and generated values `{scope}/{OpType}_{k}_output_0`, so graph surgery
+   * can tell which layer a node belongs to. Empty: `n{k}_{OpType}` / `{optype}_{k}`.
+   */
+  scope = '';
 
   /** @param name graph name */
   constructor(private readonly name: string) {}
@@ -97,7 +103,8 @@ export class GraphBuilder {
 
   /** Adds a node with one generated output and returns that output's name. */
   op(opType: string, inputs: readonly string[], attrs: Record<string, Attr> = {}): string {
-    const out = `${opType.toLowerCase()}_${this.counter++}`;
+    const k = this.counter++;
+    const out = this.scope ? `${this.scope}/${opType}_${k}_output_0` : `${opType.toLowerCase()}_${k}`;
     this.opTo(opType, inputs, [out], attrs);
     return out;
   }
@@ -108,7 +115,7 @@ export class GraphBuilder {
       opType,
       input: [...inputs],
       output: [...outputs],
-      name: `n${this.nodes.length}_${opType}`,
+      name: this.scope ? `${this.scope}/${opType}_n${this.nodes.length}` : `n${this.nodes.length}_${opType}`,
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
     });
   }

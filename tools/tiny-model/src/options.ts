@@ -1,6 +1,6 @@
 import { InvalidArgumentError, assertInteger } from '@d2pruner/core';
 
-/** CLIP-L/14-336 geometry of LLaVA-1.5 (models.md §1.1): 336-px input, patch 14. */
+/** CLIP-L/14-336 geometry of LLaVA-1.5 (docs/models.md §1.1): 336-px input, patch 14. */
 export const IMAGE_SIZE = 336;
 /** Patch side in pixels. */
 export const PATCH_SIZE = 14;

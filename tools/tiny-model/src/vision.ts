@@ -10,7 +10,7 @@ export const CLS_ATTENTION_OUTPUT = 'cls_attention';
  * `pixel_values` [B, 3, 336, 336] → patch conv (14, stride 14) → CLS + 576 patches + positions →
  * pre-LayerNorm → `visionLayers` pre-norm transformer layers → drop CLS → Linear, GELU, Linear →
  * `image_features` [B, 576, hidden]. Also exports `cls_attention` [B, 576]: the CLS row of the
- * feature layer's attention, averaged over heads (what VisPruner reads, models.md §1.7).
+ * feature layer's attention, averaged over heads (what VisPruner reads, docs/models.md §1.7).
  */
 export function buildVisionEncoder(c: TinyModelConfig): Uint8Array {
   const g = new GraphBuilder('vision_encoder');

@@ -5,12 +5,16 @@ import { HttpError } from '../http-error.js';
 export interface InputCaps {
   /** Largest number of values in any one tensor (N×D for features). */
   maxElements: number;
-  /** Largest number of visual tokens N. */
+  /** Largest number of visual tokens N, and of rows of a text tensor. */
   maxTokens: number;
+  /** Largest width of a matrix (D of features, keys, text tensors); unlimited when absent. */
+  maxDim?: number;
 }
 
 /** Tensors whose first dimension counts visual tokens. */
 const TOKEN_ROWS: ReadonlySet<string> = new Set(['features', 'keys', 'imageEmbeds']);
+/** Matrices over text tokens: their rows count against `maxTokens` too (a [1e8, 0] matrix is not free). */
+const TEXT_ROWS: ReadonlySet<string> = new Set(['textFeatures', 'textKeys', 'textEmbeds']);
 /** Vectors over tokens; rank 2 means [H, N]. */
 const TOKEN_VECTORS: ReadonlySet<string> = new Set(['attention', 'prior', 'clsAttention']);
 
@@ -27,6 +31,36 @@ export function checkShape(name: string, shape: readonly number[], caps: InputCa
   if (n !== undefined && n > caps.maxTokens) {
     throw new HttpError('PAYLOAD_TOO_LARGE', name, `tensor '${name}' has ${n} visual tokens; this server accepts at most ${caps.maxTokens} (--max-tokens)`);
   }
+  if (TEXT_ROWS.has(name) && shape[0] > caps.maxTokens) {
+    throw new HttpError('PAYLOAD_TOO_LARGE', name, `tensor '${name}' has ${shape[0]} text rows; this server accepts at most ${caps.maxTokens} (--max-tokens)`);
+  }
+  if (caps.maxDim !== undefined && shape.length === 2 && (TOKEN_ROWS.has(name) || TEXT_ROWS.has(name)) && shape[1] > caps.maxDim) {
+    throw new HttpError('PAYLOAD_TOO_LARGE', name, `tensor '${name}' is ${shape[1]} wide; this server accepts at most ${caps.maxDim} columns (--max-dim)`);
+  }
+}
+
+/**
+ * The tensor shapes declared in a safetensors header (read without decoding any tensor), or
+ * null when the bytes do not start with a parsable header (the decoder then reports it).
+ */
+export function safetensorsShapes(bytes: Uint8Array): Map<string, number[]> | null {
+  if (bytes.byteLength < 8) return null;
+  const len = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (len > BigInt(bytes.byteLength - 8)) return null;
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, Number(len)).toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof header !== 'object' || header === null) return null;
+  const out = new Map<string, number[]>();
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    const shape = (entry as { shape?: unknown } | null)?.shape;
+    if (name === '__metadata__' || !Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) continue;
+    out.set(name, shape as number[]);
+  }
+  return out;
 }
 
 /**
@@ -35,21 +69,7 @@ export function checkShape(name: string, shape: readonly number[], caps: InputCa
  * reports it as `CORRUPT_FILE` (400).
  */
 export function checkSafetensorsCaps(bytes: Uint8Array, caps: InputCaps): void {
-  if (bytes.byteLength < 8) return;
-  const len = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (len > BigInt(bytes.byteLength - 8)) return;
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + Number(len))));
-  } catch {
-    return;
-  }
-  if (typeof header !== 'object' || header === null) return;
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
-    const shape = (entry as { shape?: unknown } | null)?.shape;
-    if (name === '__metadata__' || !Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) continue;
-    checkShape(name, shape as number[], caps);
-  }
+  for (const [name, shape] of safetensorsShapes(bytes) ?? []) checkShape(name, shape, caps);
 }
 
 /** Whether a tensor name is a matrix in the token-file format. */

@@ -1,5 +1,6 @@
 import {
   InvalidInputError,
+  quoteValue,
   ShapeMismatchError,
   TENSOR_NAMES,
   parseLayout,
@@ -20,7 +21,7 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 function fillNumbers(field: string, src: readonly unknown[], out: Float32Array, at: number): void {
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
-    if (typeof v !== 'number') throw new InvalidInputError(field, `${field}[${i}] must be a number, got ${JSON.stringify(v) ?? 'undefined'}`);
+    if (typeof v !== 'number') throw new InvalidInputError(field, `${field}[${i}] must be a number, got ${quoteValue(v)}`);
     out[at + i] = v;
   }
 }
@@ -59,7 +60,7 @@ export function matrixFromJson(field: string, value: unknown, caps: InputCaps): 
   throw new InvalidInputError(field, `${field} must be an array of rows or {"rows","cols","data"}`);
 }
 
-/** A vector over tokens from JSON: `[…]`, or `[[…], …]` per head (averaged, formats.md §1). */
+/** A vector over tokens from JSON: `[…]`, or `[[…], …]` per head (averaged, docs/formats.md §1). */
 export function vectorFromJson(field: string, value: unknown, caps: InputCaps): Float32Array {
   if (!Array.isArray(value)) throw new InvalidInputError(field, `${field} must be an array of numbers (or of per-head arrays)`);
   if (value.length > 0 && Array.isArray(value[0])) {
@@ -73,7 +74,7 @@ export function vectorFromJson(field: string, value: unknown, caps: InputCaps): 
 }
 
 /**
- * Builds a {@link TokenInput} from a JSON object: any tensor of formats.md §1 by name
+ * Builds a {@link TokenInput} from a JSON object: any tensor of docs/formats.md §1 by name
  * (`features`, `attention`, `prior`, …), plus `layout` (the `d2pruner.layout` object or its JSON
  * text) and `model`. Keys in `ignore` (the request fields around the tensors) are skipped; any
  * other key is an error naming it.

@@ -1,13 +1,14 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { InvalidArgumentError } from '@d2pruner/core';
-import { createJob, pullMap, resultOf, type PruneJob } from '@d2pruner/pipeline';
+import { createJob, pullMap, requestIdOf, resultOf, type PruneJob } from '@d2pruner/pipeline';
 import { drainGate } from '@d2pruner/pipeline/node';
 import type { FastifyInstance } from 'fastify';
-import { map, of, timeout, type Observable } from 'rxjs';
+import { map, of, switchMap, take, timeout, type Observable } from 'rxjs';
 import { HttpError, errorResponse } from '../http-error.js';
 import { parseBatchLine } from '../input/batch-line.js';
 import { ndjsonLines, type NdjsonLine } from '../input/ndjson.js';
 import { serverStages } from '../run.js';
+import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
 
 /** Media types `POST /v1/prune/batch` accepts. */
@@ -25,11 +26,12 @@ function isReadable(x: unknown): x is Readable {
  * `POST /v1/prune/batch`: NDJSON in (one request per line, see `parseBatchLine`), NDJSON out,
  * streamed in order: the selection JSON or `{"error":{…},"line":K}` per non-blank line, as the
  * CLI's batch mode writes them. Lines are pulled only as results leave (backpressure from the
- * socket), `batchConcurrency` run at once, each within `timeoutMs`; a bad line yields an error
- * line and the batch goes on. Query: `method`, `backend` as defaults for lines that name none.
+ * socket), `batchConcurrency` run at once, each within `timeoutMs` (waiting for a concurrency
+ * slot included: a line takes one only once it is complete); a bad line yields an error line and
+ * the batch goes on. Query: `method`, `backend` as defaults for lines that name none.
  */
-export function batchRoute(app: FastifyInstance, state: ServerState): void {
-  app.post('/v1/prune/batch', { config: { gated: true, streaming: true } }, async (request, reply) => {
+export function batchRoute(app: FastifyInstance, state: ServerState, schema: RouteSchemas['batch']): void {
+  app.post('/v1/prune/batch', { schema, config: { gated: true, streaming: true } }, async (request, reply) => {
     const body = request.body;
     if (!isReadable(body)) throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'content-type', `send NDJSON (${NDJSON_TYPES.join(', ')}): one request per line`);
     const query = request.query as Record<string, unknown>;
@@ -55,10 +57,11 @@ export function batchRoute(app: FastifyInstance, state: ServerState): void {
       } catch (e) {
         const { body: eb } = errorResponse(e);
         metrics.errors.inc([eb.error.code]);
-        return of(errorLine(item.line, eb.error));
+        return of(errorLine(item.line, eb.error, requestIdOf(item.text)));
       }
-      return of(job).pipe(
-        stages,
+      return state.gate.slot().pipe(
+        switchMap(() => of(job).pipe(stages)),
+        take(1),
         map((done) => {
           if (done.error) metrics.errors.inc([done.error.code]);
           else if (done.selection) metrics.selections.inc([done.selection.method, done.selection.backend]);
@@ -81,6 +84,7 @@ export function batchRoute(app: FastifyInstance, state: ServerState): void {
       next: (text) => out.write(text + '\n'),
       error: (e: unknown) => {
         const { body: eb } = errorResponse(e);
+        reply.raw.once('finish', () => request.raw.destroy());
         out.end(JSON.stringify({ error: eb.error }) + '\n');
       },
       complete: () => out.end(),

@@ -1,32 +1,52 @@
 import { InvalidArgumentError, type Layout } from '@d2pruner/core';
-import { pruneBatchResults, type BatchOptions as PipelineBatchOptions } from '@d2pruner/pipeline';
-import { batchFileOptions, readLines } from '@d2pruner/pipeline/node';
+import { pruneBatchResults } from '@d2pruner/pipeline';
+import { batchFileOptions, readLines, withPool, type NodeBatchOptions } from '@d2pruner/pipeline/node';
 import { ensureBackend } from '../backends.js';
 import type { CliIo } from '../io.js';
 import { progressRenderer } from '../progress.js';
+import { resolveWorkers, withWorkerPool } from '../workers.js';
 
 /** Options of {@link runBatch}. */
 export interface BatchOptions {
   /** Default backend for lines that name none. */
   backend?: string;
-  /** Requests in flight (default 2: one item's file read overlaps another's compute). */
+  /**
+   * Worker threads that read, decode and prune the requests (default: one per core; 0 = all on
+   * the main thread, as with a GPU `--backend`).
+   */
+  workers?: number;
+  /**
+   * Requests in flight: sent to the workers (default workers + 1, so a worker never waits for
+   * the next line), or interleaved on the main thread with `--workers 0` (default 2).
+   */
   concurrency?: number;
   /** Layout for inputs that carry none (`--grid`). */
   layout?: Layout;
   /** Prior for every input (`--prior`). */
   prior?: Float32Array;
+  /** `--strict`: exit 1 when any line failed (default: 0 whenever the batch ran to its end). */
+  strict?: boolean;
 }
 
 /**
  * `d2pruner prune --batch FILE.jsonl` (or `-`): one request per line, one result line per
- * request in order, an error line for a failed request while the batch goes on (formats.md §3).
+ * request in order, an error line for a failed request while the batch goes on (docs/formats.md §3).
  * Runs on the streaming pipeline (`@d2pruner/pipeline`): lines are pulled only as results are
- * written, so memory stays flat however long the batch.
+ * written, so memory stays flat however long the batch; the requests run on a pool of worker
+ * threads (`--workers`), results still in input order. Returns the exit code: 0 once every
+ * line has its result line (failed ones included), or 1 with `strict` when any line failed.
  */
 export async function runBatch(source: string, io: CliIo, options: BatchOptions = {}): Promise<number> {
-  const concurrency = options.concurrency ?? 2;
+  const workers = resolveWorkers(options.workers, options.backend);
+  const concurrency = options.concurrency ?? (workers > 0 ? workers + 1 : 2);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', '--concurrency must be an integer ≥ 1');
-  const pipelineOptions: PipelineBatchOptions = {
+  return withWorkerPool(workers, (pool) => runLines(source, io, { ...options, concurrency }, pool));
+}
+
+async function runLines(source: string, io: CliIo, options: BatchOptions & { concurrency: number }, pool: NodeBatchOptions['pool']): Promise<number> {
+  const { concurrency } = options;
+  const pipelineOptions: NodeBatchOptions = {
+    pool,
     ...batchFileOptions(source),
     backend: options.backend,
     layout: options.layout,
@@ -40,7 +60,7 @@ export async function runBatch(source: string, io: CliIo, options: BatchOptions 
   let ok = 0;
   let failed = 0;
   await new Promise<void>((resolve, reject) => {
-    pruneBatchResults(lines, pipelineOptions).subscribe({
+    pruneBatchResults(lines, withPool(pipelineOptions)).subscribe({
       next: (r) => {
         if (r.error) failed++;
         else ok++;
@@ -51,5 +71,5 @@ export async function runBatch(source: string, io: CliIo, options: BatchOptions 
     });
   });
   io.err(`batch: ${ok} ok, ${failed} failed\n`);
-  return 0;
+  return options.strict && failed > 0 ? 1 : 0;
 }

@@ -1,30 +1,48 @@
 import { InvalidArgumentError, gridLayout } from '@d2pruner/core';
 import { priorFileBytes } from '@d2pruner/pipeline';
 import { calibrateFiles } from '@d2pruner/pipeline/node';
-import { numberOption, pairOption, stringOption, type ParsedArgs } from '../args.js';
-import type { CliIo } from '../io.js';
+import { defineCommand } from '../cli/command.js';
+import { GRID_OPTION, MODEL_ID_OPTION, WORKERS_OPTION } from '../cli/common-options.js';
+import { writeOutputFile } from '../load.js';
 import { progressRenderer } from '../progress.js';
+import { resolveWorkers, withWorkerPool } from '../workers.js';
 
 /**
- * `d2pruner calibrate FILES… --out prior.safetensors [--model ID --layer K] [--grid RxC]`:
+ * `d2pruner calibrate FILES… --out prior.safetensors [--model ID --layer K] [--grid RxC] [--workers N]`:
  * streaming mean of `attention` per position over inputs with the same layout (the first usable
- * input's), on the calibration pipeline. Inputs with another layout or without attention are
+ * input's), on the calibration pipeline; the files are read and decoded on `--workers` threads
+ * (default one per core, 0 = main thread). Inputs with another layout or without attention are
  * reported on stderr and not averaged in.
  */
-export async function calibrateCommand(args: ParsedArgs, io: CliIo): Promise<number> {
-  const files = args.positionals;
-  const out = stringOption(args, 'out');
-  if (!out) throw new InvalidArgumentError('out', 'calibrate needs --out prior.safetensors');
-  if (files.length === 0) throw new InvalidArgumentError('FILE', 'calibrate needs at least one token file');
-  const grid = pairOption(args, 'grid');
-  const result = await calibrateFiles(files, {
-    model: stringOption(args, 'model'),
-    layer: numberOption(args, 'layer'),
-    layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
-    onSkip: (s) => io.err(`calibrate: skipped ${s.path ?? `input ${s.index}`}: [${s.error.code}] ${s.error.field}: ${s.error.message}\n`),
-    onProgress: io.isTTY ? progressRenderer(io.err, 'calibrate') : undefined,
-  });
-  await io.writeFile(out, priorFileBytes(result));
-  io.err(`calibrate: averaged ${result.samples} inputs (${result.skipped.length} skipped) → ${out}\n`);
-  return 0;
-}
+export const calibrateCommand = defineCommand({
+  name: 'calibrate',
+  summary: 'Average attention per position over token files into a positional prior (for --prior).',
+  usage: ['calibrate FILE… --out prior.safetensors [--model ID --layer K] [--grid RxC] [--workers N]'],
+  positionals: 'FILE…',
+  options: {
+    out: { type: 'string', valueName: 'FILE', description: 'the prior file to write (required)' },
+    model: { ...MODEL_ID_OPTION, description: 'model id recorded in the prior' },
+    layer: { type: 'number', valueName: 'K', description: 'layer the attention was taken at, recorded in the prior' },
+    grid: GRID_OPTION,
+    workers: WORKERS_OPTION,
+  },
+  examples: ['calibrate scene*.safetensors --out prior.safetensors --model llava-1.5-7b --layer 2'],
+  async run({ values, positionals: files }, io) {
+    const out = values.out;
+    if (!out) throw new InvalidArgumentError('out', 'calibrate needs --out prior.safetensors');
+    if (files.length === 0) throw new InvalidArgumentError('FILE', 'calibrate needs at least one token file');
+    const grid = values.grid;
+    const workers = resolveWorkers(values.workers, undefined);
+    const result = await withWorkerPool(workers, (pool) => calibrateFiles(files, {
+      pool,
+      model: values.model,
+      layer: values.layer,
+      layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
+      onSkip: (s) => io.err(`calibrate: skipped ${s.path ?? `input ${s.index}`}: [${s.error.code}] ${s.error.field}: ${s.error.message}\n`),
+      onProgress: io.isTTY ? progressRenderer(io.err, 'calibrate') : undefined,
+    }));
+    await writeOutputFile(io, out, priorFileBytes(result));
+    io.err(`calibrate: averaged ${result.samples} inputs (${result.skipped.length} skipped) → ${out}\n`);
+    return 0;
+  },
+});

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, flopsJson, parseImageSize } from '@d2pruner/core';
-import { adapterById, layoutOptionsFromArgs } from '../adapters.js';
-import { numberOption, stringOption, type ParsedArgs } from '../args.js';
-import type { CliIo } from '../io.js';
+import { adapterById, layoutOptions } from '../adapters.js';
+import { defineCommand } from '../cli/command.js';
+import { JSON_OPTION, MAX_TILES_OPTION, MODEL_ID_OPTION } from '../cli/common-options.js';
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
@@ -11,31 +11,45 @@ function pct(x: number): string {
  * `d2pruner flops --model ID --keep N [--visual V | --image WxH [--max-tiles M]] [--layer K]
  * [--text T] [--formula fastv|exact] [--json]`: prefill cost before and after pruning.
  */
-export async function flopsCommand(args: ParsedArgs, io: CliIo): Promise<number> {
-  const model = stringOption(args, 'model');
-  if (!model) throw new InvalidArgumentError('model', 'flops needs --model ID');
-  const keep = numberOption(args, 'keep');
-  if (keep === undefined) throw new InvalidArgumentError('keep', 'flops needs --keep N');
-  const image = stringOption(args, 'image');
-  const formula = stringOption(args, 'formula') ?? 'fastv';
-  if (formula !== 'fastv' && formula !== 'exact') throw new InvalidArgumentError('formula', `--formula must be fastv or exact, got '${formula}'`);
-  const adapter = adapterById(model);
-  const report = flopsJson(adapter, {
-    keep,
-    visual: numberOption(args, 'visual'),
-    image: image ? parseImageSize(image) : undefined,
-    layoutOptions: layoutOptionsFromArgs(args),
-    layer: numberOption(args, 'layer'),
-    text: numberOption(args, 'text'),
-    formula,
-  });
-  if (args.options.get('json') === true) {
-    await io.out(JSON.stringify(report) + '\n');
+export const flopsCommand = defineCommand({
+  name: 'flops',
+  summary: 'Prefill cost of a model before and after pruning to a budget.',
+  usage: ['flops --model ID --keep N [--visual V | --image WxH [--max-tiles M]] [--layer K] [--text T] [--formula fastv|exact] [--json]'],
+  options: {
+    model: MODEL_ID_OPTION,
+    keep: { type: 'number', valueName: 'N', description: 'visual tokens kept (required)' },
+    visual: { type: 'number', valueName: 'V', description: 'visual tokens before pruning (or give --image)' },
+    image: { type: 'string', valueName: 'WxH', description: 'image size; the model adapter derives the visual tokens' },
+    'max-tiles': MAX_TILES_OPTION,
+    layer: { type: 'number', valueName: 'K', defaultNote: "the model's pruning layer", description: 'layer after which the tokens are dropped' },
+    text: { type: 'number', valueName: 'T', defaultNote: "the model's typical prompt", description: 'other (text) tokens in the prefill' },
+    formula: { type: 'string', choices: ['fastv', 'exact'], default: 'fastv', description: 'FastV per-layer formula or exact per-layer MACs' },
+    json: JSON_OPTION,
+  },
+  examples: ['flops --model llava-1.5-7b --keep 64 --visual 576 --layer 2', 'flops --model internvl-2.5-8b --keep 179 --image 640x480 --max-tiles 6'],
+  async run({ values }, io) {
+    const model = values.model;
+    if (!model) throw new InvalidArgumentError('model', 'flops needs --model ID');
+    const keep = values.keep;
+    if (keep === undefined) throw new InvalidArgumentError('keep', 'flops needs --keep N');
+    const formula = values.formula as 'fastv' | 'exact';
+    const report = flopsJson(adapterById(model), {
+      keep,
+      visual: values.visual,
+      image: values.image ? parseImageSize(values.image) : undefined,
+      layoutOptions: layoutOptions(values['max-tiles']),
+      layer: values.layer,
+      text: values.text,
+      formula,
+    });
+    if (values.json) {
+      await io.out(JSON.stringify(report) + '\n');
+      return 0;
+    }
+    await io.out(
+      `${report.model}: ${report.visual} → ${report.keep} visual tokens at layer ${report.layer} with ${report.text} other tokens (${formula} formula)\n` +
+        `  prefill ${(report.full.macs / 1e12).toFixed(3)} → ${(report.pruned.macs / 1e12).toFixed(3)} TMAC, ${pct(report.reduction)} less\n`,
+    );
     return 0;
-  }
-  await io.out(
-    `${report.model}: ${report.visual} → ${report.keep} visual tokens at layer ${report.layer} with ${report.text} other tokens (${formula} formula)\n` +
-      `  prefill ${(report.full.macs / 1e12).toFixed(3)} → ${(report.pruned.macs / 1e12).toFixed(3)} TMAC, ${pct(report.reduction)} less\n`,
-  );
-  return 0;
-}
+  },
+});

@@ -1,48 +1,83 @@
 import { BackendUnavailableError, InvalidArgumentError } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
-import { numberOption, stringOption, type ParsedArgs } from '../args.js';
-import type { CliIo } from '../io.js';
+import { defineCommand } from '../cli/command.js';
+import { BUDGET_OPTIONS, JSON_OPTION, METHOD_OPTION } from '../cli/common-options.js';
+import { loadPriorFile } from '../load.js';
 import { methodParamsFromArgs } from '../method-args.js';
-
-/** Options of `generate` itself; any other option is a method parameter. */
-const OWN = new Set(['model', 'image', 'prompt', 'method', 'keep', 'ratio', 'no-prune', 'max-new-tokens', 'importance', 'layout', 'device', 'dtype', 'json']);
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-function required(args: ParsedArgs, name: string, what: string): string {
-  const v = stringOption(args, name);
-  if (!v) throw new InvalidArgumentError(name, `generate needs --${name} ${what}`);
-  return v;
+const IMPORTANCE = ['attention', 'relevance', 'cls'] as const;
+
+function required(value: string | undefined, name: string, what: string): string {
+  if (!value) throw new InvalidArgumentError(name, `generate needs --${name} ${what}`);
+  return value;
 }
 
 /**
  * `d2pruner generate --model DIR --image IMG --prompt TEXT [--method M (--keep N | --ratio R) |
- * --no-prune] [--max-new-tokens T] [--importance relevance|cls] [--layout adapter|grid]
- * [--device D] [--dtype T] [--PARAM VALUE…] [--json]`:
+ * --no-prune] [--layer K [--split DIR]] [--prior FILE] [--max-new-tokens T]
+ * [--importance attention|relevance|cls] [--layout adapter|grid] [--device D] [--dtype T]
+ * [--save-tokens FILE] [--PARAM VALUE…] [--json]`:
  * greedy generation with a local transformers.js LLaVA model, its visual tokens pruned at the
- * prefill. `@d2pruner/transformers` (and transformers.js under it) is imported only here.
+ * prefill — before the LLM (K = 0, default) or inside it at layer K through a split decoder pair
+ * (`d2pruner split-decoder`). `@d2pruner/transformers` (and transformers.js under it) is
+ * imported only when it runs.
  */
-export async function generateCommand(args: ParsedArgs, io: CliIo): Promise<number> {
-  const modelDir = required(args, 'model', 'DIR (a transformers.js LLaVA directory)');
-  const image = required(args, 'image', 'IMG (a PNG or JPEG file)');
-  const prompt = required(args, 'prompt', 'TEXT');
-  const noPrune = args.options.get('no-prune');
-  if (noPrune !== undefined && noPrune !== true) throw new InvalidArgumentError('no-prune', '--no-prune takes no value');
-  const keep = numberOption(args, 'keep');
-  const ratio = numberOption(args, 'ratio');
-  if (noPrune && (keep !== undefined || ratio !== undefined || args.options.has('method'))) {
+export const generateCommand = defineCommand({
+  name: 'generate',
+  summary: 'Greedy generation with a local transformers.js LLaVA model, its visual tokens pruned at the prefill.',
+  usage: [
+    'generate --model DIR --image IMG --prompt TEXT [--method M --keep N | --no-prune] [--max-new-tokens T] [--json]',
+    'generate --model DIR --image IMG --prompt TEXT --layer K [--split DIR] [--prior FILE] --keep N [--save-tokens FILE]',
+  ],
+  methodParams: true,
+  options: {
+    model: { type: 'string', valueName: 'DIR', description: 'a local transformers.js LLaVA directory (required)' },
+    image: { type: 'string', valueName: 'IMG', description: 'a PNG or JPEG file (required)' },
+    prompt: { type: 'string', valueName: 'TEXT', description: 'the question (required)' },
+    method: METHOD_OPTION,
+    ...BUDGET_OPTIONS,
+    'no-prune': { type: 'boolean', description: 'run every visual token (a baseline for comparison)' },
+    'max-new-tokens': { type: 'number', valueName: 'T', default: 32, description: 'tokens to generate' },
+    layer: { type: 'number', valueName: 'K', default: 0, description: 'prune inside the LLM at layer K through a split decoder pair (0: before the LLM)' },
+    split: { type: 'string', valueName: 'DIR', defaultNote: 'MODEL_DIR/split-kK', description: 'the split decoder pair of --layer K (d2pruner split-decoder writes it)' },
+    prior: { type: 'string', valueName: 'FILE', description: 'positional prior from d2pruner calibrate (D2Pruner debiases by it)' },
+    'save-tokens': { type: 'string', valueName: 'FILE', description: "write the image's pruning input (attention, features, keys, layout) as a token file for calibrate" },
+    importance: { type: 'string', choices: IMPORTANCE, defaultNote: 'attention with --layer K ≥ 1, else relevance', description: 'importance signal taken from the model' },
+    layout: { type: 'string', choices: ['adapter', 'grid'], default: 'adapter', description: "token layout: the model adapter's or a plain grid" },
+    device: { type: 'string', valueName: 'D', defaultNote: "transformers.js's", description: 'transformers.js device (cpu, webgpu, …)' },
+    dtype: { type: 'string', valueName: 'T', defaultNote: "the model's", description: 'transformers.js weight type (fp32, q8, …)' },
+    json: JSON_OPTION,
+  },
+  examples: [
+    'generate --model ./tiny-llava --image photo.png --prompt "What is shown?" --keep 64',
+    'generate --model ./tiny-llava --image photo.png --prompt "What is shown?" --layer 2 --keep 64 --prior prior.safetensors',
+  ],
+  async run({ values, given, params: flags }, io) {
+  const modelDir = required(values.model, 'model', 'DIR (a transformers.js LLaVA directory)');
+  const image = required(values.image, 'image', 'IMG (a PNG or JPEG file)');
+  const prompt = required(values.prompt, 'prompt', 'TEXT');
+  const noPrune = values['no-prune'] === true;
+  const { keep, ratio } = values;
+  if (noPrune && (keep !== undefined || ratio !== undefined || given.has('method'))) {
     throw new InvalidArgumentError('no-prune', '--no-prune cannot be combined with --method, --keep or --ratio');
   }
   if (!noPrune && (keep === undefined) === (ratio === undefined)) {
     throw new InvalidArgumentError('keep', 'generate needs --keep N (visual tokens per image) or --ratio R, or --no-prune');
   }
-  const method = getMethod(stringOption(args, 'method') ?? 'd2pruner');
-  const params = methodParamsFromArgs(method, args, OWN);
-  const importance = stringOption(args, 'importance') ?? 'relevance';
-  if (importance !== 'relevance' && importance !== 'cls') throw new InvalidArgumentError('importance', `--importance must be relevance or cls, got '${importance}'`);
-  const layout = stringOption(args, 'layout') ?? 'adapter';
-  if (layout !== 'adapter' && layout !== 'grid') throw new InvalidArgumentError('layout', `--layout must be adapter or grid, got '${layout}'`);
-  const maxNewTokens = numberOption(args, 'max-new-tokens') ?? 32;
+  const method = getMethod(values.method);
+  const params = methodParamsFromArgs(method, flags);
+  const importance = values.importance as (typeof IMPORTANCE)[number] | undefined;
+  const layout = values.layout;
+  const maxNewTokens = values['max-new-tokens'];
+  const layer = values.layer;
+  if (!Number.isInteger(layer) || layer < 0) throw new InvalidArgumentError('layer', `--layer must be an integer ≥ 0, got ${layer}`);
+  const split = values.split;
+  if (split !== undefined && layer === 0) throw new InvalidArgumentError('split', '--split is the split decoder pair of --layer K (K ≥ 1)');
+  const prior = values.prior ? await loadPriorFile(io, values.prior) : undefined;
+  const saveTokens = values['save-tokens'];
+  if (saveTokens !== undefined && noPrune) throw new InvalidArgumentError('save-tokens', '--save-tokens saves the pruning input; it cannot be combined with --no-prune');
 
   const tf = await import('@d2pruner/transformers').catch((e: unknown) => {
     throw new BackendUnavailableError(
@@ -50,19 +85,41 @@ export async function generateCommand(args: ParsedArgs, io: CliIo): Promise<numb
       `d2pruner generate needs the optional package @d2pruner/transformers (npm i @d2pruner/transformers @huggingface/transformers): ${e instanceof Error ? e.message : String(e)}`,
     );
   });
-  const loaded = await tf.loadLocalLlava(modelDir, { device: stringOption(args, 'device'), dtype: stringOption(args, 'dtype') });
+  const loaded = await tf.loadLocalLlava(modelDir, { device: values.device, dtype: values.dtype });
   let result: Awaited<ReturnType<typeof tf.generateWithPruning>>;
   try {
     result = await tf.generateWithPruning(loaded, {
       image,
       prompt,
       maxNewTokens,
-      pruning: noPrune ? false : { method, keep, ratio, params, importance, ...(layout === 'grid' ? { layout: 'grid' as const } : {}) },
+      pruning: noPrune
+        ? layer > 0
+          ? { enabled: false, layer, split }
+          : false
+        : {
+            method,
+            keep,
+            ratio,
+            params,
+            layer,
+            ...(importance ? { importance } : {}),
+            ...(split ? { split } : {}),
+            ...(prior ? { prior } : {}),
+            ...(saveTokens ? { captureInputs: true } : {}),
+            ...(layout === 'grid' ? { layout: 'grid' as const } : {}),
+          },
     });
   } finally {
     await loaded.model.dispose();
   }
-  if (args.options.get('json') === true) {
+  if (saveTokens) {
+    const first = result.report.images[0];
+    if (!first) throw new InvalidArgumentError('save-tokens', 'the prompt held no image to save');
+    await io.writeFile(saveTokens, tf.imageTokenFile(first, layer));
+    io.err(`generate: saved image 0's pruning input (attention, features, keys, layout) → ${saveTokens}\n`);
+  }
+  const macs = result.report.macs;
+  if (values.json) {
     const json = {
       visualTokens: result.visualTokens,
       prefillTokens: result.prefillTokens,
@@ -70,6 +127,8 @@ export async function generateCommand(args: ParsedArgs, io: CliIo): Promise<numb
       pruneMs: round3(result.pruneMs),
       text: result.text,
       tokenIds: result.tokenIds,
+      layer: result.report.layer,
+      ...(macs ? { macs: { partA: macs.partA, partB: macs.partB, pruned: macs.pruned, full: macs.full, ratio: round3(macs.ratio) } } : {}),
     };
     await io.out(JSON.stringify(json) + '\n');
     return 0;
@@ -77,10 +136,14 @@ export async function generateCommand(args: ParsedArgs, io: CliIo): Promise<numb
   const r = result.report;
   await io.out(
     `visual tokens ${r.visualTokens.before} → ${r.visualTokens.after}` +
-      (r.method ? ` (${r.method}, importance ${r.images[0]?.importance ?? importance})` : ' (no pruning)') +
-      `\nprefill ${r.prefillTokens} tokens in ${r.prefillMs.toFixed(1)} ms` +
+      (r.method ? ` (${r.method}, importance ${r.images[0]?.importance ?? importance}${r.layer > 0 ? `, layer ${r.layer}` : ''})` : ' (no pruning)') +
+      (r.layer > 0
+        ? `\nprefill layers 0–${r.layer - 1}: ${r.sequenceBefore} tokens in ${(r.partAMs ?? 0).toFixed(1)} ms; layers ${r.layer}–: ${r.prefillTokens} tokens in ${(r.partBMs ?? 0).toFixed(1)} ms`
+        : `\nprefill ${r.prefillTokens} tokens in ${r.prefillMs.toFixed(1)} ms`) +
       (r.method ? `, pruning ${r.pruneMs.toFixed(1)} ms` : '') +
+      (macs ? `; ${(macs.pruned / 1e9).toFixed(2)} of ${(macs.full / 1e9).toFixed(2)} GMAC (${macs.ratio.toFixed(2)}× fewer)` : '') +
       `\n${result.text}\n`,
   );
   return 0;
-}
+  },
+});

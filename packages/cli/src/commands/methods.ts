@@ -1,7 +1,7 @@
 import { kebabCase, type Method, type ParamSpec } from '@d2pruner/core';
 import { listMethods } from '@d2pruner/methods';
-import type { ParsedArgs } from '../args.js';
-import type { CliIo } from '../io.js';
+import { defineCommand } from '../cli/command.js';
+import { JSON_OPTION } from '../cli/common-options.js';
 
 function describeDefault(p: ParamSpec): string {
   if (p.defaultNote) return p.defaultNote;
@@ -20,9 +20,15 @@ function methodJson(m: Method) {
 }
 
 /** `d2pruner methods [--json]`: every method with its inputs, parameters and defaults. */
-export async function methodsCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+export const methodsCommand = defineCommand({
+  name: 'methods',
+  summary: 'Every method with the tensors it reads, its parameters and their defaults.',
+  usage: ['methods [--json]'],
+  options: { json: JSON_OPTION },
+  examples: ['methods', 'methods --json'],
+  run: async ({ values }, io) => {
   const methods = listMethods();
-  if (args.options.get('json') === true) {
+  if (values.json) {
     await io.out(JSON.stringify(methods.map(methodJson), null, 2) + '\n');
     return 0;
   }
@@ -39,4 +45,5 @@ export async function methodsCommand(args: ParsedArgs, io: CliIo): Promise<numbe
   }
   await io.out(parts.join('\n'));
   return 0;
-}
+  },
+});

@@ -1,19 +1,27 @@
-import type { Layout, Selection } from '@d2pruner/core';
+import { DROPPED_OPACITY, SELECTION_COLOURS, hexRgb, type Layout, type Selection, type SelectionKind } from '@d2pruner/core';
+import { BACKGROUND, blankImage, blendRect } from './canvas.js';
 import type { RgbaImage } from './png.js';
 
-/** Colours of the overlay (RGBA). */
-export const OVERLAY_COLOURS = {
-  pivot: [230, 57, 70, 255],
-  pick: [29, 120, 230, 255],
-  kept: [46, 160, 67, 255],
-  dropped: [40, 40, 46, 255],
-  gap: [255, 255, 255, 255],
-} as const;
+/** The kind of each of `n` tokens: pivots and MIS picks apart, other kept tokens, pruned ones. */
+export function selectionKinds(n: number, s: Selection): SelectionKind[] {
+  const kinds = new Array<SelectionKind>(n).fill('dropped');
+  for (const k of s.keep) kinds[k] = 'kept';
+  for (const k of s.picks ?? []) kinds[k] = 'pick';
+  for (const k of s.pivots ?? []) kinds[k] = 'pivot';
+  return kinds;
+}
+
+/** The colour of a pruned token over the background: the app's, brighter with its attention `t` in [0, 1]. */
+export function droppedColour(t = 0): number[] {
+  const rgb = hexRgb(SELECTION_COLOURS.dropped);
+  const alpha = DROPPED_OPACITY + 0.5 * t;
+  return BACKGROUND.map((b, c) => Math.round(b * (1 - alpha) + rgb[c] * alpha));
+}
 
 /**
- * Draws a selection over the token grid: one square per token, frames side by side, pivots red,
- * MIS picks blue, other kept tokens green, dropped tokens dark with brightness following their
- * attention (when given).
+ * Draws a selection over the token grid in the web app's colours: one square per token, frames
+ * side by side, pivots orange, MIS picks blue, other kept tokens green, pruned tokens dark,
+ * brighter with their attention (when given).
  */
 export function renderSelection(layout: Layout, s: Selection, attention?: Float32Array, cell = 12): RgbaImage {
   const gap = cell;
@@ -25,27 +33,16 @@ export function renderSelection(layout: Layout, s: Selection, attention?: Float3
     width += f.cols * cell + gap;
     height = Math.max(height, f.rows * cell);
   }
-  width -= gap;
-  const data = new Uint8Array(width * height * 4);
-  for (let i = 0; i < data.length; i += 4) data.set(OVERLAY_COLOURS.gap, i);
-  const keep = new Set(s.keep);
-  const pivots = new Set(s.pivots ?? []);
-  const picks = new Set(s.picks ?? []);
+  const img = blankImage(width - gap, height);
+  const kinds = selectionKinds(layout.frame.length, s);
   let maxA = 0;
   if (attention) for (const a of attention) maxA = Math.max(maxA, a);
-  for (let i = 0; i < layout.frame.length; i++) {
-    let colour: readonly number[];
-    if (pivots.has(i)) colour = OVERLAY_COLOURS.pivot;
-    else if (picks.has(i)) colour = OVERLAY_COLOURS.pick;
-    else if (keep.has(i)) colour = OVERLAY_COLOURS.kept;
-    else {
-      const t = attention && maxA > 0 ? Math.sqrt(attention[i] / maxA) : 0;
-      const g = Math.round(40 + 120 * t);
-      colour = [g, g, g + 6, 255];
-    }
+  for (let i = 0; i < kinds.length; i++) {
+    const k = kinds[i];
+    const colour = k === 'dropped' ? droppedColour(attention && maxA > 0 ? Math.sqrt(attention[i] / maxA) : 0) : hexRgb(SELECTION_COLOURS[k]);
     const x0 = offsets[layout.frame[i]] + layout.col[i] * cell;
     const y0 = layout.row[i] * cell;
-    for (let y = y0 + 1; y < y0 + cell - 1; y++) for (let x = x0 + 1; x < x0 + cell - 1; x++) data.set(colour, (y * width + x) * 4);
+    blendRect(img, x0 + 1, y0 + 1, x0 + cell - 1, y0 + cell - 1, colour);
   }
-  return { width, height, data };
+  return img;
 }

@@ -15,7 +15,7 @@ export function isReadableDtype(d: string): d is ReadableDtype {
   return Object.prototype.hasOwnProperty.call(DTYPE_BYTES, d);
 }
 
-/** True for the integer dtypes, which only index tensors may use (formats.md §1). */
+/** True for the integer dtypes, which only index tensors may use (docs/formats.md §1). */
 export function isIndexDtype(d: ReadableDtype): d is IndexDtype {
   return d === 'I32' || d === 'I64';
 }

@@ -6,12 +6,14 @@ import { topLevelKeys } from './header-keys.js';
 /** Largest JSON header accepted (the safetensors reference implementation uses 100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
-/** Tensors that hold indices and may use the integer dtypes I32 / I64 (formats.md §1). */
+/** Tensors that hold indices and may use the integer dtypes I32 / I64 (docs/formats.md §1). */
 export const INDEX_TENSORS: ReadonlySet<string> = new Set(['object']);
 
 /** One tensor entry of a safetensors header. */
 export interface SafetensorsEntry {
+  /** The header's dtype string (`F32`, `BF16`, …), kept even when this library cannot read it. */
   dtype: string;
+  /** Dimensions, outermost first. */
   shape: number[];
   /** Byte range [begin, end) relative to the start of the data section. */
   offsets: [number, number];

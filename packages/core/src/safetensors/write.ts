@@ -2,11 +2,15 @@ import { InvalidInputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { shapeSize } from '../tensor.js';
 
+/** Dtypes this library writes: F32 for values, I32 for index tensors such as `object` (docs/formats.md §1). */
+export type WritableDtype = 'F32' | 'I32';
+
 /**
- * Serialises float32 tensors and string metadata to the safetensors format. The header is
- * padded with spaces to an 8-byte boundary, as the reference implementation does.
+ * Serialises tensors and string metadata to the safetensors format: F32, or I32 for the tensors
+ * `dtypes` names (their values must be integers in the int32 range). The header is padded with
+ * spaces to an 8-byte boundary, as the reference implementation does.
  */
-export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, dtypes: Readonly<Record<string, WritableDtype>> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
@@ -16,8 +20,11 @@ export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Reco
     if (shapeSize(t.shape) !== t.data.length) {
       throw new InvalidInputError(name, `tensor '${name}': shape [${t.shape.join(', ')}] does not match ${t.data.length} values`);
     }
+    if (dtypes[name] === 'I32' && !t.data.every((v) => Number.isInteger(v) && v >= -2147483648 && v <= 2147483647)) {
+      throw new InvalidInputError(name, `tensor '${name}' is written as I32 but holds a value that is not a 32-bit integer`);
+    }
     const bytes = t.data.length * 4;
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + bytes] };
+    header[name] = { dtype: dtypes[name] ?? 'F32', shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = JSON.stringify(header);
@@ -35,7 +42,8 @@ export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Reco
   let pos = 8 + hbytes.length;
   for (const name of names) {
     const d = tensors[name].data;
-    for (let i = 0; i < d.length; i++) view.setFloat32(pos + i * 4, d[i], true);
+    if (dtypes[name] === 'I32') for (let i = 0; i < d.length; i++) view.setInt32(pos + i * 4, d[i], true);
+    else for (let i = 0; i < d.length; i++) view.setFloat32(pos + i * 4, d[i], true);
     pos += d.length * 4;
   }
   return out;

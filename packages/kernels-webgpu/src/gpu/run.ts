@@ -1,4 +1,5 @@
 import type { GpuContext, PipelineSpec } from './context.js';
+import type { UniformStruct } from './uniform.js';
 import { BufferUsage, MAP_READ, type Slice } from './usage.js';
 
 /** Binding size of `bytes` bytes: at least 4 (a zero-length array still binds one element). */
@@ -13,6 +14,7 @@ function bindSize(bytes: number): number {
 export class GpuRun {
   private encoder: GPUCommandEncoder | null = null;
   private readonly held: GPUBuffer[] = [];
+  private passes = 0;
 
   /** @param ctx the device context @param label kernel name, for GPU debug labels */
   constructor(
@@ -44,15 +46,21 @@ export class GpuRun {
   /** An output storage buffer of `bytes` bytes (contents undefined until written). */
   output(field: string, bytes: number): Slice {
     this.ctx.checkBinding(field, bytes);
-    return this.take(bytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
+    return this.take(bytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST);
   }
 
-  /** A uniform buffer holding `words` (16-byte aligned, up to 64 KiB). */
-  uniform(words: Uint32Array | Float32Array | Int32Array): Slice {
-    const bytes = Math.ceil(words.byteLength / 16) * 16;
-    const s = this.take(bytes, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
-    this.ctx.device.queue.writeBuffer(s.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
-    return { buffer: s.buffer, size: bytes };
+  /** A uniform buffer holding `struct` packed from `values` (the one declaration of its layout). */
+  uniform<F extends string>(struct: UniformStruct<F>, values: Readonly<Record<F, number>>): Slice {
+    const data = struct.pack(values);
+    const s = this.take(struct.bytes, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+    this.ctx.device.queue.writeBuffer(s.buffer, 0, data, 0, struct.bytes);
+    return { buffer: s.buffer, size: struct.bytes };
+  }
+
+  /** Writes zeros to the first `bytes` bytes of `s` (before the recorded work runs). */
+  zero(s: Slice, bytes: number): void {
+    const n = Math.ceil(bytes / 4) * 4;
+    if (n > 0) this.ctx.device.queue.writeBuffer(s.buffer, 0, new Uint32Array(n / 4));
   }
 
   /** Records one dispatch of `spec` over `groups` workgroups with `bindings` at 0, 1, 2, … */
@@ -64,11 +72,61 @@ export class GpuRun {
       entries: bindings.map((s, binding) => ({ binding, resource: { buffer: s.buffer, offset: 0, size: s.size } })),
     });
     this.encoder ??= this.ctx.device.createCommandEncoder({ label: this.label });
-    const pass = this.encoder.beginComputePass({ label: spec.id });
+    const ts = this.ctx.timestamps;
+    const timestampWrites = ts && this.passes < ts.capacity ? { querySet: ts.querySet, beginningOfPassWriteIndex: 2 * this.passes, endOfPassWriteIndex: 2 * this.passes + 1 } : undefined;
+    if (timestampWrites) this.passes++;
+    const pass = this.encoder.beginComputePass({ label: spec.id, timestampWrites });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1]);
     pass.end();
+  }
+
+  /** Submits the recorded work and reads several buffers back with one submit. */
+  async readMany(parts: ReadonlyArray<readonly [Slice, number]>): Promise<ArrayBuffer[]> {
+    const sized = parts.map(([src, bytes]) => [src, Math.ceil(bytes / 4) * 4, bytes] as const);
+    const stagings = sized.map(([, b]) => (b > 0 ? this.take(b, BufferUsage.MAP_READ | BufferUsage.COPY_DST) : null));
+    this.encoder ??= this.ctx.device.createCommandEncoder({ label: this.label });
+    sized.forEach(([src, b], i) => {
+      const st = stagings[i];
+      if (st) this.encoder!.copyBufferToBuffer(src.buffer, 0, st.buffer, 0, b);
+    });
+    const times = this.resolveTimestamps(this.encoder);
+    this.ctx.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    const out = await Promise.all(
+      sized.map(async ([, b, bytes], i) => {
+        const st = stagings[i];
+        if (!st) return new ArrayBuffer(0);
+        await st.buffer.mapAsync(MAP_READ, 0, b);
+        const copy = st.buffer.getMappedRange(0, b).slice(0, bytes);
+        st.buffer.unmap();
+        return copy;
+      }),
+    );
+    await times?.();
+    return out;
+  }
+
+  /** Records the resolve of this run's pass timestamps; the returned function reads them into `ctx.lastKernelMs`. */
+  private resolveTimestamps(encoder: GPUCommandEncoder): (() => Promise<void>) | undefined {
+    const ts = this.ctx.timestamps;
+    const n = this.passes;
+    if (!ts || n === 0) return undefined;
+    this.passes = 0;
+    const bytes = 16 * n;
+    const resolve = this.take(bytes, BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC);
+    const staging = this.take(bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
+    encoder.resolveQuerySet(ts.querySet, 0, 2 * n, resolve.buffer, 0);
+    encoder.copyBufferToBuffer(resolve.buffer, 0, staging.buffer, 0, bytes);
+    return async () => {
+      await staging.buffer.mapAsync(MAP_READ, 0, bytes);
+      const t = new BigUint64Array(staging.buffer.getMappedRange(0, bytes).slice(0));
+      staging.buffer.unmap();
+      let ns = 0n;
+      for (let i = 0; i < n; i++) if (t[2 * i + 1] > t[2 * i]) ns += t[2 * i + 1] - t[2 * i];
+      this.ctx.lastKernelMs = Number(ns) / 1e6;
+    };
   }
 
   /** Submits the recorded work and reads `bytes` bytes of `src` back. */
@@ -78,14 +136,7 @@ export class GpuRun {
       this.encoder = null;
       return new ArrayBuffer(0);
     }
-    const staging = this.take(bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
-    this.encoder ??= this.ctx.device.createCommandEncoder({ label: this.label });
-    this.encoder.copyBufferToBuffer(src.buffer, 0, staging.buffer, 0, Math.ceil(bytes / 4) * 4);
-    this.ctx.device.queue.submit([this.encoder.finish()]);
-    this.encoder = null;
-    await staging.buffer.mapAsync(MAP_READ, 0, Math.ceil(bytes / 4) * 4);
-    const copy = staging.buffer.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0, bytes);
-    staging.buffer.unmap();
+    const [copy] = await this.readMany([[src, bytes]]);
     return copy;
   }
 

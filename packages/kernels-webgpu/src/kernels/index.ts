@@ -1,6 +1,7 @@
 import type { KernelInput, KernelName, KernelOutput } from '@d2pruner/kernels';
 import type { GpuRun } from '../gpu/run.js';
 import { gpuEdgeBitset } from './edge.js';
+import { gpuEdgeBlock } from './edge-block.js';
 import { gpuCosineMatrix, gpuMaxSimilarity, gpuSimilarityRows } from './gram.js';
 import { gpuDppUpdate, gpuHeadMean, gpuMaxMinUpdate, gpuRowNorms } from './rows.js';
 
@@ -13,6 +14,7 @@ export const GPU_KERNELS: { [K in KernelName]?: GpuKernel<K> } = {
   similarityRows: gpuSimilarityRows,
   cosineMatrix: gpuCosineMatrix,
   edgeBitset: gpuEdgeBitset,
+  edgeBlock: gpuEdgeBlock,
   headMean: gpuHeadMean,
   maxSimilarity: gpuMaxSimilarity,
   maxMinUpdate: gpuMaxMinUpdate,

@@ -1,4 +1,5 @@
 import type { PipelineSpec } from '../gpu/context.js';
+import { uniformStruct } from '../gpu/uniform.js';
 
 /** Epilogue of the tiled Gram kernel. */
 export const GramMode = {
@@ -19,6 +20,15 @@ export const GRAM_TILE = 64;
 /** The value RowMax writes when a tile has no admissible column (cosines are ≥ −1). */
 export const GRAM_NONE = -3;
 
+/** Uniforms of the Gram kernel. */
+export const GRAM_PARAMS = uniformStruct('Params', [
+  ['m', 'u32'],
+  ['n', 'u32'],
+  ['d', 'u32'],
+  ['offB', 'u32'],
+  ['tilesN', 'u32'],
+]);
+
 /**
  * Cosines of gathered rows: C[i, j] = (X[idx[i]] · X[idx[offB + j]]) · inv[i] · inv[offB + j],
  * inv = 1/‖row‖ (0 for a zero row). Each 16×16 workgroup computes a 64×64 tile, each thread a
@@ -30,7 +40,7 @@ export const GRAM_NONE = -3;
  */
 export const GRAM_WGSL = /* wgsl */ `
 override MODE: u32 = 0u;
-struct Params { m: u32, n: u32, d: u32, offB: u32, tilesN: u32, p0: u32, p1: u32, p2: u32 }
+${GRAM_PARAMS.wgsl}
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> idx: array<u32>;
 @group(0) @binding(2) var<storage, read> inv: array<f32>;

@@ -1,8 +1,15 @@
 import type { PipelineSpec } from '../gpu/context.js';
+import { uniformStruct } from '../gpu/uniform.js';
+
+/** Uniforms of `headMean`. */
+export const HEAD_MEAN_PARAMS = uniformStruct('Params', [
+  ['h', 'u32'],
+  ['n', 'u32'],
+]);
 
 /** Column means of an [h × n] matrix, one thread per column (coalesced across threads). Uniforms: h, n. */
 export const HEAD_MEAN_WGSL = /* wgsl */ `
-struct Params { h: u32, n: u32, p0: u32, p1: u32 }
+${HEAD_MEAN_PARAMS.wgsl}
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;

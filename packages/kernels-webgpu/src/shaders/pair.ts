@@ -1,4 +1,13 @@
 import type { PipelineSpec } from '../gpu/context.js';
+import { uniformStruct } from '../gpu/uniform.js';
+
+/** Uniforms of the pair kernel. */
+export const PAIR_PARAMS = uniformStruct('Params', [
+  ['m', 'u32'],
+  ['n', 'u32'],
+  ['d', 'u32'],
+  ['offB', 'u32'],
+]);
 
 /**
  * Cosines of few query rows against many candidates (the lazy MIS's calls): one workgroup per
@@ -8,7 +17,7 @@ import type { PipelineSpec } from '../gpu/context.js';
  * Uniforms: m, n, d, offB.
  */
 export const PAIR_WGSL = /* wgsl */ `
-struct Params { m: u32, n: u32, d: u32, offB: u32 }
+${PAIR_PARAMS.wgsl}
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> idx: array<u32>;
 @group(0) @binding(2) var<storage, read> inv: array<f32>;

@@ -1,4 +1,13 @@
 import type { PipelineSpec } from '../gpu/context.js';
+import { uniformStruct } from '../gpu/uniform.js';
+
+/** Uniforms of `rowDot`. */
+export const ROW_DOT_PARAMS = uniformStruct('Params', [
+  ['rows', 'u32'],
+  ['d', 'u32'],
+  ['gather', 'u32'],
+  ['other', 'u32'],
+]);
 
 /** What `rowDot` writes per row: the raw dot, its square root (the norm), or the inverse norm. */
 export const RowDotOut = { Dot: 0, Norm: 1, InverseNorm: 2 } as const;
@@ -16,7 +25,7 @@ export const SELF = 0xffffffff;
  */
 export const ROW_DOT_WGSL = /* wgsl */ `
 override OUT: u32 = 0u;
-struct Params { rows: u32, d: u32, gather: u32, other: u32 }
+${ROW_DOT_PARAMS.wgsl}
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> idx: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;

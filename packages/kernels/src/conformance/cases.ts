@@ -43,6 +43,30 @@ function gridCoords(k: number, h: number, w: number): Pick<EdgeBitsetInput, 'fra
   return { frame, row, col };
 }
 
+/**
+ * The controlled run that exposed the NVIDIA Vulkan fault: every cosine 0.7, alpha 0.5, theta
+ * 0.8, so a pair is an edge iff it is a spatial neighbour; on a 24×24 grid every pair has a
+ * negative row difference one way, which the faulty integer path let through.
+ */
+function fixedCosines(k: number, value: number): Float32Array {
+  const cos = new Float32Array(k * k).fill(value);
+  for (let i = 0; i < k; i++) cos[i * k + i] = 1;
+  return cos;
+}
+
+/** Rows drawn around a few prototypes: cosines spread over [−0.3, 1] so that every theta matters. */
+function clusteredMatrix(rng: Rng, rows: number, cols: number, clusters: number, zeroRows: readonly number[] = []): Matrix {
+  const protos = featureMatrix(rng, clusters, cols).data;
+  const data = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    if (zeroRows.includes(i)) continue;
+    const c = randomInt(rng, clusters);
+    const noise = rng() * 1.5;
+    for (let d = 0; d < cols; d++) data[i * cols + d] = protos[c * cols + d] + noise * (rng() - 0.5);
+  }
+  return { rows, cols, data };
+}
+
 function emptyMatrix(rows: number, cols: number): Matrix {
   return { rows, cols, data: new Float32Array(rows * cols) };
 }
@@ -144,6 +168,28 @@ const GENERATORS: { [K in KernelName]?: Gen<K> } = {
       { id: 'edgeBitset/k32', input: { cos: cpuCosineMatrix({ x: featureMatrix(rng, 32, 16) }), k: 32, ...gridCoords(32, 4, 4), alpha: 0.7, theta: 0.4, radius: 1 } },
       { id: 'edgeBitset/k1', input: { cos: Float32Array.of(1), k: 1, ...gridCoords(1, 1, 1), alpha: 0.5, theta: 0, radius: 1 } },
       { id: 'edgeBitset/k0', input: { cos: new Float32Array(0), k: 0, ...gridCoords(0, 1, 1), alpha: 0.5, theta: 0.5, radius: 1 } },
+      ...[0, 1, 2].map((radius) => ({
+        id: `edgeBitset/k576-fixed-cos-r${radius}`,
+        input: { cos: fixedCosines(576, 0.7), k: 576, ...gridCoords(576, 24, 24), alpha: 0.5, theta: 0.8, radius },
+        tolerance: { edgeMargin: 0 },
+      })),
+    ];
+  },
+  edgeBlock: (rng) => {
+    const x = clusteredMatrix(rng, 200, 131, 5, [17]);
+    const wide = clusteredMatrix(rng, 150, 1100, 4);
+    const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+    const dup = Int32Array.from([3, 4, 3, ...randomIndices(rng, 200, 60)]);
+    return [
+      { id: 'edgeBlock/k200-alpha1', input: { x, subset: all(200), alpha: 1, theta: 0.8 } },
+      { id: 'edgeBlock/k130-mixed-zero-row', input: { x, subset: randomIndices(rng, 200, 130), alpha: 0.7, theta: 0.45 } },
+      { id: 'edgeBlock/k63-duplicates', input: { x, subset: dup, alpha: 0.9, theta: 0.9 } },
+      { id: 'edgeBlock/k150-d1100', input: { x: wide, subset: all(150), alpha: 1, theta: 0.6 } },
+      { id: 'edgeBlock/negative-theta', input: { x, subset: all(40), alpha: 0.5, theta: -0.1 } },
+      { id: 'edgeBlock/alpha-below-theta', input: { x, subset: all(40), alpha: 0.5, theta: 0.8 } },
+      { id: 'edgeBlock/k1', input: { x, subset: Int32Array.of(5), alpha: 1, theta: 0.5 } },
+      { id: 'edgeBlock/k0', input: { x, subset: new Int32Array(0), alpha: 1, theta: 0.5 } },
+      { id: 'edgeBlock/d0', input: { x: emptyMatrix(4, 0), subset: all(4), alpha: 1, theta: 0.5 } },
     ];
   },
   headMean: (rng) => [

@@ -1,6 +1,7 @@
 import type { KernelBackend } from '../backend.js';
 import { runCpuKernel } from '../cpu/backend.js';
 import { edgeRule, spatialAdjacent } from '../cpu/reference.js';
+import type { EdgeBlockInput, EdgeBlockOutput } from '../edge-block.js';
 import type { EdgeBitsetInput, KernelInput, KernelName, KernelOutput } from '../names.js';
 import { conformanceCases, type ConformanceCaseOptions } from './cases.js';
 import { resolveTolerance, type Tolerance, type ToleranceMap } from './tolerance.js';
@@ -28,7 +29,8 @@ export interface ConformanceReport {
 /** Anything that runs kernels by name: a {@link KernelBackend}, or a wrapper around one. */
 export type KernelRunner = Pick<KernelBackend, 'name' | 'run'>;
 
-type Comparison = Pick<ConformanceReport, 'elements' | 'mismatches' | 'tolerated' | 'maxAbsError'> & { details: string[] };
+/** One comparison's element counts and worst error, with a readable line per mismatch. */
+export type Comparison = Pick<ConformanceReport, 'elements' | 'mismatches' | 'tolerated' | 'maxAbsError'> & { details: string[] };
 
 function typeName(v: unknown): string {
   return v === null || v === undefined ? String(v) : ((v as object).constructor?.name ?? typeof v);
@@ -104,7 +106,41 @@ export function compareOutputs<K extends KernelName>(
   if (kernel === 'edgeBitset' && expected instanceof Uint32Array && actual instanceof Uint32Array && actual.length === expected.length) {
     return compareEdges(input as EdgeBitsetInput, expected, actual, tolerance);
   }
+  if (kernel === 'edgeBlock') return compareEdgeBlock(input as EdgeBlockInput, expected as EdgeBlockOutput, actual);
   return compareValues(expected, actual, tolerance, '');
+}
+
+/**
+ * `edgeBlock`: every pair i < j the backend decided must equal the reference's exact decision;
+ * pairs it reports uncertain (valid, distinct pairs i < j) are tolerated, since the caller
+ * decides them exactly. Lower-triangle bits are undefined and ignored.
+ */
+function compareEdgeBlock(input: EdgeBlockInput, expected: EdgeBlockOutput, actual: unknown): Comparison {
+  const k = input.subset.length;
+  const words = Math.ceil(k / 32);
+  const a = actual as Partial<EdgeBlockOutput> | null;
+  const elements = (k * (k - 1)) / 2;
+  const fail = (msg: string): Comparison => ({ elements, mismatches: Math.max(1, elements), tolerated: 0, maxAbsError: Infinity, details: [msg] });
+  if (!a || !(a.bits instanceof Uint32Array) || !(a.uncertain instanceof Int32Array)) return fail('expected { bits: Uint32Array, uncertain: Int32Array }');
+  if (a.bits.length !== k * words) return fail(`bits: expected ${k * words} words, got ${a.bits.length}`);
+  const seen = new Set<number>();
+  for (let p = 0; p + 1 < a.uncertain.length; p += 2) {
+    const i = a.uncertain[p];
+    const j = a.uncertain[p + 1];
+    if (!(i >= 0 && i < j && j < k) || seen.has(i * k + j)) return fail(`uncertain pair (${i}, ${j}) is not a distinct pair i < j < ${k}`);
+    seen.add(i * k + j);
+  }
+  const bit = (b: Uint32Array, i: number, j: number) => (b[i * words + (j >>> 5)] >>> (j & 31)) & 1;
+  const details: string[] = [];
+  let mismatches = 0;
+  for (let i = 0; i < k; i++) {
+    for (let j = i + 1; j < k; j++) {
+      if (seen.has(i * k + j) || bit(a.bits, i, j) === bit(expected.bits, i, j)) continue;
+      mismatches++;
+      if (details.length < 3) details.push(`pair (${i}, ${j}): got ${bit(a.bits, i, j)}, expected ${bit(expected.bits, i, j)}`);
+    }
+  }
+  return { elements, mismatches, tolerated: seen.size, maxAbsError: mismatches ? 1 : 0, details };
 }
 
 type Output = ArrayLike<number> | { [field: string]: Output };
@@ -141,6 +177,7 @@ function prefix(c: Comparison, path: string): Comparison {
 
 function countElements(v: unknown): number {
   if (isTypedArray(v)) return v.length;
+  if (v && typeof v === 'object' && 'uncertain' in v) return countElements((v as EdgeBlockOutput).bits);
   return Object.values(v as object).reduce((n: number, f: unknown) => n + countElements(f), 0);
 }
 

@@ -1,6 +1,6 @@
 /**
  * The conformance suite: deterministic inputs for every kernel and a checker that compares any
- * backend with the CPU reference under per-backend tolerances (architecture.md §3.3).
+ * backend with the CPU reference under per-backend tolerances (docs/architecture.md §3 item 3).
  * @packageDocumentation
  */
 export * from './random.js';

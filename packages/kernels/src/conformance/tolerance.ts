@@ -8,16 +8,24 @@ import type { KernelName } from '../names.js';
  * tie). Integer outputs must match exactly.
  */
 export interface Tolerance {
+  /** Absolute part of the bound. */
   abs: number;
+  /** Part of the bound relative to |expected|. */
   rel: number;
+  /** Width of the band around theta in which an edge bit may flip. */
   edgeMargin: number;
 }
 
 /** A backend's tolerances: a default plus per-kernel overrides. */
 export interface ToleranceMap {
+  /** Tolerance of every kernel without an override. */
   default: Tolerance;
-  kernels?: { [K in KernelName]?: Partial<Tolerance> };
+  /** Per-kernel overrides, merged over `default`. */
+  kernels?: KernelTolerances;
 }
+
+/** Per-kernel tolerance overrides, by kernel name. */
+export type KernelTolerances = { [K in KernelName]?: Partial<Tolerance> };
 
 /** Bit-exact agreement with the reference (what the CPU backend itself must achieve). */
 export const EXACT_TOLERANCE: Tolerance = { abs: 0, rel: 0, edgeMargin: 0 };

@@ -1,4 +1,5 @@
 import type { KernelBackend } from '../backend.js';
+import { cpuEdgeBlock } from '../edge-block.js';
 import type { KernelInput, KernelName, KernelOutput } from '../names.js';
 import { cpuDppUpdate, cpuMaxMinUpdate, cpuMaxSimilarity } from './baseline-kernels.js';
 import { cpuCosineMatrix, cpuEdgeBitset, cpuHeadMean, cpuRowNorms, cpuSimilarityRows } from './reference.js';
@@ -8,6 +9,7 @@ const IMPL: { [K in KernelName]: (input: KernelInput<K>) => KernelOutput<K> } = 
   similarityRows: cpuSimilarityRows,
   cosineMatrix: cpuCosineMatrix,
   edgeBitset: cpuEdgeBitset,
+  edgeBlock: cpuEdgeBlock,
   headMean: cpuHeadMean,
   maxSimilarity: cpuMaxSimilarity,
   maxMinUpdate: cpuMaxMinUpdate,

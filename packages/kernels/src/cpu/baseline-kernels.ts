@@ -3,7 +3,7 @@ import { cosineFromDot } from './linalg.js';
 import { SimdRowStore, VECTOR_ROW } from './simd-row-store.js';
 
 /*
- * CPU reference of the baseline kernels (baselines.md §§4, 5, 7). Every dot product here is
+ * CPU reference of the baseline kernels (docs/baselines.md §§4, 5, 7). Every dot product here is
  * accumulated in double precision (products of two float32 values are exact in double). For
  * rows of at least SIMD_MIN_COLS columns every dot of a matrix goes through one WebAssembly SIMD
  * row store (f64x2 sums), otherwise through the sequential scalar loop; either way the tiled

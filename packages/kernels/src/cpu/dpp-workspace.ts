@@ -1,7 +1,7 @@
 import { dotInstance, releaseDotInstance, type DotExports } from './wasm-simd-dot.js';
 
 /**
- * The rows of CDPruner's greedy MAP (baselines.md §7 step 3) in WebAssembly memory: row s holds
+ * The rows of CDPruner's greedy MAP (docs/baselines.md §7 step 3) in WebAssembly memory: row s holds
  * e_s (N doubles) of step s. {@link subtractProjections} runs e_t ← e_t − Σ_{s<t} e_s[j]·e_s as
  * f64x2 axpys, in the same order and with the same two roundings per element as the scalar
  * loop of `cpuDppUpdate`, so the rows are bit-identical to it. Undefined without SIMD.

@@ -46,7 +46,7 @@ export function rowNorm(data: Float32Array, d: number, i: number): number {
   return Math.sqrt(rowDot(data, d, i, i));
 }
 
-/** Cosine of two rows given their norms; exactly 0 when either norm is 0 (d2pruner.md §5). */
+/** Cosine of two rows given their norms; exactly 0 when either norm is 0 (docs/algorithm.md §3 step 5). */
 export function cosineFromDot(dot: number, ni: number, nj: number): number {
   return ni > 0 && nj > 0 ? dot / (ni * nj) : 0;
 }

@@ -64,7 +64,7 @@ export function cpuCosineMatrix({ x, subset }: CosineMatrixInput): Float32Array 
 }
 
 /**
- * The fused edge rule of d2pruner.md §5 for one pair. A computed cosine can exceed 1 by rounding
+ * The fused edge rule of docs/algorithm.md §3 step 5 for one pair. A computed cosine can exceed 1 by rounding
  * (exact duplicates in float32 arithmetic); it is clamped to 1, its exact-arithmetic bound, so
  * that alpha·1 = theta never turns into an edge by a rounding error.
  */

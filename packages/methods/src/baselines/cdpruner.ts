@@ -13,7 +13,7 @@ import { rankOrder } from '@d2pruner/scoring';
 import { argmaxUnselected, checkAborted, checkBudget, checkFiniteMatrix, checkSameCols, ensure, iota, optionalMatrix, requireMatrix, selection, sortedIndices } from './common.js';
 import { KernelDispatch } from './dispatch.js';
 
-/** CDPruner parameters (baselines.md §7, §10.3). */
+/** CDPruner parameters (docs/baselines.md §7, §10.3). */
 export interface CdPrunerParams {
   /** σ ∈ {−1, +1}: sign of the text relevance. Default −1 (official, CLIP in LLaVA). */
   relevanceSign: number;
@@ -27,7 +27,7 @@ export interface CdPrunerParams {
   exhaustTol: number;
 }
 
-/** Parameter specs of CDPruner with the defaults of baselines.md §10.3. */
+/** Parameter specs of CDPruner with the defaults of docs/baselines.md §10.3. */
 export const CDPRUNER_PARAM_SPECS: readonly ParamSpec[] = [
   { name: 'relevanceSign', type: 'number', default: -1, min: -1, max: 1, description: 'sign of the text relevance: −1 (official for CLIP in LLaVA) or +1' },
   { name: 'theta', type: 'number', min: 0, max: 1, defaultNote: 'off (example 0.5)', description: 'relevance re-weighting r ← exp(θ/(2(1−θ))·r), θ in [0, 1)' },
@@ -92,7 +92,7 @@ function simdStep(h: Matrix, norms: Float64Array, r: Float64Array, j: number, st
 }
 
 /**
- * CDPruner (baselines.md §7, `Theia-4869/CDPruner`): conditional DPP with kernel
+ * CDPruner (docs/baselines.md §7, `Theia-4869/CDPruner`): conditional DPP with kernel
  * L = diag(r)·S·diag(r), S = cosine similarity of the features, r = min–max-normalised text
  * relevance; greedy MAP (Chen et al. 2018) via the `dppUpdate` kernel, O(n·N·(D + n)) with no
  * N×N matrix. Diagnostics: `order` (selection order, fills included) and `filled`.
@@ -143,7 +143,7 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
   }
   const tau = p.exhaustTol * maxL;
   const dispatch = new KernelDispatch(context.backend);
-  const simdRows = dispatch.onCpu ? SimdDppRows.tryCreate(n, budget) : undefined;
+  const simdRows = (await dispatch.cpuOnly()) ? SimdDppRows.tryCreate(n, budget) : undefined;
   const c = simdRows ? new Float64Array(0) : new Float64Array(budget * n);
   const selected = new Uint8Array(n);
   const order: number[] = [];
@@ -187,7 +187,7 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
 /** CDPruner behind the {@link Method} interface. */
 export const cdprunerMethod: Method = {
   name: 'cdpruner',
-  description: 'CDPruner: conditional DPP (relevance × feature similarity), greedy MAP (baselines.md §7)',
+  description: 'CDPruner: conditional DPP (relevance × feature similarity), greedy MAP (docs/baselines.md §7)',
   requires: ['features'],
   optional: ['textFeatures', 'imageEmbeds', 'textEmbeds'],
   needsLayout: false,

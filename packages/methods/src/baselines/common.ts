@@ -11,7 +11,7 @@ import {
 } from '@d2pruner/core';
 
 /*
- * Validation and bookkeeping shared by the baselines (baselines.md §1.4–§1.5): typed errors
+ * Validation and bookkeeping shared by the baselines (docs/baselines.md §1.4–§1.5): typed errors
  * naming the tensor, trivial budgets, and the Selection every method returns.
  */
 

@@ -1,7 +1,7 @@
 /**
  * Iteration order of a CPython 3.7–3.13 `set` built by inserting non-negative integers
  * `values` (distinct) in the given order — the simulated open-addressing table of
- * baselines.md §3.1: size 8, linear probes of up to 9 slots while they fit, perturbation
+ * docs/baselines.md §3.1: size 8, linear probes of up to 9 slots while they fit, perturbation
  * π ← ⌊π/32⌋, i ← (5i + 1 + π) mod s, and a resize to the smallest power of two ≥ 8 above
  * 4·fill whenever 5·fill ≥ 3·(s − 1). Returns the values in ascending slot order, i.e.
  * `list(set(values))`.

@@ -14,7 +14,7 @@ import {
 } from './common.js';
 import { cpythonSetOrder } from './cpython-set.js';
 
-/** DART parameters (baselines.md §3, §10.3). */
+/** DART parameters (docs/baselines.md §3, §10.3). */
 export interface DartParams {
   /** Image pivots P_I, integer ≥ 0. Default 4. */
   pivotImage: number;
@@ -28,7 +28,7 @@ export interface DartParams {
   sequenceOffset?: number;
 }
 
-/** Parameter specs of DART with the defaults of baselines.md §10.3. */
+/** Parameter specs of DART with the defaults of docs/baselines.md §10.3. */
 export const DART_PARAM_SPECS: readonly ParamSpec[] = [
   { name: 'pivotImage', type: 'integer', default: 4, min: 0, description: 'image pivots P_I (top key L1 norms)' },
   { name: 'pivotText', type: 'integer', default: 4, min: 0, description: 'text pivots P_T (top text-key L1 norms)' },
@@ -64,7 +64,7 @@ function l1Norms(m: Matrix): Float64Array {
 }
 
 /**
- * The `quota` pool tokens with the smallest scores, ties → lower index (`bottom-k`, baselines.md
+ * The `quota` pool tokens with the smallest scores, ties → lower index (`bottom-k`, docs/baselines.md
  * §1.2): one native sort of the pool's scores finds the k-th value, then one pass in index order.
  */
 function bottomKInPool(score: Float64Array, inPool: Uint8Array, quota: number): number[] {
@@ -87,7 +87,7 @@ function bottomKInPool(score: Float64Array, inPool: Uint8Array, quota: number): 
 }
 
 /**
- * DART (baselines.md §3, `ZichenWen1/DART`): image pivots = top key-L1-norm tokens, text pivots
+ * DART (docs/baselines.md §3, `ZichenWen1/DART`): image pivots = top key-L1-norm tokens, text pivots
  * = top text-key-norm tokens; each pivot in turn takes its quota of the pool tokens least similar
  * to it (cosine of features), the rest of the budget split evenly.
  *
@@ -173,7 +173,7 @@ export function dart(input: TokenInput, budget: number, raw: MethodParams = {}):
 /** DART behind the {@link Method} interface. */
 export const dartMethod: Method = {
   name: 'dart',
-  description: 'DART: key-norm pivots, each keeps the tokens least similar to it (baselines.md §3)',
+  description: 'DART: key-norm pivots, each keeps the tokens least similar to it (docs/baselines.md §3)',
   requires: ['features', 'keys'],
   optional: ['textFeatures', 'textKeys'],
   needsLayout: false,

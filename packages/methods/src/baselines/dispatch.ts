@@ -8,15 +8,18 @@ import {
 } from '@d2pruner/kernels';
 
 /**
- * Runs the baselines' heavy kernels. With no backend request, `auto` or `cpu` the CPU reference
- * runs synchronously (no dispatch cost per greedy step); a named backend goes through the kernel
- * registry, which falls back to the CPU when that device is lost; the remaining kernels of the
- * selection then stay on the CPU. `backend` reports every backend that ran, in order of first
- * use, joined by `+` (`cpu` when none ran).
+ * Runs the baselines' heavy kernels. `cpu` runs the CPU reference synchronously (no dispatch cost
+ * per greedy step); `auto` (or no request) asks the kernel registry's policy, which stays on the
+ * CPU unless an eligible hardware GPU backend is expected to be faster for the call (never a
+ * software adapter): with no such backend registered, auto is the synchronous CPU path too. A
+ * named backend goes through the registry, which falls back to the CPU when that device is lost;
+ * the remaining kernels of the selection then stay on the CPU. `backend` reports every backend
+ * that ran, in order of first use, joined by `+` (`cpu` when none ran).
  */
 export class KernelDispatch {
   private readonly used: string[] = [];
   private fellBack = false;
+  private accelerated: Promise<boolean> | undefined;
 
   /**
    * @param request backend name from the method context (`auto`, `cpu` or a registered backend)
@@ -27,9 +30,25 @@ export class KernelDispatch {
     private readonly registry: KernelRegistry = kernelRegistry(),
   ) {}
 
-  /** True when kernels run synchronously on the CPU reference. */
+  /** True when kernels run synchronously on the CPU reference whatever their size. */
   get onCpu(): boolean {
-    return this.fellBack || this.request === undefined || this.request === 'auto' || this.request === 'cpu';
+    return this.fellBack || this.request === 'cpu';
+  }
+
+  /**
+   * Resolves true when every kernel of this selection will run on the CPU: `cpu`, a fallen-back
+   * device, or `auto` with no accelerator the registry's policy would pick. Methods then take
+   * their whole-selection CPU paths (screened SIMD, neighbour lists) instead of kernel calls.
+   */
+  async cpuOnly(): Promise<boolean> {
+    if (this.onCpu) return true;
+    if (!this.auto) return false;
+    this.accelerated ??= this.registry.hasAutoAccelerator();
+    return !(await this.accelerated);
+  }
+
+  private get auto(): boolean {
+    return this.request === undefined || this.request === 'auto';
   }
 
   /** The backends that ran so far, `cpu` when none. */
@@ -44,12 +63,13 @@ export class KernelDispatch {
 
   /** Runs one kernel. */
   async run<K extends KernelName>(kernel: K, input: KernelInput<K>): Promise<KernelOutput<K>> {
-    if (this.onCpu) {
+    if (this.auto) this.accelerated ??= this.registry.hasAutoAccelerator();
+    if (this.onCpu || (this.auto && !(await this.accelerated))) {
       this.note('cpu');
       return runCpuKernel(kernel, input);
     }
-    const r = await this.registry.run(kernel, input, this.request);
-    if (r.backend !== this.request) this.fellBack = true;
+    const r = await this.registry.run(kernel, input, this.request ?? 'auto');
+    if (!this.auto && r.backend !== this.request) this.fellBack = true;
     this.note(r.backend);
     return r.output;
   }

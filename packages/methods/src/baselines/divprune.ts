@@ -9,7 +9,7 @@ import { ScreenedMaxMin } from './screened-maxmin.js';
 export const DIVPRUNE_PARAM_SPECS: readonly ParamSpec[] = [];
 
 /**
- * DivPrune (baselines.md §4, `vbdi/divprune`): max–min diversity over the features with
+ * DivPrune (docs/baselines.md §4, `vbdi/divprune`): max–min diversity over the features with
  * d = 1 − cos. First pick = the token with the largest nearest-neighbour distance; then
  * repeatedly the unselected token farthest from the selected set (ties → lowest index).
  * Incremental: one float32 SIMD row per pick screens the distances on the CPU and only the
@@ -34,7 +34,8 @@ export async function divprune(input: TokenInput, budget: number, params: Method
   const dispatch = new KernelDispatch(context.backend);
   const norms = rowNorms64(h.data, n, h.cols);
   let first: number;
-  if (dispatch.onCpu) {
+  const cpuOnly = await dispatch.cpuOnly();
+  if (cpuOnly) {
     first = farthestRow(h.data, n, h.cols, norms).index;
     dispatch.noteCpu();
   } else {
@@ -54,7 +55,7 @@ export async function divprune(input: TokenInput, budget: number, params: Method
   const order = [first];
   const selected = new Uint8Array(n);
   selected[first] = 1;
-  const store = dispatch.onCpu ? storeFor(h.data, h.cols) : undefined;
+  const store = cpuOnly ? storeFor(h.data, h.cols) : undefined;
   if (store) {
     const greedy = new ScreenedMaxMin(store, norms, n, h.cols);
     while (order.length < budget) {
@@ -83,7 +84,7 @@ export async function divprune(input: TokenInput, budget: number, params: Method
 /** DivPrune behind the {@link Method} interface. */
 export const divpruneMethod: Method = {
   name: 'divprune',
-  description: 'DivPrune: max–min diversity of features, d = 1 − cos (baselines.md §4)',
+  description: 'DivPrune: max–min diversity of features, d = 1 − cos (docs/baselines.md §4)',
   requires: ['features'],
   optional: [],
   needsLayout: false,

@@ -9,7 +9,7 @@ export interface FarthestRow {
 }
 
 /**
- * DivPrune's first pick (baselines.md §4 step 1) on the CPU: argmax_j min_{k≠j} (1 − cos(x_j, x_k)),
+ * DivPrune's first pick (docs/baselines.md §4 step 1) on the CPU: argmax_j min_{k≠j} (1 − cos(x_j, x_k)),
  * ties → lowest j, without the N×N matrix. Rows are visited in index order; the scan of row j
  * visits its index neighbours j±1, j±2, … (spatial neighbours first on a raster grid) and stops
  * as soon as its running minimum falls to the best distance found so far, since j can then no

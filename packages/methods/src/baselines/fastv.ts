@@ -2,11 +2,11 @@ import { assertFinite, resolveParams, type Method, type MethodParams, type Param
 import { topK } from '@d2pruner/scoring';
 import { checkBudget, requireVector, selection, sortedIndices, trivialKeep } from './common.js';
 
-/** FastV has no parameters: the caller turns (K, R) into the budget n (baselines.md §2). */
+/** FastV has no parameters: the caller turns (K, R) into the budget n (docs/baselines.md §2). */
 export const FASTV_PARAM_SPECS: readonly ParamSpec[] = [];
 
 /**
- * FastV (baselines.md §2, `pkunlp-icler/FastV`): keep the n visual tokens with the highest
+ * FastV (docs/baselines.md §2, `pkunlp-icler/FastV`): keep the n visual tokens with the highest
  * last-token attention a [N]; keep = sort(top-n(a)).
  *
  * Deviation: **[DEV-ties]** equal attention → lower index first (official: `torch.topk`, whose
@@ -27,7 +27,7 @@ export function fastv(input: TokenInput, budget: number, params: MethodParams = 
 /** FastV behind the {@link Method} interface. */
 export const fastvMethod: Method = {
   name: 'fastv',
-  description: 'FastV: top-n visual tokens by last-token attention (baselines.md §2)',
+  description: 'FastV: top-n visual tokens by last-token attention (docs/baselines.md §2)',
   requires: ['attention'],
   optional: [],
   needsLayout: false,

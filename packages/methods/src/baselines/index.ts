@@ -1,5 +1,5 @@
 /**
- * The baselines of baselines.md: FastV, DART, DivPrune, VisPruner, VisionZip, CDPruner,
+ * The baselines of docs/baselines.md: FastV, DART, DivPrune, VisPruner, VisionZip, CDPruner,
  * `uniform` (alias `window`) and `random`, each a pure function over the input tensors and a
  * {@link Method} for the registry.
  * @packageDocumentation

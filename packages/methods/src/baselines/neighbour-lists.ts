@@ -2,7 +2,7 @@ import { cosineFromDot, dot1x4, dot4x4, F32_SAFE_NORM_PRODUCT, f32DotBound, pair
 
 /**
  * Top-K most similar partners of every row of a token subset, for VisPruner's repeated
- * "max similarity against the odd half" queries on the CPU (baselines.md §5 step 4c).
+ * "max similarity against the odd half" queries on the CPU (docs/baselines.md §5 step 4.3).
  *
  * {@link build} costs one pass over all pairs of the subset (|S|²/2 dots, 4×4 tiles, no |S|²
  * matrix). A query max_{b∈B} cos(a, b) walks a's list and returns the first partner in B: every

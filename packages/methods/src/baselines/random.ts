@@ -1,7 +1,7 @@
 import { InvalidInputError, mulberry32, resolveParams, tokenCount, type Method, type MethodParams, type ParamSpec, type Selection, type TokenInput } from '@d2pruner/core';
 import { checkBudget, selection, trivialKeep } from './common.js';
 
-/** `random` parameters (baselines.md §9). */
+/** `random` parameters (docs/baselines.md §9). */
 export interface RandomParams {
   /** PRNG seed, an integer in [0, 2³²). Default 0. */
   seed: number;
@@ -18,7 +18,7 @@ export { mulberry32 };
 export const RANDOM_MAX_TOKENS = 2 ** 21;
 
 /**
- * `random` (baselines.md §9): a seeded partial Fisher–Yates shuffle with mulberry32;
+ * `random` (docs/baselines.md §9): a seeded partial Fisher–Yates shuffle with mulberry32;
  * j = i + ⌊x·(N − i)/2³²⌋, keep = sort(perm[0 … n−1]). N is the token count of the input
  * (rows of `features`, else the length of `attention`, …); N ≥ 2²¹ is an error.
  */

@@ -1,7 +1,7 @@
 import { cosineFromDot, F32_SAFE_NORM_PRODUCT, f32DotBound, type SimdRowStore } from '@d2pruner/kernels';
 
 /**
- * DivPrune's greedy max–min (baselines.md §4 steps 2–3) with float32 screening, exact index for
+ * DivPrune's greedy max–min (docs/baselines.md §4) with float32 screening, exact index for
  * index. After each pick j, every token's distance bound is updated from a float32 SIMD row
  * (`dotsRangeF32`): approx m̃_i = min over picks of 1 − c̃, within δ of the exact m_i (each c̃ is
  * within δ = f32DotBound(D) of the double cosine). The next pick is the exact argmax among the

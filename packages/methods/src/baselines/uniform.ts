@@ -18,6 +18,10 @@ export const UNIFORM_PARAM_SPECS: readonly ParamSpec[] = [];
 
 /** Token index at every (row, col) of every frame; throws unless each frame is a complete grid. */
 function frameGrids(layout: Layout): Int32Array[] {
+  const cells = layout.frames.reduce((a, f) => a + f.rows * f.cols, 0);
+  if (cells !== layout.frame.length) {
+    throw new InvalidInputError('layout', `the frames have ${cells} cells for ${layout.frame.length} tokens; uniform needs complete grids`);
+  }
   const grids = layout.frames.map((f) => new Int32Array(f.rows * f.cols).fill(-1));
   for (let i = 0; i < layout.frame.length; i++) {
     const f = layout.frame[i];
@@ -46,7 +50,7 @@ export function splitBudget(n: number, sizes: readonly number[], total: number):
   return out;
 }
 
-/** The (row, col) points of one R×C frame for k > 0 samples (baselines.md §8 step 2). */
+/** The (row, col) points of one R×C frame for k > 0 samples (docs/baselines.md §8 step 2). */
 export function framePoints(rows: number, cols: number, k: number): [number, number][] {
   const lo = Math.ceil(k / cols);
   const hi = Math.min(rows, k);
@@ -69,7 +73,7 @@ export function framePoints(rows: number, cols: number, k: number): [number, num
 }
 
 /**
- * `uniform` (alias `window`, baselines.md §8): evenly spaced tokens on the layout grid, centred,
+ * `uniform` (alias `window`, docs/baselines.md §8): evenly spaced tokens on the layout grid, centred,
  * exactly n of them. The budget is split over frames by largest remainder; each frame gets g
  * rows of samples (g ≈ √(k·R/C)) with the samples spread evenly along each row. All arithmetic
  * is integer. Without a layout the tokens form one 1×N frame. Diagnostic `perFrame`: tokens
@@ -101,7 +105,7 @@ export function uniform(input: TokenInput, budget: number, params: MethodParams 
 export const uniformMethod: Method = {
   name: 'uniform',
   aliases: ['window'],
-  description: 'uniform: evenly spaced tokens on the layout grid, centred, exactly n (baselines.md §8)',
+  description: 'uniform: evenly spaced tokens on the layout grid, centred, exactly n (docs/baselines.md §8)',
   requires: [],
   optional: [],
   needsLayout: false,

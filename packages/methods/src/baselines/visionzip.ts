@@ -12,13 +12,13 @@ import { cosineFromDot, rangeDots, rowNorms64 } from '@d2pruner/kernels';
 import { topK } from '@d2pruner/scoring';
 import { checkBudget, checkFiniteMatrix, iota, requireMatrix, requireVector, selection, sortedIndices } from './common.js';
 
-/** VisionZip parameters (baselines.md §6, §10.3). */
+/** VisionZip parameters (docs/baselines.md §6, §10.3). */
 export interface VisionZipParams {
   /** Contextual (merged) tokens k ≥ 0; default ⌊(5n + 16)/32⌋. */
   contextual?: number;
 }
 
-/** Parameter specs of VisionZip with the defaults of baselines.md §10.3. */
+/** Parameter specs of VisionZip with the defaults of docs/baselines.md §10.3. */
 export const VISIONZIP_PARAM_SPECS: readonly ParamSpec[] = [
   {
     name: 'contextual',
@@ -35,7 +35,7 @@ export function defaultContextual(n: number): number {
 }
 
 /**
- * VisionZip (baselines.md §6, `dvlab-research/VisionZip`): n − k dominant tokens by CLS
+ * VisionZip (docs/baselines.md §6, `dvlab-research/VisionZip`): n − k dominant tokens by CLS
  * attention; the rest are merged into k contextual tokens: k evenly spaced targets among the
  * remaining tokens (ascending), every other remaining token joins the target with the most
  * similar key (cosine of keys), and a target's row becomes its own row plus the mean of its
@@ -110,7 +110,7 @@ export function visionzip(input: TokenInput, budget: number, raw: MethodParams =
 /** VisionZip behind the {@link Method} interface. */
 export const visionzipMethod: Method = {
   name: 'visionzip',
-  description: 'VisionZip: dominant tokens by CLS attention + contextual merging by key similarity (baselines.md §6)',
+  description: 'VisionZip: dominant tokens by CLS attention + contextual merging by key similarity (docs/baselines.md §6)',
   requires: ['features', 'clsAttention', 'keys'],
   optional: [],
   needsLayout: false,

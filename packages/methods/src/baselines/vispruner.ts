@@ -15,25 +15,25 @@ import { checkAborted, checkBudget, checkFiniteMatrix, iota, requireMatrix, requ
 import { KernelDispatch } from './dispatch.js';
 import { NeighbourLists } from './neighbour-lists.js';
 
-/** VisPruner parameters (baselines.md §5, §10.3). */
+/** VisPruner parameters (docs/baselines.md §5, §10.3). */
 export interface VisPrunerParams {
   /** ρ in [0, 1]: n_imp = min(n, ⌊n·ρ⌋) important tokens. Default 0.5. */
   importantRatio: number;
   /** δ ≥ 1: at most this many tokens dropped per de-duplication pass. Default 8. */
   dropPerStep: number;
-  /** With n_div = 0 (ρ = 1): keep exactly the n important tokens instead of the spec's literal all-N. Default false. */
+  /** With n_div = 0 (ρ = 1): keep exactly the n important tokens instead of all N (docs/baselines.md §11.2). Default false. */
   exactBudget: boolean;
 }
 
-/** Parameter specs of VisPruner with the defaults of baselines.md §10.3. */
+/** Parameter specs of VisPruner with the defaults of docs/baselines.md §10.3. */
 export const VISPRUNER_PARAM_SPECS: readonly ParamSpec[] = [
   { name: 'importantRatio', type: 'number', default: 0.5, min: 0, max: 1, description: 'fraction of the budget taken by CLS attention' },
   { name: 'dropPerStep', type: 'integer', default: 8, min: 1, description: 'tokens dropped per de-duplication pass (official constant 8)' },
-  { name: 'exactBudget', type: 'boolean', default: false, description: 'when n_div = 0 (importantRatio 1), keep exactly the n important tokens (spec/reference: keep all N)' },
+  { name: 'exactBudget', type: 'boolean', default: false, description: 'when n_div = 0 (importantRatio 1), keep exactly the n important tokens (default false keeps all N, as the reference vectors do; docs/baselines.md §11.2)' },
 ];
 
 /**
- * VisPruner (baselines.md §5, `Theia-4869/VisPruner`): n_imp important tokens by CLS attention,
+ * VisPruner (docs/baselines.md §5, `Theia-4869/VisPruner`): n_imp important tokens by CLS attention,
  * then iterative de-duplication of the rest in rank order: split into even / odd positions A / B,
  * drop the (up to δ) members of A most similar to B, continue with A′ (in score order) followed
  * by B, until n_div = n − n_imp remain. The per-pass max-similarities come from neighbour lists
@@ -84,7 +84,7 @@ async function deduplicate(h: Matrix, q: Int32Array, nDiv: number, dropPerStep: 
   const norms = rowNorms64(h.data, h.rows, h.cols);
   // longer lists for wide rows: a re-scan costs |Q|·D, an insertion into a list costs K
   const listLength = Math.min(128, Math.max(32, h.cols >> 5));
-  const lists = dispatch.onCpu ? new NeighbourLists(h.data, h.rows, h.cols, norms, listLength) : undefined;
+  const lists = (await dispatch.cpuOnly()) ? new NeighbourLists(h.data, h.rows, h.cols, norms, listLength) : undefined;
   const stats: Record<string, number> = {};
   let steps = 0;
   for (;;) {
@@ -125,7 +125,7 @@ async function deduplicate(h: Matrix, q: Int32Array, nDiv: number, dropPerStep: 
 /** VisPruner behind the {@link Method} interface. */
 export const visprunerMethod: Method = {
   name: 'vispruner',
-  description: 'VisPruner: important tokens by CLS attention + iterative even/odd de-duplication (baselines.md §5)',
+  description: 'VisPruner: important tokens by CLS attention + iterative even/odd de-duplication (docs/baselines.md §5)',
   requires: ['features', 'clsAttention'],
   optional: [],
   needsLayout: false,

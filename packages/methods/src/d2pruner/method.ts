@@ -3,11 +3,11 @@ import { D2PRUNER_PARAM_SPECS } from './params.js';
 import { d2prune } from './select.js';
 
 /**
- * D2Pruner (arXiv 2512.19443, d2pruner.md): pivots by debiased attention, then a greedy maximal
+ * D2Pruner (arXiv 2512.19443, docs/algorithm.md): pivots by debiased attention, then a greedy maximal
  * independent set over a hybrid spatial / semantic graph of the remaining tokens.
  *
- * Choices this implementation makes where the paper is silent follow the spec's **[choice]**
- * marks: pivots are outside the graph; exhaustion falls back to further MIS rounds; the
+ * Where the paper is silent this implementation follows the **[choice]** points of
+ * docs/algorithm.md: pivots are outside the graph; exhaustion falls back to further MIS rounds; the
  * InternVL thumbnail is its own frame.
  */
 export const d2prunerMethod: Method = {

@@ -1,6 +1,6 @@
 import type { ParamSpec } from '@d2pruner/core';
 
-/** D2Pruner parameters (d2pruner.md §2), API names. */
+/** D2Pruner parameters (docs/algorithm.md §2), API names. */
 export interface D2PrunerParams {
   /** Fraction of the budget given to pivots, in [0, 1]. Default 0.7. */
   pivotRatio: number;
@@ -30,7 +30,7 @@ export interface D2PrunerParams {
   graph: 'auto' | 'lazy' | 'dense';
 }
 
-/** Parameter specs of D2Pruner, with the defaults of d2pruner.md §2. */
+/** Parameter specs of D2Pruner, with the defaults of docs/algorithm.md §2. */
 export const D2PRUNER_PARAM_SPECS: readonly ParamSpec[] = [
   { name: 'pivotRatio', type: 'number', default: 0.7, min: 0, max: 1, description: 'fraction of the budget taken as pivots by debiased importance' },
   { name: 'theta', type: 'number', default: 0.8, description: 'edge threshold of the hybrid graph' },

@@ -14,7 +14,7 @@ import {
   type TokenInput,
 } from '@d2pruner/core';
 import { buildDenseGraph, LazyGraph, validateEdgeRule, type EdgeRule } from '@d2pruner/graph';
-import type { BackendRequest, KernelRegistry } from '@d2pruner/kernels';
+import { kernelRegistry, type BackendRequest, type D2PrunerWorkload, type KernelRegistry } from '@d2pruner/kernels';
 import { greedyMis, type ConflictGraph } from '@d2pruner/mis';
 import { debiasedImportance, rankOrder, resolveDebias, type DebiasName, type DebiasOptions } from '@d2pruner/scoring';
 import { D2PRUNER_PARAM_SPECS, type D2PrunerParams } from './params.js';
@@ -31,7 +31,7 @@ export interface D2PrunerProblem {
 }
 
 /**
- * Validates an input for D2Pruner (d2pruner.md §2): every invalid input raises a typed error
+ * Validates an input for D2Pruner (docs/algorithm.md §2): every invalid input raises a typed error
  * naming the field, before the trivial-budget shortcut, so bad data never yields an answer.
  */
 export function prepareD2Pruner(input: TokenInput, budget: number, raw: MethodParams = {}): D2PrunerProblem {
@@ -60,7 +60,7 @@ export function prepareD2Pruner(input: TokenInput, budget: number, raw: MethodPa
   };
 }
 
-/** The importance order and the pivot / candidate split (d2pruner.md §3 steps 2–4). */
+/** The importance order and the pivot / candidate split (docs/algorithm.md §3 steps 2–4). */
 export interface PivotSplit {
   /** All tokens by debiased importance, descending, ties → lower index. */
   order: Int32Array;
@@ -73,7 +73,7 @@ export interface PivotSplit {
 }
 
 /**
- * The debias options D2Pruner derives from its parameters (d2pruner.md §6): strategy, prior,
+ * The debias options D2Pruner derives from its parameters (docs/algorithm.md §6): strategy, prior,
  * eps, trend β, and the RoPE geometry with its defaults (query position visualStart + N + 40).
  */
 export function importanceOptions(p: D2PrunerProblem, debias?: DebiasName): DebiasOptions {
@@ -92,7 +92,7 @@ export function importanceOptions(p: D2PrunerProblem, debias?: DebiasName): Debi
   };
 }
 
-/** Pivot count n_p = min(n, ⌊pivotRatio·n + 1e-9⌋) (d2pruner.md §3 step 4). */
+/** Pivot count n_p = min(n, ⌊pivotRatio·n + 1e-9⌋) (docs/algorithm.md §3 step 4). */
 export function pivotCount(budget: number, pivotRatio: number): number {
   return Math.min(budget, Math.floor(pivotRatio * budget + 1e-9));
 }
@@ -168,14 +168,9 @@ function begin(
   return { p, split, t0, t1, t2 };
 }
 
-/**
- * D2Pruner with the lazy graph, synchronously on the CPU (d2pruner.md §§3–4): the fast path.
- * Returns keep (sorted), pivots (sorted), picks (in pick order) and rounds.
- */
-export function d2pruneLazy(input: TokenInput, budget: number, params: MethodParams = {}, options: Pick<D2PruneOptions, 'signal'> = {}): D2PrunerSelection {
-  const start = begin(input, budget, params, options.signal);
-  if ('keep' in start) return start;
-  const { p, split, t0, t1, t2 } = start;
+type Started = { p: D2PrunerProblem; split: PivotSplit; t0: number; t1: number; t2: number };
+
+function runLazy({ p, split, t0, t1, t2 }: Started): D2PrunerSelection {
   const graph = new LazyGraph(p.features, p.layout, p.params satisfies EdgeRule);
   const tg = performance.now();
   let mis;
@@ -197,15 +192,7 @@ export function d2pruneLazy(input: TokenInput, budget: number, params: MethodPar
   });
 }
 
-/**
- * D2Pruner with the dense graph: the full similarity matrix of the candidates and its edge
- * bitset are built through the kernel registry (GPU backends when requested), then the same
- * greedy MIS runs. Index for index equal to {@link d2pruneLazy}.
- */
-export async function d2pruneDense(input: TokenInput, budget: number, params: MethodParams = {}, options: D2PruneOptions = {}): Promise<D2PrunerSelection> {
-  const start = begin(input, budget, params, options.signal);
-  if ('keep' in start) return start;
-  const { p, split, t0, t1, t2 } = start;
+async function runDense({ p, split, t0, t1, t2 }: Started, options: D2PruneOptions): Promise<D2PrunerSelection> {
   const graph = await buildDenseGraph(p.features, p.layout, p.params, split.candidates, options);
   const t3 = performance.now();
   options.signal?.throwIfAborted();
@@ -218,18 +205,49 @@ export async function d2pruneDense(input: TokenInput, budget: number, params: Me
     misMs: t4 - t3,
     totalMs: t4 - t0,
     visited: mis.visited,
+    uncertain: graph.stats.uncertain,
+    dots: graph.stats.dots,
   });
 }
 
 /**
- * D2Pruner selection. `graph: 'lazy'` (or `auto` with no GPU backend requested) runs the lazy
- * CPU path; `dense` (or `auto` with a named non-CPU backend) builds the dense graph through the
- * kernel registry.
+ * D2Pruner with the lazy graph, synchronously on the CPU (docs/algorithm.md §§3–4): the fast path.
+ * Returns keep (sorted), pivots (sorted), picks (in pick order) and rounds.
+ */
+export function d2pruneLazy(input: TokenInput, budget: number, params: MethodParams = {}, options: Pick<D2PruneOptions, 'signal'> = {}): D2PrunerSelection {
+  const start = begin(input, budget, params, options.signal);
+  return 'keep' in start ? start : runLazy(start);
+}
+
+/**
+ * D2Pruner with the dense graph: the certified semantic edge block through the kernel registry
+ * (a GPU backend when requested), the spatial term and uncertain pairs exactly on the CPU, then
+ * the same greedy MIS. Index for index equal to {@link d2pruneLazy}.
+ */
+export async function d2pruneDense(input: TokenInput, budget: number, params: MethodParams = {}, options: D2PruneOptions = {}): Promise<D2PrunerSelection> {
+  const start = begin(input, budget, params, options.signal);
+  return 'keep' in start ? start : runDense(start, options);
+}
+
+/** What the `auto` policy sees of a prepared problem. */
+export function d2prunerWorkload(p: D2PrunerProblem, split: PivotSplit): D2PrunerWorkload {
+  return { kind: 'd2pruner', d: p.features.cols, candidates: split.candidates.length, slots: split.m, alpha: p.params.alpha, theta: p.params.theta, radius: p.params.radius };
+}
+
+/**
+ * D2Pruner selection. `graph: 'lazy'` runs the lazy CPU path, `dense` the dense graph through the
+ * kernel registry; `auto` (default) asks the registry's policy ({@link KernelRegistry.decideD2Pruner}):
+ * a named GPU backend gets the dense graph, `cpu` the lazy one, and `auto` whichever is expected
+ * to cost less on this request and this hardware (never a software adapter).
  */
 export async function d2prune(input: TokenInput, budget: number, params: MethodParams = {}, options: D2PruneOptions = {}): Promise<D2PrunerSelection> {
-  // an unknown `graph` value is rejected by the parameter check of either path
-  const form = params.graph ?? 'auto';
-  const gpuRequested = options.backend !== undefined && options.backend !== 'auto' && options.backend !== 'cpu';
-  if (form === 'dense' || (form === 'auto' && gpuRequested)) return d2pruneDense(input, budget, params, options);
-  return d2pruneLazy(input, budget, params, options);
+  const start = begin(input, budget, params, options.signal);
+  if ('keep' in start) return start;
+  const form = start.p.params.graph;
+  if (form === 'lazy') return runLazy(start);
+  if (form === 'dense') return runDense(start, options);
+  const registry = options.registry ?? kernelRegistry();
+  const decision = await registry.decideD2Pruner(options.backend ?? 'auto', d2prunerWorkload(start.p, start.split));
+  if (decision.form === 'lazy') return runLazy(start);
+  return runDense(start, { ...options, registry, backend: decision.backend });
 }

@@ -4,7 +4,7 @@ import { pullMap, type PullOptions } from '../concurrency/pull.js';
 import { createJob, type PruneJob } from '../job.js';
 import { decode, type FileReader } from '../operators/decode.js';
 import { prune, withBackend, withPrior, type PruneOptions } from '../operators/prune.js';
-import { parseRequestLine, resolveInputPath } from './request.js';
+import { parseRequestLine, requestIdOf, resolveInputPath } from './request.js';
 
 /** Options of {@link pruneBatch}. */
 export interface BatchOptions extends PullOptions, PruneOptions {
@@ -35,7 +35,7 @@ export interface BatchResult {
   index: number;
   /** 1-based line number in the JSONL input. */
   line: number;
-  /** The result line (formats.md §2): the selection JSON or `{"error":{…}}`. */
+  /** The result line (docs/formats.md §2): the selection JSON or `{"error":{…}}`. */
   text: string;
   /** The error, for a failed request. */
   error?: ErrorJson;
@@ -60,16 +60,17 @@ function errorResult(index: number, line: number, error: ErrorJson, id?: string 
 }
 
 /**
- * The result line of a finished job: its selection (with the request's `id` first, when given;
- * with its `line` last when `tagLine`, for unordered output) or its error. The pipeline's stage
- * times (`decodeMs`, `pruneMs`, …) join the method's `timings`.
+ * The result line of a finished job: its selection, with the request's `id` first (when given)
+ * and its 1-based input `line` last, so every result can be matched to its request whatever the
+ * order; or its error (also with `id` and `line`). The pipeline's stage times (`decodeMs`,
+ * `pruneMs`, …) join the method's `timings`.
  */
-export function resultOf(job: PruneJob, line: number, tagLine = false): BatchResult {
+export function resultOf(job: PruneJob, line: number): BatchResult {
   const id = job.request.id;
   if (job.error) return errorResult(job.index, line, job.error, id);
   if (!job.selection) return errorResult(job.index, line, new D2PrunerError('INTERNAL', 'stages', 'the per-request pipeline produced no selection').toJSON(), id);
   const selection = { ...job.selection, timings: { ...job.timings, ...job.selection.timings } };
-  const body = { ...(id === undefined ? {} : { id }), ...selection, ...(tagLine ? { line } : {}) };
+  const body = { ...(id === undefined ? {} : { id }), ...selection, line };
   return { index: job.index, line, text: JSON.stringify(body) };
 }
 
@@ -84,7 +85,7 @@ export function batchStages(options: BatchOptions): OperatorFunction<PruneJob, P
 }
 
 /**
- * Batch pruning (`d2pruner prune --batch`, formats.md §3) with structured results: one
+ * Batch pruning (`d2pruner prune --batch`, docs/formats.md §3) with structured results: one
  * {@link BatchResult} per non-blank line, in order (or as finished with `ordered: false`). Lines
  * are pulled only as fast as results leave, so memory stays flat on any batch length; a bad line
  * (invalid JSON, unreadable file, invalid input) yields an error result and the batch goes on.
@@ -99,11 +100,11 @@ export function pruneBatchResults(lines: AsyncIterable<string> | Iterable<string
       try {
         job = createJob(parseRequestLine(text, resolve), index);
       } catch (e) {
-        return of(errorResult(index, line, toErrorJson(e)));
+        return of(errorResult(index, line, toErrorJson(e), requestIdOf(text)));
       }
       return of(job).pipe(
         stages,
-        map((done) => resultOf(done, line, options.ordered === false)),
+        map((done) => resultOf(done, line)),
       );
     },
     options,
@@ -113,8 +114,8 @@ export function pruneBatchResults(lines: AsyncIterable<string> | Iterable<string
 /**
  * `d2pruner prune --batch FILE.jsonl` as an observable of result lines (without newlines): the
  * selection JSON of each request, or `{"error":{"code","field","message"},"line":K}` for a
- * failed one (`id` is echoed first when the request has one). Order follows the input unless
- * `ordered: false`, where success lines carry their `line` too. See {@link BatchOptions} for concurrency, progress, cancellation, defaults.
+ * failed one; every line carries its input `line` last and the request's `id` first when it has
+ * one. Order follows the input unless `ordered: false`. See {@link BatchOptions} for concurrency, progress, cancellation, defaults.
  */
 export function pruneBatch(lines: AsyncIterable<string> | Iterable<string>, options: BatchOptions = {}): Observable<string> {
   return pruneBatchResults(lines, options).pipe(map((r) => r.text));

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@d2pruner/core';
+import { InvalidInputError, checkJsonDepth } from '@d2pruner/core';
 import type { PruneRequest } from '../job.js';
 
 /** Whether a path is absolute (POSIX `/…`, Windows `C:\…`, UNC `\\…`) or a URL (`scheme://…`). */
@@ -7,7 +7,7 @@ export function isAbsolutePath(path: string): boolean {
 }
 
 /**
- * Resolves a request path against the folder of the JSONL file (formats.md §3): absolute paths
+ * Resolves a request path against the folder of the JSONL file (docs/formats.md §3): absolute paths
  * and URLs are kept, relative ones are joined to `baseDir` (kept relative when it is absent).
  */
 export function resolveInputPath(path: string, baseDir?: string): string {
@@ -24,6 +24,7 @@ const KNOWN = new Set(['id', 'input', 'method', 'keep', 'ratio', 'params', 'back
  */
 export function parseLineObject(text: string, known: ReadonlySet<string>): Record<string, unknown> {
   let obj: unknown;
+  checkJsonDepth(text, 'line');
   try {
     obj = JSON.parse(text);
   } catch {
@@ -38,8 +39,24 @@ export function parseLineObject(text: string, known: ReadonlySet<string>): Recor
 }
 
 /**
+ * The `id` of a request line, when the line is a JSON object whose `id` is a string or a
+ * number; undefined otherwise (never throws). Error lines of requests that fail while being
+ * parsed or read carry it, so a caller can match every answer to its request.
+ */
+export function requestIdOf(text: string): string | number | undefined {
+  try {
+    checkJsonDepth(text, 'line');
+    const o = JSON.parse(text) as { id?: unknown } | null;
+    const id = typeof o === 'object' && o !== null && !Array.isArray(o) ? o.id : undefined;
+    return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Parses one batch line `{"input":"x.safetensors","method":"d2pruner","keep":64,"params":{…}}`
- * (formats.md §3): `input` is required, `ratio` may replace `keep`, `backend` and `id` are
+ * (docs/formats.md §3): `input` is required, `ratio` may replace `keep`, `backend` and `id` are
  * optional. The input path is resolved with `resolvePath`. Every malformed field is a typed
  * error naming it (the batch writes it as that request's error line).
  */

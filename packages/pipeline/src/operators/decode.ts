@@ -27,7 +27,7 @@ export interface DecodeOptions {
   layout?: Layout;
 }
 
-/** Decodes the bytes of a safetensors token file (formats.md §1) into a validated input. */
+/** Decodes the bytes of a safetensors token file (docs/formats.md §1) into a validated input. */
 export function decodeTokenFile(bytes: Uint8Array): TokenInput {
   return tokenInputFromSafetensors(readSafetensors(bytes));
 }

@@ -15,7 +15,7 @@ export interface SelectMisOptions {
 const STAGE_KEYS = ['prepareMs', 'scoreMs', 'pivotsMs', 'graphMs', 'misMs'] as const;
 
 /**
- * The D2Pruner selection (formats.md §2) of a job whose pivots and picks are known: `keep` =
+ * The D2Pruner selection (docs/formats.md §2) of a job whose pivots and picks are known: `keep` =
  * pivots ∪ picks sorted ascending, `pivots` sorted, `picks` in pick order.
  */
 export function d2prunerSelection(job: PruneJob, picks: number[], rounds: number, backend: string, extra: Record<string, number> = {}): Selection {
@@ -43,7 +43,7 @@ export function d2prunerSelection(job: PruneJob, picks: number[], rounds: number
 }
 
 /**
- * Stage `selectMIS` (d2pruner.md §3 steps 6–8): the greedy maximal independent set of
+ * Stage `selectMIS` (docs/algorithm.md §3 steps 6–8): the greedy maximal independent set of
  * `@d2pruner/mis` over the candidates in importance order, m picks, with the rounds or
  * importance fallback; then the selection. Sets `picks`, `rounds` and `selection`.
  */

@@ -5,7 +5,7 @@ import { stage } from '../stage.js';
 import { requireProblem } from './require.js';
 
 /**
- * Stage `selectPivots` (d2pruner.md §3 steps 3–4): ranks tokens by `job.importance` (descending,
+ * Stage `selectPivots` (docs/algorithm.md §3 steps 3–4): ranks tokens by `job.importance` (descending,
  * ties → lower index) and splits the order into pivots and candidates. Without a preceding
  * `score` it runs `@d2pruner/methods`' `splitPivots` on the problem. Sets `order`, `pivots`,
  * `candidates` and `m`.

@@ -24,7 +24,7 @@ function withSignal(input: TokenInput, signal: 'attention' | 'clsAttention'): To
  * Stage `prepare`: resolves the budget (`keep` or `ratio` of N) and validates the input and
  * parameters for D2Pruner with `@d2pruner/methods`' `prepareD2Pruner` (every invalid value is a
  * typed error naming the field). Trivial budgets (n = 0 or n ≥ N) are answered here
- * (d2pruner.md §3 step 1), so the steps that follow pass the job through.
+ * (docs/algorithm.md §3 step 1), so the steps that follow pass the job through.
  */
 export function prepare(options: PrepareOptions = {}): OperatorFunction<PruneJob, PruneJob> {
   const signal = options.signal ?? 'attention';

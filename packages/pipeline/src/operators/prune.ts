@@ -49,7 +49,7 @@ export function prune(method?: string, options: PruneOptions = {}): OperatorFunc
 
 /**
  * Sets the kernel backend (`auto`, `cpu`, `webgpu`, …) of every job whose request names none:
- * the command line's `--backend`, which a batch line's own `backend` overrides (formats.md §3).
+ * the command line's `--backend`, which a batch line's own `backend` overrides (docs/formats.md §3).
  * With `force`, it replaces the requests' choices too. Failed jobs pass untouched.
  */
 export function withBackend(backend: string, options: { force?: boolean } = {}): OperatorFunction<PruneJob, PruneJob> {

@@ -14,7 +14,7 @@ export type Scorer = (job: PruneJob, problem: D2PrunerProblem) => ArrayLike<numb
 
 /** Options of {@link score}. */
 export interface ScoreOptions {
-  /** The raw signal; default: the problem's attention (the validated `a` of d2pruner.md §2). */
+  /** The raw signal; default: the problem's attention (the validated `a` of docs/algorithm.md §2). */
   scorer?: Scorer;
   /** Debias strategy; default: the problem's (`prior` when the input has a prior, else `none`). */
   debias?: DebiasName;
@@ -29,7 +29,7 @@ function customSignal(scorer: Scorer, job: PruneJob, p: D2PrunerProblem): Float3
 }
 
 /**
- * Stage `score`: the debiased importance I [N] of d2pruner.md §3 step 2, in double precision,
+ * Stage `score`: the debiased importance I [N] of docs/algorithm.md §3 step 2, in double precision,
  * from the problem's attention or a custom {@link Scorer}, with the problem's debias strategy
  * or the one given. Sets `job.importance`.
  */

@@ -1,0 +1,61 @@
+import type { MethodParams } from '@d2pruner/core';
+import { concatMap, from, map, timer, toArray, type Observable } from 'rxjs';
+import { abortable } from './abortable.js';
+import { describeNeeds, tensorNeeds } from './needs.js';
+import { runInPage, runOnServer, type RunOutcome, type RunTarget } from './run.js';
+import type { Scene } from './scene.js';
+
+/** One click of Prune: the scene, the budget, and which methods run where. */
+export interface RunPlan {
+  scene: Scene;
+  keep: number;
+  methods: string[];
+  targets: RunTarget[];
+  params(method: string): MethodParams;
+  /** Why a target cannot run here (no WebGPU adapter), or undefined when it can. */
+  unavailable(target: RunTarget): string | undefined;
+  /** Called before each run, e.g. for the status line. */
+  onStart?(method: string, target: RunTarget): void;
+}
+
+/** The runs of one method: outcomes, targets skipped with the reason, and their order. */
+export interface MethodResult {
+  method: string;
+  outcomes: RunOutcome[];
+  skipped: { target: RunTarget; reason: string }[];
+}
+
+function runOne(plan: RunPlan, method: string, target: RunTarget): Observable<RunOutcome> {
+  const params = plan.params(method);
+  return abortable((signal) =>
+    target === 'server' ? runOnServer(plan.scene, method, plan.keep, params, fetch, signal) : runInPage(plan.scene, method, plan.keep, params, target, signal),
+  );
+}
+
+/**
+ * Every chosen method on every chosen target, one method after the other, each run cancellable:
+ * unsubscribing (a `switchMap` moving to a newer job) aborts the run in flight and nothing more
+ * is emitted. A method whose tensors the scene lacks is not run; the result says which it needs.
+ * Each run starts on a new task, so the page paints and takes clicks between runs.
+ */
+export function runPlan(plan: RunPlan): Observable<MethodResult> {
+  return from(plan.methods).pipe(
+    concatMap((method) => {
+      const needs = tensorNeeds(method, plan.scene.input);
+      if (needs.missing.length) {
+        const reason = describeNeeds(method, plan.scene.name, needs);
+        return [{ method, outcomes: [], skipped: plan.targets.map((target) => ({ target, reason })) }];
+      }
+      const runnable = plan.targets.filter((t) => !plan.unavailable(t));
+      const skipped = plan.targets.flatMap((target) => {
+        const reason = plan.unavailable(target);
+        return reason ? [{ target, reason }] : [];
+      });
+      return from(runnable).pipe(
+        concatMap((target) => timer(0).pipe(concatMap(() => (plan.onStart?.(method, target), runOne(plan, method, target))))),
+        toArray(),
+        map((outcomes) => ({ method, outcomes, skipped })),
+      );
+    }),
+  );
+}

@@ -1,0 +1,24 @@
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError } from '@d2pruner/core';
+import { WORKER_BACKENDS, createPrunePool, type PrunePool } from '@d2pruner/pipeline/node';
+
+/**
+ * The worker threads a command uses: `--workers N` (0 = everything on the main thread), by
+ * default one per core — or 0 when the command's backend is a GPU one, which lives on the main
+ * thread. A typed error naming `workers` for anything but an integer ≥ 0.
+ */
+export function resolveWorkers(workers: number | undefined, backend: string | undefined): number {
+  if (workers === undefined) return backend === undefined || WORKER_BACKENDS.has(backend) ? availableParallelism() : 0;
+  if (!Number.isInteger(workers) || workers < 0) throw new InvalidArgumentError('workers', `--workers must be an integer ≥ 0 (0 = main thread only), got ${workers}`);
+  return workers;
+}
+
+/** Runs `fn` with a pool of `workers` threads (none when 0) and closes the pool afterwards. */
+export async function withWorkerPool<T>(workers: number, fn: (pool: PrunePool | undefined) => Promise<T>): Promise<T> {
+  const pool = workers > 0 ? createPrunePool({ workers }) : undefined;
+  try {
+    return await fn(pool);
+  } finally {
+    await pool?.close();
+  }
+}

@@ -1,0 +1,90 @@
+import { InvalidArgumentError, type Layout } from '@d2pruner/core';
+import { map, mergeMap, of, type OperatorFunction } from 'rxjs';
+import { batchStages, type BatchOptions } from '../../batch/batch.js';
+import { concurrently } from '../../concurrency/jobs.js';
+import { createJob, type PruneJob, type PruneRequest, type PruneSource } from '../../job.js';
+import { stage } from '../../stage.js';
+import type { PrunePool } from './prune-pool.js';
+import type { WorkerDefaults } from './task.js';
+
+/** Backends a worker runs; jobs naming another (a GPU) run on the calling thread. */
+export const WORKER_BACKENDS: ReadonlySet<string> = new Set(['auto', 'cpu']);
+
+/** Options of {@link poolStages}: the batch options, plus where string inputs are read. */
+export interface PoolStageOptions extends Omit<BatchOptions, 'stages' | 'concurrency' | 'ordered' | 'bufferSize'> {
+  /**
+   * Read string inputs on the calling thread with `readFile` and send the bytes (a server's
+   * sample names); default false: the worker reads the path itself (a batch file's paths).
+   */
+  readOnCaller?: boolean;
+}
+
+function defaultsOf(options: PoolStageOptions): WorkerDefaults {
+  const { method, backend, layout, prior, params, budget } = options;
+  return { method, backend, layout, prior, params, budget };
+}
+
+/**
+ * The per-request pipeline of a batch run in `pool` (a drop-in for `batchStages`, e.g. as
+ * `BatchOptions.stages`): each job's request goes to a worker, which reads, decodes and prunes
+ * it, and the selection (or typed error) comes back as the job's `budget`, `selection`,
+ * `timings` (`poolMs` is the round trip, queueing included) and `error`. Tearing the job down
+ * (unsubscribe, a `timeout`) aborts its task and terminates the worker that runs it. Jobs whose
+ * backend is not {@link WORKER_BACKENDS} (GPU backends) run `batchStages(options)` here.
+ */
+export function poolStages(pool: PrunePool, options: PoolStageOptions = {}): OperatorFunction<PruneJob, PruneJob> {
+  const defaults = defaultsOf(options);
+  const here = batchStages(options);
+  const remote = stage(
+    'pool',
+    async (job, { signal }) => {
+      let request = job.request;
+      if (options.readOnCaller && typeof request.input === 'string') {
+        if (!options.readFile) throw new InvalidArgumentError('readFile', 'readOnCaller needs a readFile');
+        request = { ...request, input: await options.readFile(request.input, signal) };
+      }
+      const { budget, selection, timings, error } = await pool.prune(request, defaults, { signal });
+      return { budget, selection, error, timings };
+    },
+    { skipFinished: false },
+  );
+  return mergeMap((job: PruneJob) => of(job).pipe(WORKER_BACKENDS.has(job.request.backend ?? options.backend ?? 'auto') ? remote : here));
+}
+
+/** Options of {@link pruneInPool}. */
+export interface PruneInPoolOptions extends PoolStageOptions {
+  /** Requests in flight (default: the pool's workers). */
+  concurrency?: number;
+  /** Emit in input order (default true) or as requests finish. */
+  ordered?: boolean;
+}
+
+/**
+ * An RxJS operator that prunes every request (or bare source: path, bytes, decoded input) of
+ * the source in `pool`, `concurrency` at a time, emitting the finished jobs (with `selection` or
+ * `error`) in input order — or as they finish with `ordered: false` (plain `mergeMap`). A bad
+ * request yields a job with `error` and the stream goes on; unsubscribing aborts the running
+ * tasks. The building block for batch-style consumers such as an evaluation loop.
+ */
+export function pruneInPool(pool: PrunePool, options: PruneInPoolOptions = {}): OperatorFunction<PruneRequest | PruneSource, PruneJob> {
+  const concurrency = options.concurrency ?? pool.workers;
+  const stages = poolStages(pool, options);
+  const run: OperatorFunction<PruneJob, PruneJob> =
+    options.ordered === false ? mergeMap((job: PruneJob) => of(job).pipe(stages), concurrency) : concurrently(stages, { concurrency });
+  return (source) =>
+    source.pipe(
+      map((request, index) => createJob(request, index)),
+      run,
+    );
+}
+
+/**
+ * Calibration's decode run in `pool` (`CalibrateOptions.stages`): each input is read and decoded
+ * in a worker and only its attention, model and layout come back (moved, not copied).
+ */
+export function attentionStage(pool: PrunePool, layout?: Layout): OperatorFunction<PruneJob, PruneJob> {
+  return stage('decode', async (job, { signal }) => {
+    const { input, layout: l, timings, error } = await pool.attention(job.request.input, job.request.layout ?? layout, { signal });
+    return { input, layout: l, error, timings };
+  });
+}

@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { D2PrunerError, assertInteger, toErrorJson, type Layout } from '@d2pruner/core';
+import { Piscina } from 'piscina';
+import type { PruneRequest } from '../../job.js';
+import { transferables, type AttentionOutcome, type PruneOutcome, type WorkerDefaults } from './task.js';
+
+/** Options of {@link createPrunePool}. */
+export interface PrunePoolOptions {
+  /** Worker threads (integer ≥ 1; default: the machine's available parallelism). */
+  workers?: number;
+  /** Tasks that may wait for a free worker before `prune` rejects (default: no limit). */
+  maxQueue?: number;
+  /** Per-worker V8 heap limits (see `worker_threads` `resourceLimits`); typed-array memory is not counted. */
+  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
+}
+
+/** Options of one pool call. */
+export interface PoolCallOptions {
+  /**
+   * Aborting it cancels the task: a queued task is dropped; a running one has its worker
+   * terminated (a runaway computation stops) and replaced. The call rejects with the reason.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * The built worker script: next to this module in `dist`, or the built copy when running from
+ * the sources (a test runner). Workers get no parent Node flags (`execArgv: []`): the script is
+ * built JavaScript and must import the built packages even when the parent resolves a source
+ * condition.
+ */
+function workerFile(): string {
+  const here = import.meta.url;
+  const url = here.endsWith('.ts') ? new URL('../../../dist/node/pool/worker.js', here) : new URL('./worker.js', here);
+  const path = fileURLToPath(url);
+  if (!existsSync(path)) throw new D2PrunerError('INTERNAL', 'workers', `the pool's worker script ${path} is missing; build @d2pruner/pipeline first`);
+  return path;
+}
+
+function abortReason(signal: AbortSignal | undefined, e: unknown): unknown {
+  return signal?.aborted ? signal.reason : e;
+}
+
+/**
+ * A pool of worker threads (piscina) that each run one whole prune request at a time — the
+ * file read, decode and method all off the calling thread — so a batch uses every core and a
+ * server's event loop stays free. Typed arrays of a request move to the worker and those of the
+ * result move back without copying (a view on part of a larger buffer, or shared memory, is
+ * copied / shared instead). Create one per process and {@link PrunePool.close} it at the end.
+ */
+export class PrunePool {
+  /** Worker threads. */
+  readonly workers: number;
+  private readonly piscina: Piscina;
+
+  /** @param options threads, queue bound, heap limits */
+  constructor(options: PrunePoolOptions = {}) {
+    const workers = options.workers ?? availableParallelism();
+    assertInteger('workers', workers, 1);
+    if (options.maxQueue !== undefined) assertInteger('maxQueue', options.maxQueue, 0);
+    this.workers = workers;
+    this.piscina = new Piscina({
+      filename: workerFile(),
+      minThreads: workers,
+      maxThreads: workers,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Infinity,
+      execArgv: [],
+      maxQueue: options.maxQueue ?? Infinity,
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    });
+  }
+
+  /** Tasks waiting for a worker. */
+  get queued(): number {
+    return this.piscina.queueSize;
+  }
+
+  /**
+   * Runs one request in a worker with the batch `defaults` (method, backend, layout, prior,
+   * params, budget) — the same request objects as `prune --batch` lines, with `input` a path
+   * (read in the worker), safetensors bytes or a decoded input. The request's own typed arrays
+   * are transferred (detached here) unless they are shared memory or views on part of a buffer;
+   * `defaults` are copied. Resolves with the selection or the request's typed error (a bad
+   * request never rejects); rejects only when aborted (with the signal's reason) or closed.
+   */
+  async prune(request: PruneRequest, defaults: WorkerDefaults = {}, options: PoolCallOptions = {}): Promise<PruneOutcome> {
+    return this.run<PruneOutcome>({ kind: 'prune', request, defaults }, transferables(request), options);
+  }
+
+  /** Reads and decodes one token file (or bytes) in a worker and returns its attention, model and layout (calibration). */
+  async attention(input: PruneRequest['input'], layout?: Layout, options: PoolCallOptions = {}): Promise<AttentionOutcome> {
+    return this.run<AttentionOutcome>({ kind: 'attention', input, layout }, transferables(input), options);
+  }
+
+  private async run<T extends { timings: Record<string, number>; error?: unknown }>(task: object, transferList: ArrayBuffer[], options: PoolCallOptions): Promise<T> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    try {
+      return (await this.piscina.run(task, { transferList, ...(signal ? { signal } : {}) })) as T;
+    } catch (e) {
+      if (signal?.aborted) throw abortReason(signal, e);
+      return { timings: {}, error: { ...toErrorJson(e), code: 'INTERNAL', field: 'workers' } } as unknown as T;
+    }
+  }
+
+  /** Terminates the workers; running and queued calls reject. Idempotent. */
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}
+
+/** Creates a {@link PrunePool} (see its options). */
+export function createPrunePool(options: PrunePoolOptions = {}): PrunePool {
+  return new PrunePool(options);
+}

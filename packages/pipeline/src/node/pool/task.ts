@@ -1,0 +1,77 @@
+import type { BudgetSpec, ErrorJson, Layout, MethodParams, Selection, TokenInput } from '@d2pruner/core';
+import type { PruneRequest } from '../../job.js';
+
+/** Defaults a worker applies to a request that does not set them (a batch's command-line options). */
+export interface WorkerDefaults {
+  /** Method for requests that name none (default `d2pruner`). */
+  method?: string;
+  /** Backend for requests that name none; workers run `auto` and `cpu` only. */
+  backend?: string;
+  /** Layout for inputs that carry none (`--grid`). */
+  layout?: Layout;
+  /** Prior given to every input, replacing the files' own (`--prior`). */
+  prior?: Float32Array;
+  /** Parameters for requests that give none. */
+  params?: MethodParams;
+  /** Budget for requests that give neither `keep` nor `ratio`. */
+  budget?: BudgetSpec;
+}
+
+/** A whole prune request run in a worker: decode (reading a path in the worker) and the method. */
+export interface PruneTask {
+  kind: 'prune';
+  request: PruneRequest;
+  defaults: WorkerDefaults;
+}
+
+/** Read and decode one token file in a worker, returning only what calibration averages. */
+export interface AttentionTask {
+  kind: 'attention';
+  input: PruneRequest['input'];
+  layout?: Layout;
+}
+
+/** What a pool worker accepts. */
+export type PoolTask = PruneTask | AttentionTask;
+
+/** The outcome of a {@link PruneTask}: the job fields a batch writes. */
+export interface PruneOutcome {
+  /** Resolved budget, when the request got that far. */
+  budget?: number;
+  /** The selection of a successful request. */
+  selection?: Selection;
+  /** Stage times measured in the worker (`readMs`, `decodeMs`, `pruneMs`). */
+  timings: Record<string, number>;
+  /** The typed error of a failed request. */
+  error?: ErrorJson;
+}
+
+/** The outcome of an {@link AttentionTask}. */
+export interface AttentionOutcome {
+  /** The decoded input's attention, layout and model (the other tensors stay in the worker). */
+  input?: Pick<TokenInput, 'attention' | 'model' | 'layout'>;
+  /** The input's layout (its own, the task's, or the square default). */
+  layout?: Layout;
+  timings: Record<string, number>;
+  error?: ErrorJson;
+}
+
+function isView(x: unknown): x is ArrayBufferView {
+  return ArrayBuffer.isView(x);
+}
+
+/**
+ * The ArrayBuffers that can move (not copy) to another thread with `value`: those of the typed
+ * arrays in it (two levels deep: a request's input, a matrix's data, a layout's arrays) that
+ * own their whole buffer. Shared memory is shared anyway; a view on part of a buffer (a Node
+ * Buffer from the pool) is copied rather than detaching its neighbours.
+ */
+export function transferables(value: unknown, depth = 3, out: Set<ArrayBuffer> = new Set()): ArrayBuffer[] {
+  if (isView(value)) {
+    const b = value.buffer;
+    if (b instanceof ArrayBuffer && value.byteOffset === 0 && value.byteLength === b.byteLength && b.byteLength > 0) out.add(b);
+  } else if (depth > 0 && typeof value === 'object' && value !== null) {
+    for (const v of Array.isArray(value) ? value : Object.values(value)) transferables(v, depth - 1, out);
+  }
+  return [...out];
+}

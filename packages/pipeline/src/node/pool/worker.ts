@@ -1,0 +1,50 @@
+/**
+ * The pool's worker: runs one {@link PoolTask} per call on this thread — a whole prune request
+ * (reading a path here, decoding, the method) or the attention-only decode of calibration — and
+ * moves the typed arrays of its result back to the caller without copying. Loaded by piscina;
+ * importing it has no side effects.
+ * @packageDocumentation
+ */
+import { toErrorJson } from '@d2pruner/core';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { lastValueFrom, of } from 'rxjs';
+import { batchStages } from '../../batch/batch.js';
+import { createJob, type PruneJob } from '../../job.js';
+import { decode } from '../../operators/decode.js';
+import { nodeReadFile } from '../index.js';
+import { transferables, type AttentionOutcome, type AttentionTask, type PoolTask, type PruneOutcome, type PruneTask } from './task.js';
+
+async function runPrune(task: PruneTask): Promise<PruneOutcome> {
+  const { defaults } = task;
+  const stages = batchStages({ readFile: nodeReadFile, ...defaults });
+  const job: PruneJob = await lastValueFrom(of(createJob(task.request, 0)).pipe(stages));
+  const out: PruneOutcome = { timings: { ...job.timings } };
+  if (job.budget !== undefined) out.budget = job.budget;
+  if (job.selection) out.selection = job.selection;
+  if (job.error) out.error = job.error;
+  return out;
+}
+
+async function runAttention(task: AttentionTask): Promise<AttentionOutcome> {
+  const job: PruneJob = await lastValueFrom(of(createJob(task.input, 0)).pipe(decode({ readFile: nodeReadFile, layout: task.layout })));
+  if (job.error) return { timings: { ...job.timings }, error: job.error };
+  const input = job.input ?? {};
+  const out: AttentionOutcome = { timings: { ...job.timings }, input: { attention: input.attention, model: input.model, layout: input.layout } };
+  if (job.layout) out.layout = job.layout;
+  return out;
+}
+
+function movable<T extends object>(value: T): T {
+  const list = transferables(value, 4);
+  const wrapped = { [transferableSymbol]: list, [valueSymbol]: value } as unknown as Parameters<typeof move>[0];
+  return move(wrapped) as unknown as T;
+}
+
+/** Runs one task; a failure of the request is its `error`, never a rejection. */
+export default async function runTask(task: PoolTask): Promise<PruneOutcome | AttentionOutcome> {
+  try {
+    return movable(task.kind === 'attention' ? await runAttention(task) : await runPrune(task));
+  } catch (e) {
+    return { timings: {}, error: toErrorJson(e) };
+  }
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { readSafetensors, writeSafetensors, type D2PrunerError } from '@d2pruner/core';
+import { evalBudget, fileMetrics, labelsFromSafetensors, reportOfOutcomes, type EvalLabels, type EvalOutcome, type EvalRun } from '../src/index.js';
+
+function errorOf(fn: () => unknown): D2PrunerError {
+  try {
+    fn();
+  } catch (e) {
+    return e as D2PrunerError;
+  }
+  throw new Error('expected a throw');
+}
+
+// 10 tokens: object 0 on 0–2, object 1 (referent) on 3–6, object 2 on 7, background 8–9.
+const LABELS: EvalLabels = { object: Int32Array.from([0, 0, 0, 1, 1, 1, 1, 2, -1, -1]), referent: 1 };
+
+describe('fileMetrics (docs/eval.md §2), values worked out by hand', () => {
+  it('kept {3, 4, 8} at n = 3: hit 1, share 2/min(4,3) = 2/3, recall 1/3', () => {
+    expect(fileMetrics([3, 4, 8], LABELS, 3)).toEqual({ referentHit: 1, referentShare: 2 / 3, objectRecall: 1 / 3, kept: 3 });
+  });
+
+  it('kept {0, 7} at n = 2: no referent token, recall 2/3', () => {
+    expect(fileMetrics([0, 7], LABELS, 2)).toEqual({ referentHit: 0, referentShare: 0, objectRecall: 2 / 3, kept: 2 });
+  });
+
+  it('share is capped at 1 and uses min(|r|, n): all four referent tokens at n = 6 → 1', () => {
+    expect(fileMetrics([3, 4, 5, 6, 0, 9], LABELS, 6).referentShare).toBe(1);
+    expect(fileMetrics([3, 4, 5, 0, 7, 9], LABELS, 6).referentShare).toBe(3 / 4);
+  });
+
+  it('n above N keeps N tokens; no objects present → recall 1; no referent → recall only', () => {
+    const all = Array.from({ length: 10 }, (_, i) => i);
+    expect(fileMetrics(all, LABELS, 50)).toEqual({ referentHit: 1, referentShare: 1, objectRecall: 1, kept: 10 });
+    expect(fileMetrics([0], { object: Int32Array.from([-1, -1]) }, 1)).toEqual({ objectRecall: 1, kept: 1 });
+  });
+
+  it('a selection of the wrong size or with repeated / out-of-range indices is a typed error naming keep', () => {
+    expect(errorOf(() => fileMetrics([3, 4], LABELS, 3)).field).toBe('keep');
+    expect(errorOf(() => fileMetrics([3, 3, 4], LABELS, 3)).field).toBe('keep');
+    expect(errorOf(() => fileMetrics([3, 4, 10], LABELS, 3)).field).toBe('keep');
+  });
+
+  it('budgets: ratio → max(1, round(r·N)), keep as given, bad values are typed errors', () => {
+    expect(evalBudget({ ratio: 0.1 }, 576)).toBe(58);
+    expect(evalBudget({ ratio: 0.25 }, 10)).toBe(3);
+    expect(evalBudget({ ratio: 0.01 }, 10)).toBe(1);
+    expect(evalBudget({ keep: 64 }, 10)).toBe(64);
+    expect(errorOf(() => evalBudget({ ratio: 0 }, 10)).field).toBe('ratio');
+    expect(errorOf(() => evalBudget({ keep: 0 }, 10)).field).toBe('keep');
+  });
+});
+
+describe('labelsFromSafetensors (docs/eval.md §1)', () => {
+  const file = (metadata: Record<string, string>, object: number[] | null = [0, -1, 1]) =>
+    readSafetensors(writeSafetensors(object ? { object: { shape: [object.length], data: Float32Array.from(object) } } : {}, metadata, { object: 'I32' }));
+
+  it('reads object, referent and boxes', () => {
+    const labels = labelsFromSafetensors(file({ 'd2pruner.referent': '1', 'd2pruner.objects': '[{"id":1,"box":[0,0,0.5,0.5]}]' }), 3);
+    expect(Array.from(labels.object)).toEqual([0, -1, 1]);
+    expect(labels.referent).toBe(1);
+    expect(labels.objects).toEqual([{ id: 1, box: [0, 0, 0.5, 0.5] }]);
+  });
+
+  it('typed errors name the tensor or the metadata key', () => {
+    expect(errorOf(() => labelsFromSafetensors(file({}, null), 3))).toMatchObject({ code: 'MISSING_TENSOR', field: 'object' });
+    expect(errorOf(() => labelsFromSafetensors(file({}), 4))).toMatchObject({ code: 'SHAPE_MISMATCH', field: 'object' });
+    expect(errorOf(() => labelsFromSafetensors(file({}, [0, -2, 1]), 3))).toMatchObject({ code: 'INVALID_INPUT', field: 'object' });
+    expect(errorOf(() => labelsFromSafetensors(file({ 'd2pruner.referent': 'car' }), 3))).toMatchObject({ field: 'd2pruner.referent' });
+    expect(errorOf(() => labelsFromSafetensors(file({ 'd2pruner.objects': '[{"id":1}]' }), 3))).toMatchObject({ field: 'd2pruner.objects[0]' });
+  });
+});
+
+describe('evaluate: the reduction over outcomes', () => {
+  const fastv: EvalRun = { method: 'fastv', budget: { ratio: 0.3 } };
+  const dart: EvalRun = { method: 'dart', budget: { ratio: 0.3 } };
+  const sel = (keep: number[]) => ({ method: 'fastv', n: 10, budget: keep.length, keep, backend: 'cpu', timings: {} });
+  const outcome = (fileIndex: number, run: EvalRun, rest: Partial<EvalOutcome>): EvalOutcome => ({ file: `f${fileIndex}`, fileIndex, run, ms: 2, ...rest });
+
+  it('means over the files that ran; skipped files are counted with their reason, never as zeros', () => {
+    const missing = { code: 'MISSING_TENSOR' as const, field: 'keys', message: 'dart needs keys' };
+    const report = reportOfOutcomes(
+      [
+        outcome(0, fastv, { n: 3, labels: LABELS, selection: sel([3, 4, 8]), ms: 1 }),
+        outcome(0, dart, { error: missing }),
+        outcome(1, fastv, { n: 3, labels: { object: LABELS.object }, selection: sel([0, 7, 9]), ms: 3 }),
+        outcome(1, dart, { error: missing }),
+        outcome(2, fastv, { n: 3, labels: LABELS, selection: sel([0, 7, 9]), ms: 5 }),
+        outcome(2, dart, { error: missing }),
+      ],
+      [fastv, dart],
+    );
+    expect(report.files).toBe(3);
+    expect(report.results[0]).toEqual({
+      method: 'fastv',
+      budget: { ratio: 0.3 },
+      files: 3,
+      skipped: 0,
+      referentFiles: 2,
+      referentHit: (1 + 0) / 2,
+      referentShare: (2 / 3 + 0) / 2,
+      objectRecall: (1 / 3 + 2 / 3 + 2 / 3) / 3,
+      msPerFile: 3,
+      kept: 3,
+      keptRatio: 0.3,
+    });
+    expect(report.results[1]).toMatchObject({ method: 'dart', files: 0, skipped: 3, referentHit: null, objectRecall: null, skipReasons: [{ reason: '[MISSING_TENSOR] keys: dart needs keys', files: 3 }] });
+  });
+});
