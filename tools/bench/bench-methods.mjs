@@ -1,28 +1,41 @@
 // Every method at LLaVA-1.5 size (N 576, D 4096, keep 64) and InternVL-2.5 size (N 3328,
-// D 4096, keep 333), medians in one table with D2Pruner (issue 3). Run with
-// `npm run bench:methods` (builds first). Env: BENCH_REPS (default 5; InternVL uses
-// BENCH_REPS_LARGE, default 3), BENCH_METHODS (comma list to restrict).
-import { getMethod, listMethods } from '@d2pruner/methods';
-import { internvlScene, llavaScene, withBaselineTensors } from './scene.mjs';
-import { row, timeRuns } from './stats.mjs';
+// D 1024, keep 333) on the realistic scenes, each request file on disk → result through the
+// batch pipeline (reading included), with the numpy reference peer (peers/) on the same files in
+// the same run (issues 3, 13). Run with `npm run bench:methods` (builds first).
+// Env: BENCH_REPS (default 5; InternVL uses BENCH_REPS_LARGE, default 3), BENCH_PEER_REPS
+// (default 3), BENCH_METHODS (comma list to restrict), BENCH_NO_PEER=1.
+import { listMethods } from '@d2pruner/methods';
+import { timeFile } from './file-run.mjs';
+import { peerUnavailable, runPeer } from './peer.mjs';
+import { internvlRealistic, llavaRealistic, withBaselineTensors } from './scene.mjs';
+import { row } from './stats.mjs';
+import { writeTokenFile } from './token-file.mjs';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const REPS_LARGE = Number(process.env.BENCH_REPS_LARGE ?? 3);
+const PEER_REPS = Number(process.env.BENCH_PEER_REPS ?? 3);
 const only = process.env.BENCH_METHODS?.split(',');
+const PEERS = new Set(['d2pruner', 'dart', 'divprune', 'vispruner', 'visionzip', 'cdpruner']);
+const noPeer = process.env.BENCH_NO_PEER === '1' ? 'BENCH_NO_PEER=1' : peerUnavailable();
 const methods = listMethods().map((m) => m.name).filter((m) => !only || only.includes(m));
 const sizes = [
-  ['LLaVA-1.5', withBaselineTensors(llavaScene()), 64, REPS],
-  ['InternVL-2.5', withBaselineTensors(internvlScene()), 333, REPS_LARGE],
+  ['LLaVA-1.5', writeTokenFile('methods-llava', withBaselineTensors(llavaRealistic())), 576, 64, REPS],
+  ['InternVL-2.5', writeTokenFile('methods-internvl', withBaselineTensors(internvlRealistic())), 3328, 333, REPS_LARGE],
 ];
 
-const widths = [11, 16, 6, 6, 12, 10];
-console.log(`Methods on CPU, Node ${process.version}; median ms over repeated runs (D 4096; parsing excluded)`);
-console.log(row(['method', 'size', 'N', 'keep', 'median ms', 'runs'], widths));
-for (const name of methods) {
-  for (const [label, input, keep, reps] of sizes) {
-    const method = getMethod(name);
-    const r = await timeRuns(() => method.select(input, keep, {}), reps, name === 'd2pruner' ? 2 : 0);
-    if (r.result.keep.length !== keep) throw new Error(`${name} kept ${r.result.keep.length}, expected ${keep}`);
-    console.log(row([name, label, input.features.rows, keep, r.median.toFixed(1), reps], widths));
-  }
+const cases = methods.flatMap((name) => sizes.map(([label, file, n, keep, reps]) => ({ name, label, file, n, keep, reps })));
+console.log(`Methods on the CPU, Node ${process.version}: realistic scenes, file on disk → result (reading included), median ms`);
+console.log(`numpy peer: ${noPeer ? `skipped — ${noPeer}` : `${PEER_REPS} runs per case, same files, same run`}`);
+const peerCases = noPeer ? [] : cases.filter((c) => PEERS.has(c.name));
+const peer = new Map(peerCases.length ? runPeer(peerCases.map((c) => ({ file: c.file.path, method: c.name, keep: c.keep, reps: PEER_REPS }))).map((r, i) => [peerCases[i], r]) : []);
+
+const widths = [11, 13, 6, 5, 6, 9, 9, 8, 5];
+console.log(row(['method', 'size', 'N', 'keep', 'MB', 'project', 'numpy', '×numpy', 'same'], widths));
+for (const c of cases) {
+  const t = await timeFile(c.file.path, c.name, c.keep, {}, c.reps, c.name === 'd2pruner' ? 2 : 1);
+  if (t.result.keep.length !== c.keep) throw new Error(`${c.name} kept ${t.result.keep.length}, expected ${c.keep}`);
+  const p = peer.get(c);
+  const same = p ? (JSON.stringify(p.keep) === JSON.stringify(t.result.keep) ? 'yes' : 'NO') : '—';
+  const cells = [c.name, c.label, c.n, c.keep, (c.file.bytes / 1e6).toFixed(1), t.median.toFixed(1), p ? p.median.toFixed(1) : '—', p ? `${(p.median / t.median).toFixed(1)}×` : '—', same];
+  console.log(row(cells, widths));
 }

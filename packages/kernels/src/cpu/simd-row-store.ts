@@ -117,8 +117,24 @@ export class SimdRowStore {
     if (end > 0 && (this.slot[0] !== 0 || this.slot[end - 1] !== end - 1)) throw new Error('range dots need loadAll()');
   }
 
+  private views: { buffer: ArrayBuffer; list: Int32Array; f32: Float32Array; f64: Float64Array } | undefined;
+
+  /** Views of the scratch area (offsets list, float32 and double results), renewed when memory moves. */
+  private scratch(): { list: Int32Array; f32: Float32Array; f64: Float64Array } {
+    const buffer = this.wasm.mem.buffer;
+    if (!this.views || this.views.buffer !== buffer) {
+      this.views = {
+        buffer,
+        list: new Int32Array(buffer, 0, SIMD_BATCH),
+        f32: new Float32Array(buffer, SIMD_BATCH * 4, SIMD_BATCH),
+        f64: new Float64Array(buffer, SIMD_BATCH * 4, SIMD_BATCH),
+      };
+    }
+    return this.views;
+  }
+
   private outF64(count: number): Float64Array {
-    return new Float64Array(this.wasm.mem.buffer, SIMD_BATCH * 4, count);
+    return this.scratch().f64.subarray(0, count);
   }
 
   /** Runs a range kernel over rows j0 … j0+count−1 in chunks of {@link SIMD_BATCH}, copying each chunk's results out. */
@@ -129,7 +145,7 @@ export class SimdRowStore {
       const c = Math.min(SIMD_BATCH, count - at);
       if (f32) {
         this.wasm.dotsF32Seq(a, this.offset(j0 + at), c, this.stride, SIMD_BATCH * 4);
-        const f = new Float32Array(this.wasm.mem.buffer, SIMD_BATCH * 4, c);
+        const f = this.scratch().f32;
         for (let k = 0; k < c; k++) out[at + k] = f[k];
       } else {
         this.wasm.dots64Seq(a, this.offset(j0 + at), c, this.stride, SIMD_BATCH * 4);
@@ -162,7 +178,8 @@ export class SimdRowStore {
   private list(others: ArrayLike<number>, from: number, count: number): void {
     const offsets = this.offsets;
     for (let k = 0; k < count; k++) offsets[k] = this.offset(others[from + k]);
-    new Int32Array(this.wasm.mem.buffer, 0, count).set(offsets.subarray(0, count));
+    const list = this.scratch().list;
+    for (let k = 0; k < count; k++) list[k] = offsets[k];
   }
 
   /**
@@ -173,7 +190,8 @@ export class SimdRowStore {
     const a = this.offset(i);
     this.list(others, from, count);
     this.wasm.dots64(a, 0, count, this.stride, SIMD_BATCH * 4);
-    out.set(this.outF64(count));
+    const f = this.scratch().f64;
+    for (let k = 0; k < count; k++) out[k] = f[k];
   }
 
   /**
@@ -185,7 +203,7 @@ export class SimdRowStore {
     const a = this.offset(i);
     this.list(others, from, count);
     this.wasm.dotsF32(a, 0, count, this.stride, SIMD_BATCH * 4);
-    const f = new Float32Array(this.wasm.mem.buffer, SIMD_BATCH * 4, count);
+    const f = this.scratch().f32;
     for (let k = 0; k < count; k++) out[k] = f[k];
   }
 }

@@ -143,7 +143,7 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
   }
   const tau = p.exhaustTol * maxL;
   const dispatch = new KernelDispatch(context.backend);
-  const simdRows = dispatch.onCpu ? SimdDppRows.tryCreate(n, budget) : undefined;
+  const simdRows = (await dispatch.cpuOnly()) ? SimdDppRows.tryCreate(n, budget) : undefined;
   const c = simdRows ? new Float64Array(0) : new Float64Array(budget * n);
   const selected = new Uint8Array(n);
   const order: number[] = [];

@@ -40,6 +40,18 @@ export class KernelDispatch {
     return this.fellBack || this.request === 'cpu' || (this.auto && !this.registry.hasAutoAcceleratorNow());
   }
 
+  /**
+   * Resolves true when every kernel of this selection will run on the CPU: `cpu`, a fallen-back
+   * device, or `auto` with no accelerator the registry's policy would pick. Methods then take
+   * their whole-selection CPU paths (screened SIMD, neighbour lists) instead of kernel calls.
+   */
+  async cpuOnly(): Promise<boolean> {
+    if (this.onCpu) return true;
+    if (!this.auto) return false;
+    this.accelerated ??= this.registry.hasAutoAccelerator();
+    return !(await this.accelerated);
+  }
+
   private get auto(): boolean {
     return this.request === undefined || this.request === 'auto';
   }

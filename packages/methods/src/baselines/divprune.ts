@@ -34,7 +34,8 @@ export async function divprune(input: TokenInput, budget: number, params: Method
   const dispatch = new KernelDispatch(context.backend);
   const norms = rowNorms64(h.data, n, h.cols);
   let first: number;
-  if (dispatch.onCpu) {
+  const cpuOnly = await dispatch.cpuOnly();
+  if (cpuOnly) {
     first = farthestRow(h.data, n, h.cols, norms).index;
     dispatch.noteCpu();
   } else {
@@ -54,7 +55,7 @@ export async function divprune(input: TokenInput, budget: number, params: Method
   const order = [first];
   const selected = new Uint8Array(n);
   selected[first] = 1;
-  const store = dispatch.onCpu ? storeFor(h.data, h.cols) : undefined;
+  const store = cpuOnly ? storeFor(h.data, h.cols) : undefined;
   if (store) {
     const greedy = new ScreenedMaxMin(store, norms, n, h.cols);
     while (order.length < budget) {

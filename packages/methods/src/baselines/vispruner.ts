@@ -84,7 +84,7 @@ async function deduplicate(h: Matrix, q: Int32Array, nDiv: number, dropPerStep: 
   const norms = rowNorms64(h.data, h.rows, h.cols);
   // longer lists for wide rows: a re-scan costs |Q|·D, an insertion into a list costs K
   const listLength = Math.min(128, Math.max(32, h.cols >> 5));
-  const lists = dispatch.onCpu ? new NeighbourLists(h.data, h.rows, h.cols, norms, listLength) : undefined;
+  const lists = (await dispatch.cpuOnly()) ? new NeighbourLists(h.data, h.rows, h.cols, norms, listLength) : undefined;
   const stats: Record<string, number> = {};
   let steps = 0;
   for (;;) {
