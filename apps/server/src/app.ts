@@ -240,7 +240,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
 
   pruneRoute(app, state, schemas.prune);
   batchRoute(app, state, schemas.batch);
-  evalRoute(app, state);
+  evalRoute(app, state, schemas.eval);
   generateRoute(app, state, schemas.generate);
   catalogRoutes(app, state, schemas);
   opsRoutes(app, state, Date.now(), schemas);

@@ -36,6 +36,7 @@ describe('d2pruner help and version', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('--pivot-ratio N');
     expect(r.out).toContain('--text, --no-text');
+    expect(r.out).toContain('(default: d2pruner)');
     expect(r.out).toContain('--workers N');
     expect(r.out).toContain('(default: one per core; 0 with a GPU --backend)');
     expect(r.out).toContain('(default: workers + 1; 2 with --workers 0)');
