@@ -38,9 +38,22 @@ export interface MixedLoadReport {
   wrongExamples: string[];
   /** 5xx other than the deliberate 503 (overload) and 504 (deadline), and socket errors. */
   unexpected5xx: number;
-  /** Slowest `/healthz` during the run, ms. */
+  /** Slowest `/healthz` during the run as this client saw it (its own scheduling included), ms. */
   healthMaxMs: number;
   healthProbes: number;
+  /** The server's own event-loop delay over its life (prom-client's `nodejs_eventloop_lag_max_seconds` / `_p99_seconds`), ms. */
+  serverLoopMaxMs: number;
+  serverLoopP99Ms: number;
+}
+
+async function serverLoopLag(url: string): Promise<{ max: number; p99: number }> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+    return { max: read('nodejs_eventloop_lag_max_seconds'), p99: read('nodejs_eventloop_lag_p99_seconds') };
+  } catch {
+    return { max: NaN, p99: NaN };
+  }
 }
 
 interface Case {
@@ -202,6 +215,7 @@ export async function runMixedLoad(options: MixedLoadOptions): Promise<MixedLoad
   };
   await Promise.all(Array.from({ length: connections }, (_, i) => loop(i)));
   const { maxMs, probes: healthProbes } = await health.stop();
+  const lag = await serverLoopLag(options.url);
   const byKind: Record<string, Record<string, number>> = {};
   for (const o of outcomes) {
     const k = (byKind[o.kind] ??= {});
@@ -209,7 +223,7 @@ export async function runMixedLoad(options: MixedLoadOptions): Promise<MixedLoad
   }
   const wrong = outcomes.filter((o) => o.wrong);
   const unexpected5xx = outcomes.filter((o) => o.status === 'error' || (typeof o.status === 'number' && o.status >= 500 && o.status !== 503 && o.status !== 504)).length;
-  return { connections, durationS, requests: outcomes.length, byKind, wrong: wrong.length, wrongExamples: wrong.slice(0, 10).map((o) => o.wrong as string), unexpected5xx, healthMaxMs: maxMs, healthProbes };
+  return { connections, durationS, requests: outcomes.length, byKind, wrong: wrong.length, wrongExamples: wrong.slice(0, 10).map((o) => o.wrong as string), unexpected5xx, healthMaxMs: maxMs, healthProbes, serverLoopMaxMs: lag.max, serverLoopP99Ms: lag.p99 };
 }
 
 /** The report as a few human lines. */
@@ -220,6 +234,6 @@ export function formatMixedReport(r: MixedLoadReport): string {
     ...kinds,
     `  wrong answers: ${r.wrong}${r.wrongExamples.length ? ` — ${r.wrongExamples.join(' | ')}` : ''}`,
     `  5xx other than deliberate 503/504 (and socket errors): ${r.unexpected5xx}`,
-    `  /healthz: max ${r.healthMaxMs.toFixed(0)} ms over ${r.healthProbes} probes`,
+    `  /healthz: max ${r.healthMaxMs.toFixed(0)} ms over ${r.healthProbes} probes (client side); server event-loop delay max ${r.serverLoopMaxMs.toFixed(0)} ms, p99 ${r.serverLoopP99Ms.toFixed(0)} ms`,
   ].join('\n');
 }
