@@ -7,8 +7,8 @@
  * `device-check: PASS` or `device-check: FAIL` (exit code 0 / 1).
  *
  * usage: node tools/device/device-check.mjs [--quick] [--vectors DIR] [--emit DIR] [--repeats N]
- *   --quick    a subset that finishes in minutes on a software adapter (every 8th baseline
- *              vector, the perturbed suite on every 4th D2Pruner vector, 2 timing repeats)
+ *   --quick    a subset that finishes in minutes on a software adapter (every 12th baseline
+ *              vector, the perturbed suite on every 4th D2Pruner vector, 1 timing repeat)
  *   --vectors  the vectors folder (default: fixtures/vectors of this repository)
  *   --emit     write the timing requests (scene files + requests.jsonl) and this run's results
  *              (results.jsonl) there, for the PyTorch peer on the same machine
@@ -32,7 +32,7 @@ const opt = (name) => {
 const quick = args.includes('--quick');
 const vectors = resolve(opt('--vectors') ?? join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/vectors'));
 const emit = opt('--emit');
-const repeats = Number(opt('--repeats') ?? (quick ? 2 : 7));
+const repeats = Number(opt('--repeats') ?? (quick ? 1 : 7));
 const log = (line) => console.log(line);
 const t0 = performance.now();
 const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
@@ -65,7 +65,7 @@ try {
     suite('d2pruner vectors --backend webgpu', await d2prunerVectors(vectors, registry, 'webgpu'));
     const perturbed = perturbedRegistry(gpu);
     suite('d2pruner vectors, GPU cosines perturbed by ±bound/2 towards theta', await d2prunerVectors(vectors, perturbed.registry, perturbed.name, quick ? (_, i) => i % 4 === 0 : () => true));
-    suite('baseline vectors --backend webgpu', await baselineVectors(vectors, 'webgpu', quick ? 8 : 1));
+    suite('baseline vectors --backend webgpu', await baselineVectors(vectors, 'webgpu', quick ? 12 : 1));
 
     const scenes = { llava: makeScene('llava'), internvl: makeScene('internvl') };
     log(`timing (median of ${repeats} after a warm-up, features in memory, same process):`);

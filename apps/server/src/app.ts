@@ -1,20 +1,29 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { MAX_JSON_DEPTH, MAX_QUOTED_CHARS, jsonDepth } from '@d2pruner/core';
+import { listMethods } from '@d2pruner/methods';
 import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { BackendManager, type WebGpuLoader } from './backend.js';
 import type { ServerConfig } from './config.js';
 import { createPrunePool } from '@d2pruner/pipeline/node';
 import { ConcurrencyGate } from './gate.js';
 import { armDeadline } from './deadline.js';
-import { HttpError, errorResponse } from './http-error.js';
+import { HttpError, clipText, errorResponse, type ErrorBody } from './http-error.js';
 import { ServerMetrics } from './metrics.js';
 import { ModelManager, type TransformersLoader } from './model.js';
 import { batchRoute, NDJSON_TYPES } from './routes/batch.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { evalRoute } from './routes/eval.js';
 import { generateRoute } from './routes/generate.js';
 import { opsRoutes } from './routes/ops.js';
 import { pruneRoute } from './routes/prune.js';
+import { SERVER_VERSION } from './routes/ops.js';
+import { methodParamsSchema } from './schemas/params.js';
+import { documentedSchema, routeSchemas } from './schemas/routes.js';
+import { validatorCompiler } from './schemas/validator.js';
 import { SampleStore } from './samples.js';
 import type { GatedRouteConfig, ServerState } from './state.js';
 import { UploadGuard } from './upload-guard.js';
@@ -37,7 +46,7 @@ const RELEASE = Symbol('release');
 const STARTED = Symbol('started');
 type Tracked = FastifyRequest & { [RELEASE]?: () => void; [STARTED]?: bigint };
 /** Paths whose requests take a concurrency slot (their routes set `config.gated`). */
-const GATED_PATHS: ReadonlySet<string> = new Set(['/v1/prune', '/v1/prune/batch', '/v1/generate']);
+const GATED_PATHS: ReadonlySet<string> = new Set(['/v1/prune', '/v1/prune/batch', '/v1/generate', '/v1/eval']);
 
 function overloaded(limit: number): HttpError {
   return new HttpError('OVERLOADED', 'server', `${limit} pruning requests are in flight (--max-concurrent); retry shortly`, { 'retry-after': '1' });
@@ -46,7 +55,32 @@ function overloaded(limit: number): HttpError {
 function sendError(reply: FastifyReply, e: unknown, state: ServerState): FastifyReply {
   const r = errorResponse(e);
   state.metrics.errors.inc([r.body.error.code]);
-  return reply.code(r.status).headers(r.headers).type('application/json; charset=utf-8').send(r.body);
+  return reply.code(r.status).headers(r.headers).type('application/json; charset=utf-8').send(JSON.stringify(r.body));
+}
+
+const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+
+/**
+ * Answers a connection-level client error (malformed HTTP, headers over Node's limit, a request
+ * that timed out before routing) with the documented error body, and counts it; the socket closes.
+ */
+function answerClientError(error: Error & { code?: string; rawPacket?: unknown }, socket: Socket, state: ServerState): void {
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const e = status === 431 ? new HttpError('HEADERS_TOO_LARGE', 'headers', 'the request headers exceed the server limit (16 KiB)') : status === 408 ? new HttpError('SLOW_UPLOAD', 'request', 'the request was not received in time') : new HttpError('MALFORMED_REQUEST', 'request', 'malformed HTTP request');
+  const body: ErrorBody = errorResponse(e).body;
+  state.metrics.errors.inc([e.code]);
+  state.metrics.requests.inc(['UNKNOWN', 'unmatched', String(status)]);
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const text = JSON.stringify(body);
+  socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+}
+
+/** Whether a static path is canonical: no `.`/`..` segments, no NUL, no backslash. */
+function canonicalStaticPath(path: string): boolean {
+  return !path.includes('\0') && !path.includes('\\') && !path.split('/').some((seg) => seg === '.' || seg === '..');
 }
 
 /**
@@ -95,6 +129,36 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     connectionTimeout: 2 * config.timeoutMs,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, state),
+    frameworkErrors: (error, _request, reply) => {
+      sendError(reply as FastifyReply, error, state);
+    },
+  });
+
+  app.setValidatorCompiler(validatorCompiler);
+  const methods = listMethods();
+  const schemas = routeSchemas(methods);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'd2pruner server',
+        version: SERVER_VERSION,
+        description: 'Visual-token pruning over HTTP: D2Pruner (arXiv 2512.19443) and baselines. Errors are {"error":{"code","field","message"}}. Generated from the route schemas the server validates with.',
+      },
+      components: { schemas: Object.fromEntries(methods.map((m) => [`params.${m.name}`, methodParamsSchema(m) as object])) },
+    },
+    transform: ({ schema, url }) => ({ schema: documentedSchema(url, schema as Record<string, unknown>) as typeof schema, url }),
+  });
+
+  app.removeContentTypeParser('application/json');
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: config.maxBodyBytes }, (request, body, done) => {
+    if (jsonDepth(String(body)) > MAX_JSON_DEPTH) {
+      done(new HttpError('MALFORMED_BODY', 'body', `the JSON body nests arrays or objects more than ${MAX_JSON_DEPTH} deep`), undefined);
+      return;
+    }
+    parseJson(request, String(body), done);
   });
 
   app.addContentTypeParser(['application/octet-stream', 'application/vnd.safetensors'], { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));
@@ -166,18 +230,22 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   app.setErrorHandler((error, _request, reply) => sendError(reply, error, state));
   app.setNotFoundHandler((request, reply) => {
     const hint = !webAvailable && (request.url === '/' || request.url.startsWith('/index.html')) ? ' — the web app is not built: run `npm run build -w @d2pruner/web` (npm start does it)' : '';
-    return sendError(reply, new HttpError('NOT_FOUND', 'path', `no route ${request.method} ${request.url.split('?')[0]}${hint}`), state);
+    return sendError(reply, new HttpError('NOT_FOUND', 'path', `no route ${request.method} ${clipText(request.url.split('?')[0], MAX_QUOTED_CHARS)}${hint}`), state);
   });
 
   app.addHook('onClose', async () => {
     await state.pool?.close();
   });
+  await state.pool?.warm();
 
-  pruneRoute(app, state);
-  batchRoute(app, state);
-  generateRoute(app, state);
-  catalogRoutes(app, state);
-  opsRoutes(app, state, Date.now());
-  if (webAvailable && config.webDir) await app.register(fastifyStatic, { root: config.webDir, prefix: '/', index: 'index.html' });
+  pruneRoute(app, state, schemas.prune);
+  batchRoute(app, state, schemas.batch);
+  evalRoute(app, state, schemas.eval);
+  generateRoute(app, state, schemas.generate);
+  catalogRoutes(app, state, schemas);
+  opsRoutes(app, state, Date.now(), schemas);
+  if (webAvailable && config.webDir) {
+    await app.register(fastifyStatic, { root: config.webDir, prefix: '/', index: 'index.html', schemaHide: true, allowedPath: (path) => canonicalStaticPath(path) });
+  }
   return { app, state };
 }

@@ -1,7 +1,17 @@
-import { isD2PrunerError, toErrorJson, type ErrorCode } from '@d2pruner/core';
+import { MAX_QUOTED_CHARS, isD2PrunerError, toErrorJson, type ErrorCode } from '@d2pruner/core';
 
 /** Error codes of the HTTP layer, besides the library's own (`INVALID_INPUT`, `CORRUPT_FILE`, …). */
-export type HttpOnlyCode = 'MALFORMED_BODY' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'NOT_FOUND' | 'SLOW_UPLOAD' | 'OVERLOADED' | 'TIMEOUT' | 'SHUTTING_DOWN';
+export type HttpOnlyCode =
+  | 'MALFORMED_BODY'
+  | 'MALFORMED_REQUEST'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'HEADERS_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NOT_FOUND'
+  | 'SLOW_UPLOAD'
+  | 'OVERLOADED'
+  | 'TIMEOUT'
+  | 'SHUTTING_DOWN';
 
 /** Every code an error response of the server can carry. */
 export type ServerErrorCode = ErrorCode | HttpOnlyCode;
@@ -14,12 +24,14 @@ export interface ErrorBody {
 /** HTTP status of each code: malformed → 400, too large → 413, invalid parameters → 422, … */
 export const STATUS_OF: Readonly<Record<ServerErrorCode, number>> = {
   MALFORMED_BODY: 400,
+  MALFORMED_REQUEST: 400,
   CORRUPT_FILE: 400,
   UNSUPPORTED_DTYPE: 400,
   NOT_FOUND: 404,
   SLOW_UPLOAD: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  HEADERS_TOO_LARGE: 431,
   INVALID_INPUT: 422,
   INVALID_ARGUMENT: 422,
   MISSING_TENSOR: 422,
@@ -57,36 +69,108 @@ export class HttpError extends Error {
   }
 }
 
-/** Fastify's own errors (body parser, limits, timeouts) by their `code`. */
+/** Fastify's own errors (body parser, limits, routing, timeouts) by their `code`. */
 const FASTIFY_CODES: Readonly<Record<string, [HttpOnlyCode, string]>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'body'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['MALFORMED_BODY', 'content-length'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'content-type'],
+  FST_ERR_CTP_INVALID_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'content-type'],
+  FST_ERR_CTP_EMPTY_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'content-type'],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['MALFORMED_BODY', 'body'],
   FST_ERR_CTP_INVALID_JSON_BODY: ['MALFORMED_BODY', 'body'],
+  FST_ERR_BAD_URL: ['MALFORMED_REQUEST', 'path'],
+  FST_ERR_ASYNC_CONSTRAINT: ['MALFORMED_REQUEST', 'request'],
   FST_ERR_HANDLER_TIMEOUT: ['TIMEOUT', 'request'],
 };
 
+/** Status of other 4xx errors (a plugin's `statusCode`) → code and field. */
+const BY_STATUS: Readonly<Record<number, [HttpOnlyCode, string]>> = {
+  400: ['MALFORMED_REQUEST', 'request'],
+  403: ['NOT_FOUND', 'path'],
+  404: ['NOT_FOUND', 'path'],
+  408: ['SLOW_UPLOAD', 'request'],
+  413: ['PAYLOAD_TOO_LARGE', 'body'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', 'content-type'],
+  431: ['HEADERS_TOO_LARGE', 'headers'],
+};
+
+/** Longest message an error response carries (a backstop: messages quote at most ~200 characters of a value). */
+export const MAX_MESSAGE_CHARS = 4 * MAX_QUOTED_CHARS;
+
+/** `text` cut to `max` characters (with an ellipsis). */
+export function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/** One error of Fastify's schema validation (TypeBox, in Ajv's error format). */
+interface AjvError {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+const RANGE_KEYWORDS: ReadonlySet<string> = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'enum']);
+
+/**
+ * A Fastify validation error (`FST_ERR_VALIDATION`, TypeBox's errors) as a typed error: the field is the query
+ * parameter or body key at fault; unknown names and wrong types of a query are
+ * `INVALID_ARGUMENT`, values out of range and bad bodies `INVALID_INPUT` (all 422).
+ */
+function validationError(e: { validation: AjvError[]; validationContext?: string }): ErrorBody['error'] {
+  const first = e.validation[0] ?? {};
+  const where = e.validationContext === 'querystring' ? 'query parameter' : e.validationContext === 'params' ? 'path parameter' : 'field';
+  const path = (first.instancePath ?? '')
+    .split('/')
+    .filter((p) => p !== '')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const unknownName = first.keyword === 'boolean' || first.keyword === 'additionalProperties';
+  const listed = first.params?.additionalProperties ?? first.params?.additionalProperty ?? first.params?.requiredProperties ?? first.params?.missingProperty;
+  const extra = Array.isArray(listed) ? String(listed[0]) : (listed as string | undefined);
+  if (extra !== undefined) path.push(extra);
+  const joined = path.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  const field = clipText(joined || (e.validationContext ?? 'body'), MAX_QUOTED_CHARS);
+  let message: string;
+  if (unknownName) message = `unknown ${where} '${field}' (see GET /openapi.json)`;
+  else if (first.keyword === 'required') message = `${where} '${field}' is required`;
+  else message = `${where} '${field}' ${first.message ?? 'is invalid'}`;
+  const query = e.validationContext !== 'body';
+  const code: ErrorCode = RANGE_KEYWORDS.has(first.keyword ?? '') || !query ? 'INVALID_INPUT' : 'INVALID_ARGUMENT';
+  return { code, field, message };
+}
+
+function shaped(status: number, error: ErrorBody['error'], headers: Record<string, string> = {}): { status: number; headers: Record<string, string>; body: ErrorBody } {
+  return { status, headers, body: { error: { code: error.code, field: clipText(error.field, MAX_QUOTED_CHARS), message: clipText(error.message, MAX_MESSAGE_CHARS) } } };
+}
+
 /**
  * Turns anything thrown while serving a request into a status, headers and the error body.
- * Library errors keep their code and field; fastify's parser errors become 400 / 413 / 415;
- * anything else is a 500 `INTERNAL` without a stack trace.
+ * Library errors keep their code and field; Fastify's validation, parser and routing errors and
+ * any plugin's 4xx become typed 4xx errors; anything else is a 500 `INTERNAL` without a stack
+ * trace. Fields and messages are clipped, so no response echoes a large bad value.
  */
 export function errorResponse(e: unknown): { status: number; headers: Record<string, string>; body: ErrorBody } {
-  if (e instanceof HttpError) {
-    return { status: e.status, headers: { ...e.headers }, body: { error: { code: e.code, field: e.field, message: e.message } } };
+  const v = e as { validation?: AjvError[]; validationContext?: string } | null;
+  if (v?.validationContext === 'body' && v.validation?.[0]?.instancePath === '' && v.validation[0].keyword === 'type') {
+    return shaped(400, { code: 'MALFORMED_BODY', field: 'body', message: 'the JSON body must be an object' });
   }
-  if (isD2PrunerError(e)) return { status: STATUS_OF[e.code] ?? 500, headers: {}, body: { error: e.toJSON() } };
-  const fst = (e as { code?: unknown } | null)?.code;
-  if (typeof fst === 'string' && FASTIFY_CODES[fst]) {
-    const [code, field] = FASTIFY_CODES[fst];
-    return { status: STATUS_OF[code], headers: {}, body: { error: { code, field, message: (e as Error).message } } };
+  if (e instanceof HttpError) return shaped(e.status, { code: e.code, field: e.field, message: e.message }, { ...e.headers });
+  if (isD2PrunerError(e)) return shaped(STATUS_OF[e.code] ?? 500, e.toJSON());
+  const err = (e ?? {}) as { code?: unknown; statusCode?: unknown; message?: unknown; validation?: unknown; validationContext?: string };
+  if (Array.isArray(err.validation)) return shaped(422, validationError(err as { validation: AjvError[]; validationContext?: string }));
+  const message = typeof err.message === 'string' ? err.message : String(e);
+  if (typeof err.code === 'string' && FASTIFY_CODES[err.code]) {
+    const [code, field] = FASTIFY_CODES[err.code];
+    return shaped(STATUS_OF[code], { code, field, message });
   }
-  if (e instanceof SyntaxError || (e as { statusCode?: number } | null)?.statusCode === 400) {
-    return { status: 400, headers: {}, body: { error: { code: 'MALFORMED_BODY', field: 'body', message: (e as Error).message } } };
+  if (e instanceof SyntaxError) return shaped(400, { code: 'MALFORMED_BODY', field: 'body', message });
+  const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const [code, field] = BY_STATUS[status] ?? ['MALFORMED_REQUEST', 'request'];
+    return shaped(STATUS_OF[code], { code, field, message: code === 'NOT_FOUND' ? 'not found' : message });
   }
   const json = toErrorJson(e);
-  return { status: 500, headers: {}, body: { error: { code: 'INTERNAL', field: json.field, message: json.message } } };
+  return shaped(500, { code: 'INTERNAL', field: json.field, message: json.message });
 }
 
 /** The HTTP status of an error JSON from the library (a batch line's error, for metrics). */

@@ -2,6 +2,7 @@ import { D2PrunerError, type ErrorJson, type Selection } from '@d2pruner/core';
 import { batchStages, createJob, resultOf, stage, type FileReader, type PruneJob, type PruneRequest } from '@d2pruner/pipeline';
 import { poolStages, type PrunePool } from '@d2pruner/pipeline/node';
 import { Subscription, of, pipe, type OperatorFunction } from 'rxjs';
+import { HttpError } from './http-error.js';
 import { checkRequestLimits, type RequestLimits } from './limits.js';
 
 /** What every pruning run of the server needs from the server. */
@@ -28,7 +29,12 @@ export function admit(ctx: Pick<RunContext, 'readFile' | 'limits'>): OperatorFun
     'admit',
     async (job, { signal }) => {
       const request = typeof job.request.input === 'string' ? { ...job.request, input: await ctx.readFile(job.request.input, signal) } : job.request;
-      checkRequestLimits(request, ctx.limits);
+      try {
+        checkRequestLimits(request, ctx.limits);
+      } catch (e) {
+        if (!(e instanceof HttpError)) throw e;
+        return { request, error: { code: e.code as ErrorJson['code'], field: e.field, message: e.message } };
+      }
       return { request };
     },
     { timed: false },

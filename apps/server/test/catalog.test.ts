@@ -67,7 +67,7 @@ describe('GET /v1/flops', () => {
       ['?model=llava-1.5-7b', 'INVALID_ARGUMENT', 'keep'],
       ['?model=gpt-9&keep=64', 'UNKNOWN_NAME', 'adapter'],
       ['?model=llava-1.5-7b&visual=576&keep=abc', 'INVALID_ARGUMENT', 'keep'],
-      ['?model=llava-1.5-7b&visual=576&keep=64&formula=magic', 'INVALID_ARGUMENT', 'formula'],
+      ['?model=llava-1.5-7b&visual=576&keep=64&formula=magic', 'INVALID_INPUT', 'formula'],
       ['?model=llava-1.5-7b&keep=64&image=big', 'INVALID_ARGUMENT', 'image'],
       ['?model=llava-1.5-7b&keep=64&colour=red', 'INVALID_ARGUMENT', 'colour'],
       ['?model=llava-1.5-7b&keep=64', 'INVALID_INPUT', 'visual'],

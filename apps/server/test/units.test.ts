@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyGate, Counter, Histogram, checkSafetensorsCaps, ndjsonLines, type NdjsonLine } from '../src/index.js';
+import { ConcurrencyGate, checkSafetensorsCaps, ndjsonLines, type NdjsonLine } from '../src/index.js';
 import { writeSafetensors } from '@d2pruner/core';
 
 async function collect(chunks: (string | Uint8Array)[], max: number): Promise<NdjsonLine[]> {
@@ -53,26 +53,6 @@ describe('ConcurrencyGate', () => {
     expect(g.inFlight).toBe(1);
     expect(g.tryAcquire()).not.toBeNull();
     void p;
-  });
-});
-
-describe('Prometheus exposition', () => {
-  it('writes counters with escaped labels and cumulative histogram buckets', () => {
-    const c = new Counter('x_total', 'help', ['path']);
-    c.inc(['a"b\\c']);
-    c.inc(['a"b\\c'], 2);
-    expect(c.render()).toEqual(['# HELP x_total help', '# TYPE x_total counter', 'x_total{path="a\\"b\\\\c"} 3']);
-    const h = new Histogram('t_seconds', 'help', ['r'], [0.1, 1]);
-    h.observe(['r1'], 0.05);
-    h.observe(['r1'], 0.5);
-    h.observe(['r1'], 5);
-    expect(h.render().slice(2)).toEqual([
-      't_seconds_bucket{r="r1",le="0.1"} 1',
-      't_seconds_bucket{r="r1",le="1"} 2',
-      't_seconds_bucket{r="r1",le="+Inf"} 3',
-      't_seconds_sum{r="r1"} 5.55',
-      't_seconds_count{r="r1"} 3',
-    ]);
   });
 });
 

@@ -1,5 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { drainGate } from '@d2pruner/pipeline/node';
+import { writeFile } from 'node:fs/promises';
+import { drainGate, drained, readRegularFile } from '@d2pruner/pipeline/node';
 
 /** Where a command reads and writes. Injectable so tests run commands in-process. */
 export interface CliIo {
@@ -7,8 +7,8 @@ export interface CliIo {
   out(text: string): void | Promise<void>;
   /** Writes to standard error. */
   err(text: string): void;
-  /** Reads a whole file. */
-  readFile(path: string): Promise<Uint8Array>;
+  /** Reads a whole regular file (size-capped; see `readRegularFile`), errors naming `field`. */
+  readFile(path: string, field?: string): Promise<Uint8Array>;
   /** Writes a whole file. */
   writeFile(path: string, data: Uint8Array): Promise<void>;
   /** Standard input as a stream (batch `-`). */
@@ -19,9 +19,13 @@ export interface CliIo {
   outGate?: () => void | Promise<void>;
 }
 
+/**
+ * Writes to a stream; when its buffer is full, resolves once it drains. Writers waiting at the
+ * same time share one `drain` listener (no listener pile-up however many lines are queued).
+ */
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> | void {
   if (stream.write(text)) return;
-  return new Promise((resolve) => stream.once('drain', () => resolve()));
+  return drained(stream);
 }
 
 /** The process's real standard streams and file system. */
@@ -30,7 +34,7 @@ export const processIo: CliIo = {
   err: (text) => {
     process.stderr.write(text);
   },
-  readFile: async (path) => new Uint8Array(await readFile(path)),
+  readFile: (path, field = 'input') => readRegularFile(path, { field }),
   writeFile: (path, data) => writeFile(path, data),
   stdin: () => process.stdin,
   isTTY: Boolean(process.stderr.isTTY),

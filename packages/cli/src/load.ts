@@ -1,4 +1,4 @@
-import { InvalidInputError, MissingTensorError, gridLayout, readSafetensors, tokenInputFromSafetensors, validateTokenInput, type TokenInput } from '@d2pruner/core';
+import { InvalidArgumentError, InvalidInputError, MissingTensorError, isD2PrunerError, gridLayout, readSafetensors, tokenInputFromSafetensors, validateTokenInput, type TokenInput } from '@d2pruner/core';
 import type { CliIo } from './io.js';
 import { checkLayoutOption } from './layout-conflict.js';
 
@@ -10,13 +10,28 @@ export interface LoadOptions {
   prior?: Float32Array;
 }
 
-/** Reads a whole file; a missing or unreadable file is a typed error naming `field`. */
+/**
+ * Reads a whole file; a missing or unreadable file, or one that is not a regular file (a
+ * directory, a FIFO, `/dev/zero`) or over the size cap, is a typed error naming `field`.
+ */
 export async function readInputFile(io: CliIo, path: string, field = 'input'): Promise<Uint8Array> {
   try {
-    return await io.readFile(path);
+    return await io.readFile(path, field);
   } catch (e) {
+    if (isD2PrunerError(e)) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
     throw new InvalidInputError(field, `cannot read ${path} (${code})`);
+  }
+}
+
+/** Writes a whole output file; a path that cannot be written is `INVALID_ARGUMENT` naming `field`. */
+export async function writeOutputFile(io: CliIo, path: string, data: Uint8Array, field = 'out'): Promise<void> {
+  try {
+    await io.writeFile(path, data);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException | null)?.code;
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? (e instanceof Error ? e.message : String(e)));
+    throw new InvalidArgumentError(field, `cannot write --${field} '${path}': ${why}`);
   }
 }
 

@@ -26,7 +26,8 @@ describe('d2pruner generate', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(Object.keys(j)).toEqual(['visualTokens', 'prefillTokens', 'prefillMs', 'pruneMs', 'text', 'tokenIds']);
+    expect(Object.keys(j)).toEqual(['visualTokens', 'prefillTokens', 'prefillMs', 'pruneMs', 'text', 'tokenIds', 'layer', 'macs']);
+    expect(j.layer).toBe(0);
     expect(j.visualTokens).toEqual({ before: N, after: 64 });
     expect(j.prefillMs).toBeGreaterThan(0);
     expect(j.pruneMs).toBeGreaterThan(0);

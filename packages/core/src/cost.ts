@@ -92,20 +92,36 @@ export interface PrefillQuery {
 /** Prefill cost before and after pruning. */
 export interface PrefillCost {
   /** Tokens and MACs of the unpruned prefill (L·F(n)). */
-  full: { tokens: number; macs: number };
+  full: {
+    /** Sequence length n. */
+    tokens: number;
+    /** Multiply-accumulates. */
+    macs: number;
+  };
   /** Tokens after pruning and MACs of the pruned prefill (K·F(n) + (L−K)·F(n̂)). */
-  pruned: { tokens: number; macs: number };
+  pruned: {
+    /** Sequence length n̂ after pruning. */
+    tokens: number;
+    /** Multiply-accumulates. */
+    macs: number;
+  };
   /** 1 − pruned / full, as a fraction. */
   reduction: number;
   /** The formula used. */
   formula: FlopsFormula;
 }
 
+/** Most visual or text tokens a cost query may count (2^24): every cost stays a finite number. */
+export const MAX_COST_TOKENS = 2 ** 24;
+
 /** Validates a prefill query against the model, naming the offending field. */
 export function checkPrefillQuery(dims: LlmDims, q: PrefillQuery): void {
   assertInteger('visual', q.visual);
   assertInteger('keep', q.keep);
   assertInteger('text', q.text);
+  for (const field of ['visual', 'text'] as const) {
+    if (q[field] > MAX_COST_TOKENS) throw new InvalidInputError(field, `${field} must be at most ${MAX_COST_TOKENS} tokens, got ${q[field]}`);
+  }
   assertInteger('layer', q.layer);
   if (q.keep > q.visual) throw new InvalidInputError('keep', `keep (${q.keep}) exceeds the visual tokens (${q.visual})`);
   if (q.layer > dims.layers) throw new InvalidInputError('layer', `layer must be in [0, ${dims.layers}], got ${q.layer}`);

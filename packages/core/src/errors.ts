@@ -17,8 +17,11 @@ export type ErrorCode =
 
 /** JSON form of an error, as written by the CLI, batch mode and the server (docs/formats.md §2). */
 export interface ErrorJson {
+  /** What went wrong, machine-readable. */
   code: ErrorCode;
+  /** The input, tensor, parameter or header field at fault. */
   field: string;
+  /** A sentence for people. */
   message: string;
 }
 
@@ -116,6 +119,24 @@ export class DeviceLostError extends D2PrunerError {
   constructor(backend: string, message: string) {
     super('DEVICE_LOST', backend, message);
   }
+}
+
+/** Most characters of a caller's value an error message quotes ({@link quoteValue}). */
+export const MAX_QUOTED_CHARS = 200;
+
+/**
+ * A caller's value for an error message: its JSON text (strings quoted), cut to
+ * {@link MAX_QUOTED_CHARS} characters with the full length noted. Never throws (cycles, BigInt,
+ * deep nesting give a placeholder), so reporting a bad value cannot itself fail.
+ */
+export function quoteValue(v: unknown, max = MAX_QUOTED_CHARS): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = Array.isArray(v) ? `[array of ${v.length}]` : `<${typeof v}>`;
+  }
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
 
 /** True when `e` is one of this library's typed errors. */

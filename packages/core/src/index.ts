@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export * from './errors.js';
+export * from './json-depth.js';
 export * from './validate.js';
 export * from './tensor.js';
 export * from './layout.js';

@@ -1,8 +1,10 @@
-import { InvalidInputError, ShapeMismatchError } from './errors.js';
+import { InvalidInputError, ShapeMismatchError, quoteValue } from './errors.js';
 
 /** Size of one 2-D canvas (frame) of a layout. */
 export interface FrameSize {
+  /** Rows of the frame's grid. */
   rows: number;
+  /** Columns of the frame's grid. */
   cols: number;
 }
 
@@ -23,9 +25,13 @@ export interface Layout {
 
 /** The JSON form stored in the `d2pruner.layout` metadata entry. */
 export interface LayoutJson {
+  /** Size of each frame. */
   frames: FrameSize[];
+  /** Frame of each token. */
   frame: number[];
+  /** Row of each token on its frame. */
   row: number[];
+  /** Column of each token on its frame. */
   col: number[];
 }
 
@@ -88,7 +94,7 @@ function intArray(field: string, v: unknown): Int32Array {
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 0x7fffffff) {
-      throw new InvalidInputError(field, `${field}[${i}] must be a non-negative integer, got ${JSON.stringify(x)}`);
+      throw new InvalidInputError(field, `${field}[${i}] must be a non-negative integer, got ${quoteValue(x)}`);
     }
     out[i] = x;
   }

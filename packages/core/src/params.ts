@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidInputError } from './errors.js';
+import { InvalidArgumentError, InvalidInputError, quoteValue } from './errors.js';
 import type { MethodParams, ParamSpec } from './method.js';
 
 /** Converts camelCase to kebab-case (`pivotRatio` → `pivot-ratio`), the CLI flag form. */
@@ -57,7 +57,7 @@ export function resolveParams<T extends object>(method: string, specs: readonly 
 }
 
 function checkParam(spec: ParamSpec, v: unknown): void {
-  const bad = (what: string) => new InvalidInputError(spec.name, `${spec.name} ${what}, got ${JSON.stringify(v)}`);
+  const bad = (what: string) => new InvalidInputError(spec.name, `${spec.name} ${what}, got ${quoteValue(v)}`);
   switch (spec.type) {
     case 'number':
     case 'integer':

@@ -1,6 +1,6 @@
 import type { EvalReport } from '@d2pruner/pipeline';
 import type { TopLevelSpec } from 'vega-lite';
-import { REPORT_METRICS } from './metrics.js';
+import { REPORT_METRICS, budgetLabel } from './metrics.js';
 import type { ReportSample } from './samples.js';
 
 /** The metrics a sweep chart can plot. */
@@ -61,7 +61,7 @@ export function gridSpec(sample: ReportSample, methods: readonly string[], cell 
   const rows = Math.max(...sample.frames.map((f) => f.rows));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: sample.file,
+    title: `${sample.file.split(/[\\/]/).pop() ?? sample.file} (${budgetLabel(sample.budget)})`,
     data: { values },
     facet: { column: { field: 'method', type: 'nominal', title: null, sort: [...methods] } },
     spec: {

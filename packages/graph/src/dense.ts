@@ -85,7 +85,8 @@ export async function buildDenseGraph(
   const shape = shapeOf(rule);
   let bits: Uint32Array = new Uint32Array(k * words);
   let backend = 'cpu';
-  const cosine = new LazyCosine(features);
+  const exact: { c?: LazyCosine } = {};
+  const cosine = { cos: (a: number, b: number) => (exact.c ??= new LazyCosine(features)).cos(a, b) };
   const stats: DenseGraphStats = { uncertain: 0, spatial: 0, dots: 0 };
   try {
     if (shape.nonSpatialPossible) {
@@ -111,9 +112,9 @@ export async function buildDenseGraph(
         });
       }
     }
-    stats.dots = cosine.dots;
+    stats.dots = exact.c?.dots ?? 0;
     return new DenseGraph(position, bits, k, backend, stats);
   } finally {
-    cosine.release();
+    exact.c?.release();
   }
 }

@@ -46,6 +46,7 @@ const llava = features(576, 4096, 1);
 const internvl = features(3328, 4096, 2);
 const every = (n, k) => Int32Array.from({ length: k }, (_, i) => Math.floor((i * n) / k));
 
+const scene = (x) => ({ x, subset: range(x.rows), alpha: 1, theta: 0.8 });
 const cases = [
   { name: 'similarityRows LLaVA 1q×576 d4096', kernel: 'similarityRows', input: { x: llava, queries: Int32Array.of(17), candidates: range(576) } },
   { name: 'similarityRows LLaVA 64q×576 d4096', kernel: 'similarityRows', input: { x: llava, queries: every(576, 64), candidates: range(576) } },
@@ -53,21 +54,38 @@ const cases = [
   { name: 'similarityRows InternVL 333q×3328 d4096', kernel: 'similarityRows', input: { x: internvl, queries: every(3328, 333), candidates: range(3328) } },
   { name: 'cosineMatrix LLaVA 576×4096', kernel: 'cosineMatrix', input: { x: llava } },
   { name: 'cosineMatrix InternVL 3328×4096', kernel: 'cosineMatrix', input: { x: internvl }, dense: true },
+  { name: 'edgeBlock LLaVA 576×4096 (fused, certified)', kernel: 'edgeBlock', input: scene(llava) },
+  { name: 'edgeBlock InternVL 3328×4096 (fused, certified)', kernel: 'edgeBlock', input: scene(internvl), dense: true },
 ];
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
-async function time(fn, reps) {
+async function time(fn, reps, kernelMs = () => null) {
   const t0 = performance.now();
   const first = await fn();
   const cold = performance.now() - t0;
   const ms = [];
+  const kms = [];
   for (let i = 0; i < reps; i++) {
     const t = performance.now();
     await fn();
     ms.push(performance.now() - t);
+    const k = kernelMs();
+    if (k !== null) kms.push(k);
   }
-  return { first, cold, median: reps ? median(ms) : cold, reps };
+  return { first, cold, median: reps ? median(ms) : cold, reps, kernel: kms.length ? median(kms) : null };
+}
+
+/** Outputs compared as numbers: edgeBlock's upper-triangle bits (uncertain pairs excluded), else the arrays. */
+function comparable(kernel, out, input) {
+  if (kernel !== 'edgeBlock') return out;
+  const k = input.subset.length;
+  const words = Math.ceil(k / 32);
+  const skip = new Set();
+  for (let p = 0; p < out.uncertain.length; p += 2) skip.add(out.uncertain[p] * k + out.uncertain[p + 1]);
+  const bits = [];
+  for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) if (!skip.has(i * k + j)) bits.push((out.bits[i * words + (j >>> 5)] >>> (j & 31)) & 1);
+  return { bits, skip };
 }
 
 function maxAbsDiff(a, b) {
@@ -77,7 +95,7 @@ function maxAbsDiff(a, b) {
 }
 
 const backends = [];
-const webgpu = new WebGPUBackend({ minWork: 0 });
+const webgpu = new WebGPUBackend({ minWork: 0, timestamps: true });
 if (await webgpu.available()) backends.push({ label: 'webgpu', backend: webgpu });
 else console.log(`webgpu: SKIPPED — ${webgpu.describe()}`);
 if (env.BENCH_GPUJS) {
@@ -97,7 +115,8 @@ if (env.BENCH_GPUJS) {
 console.log(`Kernel benchmark, Node ${process.version}; warm reps ${REPS}; CPU = JavaScript reference (f64 accumulation)`);
 for (const b of backends) console.log(`${b.label}: ${b.backend.describe()}`);
 const pad = (s, n) => String(s).padStart(n);
-console.log(['case'.padEnd(40), pad('backend', 12), pad('cold ms', 10), pad('median ms', 10), pad('GFLOP/s', 9), pad('vs cpu', 8), pad('max|Δ|', 9)].join(' '));
+console.log(['case'.padEnd(48), pad('backend', 12), pad('cold ms', 10), pad('median ms', 10), pad('kernel ms', 10), pad('GFLOP/s', 9), pad('kern TF/s', 9), pad('vs cpu', 8), pad('max|Δ|', 9)].join(' '));
+console.log('(kernel ms: GPU time of the compute passes from timestamp queries, when the adapter has them; edgeBlock max|Δ| = wrong certified bits)');
 const results = [];
 for (const c of cases) {
   if (c.dense && QUICK) {
@@ -109,13 +128,24 @@ for (const c of cases) {
   const rows = [{ backend: 'cpu', ...cpu, diff: 0 }];
   for (const b of backends) {
     if (b.label.startsWith('gpujs') && c.dense) continue;
-    const r = await time(() => b.backend.run(c.kernel, c.input), REPS);
-    rows.push({ backend: b.label, ...r, diff: maxAbsDiff(r.first, cpu.first) });
+    const r = await time(() => b.backend.run(c.kernel, c.input), REPS, () => b.backend.lastKernelMs ?? null);
+    let diff;
+    if (c.kernel === 'edgeBlock') {
+      const g = comparable(c.kernel, r.first, c.input);
+      const k = c.input.subset.length;
+      const words = Math.ceil(k / 32);
+      let wrong = 0;
+      for (let i = 0, n = 0; i < k; i++) for (let j = i + 1; j < k; j++) if (!g.skip.has(i * k + j)) wrong += g.bits[n++] !== ((cpu.first.bits[i * words + (j >>> 5)] >>> (j & 31)) & 1) ? 1 : 0;
+      diff = wrong;
+      r.note = `${g.skip.size} uncertain`;
+    } else diff = maxAbsDiff(r.first, cpu.first);
+    rows.push({ backend: b.label, ...r, diff });
   }
   for (const r of rows) {
     const ratio = r.backend === 'cpu' ? '1.0×' : `${(cpu.median / r.median).toFixed(1)}×`;
-    console.log([c.name.padEnd(40), pad(r.backend, 12), pad(r.cold.toFixed(1), 10), pad(r.median.toFixed(1), 10), pad((gflop / (r.median / 1e3)).toFixed(2), 9), pad(ratio, 8), pad(r.diff.toExponential(1), 9)].join(' '));
-    results.push({ case: c.name, kernel: c.kernel, gflop, backend: r.backend, coldMs: r.cold, medianMs: r.median, reps: r.reps, speedupVsCpu: cpu.median / r.median, maxAbsDiff: r.diff });
+    const kern = r.kernel ?? null;
+    console.log([c.name.padEnd(48), pad(r.backend, 12), pad(r.cold.toFixed(1), 10), pad(r.median.toFixed(1), 10), pad(kern === null ? '-' : kern.toFixed(2), 10), pad((gflop / (r.median / 1e3)).toFixed(2), 9), pad(kern === null ? '-' : (gflop / kern).toFixed(2), 9), pad(ratio, 8), pad(r.diff.toExponential(1), 9), r.note ?? ''].join(' '));
+    results.push({ case: c.name, kernel: c.kernel, gflop, backend: r.backend, coldMs: r.cold, medianMs: r.median, kernelMs: kern, reps: r.reps, speedupVsCpu: cpu.median / r.median, maxAbsDiff: r.diff });
   }
 }
 if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify({ node: process.version, backends: backends.map((b) => b.backend.describe()), results }, null, 1));

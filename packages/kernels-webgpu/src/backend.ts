@@ -25,8 +25,8 @@ export interface WebGPUBackendOptions {
   minWork?: number;
   /**
    * Let `auto` use a software adapter (llvmpipe, SwiftShader: the same CPU cores, usually slower
-   * than the JavaScript reference). Default false: on such an adapter `minWork` becomes Infinity
-   * once the device exists, so `auto` stays on the CPU; naming `webgpu` still runs it.
+   * than the JavaScript reference). Default false: such an adapter's {@link WebGPUBackend.profile}
+   * is `software`, which the registry's `auto` never uses; naming `webgpu` still runs it.
    */
   useSoftwareAdapter?: boolean;
   /** Bytes of feature matrices kept on the device between calls (default 256 MiB; 0 = off). */
@@ -35,6 +35,11 @@ export interface WebGPUBackendOptions {
   poolBytes?: number;
   /** Wrap each call in validation and out-of-memory error scopes (default true). */
   errorScopes?: boolean;
+  /**
+   * Request `timestamp-query` when the adapter has it and record each call's GPU pass time in
+   * {@link WebGPUBackend.lastKernelMs} (benchmarks; default false).
+   */
+  timestamps?: boolean;
   /** Receives one line naming the adapter once a device exists (default: none). */
   log?: (line: string) => void;
 }
@@ -71,14 +76,8 @@ export class WebGPUBackend implements KernelBackend {
     this.provider = options.provider ?? defaultGpuProvider();
   }
 
-  /**
-   * Work below which `auto` keeps a call on the CPU: the configured threshold, or Infinity on a
-   * software adapter unless `useSoftwareAdapter` is set. (The registry reads it before asking
-   * `available()`, so the very first `auto` call, which creates the device, still uses it.)
-   */
+  /** Work below which `auto` keeps a call on the CPU (the configured threshold; software adapters are excluded by {@link profile}). */
   get minWork(): number {
-    const s = this.state;
-    if (s.kind === 'ready' && s.ctx.software && !this.options.useSoftwareAdapter) return Infinity;
     return this.configuredMinWork;
   }
 
@@ -90,7 +89,7 @@ export class WebGPUBackend implements KernelBackend {
   profile(): BackendProfile | undefined {
     const s = this.state;
     if (s.kind !== 'ready') return undefined;
-    if (s.ctx.software) return { kind: this.options.useSoftwareAdapter ? 'gpu' : 'software', macsPerMs: 2e6, callMs: 3, readBytesPerMs: 1e6 };
+    if (s.ctx.software && !this.options.useSoftwareAdapter) return { kind: 'software', macsPerMs: 2e6, callMs: 3, readBytesPerMs: 1e6 };
     return { kind: 'gpu', macsPerMs: 1.5e9, callMs: 0.4, readBytesPerMs: 2e6 };
   }
 
@@ -156,7 +155,7 @@ export class WebGPUBackend implements KernelBackend {
     if (s.kind === 'unavailable') return Promise.reject(new BackendUnavailableError('webgpu', s.reason));
     const promise = (async () => {
       const handle = await this.provider();
-      return GpuContext.create(handle, this.options.poolBytes ?? 128 * 2 ** 20, this.options.residentBytes ?? 256 * 2 ** 20);
+      return GpuContext.create(handle, this.options.poolBytes ?? 128 * 2 ** 20, this.options.residentBytes ?? 256 * 2 ** 20, this.options.timestamps ?? false);
     })();
     this.state = { kind: 'starting', promise };
     promise.then(
@@ -177,6 +176,11 @@ export class WebGPUBackend implements KernelBackend {
    */
   get device(): GPUDevice | null {
     return this.state.kind === 'ready' ? this.state.ctx.device : null;
+  }
+
+  /** GPU time of the last call's compute passes in ms (timestamp queries; null when unavailable). */
+  get lastKernelMs(): number | null {
+    return this.state.kind === 'ready' ? this.state.ctx.lastKernelMs : null;
   }
 
   /** The device context (pipelines, pools), or null before the device exists. */

@@ -81,7 +81,8 @@ describe.skipIf(!hasAdapter)('auto selection by work', () => {
     const registry = new KernelRegistry();
     registry.register(b);
     const x = { rows: 3, cols: 2, data: Float32Array.of(1, 0, 0, 1, 1, 1) };
-    expect(b.minWork).toBe(software ? Infinity : 0);
+    expect(b.profile()?.kind).toBe(software ? 'software' : 'gpu');
+    expect((await registry.autoEligibility('webgpu')).software).toBe(software);
     expect((await registry.run('rowNorms', { x })).backend).toBe(software ? 'cpu' : 'webgpu');
     expect((await registry.run('rowNorms', { x }, 'webgpu')).backend).toBe('webgpu');
     if (software) expect(b.describe()).toContain('[software adapter: auto keeps work on the CPU]');

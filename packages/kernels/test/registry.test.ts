@@ -69,3 +69,43 @@ describe('backend registry', () => {
     await expect(r.run('rowNorms', { x }, 'gpu')).rejects.toThrow('shader failed');
   });
 });
+
+describe('one auto policy', () => {
+  const profiled = (name: string, kind: 'gpu' | 'software') =>
+    Object.assign(fakeBackend(name, 10), { profile: () => ({ kind, macsPerMs: 1.5e9, callMs: 0.4, readBytesPerMs: 2e6 }) }) as KernelBackend;
+  const llava = { kind: 'd2pruner', d: 4096, candidates: 532, slots: 20, alpha: 1, theta: 0.8, radius: 1 } as const;
+
+  it('registering a second backend under a name is an error unless replace is asked for', () => {
+    const r = new KernelRegistry();
+    r.register(fakeBackend('gpu', 10));
+    expect(() => r.register(fakeBackend('gpu', 20))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'backend' }));
+    expect(() => r.register(fakeBackend('cpu', 20), { replace: true })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    r.register(fakeBackend('gpu', 20), { replace: true });
+    expect(r.get('gpu')?.priority).toBe(20);
+  });
+
+  it('never routes auto work to a software adapter, and says so', async () => {
+    const r = new KernelRegistry();
+    r.register(profiled('soft', 'software'));
+    const e = await r.autoEligibility('soft');
+    expect(e).toMatchObject({ eligible: false, software: true });
+    expect(e.reason).toContain('software');
+    expect(await r.hasAutoAccelerator()).toBe(false);
+    const big = { x: { rows: 1000, cols: 1000, data: new Float32Array(1e6) } };
+    expect((await r.run('rowNorms', big)).backend).toBe('cpu');
+    expect((await r.decideD2Pruner('auto', llava)).backend).toBe('cpu');
+    // naming it still runs it
+    expect((await r.decideD2Pruner('soft', llava)).backend).toBe('soft');
+  });
+
+  it('picks the dense GPU graph where semantic edges make the lazy path costly, the CPU where only neighbours count', async () => {
+    const r = new KernelRegistry();
+    r.register(profiled('gpu', 'gpu'));
+    expect(await r.autoEligibility('gpu')).toMatchObject({ eligible: true, software: false });
+    expect(await r.decideD2Pruner('auto', llava)).toMatchObject({ backend: 'gpu', form: 'dense' });
+    expect(await r.decideD2Pruner('auto', { ...llava, d: 1024, candidates: 3095, slots: 100 })).toMatchObject({ backend: 'gpu', form: 'dense' });
+    expect(await r.decideD2Pruner('auto', { ...llava, alpha: 0.5 })).toMatchObject({ backend: 'cpu', form: 'lazy' });
+    expect(await r.decideD2Pruner('auto', { ...llava, candidates: 12, slots: 2 })).toMatchObject({ backend: 'cpu', form: 'lazy' });
+    expect(await r.decideD2Pruner('cpu', llava)).toMatchObject({ backend: 'cpu', form: 'lazy' });
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cpuMaxMinUpdate, rowNorms64 } from '@d2pruner/kernels';
-import { getMethod, mulberry32 } from '../src/index.js';
+import { cosineFromDot, cpuMaxMinUpdate, pairDot, rowNorms64 } from '@d2pruner/kernels';
+import { getMethod, mulberry32, NeighbourLists } from '../src/index.js';
 
 /*
  * The screened CPU paths (float32 SIMD bounds, exact recomputation near the decision) against
@@ -47,5 +47,25 @@ describe('DivPrune: screened greedy equals the double-precision max–min greedy
     }
     expect(order).toEqual(want);
     expect(s.timings.exactDots).toBeGreaterThan(0);
+  });
+});
+
+describe('NeighbourLists: screened build and refreshes give the exact maxima', () => {
+  it.each([[64, 400, 8], [300, 250, 4]])('D %i, N %i, lists of %i', (cols, rows, k) => {
+    const data = hardScene(rows, cols, 7 * cols + rows);
+    const norms = rowNorms64(data, rows, cols);
+    const lists = new NeighbourLists(data, rows, cols, norms, k);
+    const next = mulberry32(cols);
+    let residual = Int32Array.from({ length: rows }, (_, i) => i).filter((i) => i % 7 !== 3);
+    lists.build(residual);
+    const exact = (a: number, b: number) => cosineFromDot(pairDot(data, cols, a, b), norms[a], norms[b]);
+    while (residual.length > 40) {
+      const a = residual.filter((_, i) => i % 2 === 0);
+      const b = residual.filter((_, i) => i % 2 === 1);
+      const got = lists.maxAgainst(a, b, residual);
+      a.forEach((q, i) => expect(got[i]).toBe(Math.max(...Array.from(b, (c) => (c === q ? -Infinity : exact(q, c))))));
+      residual = residual.filter(() => next() % 5 !== 0);
+    }
+    expect(lists.refreshes).toBeGreaterThan(0);
   });
 });

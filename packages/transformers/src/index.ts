@@ -22,3 +22,5 @@ export * from './cost.js';
 export * from './merge.js';
 export * from './layer/split-decoder.js';
 export * from './layer/split-generate.js';
+export * from './layer/token-file.js';
+export * from './layer/signals.js';

@@ -4,9 +4,9 @@
 // `@d2pruner/source` target. Warnings (an export without JSDoc, a broken {@link}) fail the
 // build. Usage: npm run docs:api [-- --out DIR]
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Application, LogLevel, PackageJsonReader, TSConfigReader } from 'typedoc';
+import { Application, LogLevel, PackageJsonReader, ReflectionKind, TSConfigReader } from 'typedoc';
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const outFlag = process.argv.indexOf('--out');
@@ -39,6 +39,9 @@ export function exportEntryPoints(dir) {
  */
 const REQUIRED = ['Enum', 'EnumMember', 'Variable', 'Function', 'Class', 'Interface', 'TypeAlias', 'Method', 'Accessor'];
 
+/** Internal structural types a package's public signatures mention (documented where defined). */
+const NOT_EXPORTED = { kernels: ['WasmMemory'], 'kernels-webgpu': ['UniformStruct'] };
+
 /** Gives each package its own entry points and tsconfig when TypeDoc converts it. */
 const exportsReader = {
   name: 'd2pruner-exports',
@@ -48,6 +51,7 @@ const exportsReader = {
     if (!existsSync(join(cwd, 'package.json')) || cwd === root) return;
     options.setValue('entryPoints', exportEntryPoints(cwd));
     options.setValue('tsconfig', join(cwd, 'tsconfig.json'));
+    options.setValue('intentionallyNotExported', NOT_EXPORTED[basename(cwd)] ?? []);
   },
 };
 
@@ -79,6 +83,13 @@ const project = await app.convert();
 if (!project) {
   console.error('docs:api: TypeDoc could not convert the packages (see the messages above)');
   process.exit(1);
+}
+// A package with several exports becomes one module per entry; name them as they are imported.
+for (const pkg of project.children ?? []) {
+  for (const entry of pkg.children ?? []) {
+    if (!entry.kindOf(ReflectionKind.Module)) continue;
+    entry.name = entry.name === 'index' ? pkg.name : `${pkg.name}/${entry.name.replace(/\/index$/, '')}`;
+  }
 }
 app.validate(project);
 if (app.logger.hasErrors() || app.logger.hasWarnings()) {

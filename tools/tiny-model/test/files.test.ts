@@ -82,6 +82,19 @@ describe('tiny-model command', () => {
     expect(s.config).toMatchObject({ seed: 5, hidden: 48, heads: 3 });
     expect(listFiles(join(tmp, 'cli'))).toEqual(LAYOUT);
   });
+  it('--split K writes the split pair next to the merged decoder', async () => {
+    let out = '';
+    expect(await runTinyModelCli([join(tmp, 'cli-split'), '--layers', '3', '--split', '1,2', '--json'], (t) => (out += t))).toBe(0);
+    expect(JSON.parse(out).splits).toEqual({ 1: 'split-k1', 2: 'split-k2' });
+    const split = (k: number) => ['part_a.onnx', 'part_b.onnx', 'split.json'].map((f) => `split-k${k}/${f}`);
+    expect(listFiles(join(tmp, 'cli-split'))).toEqual([...LAYOUT, ...split(1), ...split(2)].sort());
+    let err = '';
+    expect(await runTinyModelCli([join(tmp, 'x'), '--split', 'two'], () => undefined, (t) => (err += t))).toBe(2);
+    expect(err).toContain('[INVALID_ARGUMENT] split:');
+    err = '';
+    expect(await runTinyModelCli([join(tmp, 'x'), '--layers', '2', '--split', '2'], () => undefined, (t) => (err += t))).toBe(2);
+    expect(err).toContain('[INVALID_ARGUMENT] splitLayers:');
+  });
   it('bad arguments exit 2 with the field', async () => {
     let err = '';
     expect(await runTinyModelCli([join(tmp, 'x'), '--bogus', '1'], () => undefined, (t) => (err += t))).toBe(2);

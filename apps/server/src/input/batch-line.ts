@@ -1,5 +1,6 @@
 import { InvalidInputError, type TokenInput } from '@d2pruner/core';
 import { parseLineObject, type PruneRequest } from '@d2pruner/pipeline';
+import { decodeBase64 } from './base64.js';
 import { checkSafetensorsCaps, type InputCaps } from './caps.js';
 import { tokenInputFromJson } from './json-input.js';
 import { gridFromText } from './request.js';
@@ -12,7 +13,7 @@ export function bytesFromDataUrl(url: string, field = 'input'): Uint8Array {
   if (!url.startsWith('data:') || comma < 0 || !url.slice(0, comma).endsWith(';base64')) {
     throw new InvalidInputError(field, 'a data URL input must be base64: data:application/octet-stream;base64,…');
   }
-  return new Uint8Array(Buffer.from(url.slice(comma + 1), 'base64'));
+  return decodeBase64(url.slice(comma + 1), field, 'a data: URL of a safetensors file');
 }
 
 /**
@@ -52,6 +53,6 @@ export function parseBatchLine(text: string, caps: InputCaps): PruneRequest {
   if (o.ratio !== undefined) request.ratio = o.ratio as number;
   if (o.params !== undefined) request.params = o.params as Record<string, unknown>;
   if (o.backend !== undefined) request.backend = o.backend as string;
-  if (o.grid !== undefined) request.layout = gridFromText(o.grid as string);
+  if (o.grid !== undefined) request.layout = gridFromText(o.grid as string, 'grid', caps.maxTokens);
   return request;
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidInputError, camelCase, resolveParams, type MethodParams } from '@d2pruner/core';
+import { InvalidArgumentError, InvalidInputError, camelCase, quoteValue, resolveParams, type MethodParams } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 import { HttpError } from '../http-error.js';
 import { imageFromRequest, type EncodedImage } from './image.js';
@@ -43,7 +43,7 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 function choice<T extends string>(body: Record<string, unknown>, key: string, allowed: readonly T[]): T {
   const v = body[key];
   if (v === undefined || v === null) return allowed[0];
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new InvalidArgumentError(key, `"${key}" must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new InvalidArgumentError(key, `"${key}" must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${quoteValue(v)}`);
   return v as T;
 }
 
@@ -87,7 +87,7 @@ export function parseGenerateRequest(raw: unknown, imageToken = '<image>'): Gene
   }
   const maxNewTokens = body.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
   if (typeof maxNewTokens !== 'number' || !Number.isInteger(maxNewTokens) || maxNewTokens < 1 || maxNewTokens > MAX_NEW_TOKENS_LIMIT) {
-    throw new InvalidInputError('maxNewTokens', `"maxNewTokens" must be an integer in [1, ${MAX_NEW_TOKENS_LIMIT}], got ${JSON.stringify(maxNewTokens)}`);
+    throw new InvalidInputError('maxNewTokens', `"maxNewTokens" must be an integer in [1, ${MAX_NEW_TOKENS_LIMIT}], got ${quoteValue(maxNewTokens)}`);
   }
   const importance = choice(body, 'importance', ['relevance', 'cls'] as const);
   const layout = choice(body, 'layout', ['adapter', 'grid'] as const);
@@ -101,11 +101,11 @@ export function parseGenerateRequest(raw: unknown, imageToken = '<image>'): Gene
   if (has('keep') === has('ratio')) throw new InvalidArgumentError('keep', 'give exactly one of "keep" (visual tokens per image) or "ratio" (a fraction), or "noPrune": true');
   if (has('keep')) {
     const keep = body.keep;
-    if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 1) throw new InvalidInputError('keep', `"keep" must be an integer ≥ 1, got ${JSON.stringify(keep)}`);
+    if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 1) throw new InvalidInputError('keep', `"keep" must be an integer ≥ 1, got ${quoteValue(keep)}`);
     spec.keep = keep;
   } else {
     const ratio = body.ratio;
-    if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) throw new InvalidInputError('ratio', `"ratio" must be a number in (0, 1], got ${JSON.stringify(ratio)}`);
+    if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) throw new InvalidInputError('ratio', `"ratio" must be a number in (0, 1], got ${quoteValue(ratio)}`);
     spec.ratio = ratio;
   }
   if (has('params')) {

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '@d2pruner/core';
 import { HttpError } from '../http-error.js';
+import { decodeBase64 } from './base64.js';
 
 /** Image formats `POST /v1/generate` accepts. */
 export type ImageFormat = 'png' | 'jpeg';
@@ -68,12 +69,6 @@ function jpegSize(b: Uint8Array, field: string): { width: number; height: number
 }
 
 /** The bytes of a base64 string (standard or URL-safe alphabet, whitespace ignored); a typed error when it is not base64. */
-function decodeBase64(text: string, field: string): Uint8Array {
-  const s = text.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(s) || s.length % 4 === 1) throw bad(field, `${field} must be base64 (a PNG or JPEG file) or a data: URL`);
-  return new Uint8Array(Buffer.from(s, 'base64'));
-}
-
 /**
  * Reads the request's image: a base64 PNG/JPEG or a `data:image/png;base64,…` URL. The format
  * comes from the file signature, the size from its header; other formats, truncated headers,
@@ -91,8 +86,7 @@ export function imageFromRequest(value: unknown, field = 'image', maxPixels = MA
     if (type !== '' && !IMAGE_MEDIA_TYPES.has(type.toLowerCase())) throw bad(field, `${field} is a data: URL of type '${type}'; send a PNG or JPEG`);
     payload = value.slice(comma + 1);
   }
-  const bytes = decodeBase64(payload, field);
-  if (bytes.length === 0) throw bad(field, `${field} is empty`);
+  const bytes = decodeBase64(payload, field, 'a PNG or JPEG file, or a data: URL');
   let format: ImageFormat;
   let size: { width: number; height: number };
   if (bytes.length >= 8 && PNG_SIGNATURE.every((v, i) => bytes[i] === v)) {

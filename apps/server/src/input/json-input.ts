@@ -1,5 +1,6 @@
 import {
   InvalidInputError,
+  quoteValue,
   ShapeMismatchError,
   TENSOR_NAMES,
   parseLayout,
@@ -20,7 +21,7 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 function fillNumbers(field: string, src: readonly unknown[], out: Float32Array, at: number): void {
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
-    if (typeof v !== 'number') throw new InvalidInputError(field, `${field}[${i}] must be a number, got ${JSON.stringify(v) ?? 'undefined'}`);
+    if (typeof v !== 'number') throw new InvalidInputError(field, `${field}[${i}] must be a number, got ${quoteValue(v)}`);
     out[at + i] = v;
   }
 }

@@ -1,5 +1,6 @@
-import { InvalidArgumentError, InvalidInputError, camelCase, gridLayout, parseParamValue, type Layout, type MethodParams } from '@d2pruner/core';
+import { InvalidArgumentError, InvalidInputError, LAYOUT_MAX_CELLS, camelCase, gridLayout, parseParamValue, type Layout, type MethodParams } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
+import { HttpError } from '../http-error.js';
 
 /** What a pruning request asks for, besides the tokens (API names, docs/formats.md §3). */
 export interface PruneSpec {
@@ -38,10 +39,16 @@ function numberValue(key: string, raw: string | number): number {
   return v;
 }
 
-/** Parses `RxC` (e.g. `24x24`) into a single-frame layout. */
-export function gridFromText(text: string, field = 'grid'): Layout {
-  const m = /^(\d+)[xX×](\d+)$/.exec(text.trim());
-  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError(field, `${field} must be RxC with positive integers (e.g. 24x24), got '${text}'`);
+/**
+ * Parses `RxC` (e.g. `24x24`) into a single-frame layout. A grid of more than `maxCells` cells
+ * (the server passes `--max-tokens`: a grid holds one token per cell) is 413 naming the field,
+ * refused before anything is allocated.
+ */
+export function gridFromText(text: string, field = 'grid', maxCells = LAYOUT_MAX_CELLS): Layout {
+  const m = /^(\d{1,9})[xX×](\d{1,9})$/.exec(text.trim());
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError(field, `${field} must be RxC with positive integers (e.g. 24x24), got '${text.slice(0, 40)}'`);
+  const cells = Number(m[1]) * Number(m[2]);
+  if (cells > maxCells) throw new HttpError('PAYLOAD_TOO_LARGE', field, `${field} ${m[1]}x${m[2]} has ${cells} cells; this server accepts at most ${maxCells} tokens (--max-tokens)`);
   return gridLayout(Number(m[1]), Number(m[2]));
 }
 
@@ -50,7 +57,7 @@ export function gridFromText(text: string, field = 'grid'): Layout {
  * `sample`, and every other key as a method parameter (camelCase or kebab-case), parsed by the
  * method's ParamSpec. Unknown parameters and malformed numbers are typed errors naming them.
  */
-export function pruneSpecFromQuery(query: Record<string, unknown>, methodDefault?: string): PruneSpec {
+export function pruneSpecFromQuery(query: Record<string, unknown>, methodDefault?: string, maxGridCells?: number): PruneSpec {
   const spec: PruneSpec = { params: {} };
   const method = one(query, 'method') ?? methodDefault;
   if (method !== undefined) spec.method = method;
@@ -61,7 +68,7 @@ export function pruneSpecFromQuery(query: Record<string, unknown>, methodDefault
   const backend = one(query, 'backend');
   if (backend !== undefined) spec.backend = backend;
   const grid = one(query, 'grid');
-  if (grid !== undefined) spec.layout = gridFromText(grid);
+  if (grid !== undefined) spec.layout = gridFromText(grid, 'grid', maxGridCells);
   const sample = one(query, 'sample');
   if (sample !== undefined) spec.sample = sample;
   const paramKeys = Object.keys(query).filter((k) => !PRUNE_QUERY_KEYS.includes(k));
@@ -81,7 +88,7 @@ export function pruneSpecFromQuery(query: Record<string, unknown>, methodDefault
  * Reads the request fields of a JSON body (`method`, `keep`, `ratio`, `params`, `backend`,
  * `grid`, `sample`); types are checked, values are left to the method.
  */
-export function pruneSpecFromBody(body: Record<string, unknown>): PruneSpec {
+export function pruneSpecFromBody(body: Record<string, unknown>, maxGridCells?: number): PruneSpec {
   const spec: PruneSpec = { params: {} };
   const str = (k: string): string | undefined => {
     const v = body[k];
@@ -104,7 +111,7 @@ export function pruneSpecFromBody(body: Record<string, unknown>): PruneSpec {
   const backend = str('backend');
   if (backend !== undefined) spec.backend = backend;
   const grid = str('grid');
-  if (grid !== undefined) spec.layout = gridFromText(grid);
+  if (grid !== undefined) spec.layout = gridFromText(grid, 'grid', maxGridCells);
   const sample = str('sample');
   if (sample !== undefined) spec.sample = sample;
   const params = body.params;

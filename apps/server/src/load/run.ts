@@ -66,7 +66,7 @@ async function metricsSample(url: string): Promise<MemorySample | null> {
   try {
     const text = await (await fetch(`${url}/metrics`)).text();
     const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-    return { t: Date.now(), rss: read('process_resident_memory_bytes'), heap: read('nodejs_heap_used_bytes'), external: read('nodejs_external_memory_bytes') };
+    return { t: Date.now(), rss: read('process_resident_memory_bytes'), heap: read('nodejs_heap_size_used_bytes'), external: read('nodejs_external_memory_bytes') };
   } catch {
     return null;
   }

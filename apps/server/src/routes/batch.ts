@@ -1,6 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { InvalidArgumentError } from '@d2pruner/core';
-import { createJob, pullMap, resultOf, type PruneJob } from '@d2pruner/pipeline';
+import { createJob, pullMap, requestIdOf, resultOf, type PruneJob } from '@d2pruner/pipeline';
 import { drainGate } from '@d2pruner/pipeline/node';
 import type { FastifyInstance } from 'fastify';
 import { map, of, switchMap, take, timeout, type Observable } from 'rxjs';
@@ -8,6 +8,7 @@ import { HttpError, errorResponse } from '../http-error.js';
 import { parseBatchLine } from '../input/batch-line.js';
 import { ndjsonLines, type NdjsonLine } from '../input/ndjson.js';
 import { serverStages } from '../run.js';
+import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
 
 /** Media types `POST /v1/prune/batch` accepts. */
@@ -29,8 +30,8 @@ function isReadable(x: unknown): x is Readable {
  * slot included: a line takes one only once it is complete); a bad line yields an error line and
  * the batch goes on. Query: `method`, `backend` as defaults for lines that name none.
  */
-export function batchRoute(app: FastifyInstance, state: ServerState): void {
-  app.post('/v1/prune/batch', { config: { gated: true, streaming: true } }, async (request, reply) => {
+export function batchRoute(app: FastifyInstance, state: ServerState, schema: RouteSchemas['batch']): void {
+  app.post('/v1/prune/batch', { schema, config: { gated: true, streaming: true } }, async (request, reply) => {
     const body = request.body;
     if (!isReadable(body)) throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'content-type', `send NDJSON (${NDJSON_TYPES.join(', ')}): one request per line`);
     const query = request.query as Record<string, unknown>;
@@ -56,7 +57,7 @@ export function batchRoute(app: FastifyInstance, state: ServerState): void {
       } catch (e) {
         const { body: eb } = errorResponse(e);
         metrics.errors.inc([eb.error.code]);
-        return of(errorLine(item.line, eb.error));
+        return of(errorLine(item.line, eb.error, requestIdOf(item.text)));
       }
       return state.gate.slot().pipe(
         switchMap(() => of(job).pipe(stages)),
@@ -83,6 +84,7 @@ export function batchRoute(app: FastifyInstance, state: ServerState): void {
       next: (text) => out.write(text + '\n'),
       error: (e: unknown) => {
         const { body: eb } = errorResponse(e);
+        reply.raw.once('finish', () => request.raw.destroy());
         out.end(JSON.stringify({ error: eb.error }) + '\n');
       },
       complete: () => out.end(),

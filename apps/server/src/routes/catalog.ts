@@ -14,6 +14,7 @@ import {
 } from '@d2pruner/core';
 import { listMethods } from '@d2pruner/methods';
 import type { FastifyInstance } from 'fastify';
+import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
 
 /** A method as `GET /v1/methods` (and `d2pruner methods --json`) describes it. */
@@ -45,12 +46,6 @@ export function adapterById(id: string): ModelAdapter {
 
 type Query = Record<string, unknown>;
 
-function checkKeys(query: Query, allowed: readonly string[], route: string): void {
-  for (const k of Object.keys(query)) {
-    if (!allowed.includes(k)) throw new InvalidArgumentError(k, `unknown query parameter '${k}' for ${route}; parameters: ${allowed.join(', ')}`);
-  }
-}
-
 function str(query: Query, key: string): string | undefined {
   const v = query[key];
   if (v === undefined) return undefined;
@@ -71,28 +66,24 @@ function layoutOptions(query: Query): AdapterOptions | undefined {
   return maxTiles === undefined ? undefined : { maxTiles };
 }
 
-const FLOPS_KEYS = ['model', 'keep', 'visual', 'image', 'max-tiles', 'maxTiles', 'layer', 'text', 'formula'];
-const LAYOUT_KEYS = ['model', 'image', 'max-tiles', 'maxTiles'];
-
 /**
  * `GET /v1/methods`, `GET /v1/samples`, `GET /samples/NAME.safetensors`, `GET /v1/flops` and
  * `GET /v1/layout` (the JSON of `d2pruner methods|flops|layout --json`).
  */
-export function catalogRoutes(app: FastifyInstance, state: ServerState): void {
-  app.get('/v1/methods', async () => listMethods().map(methodJson));
+export function catalogRoutes(app: FastifyInstance, state: ServerState, schemas: RouteSchemas): void {
+  app.get('/v1/methods', { schema: schemas.methods }, async () => listMethods().map(methodJson));
 
-  app.get('/v1/samples', async () => state.samples.list());
+  app.get('/v1/samples', { schema: schemas.samples }, async () => state.samples.list());
 
-  app.get<{ Params: { file: string } }>('/samples/:file', async (request, reply) => {
+  app.get<{ Params: { file: string } }>('/samples/:file', { schema: schemas.sampleFile }, async (request, reply) => {
     const file = request.params.file;
     const name = file.endsWith('.safetensors') ? file.slice(0, -'.safetensors'.length) : file;
     const bytes = await state.samples.read(name, 'sample');
     return reply.type('application/octet-stream').header('cache-control', 'public, max-age=3600').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   });
 
-  app.get('/v1/flops', async (request) => {
+  app.get('/v1/flops', { schema: schemas.flops }, async (request) => {
     const q = request.query as Query;
-    checkKeys(q, FLOPS_KEYS, '/v1/flops');
     const model = str(q, 'model');
     if (!model) throw new InvalidArgumentError('model', 'flops needs ?model=ID');
     const keep = num(q, 'keep');
@@ -111,9 +102,8 @@ export function catalogRoutes(app: FastifyInstance, state: ServerState): void {
     });
   });
 
-  app.get('/v1/layout', async (request) => {
+  app.get('/v1/layout', { schema: schemas.layout }, async (request) => {
     const q = request.query as Query;
-    checkKeys(q, LAYOUT_KEYS, '/v1/layout');
     const model = str(q, 'model');
     const image = str(q, 'image');
     if (!model) throw new InvalidArgumentError('model', 'layout needs ?model=ID');

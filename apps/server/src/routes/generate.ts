@@ -4,6 +4,7 @@ import { requestSignal } from '../deadline.js';
 import { errorResponse } from '../http-error.js';
 import { parseGenerateRequest } from '../input/generate-request.js';
 import { EVENT_STREAM_TYPE, sseEvent } from '../sse.js';
+import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
 
 /**
@@ -17,8 +18,8 @@ import type { ServerState } from '../state.js';
  * (503 `OVERLOADED` otherwise), is bounded by `--generate-timeout-ms`, and a client that goes
  * away stops the generation before its next token.
  */
-export function generateRoute(app: FastifyInstance, state: ServerState): void {
-  app.post('/v1/generate', { config: { gated: true, generation: true } }, async (request, reply) => {
+export function generateRoute(app: FastifyInstance, state: ServerState, schema: RouteSchemas['generate']): void {
+  app.post('/v1/generate', { schema, config: { gated: true, generation: true } }, async (request, reply) => {
     const { model, metrics, config } = state;
     model.require();
     const spec = parseGenerateRequest(request.body, model.imageToken);

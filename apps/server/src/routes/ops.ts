@@ -1,14 +1,13 @@
-import { listMethods } from '@d2pruner/methods';
 import type { FastifyInstance } from 'fastify';
-import { openApiDocument } from '../openapi.js';
+import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
 
 /** The server's version (the package's). */
 export const SERVER_VERSION = '0.1.0';
 
 /** `GET /healthz`, `GET /metrics`, `GET /openapi.json` and `GET /docs` (→ /openapi.json). */
-export function opsRoutes(app: FastifyInstance, state: ServerState, started: number): void {
-  app.get('/healthz', async () => {
+export function opsRoutes(app: FastifyInstance, state: ServerState, started: number, schemas: RouteSchemas): void {
+  app.get('/healthz', { schema: schemas.healthz }, async () => {
     const b = state.backends.health();
     return {
       status: 'ok',
@@ -25,9 +24,9 @@ export function opsRoutes(app: FastifyInstance, state: ServerState, started: num
     };
   });
 
-  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(state.metrics.render()));
+  app.get('/metrics', { schema: schemas.metrics }, async (_request, reply) => reply.type(state.metrics.contentType).send(await state.metrics.render()));
 
-  app.get('/openapi.json', async () => openApiDocument(listMethods(), SERVER_VERSION));
+  app.get('/openapi.json', { schema: schemas.openapi }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger())));
 
-  app.get('/docs', async (_request, reply) => reply.redirect('/openapi.json'));
+  app.get('/docs', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/openapi.json'));
 }

@@ -8,6 +8,7 @@ import { checkSafetensorsCaps } from '../input/caps.js';
 import { tokenInputFromJson } from '../input/json-input.js';
 import { PRUNE_BODY_KEYS, mergeSpecs, pruneSpecFromBody, pruneSpecFromQuery, type PruneSpec } from '../input/request.js';
 import { runOne } from '../run.js';
+import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -24,7 +25,7 @@ async function readRequest(body: unknown, query: Record<string, unknown>, state:
       source = body;
     }
   } else if (isRecord(body)) {
-    bodySpec = pruneSpecFromBody(body);
+    bodySpec = pruneSpecFromBody(body, state.caps.maxTokens);
     const input = tokenInputFromJson(body, state.caps, new Set(PRUNE_BODY_KEYS));
     if (Object.keys(input).length > 0) source = input;
   } else if (body !== undefined && body !== null) {
@@ -33,7 +34,7 @@ async function readRequest(body: unknown, query: Record<string, unknown>, state:
     }
     throw new HttpError('MALFORMED_BODY', 'body', 'a JSON body must be an object: {"features":…,"attention":…,"keep":…}');
   }
-  const spec = mergeSpecs(bodySpec, pruneSpecFromQuery(query, bodySpec.method));
+  const spec = mergeSpecs(bodySpec, pruneSpecFromQuery(query, bodySpec.method, state.caps.maxTokens));
   if (spec.sample !== undefined) {
     if (source) throw new InvalidArgumentError('sample', 'give the tokens either in the body or as ?sample=NAME, not both');
     source = await state.samples.read(spec.sample, 'sample');
@@ -44,8 +45,8 @@ async function readRequest(body: unknown, query: Record<string, unknown>, state:
 }
 
 /** `POST /v1/prune`: one input → the selection JSON of docs/formats.md §2. */
-export function pruneRoute(app: FastifyInstance, state: ServerState): void {
-  app.post('/v1/prune', { config: { gated: true } }, async (request, reply) => {
+export function pruneRoute(app: FastifyInstance, state: ServerState, schema: RouteSchemas['prune']): void {
+  app.post('/v1/prune', { schema, config: { gated: true } }, async (request, reply) => {
     const { source, spec } = await readRequest(request.body, request.query as Record<string, unknown>, state);
     const req: PruneRequest = { input: source, params: spec.params };
     if (spec.method !== undefined) req.method = spec.method;

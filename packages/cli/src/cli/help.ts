@@ -48,6 +48,13 @@ export function generalHelp(commands: readonly AnyCommand[]): string {
     lines.push(`      options: ${flags.join('  ')}`, '');
   }
   lines.push('  --version                print the version', '  --help, -h               this help', '');
-  lines.push('exit codes: 0 ok, 2 invalid input or arguments (message on stderr), 1 internal failure', '');
+  lines.push(
+    'exit codes: 0 ok, 2 invalid input or arguments (message on stderr), 1 internal failure',
+    '  prune --batch: 0 when every line got its result line, failed lines included (each an error',
+    '  line on stdout, counted on stderr); with --strict, 1 when any line failed; 2 when the batch',
+    '  itself cannot be read',
+    'input files must be regular files of at most 1 GiB (not directories, FIFOs or devices)',
+    '',
+  );
   return lines.join('\n');
 }

@@ -23,6 +23,8 @@ export interface OptionSpec<T extends OptionType = OptionType> {
   choices?: readonly string[];
   /** A one-letter alias (`h` for `-h`). */
   short?: string;
+  /** The option may be given several times; its value is the list, in order (string options). */
+  multiple?: boolean;
 }
 
 /** A command's options by flag name (kebab-case, without `--`). */
@@ -30,7 +32,11 @@ export type OptionSpecs = Record<string, OptionSpec>;
 
 /** Parsed option values: a value for every option with a default, possibly undefined otherwise. */
 export type OptionValues<O extends OptionSpecs> = {
-  [K in keyof O]: O[K] extends { default: unknown } ? OptionValue<O[K]['type']> : OptionValue<O[K]['type']> | undefined;
+  [K in keyof O]: O[K] extends { multiple: true }
+    ? OptionValue<O[K]['type']>[] | undefined
+    : O[K] extends { default: unknown }
+      ? OptionValue<O[K]['type']>
+      : OptionValue<O[K]['type']> | undefined;
 };
 
 /** How help shows an option's value: `NAME`, `a|b|c` or nothing for a flag. */

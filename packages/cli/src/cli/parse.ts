@@ -77,7 +77,7 @@ export function parseCommandArgs(command: AnyCommand, argv: readonly string[]): 
     (flag.boolean ? booleans : valued).add(flag.name);
   }
   for (const [name, spec] of Object.entries(command.options)) {
-    config[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}) };
+    config[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
     (spec.type === 'boolean' ? booleans : valued).add(name);
     if (spec.type !== 'boolean') booleans.delete(name);
   }
@@ -88,7 +88,7 @@ export function parseCommandArgs(command: AnyCommand, argv: readonly string[]): 
   } catch (e) {
     throw parseError(command, e);
   }
-  const raw = new Map<string, string | boolean>(Object.entries(parsed.values).map(([k, v]) => [k, v as string | boolean]));
+  const raw = new Map<string, string | boolean | (string | boolean)[]>(Object.entries(parsed.values).map(([k, v]) => [k, v as string | boolean | (string | boolean)[]]));
   for (const [k, v] of explicit) raw.set(k, v);
   if (!command.positionals && parsed.positionals.length) {
     throw new InvalidArgumentError('arguments', `'${command.name}' takes no positional arguments, got '${parsed.positionals[0]}'; see d2pruner ${command.name} --help`);
@@ -99,9 +99,9 @@ export function parseCommandArgs(command: AnyCommand, argv: readonly string[]): 
   for (const [name, v] of raw) {
     const spec = command.options[name];
     if (spec) {
-      values[name] = convertOption(name, spec, v);
+      values[name] = Array.isArray(v) ? v.map((x) => convertOption(name, spec, x)) : convertOption(name, spec, v);
       given.add(name);
-    } else {
+    } else if (!Array.isArray(v)) {
       methodParams.set(name, v);
     }
   }

@@ -24,6 +24,8 @@ export interface BatchOptions {
   layout?: Layout;
   /** Prior for every input (`--prior`). */
   prior?: Float32Array;
+  /** `--strict`: exit 1 when any line failed (default: 0 whenever the batch ran to its end). */
+  strict?: boolean;
 }
 
 /**
@@ -31,7 +33,8 @@ export interface BatchOptions {
  * request in order, an error line for a failed request while the batch goes on (docs/formats.md §3).
  * Runs on the streaming pipeline (`@d2pruner/pipeline`): lines are pulled only as results are
  * written, so memory stays flat however long the batch; the requests run on a pool of worker
- * threads (`--workers`), results still in input order.
+ * threads (`--workers`), results still in input order. Returns the exit code: 0 once every
+ * line has its result line (failed ones included), or 1 with `strict` when any line failed.
  */
 export async function runBatch(source: string, io: CliIo, options: BatchOptions = {}): Promise<number> {
   const workers = resolveWorkers(options.workers, options.backend);
@@ -68,5 +71,5 @@ async function runLines(source: string, io: CliIo, options: BatchOptions & { con
     });
   });
   io.err(`batch: ${ok} ok, ${failed} failed\n`);
-  return 0;
+  return options.strict && failed > 0 ? 1 : 0;
 }

@@ -3,6 +3,7 @@ import { priorFileBytes } from '@d2pruner/pipeline';
 import { calibrateFiles } from '@d2pruner/pipeline/node';
 import { defineCommand } from '../cli/command.js';
 import { GRID_OPTION, MODEL_ID_OPTION, WORKERS_OPTION } from '../cli/common-options.js';
+import { writeOutputFile } from '../load.js';
 import { progressRenderer } from '../progress.js';
 import { resolveWorkers, withWorkerPool } from '../workers.js';
 
@@ -40,7 +41,7 @@ export const calibrateCommand = defineCommand({
       onSkip: (s) => io.err(`calibrate: skipped ${s.path ?? `input ${s.index}`}: [${s.error.code}] ${s.error.field}: ${s.error.message}\n`),
       onProgress: io.isTTY ? progressRenderer(io.err, 'calibrate') : undefined,
     }));
-    await io.writeFile(out, priorFileBytes(result));
+    await writeOutputFile(io, out, priorFileBytes(result));
     io.err(`calibrate: averaged ${result.samples} inputs (${result.skipped.length} skipped) → ${out}\n`);
     return 0;
   },

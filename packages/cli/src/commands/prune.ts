@@ -3,7 +3,7 @@ import { getMethod } from '@d2pruner/methods';
 import { defineCommand } from '../cli/command.js';
 import { BACKEND_OPTION, BUDGET_OPTIONS, GRID_OPTION, JSON_OPTION, MAX_TILES_OPTION, METHOD_OPTION, MODEL_ID_OPTION, WORKERS_OPTION } from '../cli/common-options.js';
 import { formatSelection, selectionJson } from '../format.js';
-import { loadPriorFile, loadTokenFile } from '../load.js';
+import { loadPriorFile, loadTokenFile, writeOutputFile } from '../load.js';
 import { methodParamsFromArgs } from '../method-args.js';
 import { prunedFeaturesFile } from '../pruned-output.js';
 import { executeRequest } from '../request.js';
@@ -12,7 +12,7 @@ import { runBatch } from './batch.js';
 import { checkLayoutOption } from '../layout-conflict.js';
 
 /** The options that apply to `prune --batch`. */
-const BATCH_OPTIONS: ReadonlySet<string> = new Set(['batch', 'backend', 'concurrency', 'workers', 'grid', 'prior']);
+const BATCH_OPTIONS: ReadonlySet<string> = new Set(['batch', 'backend', 'concurrency', 'workers', 'grid', 'prior', 'strict']);
 
 /** `d2pruner prune`: prune token files, or a JSONL batch of requests. */
 export const pruneCommand = defineCommand({
@@ -20,7 +20,7 @@ export const pruneCommand = defineCommand({
   summary: 'Keep a budget of visual tokens of safetensors token files with one method (or a JSONL batch of requests).',
   usage: [
     'prune FILE… [--method NAME] (--keep N | --ratio R) [--PARAM VALUE…] [--backend B] [--json] [--out FILE]',
-    'prune --batch FILE.jsonl|- [--workers N] [--concurrency C] [--backend B] [--grid RxC] [--prior FILE]',
+    'prune --batch FILE.jsonl|- [--workers N] [--concurrency C] [--backend B] [--grid RxC] [--prior FILE] [--strict]',
     'prune FILE --model ID --image WxH …   build the layout from a model adapter when the file has none',
   ],
   positionals: 'FILE…',
@@ -35,6 +35,7 @@ export const pruneCommand = defineCommand({
     workers: WORKERS_OPTION,
     concurrency: { type: 'number', valueName: 'C', defaultNote: 'workers + 1; 2 with --workers 0', description: 'batch requests in flight (sent to the workers, or interleaved on the main thread)' },
     grid: { ...GRID_OPTION, description: "token grid (rows x cols) for inputs without a layout; one contradicting a file's own layout is an error" },
+    strict: { type: 'boolean', description: 'with --batch: exit 1 when any line failed (default: exit 0 once every line has its result or error line)' },
     prior: { type: 'string', valueName: 'FILE', description: 'positional prior from d2pruner calibrate, for every input' },
     model: MODEL_ID_OPTION,
     image: { type: 'string', valueName: 'WxH', description: "source image size, with --model, for files without a layout (a file's own layout wins; a contradicting one is an error)" },
@@ -53,9 +54,10 @@ export const pruneCommand = defineCommand({
         concurrency: values.concurrency,
         layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
         prior: values.prior ? await loadPriorFile(io, values.prior) : undefined,
+        strict: values.strict === true,
       });
     }
-    const batchOnly = [...given].find((name) => name === 'concurrency' || name === 'workers');
+    const batchOnly = [...given].find((name) => name === 'concurrency' || name === 'workers' || name === 'strict');
     if (batchOnly) throw new InvalidArgumentError(batchOnly, `--${batchOnly} applies to --batch only`);
     const files = positionals;
     if (files.length === 0) throw new InvalidArgumentError('FILE', 'prune needs at least one token file (safetensors); see d2pruner prune --help');
@@ -73,7 +75,7 @@ export const pruneCommand = defineCommand({
       if (rows) selection.keep = selection.keep.map((k) => rows[k]);
       await io.out(values.json ? selectionJson(selection) + '\n' : formatSelection(file, selection));
       if (out) {
-        await io.writeFile(out, prunedFeaturesFile(input, selection));
+        await writeOutputFile(io, out, prunedFeaturesFile(input, selection));
         io.err(`prune: wrote the ${selection.keep.length} kept rows of ${file} (features [${selection.keep.length}, ${input.features?.cols ?? 0}], keep, layout) → ${out}\n`);
       }
     }

@@ -5,7 +5,7 @@ import { defineCommand } from '../cli/command.js';
 import { BACKEND_OPTION, BUDGET_OPTIONS, GRID_OPTION, MAX_TILES_OPTION, METHOD_OPTION, MODEL_ID_OPTION } from '../cli/common-options.js';
 import type { CliIo } from '../io.js';
 import { checkLayoutOption } from '../layout-conflict.js';
-import { loadTokenFile, readInputFile } from '../load.js';
+import { loadTokenFile, readInputFile, writeOutputFile } from '../load.js';
 import { methodParamsFromArgs } from '../method-args.js';
 import { stacked } from '../render/canvas.js';
 import { decodeImage, renderOnImage } from '../render/image.js';
@@ -84,7 +84,7 @@ export const renderCommand = defineCommand({
       selection = await executeRequest(loaded, request);
       picture = renderSelection(loaded.layout ?? defaultLayout(tokenCount(loaded)), selection, loaded.attention, cell);
     }
-    await io.writeFile(out, encodePng(stacked(picture, await legendStrip(picture.width, droppedColour()))));
+    await writeOutputFile(io, out, encodePng(stacked(picture, await legendStrip(picture.width, droppedColour()))));
     io.err(`render: ${selection.method} kept ${selection.keep.length} of ${selection.n} tokens → ${out} (${legendText()})\n`);
     return 0;
   },

@@ -11,7 +11,9 @@ export const INDEX_TENSORS: ReadonlySet<string> = new Set(['object']);
 
 /** One tensor entry of a safetensors header. */
 export interface SafetensorsEntry {
+  /** The header's dtype string (`F32`, `BF16`, …), kept even when this library cannot read it. */
   dtype: string;
+  /** Dimensions, outermost first. */
   shape: number[];
   /** Byte range [begin, end) relative to the start of the data section. */
   offsets: [number, number];

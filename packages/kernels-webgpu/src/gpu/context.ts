@@ -54,6 +54,10 @@ export class GpuContext {
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private disposed = false;
   private readonly lostPromise: Promise<void>;
+  /** Timestamp queries (two per compute pass) when the device was created with them. */
+  readonly timestamps: { querySet: GPUQuerySet; capacity: number } | null;
+  /** GPU time of the compute passes of the last call that read back, in ms (null without timestamps). */
+  lastKernelMs: number | null = null;
 
   private constructor(
     readonly handle: GpuAdapterHandle,
@@ -62,6 +66,7 @@ export class GpuContext {
     poolBytes: number,
     residentBytes: number,
   ) {
+    this.timestamps = device.features.has('timestamp-query') ? { querySet: device.createQuerySet({ type: 'timestamp', count: 64 }), capacity: 32 } : null;
     this.software = isSoftwareAdapter(handle.adapter.info);
     this.pool = new BufferPool(device, poolBytes);
     this.resident = new ResidentCache(device, residentBytes);
@@ -70,13 +75,17 @@ export class GpuContext {
     });
   }
 
-  /** Requests a device with the adapter's full buffer limits. */
-  static async create(handle: GpuAdapterHandle, poolBytes: number, residentBytes: number): Promise<GpuContext> {
+  /**
+   * Requests a device with the adapter's full buffer limits (and `timestamp-query` when
+   * `timestamps` is asked for and the adapter has it: kernel-only times for benchmarks).
+   */
+  static async create(handle: GpuAdapterHandle, poolBytes: number, residentBytes: number, timestamps = false): Promise<GpuContext> {
     const requiredLimits: Record<string, number> = {};
     for (const k of LIMITS) requiredLimits[k] = handle.adapter.limits[k];
+    const requiredFeatures: GPUFeatureName[] = timestamps && handle.adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
     let device: GPUDevice;
     try {
-      device = await handle.adapter.requestDevice({ requiredLimits, label: 'd2pruner kernels' });
+      device = await handle.adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'd2pruner kernels' });
     } catch (e) {
       throw new BackendUnavailableError('webgpu', `requestDevice failed on ${adapterLabel(handle)}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -128,6 +137,7 @@ export class GpuContext {
   /** Destroys buffers and the device and drops the GPU instance. */
   destroy(): void {
     this.disposed = true;
+    this.timestamps?.querySet.destroy();
     this.resident.clear();
     this.pool.destroyAll();
     this.pipelines.clear();

@@ -14,6 +14,7 @@ function bindSize(bytes: number): number {
 export class GpuRun {
   private encoder: GPUCommandEncoder | null = null;
   private readonly held: GPUBuffer[] = [];
+  private passes = 0;
 
   /** @param ctx the device context @param label kernel name, for GPU debug labels */
   constructor(
@@ -71,7 +72,10 @@ export class GpuRun {
       entries: bindings.map((s, binding) => ({ binding, resource: { buffer: s.buffer, offset: 0, size: s.size } })),
     });
     this.encoder ??= this.ctx.device.createCommandEncoder({ label: this.label });
-    const pass = this.encoder.beginComputePass({ label: spec.id });
+    const ts = this.ctx.timestamps;
+    const timestampWrites = ts && this.passes < ts.capacity ? { querySet: ts.querySet, beginningOfPassWriteIndex: 2 * this.passes, endOfPassWriteIndex: 2 * this.passes + 1 } : undefined;
+    if (timestampWrites) this.passes++;
+    const pass = this.encoder.beginComputePass({ label: spec.id, timestampWrites });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1]);
@@ -87,9 +91,10 @@ export class GpuRun {
       const st = stagings[i];
       if (st) this.encoder!.copyBufferToBuffer(src.buffer, 0, st.buffer, 0, b);
     });
+    const times = this.resolveTimestamps(this.encoder);
     this.ctx.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
-    return Promise.all(
+    const out = await Promise.all(
       sized.map(async ([, b, bytes], i) => {
         const st = stagings[i];
         if (!st) return new ArrayBuffer(0);
@@ -99,6 +104,29 @@ export class GpuRun {
         return copy;
       }),
     );
+    await times?.();
+    return out;
+  }
+
+  /** Records the resolve of this run's pass timestamps; the returned function reads them into `ctx.lastKernelMs`. */
+  private resolveTimestamps(encoder: GPUCommandEncoder): (() => Promise<void>) | undefined {
+    const ts = this.ctx.timestamps;
+    const n = this.passes;
+    if (!ts || n === 0) return undefined;
+    this.passes = 0;
+    const bytes = 16 * n;
+    const resolve = this.take(bytes, BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC);
+    const staging = this.take(bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
+    encoder.resolveQuerySet(ts.querySet, 0, 2 * n, resolve.buffer, 0);
+    encoder.copyBufferToBuffer(resolve.buffer, 0, staging.buffer, 0, bytes);
+    return async () => {
+      await staging.buffer.mapAsync(MAP_READ, 0, bytes);
+      const t = new BigUint64Array(staging.buffer.getMappedRange(0, bytes).slice(0));
+      staging.buffer.unmap();
+      let ns = 0n;
+      for (let i = 0; i < n; i++) if (t[2 * i + 1] > t[2 * i]) ns += t[2 * i + 1] - t[2 * i];
+      this.ctx.lastKernelMs = Number(ns) / 1e6;
+    };
   }
 
   /** Submits the recorded work and reads `bytes` bytes of `src` back. */
@@ -108,14 +136,7 @@ export class GpuRun {
       this.encoder = null;
       return new ArrayBuffer(0);
     }
-    const staging = this.take(bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
-    this.encoder ??= this.ctx.device.createCommandEncoder({ label: this.label });
-    this.encoder.copyBufferToBuffer(src.buffer, 0, staging.buffer, 0, Math.ceil(bytes / 4) * 4);
-    this.ctx.device.queue.submit([this.encoder.finish()]);
-    this.encoder = null;
-    await staging.buffer.mapAsync(MAP_READ, 0, Math.ceil(bytes / 4) * 4);
-    const copy = staging.buffer.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0, bytes);
-    staging.buffer.unmap();
+    const [copy] = await this.readMany([[src, bytes]]);
     return copy;
   }
 

@@ -1,7 +1,7 @@
-import type { CosineMatrixInput, MaxSimilarityInput, SimilarityRowsInput } from '@d2pruner/kernels';
+import { cosineErrorBound, cpuMaxSimilarity, type CosineMatrixInput, type MaxSimilarityInput, type SimilarityRowsInput } from '@d2pruner/kernels';
 import { grid, type GpuRun } from '../gpu/run.js';
 import type { Slice } from '../gpu/usage.js';
-import { GRAM_NONE, GRAM_PARAMS, GRAM_TILE, GramMode, gramSpec } from '../shaders/gram.js';
+import { GRAM_PARAMS, GRAM_TILE, GramMode, gramSpec } from '../shaders/gram.js';
 import { PAIR_MAX_QUERIES, PAIR_PARAMS, PAIR_SPEC } from '../shaders/pair.js';
 import { ROW_DOT_PARAMS, RowDotOut, rowDotSpec, SELF } from '../shaders/row-dot.js';
 
@@ -57,11 +57,13 @@ export async function gpuCosineMatrix(run: GpuRun, { x, subset }: CosineMatrixIn
 }
 
 /**
- * `maxSimilarity`: per (query, 64-candidate tile) maxima on the GPU, skipping self pairs by row
- * index, the given norms as inverse factors; the max over tiles on the host (−∞ when no
- * candidate other than the query itself).
+ * `maxSimilarity`, exact: the float32 cosine block on the GPU (given norms as inverse factors),
+ * then per query the candidates whose GPU cosine lies within twice the proven error bound of the
+ * GPU maximum are re-evaluated by the CPU reference, whose maximum is returned. The exact maximum
+ * is always among them (its GPU value is ≥ max − bound, the GPU maximum ≤ exact max + bound).
  */
-export async function gpuMaxSimilarity(run: GpuRun, { x, cols, norms, queries, candidates }: MaxSimilarityInput): Promise<Float64Array> {
+export async function gpuMaxSimilarity(run: GpuRun, input: MaxSimilarityInput): Promise<Float64Array> {
+  const { x, cols, norms, queries, candidates } = input;
   const m = queries.length;
   const n = candidates.length;
   const result = new Float64Array(m).fill(-Infinity);
@@ -70,14 +72,17 @@ export async function gpuMaxSimilarity(run: GpuRun, { x, cols, norms, queries, c
   const inv = Float32Array.from(idx, (r) => (norms[r] > 0 ? 1 / norms[r] : 0));
   const X = run.matrix('x', x);
   const I = run.input('queries', idx);
-  const tilesN = Math.ceil(n / GRAM_TILE);
-  const out = run.output('output', m * tilesN * 4);
-  await run.dispatch(gramSpec(GramMode.RowMax), [X, I, run.input('norms', inv), out, gramParams(run, m, n, cols, m)], [tilesN, Math.ceil(m / GRAM_TILE)]);
-  const partial = new Float32Array(await run.read(out, m * tilesN * 4));
+  const out = run.output('output', m * n * 4);
+  await run.dispatch(gramSpec(GramMode.Full), [X, I, run.input('norms', inv), out, gramParams(run, m, n, cols, m)], [Math.ceil(n / GRAM_TILE), Math.ceil(m / GRAM_TILE)]);
+  const cos = new Float32Array(await run.read(out, m * n * 4));
+  const slack = 2 * cosineErrorBound(cols, { chunk: Math.max(1, cols) });
   for (let i = 0; i < m; i++) {
-    let best = GRAM_NONE;
-    for (let t = 0; t < tilesN; t++) best = Math.max(best, partial[i * tilesN + t]);
-    if (best > GRAM_NONE + 1) result[i] = best;
+    const q = queries[i];
+    let best = -Infinity;
+    for (let j = 0; j < n; j++) if (candidates[j] !== q && cos[i * n + j] > best) best = cos[i * n + j];
+    if (best === -Infinity) continue;
+    const near = candidates.filter((c, j) => c !== q && cos[i * n + j] >= best - slack);
+    result[i] = cpuMaxSimilarity({ x, rows: input.rows, cols, norms, queries: Int32Array.of(q), candidates: near })[0];
   }
   return result;
 }

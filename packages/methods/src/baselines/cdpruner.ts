@@ -8,9 +8,9 @@ import {
   type Selection,
   type TokenInput,
 } from '@d2pruner/core';
-import { cosineFromDot, rowNorms64 } from '@d2pruner/kernels';
+import { cosineFromDot, cosineRow, rowNorms64, SimdDppRows, vectorDots } from '@d2pruner/kernels';
 import { rankOrder } from '@d2pruner/scoring';
-import { checkAborted, checkBudget, checkFiniteMatrix, checkSameCols, ensure, iota, optionalMatrix, requireMatrix, selection, sortedIndices } from './common.js';
+import { argmaxUnselected, checkAborted, checkBudget, checkFiniteMatrix, checkSameCols, ensure, iota, optionalMatrix, requireMatrix, selection, sortedIndices } from './common.js';
 import { KernelDispatch } from './dispatch.js';
 
 /** CDPruner parameters (docs/baselines.md §7, §10.3). */
@@ -50,16 +50,16 @@ function relevance(e: Matrix | undefined, t: Matrix | undefined, n: number, p: C
   const en = rowNorms64(e.data, e.rows, d);
   const tn = rowNorms64(t.data, t.rows, d);
   const raw = new Float64Array(n);
+  const sums = new Float64Array(n);
+  const dots = new Float64Array(n);
+  for (let m = 0; m < t.rows; m++) {
+    vectorDots(e.data, d, t.data.subarray(m * d, (m + 1) * d), 0, n, dots);
+    for (let i = 0; i < n; i++) sums[i] += cosineFromDot(dots[i], en[i], tn[m]);
+  }
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let m = 0; m < t.rows; m++) {
-      let dot = 0;
-      for (let k = 0, a = i * d, b = m * d; k < d; k++) dot += e.data[a + k] * t.data[b + k];
-      s += cosineFromDot(dot, en[i], tn[m]);
-    }
-    raw[i] = p.relevanceSign * (s / t.rows);
+    raw[i] = p.relevanceSign * (sums[i] / t.rows);
     if (raw[i] < lo) lo = raw[i];
     if (raw[i] > hi) hi = raw[i];
   }
@@ -69,6 +69,26 @@ function relevance(e: Matrix | undefined, t: Matrix | undefined, n: number, p: C
     for (let i = 0; i < n; i++) r[i] = Math.exp(alpha * r[i]);
   }
   return r;
+}
+
+/**
+ * One greedy MAP step on the CPU, in place: row `step` of `rows` becomes e and `d2` is updated,
+ * with exactly the values of the `dppUpdate` kernel (same operations in the same order; the
+ * projections subtracted as f64x2 axpys in WebAssembly).
+ */
+function simdStep(h: Matrix, norms: Float64Array, r: Float64Array, j: number, step: number, rows: SimdDppRows, d2: Float64Array): void {
+  const n = h.rows;
+  const e = rows.row(step);
+  cosineRow(h.data, n, h.cols, norms, j, e);
+  e[j] = norms[j] > 0 ? 1 : 0;
+  const rj = r[j];
+  for (let i = 0; i < n; i++) e[i] = rj * e[i] * r[i];
+  rows.subtractProjections(step, j);
+  const scale = Math.sqrt(d2[j]);
+  for (let i = 0; i < n; i++) {
+    e[i] /= scale;
+    d2[i] = d2[i] - e[i] * e[i];
+  }
 }
 
 /**
@@ -122,27 +142,30 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
     if (d2[i] > maxL) maxL = d2[i];
   }
   const tau = p.exhaustTol * maxL;
-  const c = new Float64Array(budget * n);
+  const dispatch = new KernelDispatch(context.backend);
+  const simdRows = dispatch.onCpu ? SimdDppRows.tryCreate(n, budget) : undefined;
+  const c = simdRows ? new Float64Array(0) : new Float64Array(budget * n);
   const selected = new Uint8Array(n);
   const order: number[] = [];
-  const dispatch = new KernelDispatch(context.backend);
-  for (let step = 0; step < budget; step++) {
-    checkAborted(context.signal);
-    let j = -1;
-    let best = -Infinity;
-    for (let i = 0; i < n; i++) {
-      if (!selected[i] && d2[i] > best) {
-        best = d2[i];
-        j = i;
+  try {
+    for (let step = 0; step < budget; step++) {
+      checkAborted(context.signal);
+      const [j, best] = argmaxUnselected(d2, selected);
+      if (!(best > tau)) break;
+      selected[j] = 1;
+      order.push(j);
+      if (order.length === budget) break;
+      if (simdRows) {
+        simdStep(h, norms, r, j, step, simdRows, d2);
+        dispatch.noteCpu();
+        continue;
       }
+      const out = await dispatch.run('dppUpdate', { x: h.data, rows: n, cols: h.cols, norms, relevance: r, j, c: c.subarray(0, step * n), t: step, d2 });
+      c.set(out.subarray(0, n), step * n);
+      d2 = out.subarray(n);
     }
-    if (!(best > tau)) break;
-    selected[j] = 1;
-    order.push(j);
-    if (order.length === budget) break;
-    const out = await dispatch.run('dppUpdate', { x: h.data, rows: n, cols: h.cols, norms, relevance: r, j, c: c.subarray(0, step * n), t: step, d2 });
-    c.set(out.subarray(0, n), step * n);
-    d2 = out.subarray(n);
+  } finally {
+    simdRows?.release();
   }
   const greedy = order.length;
   if (greedy < budget) {

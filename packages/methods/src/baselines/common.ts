@@ -94,6 +94,19 @@ export function sortedIndices(ix: ArrayLike<number>): number[] {
   return Array.from(ix).sort((a, b) => a - b);
 }
 
+/** argmax of `values` over the unselected entries (ties → lowest index): `[index, value]`, index −1 when none exceeds −∞. */
+export function argmaxUnselected(values: Float64Array, selected: Uint8Array): [number, number] {
+  let j = -1;
+  let best = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (!selected[i] && values[i] > best) {
+      best = values[i];
+      j = i;
+    }
+  }
+  return [j, best];
+}
+
 /** The outcome of the trivial budgets of §1.4 step 2, or undefined for 0 < n < N. */
 export function trivialKeep(n: number, budget: number): number[] | undefined {
   if (budget >= n) return iota(n);

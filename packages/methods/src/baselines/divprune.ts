@@ -1,6 +1,6 @@
 import { resolveParams, type Method, type MethodContextBase, type MethodParams, type ParamSpec, type Selection, type TokenInput } from '@d2pruner/core';
 import { rowNorms64, storeFor } from '@d2pruner/kernels';
-import { checkAborted, checkBudget, checkFiniteMatrix, requireMatrix, selection, sortedIndices, trivialKeep } from './common.js';
+import { argmaxUnselected, checkAborted, checkBudget, checkFiniteMatrix, requireMatrix, selection, sortedIndices, trivialKeep } from './common.js';
 import { KernelDispatch } from './dispatch.js';
 import { farthestRow } from './farthest.js';
 import { ScreenedMaxMin } from './screened-maxmin.js';
@@ -13,7 +13,7 @@ export const DIVPRUNE_PARAM_SPECS: readonly ParamSpec[] = [];
  * d = 1 − cos. First pick = the token with the largest nearest-neighbour distance; then
  * repeatedly the unselected token farthest from the selected set (ties → lowest index).
  * Incremental: one float32 SIMD row per pick screens the distances on the CPU and only the
- * few tokens near the top get exact double distances ({@link ScreenedMaxMin}); a named GPU
+ * few tokens near the top get exact double distances (`ScreenedMaxMin`); a named GPU
  * backend runs one `maxMinUpdate` kernel per pick (O(n·N·D)). The first pick scans pairs with
  * early abandoning on the CPU, or runs `maxSimilarity` on a named GPU backend.
  *
@@ -71,14 +71,7 @@ export async function divprune(input: TokenInput, budget: number, params: Method
   if (budget > 1) minDist = await dispatch.run('maxMinUpdate', { x: h.data, rows: n, cols: h.cols, norms, j: first, minDist });
   while (order.length < budget) {
     checkAborted(context.signal);
-    let j = -1;
-    let best = -Infinity;
-    for (let i = 0; i < n; i++) {
-      if (!selected[i] && minDist[i] > best) {
-        best = minDist[i];
-        j = i;
-      }
-    }
+    const [j] = argmaxUnselected(minDist, selected);
     order.push(j);
     selected[j] = 1;
     if (order.length < budget) minDist = await dispatch.run('maxMinUpdate', { x: h.data, rows: n, cols: h.cols, norms, j, minDist });

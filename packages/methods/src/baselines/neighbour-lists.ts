@@ -1,4 +1,4 @@
-import { cosineFromDot, dot1x4, dot4x4 } from '@d2pruner/kernels';
+import { cosineFromDot, dot1x4, dot4x4, F32_SAFE_NORM_PRODUCT, f32DotBound, pairDot, SIMD_BATCH, storeFor, type SimdRowStore } from '@d2pruner/kernels';
 
 /**
  * Top-K most similar partners of every row of a token subset, for VisPruner's repeated
@@ -42,8 +42,136 @@ export class NeighbourLists {
     this.mark = new Int32Array(rows);
   }
 
-  /** Builds the lists of every row of `subset` over the partners in `subset`. */
+  /**
+   * Builds the lists of every row of `subset` over the partners in `subset`: screened in float32
+   * when the rows are wide enough for the SIMD store ({@link buildScreened}), else exactly.
+   */
   build(subset: Int32Array): void {
+    if (!this.buildScreened(subset)) this.buildExact(subset);
+  }
+
+  /**
+   * The screened build: every pair's cosine in float32 SIMD (one range call per row against the
+   * higher rows), within δ = f32DotBound(D) of the double one, kept in wide lists (2K per row)
+   * by that value while each row remembers the best value it turned away. When a row's K-th
+   * screened value stays more than 2δ above everything turned away, its exact top K lies among
+   * its wide entries within 2δ of that K-th value (any other partner is at least δ below each of
+   * them), so only those get double cosines (the values of {@link buildExact}) and the K best
+   * are kept. Other rows (near-ties over 2K entries, norms outside the float32-safe range) are
+   * refreshed. Returns false when no SIMD store serves these rows.
+   */
+  private buildScreened(subset: Int32Array): boolean {
+    const store = storeFor(this.x, this.cols);
+    if (!store) return false;
+    const rows = this.norms.length;
+    const k = this.k;
+    const wide = new WideLists(rows, 2 * k);
+    const delta = f32DotBound(this.cols) + 1e-15;
+    const [lo, hi] = F32_SAFE_NORM_PRODUCT;
+    const inSubset = new Uint8Array(rows);
+    for (const i of subset) inSubset[i] = 1;
+    const exactOnly = new Uint8Array(rows);
+    const row = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) {
+      if (!inSubset[i] || i === rows - 1) continue;
+      store.dotsRangeF32(i, i + 1, rows - i - 1, row);
+      this.dots += rows - i - 1;
+      const ni = this.norms[i];
+      for (let j = i + 1; j < rows; j++) {
+        if (!inSubset[j]) continue;
+        const scale = ni * this.norms[j];
+        let v: number;
+        if (scale === 0) v = 0;
+        else if (scale >= lo && scale <= hi) v = row[j - i - 1] / scale;
+        else {
+          exactOnly[i] = 1;
+          exactOnly[j] = 1;
+          continue;
+        }
+        wide.offer(i, j, v);
+        wide.offer(j, i, v);
+      }
+    }
+    for (const i of subset) {
+      this.counts[i] = 0;
+      const c = wide.counts[i];
+      const base = i * wide.cap;
+      const kth = c < k ? -Infinity : wide.values[base + k - 1];
+      if (exactOnly[i] || !(kth - 2 * delta > wide.turnedAway[i])) {
+        this.refreshOver(i, subset);
+        continue;
+      }
+      for (let p = 0; p < c && wide.values[base + p] >= kth - 2 * delta; p++) {
+        const j = wide.partners[base + p];
+        this.offer(i, j, cosineFromDot(pairDot(this.x, this.cols, i, j), this.norms[i], this.norms[j]));
+        this.dots++;
+      }
+    }
+    return true;
+  }
+
+  /** Rebuilds row a's list over `over` (every member but a), nothing marked. */
+  private refreshOver(a: number, over: Int32Array): void {
+    this.stamp++;
+    this.refreshRow(a, over);
+  }
+
+  /** {@link refresh}, screened when a SIMD store serves these rows. */
+  private refreshRow(a: number, residual: Int32Array): number {
+    const store = storeFor(this.x, this.cols);
+    return store ? this.refreshScreened(a, residual, store) : this.refresh(a, residual);
+  }
+
+  /**
+   * The list {@link refresh} builds and the maximum it returns, from a float32 scan of a against
+   * `residual`: only partners within 2δ of the K-th screened value, or of the best screened
+   * marked one, can be in the exact top K or be the exact maximum, so only they get double
+   * cosines — offered in `residual` order, which leaves exactly the list the full scan leaves.
+   */
+  private refreshScreened(a: number, residual: Int32Array, store: SimdRowStore): number {
+    this.refreshes++;
+    const len = residual.length;
+    const approx = new Float64Array(len);
+    const chunk = new Float64Array(SIMD_BATCH);
+    const [lo, hi] = F32_SAFE_NORM_PRODUCT;
+    const delta = f32DotBound(this.cols) + 1e-15;
+    const na = this.norms[a];
+    for (let from = 0; from < len; from += SIMD_BATCH) {
+      const count = Math.min(SIMD_BATCH, len - from);
+      store.dotsF32(a, residual, from, count, chunk);
+      this.dots += count;
+      for (let r = 0; r < count; r++) {
+        const scale = na * this.norms[residual[from + r]];
+        approx[from + r] = scale === 0 ? 0 : scale >= lo && scale <= hi ? chunk[r] / scale : NaN;
+      }
+    }
+    const others: number[] = [];
+    let bestMarked = -Infinity;
+    for (let r = 0; r < len; r++) {
+      const v = approx[r];
+      if (residual[r] === a || v !== v) continue;
+      others.push(v);
+      if (this.mark[residual[r]] === this.stamp && v > bestMarked) bestMarked = v;
+    }
+    const kth = others.length < this.k ? -Infinity : Float64Array.from(others).sort()[others.length - this.k];
+    this.counts[a] = 0;
+    let best = -Infinity;
+    for (let r = 0; r < len; r++) {
+      const c = residual[r];
+      if (c === a) continue;
+      const v = approx[r];
+      const marked = this.mark[c] === this.stamp;
+      if (v === v && v < kth - 2 * delta && !(marked && v >= bestMarked - 2 * delta)) continue;
+      const exact = cosineFromDot(pairDot(this.x, this.cols, a, c), na, this.norms[c]);
+      this.dots++;
+      this.offer(a, c, exact);
+      if (marked && exact > best) best = exact;
+    }
+    return best;
+  }
+
+  /** The exact build: all pairs of `subset` in 4×4 tiles of double dots. */
+  private buildExact(subset: Int32Array): void {
     const len = subset.length;
     if (len === 0) return;
     for (let i = 0; i < len; i++) this.counts[subset[i]] = 0;
@@ -79,14 +207,7 @@ export class NeighbourLists {
     } else {
       this.counts[i] = c + 1;
     }
-    let p = c;
-    while (p > 0 && this.values[base + p - 1] < v) {
-      this.values[base + p] = this.values[base + p - 1];
-      this.partners[base + p] = this.partners[base + p - 1];
-      p--;
-    }
-    this.values[base + p] = v;
-    this.partners[base + p] = j;
+    insertSorted(this.values, this.partners, base, c, v, j);
   }
 
   /**
@@ -110,7 +231,7 @@ export class NeighbourLists {
           break;
         }
       }
-      if (!found) out[q] = this.refresh(a, residual);
+      if (!found) out[q] = this.refreshRow(a, residual);
     }
     return out;
   }
@@ -139,4 +260,52 @@ export class NeighbourLists {
     }
     return best;
   }
+}
+
+/** Per-row lists of the `cap` largest values offered (descending), and the best value each turned away. */
+class WideLists {
+  readonly values: Float64Array;
+  readonly partners: Int32Array;
+  readonly counts: Int32Array;
+  readonly turnedAway: Float64Array;
+
+  constructor(
+    rows: number,
+    readonly cap: number,
+  ) {
+    this.values = new Float64Array(rows * cap);
+    this.partners = new Int32Array(rows * cap);
+    this.counts = new Int32Array(rows);
+    this.turnedAway = new Float64Array(rows).fill(-Infinity);
+  }
+
+  offer(i: number, j: number, v: number): void {
+    const cap = this.cap;
+    const base = i * cap;
+    let c = this.counts[i];
+    if (c === cap) {
+      const last = this.values[base + cap - 1];
+      if (!(v > last)) {
+        if (v > this.turnedAway[i]) this.turnedAway[i] = v;
+        return;
+      }
+      if (last > this.turnedAway[i]) this.turnedAway[i] = last;
+      c = cap - 1;
+    } else {
+      this.counts[i] = c + 1;
+    }
+    insertSorted(this.values, this.partners, base, c, v, j);
+  }
+}
+
+/** Inserts (v, j) into the descending run values[base … base+c) (after equal values), shifting the tail by one. */
+function insertSorted(values: Float64Array, partners: Int32Array, base: number, c: number, v: number, j: number): void {
+  let p = c;
+  while (p > 0 && values[base + p - 1] < v) {
+    values[base + p] = values[base + p - 1];
+    partners[base + p] = partners[base + p - 1];
+    p--;
+  }
+  values[base + p] = v;
+  partners[base + p] = j;
 }

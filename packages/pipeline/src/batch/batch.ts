@@ -4,7 +4,7 @@ import { pullMap, type PullOptions } from '../concurrency/pull.js';
 import { createJob, type PruneJob } from '../job.js';
 import { decode, type FileReader } from '../operators/decode.js';
 import { prune, withBackend, withPrior, type PruneOptions } from '../operators/prune.js';
-import { parseRequestLine, resolveInputPath } from './request.js';
+import { parseRequestLine, requestIdOf, resolveInputPath } from './request.js';
 
 /** Options of {@link pruneBatch}. */
 export interface BatchOptions extends PullOptions, PruneOptions {
@@ -100,7 +100,7 @@ export function pruneBatchResults(lines: AsyncIterable<string> | Iterable<string
       try {
         job = createJob(parseRequestLine(text, resolve), index);
       } catch (e) {
-        return of(errorResult(index, line, toErrorJson(e)));
+        return of(errorResult(index, line, toErrorJson(e), requestIdOf(text)));
       }
       return of(job).pipe(
         stages,

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@d2pruner/core';
+import { InvalidInputError, checkJsonDepth } from '@d2pruner/core';
 import type { PruneRequest } from '../job.js';
 
 /** Whether a path is absolute (POSIX `/…`, Windows `C:\…`, UNC `\\…`) or a URL (`scheme://…`). */
@@ -24,6 +24,7 @@ const KNOWN = new Set(['id', 'input', 'method', 'keep', 'ratio', 'params', 'back
  */
 export function parseLineObject(text: string, known: ReadonlySet<string>): Record<string, unknown> {
   let obj: unknown;
+  checkJsonDepth(text, 'line');
   try {
     obj = JSON.parse(text);
   } catch {
@@ -35,6 +36,22 @@ export function parseLineObject(text: string, known: ReadonlySet<string>): Recor
     if (!known.has(k)) throw new InvalidInputError(k, `unknown request field '${k}'; fields: ${[...known].join(', ')}`);
   }
   return o;
+}
+
+/**
+ * The `id` of a request line, when the line is a JSON object whose `id` is a string or a
+ * number; undefined otherwise (never throws). Error lines of requests that fail while being
+ * parsed or read carry it, so a caller can match every answer to its request.
+ */
+export function requestIdOf(text: string): string | number | undefined {
+  try {
+    checkJsonDepth(text, 'line');
+    const o = JSON.parse(text) as { id?: unknown } | null;
+    const id = typeof o === 'object' && o !== null && !Array.isArray(o) ? o.id : undefined;
+    return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -4,3 +4,4 @@ export * from './evaluate.js';
 export * from './pipeline.js';
 export * from './scene-layout.js';
 export * from './scenes.js';
+export * from './runs.js';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, readSafetensors, tokenCount, toErrorJson, type ErrorJson, type Layout, type TokenInput } from '@d2pruner/core';
-import { concatMap, from, map, mergeMap, of, type Observable } from 'rxjs';
+import { concatMap, from, map, mergeMap, of, type Observable, type OperatorFunction } from 'rxjs';
 import { pullMap, type PullOptions } from '../concurrency/pull.js';
 import { createJob, type PruneJob } from '../job.js';
 import { decode, type FileReader } from '../operators/decode.js';
@@ -23,9 +23,18 @@ export interface EvalOptions extends PullOptions, Pick<PruneOptions, 'ensureBack
   prior?: Float32Array;
   /** Kernel backend (default `auto`). */
   backend?: string;
+  /**
+   * The per-run pipeline; default the batch pipeline's `prune` stage on the decoded tokens. It
+   * receives one job per (file, run) whose `input` is the decoded file and whose request names
+   * the method, `keep` (the resolved budget), params and backend, with `request.input` the file's
+   * source (its path, or a copy of its bytes) — so a worker pool's `poolStages` can run it
+   * off-thread. It must emit each job once, with `selection` or `error`.
+   */
+  stages?: OperatorFunction<PruneJob, PruneJob>;
 }
 
 interface DecodedFile {
+  source: EvalSource;
   file: string;
   index: number;
   job?: PruneJob;
@@ -53,16 +62,16 @@ function decodeFile(source: EvalSource, index: number, options: EvalOptions): Ob
   return from(read).pipe(
     mergeMap((r) =>
       'error' in r
-        ? of<DecodedFile>({ file, index, error: r.error })
+        ? of<DecodedFile>({ source, file, index, error: r.error })
         : of(createJob({ id: file, input: r.bytes }, index)).pipe(
         decode({ layout: options.layout }),
         options.prior ? withPrior(options.prior) : (s: Observable<PruneJob>) => s,
         map((job): DecodedFile => {
-          if (job.error) return { file, index, error: job.error };
+          if (job.error) return { source, file, index, error: job.error };
           try {
-            return { file, index, job, labels: labelsFromSafetensors(readSafetensors(r.bytes), tokenCount(job.input as TokenInput)) };
+            return { source, file, index, job, labels: labelsFromSafetensors(readSafetensors(r.bytes), tokenCount(job.input as TokenInput)) };
           } catch (e) {
-            return { file, index, error: toErrorJson(e) };
+            return { source, file, index, error: toErrorJson(e) };
           }
         }),
       ),
@@ -83,11 +92,11 @@ function runOnFile(d: DecodedFile, run: EvalRun, options: EvalOptions): Observab
   }
   const job: PruneJob = {
     ...d.job,
-    request: { ...d.job.request, method: run.method, keep: n, params: run.params ?? {}, backend: d.job.request.backend ?? options.backend ?? 'auto' },
+    request: { ...d.job.request, input: typeof d.source === 'string' ? d.source : options.stages ? d.source.bytes.slice() : d.source.bytes, method: run.method, keep: n, params: run.params ?? {}, backend: d.job.request.backend ?? options.backend ?? 'auto' },
     timings: {},
   };
   return of(job).pipe(
-    prune(undefined, { ensureBackend: options.ensureBackend }),
+    options.stages ?? prune(undefined, { ensureBackend: options.ensureBackend }),
     map((done): EvalOutcome => ({ ...base, n, labels, layout: done.layout, selection: done.selection, error: done.error, ms: done.timings.pruneMs ?? 0 })),
   );
 }

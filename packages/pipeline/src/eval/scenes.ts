@@ -38,8 +38,8 @@ interface Blob {
   ry: number;
 }
 
-/** Validated options with defaults. */
-function resolve(options: SceneOptions): Required<SceneOptions> {
+/** The options with their defaults, validated (typed errors name the option). */
+export function resolveSceneOptions(options: SceneOptions): Required<SceneOptions> {
   const o = { layout: 'llava-1.5', bias: 'bottom' as SceneBias, strength: 4, seed: 1, dim: 32, ...options };
   if (!SCENE_BIASES.includes(o.bias)) throw new InvalidArgumentError('bias', `bias must be one of ${SCENE_BIASES.join(', ')}, got '${String(o.bias)}'`);
   if (!(Number.isFinite(o.strength) && o.strength >= 0 && o.strength <= 20)) throw new InvalidArgumentError('strength', `strength must be in [0, 20], got ${o.strength}`);
@@ -72,14 +72,14 @@ function objectAt(list: readonly Blob[], x: number, y: number): number {
 }
 
 /**
- * Scene `index` of a set (docs/eval.md §4): a few background regions of similar features, 3–6 objects
- * as compact elliptic blobs (each its own feature centre), one of those present the referent, and
+ * Scene `index` of a set (docs/eval.md §4): a few background regions of similar features (noise 0.3), 3–6
+ * objects as compact elliptic blobs (each its own feature centre, a little more textured: noise 0.35), one of those present the referent, and
  * attention = content × positional bias × noise U(0.4, 1.6), with objects salient (×3.5) and the
  * referent boosted (×4.5); the bias is (1 + p)^strength, p ∈ [0, 1] the distance from the top
  * (`bottom`) or from the centre (`periphery`, relative to a corner's). Deterministic in (options, index); the same generator runs in Node and browsers.
  */
 export function makeScene(options: SceneOptions, index: number, geometry?: SceneGeometry): Scene {
-  const o = resolve(options);
+  const o = resolveSceneOptions(options);
   const g = geometry ?? sceneGeometry(o.layout);
   const rand = uniformRng((o.seed * 1_000_003 + index) >>> 0);
   const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
@@ -100,7 +100,7 @@ export function makeScene(options: SceneOptions, index: number, geometry?: Scene
     let region = regions[0];
     for (const r of regions) if (Math.hypot(g.x[i] - r.x, g.y[i] - r.y) < Math.hypot(g.x[i] - region.x, g.y[i] - region.y)) region = r;
     const centre = id >= 0 ? centres[id] : region.centre;
-    for (let k = 0; k < o.dim; k++) features[i * o.dim + k] = 0.5 * shared[k] + centre[k] + 0.35 * gauss();
+    for (let k = 0; k < o.dim; k++) features[i * o.dim + k] = 0.5 * shared[k] + centre[k] + (id >= 0 ? 0.35 : 0.3) * gauss();
     const content = id < 0 ? 1 : id === referent ? 4.5 : 3.5;
     attention[i] = content * biasAt(o.bias, o.strength, g.x[i], g.y[i]) * (0.4 + 1.2 * rand());
     total += attention[i];
@@ -131,7 +131,7 @@ export function sceneFileBytes(scene: Scene): Uint8Array {
 /** Scenes 0…count−1 of a set, lazily. */
 export function* makeScenes(options: SceneOptions, count: number): Generator<Scene, void, undefined> {
   assertInteger('count', count, 1);
-  const g = sceneGeometry(resolve(options).layout);
+  const g = sceneGeometry(resolveSceneOptions(options).layout);
   for (let k = 0; k < count; k++) yield makeScene(options, k, g);
 }
 
@@ -140,6 +140,6 @@ export function* makeScenes(options: SceneOptions, count: number): Generator<Sce
  * seeds the set never uses (seed + 7919), whose mean attention per position is the set's prior.
  */
 export function calibrationScenes(options: SceneOptions, count = 64): Generator<Scene, void, undefined> {
-  const o = resolve(options);
+  const o = resolveSceneOptions(options);
   return makeScenes({ ...o, seed: o.seed + 7919 }, count);
 }

@@ -6,10 +6,8 @@
  * @packageDocumentation
  */
 import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import type { ReadStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { InvalidInputError } from '@d2pruner/core';
 import type { Observable } from 'rxjs';
 import { pruneBatch, pruneBatchResults, type BatchOptions, type BatchResult } from '../batch/batch.js';
 import { calibrate, priorFileBytes, type CalibrateOptions, type CalibrationResult } from '../calibrate.js';
@@ -17,64 +15,37 @@ import { splitLines } from '../lines.js';
 import { attentionStage, poolStages } from './pool/operators.js';
 import type { PrunePool } from './pool/prune-pool.js';
 import type { FileReader } from '../operators/decode.js';
+import { openRegularFile, readError, readRegularFile } from './read-file.js';
 
-function readError(path: string, e: unknown, field: string): unknown {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ABORT_ERR' || (e as Error | null)?.name === 'AbortError') return e;
-  if (code === 'ENOENT') return new InvalidInputError(field, `cannot read '${path}': no such file`);
-  if (code === 'EISDIR') return new InvalidInputError(field, `cannot read '${path}': it is a directory`);
-  if (code === 'EACCES' || code === 'EPERM') return new InvalidInputError(field, `cannot read '${path}': permission denied`);
-  if (typeof code === 'string') return new InvalidInputError(field, `cannot read '${path}': ${code}`);
-  return e;
-}
-
-/** Reads a file of known size with as few thread-pool round trips as possible (one for most files). */
-async function readWhole(path: string, signal: AbortSignal): Promise<Uint8Array> {
-  signal.throwIfAborted();
-  const handle = await open(path, 'r');
-  try {
-    const { size } = await handle.stat();
-    if (!Number.isSafeInteger(size) || size === 0) return new Uint8Array(await readFile(handle));
-    const out = Buffer.allocUnsafeSlow(size); // its own buffer (no pool), not zero-filled: every byte is read over
-    let at = 0;
-    while (at < size) {
-      signal.throwIfAborted();
-      const { bytesRead } = await handle.read(out, at, size - at, at);
-      if (bytesRead === 0) break;
-      at += bytesRead;
-    }
-    return at === size ? out : out.subarray(0, at);
-  } finally {
-    await handle.close();
-  }
-}
+export { MAX_INPUT_FILE_BYTES, openRegularFile, readRegularFile, type ReadFileOptions } from './read-file.js';
 
 /**
- * Reads a whole file (cancellable through the signal); an unreadable path is a typed error on
- * field `input`. One positioned read of the file's size instead of `fs.readFile`'s 512 KB chunks,
- * so a busy event loop (other items computing) does not stretch the read.
+ * Reads a whole regular file (cancellable through the signal) of at most
+ * {@link MAX_INPUT_FILE_BYTES}: anything else — a missing file, a directory, a FIFO, a device
+ * such as `/dev/zero`, a larger file — is a typed error on field `input`, raised before a byte
+ * is read. One positioned read of the file's size instead of `fs.readFile`'s 512 KB chunks.
  */
-export const nodeReadFile: FileReader = async (path, signal) => {
-  try {
-    return await readWhole(path, signal);
-  } catch (e) {
-    throw readError(path, e, 'input');
-  }
-};
+export const nodeReadFile: FileReader = (path, signal) => readRegularFile(path, { field: 'input', signal });
 
 /**
  * The lines of a file, or of standard input for `-` (or any readable stream), read chunk by
- * chunk on demand: memory holds one chunk however long the file. A missing file is a typed
- * error on field `batch`, raised at the first pull.
+ * chunk on demand: memory holds one chunk however long the file, and a line over
+ * `MAX_LINE_CHARS` is an error. A path must name a regular file: a missing file, a directory, a
+ * FIFO or a device is a typed error on field `batch`, raised at the first pull.
  */
 export async function* readLines(source: string | NodeJS.ReadableStream): AsyncGenerator<string, void, undefined> {
-  const stream = source === '-' ? process.stdin : typeof source === 'string' ? createReadStream(source) : source;
+  let stream: NodeJS.ReadableStream;
+  if (source === '-') stream = process.stdin;
+  else if (typeof source === 'string') {
+    const { handle } = await openRegularFile(source, { field: 'batch', maxBytes: Number.MAX_SAFE_INTEGER });
+    stream = handle.createReadStream();
+  } else stream = source;
   try {
     yield* splitLines(stream as AsyncIterable<Uint8Array | string>);
   } catch (e) {
     throw typeof source === 'string' ? readError(source, e, 'batch') : e;
   } finally {
-    if (typeof source === 'string' && source !== '-') (stream as ReturnType<typeof createReadStream>).destroy();
+    if (typeof source === 'string' && source !== '-') (stream as ReadStream).destroy();
   }
 }
 
@@ -84,7 +55,27 @@ export async function* readLines(source: string | NodeJS.ReadableStream): AsyncG
  * instead of filling memory.
  */
 export function drainGate(stream: NodeJS.WritableStream & { writableNeedDrain?: boolean }): () => void | Promise<void> {
-  return () => (stream.writableNeedDrain ? once(stream, 'drain').then(() => undefined) : undefined);
+  return () => (stream.writableNeedDrain ? drained(stream) : undefined);
+}
+
+const DRAINS = new WeakMap<NodeJS.WritableStream, Promise<void>>();
+
+/**
+ * Resolves at the stream's next `drain` (or when it closes or fails). Every caller waiting at
+ * the same time shares one listener, so many pending writers never pile up listeners
+ * (no MaxListenersExceededWarning on a slow or closed pipe).
+ */
+export function drained(stream: NodeJS.WritableStream): Promise<void> {
+  let p = DRAINS.get(stream);
+  if (!p) {
+    p = Promise.race([once(stream, 'drain'), once(stream, 'close')])
+      .catch(() => undefined)
+      .then(() => {
+        DRAINS.delete(stream);
+      });
+    DRAINS.set(stream, p);
+  }
+  return p;
 }
 
 /**

@@ -1,13 +1,13 @@
-import { InvalidInputError, ShapeMismatchError, type Matrix } from '@d2pruner/core';
+import { InvalidInputError, ShapeMismatchError } from '@d2pruner/core';
 import { llmDimsOfConfig, prefillMacsByPart } from '../cost.js';
-import { mergePrefill, rowsAt, runsOf, textPositions } from '../merge.js';
+import { mergePrefill } from '../merge.js';
 import type { ResolvedPruningOptions } from '../options.js';
-import { imageReport, type ImagePruning, type PrefillReport } from '../report.js';
-import { selectImage } from '../select.js';
-import { gatherPositions, keptPositions, type SpanKeep } from '../sequence.js';
+import type { PrefillReport } from '../report.js';
+import { gatherPositions, keptPositions } from '../sequence.js';
 import { SPLIT_NAMES } from '../split/names.js';
 import { float32Data, intData } from '../tensors.js';
 import type { ForwardInputs, LlavaModelLike, TensorConstructor, TensorData, TensorLike } from '../types.js';
+import { keyRows, selectAtLayer, type LayerSignals } from './signals.js';
 import type { SplitDecoder } from './split-decoder.js';
 
 /** Options of {@link generateSplit}. */
@@ -59,13 +59,6 @@ function cacheShape(split: SplitDecoder, config: LlavaModelLike['config']): { he
   return { heads, headDim };
 }
 
-/** [1, heads, T, hd] keys → [T, heads·hd] rows (heads concatenated per token). */
-function keyRows(keys: Float32Array, heads: number, T: number, hd: number): Float32Array {
-  const out = new Float32Array(T * heads * hd);
-  for (let h = 0; h < heads; h++) for (let t = 0; t < T; t++) out.set(keys.subarray((h * T + t) * hd, (h * T + t + 1) * hd), (t * heads + h) * hd);
-  return out;
-}
-
 function argmaxLast(logits: TensorLike): number {
   const [, S, V] = logits.dims;
   const data = float32Data(logits, 'logits').subarray((S - 1) * V, S * V);
@@ -90,9 +83,10 @@ const int64 = (Tensor: TensorConstructor, values: readonly number[]) => new Tens
  *    every token, part B only the kept ones; both use the same (original) next position.
  */
 export async function generateSplit(model: LlavaModelLike, split: SplitDecoder, opts: ResolvedPruningOptions, inputs: ForwardInputs, run: SplitGenerateOptions): Promise<SplitGenerateResult> {
+  const batch = inputs.input_ids?.dims[0];
+  if (batch !== 1) throw new InvalidInputError('input_ids', `generation at layer ${split.layer} runs one prompt at a time; got a batch of ${String(batch)}`);
   const mp = await mergePrefill(model, model._merge_input_ids_with_image_features, inputs, opts.clsAttentionOutput);
-  const { S, d, Tensor, ids, imageId } = mp;
-  if (mp.B !== 1) throw new InvalidInputError('input_ids', `generation at layer ${split.layer} runs one prompt at a time; got a batch of ${mp.B}`);
+  const { S, d, Tensor } = mp;
   const mask = intData(mp.mask);
   if (mask.length !== S) throw new ShapeMismatchError('attention_mask', `the attention mask has ${mask.length} columns for ${S} tokens`);
   let seen = 0;
@@ -111,40 +105,14 @@ export async function generateSplit(model: LlavaModelLike, split: SplitDecoder, 
   const t2 = performance.now();
 
   // Selection on layer-(K−1) signals.
-  const hidden = float32Data(wrap(outA[SPLIT_NAMES.hidden]), SPLIT_NAMES.hidden);
-  const lastAttention = float32Data(wrap(outA[SPLIT_NAMES.lastAttention]), SPLIT_NAMES.lastAttention);
   const keysName = `present.${split.layer - 1}.key`;
-  const keys = keyRows(float32Data(wrap(outA[keysName]), keysName), heads, S, headDim);
-  const kw = heads * headDim;
-  const text = textPositions(ids, imageId);
-  const textHidden = rowsAt(hidden, 0, d, text);
-  const textKeys = rowsAt(keys, 0, kw, text);
-  const textEmbeds = rowsAt(mp.embedsData, 0, d, text);
-  const spans: SpanKeep[] = [];
-  const images: ImagePruning[] = [];
-  let featRow = 0;
-  for (const [image, r] of runsOf(ids, imageId).entries()) {
-    if ((featRow + r.length) * d > mp.features.length) throw new ShapeMismatchError('image_features', 'the prompt has more image placeholders than the encoder produced features');
-    const span = Array.from({ length: r.length }, (_, i) => r.start + i);
-    const imageEmbeds: Matrix = { rows: r.length, cols: d, data: mp.features.subarray(featRow * d, (featRow + r.length) * d) };
-    const cls = mp.clsAttention?.subarray(featRow, featRow + r.length);
-    const attention = lastAttention.slice(r.start, r.start + r.length);
-    const keep = await selectImage(opts, {
-      image,
-      row: 0,
-      features: rowsAt(hidden, 0, d, span),
-      text: textHidden,
-      clsAttention: cls && cls.length === r.length ? cls : undefined,
-      attention,
-      keys: rowsAt(keys, 0, kw, span),
-      textKeys,
-      imageEmbeds,
-      textEmbeds,
-    });
-    spans.push({ start: r.start, length: r.length, kept: keep.kept });
-    images.push(imageReport(image, 0, r, keep, attention));
-    featRow += r.length;
-  }
+  const signals: LayerSignals = {
+    hidden: float32Data(wrap(outA[SPLIT_NAMES.hidden]), SPLIT_NAMES.hidden),
+    lastAttention: float32Data(wrap(outA[SPLIT_NAMES.lastAttention]), SPLIT_NAMES.lastAttention),
+    keys: keyRows(float32Data(wrap(outA[keysName]), keysName), heads, S, headDim),
+    keyWidth: heads * headDim,
+  };
+  const { spans, images } = await selectAtLayer(opts, mp, signals);
   const kept = keptPositions(S, spans);
   const S2 = kept.length;
   const hiddenOut = outA[SPLIT_NAMES.hidden];

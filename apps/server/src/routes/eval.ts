@@ -1,0 +1,99 @@
+import { InvalidArgumentError, InvalidInputError, MissingTensorError, readSafetensors, type ErrorJson } from '@d2pruner/core';
+import { budgetsFromText, evalRuns, evaluateFiles, prune, splitList, type EvalSource } from '@d2pruner/pipeline';
+import { poolStages } from '@d2pruner/pipeline/node';
+import type { FastifyInstance } from 'fastify';
+import { lastValueFrom, pipe } from 'rxjs';
+import { HttpError, errorResponse } from '../http-error.js';
+import { bytesFromDataUrl } from '../input/batch-line.js';
+import { checkSafetensorsCaps } from '../input/caps.js';
+import { ndjsonLines } from '../input/ndjson.js';
+import { admit, errorFromJson } from '../run.js';
+import type { RouteSchemas } from '../schemas/routes.js';
+import type { ServerState } from '../state.js';
+import { NDJSON_TYPES } from './batch.js';
+
+const QUERY_KEYS = new Set(['methods', 'ratio', 'keep', 'param', 'prior', 'backend']);
+
+/** A query value as one string; repeating a single-valued key is a typed error naming it. */
+function single(query: Record<string, unknown>, key: string): string | undefined {
+  const v = query[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new InvalidArgumentError(key, `give ${key} once`);
+  return v;
+}
+
+function isAsyncIterable(x: unknown): x is AsyncIterable<Uint8Array> {
+  return typeof (x as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
+}
+
+/**
+ * `POST /v1/eval` (docs/eval.md): NDJSON in — one labelled input per line,
+ * `{"input":"SAMPLE"}` (a bundled sample) or `{"input":"data:…;base64,…","name":"x"}` — and
+ * the eval JSON of `d2pruner eval --json` out, computed by the same pipeline; each (file, method,
+ * budget) is admitted against the server's limits and runs in its worker pool like a batch line. Query: `methods`
+ * (comma list, default d2pruner,fastv,divprune), `ratio` or `keep` (comma lists, default ratio
+ * 0.1), `param=method.name=value` (repeatable), `prior` (a bundled sample holding a `prior`
+ * tensor), `backend`. A bad line, an unreadable input or a method missing a tensor is counted as
+ * skipped with its reason; the evaluation goes on.
+ */
+export function evalRoute(app: FastifyInstance, state: ServerState, schema: RouteSchemas['eval']): void {
+  app.post('/v1/eval', { schema, config: { gated: true, streaming: true } }, async (request, reply) => {
+    if (!isAsyncIterable(request.body)) throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'content-type', `send NDJSON (${NDJSON_TYPES.join(', ')}): one labelled input per line`);
+    const query = request.query as Record<string, unknown>;
+    for (const k of Object.keys(query)) if (!QUERY_KEYS.has(k)) throw new InvalidArgumentError(k, `unknown query parameter '${k}'; query: ${[...QUERY_KEYS].join(', ')}`);
+    const params = query.param === undefined ? [] : Array.isArray(query.param) ? (query.param as unknown[]).map(String) : [String(query.param)];
+    const runs = evalRuns(splitList(single(query, 'methods') ?? 'd2pruner,fastv,divprune'), budgetsFromText(single(query, 'ratio'), single(query, 'keep')), params);
+    const backend = single(query, 'backend');
+    if (backend !== undefined) await state.backends.ensure(backend);
+    const ctx = state.runContext();
+    const priorName = single(query, 'prior');
+    let prior: Float32Array | undefined;
+    if (priorName !== undefined) {
+      const t = readSafetensors(await state.samples.read(priorName, 'prior')).get('prior');
+      if (!t) throw new MissingTensorError('prior', `the prior sample '${priorName}'`);
+      prior = t.data;
+    }
+    const { caps, config } = state;
+    const failed = new Map<string, ErrorJson>();
+    async function* sources(): AsyncGenerator<EvalSource, void, undefined> {
+      for await (const item of ndjsonLines(request.body as AsyncIterable<Uint8Array>, config.maxBodyBytes)) {
+        const name = `line ${item.line}`;
+        try {
+          if ('tooLarge' in item) throw new HttpError('PAYLOAD_TOO_LARGE', 'line', `line ${item.line} has more than ${config.maxBodyBytes} bytes (--max-body-bytes)`);
+          const o = JSON.parse(item.text) as { input?: unknown; name?: unknown };
+          if (typeof o !== 'object' || o === null || typeof o.input !== 'string' || o.input === '') throw new InvalidInputError('input', 'a line needs "input": a sample name or a data: URL of a labelled safetensors file');
+          const label = typeof o.name === 'string' && o.name !== '' ? o.name : o.input.startsWith('data:') ? name : o.input;
+          if (!o.input.startsWith('data:')) {
+            yield o.input;
+            continue;
+          }
+          const bytes = bytesFromDataUrl(o.input);
+          checkSafetensorsCaps(bytes, caps);
+          yield { name: label, bytes };
+        } catch (e) {
+          failed.set(name, e instanceof SyntaxError ? new InvalidInputError('line', 'the line is not valid JSON').toJSON() : (errorResponse(e).body.error as ErrorJson));
+          yield name;
+        }
+      }
+    }
+    const sub = new AbortController();
+    reply.raw.once('close', () => sub.abort());
+    const runOptions = { readFile: ctx.readFile, backend: backend ?? ctx.defaultBackend, ensureBackend: ctx.ensureBackend, prior };
+    const report = await lastValueFrom(
+      evaluateFiles(sources(), {
+        runs,
+        prior,
+        backend: runOptions.backend,
+        ensureBackend: ctx.ensureBackend,
+        stages: pipe(admit(ctx), ctx.pool ? poolStages(ctx.pool, runOptions) : prune(undefined, runOptions)),
+        readFile: (name, signal) => {
+          const error = failed.get(name);
+          return error ? Promise.reject(errorFromJson(error)) : ctx.readFile(name, signal);
+        },
+        concurrency: config.batchConcurrency,
+        signal: sub.signal,
+      }),
+    );
+    return reply.type('application/json; charset=utf-8').send(report);
+  });
+}

@@ -1,0 +1,73 @@
+import { reportCharts, reportTable } from '@d2pruner/eval-report';
+import { splitList, budgetsFromText, type SceneBias } from '@d2pruner/pipeline';
+import { runLabelledEval, type LabelledEvalResult } from './labelled.js';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** What the tab exposes for the console and the browser test (`window.__d2prunerEval`). */
+export interface EvalTabSnapshot {
+  state: 'idle' | 'running' | 'done' | 'error';
+  result: LabelledEvalResult | null;
+  error: string | null;
+}
+
+async function drawCharts(result: LabelledEvalResult): Promise<void> {
+  const { default: embed } = await import('vega-embed');
+  const charts = reportCharts(result.report, result.samples);
+  const sweeps = $('eval-sweeps');
+  const grids = $('eval-grids');
+  sweeps.replaceChildren();
+  grids.replaceChildren();
+  for (const c of charts) {
+    const div = document.createElement('div');
+    div.id = `eval-${c.id}`;
+    (c.id.startsWith('sweep-') ? sweeps : grids).append(div);
+    await embed(div, c.spec, { renderer: 'svg', actions: false, theme: 'dark' });
+  }
+}
+
+/**
+ * The Evaluate tab: runs the labelled sample scenes (`d2pruner scenes` + `d2pruner eval` in the
+ * page) and shows the table, the budget sweeps and the token grids of the command's report.
+ */
+export function setupEvalTab(snapshot: EvalTabSnapshot): void {
+  const tabs = document.querySelectorAll<HTMLButtonElement>('nav.tabs button');
+  for (const b of tabs) {
+    b.addEventListener('click', () => {
+      for (const other of tabs) other.setAttribute('aria-selected', String(other === b));
+      for (const panel of document.querySelectorAll<HTMLElement>('[data-tab]')) panel.hidden = panel.dataset.tab !== b.value;
+    });
+  }
+  $('eval-run').addEventListener('click', () => void run(snapshot));
+}
+
+async function run(snapshot: EvalTabSnapshot): Promise<void> {
+  const status = $('eval-status');
+  const error = $('eval-error');
+  snapshot.state = 'running';
+  document.body.dataset.evalState = 'running';
+  error.hidden = true;
+  try {
+    const count = Number($<HTMLInputElement>('eval-count').value);
+    const result = await runLabelledEval({
+      scenes: { layout: 'llava-1.5', bias: $<HTMLSelectElement>('eval-bias').value as SceneBias, strength: Number($<HTMLInputElement>('eval-strength').value), seed: 1 },
+      count,
+      methods: splitList($<HTMLInputElement>('eval-methods').value),
+      budgets: budgetsFromText($<HTMLInputElement>('eval-ratios').value, undefined),
+      onProgress: (done, total) => {
+        status.textContent = `${done} / ${total} scenes`;
+      },
+    });
+    $('eval-table').innerHTML = reportTable(result.report);
+    await drawCharts(result);
+    status.textContent = `${result.report.files} scenes evaluated`;
+    snapshot.result = result;
+    snapshot.state = 'done';
+  } catch (e) {
+    snapshot.state = 'error';
+    snapshot.error = e instanceof Error ? e.message : String(e);
+    error.textContent = snapshot.error;
+    error.hidden = false;
+  }
+  document.body.dataset.evalState = snapshot.state;
+}

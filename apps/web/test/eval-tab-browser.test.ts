@@ -1,0 +1,69 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EvalTabSnapshot } from '../src/eval/tab.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`[web] SKIPPING the Evaluate tab browser test: ${CHROMIUM} is absent (apt-get install chromium)`);
+
+const out = mkdtempSync(join(tmpdir(), 'd2p-web-'));
+let server: Server | undefined;
+afterAll(() => {
+  server?.close();
+  rmSync(out, { recursive: true, force: true });
+});
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+
+/** Serves the built app (and nothing else: /v1 answers 404, as with no server behind it). */
+async function serve(dir: string): Promise<string> {
+  server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(dir) || !existsSync(file)) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
+  it('runs the labelled sample scenes in the page and shows the table and the charts of the command-line report', { timeout: 240_000 }, async () => {
+    const { build } = await import('vite');
+    await build({ root: join(import.meta.dirname, '..'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true, sourcemap: false } });
+    const url = await serve(out);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+      const offsite: string[] = [];
+      await page.route('**/*', (route) => (route.request().url().startsWith(url) ? route.continue() : (offsite.push(route.request().url()), route.abort())));
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(url);
+      await page.click('nav.tabs button[value=evaluate]');
+      expect(await page.isVisible('#eval-run')).toBe(true);
+      await page.fill('#eval-count', '8');
+      await page.click('#eval-run');
+      await page.waitForSelector('body[data-eval-state=done], body[data-eval-state=error]', { timeout: 180_000 });
+      const snap = (await page.evaluate(() => (window as unknown as { __d2prunerEval: EvalTabSnapshot }).__d2prunerEval)) as EvalTabSnapshot;
+      expect(snap.error).toBeNull();
+      const report = snap.result!.report;
+      expect(report.files).toBe(8);
+      const shown = await page.$$eval('#eval-table td[data-field=referentShare]', (tds) => tds.map((td) => Number((td as HTMLElement).dataset.value)));
+      expect(shown).toEqual(report.results.map((r) => r.referentShare));
+      for (const metric of ['referentHit', 'referentShare', 'objectRecall']) expect(await page.locator(`#eval-sweep-${metric} svg .mark-line.role-mark path`).count(), metric).toBe(3);
+      expect(await page.locator('#eval-grids svg').count()).toBe(3);
+      expect(errors).toEqual([]);
+      expect(offsite).toEqual([]);
+      if (process.env.EVAL_TAB_SCREENSHOT) await page.screenshot({ path: process.env.EVAL_TAB_SCREENSHOT, fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});

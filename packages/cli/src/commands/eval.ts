@@ -1,0 +1,88 @@
+import { InvalidArgumentError } from '@d2pruner/core';
+import { reportHtml, sampleCollector } from '@d2pruner/eval-report';
+import { readChartLibraries } from '@d2pruner/eval-report/node';
+import { budgetsFromText, evalRuns, evaluate, evaluateOutcomes, splitList, type EvalOutcome, type EvalReport } from '@d2pruner/pipeline';
+import { createPrunePool, poolStages } from '@d2pruner/pipeline/node';
+import { lastValueFrom, tap } from 'rxjs';
+import { ensureBackend } from '../backends.js';
+import { defineCommand } from '../cli/command.js';
+import { BACKEND_OPTION, JSON_OPTION } from '../cli/common-options.js';
+import { formatEvalTable } from '../eval/table.js';
+import { loadPriorFile, readInputFile } from '../load.js';
+import { progressRenderer } from '../progress.js';
+
+/** Methods `d2pruner eval` runs when `--methods` is not given. */
+export const DEFAULT_EVAL_METHODS = 'd2pruner,fastv,divprune';
+
+/**
+ * `d2pruner eval FILES…` (docs/eval.md): every (method, budget) on every labelled file through
+ * the batch pipeline, then the table (or the JSON) and optionally the self-contained HTML report.
+ * A method that a file cannot run (a missing tensor, say) is reported on stderr, once per file
+ * and method, and counted as skipped — never as a zero.
+ */
+export const evalCommand = defineCommand({
+  name: 'eval',
+  summary: 'Which method keeps what the question is about: metrics of every method and budget on labelled token files.',
+  usage: ['eval FILE… [--methods a,b] [--ratio R,… | --keep N,…] [--prior FILE] [--param method.name=value …] [--json] [--report report.html]'],
+  positionals: 'FILE…',
+  options: {
+    methods: { type: 'string', valueName: 'a,b,…', default: DEFAULT_EVAL_METHODS, description: 'methods to compare' },
+    ratio: { type: 'string', valueName: 'R,…', defaultNote: '0.1', description: 'budgets as fractions of the tokens, n = max(1, round(R·N))' },
+    keep: { type: 'string', valueName: 'N,…', description: 'budgets as token counts (instead of --ratio)' },
+    prior: { type: 'string', valueName: 'FILE', description: "positional prior for every file (D2Pruner's debias), e.g. from d2pruner scenes or calibrate" },
+    param: { type: 'string', valueName: 'method.name=value', multiple: true, description: 'a parameter of one method; repeat for more' },
+    backend: BACKEND_OPTION,
+    json: { ...JSON_OPTION, description: 'print the eval JSON instead of a table' },
+    report: { type: 'string', valueName: 'FILE.html', description: 'also write a self-contained HTML report (table, budget sweeps, token grids)' },
+    concurrency: { type: 'number', valueName: 'K', default: 2, description: 'files in flight' },
+    workers: { type: 'number', valueName: 'W', description: 'run the methods in a pool of W worker threads (CPU backends), as prune --batch does' },
+  },
+  examples: [
+    'scenes scenes/ --count 60 --bias bottom --strength 4',
+    'eval scenes/scene-*.safetensors --prior scenes/prior.safetensors --ratio 0.05,0.1,0.25 --report report.html',
+    'eval data/*.safetensors --methods d2pruner,fastv --keep 64 --param d2pruner.alpha=0.5 --json',
+  ],
+  async run({ values, positionals }, io) {
+    if (positionals.length === 0) throw new InvalidArgumentError('FILE', 'eval needs at least one labelled token file (safetensors with an object tensor)');
+    const runs = evalRuns(splitList(values.methods), budgetsFromText(values.ratio, values.keep), values.param ?? []);
+    const { concurrency, workers } = values;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', '--concurrency must be an integer ≥ 1');
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new InvalidArgumentError('workers', '--workers must be an integer ≥ 1');
+    const prior = values.prior ? await loadPriorFile(io, values.prior) : undefined;
+    const libraries = values.report ? await readChartLibraries() : undefined;
+    const samples = sampleCollector(runs);
+    const reported = new Set<string>();
+    const onOutcome = (o: EvalOutcome) => {
+      samples.add(o);
+      if (!o.error) return;
+      const line = `eval: skipped ${o.run.method} on ${o.file}: [${o.error.code}] ${o.error.field}: ${o.error.message}\n`;
+      if (!reported.has(line)) io.err(line);
+      reported.add(line);
+    };
+    const pool = workers === undefined ? undefined : createPrunePool({ workers });
+    let report: EvalReport;
+    try {
+      report = await lastValueFrom(
+        evaluateOutcomes(positionals, {
+          runs,
+          prior,
+          backend: values.backend,
+          concurrency: pool ? Math.max(concurrency, pool.workers) : concurrency,
+          ensureBackend,
+          readFile: (path) => readInputFile(io, path),
+          stages: pool ? poolStages(pool, { prior, backend: values.backend, ensureBackend }) : undefined,
+          total: positionals.length,
+          onProgress: io.isTTY ? progressRenderer(io.err, 'eval') : undefined,
+        }).pipe(tap(onOutcome), evaluate(runs)),
+      );
+    } finally {
+      await pool?.close();
+    }
+    await io.out(values.json ? JSON.stringify(report) + '\n' : formatEvalTable(report));
+    if (values.report && libraries) {
+      await io.writeFile(values.report, new TextEncoder().encode(reportHtml(report, samples.samples(), libraries)));
+      io.err(`eval: report → ${values.report}\n`);
+    }
+    return 0;
+  },
+});
