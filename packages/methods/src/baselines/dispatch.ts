@@ -21,6 +21,7 @@ import {
 export class KernelDispatch {
   private readonly used: string[] = [];
   private fellBack = false;
+  private accelerated: Promise<boolean> | undefined;
 
   /**
    * @param request backend name from the method context (`auto`, `cpu` or a registered backend)
