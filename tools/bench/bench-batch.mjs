@@ -1,14 +1,18 @@
 // Throughput of `d2pruner prune --batch` on realistic files (reading included, process start
 // included): LLaVA-1.5 576×4096 (keep 64 α 1, keep 128 α 0.5) and InternVL-2.5 13 tiles
 // 3328×1024 (keep 333 α 1 / α 0.5), scenes with large similar regions (many MIS rounds at α 1),
-// with the requests on the main thread (--workers 0) and on 1 and 2 worker threads.
+// with the requests on the main thread (--workers 0) and on 1 and 2 worker threads; then the
+// steady state in process (a warmed pool, `pruneInPool`, no process or worker start), with the
+// CPU seconds the process got — on a shared machine the ratio is bounded by the CPU it is given.
 // Run with `npm run bench:batch` (builds first). Env: BENCH_ITEMS (default 48), BENCH_REPS (default 3).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { layoutToJson, writeSafetensors } from '@d2pruner/core';
+import { createPrunePool, pruneInPool } from '@d2pruner/pipeline/node';
+import { from, lastValueFrom, toArray } from 'rxjs';
 import { scene, tiledLayout } from './scene.mjs';
 import { median, row } from './stats.mjs';
 
@@ -38,18 +42,36 @@ function writeScenes() {
   }
 }
 
-function batchLines() {
+function batchRequests() {
   const kinds = MODELS.flatMap((m) => m.requests.map((r) => ({ model: m.name, ...r })));
   return Array.from({ length: ITEMS }, (_, i) => {
     const { model, ...r } = kinds[i % kinds.length];
-    return JSON.stringify({ input: `${model}-${Math.floor(i / kinds.length) % SEEDS}.safetensors`, ...r });
+    return { input: `${model}-${Math.floor(i / kinds.length) % SEEDS}.safetensors`, ...r };
   });
+}
+
+/** Wall ms and CPU seconds of the whole batch through a warmed pool of `workers` threads. */
+async function steadyState(workers) {
+  const pool = createPrunePool({ workers });
+  try {
+    await pool.warm();
+    const requests = batchRequests().map((r) => ({ ...r, input: join(dir, r.input) }));
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const jobs = await lastValueFrom(from(requests).pipe(pruneInPool(pool, { concurrency: workers + 1 }), toArray()));
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    if (jobs.some((j) => j.error)) throw new Error(`pool batch failed: ${JSON.stringify(jobs.find((j) => j.error).error)}`);
+    return { ms, cpuS: (cpu.user + cpu.system) / 1e6, keeps: jobs.map((j) => JSON.stringify(j.selection.keep)).join('\n') };
+  } finally {
+    await pool.close();
+  }
 }
 
 try {
   writeScenes();
   const jsonl = join(dir, 'batch.jsonl');
-  writeFileSync(jsonl, batchLines().join('\n') + '\n');
+  writeFileSync(jsonl, batchRequests().map((r) => JSON.stringify(r)).join('\n') + '\n');
   console.log(`d2pruner prune --batch: ${ITEMS} requests (LLaVA 576×4096 keep 64 α 1 / keep 128 α 0.5, InternVL 3328×1024 keep 333 α 1 / α 0.5; 9.4 / 13.6 MB files), median of ${REPS} runs, process start included, Node ${process.version}`);
   const widths = [14, 10, 10, 12];
   console.log(row(['workers', 'wall ms', 'items/s', 'vs 1 worker'], widths));
@@ -73,6 +95,23 @@ try {
     const m = median(times.get(w));
     console.log(row([w === 0 ? '0 (main)' : w, m.toFixed(0), ((ITEMS * 1000) / m).toFixed(1), `${(base / m).toFixed(2)}×`], widths));
   }
+  console.log(`steady state in process (pool warmed, pruneInPool, concurrency workers + 1), median of ${REPS} runs:`);
+  const sw = [12, 10, 10, 12, 12];
+  console.log(row(['workers', 'wall ms', 'items/s', 'vs 1 worker', 'CPU cores'], sw));
+  const steady = new Map([1, 2].map((w) => [w, []]));
+  for (let r = 0; r < REPS; r++) {
+    for (const w of [1, 2]) {
+      const s = await steadyState(w);
+      if (s.keeps !== results.get('keep')) throw new Error(`the pool (${w} workers) selected other tokens than the CLI`);
+      steady.get(w).push(s);
+    }
+  }
+  const med = (w, key) => median(steady.get(w).map((s) => s[key]));
+  for (const w of [1, 2]) {
+    const ms = med(w, 'ms');
+    console.log(row([w, ms.toFixed(0), ((ITEMS * 1000) / ms).toFixed(1), `${(med(1, 'ms') / ms).toFixed(2)}×`, (med(w, 'cpuS') / (ms / 1000)).toFixed(2)], sw));
+  }
+  console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /**
  * device:check — the GPU path checked on whatever adapter this machine has: reports the adapter,
- * runs the kernel conformance suite, every D2Pruner vector (plain and with adversarially
- * perturbed GPU cosines) and every baseline vector through the WebGPU backend, prints
- * `exact A/B <suite>` per suite and a timing table (CPU lazy vs GPU dense vs auto), and ends with
+ * runs the kernel conformance suite and every D2Pruner vector (plain and with adversarially
+ * perturbed GPU cosines), prints a timing table (CPU lazy vs GPU dense vs auto, then writes the
+ * `--emit` files), then every baseline vector method by method, all through the WebGPU backend,
+ * with `exact A/B <suite>` per suite, and ends with
  * `device-check: PASS` or `device-check: FAIL` (exit code 0 / 1).
  *
  * usage: node tools/device/device-check.mjs [--quick] [--vectors DIR] [--emit DIR] [--repeats N]
- *   --quick    a subset that finishes in minutes on a software adapter (every 8th baseline
- *              vector, the perturbed suite on every 4th D2Pruner vector, 2 timing repeats)
+ *   --quick    a subset that finishes in minutes on a software adapter (every 12th baseline
+ *              vector, the perturbed suite on every 4th D2Pruner vector, 1 timing repeat)
  *   --vectors  the vectors folder (default: fixtures/vectors of this repository)
  *   --emit     write the timing requests (scene files + requests.jsonl) and this run's results
  *              (results.jsonl) there, for the PyTorch peer on the same machine
@@ -21,7 +22,7 @@ import { kernelRegistry } from '@d2pruner/kernels';
 import { registerWebGPUBackend } from '@d2pruner/kernels-webgpu/register';
 import { WEBGPU_TOLERANCE } from '@d2pruner/kernels-webgpu';
 import { makeScene, sceneBytes } from './lib/scenes.mjs';
-import { baselineVectors, conformance, d2prunerVectors, perturbedRegistry } from './lib/suites.mjs';
+import { baselineMethods, baselineVectors, conformance, d2prunerVectors, perturbedRegistry } from './lib/suites.mjs';
 import { formatTable, REQUESTS, timingRows } from './lib/timing.mjs';
 
 const args = process.argv.slice(2);
@@ -32,7 +33,7 @@ const opt = (name) => {
 const quick = args.includes('--quick');
 const vectors = resolve(opt('--vectors') ?? join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/vectors'));
 const emit = opt('--emit');
-const repeats = Number(opt('--repeats') ?? (quick ? 2 : 7));
+const repeats = Number(opt('--repeats') ?? (quick ? 1 : 7));
 const log = (line) => console.log(line);
 const t0 = performance.now();
 const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
@@ -65,7 +66,6 @@ try {
     suite('d2pruner vectors --backend webgpu', await d2prunerVectors(vectors, registry, 'webgpu'));
     const perturbed = perturbedRegistry(gpu);
     suite('d2pruner vectors, GPU cosines perturbed by ±bound/2 towards theta', await d2prunerVectors(vectors, perturbed.registry, perturbed.name, quick ? (_, i) => i % 4 === 0 : () => true));
-    suite('baseline vectors --backend webgpu', await baselineVectors(vectors, 'webgpu', quick ? 8 : 1));
 
     const scenes = { llava: makeScene('llava'), internvl: makeScene('internvl') };
     log(`timing (median of ${repeats} after a warm-up, features in memory, same process):`);
@@ -84,6 +84,7 @@ try {
       writeFileSync(join(emit, 'results.jsonl'), rows.map((r) => JSON.stringify({ keep: r.keep, cpuMs: r.cpuMs, gpuMs: r.gpuMs, autoMs: r.autoMs, autoRan: r.autoRan })).join('\n') + '\n');
       log(`wrote ${emit}/requests.jsonl, results.jsonl and the scene files`);
     }
+    for (const method of baselineMethods(vectors)) suite(`baseline vectors --backend webgpu: ${method}`, await baselineVectors(vectors, 'webgpu', quick ? 12 : 1, method));
     log(`device-check: ${ok ? 'PASS' : 'FAIL'}  [${elapsed()}]`);
     process.exitCode = ok ? 0 : 1;
   }

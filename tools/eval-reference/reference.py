@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference of `d2pruner eval` (eval.md §2) in Python + numpy, float64.
+"""Independent reference of `d2pruner eval` (docs/eval.md §2) in Python + numpy, float64.
 
 Reads labelled token files (safetensors: `object` I32, `attention`, `features`; metadata
 `d2pruner.referent`), selects tokens with its own FastV (top-n attention, ties -> lower index)

@@ -22,7 +22,7 @@ import { opsRoutes } from './routes/ops.js';
 import { pruneRoute } from './routes/prune.js';
 import { SERVER_VERSION } from './routes/ops.js';
 import { methodParamsSchema } from './schemas/params.js';
-import { documentedSchema, routeSchemas } from './schemas/routes.js';
+import { documentedSchema, namedSchemas, routeSchemas } from './schemas/routes.js';
 import { validatorCompiler } from './schemas/validator.js';
 import { SampleStore } from './samples.js';
 import type { GatedRouteConfig, ServerState } from './state.js';
@@ -146,7 +146,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
         version: SERVER_VERSION,
         description: 'Visual-token pruning over HTTP: D2Pruner (arXiv 2512.19443) and baselines. Errors are {"error":{"code","field","message"}}. Generated from the route schemas the server validates with.',
       },
-      components: { schemas: Object.fromEntries(methods.map((m) => [`params.${m.name}`, methodParamsSchema(m) as object])) },
+      components: { schemas: { ...namedSchemas(methods.map((m) => m.name)), ...Object.fromEntries(methods.map((m) => [`params.${m.name}`, methodParamsSchema(m) as object])) } },
     },
     transform: ({ schema, url }) => ({ schema: documentedSchema(url, schema as Record<string, unknown>) as typeof schema, url }),
   });
@@ -236,10 +236,11 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   app.addHook('onClose', async () => {
     await state.pool?.close();
   });
+  await state.pool?.warm();
 
   pruneRoute(app, state, schemas.prune);
   batchRoute(app, state, schemas.batch);
-  evalRoute(app, state);
+  evalRoute(app, state, schemas.eval);
   generateRoute(app, state, schemas.generate);
   catalogRoutes(app, state, schemas);
   opsRoutes(app, state, Date.now(), schemas);

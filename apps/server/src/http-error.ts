@@ -103,7 +103,7 @@ export function clipText(text: string, max: number): string {
 }
 
 /** One error of Fastify's schema validation (TypeBox, in Ajv's error format). */
-interface AjvError {
+export interface AjvError {
   instancePath?: string;
   keyword?: string;
   message?: string;
@@ -114,11 +114,12 @@ const RANGE_KEYWORDS: ReadonlySet<string> = new Set(['minimum', 'maximum', 'excl
 
 /**
  * A Fastify validation error (`FST_ERR_VALIDATION`, TypeBox's errors) as a typed error: the field is the query
- * parameter or body key at fault; unknown names and wrong types of a query are
+ * parameter or body key at fault (the most specific error: for a union, the branch that got deepest); unknown names and wrong types of a query are
  * `INVALID_ARGUMENT`, values out of range and bad bodies `INVALID_INPUT` (all 422).
  */
-function validationError(e: { validation: AjvError[]; validationContext?: string }): ErrorBody['error'] {
-  const first = e.validation[0] ?? {};
+export function validationError(e: { validation: readonly AjvError[]; validationContext?: string }): ErrorBody['error'] {
+  const depth = (x: AjvError) => (x.instancePath ?? '').split('/').length;
+  const first = [...e.validation].sort((a, b) => depth(b) - depth(a))[0] ?? {};
   const where = e.validationContext === 'querystring' ? 'query parameter' : e.validationContext === 'params' ? 'path parameter' : 'field';
   const path = (first.instancePath ?? '')
     .split('/')
@@ -134,7 +135,7 @@ function validationError(e: { validation: AjvError[]; validationContext?: string
   if (unknownName) message = `unknown ${where} '${field}' (see GET /openapi.json)`;
   else if (first.keyword === 'required') message = `${where} '${field}' is required`;
   else message = `${where} '${field}' ${first.message ?? 'is invalid'}`;
-  const query = e.validationContext !== 'body';
+  const query = e.validationContext === 'querystring' || e.validationContext === 'params';
   const code: ErrorCode = RANGE_KEYWORDS.has(first.keyword ?? '') || !query ? 'INVALID_INPUT' : 'INVALID_ARGUMENT';
   return { code, field, message };
 }

@@ -207,8 +207,8 @@ describe('POST /v1/generate: errors before the stream', () => {
     for (const maxNewTokens of [0, 1025, 1.5]) await expectError({ keep: 8, maxNewTokens }, 422, 'INVALID_INPUT', 'maxNewTokens');
     await expectError({ keep: 8, prompt: '' }, 422, 'INVALID_INPUT', 'prompt');
     await expectError({ keep: 8, prompt: 'USER: <image> and <image> ASSISTANT:' }, 422, 'INVALID_INPUT', 'prompt');
-    await expectError({ keep: 8, importance: 'max' }, 422, 'INVALID_ARGUMENT', 'importance');
-    await expectError({ keep: 8, layout: 'rows' }, 422, 'INVALID_ARGUMENT', 'layout');
+    await expectError({ keep: 8, importance: 'max' }, 422, 'INVALID_INPUT', 'importance');
+    await expectError({ keep: 8, layout: 'rows' }, 422, 'INVALID_INPUT', 'layout');
     await expectError({ keep: 8, temperature: 0.7 }, 422, 'INVALID_ARGUMENT', 'temperature');
   });
 

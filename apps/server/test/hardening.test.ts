@@ -237,6 +237,8 @@ describe('class 8: smaller ones over HTTP', () => {
 
 describe('one declaration per method parameter: validation and /openapi.json follow the ParamSpec', () => {
   it('the ParamSpec bounds are enforced by the route schema and published in the OpenAPI document', async () => {
+    const server = await start({ workers: 0 }); // the test method is registered on this thread only
+    try {
     const over = await call(`${server.url}/v1/prune?sample=llava-sample&keep=4&method=zeta-test&zetaLevel=9`, { method: 'POST' });
     expect(over.status).toBe(422);
     expect(errorOf(over)).toMatchObject({ code: 'INVALID_INPUT', field: 'zetaLevel' });
@@ -253,5 +255,25 @@ describe('one declaration per method parameter: validation and /openapi.json fol
     const unknown = await call(`${server.url}/v1/prune?sample=llava-sample&keep=4&zetaLevl=1`, { method: 'POST' });
     expect(unknown.status).toBe(422);
     expect(errorOf(unknown)).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'zetaLevl' });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('batch lines are checked against the schema /openapi.json documents', () => {
+  it('a bad field names itself, also inside an inline input; the batch goes on', async () => {
+    const lines = [
+      { id: 'u', input: 'llava-sample', keep: 4, colour: 'red' },
+      { id: 'i', input: { features: [[1, 2]], attention: [1], featurs: [[1]] }, keep: 1 },
+      { id: 'm', input: { features: [[1, 'x']], attention: [1] }, keep: 1 },
+      { id: 'ok', input: 'llava-sample', keep: 4 },
+    ];
+    const res = await call(`${server.url}/v1/prune/batch`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' });
+    const out = res.text.trim().split('\n').map((l) => JSON.parse(l) as { id: string; error?: { code: string; field: string }; keep?: number[] });
+    expect(out[0]).toMatchObject({ id: 'u', error: { code: 'INVALID_INPUT', field: 'colour' } });
+    expect(out[1]).toMatchObject({ id: 'i', error: { code: 'INVALID_INPUT', field: 'input.featurs' } });
+    expect(out[2]).toMatchObject({ id: 'm', error: { code: 'INVALID_INPUT', field: 'input.features[0][1]' } });
+    expect(out[3].keep).toHaveLength(4);
   });
 });

@@ -37,9 +37,9 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-/** A server that runs requests on the event loop (`workers: 0`): the test methods registered here exist in this thread only. */
+/** A server; the test methods registered here exist in this thread only, so they run on its event loop (not in the pool). */
 async function server(overrides: Parameters<typeof start>[0]): Promise<RunningServer> {
-  const s = await start({ workers: 0, ...overrides });
+  const s = await start(overrides);
   servers.push(s);
   return s;
 }
@@ -110,7 +110,7 @@ describe('request timeout', () => {
 
 describe('graceful shutdown', () => {
   it('finishes in-flight requests, then stops accepting connections', async () => {
-    const s = await start({ workers: 0 });
+    const s = await start({});
     const inFlight = slow(s, 600);
     await until(() => s.state.gate.inFlight === 1);
     const t0 = Date.now();
@@ -134,7 +134,7 @@ describe('graceful shutdown', () => {
   });
 
   it('closes what is still running after --shutdown-timeout-ms', async () => {
-    const s = await start({ workers: 0, shutdownTimeoutMs: 200 });
+    const s = await start({ shutdownTimeoutMs: 200 });
     const inFlight = slow(s, 10_000, 'shutdown').catch((e: unknown) => e);
     await until(() => s.state.gate.inFlight === 1);
     const t0 = Date.now();

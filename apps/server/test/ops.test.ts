@@ -114,6 +114,7 @@ describe('GET /openapi.json', () => {
     const routes: [string, string][] = [
       ['post', '/v1/prune'],
       ['post', '/v1/prune/batch'],
+      ['post', '/v1/eval'],
       ['get', '/v1/methods'],
       ['get', '/v1/samples'],
       ['get', '/v1/flops'],

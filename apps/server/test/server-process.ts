@@ -1,6 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { ROOT } from './helpers.js';
 
@@ -55,57 +54,4 @@ export async function spawnServer(args: string[]): Promise<ServerProcess> {
   }
 }
 
-/** Polls `/healthz` every `everyMs` until stopped; reports the slowest answer (a failed probe counts as Infinity). */
-export function watchHealth(url: string, everyMs = 100): { stop(): Promise<{ maxMs: number; probes: number }> } {
-  let running = true;
-  let maxMs = 0;
-  let probes = 0;
-  const loop = (async () => {
-    while (running) {
-      const t0 = performance.now();
-      try {
-        const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) });
-        await r.text();
-        if (r.status !== 200) maxMs = Infinity;
-      } catch {
-        maxMs = Infinity;
-      }
-      maxMs = Math.max(maxMs, performance.now() - t0);
-      probes++;
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return { maxMs, probes };
-    },
-  };
-}
-
-/**
- * A client that opens a POST with a large Content-Length and then sends its body one byte per
- * `everyMs` (a slow-loris upload). Resolves with the status line the server answers, or 'closed'.
- */
-export function dripUpload(port: number, path: string, everyMs: number, contentType = 'application/octet-stream'): { socket: Socket; answer: Promise<string> } {
-  const socket = connect(port, '127.0.0.1');
-  socket.setNoDelay(true);
-  let response = '';
-  const answer = new Promise<string>((resolveAnswer) => {
-    socket.on('data', (d: Buffer) => {
-      response += d.toString();
-      const line = response.split('\r\n')[0];
-      if (response.includes('\r\n\r\n')) resolveAnswer(line);
-    });
-    socket.on('close', () => resolveAnswer(response.split('\r\n')[0] || 'closed'));
-    socket.on('error', () => resolveAnswer(response.split('\r\n')[0] || 'closed'));
-  });
-  socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nContent-Length: 100000\r\n\r\n`);
-  const timer = setInterval(() => {
-    if (socket.destroyed) clearInterval(timer);
-    else socket.write('x');
-  }, everyMs);
-  socket.on('close', () => clearInterval(timer));
-  return { socket, answer };
-}
+export { dripUpload, watchHealth } from '../src/load/hostile.js';

@@ -15,7 +15,7 @@ if (!hasChromium) console.warn(`[web-app] SKIPPING the browser tests: ${CHROMIUM
 type Result = { ok: true; backend: string; keep: number[] } | { ok: false; error: { code: string } } | { ok: 'skipped'; reason: string };
 interface Snapshot {
   state: string;
-  adapter: { available: boolean; software: boolean; description: string } | null;
+  adapter: { available: boolean; software: boolean; eligible: boolean; description: string } | null;
   scene: { name: string; n: number } | null;
   results: Record<string, Record<string, Result>>;
   targets: string[];
@@ -138,8 +138,8 @@ describe.skipIf(!hasChromium)('the web app defaults to what is fast', () => {
       const rows = await page.locator('article.card tr[data-ok=true] td:nth-child(3)').allTextContents();
       const backends = Object.values(snap.results).flatMap((byTarget) => Object.values(byTarget).flatMap((r) => (r.ok === true ? [r.backend] : [])));
       expect(backends.length).toBeGreaterThan(0);
-      if (snap.adapter?.available && !snap.adapter.software) {
-        console.log('[web-app] a hardware adapter: the default run includes WebGPU');
+      if (snap.adapter?.available && snap.adapter.eligible) {
+        console.log('[web-app] an adapter the registry’s auto would use: the default run includes WebGPU');
         expect(snap.targets).toContain('webgpu');
         expect(backends).toContain('webgpu');
       } else {

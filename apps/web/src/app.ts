@@ -41,7 +41,7 @@ export class App {
   private scene: Scene | null = null;
   private image: ImageBitmap | undefined;
   private samples: SampleInfo[] = [];
-  private gpu: GpuStatus = { available: false, software: false, description: 'not probed' };
+  private gpu: GpuStatus = { available: false, software: false, eligible: false, description: 'not probed' };
   private readonly warmed = new Set<RunTarget>();
   private readonly jobs = new Subject<Observable<unknown>>();
 

@@ -9,6 +9,8 @@ export interface GpuStatus {
    * slower than the page's CPU path, so the page does not use it by default.
    */
   software: boolean;
+  /** Whether the kernel registry's `auto` would use it (the page's default follows it). */
+  eligible: boolean;
   /** The adapter (`webgpu (SwiftShader …)`), or why there is none. */
   description: string;
 }
@@ -18,27 +20,29 @@ let status: Promise<GpuStatus> | undefined;
 /**
  * Registers `@d2pruner/kernels-webgpu` on the page's kernel registry (once) and requests an
  * adapter and a device from `navigator.gpu`. Never throws: no WebGPU means CPU only. Whether
- * the adapter is a software one is the backend's own verdict (`isSoftwareAdapter`: adapter
- * info and `isFallbackAdapter`), the same that keeps its `auto` on the CPU.
+ * the adapter is a software one, and whether `auto` would use it, is the kernel registry's own
+ * policy (`autoEligibility`: adapter info and `isFallbackAdapter`), so the page and `auto` agree.
  */
 export function setupWebGPU(): Promise<GpuStatus> {
   status ??= (async () => {
     const gpu = (navigator as Navigator & { gpu?: unknown }).gpu;
-    if (!gpu) return { available: false, software: false, description: 'navigator.gpu is missing (this browser has no WebGPU, or it is disabled)' };
+    if (!gpu) return { available: false, software: false, eligible: false, description: 'navigator.gpu is missing (this browser has no WebGPU, or it is disabled)' };
     try {
-      const backend = registerWebGPUBackend(kernelRegistry());
+      const registry = kernelRegistry();
+      const backend = registerWebGPUBackend(registry);
       const available = await backend.available();
-      return { available, software: backend.gpuContext?.software ?? false, description: backend.describe() };
+      const auto = await registry.autoEligibility('webgpu');
+      return { available, software: auto.software, eligible: auto.eligible, description: backend.describe() };
     } catch (e) {
-      return { available: false, software: false, description: e instanceof Error ? e.message : String(e) };
+      return { available: false, software: false, eligible: false, description: e instanceof Error ? e.message : String(e) };
     }
   })();
   return status;
 }
 
-/** The targets the page runs by default: WebGPU only on a hardware adapter, always the CPU and the server. */
+/** The targets the page runs by default: WebGPU only where the registry's `auto` would use it, always the CPU and the server. */
 export function defaultTargets(gpu: GpuStatus): ('webgpu' | 'cpu' | 'server')[] {
-  return gpu.available && !gpu.software ? ['webgpu', 'cpu', 'server'] : ['cpu', 'server'];
+  return gpu.available && gpu.eligible ? ['webgpu', 'cpu', 'server'] : ['cpu', 'server'];
 }
 
 /** The header line: which adapter there is and, plainly, whether the page uses it by default. */
@@ -47,5 +51,6 @@ export function adapterLine(gpu: GpuStatus): string {
   if (gpu.software) {
     return `WebGPU adapter: ${gpu.description}. It is a software adapter (it runs on the CPU cores, slower than the CPU path), so the page runs on the CPU by default; tick “WebGPU (this page)” to compare.`;
   }
+  if (!gpu.eligible) return `WebGPU adapter: ${gpu.description}. The kernels' auto policy does not use it, so the page runs on the CPU by default; tick “WebGPU (this page)” to compare.`;
   return `WebGPU adapter: ${gpu.description}. The page runs on WebGPU and on the CPU, and the server on its own backend.`;
 }

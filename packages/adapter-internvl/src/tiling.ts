@@ -3,7 +3,9 @@ import { TILE_SIZE } from './dims.js';
 
 /** A tile grid: `cols` tiles across (i), `rows` tiles down (j). */
 export interface TileGrid {
+  /** Tiles across (i). */
   cols: number;
+  /** Tiles down (j). */
   rows: number;
 }
 

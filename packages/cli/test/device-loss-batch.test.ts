@@ -53,8 +53,13 @@ describe('device loss mid-batch (--backend webgpu)', () => {
     });
     const ran = lines.map((r) => r.backend as string);
     console.log(`device-loss batch: backends per request: ${ran.join(' ')}`);
-    // 2 kernel calls per request: requests 1–4 ran on webgpu, the 5th lost the device mid-request
-    expect(ran.slice(0, 4).every((b) => b === 'webgpu')).toBe(true);
-    expect(ran.slice(4).every((b) => b.includes('cpu'))).toBe(true);
+    // The device was lost during the 9th kernel call. Requests whose graph needs no GPU kernel
+    // (only spatial edges possible) say `cpu` honestly; no request after the loss says webgpu.
+    expect(calls).toBeGreaterThanOrEqual(9);
+    const last = ran.lastIndexOf('webgpu');
+    expect(last).toBeGreaterThanOrEqual(0);
+    expect(last).toBeLessThan(ran.length - 1);
+    expect(ran.slice(last + 1).every((b) => b.includes('cpu'))).toBe(true);
+    expect(await kernelRegistry().isAvailable('webgpu')).toBe(false);
   }, 300_000);
 });

@@ -21,8 +21,8 @@ interface Reference {
 }
 
 /** The project's selections of one method at every ratio, through `d2pruner prune --batch`. */
-async function batchSelections(files: string[], method: string, prior: string): Promise<Record<string, Record<string, number[]>>> {
-  const lines = files.flatMap((input) => RATIOS.map((ratio) => JSON.stringify({ id: `${input}|${ratio}`, input, method, keep: Math.max(1, Math.round(ratio * 576)) })));
+async function batchSelections(files: string[], method: string, prior: string, n: number): Promise<Record<string, Record<string, number[]>>> {
+  const lines = files.flatMap((input) => RATIOS.map((ratio) => JSON.stringify({ id: `${input}|${ratio}`, input, method, keep: Math.max(1, Math.round(ratio * n)) })));
   const r = await runCli(['prune', '--batch', '-', '--prior', prior], lines.join('\n'));
   expect(r.code, r.err).toBe(0);
   const out: Record<string, Record<string, number[]>> = {};
@@ -38,6 +38,7 @@ describe.skipIf(!hasNumpy)('d2pruner eval against an independent Python/numpy re
   it.each([
     ['llava-1.5', 'bottom', 12],
     ['llava-1.5', 'periphery', 8],
+    ['internvl-2x3', 'bottom', 3],
   ] as const)('%s scenes, %s bias: metrics equal to 1e-9 for FastV, DivPrune and D2Pruner with a prior', { timeout: 120_000 }, async (layout, bias, count) => {
     const dir = mkdtempSync(join(tmpdir(), 'd2p-evalref-'));
     dirs.push(dir);
@@ -46,18 +47,19 @@ describe.skipIf(!hasNumpy)('d2pruner eval against an independent Python/numpy re
       .filter((f) => f.startsWith('scene-'))
       .map((f) => join(dir, f));
     const prior = join(dir, 'prior.safetensors');
+    const tokens = layout === 'llava-1.5' ? 576 : 7 * 256;
     const r = await runCli(['eval', ...files, '--methods', 'fastv,divprune,d2pruner', '--ratio', RATIOS.join(','), '--prior', prior, '--json']);
     expect(r.code, r.err).toBe(0);
     const report = JSON.parse(r.out) as EvalReport;
 
     const given = join(dir, 'given.json');
-    writeFileSync(given, JSON.stringify({ d2pruner: await batchSelections(files, 'd2pruner', prior) }));
+    writeFileSync(given, JSON.stringify({ d2pruner: await batchSelections(files, 'd2pruner', prior, tokens) }));
     const py = spawnSync('python3', [REFERENCE, '--ratios', RATIOS.join(','), '--given', given, ...files], { encoding: 'utf8', maxBuffer: 64 << 20 });
     expect(py.status, py.stderr).toBe(0);
     const ref = JSON.parse(py.stdout) as Reference;
 
     for (const method of ['fastv', 'divprune']) {
-      const ours = await batchSelections(files, method, prior);
+      const ours = await batchSelections(files, method, prior, tokens);
       for (const f of files) for (const ratio of RATIOS) expect(ours[f][String(ratio)], `${method} ${f} ${ratio}`).toEqual(ref.selections[method][f][String(ratio)]);
     }
     expect(report.results).toHaveLength(6);

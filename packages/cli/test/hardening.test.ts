@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeSafetensors } from '@d2pruner/core';
 import { ROOT } from './helpers.js';
 
 /** These tests spawn the built `d2pruner` binary, as a user's shell would. */
@@ -100,6 +101,34 @@ describe('class 6: the CLI reads regular files only, size-capped, checked before
       const r = await run(['prune', '--batch', src], { timeoutMs: 15_000 });
       expect(r.code, src).toBe(2);
       expect(r.err, src).toContain('[INVALID_INPUT] batch:');
+    }
+  });
+});
+
+describe('classes 2 and 5: layouts from a file are bounded and one token per cell, in the CLI too', () => {
+  const scene = (layout: unknown) =>
+    writeSafetensors(
+      { features: { shape: [36, 4], data: new Float32Array(144).map((_, i) => Math.sin(i)) }, attention: { shape: [36], data: new Float32Array(36).map((_, i) => i + 1) } },
+      { 'd2pruner.layout': JSON.stringify(layout) },
+    );
+  const grid6 = { frames: [{ rows: 6, cols: 6 }], frame: new Array(36).fill(0), row: Array.from({ length: 36 }, (_, i) => Math.floor(i / 6)), col: Array.from({ length: 36 }, (_, i) => i % 6) };
+
+  it('a 1 KB file declaring three 20000×20000 frames exits 2 naming layout, without growing', async () => {
+    const f = join(tmp, 'huge-frames.safetensors');
+    writeFileSync(f, scene({ ...grid6, frames: [0, 1, 2].map(() => ({ rows: 20000, cols: 20000 })) }));
+    const r = await run(['prune', f, '--keep', '8']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('[INVALID_INPUT] layout:');
+    expect(r.peakRss).toBeLessThan(400 * 2 ** 20);
+  });
+
+  it('two tokens on one cell exit 2 naming layout, with the lazy and the dense graph alike', async () => {
+    const f = join(tmp, 'dup.safetensors');
+    writeFileSync(f, scene({ ...grid6, col: grid6.col.map((c, i) => (i === 35 ? 0 : c)) }));
+    for (const graph of ['lazy', 'dense']) {
+      const r = await run(['prune', f, '--keep', '16', '--alpha', '0.5', '--theta', '0.6', '--radius', '0', '--graph', graph]);
+      expect(r.code, graph).toBe(2);
+      expect(r.err, graph).toContain('[INVALID_INPUT] layout:');
     }
   });
 });

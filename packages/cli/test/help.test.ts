@@ -36,17 +36,20 @@ describe('d2pruner help and version', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('--pivot-ratio N');
     expect(r.out).toContain('--text, --no-text');
-    expect(r.out).toContain('(default: 2)');
+    expect(r.out).toContain('(default: d2pruner)');
+    expect(r.out).toContain('--workers N');
+    expect(r.out).toContain('(default: one per core; 0 with a GPU --backend)');
+    expect(r.out).toContain('(default: workers + 1; 2 with --workers 0)');
   });
 
-  it('the general help names every command and every option, including --concurrency, --prior, --grid', async () => {
+  it('the general help names every command and every option, including --workers, --concurrency, --prior, --grid', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
     for (const [name, command] of Object.entries(COMMANDS)) {
       expect(r.out).toContain(`  ${name}`);
       for (const option of Object.keys(command.options)) expect(r.out).toContain(`--${option}`);
     }
-    for (const option of ['--concurrency N', '--prior FILE', '--grid RxC', '--version']) expect(r.out).toContain(option);
+    for (const option of ['--workers N', '--concurrency C', '--prior FILE', '--grid RxC', '--version']) expect(r.out).toContain(option);
     expect((await runCli(['help', 'flops'])).out).toContain('usage: d2pruner flops');
     expect((await runCli([])).code).toBe(2);
   });
@@ -59,6 +62,8 @@ describe('unknown and malformed options', () => {
     ['a method parameter in batch mode', ['prune', '--batch', 'x.jsonl', '--alpha', '0.5'], 'alpha'],
     ['a single-file option in batch mode', ['prune', '--batch', 'x.jsonl', '--keep', '5'], 'keep'],
     ['--concurrency without --batch', ['prune', file, '--keep', '5', '--concurrency', '2'], 'concurrency'],
+    ['--workers without --batch', ['prune', file, '--keep', '5', '--workers', '2'], 'workers'],
+    ['a negative --workers', ['prune', '--batch', join(VEC, 'cases-7.json'), '--workers', '-1'], 'workers'],
     ['another method’s parameter', ['prune', file, '--keep', '5', '--method', 'divprune', '--alpha', '0.5'], 'alpha'],
     ['a value missing', ['prune', file, '--keep'], 'keep'],
     ['a value given to a flag', ['prune', file, '--keep', '5', '--json=yes'], 'json'],

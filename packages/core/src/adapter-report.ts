@@ -24,12 +24,19 @@ export interface LayoutReportJson {
 
 /** The `d2pruner flops --json` object (docs/formats.md §3). */
 export interface FlopsReportJson {
+  /** Adapter id. */
   model: string;
+  /** Visual tokens before pruning. */
   visual: number;
+  /** Visual tokens kept. */
   keep: number;
+  /** Pruning layer K (0 = before the LLM). */
   layer: number;
+  /** Non-visual tokens, unchanged by pruning. */
   text: number;
+  /** Prefill multiply-accumulates without pruning. */
   full: { macs: number };
+  /** Prefill multiply-accumulates with pruning. */
   pruned: { macs: number };
   /** 1 − pruned / full, as a fraction. */
   reduction: number;

@@ -92,9 +92,19 @@ export interface PrefillQuery {
 /** Prefill cost before and after pruning. */
 export interface PrefillCost {
   /** Tokens and MACs of the unpruned prefill (L·F(n)). */
-  full: { tokens: number; macs: number };
+  full: {
+    /** Sequence length n. */
+    tokens: number;
+    /** Multiply-accumulates. */
+    macs: number;
+  };
   /** Tokens after pruning and MACs of the pruned prefill (K·F(n) + (L−K)·F(n̂)). */
-  pruned: { tokens: number; macs: number };
+  pruned: {
+    /** Sequence length n̂ after pruning. */
+    tokens: number;
+    /** Multiply-accumulates. */
+    macs: number;
+  };
   /** 1 − pruned / full, as a fraction. */
   reduction: number;
   /** The formula used. */

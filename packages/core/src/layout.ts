@@ -175,6 +175,8 @@ export interface LayoutCellIndex {
   at(frame: number, row: number, col: number): number;
   /** The first two tokens found on one cell, when any cell holds two. */
   readonly duplicate?: [number, number];
+  /** The dense table, when one is used: token at `table[offsets[frame] + row·cols + col]` (hot loops index it directly). */
+  readonly dense?: { readonly table: Int32Array; readonly offsets: Float64Array };
 }
 
 /**
@@ -200,7 +202,7 @@ export function layoutCellIndex(layout: Layout): LayoutCellIndex {
       if (table[k] >= 0) duplicate ??= [table[k], i];
       else table[k] = i;
     }
-    return { at: (f, r, c) => table[key(f, r, c)], duplicate };
+    return { at: (f, r, c) => table[key(f, r, c)], duplicate, dense: { table, offsets } };
   }
   const map = new Map<number, number>();
   for (let i = 0; i < n; i++) {

@@ -2,7 +2,9 @@ import { InvalidArgumentError, UnknownNameError } from './errors.js';
 
 /** Anything a registry can hold: it has a name and may have aliases. */
 export interface Named {
+  /** The name it is registered and looked up under. */
   readonly name: string;
+  /** Other names that find it too. */
   readonly aliases?: readonly string[];
 }
 

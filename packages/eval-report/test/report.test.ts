@@ -31,6 +31,14 @@ describe('report charts', () => {
   });
 });
 
+describe('token grids of multi-frame layouts', () => {
+  it('places the frames side by side, one empty column apart', () => {
+    const two: ReportSample = { ...SAMPLE, frames: [{ rows: 2, cols: 2 }, { rows: 1, cols: 1 }], frame: [0, 0, 0, 0, 1], row: [0, 0, 1, 1, 0], col: [0, 1, 0, 1, 0], object: [-1, 3, 3, -1, 3] };
+    const spec = gridSpec(two, ['fastv']) as { data: { values: { x: number; y: number }[] } };
+    expect(spec.data.values.map((v) => [v.x, v.y])).toEqual([[0, 0], [1, 0], [0, 1], [1, 1], [3, 0]]);
+  });
+});
+
 describe('reportHtml', () => {
   const html = reportHtml(REPORT, [SAMPLE], { vega: 'var vega={}; // </script> inside', vegaLite: 'var vegaLite={};', vegaEmbed: 'var vegaEmbed=function(){};' });
 

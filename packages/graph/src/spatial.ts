@@ -25,13 +25,15 @@ export class SpatialIndex {
     const f = frame[i];
     const { rows, cols } = frames[f];
     const cells = this.cells;
+    const dense = cells.dense;
+    const base = dense ? dense.offsets[f] : 0;
     const r0 = Math.max(0, row[i] - radius);
     const r1 = Math.min(rows - 1, row[i] + radius);
     const c0 = Math.max(0, col[i] - radius);
     const c1 = Math.min(cols - 1, col[i] + radius);
     for (let r = r0; r <= r1; r++) {
       for (let c = c0; c <= c1; c++) {
-        const j = cells.at(f, r, c);
+        const j = dense ? dense.table[base + r * cols + c] : cells.at(f, r, c);
         if (j >= 0 && j !== i && fn(j)) return true;
       }
     }

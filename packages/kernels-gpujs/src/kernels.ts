@@ -1,8 +1,7 @@
 import { BackendUnavailableError } from '@d2pruner/core';
-import { cosineErrorBound, cosineFromDot, cosineThresholds, TINY_SQUARED_NORM } from '@d2pruner/kernels';
+import { cosineErrorBound, cosineThresholds, TINY_SQUARED_NORM } from '@d2pruner/kernels';
 import type {
   CosineMatrixInput,
-  DppUpdateInput,
   EdgeBlockInput,
   EdgeBlockOutput,
   EdgeBitsetInput,
@@ -10,8 +9,6 @@ import type {
   KernelInput,
   KernelName,
   KernelOutput,
-  MaxMinUpdateInput,
-  MaxSimilarityInput,
   RowNormsInput,
   SimilarityRowsInput,
 } from '@d2pruner/kernels';
@@ -61,51 +58,6 @@ async function cosineMatrix(run: GpuJsRunner, { x, subset }: CosineMatrixInput):
   return similarityRows(run, { x, queries: ids, candidates: ids });
 }
 
-async function maxSimilarity(run: GpuJsRunner, { x, cols, norms, queries, candidates }: MaxSimilarityInput): Promise<Float64Array> {
-  const out = new Float64Array(queries.length).fill(-Infinity);
-  if (queries.length === 0 || candidates.length === 0) return out;
-  checkIndexable('x', x.length);
-  const qi = f32(queries);
-  const ci = f32(candidates);
-  const qn = Float32Array.from(queries, (r) => norms[r]);
-  const cn = Float32Array.from(candidates, (r) => norms[r]);
-  const best = await run(S.MAX_SIMILARITY, queries.length, [cols === 0 ? new Float32Array(1) : x, cols, qi, ci, qn, cn, candidates.length]);
-  for (let i = 0; i < best.length; i++) if (best[i] > -2) out[i] = best[i];
-  return out;
-}
-
-/** Cosines of row `j` with every row: the dots in gpu.js, the division by the f64 norms on the host. */
-async function cosineRow(run: GpuJsRunner, x: Float32Array, rows: number, cols: number, norms: Float64Array, j: number): Promise<Float64Array> {
-  if (cols === 0) return new Float64Array(rows);
-  checkIndexable('x', x.length);
-  const dots = await run(S.ROW_DOTS, rows, [x, cols, j]);
-  return Float64Array.from(dots, (d, i) => cosineFromDot(d, norms[j], norms[i]));
-}
-
-async function maxMinUpdate(run: GpuJsRunner, { x, rows, cols, norms, j, minDist }: MaxMinUpdateInput): Promise<Float64Array> {
-  if (rows === 0) return new Float64Array(0);
-  const cos = await cosineRow(run, x, rows, cols, norms, j);
-  return Float64Array.from(cos, (c, i) => (1 - c < minDist[i] ? 1 - c : minDist[i]));
-}
-
-async function dppUpdate(run: GpuJsRunner, input: DppUpdateInput): Promise<Float64Array> {
-  const { x, rows, cols, norms, relevance, j, c, t, d2 } = input;
-  if (rows === 0) return new Float64Array(0);
-  const cos = await cosineRow(run, x, rows, cols, norms, j);
-  const out = new Float64Array(2 * rows);
-  for (let i = 0; i < rows; i++) out[i] = relevance[j] * (i === j ? (norms[j] > 0 ? 1 : 0) : cos[i]) * relevance[i];
-  for (let s = 0; s < t; s++) {
-    const cj = c[s * rows + j];
-    if (cj !== 0) for (let i = 0; i < rows; i++) out[i] -= cj * c[s * rows + i];
-  }
-  const scale = Math.sqrt(d2[j]);
-  for (let i = 0; i < rows; i++) {
-    out[i] /= scale;
-    out[rows + i] = d2[i] - out[i] * out[i];
-  }
-  return out;
-}
-
 async function headMean(run: GpuJsRunner, { x }: HeadMeanInput): Promise<Float32Array> {
   if (x.cols === 0 || x.rows === 0) return new Float32Array(x.cols);
   checkIndexable('x', x.data.length);
@@ -152,7 +104,11 @@ async function edgeBlock(run: GpuJsRunner, { x, subset, alpha, theta, perturb = 
   return { bits, uncertain: Int32Array.from(unc) };
 }
 
-/** The gpu.js implementation of every kernel this backend supports. */
+/**
+ * The gpu.js implementation of every kernel this backend supports. The baselines' float64 kernels
+ * (`maxSimilarity`, `maxMinUpdate`, `dppUpdate`) are refused: gpu.js returns float32, which
+ * cannot reproduce their greedy choices exactly; under `--backend gpujs` they run on the CPU.
+ */
 export const GPUJS_KERNELS: { [K in KernelName]?: GpuJsKernel<K> } = {
   rowNorms,
   similarityRows,
@@ -160,7 +116,4 @@ export const GPUJS_KERNELS: { [K in KernelName]?: GpuJsKernel<K> } = {
   edgeBitset,
   edgeBlock,
   headMean,
-  maxSimilarity,
-  maxMinUpdate,
-  dppUpdate,
 };

@@ -36,35 +36,6 @@ export const COSINE_BLOCK = `function (x, d, qi, ci, qn, cn, nc) {
   return r;
 }`;
 
-/** Largest cosine of row `qi[q]` over the candidates other than itself; −3 when there is none. */
-export const MAX_SIMILARITY = `function (x, d, qi, ci, qn, cn, nc) {
-  const q = this.thread.x;
-  const row = qi[q];
-  const a = row * d;
-  let best = -3;
-  for (let c = 0; c < nc; c++) {
-    if (ci[c] != row) {
-      const b = ci[c] * d;
-      let s = 0;
-      for (let k = 0; k < d; k++) { s += x[a + k] * x[b + k]; }
-      const den = qn[q] * cn[c];
-      let v = 0;
-      if (den > 0) { v = s / den; }
-      best = Math.max(best, v);
-    }
-  }
-  return best;
-}`;
-
-/** Dot of row `thread.x` with row `j`. */
-export const ROW_DOTS = `function (x, d, j) {
-  const a = this.thread.x * d;
-  const b = j * d;
-  let s = 0;
-  for (let k = 0; k < d; k++) { s += x[a + k] * x[b + k]; }
-  return s;
-}`;
-
 /** Column means of an [h × n] matrix. */
 export const HEAD_MEAN = `function (x, h, n) {
   const c = this.thread.x;

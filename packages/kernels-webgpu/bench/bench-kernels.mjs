@@ -8,7 +8,8 @@
 // so for the dense case the figure is "effective" GFLOP/s).
 // Env: BENCH_REPS (warm reps, default 5), BENCH_CPU_DENSE_REPS (CPU reps of the 3328×4096 dense
 // cosine, default 1), BENCH_QUICK=1 (skip that dense case), BENCH_GPUJS=mode (also run gpu.js in
-// `webasm`, `cpu` or `webgpu` mode; needs the kernels-gpujs build), BENCH_JSON=path (write results).
+// `webasm`, `cpu` or `webgpu` mode; needs the kernels-gpujs build), BENCH_JSON=path (write results),
+// BENCH_SKIP_CPU_DENSE=1 (no CPU reference for the 3328×4096 cases: GPU times only, no |Δ|).
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { runCpuKernel, kernelWork } from '@d2pruner/kernels';
@@ -48,14 +49,14 @@ const every = (n, k) => Int32Array.from({ length: k }, (_, i) => Math.floor((i *
 
 const scene = (x) => ({ x, subset: range(x.rows), alpha: 1, theta: 0.8 });
 const cases = [
+  { name: 'edgeBlock LLaVA 576×4096 (fused, certified)', kernel: 'edgeBlock', input: scene(llava) },
+  { name: 'edgeBlock InternVL 3328×4096 (fused, certified)', kernel: 'edgeBlock', input: scene(internvl), dense: true },
   { name: 'similarityRows LLaVA 1q×576 d4096', kernel: 'similarityRows', input: { x: llava, queries: Int32Array.of(17), candidates: range(576) } },
   { name: 'similarityRows LLaVA 64q×576 d4096', kernel: 'similarityRows', input: { x: llava, queries: every(576, 64), candidates: range(576) } },
   { name: 'similarityRows InternVL 1q×3328 d4096', kernel: 'similarityRows', input: { x: internvl, queries: Int32Array.of(17), candidates: range(3328) } },
   { name: 'similarityRows InternVL 333q×3328 d4096', kernel: 'similarityRows', input: { x: internvl, queries: every(3328, 333), candidates: range(3328) } },
   { name: 'cosineMatrix LLaVA 576×4096', kernel: 'cosineMatrix', input: { x: llava } },
   { name: 'cosineMatrix InternVL 3328×4096', kernel: 'cosineMatrix', input: { x: internvl }, dense: true },
-  { name: 'edgeBlock LLaVA 576×4096 (fused, certified)', kernel: 'edgeBlock', input: scene(llava) },
-  { name: 'edgeBlock InternVL 3328×4096 (fused, certified)', kernel: 'edgeBlock', input: scene(internvl), dense: true },
 ];
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
@@ -124,13 +125,15 @@ for (const c of cases) {
     continue;
   }
   const gflop = (2 * kernelWork(c.kernel, c.input)) / 1e9;
-  const cpu = await time(() => runCpuKernel(c.kernel, c.input), c.dense ? Math.max(0, CPU_DENSE_REPS - 1) : REPS);
-  const rows = [{ backend: 'cpu', ...cpu, diff: 0 }];
+  const skipCpu = c.dense && env.BENCH_SKIP_CPU_DENSE === '1';
+  const cpu = skipCpu ? { first: null, cold: NaN, median: NaN, reps: 0, kernel: null } : await time(() => runCpuKernel(c.kernel, c.input), c.dense ? Math.max(0, CPU_DENSE_REPS - 1) : REPS);
+  const rows = skipCpu ? [] : [{ backend: 'cpu', ...cpu, diff: 0 }];
   for (const b of backends) {
     if (b.label.startsWith('gpujs') && c.dense) continue;
     const r = await time(() => b.backend.run(c.kernel, c.input), REPS, () => b.backend.lastKernelMs ?? null);
     let diff;
-    if (c.kernel === 'edgeBlock') {
+    if (skipCpu) diff = NaN;
+    else if (c.kernel === 'edgeBlock') {
       const g = comparable(c.kernel, r.first, c.input);
       const k = c.input.subset.length;
       const words = Math.ceil(k / 32);
@@ -142,7 +145,7 @@ for (const c of cases) {
     rows.push({ backend: b.label, ...r, diff });
   }
   for (const r of rows) {
-    const ratio = r.backend === 'cpu' ? '1.0×' : `${(cpu.median / r.median).toFixed(1)}×`;
+    const ratio = r.backend === 'cpu' ? '1.0×' : Number.isFinite(cpu.median) ? `${(cpu.median / r.median).toFixed(1)}×` : '-';
     const kern = r.kernel ?? null;
     console.log([c.name.padEnd(48), pad(r.backend, 12), pad(r.cold.toFixed(1), 10), pad(r.median.toFixed(1), 10), pad(kern === null ? '-' : kern.toFixed(2), 10), pad((gflop / (r.median / 1e3)).toFixed(2), 9), pad(kern === null ? '-' : (gflop / kern).toFixed(2), 9), pad(ratio, 8), pad(r.diff.toExponential(1), 9), r.note ?? ''].join(' '));
     results.push({ case: c.name, kernel: c.kernel, gflop, backend: r.backend, coldMs: r.cold, medianMs: r.median, kernelMs: kern, reps: r.reps, speedupVsCpu: cpu.median / r.median, maxAbsDiff: r.diff });

@@ -6,13 +6,11 @@ import { GRAM_PARAMS, GRAM_WGSL } from '../src/shaders/gram.js';
 import { HEAD_MEAN_PARAMS, HEAD_MEAN_WGSL } from '../src/shaders/head-mean.js';
 import { PAIR_PARAMS, PAIR_WGSL } from '../src/shaders/pair.js';
 import { ROW_DOT_PARAMS, ROW_DOT_WGSL } from '../src/shaders/row-dot.js';
-import { ROW_DOT_FF_WGSL } from '../src/shaders/row-dot-ff.js';
 import { WebGPUBackend } from '../src/index.js';
 
 const SHADERS = [
   ['gram', GRAM_PARAMS, GRAM_WGSL],
   ['rowDot', ROW_DOT_PARAMS, ROW_DOT_WGSL],
-  ['rowDotFF', ROW_DOT_PARAMS, ROW_DOT_FF_WGSL],
   ['pair', PAIR_PARAMS, PAIR_WGSL],
   ['headMean', HEAD_MEAN_PARAMS, HEAD_MEAN_WGSL],
   ['edge', EDGE_PARAMS, EDGE_WGSL],

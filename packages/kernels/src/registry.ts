@@ -118,6 +118,15 @@ export class KernelRegistry {
     return { eligible: true, software: false, reason: `${b.describe?.() ?? name}: auto uses it when its estimated cost is lower` };
   }
 
+  /**
+   * Synchronously: true when a registered backend other than the CPU is known (its adapter was
+   * probed) to be a hardware GPU and is not lost. Paths that pick a CPU algorithm up front use it;
+   * an adapter not probed yet counts as no accelerator.
+   */
+  hasAutoAcceleratorNow(): boolean {
+    return this.list().some((b) => b.name !== 'cpu' && !this.lost.has(b.name) && b.profile?.()?.kind === 'gpu');
+  }
+
   /** True when some registered backend other than the CPU is eligible for `auto` here. */
   async hasAutoAccelerator(): Promise<boolean> {
     for (const b of this.list()) if (b.name !== 'cpu' && (await this.autoEligibility(b.name)).eligible) return true;
@@ -130,9 +139,9 @@ export class KernelRegistry {
    * CPU path and the dense path on each eligible GPU backend that implements `edgeBlock`.
    */
   async decideD2Pruner(request: BackendRequest, w: D2PrunerWorkload): Promise<AutoDecision> {
+    const known = this.decideD2PrunerNow(request, w);
+    if (known) return known;
     const lazy = lazyCpuMs(w);
-    if (request === 'cpu') return { backend: 'cpu', form: 'lazy', reason: 'cpu requested', estimates: { cpu: lazy } };
-    if (request !== 'auto') return { backend: request, form: 'dense', reason: `${request} requested`, estimates: {} };
     const estimates: Record<string, number> = { cpu: lazy };
     let best: AutoDecision = { backend: 'cpu', form: 'lazy', reason: 'lazy CPU path is cheapest', estimates };
     let bestMs = lazy;
@@ -148,6 +157,20 @@ export class KernelRegistry {
       }
     }
     return best;
+  }
+
+  /**
+   * The part of {@link decideD2Pruner} that needs no adapter probe, synchronously: `cpu` → lazy, a
+   * named backend → dense on it, `auto` with no backend but the CPU registered → lazy; undefined
+   * when the adapters must be asked (then call `decideD2Pruner`). Lets pipelines stay synchronous
+   * on the CPU.
+   */
+  decideD2PrunerNow(request: BackendRequest, w: D2PrunerWorkload): AutoDecision | undefined {
+    const lazy = lazyCpuMs(w);
+    if (request === 'cpu') return { backend: 'cpu', form: 'lazy', reason: 'cpu requested', estimates: { cpu: lazy } };
+    if (request !== 'auto') return { backend: request, form: 'dense', reason: `${request} requested`, estimates: {} };
+    if (this.list().every((b) => b.name === 'cpu' || this.lost.has(b.name))) return { backend: 'cpu', form: 'lazy', reason: 'no other backend registered', estimates: { cpu: lazy } };
+    return undefined;
   }
 
   /** The backends `request` would try for `kernel` with `work` multiply-adds, in order. */
@@ -168,7 +191,7 @@ export class KernelRegistry {
         // minWork and the profile are read after availability: both depend on the adapter
         const p = b.profile?.();
         if (p?.kind === 'software' || b.minWork > work) continue;
-        if (p && kernelMs(work, p) >= kernelMs(work, 'cpu')) continue;
+        if (p && Number.isFinite(work) && kernelMs(work, p) >= kernelMs(work, 'cpu')) continue;
       }
       out.push(b);
     }

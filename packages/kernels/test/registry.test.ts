@@ -91,6 +91,7 @@ describe('one auto policy', () => {
     expect(e).toMatchObject({ eligible: false, software: true });
     expect(e.reason).toContain('software');
     expect(await r.hasAutoAccelerator()).toBe(false);
+    expect(r.hasAutoAcceleratorNow()).toBe(false);
     const big = { x: { rows: 1000, cols: 1000, data: new Float32Array(1e6) } };
     expect((await r.run('rowNorms', big)).backend).toBe('cpu');
     expect((await r.decideD2Pruner('auto', llava)).backend).toBe('cpu');
@@ -102,6 +103,7 @@ describe('one auto policy', () => {
     const r = new KernelRegistry();
     r.register(profiled('gpu', 'gpu'));
     expect(await r.autoEligibility('gpu')).toMatchObject({ eligible: true, software: false });
+    expect(r.hasAutoAcceleratorNow()).toBe(true);
     expect(await r.decideD2Pruner('auto', llava)).toMatchObject({ backend: 'gpu', form: 'dense' });
     expect(await r.decideD2Pruner('auto', { ...llava, d: 1024, candidates: 3095, slots: 100 })).toMatchObject({ backend: 'gpu', form: 'dense' });
     expect(await r.decideD2Pruner('auto', { ...llava, alpha: 0.5 })).toMatchObject({ backend: 'cpu', form: 'lazy' });

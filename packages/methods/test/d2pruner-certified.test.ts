@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cosineErrorBound, cosineFromDot, cosineThresholds, KernelRegistry, rowDot, rowNorm, type EdgeBlockInput, type EdgeBlockOutput, type KernelBackend } from '@d2pruner/kernels';
-import { d2prune } from '../src/index.js';
+import { d2prune, d2pruneLazy } from '../src/index.js';
 import { loadCases, loadScene } from './vectors.js';
 
 /*
@@ -72,7 +72,38 @@ describe('certified dense graph under adversarial cosine errors', () => {
     expect(wrong).toEqual([]);
     expect(cases).toHaveLength(256);
     expect(ran).toBeGreaterThan(100);
-    // the perturbation really pushed pairs into the band the CPU had to resolve
+    console.log(`[certified] 256 vectors exact; ${ran} ran the perturbed edge block, ${stats.uncertain} pairs resolved on the CPU`);
+  }, 300_000);
+
+  it('equals the lazy path when theta sits on or within the bound of actual cosines (pairs forced into the uncertain band)', async () => {
+    const stats: Stats = { uncertain: 0, moved: 0 };
+    const registry = new KernelRegistry();
+    registry.register(perturbingBackend('perturbed', 0.5, true, stats));
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let t = 0; t < 12; t++) {
+      const n = 64;
+      const d = 24 + t * 40;
+      const protos = Array.from({ length: 3 }, () => Float32Array.from({ length: d }, () => rnd() - 0.5));
+      const data = new Float32Array(n * d);
+      for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) data[i * d + k] = protos[i % 3][k] + 0.3 * (rnd() - 0.5);
+      const features = { rows: n, cols: d, data };
+      const attention = Float32Array.from({ length: n }, () => rnd());
+      const input = { features, attention };
+      const norm = (i: number) => rowNorm(data, d, i);
+      const a = 5 + (t % 7);
+      const b = 20 + (t % 11);
+      const c = cosineFromDot(rowDot(data, d, a, b), norm(a), norm(b));
+      const bound = cosineErrorBound(d);
+      for (const theta of [c, c + bound / 4, c - bound / 4, Math.fround(c)]) {
+        for (const alpha of [1, 0.9]) {
+          const params = { alpha, theta: alpha * theta, debias: 'none', pivotRatio: 0.3 };
+          const dense = await d2prune(input, 20, { ...params, graph: 'dense' }, { backend: 'perturbed', registry });
+          const lazy = d2pruneLazy(input, 20, params);
+          expect([dense.keep, dense.picks, dense.rounds]).toEqual([lazy.keep, lazy.picks, lazy.rounds]);
+        }
+      }
+    }
     expect(stats.uncertain).toBeGreaterThan(0);
   }, 300_000);
 

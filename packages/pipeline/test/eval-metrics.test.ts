@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors, type D2PrunerError } from '@d2pruner/core';
-import { evalBudget, fileMetrics, labelsFromSafetensors, reportOfOutcomes, type EvalLabels, type EvalOutcome, type EvalRun } from '../src/index.js';
+import { evalBudget, evalRuns, fileMetrics, labelsFromSafetensors, reportOfOutcomes, type EvalLabels, type EvalOutcome, type EvalRun } from '../src/index.js';
 
 function errorOf(fn: () => unknown): D2PrunerError {
   try {
@@ -104,5 +104,22 @@ describe('evaluate: the reduction over outcomes', () => {
       keptRatio: 0.3,
     });
     expect(report.results[1]).toMatchObject({ method: 'dart', files: 0, skipped: 3, referentHit: null, objectRecall: null, skipReasons: [{ reason: '[MISSING_TENSOR] keys: dart needs keys', files: 3 }] });
+  });
+});
+
+describe('evalRuns', () => {
+  it('every method × budget with its parameters; duplicates, unknown methods and bad budgets are typed errors', () => {
+    expect(evalRuns(['d2pruner', 'fastv'], [{ ratio: 0.1 }, { ratio: 0.2 }], ['d2pruner.pivot-ratio=0.5'])).toEqual([
+      { method: 'd2pruner', budget: { ratio: 0.1 }, params: { pivotRatio: 0.5 } },
+      { method: 'd2pruner', budget: { ratio: 0.2 }, params: { pivotRatio: 0.5 } },
+      { method: 'fastv', budget: { ratio: 0.1 } },
+      { method: 'fastv', budget: { ratio: 0.2 } },
+    ]);
+    expect(errorOf(() => evalRuns(['fastv', 'fastv'], [{ ratio: 0.1 }])).field).toBe('methods');
+    expect(errorOf(() => evalRuns(['fastv'], [{ ratio: 0.1 }, { ratio: 0.1 }])).field).toBe('ratio');
+    expect(errorOf(() => evalRuns(['fastv'], [{ keep: 0 }])).field).toBe('keep');
+    expect(errorOf(() => evalRuns(['nope'], [{ keep: 3 }])).code).toBe('UNKNOWN_NAME');
+    expect(errorOf(() => evalRuns(['fastv'], [{ keep: 3 }], ['fastv.alpha=1'])).field).toBe('param');
+    expect(errorOf(() => evalRuns(['d2pruner'], [{ keep: 3 }], ['d2pruner.alpha=7'])).field).toBe('alpha');
   });
 });

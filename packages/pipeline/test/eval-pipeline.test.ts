@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { firstValueFrom, toArray } from 'rxjs';
 import { writeSafetensors } from '@d2pruner/core';
-import { evaluateFiles, evaluateOutcomes, evaluateRunning, makeScene, makeScenes, sceneFileBytes, type EvalReport, type EvalRun } from '../src/index.js';
+import { d2prunerStages, evaluateFiles, evaluateOutcomes, evaluateRunning, makeScene, makeScenes, sceneFileBytes, type EvalReport, type EvalRun } from '../src/index.js';
 
 const OPTIONS = { layout: '8x8', bias: 'bottom' as const, strength: 4, seed: 3, dim: 8 };
 
@@ -75,5 +75,18 @@ describe('synthetic scenes (docs/eval.md §4)', () => {
     expect(() => makeScene({ layout: 'hexagon' }, 0)).toThrow(expect.objectContaining({ field: 'layout' }) as Error);
     expect(() => makeScene({ bias: 'left' as never }, 0)).toThrow(expect.objectContaining({ field: 'bias' }) as Error);
     expect(() => makeScene({ strength: -1 }, 0)).toThrow(expect.objectContaining({ field: 'strength' }) as Error);
+  });
+});
+
+describe('evaluating a custom composition', () => {
+  it("D2Pruner as its five stages (d2prunerStages) evaluates exactly as the registered method", async () => {
+    const options = { layout: '12x12', bias: 'bottom' as const, strength: 4, seed: 4, dim: 8 };
+    const files = [...makeScenes(options, 5)].map((s, k) => ({ name: `s${k}`, bytes: sceneFileBytes(s) }));
+    const runs: EvalRun[] = [{ method: 'd2pruner', budget: { ratio: 0.1 } }, { method: 'd2pruner', budget: { ratio: 0.3 } }];
+    const strip = (r: EvalReport) => r.results.map((x) => [x.files, x.referentHit, x.referentShare, x.objectRecall, x.kept]);
+    const whole = await firstValueFrom(evaluateFiles(files, { runs }));
+    const staged = await firstValueFrom(evaluateFiles(files, { runs, stages: d2prunerStages() }));
+    expect(strip(staged)).toEqual(strip(whole));
+    expect(whole.results[0].files).toBe(5);
   });
 });

@@ -105,7 +105,7 @@ describe('backends through the stages', () => {
     const input = makeScene({ seed: 4, peak: 2 });
     const stages = pipe(decode(), withBackend('fake'), prepare(), score(), selectPivots(), buildGraph({ registry }), selectMIS());
     const [job] = await lastValueFrom(of(createJob({ input, keep: 12 }, 0)).pipe(stages, toArray()));
-    expect(calls).toEqual(['cosineMatrix', 'edgeBitset']);
+    expect(calls).toEqual(['edgeBlock']);
     expect(job.selection?.backend).toBe('fake');
     const lazy = d2pruneLazy(input, 12);
     expect(job.selection?.keep).toEqual(lazy.keep);

@@ -2,8 +2,11 @@ import { InvalidInputError, assertFiniteNonNegative, type Layout, layoutSignatur
 
 /** A calibrated positional prior and its key (docs/algorithm.md §6, docs/formats.md §1). */
 export interface PriorResult {
+  /** Mean attention per position, [N]. */
   prior: Float32Array;
+  /** How many inputs were averaged. */
   samples: number;
+  /** The layout signature the prior belongs to. */
   layoutSignature: string;
 }
 

@@ -2,9 +2,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   SPLIT_NAMES,
+  generateSplit,
   generateWithPruning,
   loadLocalLlava,
   loadSplitDecoder,
+  resolvePruningOptions,
   sessionFactoryOf,
   withPruning,
   type LoadedLlava,
@@ -168,5 +170,11 @@ describe('typed errors at layer K', () => {
     expect(await caught(() => withPruning(loaded.model, null, { keep: 8, layer: -1 }))).toMatchObject({ field: 'layer' });
     expect(await caught(() => generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 1, pruning: { layer: K, keep: 8, prior: [1, 2, 3] }, splitDecoder: split }))).toMatchObject({ code: 'SHAPE_MISMATCH', field: 'prior' });
     expect(Object.prototype.hasOwnProperty.call(loaded.model, 'forward')).toBe(false);
+  });
+  it('a batch of two prompts is refused before any inference', async () => {
+    const inputs = await loaded.processor([image, image], [PROMPT, PROMPT] as unknown as string);
+    const e = await caught(() => generateSplit(loaded.model, split, resolvePruningOptions({ layer: K, keep: 8 }), inputs, { maxNewTokens: 1, eos: new Set() }));
+    expect(e).toMatchObject({ code: 'INVALID_INPUT', field: 'input_ids' });
+    expect(e.message).toContain('a batch of 2');
   });
 });

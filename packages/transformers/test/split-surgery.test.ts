@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTinyModel } from '@d2pruner-tools/tiny-model';
@@ -132,6 +132,32 @@ describe('graphs that cannot be split get a typed error saying why', () => {
     const r = await reason(m);
     expect(r.reason).toBe('residual');
     expect(r.message).toContain('2 tensors');
+  });
+
+  it('a residual stream whose recorded shape is not [batch, sequence, hidden]', async () => {
+    const m = clone();
+    const residual = splitDecoderGraph(m, 2).points.residual;
+    (m.graph as unknown as { valueInfo: object[] }).valueInfo = [
+      { name: residual, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch_size' }, { dimValue: 7 }, { dimValue: 3 }, { dimValue: 5 }] } } } },
+    ];
+    expect((await reason(m)).reason).toBe('residual');
+  });
+
+  it('keys reached through a GQA-style repeat (Expand/Reshape) between the cache and the scores MatMul still split, and run', async () => {
+    const m = clone();
+    const transpose = m.graph.node.find((n) => n.opType === 'Transpose' && n.input[0] === 'present.1.key')!;
+    const at = m.graph.node.indexOf(transpose);
+    m.graph.node.splice(at, 0, onnxProto.onnx.NodeProto.create({ opType: 'Identity', name: '/model/layers.1/self_attn/repeat_kv/Identity', input: ['present.1.key'], output: ['/model/layers.1/self_attn/repeat_kv/Identity_output_0'] }));
+    transpose.input[0] = '/model/layers.1/self_attn/repeat_kv/Identity_output_0';
+    const { partA, points } = splitDecoderGraph(m, 2);
+    expect(points.scoresNode).toMatch(/^\/model\/layers\.1\//);
+    const path = join(root, 'gqa-part-a.onnx');
+    writeFileSync(path, onnxProto.onnx.ModelProto.encode(partA).finish());
+    const cut = (await factory.create(path)) as unknown as Session;
+    const gen = (await factory.create(join(dir, 'split-k2', 'part_a.onnx'))) as unknown as Session;
+    const feeds = feedsFor(gen, 6, 3, 7);
+    const [a, b] = [await cut.run(feeds), await gen.run(feeds)];
+    expect(maxDiff(a[SPLIT_NAMES.lastAttention].data, b[SPLIT_NAMES.lastAttention].data)).toBeLessThan(1e-5);
   });
 
   it('no Softmax in layer K−1', async () => {

@@ -80,10 +80,16 @@ function baselineDiffs(expected, actual) {
   return out;
 }
 
-/** Every baseline vector (or every `stride`-th) through its method with backend `backend`. */
-export async function baselineVectors(dir, backend, stride = 1) {
+/** The baseline methods of the vectors, in file order. */
+export function baselineMethods(dir) {
   const all = JSON.parse(readFileSync(join(dir, 'baselines', 'baseline-cases-7.json'), 'utf8'));
-  const cases = all.filter((_, i) => i % stride === 0);
+  return [...new Set(all.map((c) => c.method))];
+}
+
+/** Every baseline vector of `method` (or every `stride`-th case of the file) with backend `backend`. */
+export async function baselineVectors(dir, backend, stride = 1, method = undefined) {
+  const all = JSON.parse(readFileSync(join(dir, 'baselines', 'baseline-cases-7.json'), 'utf8'));
+  const cases = all.filter((c, i) => i % stride === 0 && (method === undefined || c.method === method));
   const failures = [];
   for (const c of cases) {
     const s = await getMethod(c.method).select(scene(join(dir, "baselines"), c.input), c.keep, c.params, { backend });

@@ -4,7 +4,7 @@
 // `@d2pruner/source` target. Warnings (an export without JSDoc, a broken {@link}) fail the
 // build. Usage: npm run docs:api [-- --out DIR]
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Application, LogLevel, PackageJsonReader, ReflectionKind, TSConfigReader } from 'typedoc';
 
@@ -39,6 +39,9 @@ export function exportEntryPoints(dir) {
  */
 const REQUIRED = ['Enum', 'EnumMember', 'Variable', 'Function', 'Class', 'Interface', 'TypeAlias', 'Method', 'Accessor'];
 
+/** Internal structural types a package's public signatures mention (documented where defined). */
+const NOT_EXPORTED = { kernels: ['WasmMemory'], 'kernels-webgpu': ['UniformStruct'] };
+
 /** Gives each package its own entry points and tsconfig when TypeDoc converts it. */
 const exportsReader = {
   name: 'd2pruner-exports',
@@ -48,6 +51,7 @@ const exportsReader = {
     if (!existsSync(join(cwd, 'package.json')) || cwd === root) return;
     options.setValue('entryPoints', exportEntryPoints(cwd));
     options.setValue('tsconfig', join(cwd, 'tsconfig.json'));
+    options.setValue('intentionallyNotExported', NOT_EXPORTED[basename(cwd)] ?? []);
   },
 };
 

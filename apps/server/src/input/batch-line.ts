@@ -1,11 +1,13 @@
-import { InvalidInputError, type TokenInput } from '@d2pruner/core';
-import { parseLineObject, type PruneRequest } from '@d2pruner/pipeline';
+import { InvalidArgumentError, InvalidInputError, checkJsonDepth, type TokenInput } from '@d2pruner/core';
+import type { PruneRequest } from '@d2pruner/pipeline';
+import type { Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { validationError } from '../http-error.js';
+import { BatchLineSchema } from '../schemas/bodies.js';
 import { decodeBase64 } from './base64.js';
 import { checkSafetensorsCaps, type InputCaps } from './caps.js';
 import { tokenInputFromJson } from './json-input.js';
 import { gridFromText } from './request.js';
-
-const KNOWN = new Set(['id', 'input', 'method', 'keep', 'ratio', 'params', 'backend', 'grid']);
 
 /** Decodes a `data:[mime][;base64],…` URL holding a safetensors file. */
 export function bytesFromDataUrl(url: string, field = 'input'): Uint8Array {
@@ -16,43 +18,45 @@ export function bytesFromDataUrl(url: string, field = 'input'): Uint8Array {
   return decodeBase64(url.slice(comma + 1), field, 'a data: URL of a safetensors file');
 }
 
+const checkLine = Compile(BatchLineSchema);
+
 /**
- * Parses one line of `POST /v1/prune/batch` (docs/formats.md §3, server form): `input` is a bundled
- * sample name (read through the pipeline's file reader), a `data:…;base64,` URL of a
- * safetensors file, or an inline JSON input (`{"features":…,"attention":…,"layout":…}`).
- * `method`, `keep` | `ratio`, `params`, `backend`, `grid` and `id` as in the CLI's batch lines.
- * File paths are not accepted: the server reads no client-named files.
+ * Parses one line of `POST /v1/prune/batch` (docs/formats.md §3, server form), checked against
+ * {@link BatchLineSchema} (the schema `/openapi.json` documents): `input` is a bundled sample
+ * name (read through the pipeline's file reader), a `data:…;base64,` URL of a safetensors file,
+ * or an inline JSON input (`{"features":…,"attention":…,"layout":…}`); `method`, `keep` |
+ * `ratio`, `params`, `backend`, `grid` and `id` as in the CLI's batch lines. A line nested
+ * deeper than 64 or not JSON is `INVALID_INPUT` naming `line`; a field against the schema is
+ * a typed error naming it. File paths are not accepted: the server reads no client-named files.
  */
 export function parseBatchLine(text: string, caps: InputCaps): PruneRequest {
-  const o = parseLineObject(text, KNOWN);
+  checkJsonDepth(text, 'line');
+  let o: Static<typeof BatchLineSchema>;
+  try {
+    o = JSON.parse(text) as Static<typeof BatchLineSchema>;
+  } catch {
+    throw new InvalidInputError('line', 'the request line is not valid JSON');
+  }
+  if (!checkLine.Check(o)) {
+    const e = validationError({ validation: [...checkLine.Errors(o)], validationContext: 'line' });
+    throw e.code === 'INVALID_ARGUMENT' ? new InvalidArgumentError(e.field, e.message) : new InvalidInputError(e.field, e.message);
+  }
   let input: string | Uint8Array | TokenInput;
   if (typeof o.input === 'string' && o.input.startsWith('data:')) {
     input = bytesFromDataUrl(o.input);
     checkSafetensorsCaps(input, caps);
-  } else if (typeof o.input === 'string' && o.input !== '') {
+  } else if (typeof o.input === 'string') {
     input = o.input;
-  } else if (typeof o.input === 'object' && o.input !== null && !Array.isArray(o.input)) {
-    input = tokenInputFromJson(o.input as Record<string, unknown>, caps);
   } else {
-    throw new InvalidInputError('input', 'a request needs "input": a sample name, a data: URL of a safetensors file, or an inline {"features","attention",…} object');
+    input = tokenInputFromJson(o.input as Record<string, unknown>, caps);
   }
   const request: PruneRequest = { input };
-  if (o.id !== undefined) {
-    if (typeof o.id !== 'string' && typeof o.id !== 'number') throw new InvalidInputError('id', '"id" must be a string or a number');
-    request.id = o.id;
-  }
-  for (const k of ['method', 'backend', 'grid'] as const) {
-    if (o[k] !== undefined && typeof o[k] !== 'string') throw new InvalidInputError(k, `"${k}" must be a string`);
-  }
-  for (const k of ['keep', 'ratio'] as const) {
-    if (o[k] !== undefined && typeof o[k] !== 'number') throw new InvalidInputError(k, `"${k}" must be a number`);
-  }
-  if (o.params !== undefined && (typeof o.params !== 'object' || o.params === null || Array.isArray(o.params))) throw new InvalidInputError('params', '"params" must be an object');
-  if (o.method !== undefined) request.method = o.method as string;
-  if (o.keep !== undefined) request.keep = o.keep as number;
-  if (o.ratio !== undefined) request.ratio = o.ratio as number;
+  if (o.id !== undefined) request.id = o.id;
+  if (o.method !== undefined) request.method = o.method;
+  if (o.keep !== undefined) request.keep = o.keep;
+  if (o.ratio !== undefined) request.ratio = o.ratio;
   if (o.params !== undefined) request.params = o.params as Record<string, unknown>;
-  if (o.backend !== undefined) request.backend = o.backend as string;
-  if (o.grid !== undefined) request.layout = gridFromText(o.grid as string, 'grid', caps.maxTokens);
+  if (o.backend !== undefined) request.backend = o.backend;
+  if (o.grid !== undefined) request.layout = gridFromText(o.grid, 'grid', caps.maxTokens);
   return request;
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidInputError, LAYOUT_MAX_CELLS, camelCase, gridLayout, parseParamValue, type Layout, type MethodParams } from '@d2pruner/core';
+import { InvalidArgumentError, LAYOUT_MAX_CELLS, camelCase, gridLayout, parseParamValue, type Layout, type MethodParams } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 import { HttpError } from '../http-error.js';
 
@@ -84,41 +84,23 @@ export function pruneSpecFromQuery(query: Record<string, unknown>, methodDefault
   return spec;
 }
 
+/** The request fields of a JSON body, as the route schema has checked them. */
+type BodyFields = { method?: string; keep?: number; ratio?: number; backend?: string; grid?: string; sample?: string; params?: MethodParams };
+
 /**
  * Reads the request fields of a JSON body (`method`, `keep`, `ratio`, `params`, `backend`,
- * `grid`, `sample`); types are checked, values are left to the method.
+ * `grid`, `sample`). Their types were checked by the route's body schema before the handler
+ * ran; values are left to the method.
  */
 export function pruneSpecFromBody(body: Record<string, unknown>, maxGridCells?: number): PruneSpec {
-  const spec: PruneSpec = { params: {} };
-  const str = (k: string): string | undefined => {
-    const v = body[k];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw new InvalidInputError(k, `"${k}" must be a string`);
-    return v;
-  };
-  const num = (k: string): number | undefined => {
-    const v = body[k];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number') throw new InvalidInputError(k, `"${k}" must be a number`);
-    return v;
-  };
-  const method = str('method');
-  if (method !== undefined) spec.method = method;
-  const keep = num('keep');
-  if (keep !== undefined) spec.keep = keep;
-  const ratio = num('ratio');
-  if (ratio !== undefined) spec.ratio = ratio;
-  const backend = str('backend');
-  if (backend !== undefined) spec.backend = backend;
-  const grid = str('grid');
-  if (grid !== undefined) spec.layout = gridFromText(grid, 'grid', maxGridCells);
-  const sample = str('sample');
-  if (sample !== undefined) spec.sample = sample;
-  const params = body.params;
-  if (params !== undefined && params !== null) {
-    if (typeof params !== 'object' || Array.isArray(params)) throw new InvalidInputError('params', '"params" must be an object');
-    spec.params = { ...(params as MethodParams) };
-  }
+  const b = body as BodyFields;
+  const spec: PruneSpec = { params: { ...(b.params ?? {}) } };
+  if (b.method !== undefined) spec.method = b.method;
+  if (b.keep !== undefined) spec.keep = b.keep;
+  if (b.ratio !== undefined) spec.ratio = b.ratio;
+  if (b.backend !== undefined) spec.backend = b.backend;
+  if (b.grid !== undefined) spec.layout = gridFromText(b.grid, 'grid', maxGridCells);
+  if (b.sample !== undefined) spec.sample = b.sample;
   return spec;
 }
 

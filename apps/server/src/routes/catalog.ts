@@ -1,18 +1,19 @@
 import { registerInternVLAdapters } from '@d2pruner/adapter-internvl';
 import { registerLlavaAdapters } from '@d2pruner/adapter-llava';
 import {
-  InvalidArgumentError,
   flopsJson,
   getAdapter,
   kebabCase,
   layoutReportJson,
   parseImageSize,
   type AdapterOptions,
+  type FlopsFormula,
   type Method,
   type ModelAdapter,
   type ParamSpec,
 } from '@d2pruner/core';
 import { listMethods } from '@d2pruner/methods';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
@@ -44,25 +45,9 @@ export function adapterById(id: string): ModelAdapter {
   return getAdapter(id);
 }
 
-type Query = Record<string, unknown>;
-
-function str(query: Query, key: string): string | undefined {
-  const v = query[key];
-  if (v === undefined) return undefined;
-  if (Array.isArray(v)) throw new InvalidArgumentError(key, `query parameter '${key}' is given ${v.length} times`);
-  return String(v);
-}
-
-function num(query: Query, key: string): number | undefined {
-  const v = str(query, key);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(key, `${key} must be a number, got '${v}'`);
-  return n;
-}
-
-function layoutOptions(query: Query): AdapterOptions | undefined {
-  const maxTiles = num(query, 'max-tiles') ?? num(query, 'maxTiles');
+/** Adapter options from the (validated) query: `max-tiles` or `maxTiles`. */
+function layoutOptions(query: { 'max-tiles'?: number; maxTiles?: number }): AdapterOptions | undefined {
+  const maxTiles = query['max-tiles'] ?? query.maxTiles;
   return maxTiles === undefined ? undefined : { maxTiles };
 }
 
@@ -82,32 +67,19 @@ export function catalogRoutes(app: FastifyInstance, state: ServerState, schemas:
     return reply.type('application/octet-stream').header('cache-control', 'public, max-age=3600').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   });
 
-  app.get('/v1/flops', { schema: schemas.flops }, async (request) => {
-    const q = request.query as Query;
-    const model = str(q, 'model');
-    if (!model) throw new InvalidArgumentError('model', 'flops needs ?model=ID');
-    const keep = num(q, 'keep');
-    if (keep === undefined) throw new InvalidArgumentError('keep', 'flops needs ?keep=N');
-    const image = str(q, 'image');
-    const formula = str(q, 'formula') ?? 'fastv';
-    if (formula !== 'fastv' && formula !== 'exact') throw new InvalidArgumentError('formula', `formula must be fastv or exact, got '${formula}'`);
-    return flopsJson(adapterById(model), {
-      keep,
-      visual: num(q, 'visual'),
-      image: image ? parseImageSize(image) : undefined,
-      layoutOptions: layoutOptions(q),
-      layer: num(q, 'layer'),
-      text: num(q, 'text'),
-      formula,
-    });
-  });
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/v1/layout', { schema: schemas.layout }, async (request) => {
-    const q = request.query as Query;
-    const model = str(q, 'model');
-    const image = str(q, 'image');
-    if (!model) throw new InvalidArgumentError('model', 'layout needs ?model=ID');
-    if (!image) throw new InvalidArgumentError('image', 'layout needs ?image=WxH');
-    return layoutReportJson(adapterById(model).layout(parseImageSize(image), layoutOptions(q)));
-  });
+  typed.get('/v1/flops', { schema: schemas.flops }, async ({ query: q }) =>
+    flopsJson(adapterById(q.model), {
+      keep: q.keep,
+      visual: q.visual,
+      image: q.image ? parseImageSize(q.image) : undefined,
+      layoutOptions: layoutOptions(q),
+      layer: q.layer,
+      text: q.text,
+      formula: (q.formula ?? 'fastv') as FlopsFormula,
+    }),
+  );
+
+  typed.get('/v1/layout', { schema: schemas.layout }, async ({ query: q }) => layoutReportJson(adapterById(q.model).layout(parseImageSize(q.image), layoutOptions(q))));
 }

@@ -8,6 +8,7 @@ import { bytesFromDataUrl } from '../input/batch-line.js';
 import { checkSafetensorsCaps } from '../input/caps.js';
 import { ndjsonLines } from '../input/ndjson.js';
 import { admit, errorFromJson } from '../run.js';
+import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
 import { NDJSON_TYPES } from './batch.js';
 
@@ -35,8 +36,8 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<Uint8Array> {
  * tensor), `backend`. A bad line, an unreadable input or a method missing a tensor is counted as
  * skipped with its reason; the evaluation goes on.
  */
-export function evalRoute(app: FastifyInstance, state: ServerState): void {
-  app.post('/v1/eval', { config: { gated: true, streaming: true } }, async (request, reply) => {
+export function evalRoute(app: FastifyInstance, state: ServerState, schema: RouteSchemas['eval']): void {
+  app.post('/v1/eval', { schema, config: { gated: true, streaming: true } }, async (request, reply) => {
     if (!isAsyncIterable(request.body)) throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'content-type', `send NDJSON (${NDJSON_TYPES.join(', ')}): one labelled input per line`);
     const query = request.query as Record<string, unknown>;
     for (const k of Object.keys(query)) if (!QUERY_KEYS.has(k)) throw new InvalidArgumentError(k, `unknown query parameter '${k}'; query: ${[...QUERY_KEYS].join(', ')}`);

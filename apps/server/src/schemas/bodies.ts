@@ -50,9 +50,9 @@ export function tokenInputProperties(): Record<string, TSchema> {
 }
 
 /** Request fields of `POST /v1/prune` besides the tensors (query and JSON body alike). */
-export function pruneFieldProperties(methodNames: readonly string[]): Record<string, TSchema> {
+export function pruneFieldProperties(methodNames: readonly string[] = []) {
   return {
-    method: Type.Optional(Type.String({ description: `pruning method or alias (default d2pruner): ${methodNames.join(', ')}` })),
+    method: Type.Optional(Type.String({ maxLength: 128, description: `pruning method or alias (default d2pruner)${methodNames.length ? `: ${methodNames.join(', ')}` : ''}` })),
     keep: Type.Optional(Type.Integer({ minimum: 0, description: 'tokens to keep (give keep or ratio)' })),
     ratio: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'fraction of N to keep' })),
     backend: Type.Optional(Type.String({ maxLength: 64, description: "kernel backend: auto, cpu or webgpu (default: the server's, see /healthz)" })),
@@ -73,17 +73,30 @@ export function jsonPruneBodySchema(methodNames: readonly string[]): TSchema {
   );
 }
 
-/** One line of `POST /v1/prune/batch` (documentation of the NDJSON body). */
-export const BatchLineSchema = Type.Object({
-  id: Type.Optional(Type.Union([Type.String(), Type.Number()])),
-  input: Type.Union([Type.String({ description: 'a sample name, or data:application/octet-stream;base64,… (safetensors)' }), Type.Object(tokenInputProperties())]),
-  method: Type.Optional(Type.String()),
-  keep: Type.Optional(Type.Integer({ minimum: 0 })),
-  ratio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  params: Type.Optional(Type.Object({}, { additionalProperties: true })),
-  backend: Type.Optional(Type.String()),
-  grid: Type.Optional(Type.String()),
-});
+const { method, keep, ratio, backend, grid } = pruneFieldProperties();
+
+/**
+ * One line of `POST /v1/prune/batch`: the request fields of `POST /v1/prune` (but `sample`),
+ * `id`, and `input` — a sample name, a `data:` URL of a safetensors file, or an inline token
+ * input. Each line is checked against it as it arrives (`parseBatchLine`) and `/openapi.json`
+ * documents it.
+ */
+export const BatchLineSchema = Type.Object(
+  {
+    id: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Number()], { description: 'echoed in the result line' })),
+    input: Type.Union([
+      Type.String({ minLength: 1, description: 'a sample name, or data:application/octet-stream;base64,… (safetensors)' }),
+      Type.Object(tokenInputProperties(), { additionalProperties: false }),
+    ]),
+    method,
+    keep,
+    ratio,
+    params: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'method parameters (components.schemas.params.<method>)' })),
+    backend,
+    grid,
+  },
+  { additionalProperties: false },
+);
 
 /** The JSON body of `POST /v1/generate`. */
 export function generateBodySchema(methodNames: readonly string[]): TSchema {

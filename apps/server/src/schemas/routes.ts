@@ -49,6 +49,23 @@ export function routeSchemas(methods: readonly Method[]) {
       querystring: Type.Object({ method: Type.Optional(Type.String({ description: 'method for lines that name none' })), backend: Type.Optional(Type.String({ maxLength: 64, description: 'backend for lines that name none: auto, cpu or webgpu' })) }, { additionalProperties: false }),
       response: { 200: Type.Union([SelectionSchema, BatchErrorSchema], { description: 'application/x-ndjson, one per line' }), ...errorResponses(400, 413, 415, 422, 503) },
     },
+    eval: {
+      summary: 'Evaluate methods on labelled inputs (docs/eval.md): NDJSON in, the d2pruner eval --json object out',
+      description:
+        'One labelled input per line ({"input":"SAMPLE"} or {"input":"data:…;base64,…","name":"x"}); every (method, budget) runs on every input. A bad line, an unreadable input or a method missing a tensor counts as skipped with its reason.',
+      querystring: Type.Object(
+        {
+          methods: Type.Optional(Type.String({ maxLength: 1024, description: 'comma-separated methods (default d2pruner,fastv,divprune)' })),
+          ratio: Type.Optional(Type.String({ maxLength: 1024, description: 'comma-separated budgets as fractions of N (default 0.1)' })),
+          keep: Type.Optional(Type.String({ maxLength: 1024, description: 'comma-separated budgets as token counts (instead of ratio)' })),
+          param: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Array(Type.String({ maxLength: 256 }), { maxItems: 64 })], { description: 'method.name=value, repeatable' })),
+          prior: Type.Optional(Type.String({ maxLength: 256, description: 'a bundled sample holding a prior tensor' })),
+          backend: Type.Optional(Type.String({ maxLength: 64, description: 'kernel backend: auto, cpu or webgpu' })),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: loose('{"files","results":[{"method","budget","files","skipped","referentHit","referentShare","objectRecall","msPerFile",…}]}'), ...errorResponses(400, 413, 415, 422, 503) },
+    },
     generate: {
       summary: "Generate about an image with the server's model (--model-dir), its visual tokens pruned; tokens streamed as server-sent events",
       description:
@@ -102,6 +119,7 @@ export function routeSchemas(methods: readonly Method[]) {
 export const DOCUMENTED_BODIES: Readonly<Record<string, Record<string, { schema: TSchema }>>> = {
   '/v1/prune': { 'application/octet-stream': { schema: Type.String({ format: 'binary', description: 'a safetensors token file' }) } },
   '/v1/prune/batch': { 'application/x-ndjson': { schema: BatchLineSchema } },
+  '/v1/eval': { 'application/x-ndjson': { schema: Type.Object({ input: Type.String({ description: 'a bundled sample name or a data: URL of a labelled safetensors file' }), name: Type.Optional(Type.String()) }) } },
 };
 
 /** A route schema with its documentation-only bodies added (the `@fastify/swagger` transform). */
@@ -110,6 +128,23 @@ export function documentedSchema(url: string, schema: RouteSchema): RouteSchema 
   if (!extra) return schema;
   const content = ((schema.body as { content?: object } | undefined)?.content ?? {}) as Record<string, unknown>;
   return { ...schema, body: { content: { ...extra, ...content } } };
+}
+
+/**
+ * The request and response schemas under their names, for `components.schemas` of
+ * `/openapi.json` (the same objects the routes use inline), so clients can generate types.
+ */
+export function namedSchemas(methodNames: readonly string[]): Record<string, object> {
+  return {
+    Error: ErrorSchema,
+    Selection: SelectionSchema,
+    JsonPruneRequest: jsonPruneBodySchema(methodNames),
+    BatchLine: BatchLineSchema,
+    BatchError: BatchErrorSchema,
+    GenerateRequest: generateBodySchema(methodNames),
+    GenerateToken: GenerateTokenSchema,
+    GenerateSummary: GenerateSummarySchema,
+  };
 }
 
 /** The schemas of {@link routeSchemas}. */

@@ -1,7 +1,7 @@
 import type { EvalReport } from '@d2pruner/pipeline';
 import { REPORT_METRICS, budgetLabel, formatMetric } from '@d2pruner/eval-report';
 
-/** The eval results as a text table, one row per (method, budget) (eval.md §3). */
+/** The eval results as a text table, one row per (method, budget) (docs/eval.md §3). */
 export function formatEvalTable(report: EvalReport): string {
   const head = ['method', 'budget', 'files', 'skipped', ...REPORT_METRICS.map((m) => m.label), 'ms/file'];
   const rows = report.results.map((r) => [

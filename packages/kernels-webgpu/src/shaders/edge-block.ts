@@ -64,13 +64,14 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
 
 /**
  * The certified semantic edge block (kernel `edgeBlock`): cosines of the gathered rows, 64×64 per
- * workgroup of 16×16 threads, each thread a 4×4 register block, the feature dimension stepped 16
- * at a time through workgroup memory; every 16 products are summed into a partial before joining
- * the running total (blocked summation: the depth the error bound assumes). Only tiles on or above
- * the diagonal run, and only pairs i < j are decided: c > hi sets bit j of row i (collected per
- * tile in workgroup memory, one word store each), lo ≤ c ≤ hi (or a row flagged by the norm pass)
- * appends (i, j) to the uncertain list, whose first word counts the pairs (beyond `cap` they are
- * counted, not stored). Nothing else is read back: never the k×k cosines.
+ * workgroup of 16×16 threads, each thread a 4×4 register block (rows strided by 16, four
+ * adjacent columns), the feature dimension stepped 16 at a time through workgroup memory; every
+ * 16 products are summed into a partial before joining the running total (blocked summation: the
+ * depth the error bound assumes). Only tiles on or above the diagonal run, and only pairs i < j
+ * are decided: c > hi sets bit j of row i (each thread's four adjacent bits go to workgroup memory
+ * as a nibble, eight nibbles make a word: no atomics), lo ≤ c ≤ hi (or a row flagged by the norm
+ * pass) appends (i, j) to the uncertain list, whose first word counts the pairs (beyond `cap`
+ * they are counted, not stored). Nothing else is read back: never the k×k cosines.
  */
 export const BLOCK_WGSL = /* wgsl */ `
 ${BLOCK_PARAMS.wgsl}
@@ -82,7 +83,7 @@ ${BLOCK_PARAMS.wgsl}
 @group(0) @binding(5) var<uniform> p: Params;
 var<workgroup> As: array<f32, 1024>;
 var<workgroup> Bs: array<f32, 1024>;
-var<workgroup> tileBits: array<atomic<u32>, 128>;
+var<workgroup> nib: array<u32, 1024>;
 
 fn uncertain(i: u32, j: u32) {
   let slot = atomicAdd(&unc[0], 1u);
@@ -101,8 +102,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let j0 = tj * 64u;
   let lr = li / 16u;
   let lk = li % 16u;
-  if (li < 128u) { atomicStore(&tileBits[li], 0u); }
-  workgroupBarrier();
   var aRow: array<u32, 4>;
   var bRow: array<u32, 4>;
   var aOk: array<bool, 4>;
@@ -115,7 +114,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     bOk[q] = jb < p.k;
     if (bOk[q]) { bRow[q] = idx[jb] * p.d; }
   }
-  var acc: array<vec4f, 4>;
+  var acc = array<vec4f, 4>(vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0));
+  var p0 = vec4f(0.0);
+  var p1 = vec4f(0.0);
+  var p2 = vec4f(0.0);
+  var p3 = vec4f(0.0);
   for (var k0 = 0u; k0 < p.d; k0 += 16u) {
     let k = k0 + lk;
     for (var q = 0u; q < 4u; q++) {
@@ -127,43 +130,55 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       Bs[lk * 64u + lr + 16u * q] = vb;
     }
     workgroupBarrier();
-    var part: array<vec4f, 4>;
+    p0 = vec4f(0.0);
+    p1 = vec4f(0.0);
+    p2 = vec4f(0.0);
+    p3 = vec4f(0.0);
     for (var kk = 0u; kk < 16u; kk++) {
       let o = kk * 64u;
-      let b = vec4f(Bs[o + lid.x], Bs[o + lid.x + 16u], Bs[o + lid.x + 32u], Bs[o + lid.x + 48u]);
-      part[0] += As[o + lid.y] * b;
-      part[1] += As[o + lid.y + 16u] * b;
-      part[2] += As[o + lid.y + 32u] * b;
-      part[3] += As[o + lid.y + 48u] * b;
+      let cb = o + 4u * lid.x;
+      let b = vec4f(Bs[cb], Bs[cb + 1u], Bs[cb + 2u], Bs[cb + 3u]);
+      p0 += As[o + lid.y] * b;
+      p1 += As[o + lid.y + 16u] * b;
+      p2 += As[o + lid.y + 32u] * b;
+      p3 += As[o + lid.y + 48u] * b;
     }
-    acc[0] += part[0];
-    acc[1] += part[1];
-    acc[2] += part[2];
-    acc[3] += part[3];
+    acc[0] += p0;
+    acc[1] += p1;
+    acc[2] += p2;
+    acc[3] += p3;
     workgroupBarrier();
   }
   for (var r = 0u; r < 4u; r++) {
     let row = lid.y + 16u * r;
     let i = i0 + row;
-    if (i >= p.k) { continue; }
-    let ia = inv[i];
-    for (var c = 0u; c < 4u; c++) {
-      let col = lid.x + 16u * c;
-      let j = j0 + col;
-      if (j >= p.k || j <= i) { continue; }
-      let jb = inv[j];
-      if (ia < 0.0 || jb < 0.0) { uncertain(i, j); continue; }
-      var v = acc[r][c] * (ia * jb);
-      v += select(-p.perturb, p.perturb, v < p.mid);
-      if (v > p.hi) { atomicOr(&tileBits[row * 2u + col / 32u], 1u << (col % 32u)); }
-      else if (v >= p.lo) { uncertain(i, j); }
+    var bitsHere = 0u;
+    if (i < p.k) {
+      let ia = inv[i];
+      for (var c = 0u; c < 4u; c++) {
+        let j = j0 + 4u * lid.x + c;
+        if (j >= p.k || j <= i) { continue; }
+        let jb = inv[j];
+        if (ia < 0.0 || jb < 0.0) { uncertain(i, j); continue; }
+        var v = acc[r][c] * (ia * jb);
+        v += select(-p.perturb, p.perturb, v < p.mid);
+        if (v > p.hi) { bitsHere = bitsHere | (1u << c); }
+        else if (v >= p.lo) { uncertain(i, j); }
+      }
     }
+    nib[row * 16u + lid.x] = bitsHere;
   }
   workgroupBarrier();
   if (li < 128u) {
-    let i = i0 + li / 2u;
-    let w = tj * 2u + li % 2u;
-    if (i < p.k && w < p.words) { bits[i * p.words + w] = atomicLoad(&tileBits[li]); }
+    let row = li / 2u;
+    let half = li % 2u;
+    let i = i0 + row;
+    let w = tj * 2u + half;
+    if (i < p.k && w < p.words) {
+      var word = 0u;
+      for (var t = 0u; t < 8u; t++) { word = word | (nib[row * 16u + half * 8u + t] << (4u * t)); }
+      bits[i * p.words + w] = word;
+    }
   }
 }
 `;

@@ -7,8 +7,6 @@ export const GramMode = {
   Full: 0,
   /** A = B; only tiles on or above the diagonal run and mirror their values (cosineMatrix). */
   Symmetric: 1,
-  /** out[i·tilesN + tile] = max over the tile's columns j with idx_B(j) ≠ idx_A(i) (maxSimilarity). */
-  RowMax: 2,
 } as const;
 
 /** A {@link GramMode} value. */
@@ -16,9 +14,6 @@ export type GramMode = (typeof GramMode)[keyof typeof GramMode];
 
 /** Output rows and columns per workgroup. */
 export const GRAM_TILE = 64;
-
-/** The value RowMax writes when a tile has no admissible column (cosines are ≥ −1). */
-export const GRAM_NONE = -3;
 
 /** Uniforms of the Gram kernel. */
 export const GRAM_PARAMS = uniformStruct('Params', [
@@ -48,7 +43,6 @@ ${GRAM_PARAMS.wgsl}
 @group(0) @binding(4) var<uniform> p: Params;
 var<workgroup> As: array<f32, 1024>;
 var<workgroup> Bs: array<f32, 1024>;
-var<workgroup> red: array<f32, 1024>;
 
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {
@@ -93,44 +87,16 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     }
     workgroupBarrier();
   }
-  if (MODE == 2u) {
-    for (var r = 0u; r < 4u; r++) {
-      let i = i0 + lid.y + 16u * r;
-      var best = -3.0;
-      if (i < p.m) {
-        let ia = inv[i];
-        let gi = idx[i];
-        for (var c = 0u; c < 4u; c++) {
-          let j = j0 + lid.x + 16u * c;
-          if (j < p.n && idx[p.offB + j] != gi) { best = max(best, acc[r][c] * (ia * inv[p.offB + j])); }
-        }
-      }
-      red[(lid.y + 16u * r) * 16u + lid.x] = best;
-    }
-    workgroupBarrier();
-    if (lid.x == 0u) {
-      for (var r = 0u; r < 4u; r++) {
-        let row = lid.y + 16u * r;
-        let i = i0 + row;
-        if (i < p.m) {
-          var best = red[row * 16u];
-          for (var t = 1u; t < 16u; t++) { best = max(best, red[row * 16u + t]); }
-          out[i * p.tilesN + tj] = best;
-        }
-      }
-    }
-  } else {
-    for (var r = 0u; r < 4u; r++) {
-      let i = i0 + lid.y + 16u * r;
-      if (i >= p.m) { continue; }
-      let ia = inv[i];
-      for (var c = 0u; c < 4u; c++) {
-        let j = j0 + lid.x + 16u * c;
-        if (j >= p.n) { continue; }
-        let v = acc[r][c] * (ia * inv[p.offB + j]);
-        out[i * p.n + j] = v;
-        if (MODE == 1u && ti != tj) { out[j * p.n + i] = v; }
-      }
+  for (var r = 0u; r < 4u; r++) {
+    let i = i0 + lid.y + 16u * r;
+    if (i >= p.m) { continue; }
+    let ia = inv[i];
+    for (var c = 0u; c < 4u; c++) {
+      let j = j0 + lid.x + 16u * c;
+      if (j >= p.n) { continue; }
+      let v = acc[r][c] * (ia * inv[p.offB + j]);
+      out[i * p.n + j] = v;
+      if (MODE == 1u && ti != tj) { out[j * p.n + i] = v; }
     }
   }
 }

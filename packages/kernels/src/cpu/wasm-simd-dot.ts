@@ -152,6 +152,7 @@ export function f32DotBound(n: number): number {
 export const F32_SAFE_NORM_PRODUCT: readonly [number, number] = [1e-30, 1e36];
 
 /** The parts of the WebAssembly API this module uses (typed locally: the package targets no DOM lib). */
+/** The part of `WebAssembly.Memory` this module uses. */
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
@@ -164,12 +165,19 @@ interface WasmApi {
 
 /** The exports of one instance. */
 export interface DotExports {
+  /** The instance's memory, holding the padded rows. */
   mem: WasmMemory;
+  /** Double-precision dot of the n floats at byte offsets `a` and `b`. */
   dot(a: number, b: number, n: number): number;
+  /** `dot` of row `a` against the `count` rows whose byte offsets are listed at `list`; doubles to `out`. */
   dots64(a: number, list: number, count: number, n: number, out: number): void;
+  /** Like `dots64` in float32 arithmetic, for screening with a rounding bound. */
   dotsF32(a: number, list: number, count: number, n: number, out: number): void;
+  /** `dots64` against `count` consecutive rows starting at byte offset `first`. */
   dots64Seq(a: number, first: number, count: number, n: number, out: number): void;
+  /** `dotsF32` against `count` consecutive rows starting at byte offset `first`. */
   dotsF32Seq(a: number, first: number, count: number, n: number, out: number): void;
+  /** y_i ← y_i − a·x_i over n doubles at byte offsets `y` and `x`. */
   subScaled(y: number, x: number, a: number, n: number): void;
 }
 

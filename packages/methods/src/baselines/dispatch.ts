@@ -13,6 +13,8 @@ import {
  * CPU unless an eligible hardware GPU backend is expected to be faster for the call (never a
  * software adapter): with no such backend registered, auto is the synchronous CPU path too. A
  * named backend goes through the registry, which falls back to the CPU when that device is lost;
+ * kernels the named backend refuses (float64 value kernels a float32 device cannot reproduce) run
+ * on the CPU;
  * the remaining kernels of the selection then stay on the CPU. `backend` reports every backend
  * that ran, in order of first use, joined by `+` (`cpu` when none ran).
  */
@@ -30,9 +32,13 @@ export class KernelDispatch {
     private readonly registry: KernelRegistry = kernelRegistry(),
   ) {}
 
-  /** True when kernels run synchronously on the CPU reference whatever their size. */
+  /**
+   * True when kernels run synchronously on the CPU (so methods may pick their CPU algorithms):
+   * `cpu`, a fallback after a lost device, or `auto` while the registry knows no hardware GPU
+   * backend ({@link KernelRegistry.hasAutoAcceleratorNow}).
+   */
   get onCpu(): boolean {
-    return this.fellBack || this.request === 'cpu';
+    return this.fellBack || this.request === 'cpu' || (this.auto && !this.registry.hasAutoAcceleratorNow());
   }
 
   /**
@@ -63,8 +69,8 @@ export class KernelDispatch {
 
   /** Runs one kernel. */
   async run<K extends KernelName>(kernel: K, input: KernelInput<K>): Promise<KernelOutput<K>> {
-    if (this.auto) this.accelerated ??= this.registry.hasAutoAccelerator();
-    if (this.onCpu || (this.auto && !(await this.accelerated))) {
+    const named = this.auto ? undefined : this.registry.get(this.request as string);
+    if (this.onCpu || (named && !named.supports(kernel))) {
       this.note('cpu');
       return runCpuKernel(kernel, input);
     }

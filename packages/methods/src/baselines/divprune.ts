@@ -14,7 +14,7 @@ export const DIVPRUNE_PARAM_SPECS: readonly ParamSpec[] = [];
  * d = 1 − cos. First pick = the token with the largest nearest-neighbour distance; then
  * repeatedly the unselected token farthest from the selected set (ties → lowest index).
  * Incremental: one float32 SIMD row per pick screens the distances on the CPU and only the
- * few tokens near the top get exact double distances ({@link ScreenedMaxMin}); a named GPU
+ * few tokens near the top get exact double distances (`ScreenedMaxMin`); a named GPU
  * backend runs one `maxMinUpdate` kernel per pick (O(n·N·D)). The first pick scans pairs with
  * early abandoning on the CPU, or runs `maxSimilarity` on a named GPU backend.
  *

@@ -44,7 +44,7 @@ export class NeighbourLists {
 
   /**
    * Builds the lists of every row of `subset` over the partners in `subset`: screened in float32
-   * when the rows are wide enough for the SIMD store ({@link buildScreened}), else exactly.
+   * when the rows are wide enough for the SIMD store (`buildScreened`), else exactly.
    */
   build(subset: Int32Array): void {
     if (!this.buildScreened(subset)) this.buildExact(subset);

@@ -12,7 +12,7 @@ import { d2prune } from './select.js';
  */
 export const d2prunerMethod: Method = {
   name: 'd2pruner',
-  description: 'debiased-attention pivots + greedy MIS over a spatial/semantic graph (arXiv 2512.19443)',
+  description: 'debiased-attention pivots + greedy MIS over a spatial/semantic graph (arXiv 2512.19443; docs/algorithm.md)',
   requires: ['features', 'attention'],
   optional: ['prior'],
   needsLayout: true,

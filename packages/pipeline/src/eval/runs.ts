@@ -32,7 +32,7 @@ export function methodParamsByName(entries: readonly string[], methods: readonly
 /**
  * Every (method, budget) of an evaluation, each method with its parameters: method names are
  * resolved through the registry (aliases become names), budgets checked (`keep` integers ≥ 1,
- * `ratio` in (0, 1]), at most {@link MAX_EVAL_RUNS} pairs. Typed errors name `methods`, `keep`,
+ * `ratio` in (0, 1]), none twice, at most {@link MAX_EVAL_RUNS} pairs. Typed errors name `methods`, `keep`,
  * `ratio` or `param`.
  */
 export function evalRuns(methods: readonly string[], budgets: readonly EvalBudget[], params: readonly string[] = []): EvalRun[] {
@@ -44,6 +44,11 @@ export function evalRuns(methods: readonly string[], budgets: readonly EvalBudge
     if ('ratio' in b && !(b.ratio > 0 && b.ratio <= 1)) throw new InvalidArgumentError('ratio', `ratio values are in (0, 1], got ${b.ratio}`);
   }
   const names = methods.map((m) => getMethod(m).name);
+  const twice = names.find((m, k) => names.indexOf(m) !== k);
+  if (twice) throw new InvalidArgumentError('methods', `method '${twice}' is named twice`);
+  const keys = budgets.map((b) => JSON.stringify(b));
+  const again = keys.find((b, k) => keys.indexOf(b) !== k);
+  if (again) throw new InvalidArgumentError('keep' in budgets[0] ? 'keep' : 'ratio', `budget ${again} is given twice`);
   const byMethod = methodParamsByName(params, names);
   return names.flatMap((method) => budgets.map((budget) => ({ method, budget, ...(byMethod.has(method) ? { params: byMethod.get(method) } : {}) })));
 }

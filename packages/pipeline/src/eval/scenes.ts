@@ -72,8 +72,8 @@ function objectAt(list: readonly Blob[], x: number, y: number): number {
 }
 
 /**
- * Scene `index` of a set (docs/eval.md §4): a few background regions of similar features, 3–6 objects
- * as compact elliptic blobs (each its own feature centre), one of those present the referent, and
+ * Scene `index` of a set (docs/eval.md §4): a few background regions of similar features (noise 0.3), 3–6
+ * objects as compact elliptic blobs (each its own feature centre, a little more textured: noise 0.35), one of those present the referent, and
  * attention = content × positional bias × noise U(0.4, 1.6), with objects salient (×3.5) and the
  * referent boosted (×4.5); the bias is (1 + p)^strength, p ∈ [0, 1] the distance from the top
  * (`bottom`) or from the centre (`periphery`, relative to a corner's). Deterministic in (options, index); the same generator runs in Node and browsers.
@@ -100,7 +100,7 @@ export function makeScene(options: SceneOptions, index: number, geometry?: Scene
     let region = regions[0];
     for (const r of regions) if (Math.hypot(g.x[i] - r.x, g.y[i] - r.y) < Math.hypot(g.x[i] - region.x, g.y[i] - region.y)) region = r;
     const centre = id >= 0 ? centres[id] : region.centre;
-    for (let k = 0; k < o.dim; k++) features[i * o.dim + k] = 0.5 * shared[k] + centre[k] + 0.35 * gauss();
+    for (let k = 0; k < o.dim; k++) features[i * o.dim + k] = 0.5 * shared[k] + centre[k] + (id >= 0 ? 0.35 : 0.3) * gauss();
     const content = id < 0 ? 1 : id === referent ? 4.5 : 3.5;
     attention[i] = content * biasAt(o.bias, o.strength, g.x[i], g.y[i]) * (0.4 + 1.2 * rand());
     total += attention[i];

@@ -43,6 +43,8 @@ export function buildGraph(options: BuildGraphOptions = {}): OperatorFunction<Pr
     const dense = (on: string) => buildDenseGraph(p.features, p.layout, p.params, candidates, { registry, backend: on }).then((graph) => ({ graph }));
     if (form === 'dense') return dense(backend);
     const workload = { kind: 'd2pruner', d: p.features.cols, candidates: candidates.length, slots: job.m ?? 0, alpha: p.params.alpha, theta: p.params.theta, radius: p.params.radius } as const;
-    return registry.decideD2Pruner(backend, workload).then((d) => (d.form === 'lazy' ? { graph: lazyGraph(p.features, p.layout, p.params) } : dense(d.backend)));
+    const run = (d: { form?: string; backend: string }) => (d.form === 'lazy' ? { graph: lazyGraph(p.features, p.layout, p.params) } : dense(d.backend));
+    const now = registry.decideD2PrunerNow(backend, workload);
+    return now ? run(now) : registry.decideD2Pruner(backend, workload).then(run);
   });
 }

@@ -83,9 +83,10 @@ const int64 = (Tensor: TensorConstructor, values: readonly number[]) => new Tens
  *    every token, part B only the kept ones; both use the same (original) next position.
  */
 export async function generateSplit(model: LlavaModelLike, split: SplitDecoder, opts: ResolvedPruningOptions, inputs: ForwardInputs, run: SplitGenerateOptions): Promise<SplitGenerateResult> {
+  const batch = inputs.input_ids?.dims[0];
+  if (batch !== 1) throw new InvalidInputError('input_ids', `generation at layer ${split.layer} runs one prompt at a time; got a batch of ${String(batch)}`);
   const mp = await mergePrefill(model, model._merge_input_ids_with_image_features, inputs, opts.clsAttentionOutput);
   const { S, d, Tensor } = mp;
-  if (mp.B !== 1) throw new InvalidInputError('input_ids', `generation at layer ${split.layer} runs one prompt at a time; got a batch of ${mp.B}`);
   const mask = intData(mp.mask);
   if (mask.length !== S) throw new ShapeMismatchError('attention_mask', `the attention mask has ${mask.length} columns for ${S} tokens`);
   let seen = 0;

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, type Layout } from '@d2pruner/core';
+import { BUILTIN_METHODS, getMethod } from '@d2pruner/methods';
 import { map, mergeMap, of, type OperatorFunction } from 'rxjs';
 import { batchStages, type BatchOptions } from '../../batch/batch.js';
+import { DEFAULT_METHOD } from '../../operators/prune.js';
 import { concurrently } from '../../concurrency/jobs.js';
 import { createJob, type PruneJob, type PruneRequest, type PruneSource } from '../../job.js';
 import { stage } from '../../stage.js';
@@ -9,6 +11,22 @@ import type { WorkerDefaults } from './task.js';
 
 /** Backends a worker runs; jobs naming another (a GPU) run on the calling thread. */
 export const WORKER_BACKENDS: ReadonlySet<string> = new Set(['auto', 'cpu']);
+
+const BUILTINS: ReadonlySet<unknown> = new Set(BUILTIN_METHODS);
+
+/**
+ * Whether a job can run in a worker: its backend is a {@link WORKER_BACKENDS} one and its method
+ * resolves, here, to a built-in one — a method registered in this thread at run time (or a
+ * built-in replaced) exists only here, so such jobs run here.
+ */
+export function runsInWorker(job: PruneJob, defaults: { method?: string; backend?: string }): boolean {
+  if (!WORKER_BACKENDS.has(job.request.backend ?? defaults.backend ?? 'auto')) return false;
+  try {
+    return BUILTINS.has(getMethod(job.request.method ?? defaults.method ?? DEFAULT_METHOD));
+  } catch {
+    return false;
+  }
+}
 
 /** Options of {@link poolStages}: the batch options, plus where string inputs are read. */
 export interface PoolStageOptions extends Omit<BatchOptions, 'stages' | 'concurrency' | 'ordered' | 'bufferSize'> {
@@ -29,8 +47,9 @@ function defaultsOf(options: PoolStageOptions): WorkerDefaults {
  * `BatchOptions.stages`): each job's request goes to a worker, which reads, decodes and prunes
  * it, and the selection (or typed error) comes back as the job's `budget`, `selection`,
  * `timings` (`poolMs` is the round trip, queueing included) and `error`. Tearing the job down
- * (unsubscribe, a `timeout`) aborts its task and terminates the worker that runs it. Jobs whose
- * backend is not {@link WORKER_BACKENDS} (GPU backends) run `batchStages(options)` here.
+ * (unsubscribe, a `timeout`) aborts its task and terminates the worker that runs it. Jobs that
+ * cannot run in a worker ({@link runsInWorker}: GPU backends, methods registered at run time)
+ * run `batchStages(options)` here.
  */
 export function poolStages(pool: PrunePool, options: PoolStageOptions = {}): OperatorFunction<PruneJob, PruneJob> {
   const defaults = defaultsOf(options);
@@ -48,7 +67,7 @@ export function poolStages(pool: PrunePool, options: PoolStageOptions = {}): Ope
     },
     { skipFinished: false },
   );
-  return mergeMap((job: PruneJob) => of(job).pipe(WORKER_BACKENDS.has(job.request.backend ?? options.backend ?? 'auto') ? remote : here));
+  return mergeMap((job: PruneJob) => of(job).pipe(runsInWorker(job, options) ? remote : here));
 }
 
 /** Options of {@link pruneInPool}. */

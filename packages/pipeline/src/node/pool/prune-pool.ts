@@ -12,6 +12,11 @@ export interface PrunePoolOptions {
   workers?: number;
   /** Tasks that may wait for a free worker before `prune` rejects (default: no limit). */
   maxQueue?: number;
+  /**
+   * Lowers the workers' scheduling priority by this much (Unix `nice`, 0–19; default 0), so a
+   * thread that must stay responsive — a server's event loop — wins a contended CPU.
+   */
+  niceIncrement?: number;
   /** Per-worker V8 heap limits (see `worker_threads` `resourceLimits`); typed-array memory is not counted. */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
 }
@@ -60,6 +65,7 @@ export class PrunePool {
     const workers = options.workers ?? availableParallelism();
     assertInteger('workers', workers, 1);
     if (options.maxQueue !== undefined) assertInteger('maxQueue', options.maxQueue, 0);
+    if (options.niceIncrement !== undefined) assertInteger('niceIncrement', options.niceIncrement, 0);
     this.workers = workers;
     this.piscina = new Piscina({
       filename: workerFile(),
@@ -69,6 +75,7 @@ export class PrunePool {
       idleTimeout: Infinity,
       execArgv: [],
       maxQueue: options.maxQueue ?? Infinity,
+      niceIncrement: options.niceIncrement ?? 0,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
   }
@@ -104,6 +111,14 @@ export class PrunePool {
       if (signal?.aborted) throw abortReason(signal, e);
       return { timings: {}, error: { ...toErrorJson(e), code: 'INTERNAL', field: 'workers' } } as unknown as T;
     }
+  }
+
+  /**
+   * Resolves once every worker has started and loaded its modules (one ping per worker), so the
+   * first requests do not wait for that; a server calls it before listening.
+   */
+  async warm(): Promise<void> {
+    await Promise.all(Array.from({ length: this.workers }, () => this.run({ kind: 'ping' }, [], {})));
   }
 
   /** Terminates the workers; running and queued calls reject. Idempotent. */

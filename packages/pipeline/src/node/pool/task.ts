@@ -31,8 +31,13 @@ export interface AttentionTask {
   layout?: Layout;
 }
 
+/** Answers at once: sent to every worker by `warm`, so the workers have loaded their modules. */
+export interface PingTask {
+  kind: 'ping';
+}
+
 /** What a pool worker accepts. */
-export type PoolTask = PruneTask | AttentionTask;
+export type PoolTask = PruneTask | AttentionTask | PingTask;
 
 /** The outcome of a {@link PruneTask}: the job fields a batch writes. */
 export interface PruneOutcome {

@@ -42,6 +42,7 @@ function movable<T extends object>(value: T): T {
 
 /** Runs one task; a failure of the request is its `error`, never a rejection. */
 export default async function runTask(task: PoolTask): Promise<PruneOutcome | AttentionOutcome> {
+  if (task.kind === 'ping') return { timings: {} };
   try {
     return movable(task.kind === 'attention' ? await runAttention(task) : await runPrune(task));
   } catch (e) {
