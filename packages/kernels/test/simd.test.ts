@@ -94,6 +94,11 @@ describe('WebAssembly SIMD dot product', () => {
       store.dotsRange(VECTOR_ROW, 10, 300, out);
       for (let j = 0; j < 300; j++) expect(Object.is(out[j], store.dot(3, 10 + j))).toBe(true);
     }
+    const whole = new SimdRowStore(Float32Array.from([1, 2, 3, 4, 5, 6]), 3, 2).loadAll();
+    whole.release();
+    const again = new Float64Array(3);
+    whole.dotsRange(0, 0, 3, again);
+    expect(Array.from(again)).toEqual([5, 11, 17]);
     const lazy = new SimdRowStore(Float32Array.from([1, 2, 3, 4]), 2, 2);
     lazy.dot(1, 1);
     expect(() => lazy.dotsRange(0, 0, 2, new Float64Array(2))).toThrow('loadAll');

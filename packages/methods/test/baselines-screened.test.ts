@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cosineFromDot, cpuMaxMinUpdate, pairDot, rowNorms64 } from '@d2pruner/kernels';
-import { getMethod, mulberry32, NeighbourLists } from '../src/index.js';
+import { cosineFromDot, cpuMaxMinUpdate, pairDot, rowNorms64, storeFor } from '@d2pruner/kernels';
+import { farthestRow, farthestRowScreened, getMethod, mulberry32, NeighbourLists } from '../src/index.js';
 
 /*
  * The screened CPU paths (float32 SIMD bounds, exact recomputation near the decision) against
@@ -67,5 +67,20 @@ describe('NeighbourLists: screened build and refreshes give the exact maxima', (
       residual = residual.filter(() => next() % 5 !== 0);
     }
     expect(lists.refreshes).toBeGreaterThan(0);
+  });
+});
+
+describe('DivPrune first pick: screened scan equals the exact scan', () => {
+  it.each([[64, 300], [257, 200], [1024, 150]])('D %i, N %i', (cols, rows) => {
+    for (const variant of [0, 1, 2]) {
+      const data = hardScene(rows, cols, 3 * cols + rows + variant);
+      if (variant > 0) data.fill(0, 7 * cols, 9 * cols); // no extreme rows: the screened scan runs
+      if (variant === 2) for (let i = 0; i < rows; i += 2) data.copyWithin(i * cols, (i + 1) * cols, (i + 2) * cols); // every row has a twin
+      const norms = rowNorms64(data, rows, cols);
+      const store = storeFor(data, cols)!;
+      const screened = farthestRowScreened(store, rows, cols, norms);
+      if (variant === 0) expect(screened).toBeUndefined();
+      else expect(screened).toEqual(farthestRow(data, rows, cols, norms));
+    }
   });
 });

@@ -31,6 +31,16 @@ export function storeFor(x: Float32Array, d: number): SimdRowStore | undefined {
 }
 
 /**
+ * Hands the SIMD row store of `x` (if any) back to the instance pool, so the next input reuses
+ * its mapped memory instead of growing a fresh one. Later calls on `x` build a new store.
+ */
+export function releaseStore(x: Float32Array): void {
+  const s = stores.get(x);
+  stores.delete(x);
+  s?.release();
+}
+
+/**
  * Dots of row `i` with rows j0 … j0+count−1 into `out[0 … count)`, each equal to
  * {@link pairDot}: one WebAssembly call per 256 rows for wide matrices.
  */

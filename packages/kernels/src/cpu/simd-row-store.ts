@@ -61,8 +61,15 @@ export class SimdRowStore {
     if (this.released) {
       this.wasm = SimdRowStore.freshInstance();
       this.released = false;
+      if (this.dense) {
+        this.dense = false;
+        this.loadAll();
+      }
     }
   }
+
+  /** Every row was loaded in order ({@link loadAll}); kept across a release. */
+  private dense = false;
 
   private offset(i: number): number {
     this.ensureLive();
@@ -102,6 +109,7 @@ export class SimdRowStore {
     if (this.used !== 0) throw new Error('loadAll needs a fresh store');
     this.reserve(SCRATCH_BYTES / 4 + (this.slot.length + 1) * this.stride);
     for (let i = 0; i < this.slot.length; i++) this.offset(i);
+    this.dense = true;
     return this;
   }
 
@@ -139,6 +147,7 @@ export class SimdRowStore {
 
   /** Runs a range kernel over rows j0 … j0+count−1 in chunks of {@link SIMD_BATCH}, copying each chunk's results out. */
   private range(i: number, j0: number, count: number, out: Float64Array, f32: boolean): void {
+    this.ensureLive();
     this.checkDense(j0 + count);
     const a = this.offset(i);
     for (let at = 0; at < count; at += SIMD_BATCH) {

@@ -10,7 +10,7 @@ import {
 } from '@d2pruner/core';
 import { cosineFromDot, cosineRow, rowNorms64, SimdDppRows, vectorDots } from '@d2pruner/kernels';
 import { rankOrder } from '@d2pruner/scoring';
-import { argmaxUnselected, checkAborted, checkBudget, checkFiniteMatrix, checkSameCols, ensure, iota, optionalMatrix, requireMatrix, selection, sortedIndices } from './common.js';
+import { argmaxUnselected, checkAborted, checkBudget, checkFiniteMatrix, checkSameCols, ensure, iota, optionalMatrix, releasingStores, requireMatrix, selection, sortedIndices } from './common.js';
 import { KernelDispatch } from './dispatch.js';
 
 /** CDPruner parameters (docs/baselines.md §7, §10.3). */
@@ -192,5 +192,5 @@ export const cdprunerMethod: Method = {
   optional: ['textFeatures', 'imageEmbeds', 'textEmbeds'],
   needsLayout: false,
   params: CDPRUNER_PARAM_SPECS,
-  select: (input, budget, params, context) => cdpruner(input, budget, params, context),
+  select: (input, budget, params, context) => releasingStores(input, () => cdpruner(input, budget, params, context)),
 };

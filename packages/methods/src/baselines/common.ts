@@ -8,7 +8,9 @@ import {
   type Selection,
   type TensorName,
   type TokenInput,
+  MATRIX_TENSORS,
 } from '@d2pruner/core';
+import { releaseStore } from '@d2pruner/kernels';
 
 /*
  * Validation and bookkeeping shared by the baselines (docs/baselines.md §1.4–§1.5): typed errors
@@ -126,6 +128,21 @@ export function selection(
   timings: Record<string, number> = {},
 ): Selection {
   return { method, n, budget, keep, ...diagnostics, backend, timings: { ...timings, totalMs: performance.now() - t0 } };
+}
+
+/**
+ * Runs a selection, then hands the SIMD row stores of the input's matrices back to the pool
+ * (their memory is reused by the next input instead of being mapped afresh).
+ */
+export async function releasingStores<T>(input: TokenInput, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } finally {
+    for (const name of MATRIX_TENSORS) {
+      const m = input[name] as Matrix | undefined;
+      if (m?.data instanceof Float32Array) releaseStore(m.data);
+    }
+  }
 }
 
 /** Throws the signal's reason when the caller aborted. */

@@ -1,17 +1,7 @@
 import { resolveParams, type Matrix, type Method, type MethodParams, type ParamSpec, type Selection, type TokenInput } from '@d2pruner/core';
 import { rangeDots, rowNorms64, vectorDots } from '@d2pruner/kernels';
 import { topK } from '@d2pruner/scoring';
-import {
-  checkBudget,
-  checkFiniteMatrix,
-  checkSameCols,
-  ensure,
-  optionalMatrix,
-  requireMatrix,
-  selection,
-  sortedIndices,
-  trivialKeep,
-} from './common.js';
+import { checkBudget, checkFiniteMatrix, checkSameCols, ensure, optionalMatrix, releasingStores, requireMatrix, selection, sortedIndices, trivialKeep } from './common.js';
 import { cpythonSetOrder } from './cpython-set.js';
 
 /** DART parameters (docs/baselines.md §3, §10.3). */
@@ -178,5 +168,5 @@ export const dartMethod: Method = {
   optional: ['textFeatures', 'textKeys'],
   needsLayout: false,
   params: DART_PARAM_SPECS,
-  select: async (input, budget, params) => dart(input, budget, params),
+  select: (input, budget, params) => releasingStores(input, () => dart(input, budget, params)),
 };

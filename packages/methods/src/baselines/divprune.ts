@@ -1,8 +1,9 @@
 import { resolveParams, type Method, type MethodContextBase, type MethodParams, type ParamSpec, type Selection, type TokenInput } from '@d2pruner/core';
 import { rowNorms64, storeFor } from '@d2pruner/kernels';
-import { argmaxUnselected, checkAborted, checkBudget, checkFiniteMatrix, requireMatrix, selection, sortedIndices, trivialKeep } from './common.js';
+import { argmaxUnselected, checkAborted, checkBudget, checkFiniteMatrix, releasingStores, requireMatrix, selection, sortedIndices, trivialKeep } from './common.js';
 import { KernelDispatch } from './dispatch.js';
 import { farthestRow } from './farthest.js';
+import { farthestRowScreened } from './farthest-screened.js';
 import { ScreenedMaxMin } from './screened-maxmin.js';
 
 /** DivPrune has no parameters (the official SUBSET_RATIO is the caller's budget). */
@@ -36,7 +37,8 @@ export async function divprune(input: TokenInput, budget: number, params: Method
   let first: number;
   const cpuOnly = await dispatch.cpuOnly();
   if (cpuOnly) {
-    first = farthestRow(h.data, n, h.cols, norms).index;
+    const store = storeFor(h.data, h.cols);
+    first = ((store && farthestRowScreened(store, n, h.cols, norms)) ?? farthestRow(h.data, n, h.cols, norms)).index;
     dispatch.noteCpu();
   } else {
     const all = Int32Array.from({ length: n }, (_, i) => i);
@@ -89,5 +91,5 @@ export const divpruneMethod: Method = {
   optional: [],
   needsLayout: false,
   params: DIVPRUNE_PARAM_SPECS,
-  select: (input, budget, params, context) => divprune(input, budget, params, context),
+  select: (input, budget, params, context) => releasingStores(input, () => divprune(input, budget, params, context)),
 };

@@ -9,6 +9,7 @@ export * from './dart.js';
 export * from './cpython-set.js';
 export * from './divprune.js';
 export * from './farthest.js';
+export * from './farthest-screened.js';
 export * from './vispruner.js';
 export * from './neighbour-lists.js';
 export * from './visionzip.js';

@@ -10,7 +10,7 @@ import {
 } from '@d2pruner/core';
 import { cosineFromDot, rangeDots, rowNorms64 } from '@d2pruner/kernels';
 import { topK } from '@d2pruner/scoring';
-import { checkBudget, checkFiniteMatrix, iota, requireMatrix, requireVector, selection, sortedIndices } from './common.js';
+import { checkBudget, checkFiniteMatrix, iota, releasingStores, requireMatrix, requireVector, selection, sortedIndices } from './common.js';
 
 /** VisionZip parameters (docs/baselines.md §6, §10.3). */
 export interface VisionZipParams {
@@ -115,5 +115,5 @@ export const visionzipMethod: Method = {
   optional: [],
   needsLayout: false,
   params: VISIONZIP_PARAM_SPECS,
-  select: async (input, budget, params) => visionzip(input, budget, params),
+  select: (input, budget, params) => releasingStores(input, () => visionzip(input, budget, params)),
 };

@@ -11,7 +11,7 @@ import {
 } from '@d2pruner/core';
 import { rowNorms64 } from '@d2pruner/kernels';
 import { rankOrder } from '@d2pruner/scoring';
-import { checkAborted, checkBudget, checkFiniteMatrix, iota, requireMatrix, requireVector, selection, sortedIndices } from './common.js';
+import { checkAborted, checkBudget, checkFiniteMatrix, iota, releasingStores, requireMatrix, requireVector, selection, sortedIndices } from './common.js';
 import { KernelDispatch } from './dispatch.js';
 import { NeighbourLists } from './neighbour-lists.js';
 
@@ -130,5 +130,5 @@ export const visprunerMethod: Method = {
   optional: [],
   needsLayout: false,
   params: VISPRUNER_PARAM_SPECS,
-  select: (input, budget, params, context) => vispruner(input, budget, params, context),
+  select: (input, budget, params, context) => releasingStores(input, () => vispruner(input, budget, params, context)),
 };
