@@ -62,7 +62,7 @@ function alignedOffset(bytes: Uint8Array, width: number): number {
  * Decodes little-endian tensor bytes of dtype `dtype` to float32 values. F32 on a
  * little-endian machine is **zero-copy**: the result views the file's buffer when the data is
  * 4-byte aligned (a safetensors data section normally is) and an aligned copy otherwise. F16
- * uses a lookup table, BF16 a shift; F64 is rounded to the nearest float32. Integer dtypes are
+ * rebases the exponent bits (a table for zeros, subnormals, ±Inf, NaN), BF16 a shift; F64 is rounded to the nearest float32. Integer dtypes are
  * converted exactly where they fit (index tensors such as `object`).
  */
 export function decodeToF32(bytes: Uint8Array, dtype: ReadableDtype, count: number): Float32Array {
@@ -76,10 +76,17 @@ export function decodeToF32(bytes: Uint8Array, dtype: ReadableDtype, count: numb
     case 'F64':
       return Float32Array.from(new Float64Array(buffer, at, count));
     case 'F16': {
+      // normal values by rebasing the exponent in the bits (15 → 127); zeros, subnormals, ±Inf, NaN by table
       const table = f16Lookup();
       const src = new Uint16Array(buffer, at, count);
       const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = table[src[i]];
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < count; i++) {
+        const h = src[i];
+        const e = h & 0x7c00;
+        if (e !== 0 && e !== 0x7c00) bits[i] = ((h & 0x8000) << 16) | (((h & 0x7fff) + 0x1c000) << 13);
+        else out[i] = table[h];
+      }
       return out;
     }
     case 'BF16': {
