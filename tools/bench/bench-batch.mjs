@@ -56,10 +56,10 @@ async function steadyState(workers) {
   try {
     await pool.warm();
     const requests = batchRequests().map((r) => ({ ...r, input: join(dir, r.input) }));
-    await lastValueFrom(from(requests).pipe(pruneInPool(pool, { concurrency: workers + 1 }), toArray()));
+    await lastValueFrom(from(requests).pipe(pruneInPool(pool, { concurrency: 2 * workers }), toArray()));
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const jobs = await lastValueFrom(from(requests).pipe(pruneInPool(pool, { concurrency: workers + 1 }), toArray()));
+    const jobs = await lastValueFrom(from(requests).pipe(pruneInPool(pool, { concurrency: 2 * workers }), toArray()));
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(c0);
     if (jobs.some((j) => j.error)) throw new Error(`pool batch failed: ${JSON.stringify(jobs.find((j) => j.error).error)}`);
@@ -96,7 +96,7 @@ try {
     const m = median(times.get(w));
     console.log(row([w === 0 ? '0 (main)' : w, m.toFixed(0), ((ITEMS * 1000) / m).toFixed(1), `${(base / m).toFixed(2)}×`], widths));
   }
-  console.log(`steady state in process (pool warmed by one untimed pass, pruneInPool, concurrency workers + 1), median of ${REPS} runs:`);
+  console.log(`steady state in process (pool warmed by one untimed pass, pruneInPool, concurrency 2 × workers), median of ${REPS} runs:`);
   const sw = [12, 10, 10, 12, 12];
   console.log(row(['workers', 'wall ms', 'items/s', 'vs 1 worker', 'CPU cores'], sw));
   const steady = new Map([1, 2].map((w) => [w, []]));

@@ -39,7 +39,7 @@ describe('d2pruner help and version', () => {
     expect(r.out).toContain('(default: d2pruner)');
     expect(r.out).toContain('--workers N');
     expect(r.out).toContain('(default: one per core; 0 with a GPU --backend)');
-    expect(r.out).toContain('(default: workers + 1; 2 with --workers 0)');
+    expect(r.out).toContain('(default: 2 × workers; 2 with --workers 0)');
   });
 
   it('the general help names every command and every option, including --workers, --concurrency, --prior, --grid', async () => {

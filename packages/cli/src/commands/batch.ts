@@ -16,7 +16,7 @@ export interface BatchOptions {
    */
   workers?: number;
   /**
-   * Requests in flight: sent to the workers (default workers + 1, so a worker never waits for
+   * Requests in flight: sent to the workers (default 2 × workers, so a worker never waits for
    * the next line), or interleaved on the main thread with `--workers 0` (default 2).
    */
   concurrency?: number;
@@ -38,7 +38,7 @@ export interface BatchOptions {
  */
 export async function runBatch(source: string, io: CliIo, options: BatchOptions = {}): Promise<number> {
   const workers = resolveWorkers(options.workers, options.backend);
-  const concurrency = options.concurrency ?? (workers > 0 ? workers + 1 : 2);
+  const concurrency = options.concurrency ?? (workers > 0 ? 2 * workers : 2);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', '--concurrency must be an integer ≥ 1');
   return withWorkerPool(workers, (pool) => runLines(source, io, { ...options, concurrency }, pool));
 }
