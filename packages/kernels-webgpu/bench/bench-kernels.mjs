@@ -12,6 +12,7 @@
 // BENCH_SKIP_CPU_DENSE=1 (no CPU reference for the 3328×4096 cases: GPU times only, no |Δ|).
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { uniformRng as rng } from '@d2pruner/core';
 import { runCpuKernel, kernelWork } from '@d2pruner/kernels';
 import { WebGPUBackend } from '@d2pruner/kernels-webgpu';
 
@@ -19,16 +20,6 @@ const env = process.env;
 const REPS = Number(env.BENCH_REPS ?? 5);
 const CPU_DENSE_REPS = Number(env.BENCH_CPU_DENSE_REPS ?? 1);
 const QUICK = env.BENCH_QUICK === '1';
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Vision-token-like features: a shared direction plus noise. */
 function features(rows, cols, seed) {

@@ -3,19 +3,7 @@
  * (so that with alpha 1 the MIS needs many rounds, as on real images), importance with a
  * positional ramp plus peaks. Deterministic (seeded).
  */
-import { writeSafetensors } from '@d2pruner/core';
-
-/** A small deterministic generator (mulberry32). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uniformRng, writeSafetensors } from '@d2pruner/core';
 
 function normal(r) {
   return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
@@ -30,7 +18,7 @@ export const SCENES = {
 /** Builds a scene: features [n×d], attention [n], layout (frames, frame, row, col). */
 export function makeScene(name, seed = 7) {
   const s = SCENES[name];
-  const r = rng(seed);
+  const r = uniformRng(seed);
   const frame = [];
   const row = [];
   const col = [];
