@@ -1,12 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalReport } from '@d2pruner/pipeline';
-import { main, type CliIo } from '../src/index.js';
 import { ROOT, runCli } from './helpers.js';
 
 let dir: string;
@@ -117,21 +114,8 @@ describe('d2pruner eval --workers', () => {
 
 describe('d2pruner eval on a terminal', () => {
   it('draws a progress bar on stderr when stderr is a TTY, and documents its options in --help', async () => {
-    let err = '';
-    let out = '';
-    const io: CliIo = {
-      out: (t) => {
-        out += t;
-      },
-      err: (t) => {
-        err += t;
-      },
-      readFile: async (p) => new Uint8Array(await readFile(p)),
-      writeFile: async () => {},
-      stdin: () => Readable.from(['']),
-      isTTY: true,
-    };
-    expect(await main(['eval', ...files, '--methods', 'fastv'], io)).toBe(0);
+    const { code, out, err } = await runCli(['eval', ...files, '--methods', 'fastv'], '', { isTTY: true });
+    expect(code).toBe(0);
     expect(err).toMatch(/\reval \[#{20}\] 6\/6 done, 0 failed/);
     expect(out).toContain('fastv');
     const help = await runCli(['eval', '--help']);

@@ -7,8 +7,8 @@ import { main, type CliIo } from '../src/index.js';
 /** Repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** Runs the CLI in-process and captures its output. */
-export async function runCli(argv: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
+/** Runs the CLI in-process and captures its output (`isTTY`: whether stderr is a terminal). */
+export async function runCli(argv: string[], stdin = '', { isTTY = false }: { isTTY?: boolean } = {}): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const io: CliIo = {
@@ -21,7 +21,7 @@ export async function runCli(argv: string[], stdin = ''): Promise<{ code: number
     readFile: async (p) => new Uint8Array(await readFile(p)),
     writeFile: (p, d) => writeFile(p, d),
     stdin: () => Readable.from([stdin]),
-    isTTY: false,
+    isTTY,
   };
   const code = await main(argv, io);
   return { code, out, err };
