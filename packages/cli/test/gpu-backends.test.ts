@@ -46,10 +46,14 @@ describe.each(['webgpu', 'gpujs'])('--backend %s', (backend) => {
       if (JSON.stringify([r.keep, r.pivots, r.picks, r.rounds]) !== JSON.stringify([e.keep, e.pivots, e.picks, e.rounds])) wrong.push(i);
     });
     expect(wrong).toEqual([]);
-    // trivial budgets never reach a kernel, and a graph that can only have spatial edges is built
-    // on the CPU (and says so); the semantic edge blocks ran on the named backend
-    const ran = lines.filter((r, i) => cases[i].keep > 0 && cases[i].keep < r.n).map((r) => r.backend);
-    expect([...new Set(ran)].every((b) => b === backend || b === 'cpu')).toBe(true);
-    expect(ran.filter((b) => b === backend).length).toBeGreaterThan(ran.length / 4);
+    // trivial budgets never reach a kernel, and a graph that can only have spatial edges
+    // (alpha ≤ theta: alpha·cos alone never exceeds theta) is built on the CPU and says so; every
+    // other case ran its semantic edge block on the named backend
+    const expected = lines.map((r, i) => {
+      const { alpha = 1, theta = 0.8 } = cases[i].params as { alpha?: number; theta?: number };
+      return cases[i].keep > 0 && cases[i].keep < r.n && alpha > theta ? backend : 'cpu';
+    });
+    expect(lines.map((r) => r.backend)).toEqual(expected);
+    expect(expected.filter((b) => b === backend).length).toBeGreaterThan(cases.length / 4);
   }, 900_000);
 });
