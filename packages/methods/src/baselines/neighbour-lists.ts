@@ -17,6 +17,8 @@ export class NeighbourLists {
   private readonly counts: Int32Array;
   private readonly mark: Int32Array;
   private stamp = 0;
+  /** The K largest screened values of a refresh (descending). */
+  private readonly topScratch: Float64Array;
   /** Rows re-scanned because no listed partner was a candidate (diagnostic). */
   refreshes = 0;
   /** Dot products computed (diagnostic). */
@@ -40,6 +42,7 @@ export class NeighbourLists {
     this.partners = new Int32Array(rows * k);
     this.counts = new Int32Array(rows);
     this.mark = new Int32Array(rows);
+    this.topScratch = new Float64Array(k);
   }
 
   /**
@@ -145,15 +148,17 @@ export class NeighbourLists {
         approx[from + r] = scale === 0 ? 0 : scale >= lo && scale <= hi ? chunk[r] / scale : NaN;
       }
     }
-    const others: number[] = [];
+    const top = this.topScratch;
+    let filled = 0;
     let bestMarked = -Infinity;
     for (let r = 0; r < len; r++) {
       const v = approx[r];
       if (residual[r] === a || v !== v) continue;
-      others.push(v);
+      if (filled < this.k) filled = insertDescending(top, filled, v, true);
+      else if (v > top[filled - 1]) insertDescending(top, filled - 1, v, false);
       if (this.mark[residual[r]] === this.stamp && v > bestMarked) bestMarked = v;
     }
-    const kth = others.length < this.k ? -Infinity : Float64Array.from(others).sort()[others.length - this.k];
+    const kth = filled < this.k ? -Infinity : top[this.k - 1];
     this.counts[a] = 0;
     let best = -Infinity;
     for (let r = 0; r < len; r++) {
@@ -308,4 +313,15 @@ function insertSorted(values: Float64Array, partners: Int32Array, base: number, 
   }
   values[base + p] = v;
   partners[base + p] = j;
+}
+
+/** Inserts v into the descending run top[0 … c) and returns the new length c + 1 (`grow`) or c (the slot at c was free). */
+function insertDescending(top: Float64Array, c: number, v: number, grow: boolean): number {
+  let p = c;
+  while (p > 0 && top[p - 1] < v) {
+    top[p] = top[p - 1];
+    p--;
+  }
+  top[p] = v;
+  return grow ? c + 1 : c;
 }
