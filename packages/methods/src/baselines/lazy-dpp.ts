@@ -1,6 +1,7 @@
-import { cosineFromDot, pairDot, SIMD_BATCH, storeFor, type SimdRowStore } from '@d2pruner/kernels';
+import { cosineFromDot, SIMD_BATCH } from '@d2pruner/kernels';
 import type { Matrix } from '@d2pruner/core';
 import { LazyMaxHeap } from './lazy-max-heap.js';
+import { PickDots } from './pick-dots.js';
 
 /**
  * CDPruner's greedy MAP (docs/baselines.md §7 step 3) on the CPU, lazily: token i's Cholesky
@@ -19,12 +20,9 @@ export class LazyGreedyDpp {
   private readonly fresh: Int32Array;
   private readonly scales: number[] = [];
   private readonly heap: LazyMaxHeap;
-  private readonly store: SimdRowStore | undefined;
-  private readonly dots = new Float64Array(SIMD_BATCH);
+  private readonly dots: PickDots;
   /** Token refreshes (diagnostic). */
   refreshes = 0;
-  /** Double dot products computed (diagnostic). */
-  dotCount = 0;
 
   /**
    * @param h features
@@ -34,7 +32,7 @@ export class LazyGreedyDpp {
    * @param budget most picks
    */
   constructor(
-    private readonly h: Matrix,
+    h: Matrix,
     private readonly norms: Float64Array,
     private readonly r: Float64Array,
     private readonly d2: Float64Array,
@@ -43,8 +41,13 @@ export class LazyGreedyDpp {
     const n = h.rows;
     this.col = new Float64Array(n * budget);
     this.fresh = new Int32Array(n);
-    this.store = storeFor(h.data, h.cols);
+    this.dots = new PickDots(h);
     this.heap = new LazyMaxHeap(d2, Int32Array.from({ length: n }, (_, i) => i));
+  }
+
+  /** Double dot products computed (diagnostic). */
+  get dotCount(): number {
+    return this.dots.count;
   }
 
   /**
@@ -70,13 +73,13 @@ export class LazyGreedyDpp {
   /** Brings token i's column and d² up to date with every pick in `order`. */
   private refresh(i: number, order: readonly number[]): void {
     this.refreshes++;
-    const { col, norms, r, budget, dots } = this;
+    const { col, norms, r, budget } = this;
     const base = i * budget;
     const t = order.length;
     let d2 = this.d2[i];
     for (let from = this.fresh[i]; from < t; from += SIMD_BATCH) {
       const count = Math.min(SIMD_BATCH, t - from);
-      this.rowDots(i, order, from, count);
+      const dots = this.dots.exact(i, order, from, count);
       for (let s = from; s < from + count; s++) {
         const j = order[s];
         const v = (r[j] * cosineFromDot(dots[s - from], norms[j], norms[i]) * r[i] - projection(col, j * budget, base, s)) / this.scales[s];
@@ -86,17 +89,6 @@ export class LazyGreedyDpp {
     }
     this.d2[i] = d2;
     this.fresh[i] = t;
-  }
-
-  /** Double dots of row i with rows order[from … from+count) into `dots`. */
-  private rowDots(i: number, order: readonly number[], from: number, count: number): void {
-    this.dotCount += count;
-    if (this.store) {
-      this.store.dots(i, order, from, count, this.dots);
-      return;
-    }
-    const { data, cols } = this.h;
-    for (let k = 0; k < count; k++) this.dots[k] = pairDot(data, cols, i, order[from + k]);
   }
 }
 
