@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cosineFromDot, cpuDppUpdate, cpuMaxMinUpdate, pairDot, rowNorms64, storeFor } from '@d2pruner/kernels';
 import { farthestRow, farthestRowScreened, getMethod, mulberry32, NeighbourLists } from '../src/index.js';
+import { dppColumns } from '../src/baselines/dpp-columns.js';
 
 /*
  * The screened CPU paths (float32 SIMD bounds, exact recomputation near the decision) against
@@ -108,5 +109,38 @@ describe('CDPruner: the lazy greedy equals the eager dppUpdate greedy', () => {
     }
     expect((s.order as number[]).slice(0, want.length)).toEqual(want);
     expect(s.filled).toBe(keep - want.length);
+  });
+});
+
+describe('CDPruner columns: the WebAssembly update equals the JavaScript one bit for bit', () => {
+  it('random picks and runs of steps', () => {
+    const rows = 40;
+    const steps = 37;
+    const next = mulberry32(5);
+    const rand = () => next() / 2 ** 32 - 0.5;
+    const simd = dppColumns(rows, steps);
+    const js = dppColumns(rows, steps, false);
+    try {
+      const d2 = { simd: new Float64Array(rows).fill(1), js: new Float64Array(rows).fill(1) };
+      const fresh = new Int32Array(rows);
+      const bringUp = (i: number, to: number) => {
+        for (let k = 0; k < to - fresh[i]; k++) simd.lv[k] = js.lv[k] = rand();
+        d2.simd[i] = simd.update(i, fresh[i], to - fresh[i], d2.simd[i]);
+        d2.js[i] = js.update(i, fresh[i], to - fresh[i], d2.js[i]);
+        fresh[i] = to;
+      };
+      for (let s = 0; s < steps; s++) {
+        bringUp(s, s);
+        const scale = 0.5 + Math.abs(rand());
+        simd.pick(s, s, scale);
+        js.pick(s, s, scale);
+        for (let i = s + 1; i < rows; i++) if ((i + s) % 3 === 0 || s === steps - 1) bringUp(i, s + 1);
+      }
+      expect(Array.from(d2.simd)).toEqual(Array.from(d2.js));
+      expect(d2.simd.some((v) => v !== 1)).toBe(true);
+    } finally {
+      simd.release();
+      js.release();
+    }
   });
 });

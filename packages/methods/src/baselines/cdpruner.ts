@@ -130,12 +130,16 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
   const stats: Record<string, number> = {};
   if (await dispatch.cpuOnly()) {
     const lazy = new LazyGreedyDpp(h, norms, r, d2, budget);
-    while (order.length < budget) {
-      checkAborted(context.signal);
-      const j = lazy.next(order, tau);
-      if (j < 0) break;
-      selected[j] = 1;
-      order.push(j);
+    try {
+      while (order.length < budget) {
+        checkAborted(context.signal);
+        const j = lazy.next(order, tau);
+        if (j < 0) break;
+        selected[j] = 1;
+        order.push(j);
+      }
+    } finally {
+      lazy.release();
     }
     dispatch.noteCpu();
     stats.refreshes = lazy.refreshes;

@@ -1,5 +1,6 @@
 import { cosineFromDot, SIMD_BATCH } from '@d2pruner/kernels';
 import type { Matrix } from '@d2pruner/core';
+import { dppColumns, type DppColumns } from './dpp-columns.js';
 import { LazyMaxHeap } from './lazy-max-heap.js';
 import { PickDots } from './pick-dots.js';
 
@@ -8,17 +9,16 @@ import { PickDots } from './pick-dots.js';
  * column e_0[i] … e_{t−1}[i] and its d²_i are brought up to date only when i reaches the top of a
  * max-heap of stale d² values. Since each step lowers d² by e² ≥ 0, a stale d² is an upper bound
  * of the current one, so a fresh top is the argmax (ties → lower index). A refresh evaluates
- * e_s[i] = (L_{j_s i} − Σ_{s'<s} e_{s'}[j_s]·e_{s'}[i]) / √d²_{j_s} in double precision (the
- * projection sum in four accumulators, a different order than the eager `dppUpdate` step, which
- * §1.6 allows), with the dots of row i and the picks since its last refresh in one SIMD call;
- * tokens far from every pick are touched rarely. Memory: budget doubles per token.
+ * e_s[i] = (L_{j_s i} − Σ_{s'<s} e_{s'}[j_s]·e_{s'}[i]) / √d²_{j_s} in double precision
+ * ({@link DppColumns}; the projection sum in another order than the eager `dppUpdate` step,
+ * which §1.6 allows), with the dots of row i and the picks since its last refresh in one SIMD
+ * call; tokens far from every pick are touched rarely. Memory: budget doubles per token.
  */
 export class LazyGreedyDpp {
-  /** Cholesky columns, token-major: col[i·budget + s] = e_s[i]. */
-  private readonly col: Float64Array;
+  /** Cholesky columns, token-major. */
+  private readonly columns: DppColumns;
   /** Steps token i's column and d² include. */
   private readonly fresh: Int32Array;
-  private readonly scales: number[] = [];
   private readonly heap: LazyMaxHeap;
   private readonly dots: PickDots;
   /** Token refreshes (diagnostic). */
@@ -36,10 +36,10 @@ export class LazyGreedyDpp {
     private readonly norms: Float64Array,
     private readonly r: Float64Array,
     private readonly d2: Float64Array,
-    private readonly budget: number,
+    budget: number,
   ) {
     const n = h.rows;
-    this.col = new Float64Array(n * budget);
+    this.columns = dppColumns(n, budget);
     this.fresh = new Int32Array(n);
     this.dots = new PickDots(h);
     this.heap = new LazyMaxHeap(d2, Int32Array.from({ length: n }, (_, i) => i));
@@ -62,7 +62,7 @@ export class LazyGreedyDpp {
       if (this.fresh[i] === t) {
         if (!(this.d2[i] > tau)) return -1;
         this.heap.pop();
-        this.scales.push(Math.sqrt(this.d2[i]));
+        this.columns.pick(t, i, Math.sqrt(this.d2[i]));
         return i;
       }
       this.refresh(i, order);
@@ -73,38 +73,25 @@ export class LazyGreedyDpp {
   /** Brings token i's column and d² up to date with every pick in `order`. */
   private refresh(i: number, order: readonly number[]): void {
     this.refreshes++;
-    const { col, norms, r, budget } = this;
-    const base = i * budget;
+    const { norms, r, columns } = this;
+    const lv = columns.lv;
     const t = order.length;
     let d2 = this.d2[i];
     for (let from = this.fresh[i]; from < t; from += SIMD_BATCH) {
       const count = Math.min(SIMD_BATCH, t - from);
       const dots = this.dots.exact(i, order, from, count);
-      for (let s = from; s < from + count; s++) {
-        const j = order[s];
-        const v = (r[j] * cosineFromDot(dots[s - from], norms[j], norms[i]) * r[i] - projection(col, j * budget, base, s)) / this.scales[s];
-        col[base + s] = v;
-        d2 = d2 - v * v;
+      for (let k = 0; k < count; k++) {
+        const j = order[from + k];
+        lv[k] = r[j] * cosineFromDot(dots[k], norms[j], norms[i]) * r[i];
       }
+      d2 = columns.update(i, from, count, d2);
     }
     this.d2[i] = d2;
     this.fresh[i] = t;
   }
-}
 
-/** Σ_{q<s} col[a+q]·col[b+q] in four double accumulators (any summation order is exact enough, docs/baselines.md §1.6). */
-function projection(col: Float64Array, a: number, b: number, s: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let q = 0;
-  for (; q + 3 < s; q += 4) {
-    s0 += col[a + q] * col[b + q];
-    s1 += col[a + q + 1] * col[b + q + 1];
-    s2 += col[a + q + 2] * col[b + q + 2];
-    s3 += col[a + q + 3] * col[b + q + 3];
+  /** Frees the columns. */
+  release(): void {
+    this.columns.release();
   }
-  for (; q < s; q++) s0 += col[a + q] * col[b + q];
-  return s0 + s1 + (s2 + s3);
 }
