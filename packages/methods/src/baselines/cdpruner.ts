@@ -8,7 +8,7 @@ import {
   type Selection,
   type TokenInput,
 } from '@d2pruner/core';
-import { cosineFromDot, rowNorms64, vectorDots } from '@d2pruner/kernels';
+import { rowNorms64 } from '@d2pruner/kernels';
 import { rankOrder } from '@d2pruner/scoring';
 import { argmaxUnselected, checkAborted, checkBudget, checkFiniteMatrix, checkSameCols, ensure, iota, optionalMatrix, releasingStores, requireMatrix, selection, sortedIndices } from './common.js';
 import { KernelDispatch } from './dispatch.js';
@@ -43,6 +43,42 @@ export const CDPRUNER_PARAM_SPECS: readonly ParamSpec[] = [
   { name: 'exhaustTol', type: 'number', default: 1e-12, min: 0, description: 'stop the greedy when d² ≤ exhaustTol · max L_ii' },
 ];
 
+/** Σ_m unit(T_m) in double (zero rows add nothing). */
+function unitSum(t: Float32Array, rows: number, d: number, norms: Float64Array): Float64Array {
+  const w = new Float64Array(d);
+  for (let m = 0; m < rows; m++) {
+    if (!(norms[m] > 0)) continue;
+    for (let k = 0; k < d; k++) w[k] += t[m * d + k] / norms[m];
+  }
+  return w;
+}
+
+/**
+ * Σ_m cos(E_i, T_m) for every row i as unit(E_i) · Σ_m unit(T_m): one double dot per row
+ * instead of M (the same sum, re-associated; docs/baselines.md §1.6 allows any double order).
+ */
+function cosineSums(e: Float32Array, n: number, d: number, norms: Float64Array, w: Float64Array): Float64Array {
+  const sums = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!(norms[i] > 0)) continue;
+    const base = i * d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let k = 0;
+    for (; k + 3 < d; k += 4) {
+      s0 += e[base + k] * w[k];
+      s1 += e[base + k + 1] * w[k + 1];
+      s2 += e[base + k + 2] * w[k + 2];
+      s3 += e[base + k + 3] * w[k + 3];
+    }
+    for (; k < d; k++) s0 += e[base + k] * w[k];
+    sums[i] = (s0 + s1 + (s2 + s3)) / norms[i];
+  }
+  return sums;
+}
+
 /** The relevance vector r of step 1 (double). */
 function relevance(e: Matrix | undefined, t: Matrix | undefined, n: number, p: CdPrunerParams): Float64Array {
   const r = new Float64Array(n).fill(1);
@@ -51,12 +87,7 @@ function relevance(e: Matrix | undefined, t: Matrix | undefined, n: number, p: C
   const en = rowNorms64(e.data, e.rows, d);
   const tn = rowNorms64(t.data, t.rows, d);
   const raw = new Float64Array(n);
-  const sums = new Float64Array(n);
-  const dots = new Float64Array(n);
-  for (let m = 0; m < t.rows; m++) {
-    vectorDots(e.data, d, t.data.subarray(m * d, (m + 1) * d), 0, n, dots);
-    for (let i = 0; i < n; i++) sums[i] += cosineFromDot(dots[i], en[i], tn[m]);
-  }
+  const sums = cosineSums(e.data, n, d, en, unitSum(t.data, t.rows, d, tn));
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < n; i++) {
