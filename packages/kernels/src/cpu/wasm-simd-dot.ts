@@ -8,7 +8,8 @@
  * - `dotsF32(a, list, count, n, out)`: float32 products and sums (f32x4, four accumulators,
  *   16 floats per iteration), about 3× the f64 speed, for screening with a rounding bound
  *   ({@link f32DotBound}) — exact decisions recompute the rare pairs near a threshold with `dot`;
- * - `…Seq` variants take consecutive rows instead of a list; `subScaled` is a double axpy.
+ * - `…Seq` variants take consecutive rows instead of a list; `cholColumn` is CDPruner's lazy
+ *   column update (double).
  * Rows live in the module's memory, padded with zeros to a multiple of 16 floats.
  */
 
@@ -99,31 +100,6 @@ function batchFn(exportName: string, loop: typeof f64Loop, store: number[], widt
 }
 
 /**
- * subScaled(y, x, a, n): y_i ← y_i − a·x_i over n doubles (n even), f64x2 — the same two
- * roundings per element as the scalar `y[i] -= a * x[i]`, so results are bit-identical.
- * Params 0 y, 1 x, 2 a (f64), 3 n; locals 4 end, 5 a splat.
- */
-const subScaledFn: WasmFunction = {
-  exportName: 'subScaled',
-  params: [T.i32, T.i32, T.f64, T.i32],
-  results: [],
-  locals: [[T.i32, 1], [T.v128, 1]],
-  body: [
-    ...get(3), ...op.i32Eqz, ...op.if, ...op.ret, ...op.end,
-    ...get(2), ...op.f64x2Splat, ...set(5),
-    ...get(0), ...get(3), ...op.i32(3), ...op.i32Shl, ...op.i32Add, ...set(4),
-    ...op.loop,
-    ...get(0),
-    ...get(0), ...op.v128Load(0), ...get(1), ...op.v128Load(0), ...get(5), ...op.f64x2Mul, ...op.f64x2Sub,
-    ...op.v128Store(0),
-    ...get(0), ...op.i32(16), ...op.i32Add, ...tee(0),
-    ...get(1), ...op.i32(16), ...op.i32Add, ...set(1),
-    ...get(4), ...op.i32LtU, ...op.brIf(0),
-    ...op.end,
-  ],
-};
-
-/**
  * cholColumn(ci, list, lv, sc, from, count, d2) → d2: the lazy greedy MAP's column update
  * (docs/baselines.md §7 step 3) for one token, for s = from … from+count−1:
  * v = (lv[s − from] − Σ_{q<s} e_j[q]·ci[q]) / sc[s] with e_j the column at byte offset list[s]
@@ -181,7 +157,6 @@ const moduleBytes = (): Uint8Array =>
     batchFn('dotsF32', f32Loop, op.f32Store(0), 4, true),
     batchFn('dots64Seq', f64Loop, op.f64Store(0), 8, false),
     batchFn('dotsF32Seq', f32Loop, op.f32Store(0), 4, false),
-    subScaledFn,
     cholColumnFn,
   ]);
 
@@ -229,8 +204,6 @@ export interface DotExports {
   dots64Seq(a: number, first: number, count: number, n: number, out: number): void;
   /** `dotsF32` against `count` consecutive rows starting at byte offset `first`. */
   dotsF32Seq(a: number, first: number, count: number, n: number, out: number): void;
-  /** y_i ← y_i − a·x_i over n doubles at byte offsets `y` and `x`. */
-  subScaled(y: number, x: number, a: number, n: number): void;
   /** The lazy greedy MAP's column update of one token (see `cholColumnFn`); returns the new d². */
   cholColumn(ci: number, list: number, lv: number, sc: number, from: number, count: number, d2: number): number;
 }
