@@ -30,7 +30,7 @@ function hardScene(rows: number, cols: number, seed: number): Float32Array {
 }
 
 describe('DivPrune: the lazy greedy equals the eager double-precision max–min greedy', () => {
-  it.each([[64, 300, 80], [257, 200, 120], [1024, 150, 60]])('D %i, N %i, keep %i', async (cols, rows, keep) => {
+  it.each([[8, 120, 40], [64, 300, 80], [257, 200, 120], [1024, 150, 60]])('D %i, N %i, keep %i', async (cols, rows, keep) => {
     const data = hardScene(rows, cols, cols + rows);
     const s = await getMethod('divprune').select({ features: { rows, cols, data } }, keep, {});
     const order = s.order as number[];
@@ -88,7 +88,7 @@ describe('DivPrune first pick: screened scan equals the exact scan', () => {
 });
 
 describe('CDPruner: the lazy greedy equals the eager dppUpdate greedy', () => {
-  it.each([[64, 300, 80], [257, 200, 120], [1024, 150, 60]])('D %i, N %i, keep %i', async (cols, rows, keep) => {
+  it.each([[8, 120, 40], [64, 300, 80], [257, 200, 120], [1024, 150, 60]])('D %i, N %i, keep %i', async (cols, rows, keep) => {
     const data = hardScene(rows, cols, 3 * cols + rows);
     const s = await getMethod('cdpruner').select({ features: { rows, cols, data } }, keep, { text: false });
     const norms = rowNorms64(data, rows, cols);
