@@ -203,6 +203,13 @@ export class SimdRowStore {
     for (let k = 0; k < count; k++) out[k] = f[k];
   }
 
+  /** The float32 dot of rows i and j, like one entry of {@link dotsF32} (no offsets list to write). */
+  dotF32(i: number, j: number): number {
+    const a = this.offset(i);
+    this.wasm.dotsF32Seq(a, this.offset(j), 1, this.stride, SIMD_BATCH * 4);
+    return this.scratch().f32[0];
+  }
+
   /**
    * Float32 dots (f32x4 products and sums) of row i with rows `others[from … from+count)` into
    * `out[0 … count)`: within `f32DotBound(cols)·‖row i‖·‖row j‖` of the exact value when the
