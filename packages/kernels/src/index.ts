@@ -15,4 +15,5 @@ export * from './cpu/backend.js';
 export * from './conformance/index.js';
 export * from './cpu/wasm-simd-dot.js';
 export * from './cpu/simd-row-store.js';
+export * from './cpu/wasm-backed.js';
 export * from './cpu/dpp-workspace.js';

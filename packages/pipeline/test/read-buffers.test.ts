@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lastValueFrom, of } from 'rxjs';
+import type { Matrix } from '@d2pruner/core';
+import { SimdRowStore, wasmMemoryOf } from '@d2pruner/kernels';
 import { createJob, decode, type LentBytes } from '../src/index.js';
 import { pooledReadFile, ReadBufferPool } from '../src/node/index.js';
 import { makeScene, sceneBytes, tempDir } from './helpers/scenes.js';
@@ -29,7 +31,7 @@ function bf16File(tensors: Record<string, [Float32Array, number[]]>): Uint8Array
 
 describe('ReadBufferPool', () => {
   it('lends a view of the asked size and lends the same buffer again once it is given back', () => {
-    const pool = new ReadBufferPool();
+    const pool = new ReadBufferPool({ create: (n) => new Uint8Array(n) });
     const a = pool.acquire(3 * MiB + 5);
     expect(a.byteLength).toBe(3 * MiB + 5);
     expect(a.buffer.byteLength).toBe(4 * MiB);
@@ -100,14 +102,34 @@ describe('pooledReadFile', () => {
     const bf16 = tmp.write('bf16.safetensors', bf16File({ features: [scene.features.data, [scene.features.rows, scene.features.cols]], attention: [scene.attention, [36]] }));
     const job = await lastValueFrom(of(createJob(bf16, 0)).pipe(decode({ readFile: pooledReadFile(pool) })));
     const { features, attention } = job.input as { features: { data: Float32Array }; attention: Float32Array };
-    expect(features.data.buffer.byteLength).toBe(MiB);
-    expect(attention.buffer.byteLength).toBe(MiB);
+    expect(wasmMemoryOf(features.data)).toBeDefined();
+    expect(wasmMemoryOf(attention)).toBeDefined();
     expect(features.data.buffer).not.toBe(attention.buffer);
     const peak = Array.from(attention);
     expect(peak.indexOf(Math.max(...peak))).toBe(11);
     expect(pool.retainedBytes).toBe(0);
     job.release?.();
     expect(pool.retainedBytes).toBe(3 * MiB);
+  });
+
+  it('reads into WebAssembly memory by default: the SIMD kernels dot the F32 rows in place, with the same values', async () => {
+    const scene = makeScene({ seed: 9, d: 64 });
+    const path = tmp.write('wasm.safetensors', sceneBytes(scene));
+    const job = await lastValueFrom(of(createJob(path, 0)).pipe(decode({ readFile: pooledReadFile() })));
+    const features = job.input?.features as Matrix;
+    expect(wasmMemoryOf(features.data)).toBeDefined();
+    const inPlace = SimdRowStore.tryCreate(features.data, features.rows, features.cols)!;
+    const copied = SimdRowStore.tryCreate(Float32Array.from(features.data), features.rows, features.cols)!.loadAll();
+    expect(inPlace.inPlace).toBe(true);
+    expect(copied.inPlace).toBe(false);
+    const out = [new Float64Array(8), new Float64Array(8)];
+    for (let i = 0; i < features.rows; i += 5) {
+      for (let j = 0; j < features.rows; j += 7) expect(inPlace.dot(i, j)).toBe(copied.dot(i, j));
+      inPlace.dotsRangeF32(i, 3, 8, out[0]);
+      copied.dotsRangeF32(i, 3, 8, out[1]);
+      expect(out[0]).toEqual(out[1]);
+    }
+    job.release?.();
   });
 
   it('gives the buffer back when the file does not decode, and fails the job with a typed error', async () => {

@@ -49,7 +49,14 @@ export function pooledReadFile(pool: ReadBufferPool = new ReadBufferPool()): Fil
     };
     try {
       const bytes = await readRegularFile(path, { field: 'input', signal, allocate: take });
-      return { bytes, release, allocate: (count) => new Float32Array(take(4 * count).buffer, 0, count) };
+      return {
+        bytes,
+        release,
+        allocate: (count) => {
+          const region = take(4 * count);
+          return new Float32Array(region.buffer, region.byteOffset, count);
+        },
+      };
     } catch (e) {
       release();
       throw e;
