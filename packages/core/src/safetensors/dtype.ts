@@ -63,12 +63,6 @@ export type F32Allocator = (count: number) => Float32Array;
 
 const freshF32: F32Allocator = (count) => new Float32Array(count);
 
-/** F16 bits → float32 bits for normal values (exponent rebased 15 → 127); NaN marks the rest. */
-function f16Bits(h: number): number {
-  const e = h & 0x7c00;
-  return e !== 0 && e !== 0x7c00 ? ((h & 0x8000) << 16) | (((h & 0x7fff) + 0x1c000) << 13) : -1;
-}
-
 /** BF16 → float32: each value is the high half of its float32, read two at a time from 32-bit words. */
 function decodeBf16(buffer: ArrayBufferLike, at: number, count: number, out: Float32Array): void {
   const bits = new Uint32Array(out.buffer, out.byteOffset, count);
@@ -83,35 +77,27 @@ function decodeBf16(buffer: ArrayBufferLike, at: number, count: number, out: Flo
   for (let i = 2 * pairs; i < count; i++) bits[i] = src[i] << 16;
 }
 
-/** F16 → float32: normal values by rebasing the exponent bits; zeros, subnormals, ±Inf, NaN by table. */
+/** F16 → float32: the bits of every value from the table of all 65,536 patterns (256 KB, cache-resident), two per 32-bit read. */
 function decodeF16(buffer: ArrayBufferLike, at: number, count: number, out: Float32Array): void {
-  const table = f16Lookup();
+  const table = new Uint32Array(f16Lookup().buffer);
   const bits = new Uint32Array(out.buffer, out.byteOffset, count);
   const pairs = at % 4 === 0 ? count >> 1 : 0;
   const words = pairs > 0 ? new Uint32Array(buffer, at, pairs) : new Uint32Array(0);
   for (let j = 0; j < pairs; j++) {
     const w = words[j];
-    const lo = f16Bits(w & 0xffff);
-    const hi = f16Bits(w >>> 16);
-    if (lo !== -1) bits[2 * j] = lo;
-    else out[2 * j] = table[w & 0xffff];
-    if (hi !== -1) bits[2 * j + 1] = hi;
-    else out[2 * j + 1] = table[w >>> 16];
+    bits[2 * j] = table[w & 0xffff];
+    bits[2 * j + 1] = table[w >>> 16];
   }
   const src = new Uint16Array(buffer, at, count);
-  for (let i = 2 * pairs; i < count; i++) {
-    const b = f16Bits(src[i]);
-    if (b !== -1) bits[i] = b;
-    else out[i] = table[src[i]];
-  }
+  for (let i = 2 * pairs; i < count; i++) bits[i] = table[src[i]];
 }
 
 /**
  * Decodes little-endian tensor bytes of dtype `dtype` to float32 values. F32 on a
  * little-endian machine is **zero-copy**: the result views the file's buffer when the data is
  * 4-byte aligned (a safetensors data section normally is) and an aligned copy otherwise. F16
- * rebases the exponent bits (a table for zeros, subnormals, ±Inf, NaN), BF16 a shift, both two
- * values per 32-bit read, into arrays from `allocate` (a caller's pool; fresh ones by default);
+ * reads each value's float32 bits from a table of all patterns, BF16 shifts, both two values per
+ * 32-bit read, into arrays from `allocate` (a caller's pool; fresh ones by default);
  * F64 is rounded to the nearest float32. Integer dtypes are converted exactly where they fit
  * (index tensors such as `object`).
  */
