@@ -1,5 +1,6 @@
-import { allFinite, type Matrix } from '@d2pruner/core';
-import { cosineFromDot, rangeDots, rowNorms64 } from '@d2pruner/kernels';
+import type { Matrix } from '@d2pruner/core';
+import { screenCosines, sumRowsByGroup } from '@d2pruner/kernels';
+import { checkFiniteMatrix, failFinite } from './common.js';
 
 /*
  * The two passes of VisionZip's contextual merging (docs/baselines.md §6 steps 6–7): assigning
@@ -7,45 +8,72 @@ import { cosineFromDot, rangeDots, rowNorms64 } from '@d2pruner/kernels';
  */
 
 /**
- * For every index of `rest`, the position j of the target with the most similar key (cosine,
- * ties → lowest j): one range scan of all keys per target, targets ascending, so `v > best`
- * keeps the lowest j. Entries outside `rest` are 0.
+ * For every index of `rest`, the position j of the target with the most similar key (exact
+ * cosine, ties → lowest j); −1 elsewhere. Cosines are screened in float32 with a bound ε: the
+ * best target's screened value is ≥ max − ε − ε, so only the targets within 2ε of the screened
+ * maximum (usually one) need their exact cosine, compared in ascending j with `>`. Throws the
+ * error naming `keys` when they are not finite.
  */
 export function assignToTargets(keys: Matrix, rest: readonly number[], targets: readonly number[]): Int32Array {
   const n = keys.rows;
-  const kn = rowNorms64(keys.data, n, keys.cols);
-  const best = new Int32Array(n);
-  const bestCos = new Float64Array(n).fill(-Infinity);
-  const dots = new Float64Array(n);
-  for (let j = 0; j < targets.length; j++) {
-    const g = targets[j];
-    rangeDots(keys.data, keys.cols, g, 0, n, dots);
+  const vectors = targets.map((g) => keys.data.subarray(g * keys.cols, (g + 1) * keys.cols));
+  const screen = screenCosines(keys.data, n, keys.cols, vectors) ?? failFinite('keys', keys);
+  const best = new Int32Array(n).fill(-1);
+  const k = targets.length;
+  const near: number[] = [];
+  try {
     for (const i of rest) {
-      const v = cosineFromDot(dots[i], kn[g], kn[i]);
-      if (v > bestCos[i]) {
-        bestCos[i] = v;
-        best[i] = j;
+      let top = -Infinity;
+      let unscreened = false;
+      for (let j = 0; j < k; j++) {
+        const v = screen.approx[j][i];
+        if (v > top) top = v;
+        else if (Number.isNaN(v)) unscreened = true;
       }
+      near.length = 0;
+      const floor = unscreened ? -Infinity : top - 2 * screen.eps;
+      for (let j = 0; j < k; j++) {
+        const v = screen.approx[j][i];
+        if (!(v < floor)) near.push(j);
+      }
+      let pick = near[0];
+      if (near.length > 1) {
+        let bestCos = -Infinity;
+        for (const j of near) {
+          const v = screen.exact(j, i);
+          if (v > bestCos) {
+            bestCos = v;
+            pick = j;
+          }
+        }
+      }
+      best[i] = pick;
     }
+  } finally {
+    screen.release();
   }
   return best;
 }
 
 /**
  * The merged rows x_j = H_{g_j} + (1/|A_j|)·Σ_{i∈A_j} H_i (x_j = H_{g_j} when A_j = ∅), as one
- * [targets × D] array of doubles: each member row is read once and added to its target's sum
- * (`assign[i]` = j for a member of A_j, −1 for the targets). The sums are exact enough for the
- * spec (double precision, any order) and cannot overflow (|Σ| ≤ N·3.4e38), so a row is finite
- * exactly when its target and members are: the caller uses that as the finite check of those rows.
+ * [targets × D] array of doubles. `assign[i]` = j for a member of A_j, −1 for every other row.
+ * One pass over `features` sums each member row into its target's row (double precision, rows in
+ * ascending order) and checks that every value is finite (the error names `features`).
  */
-export function mergeRows(h: Matrix, rest: readonly number[], assign: Int32Array, targets: readonly number[], members: readonly number[][]): Float64Array {
+export function mergeRows(h: Matrix, assign: Int32Array, targets: readonly number[], members: readonly number[][]): Float64Array {
   const d = h.cols;
   const x = h.data;
-  const sums = new Float64Array(targets.length * d);
-  for (const i of rest) {
-    const j = assign[i];
-    if (j < 0) continue;
-    addRow(sums, j * d, x, i * d, d);
+  const simd = sumRowsByGroup(x, h.rows, d, assign, targets.length);
+  if (simd === null) failFinite('features', h);
+  let sums = simd;
+  if (sums === undefined) {
+    checkFiniteMatrix('features', h);
+    sums = new Float64Array(targets.length * d);
+    for (let i = 0; i < h.rows; i++) {
+      const j = assign[i];
+      if (j >= 0) for (let c = 0; c < d; c++) sums[j * d + c] += x[i * d + c];
+    }
   }
   for (let j = 0; j < targets.length; j++) {
     const count = members[j].length - 1;
@@ -54,24 +82,6 @@ export function mergeRows(h: Matrix, rest: readonly number[], assign: Int32Array
     for (let c = 0; c < d; c++) sums[o + c] = count > 0 ? x[g + c] + sums[o + c] / count : x[g + c];
   }
   return sums;
-}
-
-/** acc[a … a+d) += x[b … b+d) (unrolled by four). */
-function addRow(acc: Float64Array, a: number, x: Float32Array, b: number, d: number): void {
-  let c = 0;
-  for (const end = d - (d & 3); c < end; c += 4) {
-    acc[a + c] += x[b + c];
-    acc[a + c + 1] += x[b + c + 1];
-    acc[a + c + 2] += x[b + c + 2];
-    acc[a + c + 3] += x[b + c + 3];
-  }
-  for (; c < d; c++) acc[a + c] += x[b + c];
-}
-
-/** True when every value of the listed rows of `h` is finite. */
-export function rowsFinite(h: Matrix, rows: readonly number[]): boolean {
-  for (const i of rows) if (!allFinite(h.data.subarray(i * h.cols, (i + 1) * h.cols))) return false;
-  return true;
 }
 
 /** values[from … from+length) as a plain array (a loop: `Array.from` of a typed array is several times slower). */

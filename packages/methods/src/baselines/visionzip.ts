@@ -1,5 +1,4 @@
 import {
-  allFinite,
   assertFinite,
   resolveParams,
   type MergedRow,
@@ -10,7 +9,7 @@ import {
   type TokenInput,
 } from '@d2pruner/core';
 import { topK } from '@d2pruner/scoring';
-import { assignToTargets, mergeRows, rowsFinite, toArray } from './visionzip-merge.js';
+import { assignToTargets, mergeRows, toArray } from './visionzip-merge.js';
 import { checkBudget, checkFiniteMatrix, iota, releasingStores, requireMatrix, requireVector, selection, sortedIndices } from './common.js';
 
 /** VisionZip parameters (docs/baselines.md §6, §10.3). */
@@ -83,11 +82,9 @@ export function visionzip(input: TokenInput, budget: number, raw: MethodParams =
   const targets = Array.from({ length: k }, (_, j) => rest[j * step]);
   const best = assignToTargets(keys, rest, targets);
   const members: number[][] = targets.map((g) => [g]);
-  for (let j = 0; j < k; j++) best[targets[j]] = -1;
+  for (const g of targets) best[g] = -1;
   for (const i of rest) if (best[i] >= 0) members[best[i]].push(i);
-  const rows = mergeRows(h, rest, best, targets, members);
-  // a merged row is finite iff its target and member rows are: that and the dominant rows cover `features`
-  if (!allFinite(rows) || !rowsFinite(h, dominant)) checkFiniteMatrix('features', h);
+  const rows = mergeRows(h, best, targets, members);
   const d = h.cols;
   const merged: MergedRow[] = targets.map((g, j) => ({ index: g, members: sortedIndices(members[j]), row: toArray(rows, j * d, d) }));
   const keep = sortedIndices([...dominant, ...targets]);
