@@ -27,10 +27,13 @@ export function screenBound(cols: number): number {
 /** Cosines of every row with each vector: screened values, their bound and the exact values on demand. */
 export interface CosineScreen {
   /**
-   * Per vector, per row: a float32-screened cosine within {@link eps} of the exact one, or NaN
-   * where the screen does not apply (norms out of range: compute {@link exact}).
+   * Row-major [rows × vectors]: `approx[j·vectors + v]` is a float32-screened cosine of row j
+   * with vector v within {@link eps} of the exact one, or NaN where the screen does not apply
+   * (norms out of range: compute {@link exact}).
    */
-  approx: Float64Array[];
+  approx: Float64Array;
+  /** Number of vectors (the row length of {@link approx}). */
+  vectors: number;
   /** The screen's bound. */
   eps: number;
   /** The exact cosine of vector v with row j: cosineFromDot of the double-precision dot and norms. */
@@ -59,11 +62,12 @@ export function screenCosines(x: Float32Array, rows: number, cols: number, vecto
   const rowNorm = (j: number): number => (rowNorms[j] >= 0 ? rowNorms[j] : (rowNorms[j] = Math.sqrt(exactDot.rows(j, j))));
   const vectorNorm = (v: number): number => (vecNorms[v] >= 0 ? vecNorms[v] : (vecNorms[v] = Math.sqrt(exactDot.vector(v, v))));
   const exact = (v: number, j: number): number => cosineFromDot(exactDot.pair(v, j), vectorNorm(v), rowNorm(j));
-  const approx = vectors.map(() => new Float64Array(rows).fill(Number.NaN));
+  const nv = vectors.length;
+  const approx = new Float64Array(rows * nv).fill(Number.NaN);
   if (!mem) {
     if (!allFinite(x)) return undefined;
-    for (let v = 0; v < vectors.length; v++) for (let j = 0; j < rows; j++) approx[v][j] = exact(v, j);
-    return { approx, eps: 0, exact, rowNorm, vectorNorm, release: () => undefined };
+    for (let j = 0; j < rows; j++) for (let v = 0; v < nv; v++) approx[j * nv + v] = exact(v, j);
+    return { approx, vectors: nv, eps: 0, exact, rowNorm, vectorNorm, release: () => undefined };
   }
   const { f32 } = mem.heap();
   const vecs = mem.at('vecs') >> 2;
@@ -79,7 +83,7 @@ export function screenCosines(x: Float32Array, rows: number, cols: number, vecto
     }
     vecSq[v] = s;
   }
-  const safeVec = Array.from(vecSq, (s) => s >= SAFE_SUMSQ[0] && s <= SAFE_SUMSQ[1]);
+  const vecNormF = Float64Array.from(vecSq, (s) => (s >= SAFE_SUMSQ[0] && s <= SAFE_SUMSQ[1] ? Math.sqrt(s) : Number.NaN));
   const out = mem.at('out');
   const ok = scanBlocks(mem, x, rows, cols, (first, r0, count) => {
     for (let g = 0; g < groups; g++) {
@@ -90,10 +94,8 @@ export function screenCosines(x: Float32Array, rows: number, cols: number, vecto
         const sq = h[o + 4];
         if (!(sq >= SAFE_SUMSQ[0] && sq <= SAFE_SUMSQ[1])) continue;
         const nr = Math.sqrt(sq);
-        for (let p = 0; p < 4 && 4 * g + p < vectors.length; p++) {
-          const v = 4 * g + p;
-          if (safeVec[v]) approx[v][r0 + r] = h[o + p] / (nr * Math.sqrt(vecSq[v]));
-        }
+        const a = (r0 + r) * nv + 4 * g;
+        for (let p = 0; p < 4 && 4 * g + p < nv; p++) approx[a + p] = h[o + p] / (nr * vecNormF[4 * g + p]);
       }
     }
   });
@@ -101,7 +103,7 @@ export function screenCosines(x: Float32Array, rows: number, cols: number, vecto
     mem.release();
     return undefined;
   }
-  return { approx, eps: screenBound(cols), exact, rowNorm, vectorNorm, release: () => mem.release() };
+  return { approx, vectors: nv, eps: screenBound(cols), exact, rowNorm, vectorNorm, release: () => mem.release() };
 }
 
 /** Double-precision dots of rows of `x` and `vectors`, bit-identical to `pairDot` / `vectorDots`. */

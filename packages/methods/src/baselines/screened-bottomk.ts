@@ -8,16 +8,16 @@ import type { CosineScreen } from '@d2pruner/kernels';
  * others (and the tokens the screen does not cover, NaN) get their exact cosine.
  */
 export function screenedBottomK(screen: CosineScreen, v: number, inPool: Uint8Array, quota: number): number[] {
-  const approx = screen.approx[v];
-  const eps = screen.eps;
-  const upper = new Float64Array(approx.length);
+  const { approx, eps, vectors } = screen;
+  const n = inPool.length;
+  const upper = new Float64Array(n);
   let count = 0;
-  for (let j = 0; j < approx.length; j++) if (inPool[j] && !Number.isNaN(approx[j])) upper[count++] = approx[j] + eps;
+  for (let j = 0, a = v; j < n; j++, a += vectors) if (inPool[j] && !Number.isNaN(approx[a])) upper[count++] = approx[a] + eps;
   const bound = count >= quota ? kthSmallest(upper, count, quota - 1) : Infinity;
   const candidates: number[] = [];
   const exact = new Map<number, number>();
-  for (let j = 0; j < approx.length; j++) {
-    if (!inPool[j] || approx[j] - eps > bound) continue;
+  for (let j = 0, a = v; j < n; j++, a += vectors) {
+    if (!inPool[j] || approx[a] - eps > bound) continue;
     candidates.push(j);
     exact.set(j, screen.exact(v, j));
   }

@@ -21,21 +21,31 @@ export function assignToTargets(keys: Matrix, rest: readonly number[], targets: 
   const best = new Int32Array(n).fill(-1);
   const k = targets.length;
   const near: number[] = [];
+  const approx = screen.approx;
   try {
     for (const i of rest) {
+      // the screened maximum, its position and the runner-up: one candidate unless they are within 2ε
+      const a = i * k;
       let top = -Infinity;
+      let second = -Infinity;
+      let at = 0;
       let unscreened = false;
       for (let j = 0; j < k; j++) {
-        const v = screen.approx[j][i];
-        if (v > top) top = v;
+        const v = approx[a + j];
+        if (v > top) {
+          second = top;
+          top = v;
+          at = j;
+        } else if (v > second) second = v;
         else if (Number.isNaN(v)) unscreened = true;
+      }
+      if (!unscreened && second < top - 2 * screen.eps) {
+        best[i] = at;
+        continue;
       }
       near.length = 0;
       const floor = unscreened ? -Infinity : top - 2 * screen.eps;
-      for (let j = 0; j < k; j++) {
-        const v = screen.approx[j][i];
-        if (!(v < floor)) near.push(j);
-      }
+      for (let j = 0; j < k; j++) if (!(approx[a + j] < floor)) near.push(j);
       let pick = near[0];
       if (near.length > 1) {
         let bestCos = -Infinity;
