@@ -1,14 +1,17 @@
 // Runs one request the way `d2pruner prune --batch` does (read the file, decode, validate,
-// select — the pipeline's batch stages) and returns the result line with its wall time.
+// select — the pipeline's batch stages) and returns the result line with its wall time. One
+// pooled reader serves every request, as in one `prune --batch` run.
 import { pruneBatchResults } from '@d2pruner/pipeline';
-import { nodeReadFile } from '@d2pruner/pipeline/node';
+import { pooledReadFile } from '@d2pruner/pipeline/node';
 import { lastValueFrom } from 'rxjs';
+
+const readFile = pooledReadFile();
 
 /** One request through the batch pipeline: `{ ms, result }` (result = the parsed result line). */
 export async function runFile(file, method, keep, params = {}) {
   const line = JSON.stringify({ input: file, method, keep, params });
   const t0 = performance.now();
-  const r = await lastValueFrom(pruneBatchResults([line], { readFile: nodeReadFile, resolvePath: (p) => p }));
+  const r = await lastValueFrom(pruneBatchResults([line], { readFile, resolvePath: (p) => p }));
   const ms = performance.now() - t0;
   const result = JSON.parse(r.text);
   if (result.error) throw new Error(`${method} on ${file}: ${result.error.code} ${result.error.message}`);

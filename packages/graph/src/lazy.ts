@@ -42,6 +42,11 @@ export class LazyGraph {
 
   private readonly roundCheck: ScreenedRoundCheck;
 
+  /** Round checks the triangle bound answered without a dot product (see {@link ScreenedRoundCheck}). */
+  get impliedChecks(): number {
+    return this.roundCheck.implied;
+  }
+
   /** Returns pooled WebAssembly memory of the similarity cache (the graph stays usable). */
   release(): void {
     this.cosine.release();

@@ -92,13 +92,13 @@ function roundsGreedy(order: number[], m: number, conflicts: (v: number, members
 
 describe('screened round checks (float32 SIMD screen + exact recheck, ordered members)', () => {
   /** Clustered rows (few regions, many alike tokens), some pairs within 1e-8 of theta, zero, tiny and huge rows. */
-  function scene(n: number, d: number, seed: number, theta: number): Matrix {
+  function scene(n: number, d: number, seed: number, theta: number, noise = 0.12): Matrix {
     const rand = uniformRng(seed);
     const centres = Array.from({ length: 5 }, () => Array.from({ length: d }, () => rand() - 0.5));
     const data = new Float32Array(n * d);
     for (let i = 0; i < n; i++) {
       const c = centres[Math.floor(rand() * centres.length)];
-      for (let k = 0; k < d; k++) data[i * d + k] = c[k] + 0.12 * (rand() - 0.5);
+      for (let k = 0; k < d; k++) data[i * d + k] = c[k] + noise * (rand() - 0.5);
     }
     for (let p = 0; p + 1 < 12; p += 2) {
       // rows p and p+1: cos within ~1e-8 of theta
@@ -115,10 +115,43 @@ describe('screened round checks (float32 SIMD screen + exact recheck, ordered me
     return { rows: n, cols: d, data };
   }
 
-  it('every round equals the exact pair-by-pair greedy, and near-threshold pairs are rechecked', () => {
-    for (const [n, d, theta, alpha] of [[200, 64, 0.8, 1], [300, 33, 0.6, 1], [150, 128, 0.7, 0.9], [120, 16, 0.3, 0.6]] as const) {
+  /** Rows on an arc of a great circle (angle φ_i ∈ [0, span)) plus a little noise: the triangle bound through a row between two others is nearly tight. */
+  function arc(n: number, d: number, seed: number, span: number): Matrix {
+    const rand = uniformRng(seed);
+    const data = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const phi = rand() * span;
+      data[i * d] = Math.cos(phi);
+      data[i * d + 1] = Math.sin(phi);
+      for (let k = 2; k < d; k++) data[i * d + k] = 0.004 * (rand() - 0.5);
+    }
+    return { rows: n, cols: d, data };
+  }
+
+  it('rows on an arc (triangle bound nearly tight): every round equals the exact greedy', () => {
+    for (const [n, d, theta, span] of [[400, 32, 0.8, 2.5], [625, 64, 0.95, 1.2], [324, 16, 0.5, 3]] as const) {
       const side = Math.ceil(Math.sqrt(n));
-      const f = scene(side * side, d, n + d, theta);
+      const f = arc(side * side, d, n, span);
+      const layout = gridLayout(side, side);
+      const rule = { alpha: 1, theta, radius: 1 };
+      const screened = new LazyGraph(f, layout, rule);
+      const exact = new LazyGraph(f, layout, rule, { simd: false });
+      const order = Array.from({ length: side * side }, (_, i) => i);
+      const m = Math.floor(order.length / 2);
+      const fast = roundsGreedy(order, m, (v, members) => screened.conflicts(v, { members, has: (u) => members.includes(u) }));
+      const slow = roundsGreedy(order, m, (v, members) => members.some((u) => exact.hasEdge(v, u)));
+      expect(fast).toEqual(slow);
+      expect(fast.length).toBeGreaterThan(3);
+      expect(screened.impliedChecks, `arc n ${n} theta ${theta}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('every round equals the exact pair-by-pair greedy; near-threshold pairs are rechecked, alike ones implied', () => {
+    // noise 0.23: tokens of a cluster have cos ≈ 0.95, so the triangle bound acos + acos straddles acos(0.8)
+    const cases = [[200, 64, 0.8, 1, 0.12], [300, 33, 0.6, 1, 0.12], [150, 128, 0.7, 0.9, 0.12], [120, 16, 0.3, 0.6, 0.12], [400, 64, 0.8, 1, 0.23], [400, 256, 0.8, 0.95, 0.2]] as const;
+    for (const [n, d, theta, alpha, noise] of cases) {
+      const side = Math.ceil(Math.sqrt(n));
+      const f = scene(side * side, d, n + d, theta, noise);
       const layout = gridLayout(side, side);
       const rule = { alpha, theta, radius: 1 };
       const screened = new LazyGraph(f, layout, rule);
@@ -135,6 +168,7 @@ describe('screened round checks (float32 SIMD screen + exact recheck, ordered me
       expect(fast).toEqual(slow);
       expect(fast.length).toBeGreaterThan(2);
       expect(screened.cosine.rechecks).toBeGreaterThan(0);
+      expect(screened.impliedChecks, `n ${n} d ${d} noise ${noise}`).toBeGreaterThan(0);
     }
   });
 });

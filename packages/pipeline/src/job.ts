@@ -77,6 +77,12 @@ export interface PruneJob {
   readonly timings: Readonly<Record<string, number>>;
   /** The error that stopped this job, as docs/formats.md §2 writes it. */
   readonly error?: ErrorJson;
+  /**
+   * Gives back memory the decoded input borrows (a pooled read buffer, see `LentBytes`). The
+   * job's last owner calls it once the result is written — the batch does, after the result
+   * line; nothing may read `input` afterwards. Absent when the input owns its memory.
+   */
+  readonly release?: () => void;
 }
 
 /** A job that failed: `error` is set. */

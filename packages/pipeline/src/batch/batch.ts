@@ -104,7 +104,11 @@ export function pruneBatchResults(lines: AsyncIterable<string> | Iterable<string
       }
       return of(job).pipe(
         stages,
-        map((done) => resultOf(done, line)),
+        map((done) => {
+          const result = resultOf(done, line);
+          done.release?.();
+          return result;
+        }),
       );
     },
     options,

@@ -2,7 +2,7 @@ import { InvalidArgumentError, readSafetensors, tokenCount, toErrorJson, type Er
 import { concatMap, from, map, mergeMap, of, type Observable, type OperatorFunction } from 'rxjs';
 import { pullMap, type PullOptions } from '../concurrency/pull.js';
 import { createJob, type PruneJob } from '../job.js';
-import { decode, type FileReader } from '../operators/decode.js';
+import { bytesOf, decode, type FileReader } from '../operators/decode.js';
 import { prune, withPrior, type PruneOptions } from '../operators/prune.js';
 import { evaluate, type EvalOutcome, type EvalReport, type EvalRun } from './evaluate.js';
 import { labelsFromSafetensors, type EvalLabels } from './labels.js';
@@ -49,7 +49,7 @@ function sourceName(source: EvalSource): string {
 async function readSource(source: EvalSource, options: EvalOptions): Promise<Uint8Array> {
   if (typeof source !== 'string') return source.bytes;
   if (!options.readFile) throw new InvalidArgumentError('readFile', `input '${source}' is a path but the evaluation has no file reader (Node: nodeReadFile)`);
-  return options.readFile(source, new AbortController().signal);
+  return bytesOf(await options.readFile(source, new AbortController().signal));
 }
 
 /** Reads one file once: the `decode` stage of the batch pipeline for the tokens, then the labels. */

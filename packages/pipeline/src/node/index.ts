@@ -16,8 +16,10 @@ import { attentionStage, poolStages } from './pool/operators.js';
 import type { PrunePool } from './pool/prune-pool.js';
 import type { FileReader } from '../operators/decode.js';
 import { openRegularFile, readError, readRegularFile } from './read-file.js';
+import { ReadBufferPool } from './read-buffers.js';
 
 export { MAX_INPUT_FILE_BYTES, openRegularFile, readRegularFile, type ReadFileOptions } from './read-file.js';
+export { ReadBufferPool, type ReadBufferPoolOptions } from './read-buffers.js';
 
 /**
  * Reads a whole regular file (cancellable through the signal) of at most
@@ -25,7 +27,30 @@ export { MAX_INPUT_FILE_BYTES, openRegularFile, readRegularFile, type ReadFileOp
  * such as `/dev/zero`, a larger file — is a typed error on field `input`, raised before a byte
  * is read. One positioned read of the file's size instead of `fs.readFile`'s 512 KB chunks.
  */
-export const nodeReadFile: FileReader = (path, signal) => readRegularFile(path, { field: 'input', signal });
+export const nodeReadFile: (path: string, signal: AbortSignal) => Promise<Uint8Array> = (path, signal) => readRegularFile(path, { field: 'input', signal });
+
+/**
+ * {@link nodeReadFile} reading into buffers lent by `pool` (a new pool per reader by default):
+ * it returns `LentBytes`, and the job's `release` (called by the batch after each result line)
+ * gives the buffer back for the next file. Same checks and errors as `nodeReadFile`; reading a
+ * 14 MB file this way is a copy from the page cache, without a fresh allocation's page faults.
+ */
+export function pooledReadFile(pool: ReadBufferPool = new ReadBufferPool()): FileReader {
+  return async (path, signal) => {
+    let lent: Uint8Array | undefined;
+    const release = (): void => {
+      if (lent) pool.release(lent);
+      lent = undefined;
+    };
+    try {
+      const bytes = await readRegularFile(path, { field: 'input', signal, allocate: (size) => (lent = pool.acquire(size)) });
+      return { bytes, release };
+    } catch (e) {
+      release();
+      throw e;
+    }
+  };
+}
 
 /**
  * The lines of a file, or of standard input for `-` (or any readable stream), read chunk by
@@ -79,12 +104,12 @@ export function drained(stream: NodeJS.WritableStream): Promise<void> {
 }
 
 /**
- * File-system options for a batch file: the Node reader, and paths resolved against the
+ * File-system options for a batch file: the pooled Node reader, and paths resolved against the
  * JSONL file's folder (the working directory for `-`).
  */
 export function batchFileOptions(file: string): Pick<BatchOptions, 'readFile' | 'resolvePath' | 'baseDir'> {
   const baseDir = file === '-' ? process.cwd() : dirname(resolve(file));
-  return { readFile: nodeReadFile, baseDir, resolvePath: (p) => resolve(baseDir, p) };
+  return { readFile: pooledReadFile(), baseDir, resolvePath: (p) => resolve(baseDir, p) };
 }
 
 /** Batch options with an optional worker pool. */

@@ -13,6 +13,8 @@ export interface ReadFileOptions {
   maxBytes?: number;
   /** Cancels the read. */
   signal?: AbortSignal;
+  /** Gives the buffer to read into, of exactly `size` bytes (default: a fresh one). */
+  allocate?: (size: number) => Uint8Array;
 }
 
 function kindOf(stat: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
@@ -70,7 +72,7 @@ export async function readRegularFile(path: string, options: ReadFileOptions = {
   options.signal?.throwIfAborted();
   const { handle, size } = await openRegularFile(path, options);
   try {
-    const out = Buffer.allocUnsafeSlow(size); // its own buffer (no pool), not zero-filled: every byte is read over
+    const out = options.allocate ? options.allocate(size) : Buffer.allocUnsafeSlow(size); // not zero-filled: every byte is read over
     let at = 0;
     while (at < size) {
       options.signal?.throwIfAborted();

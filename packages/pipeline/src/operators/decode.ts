@@ -13,11 +13,35 @@ import type { PruneJob } from '../job.js';
 import { stage } from '../stage.js';
 
 /**
- * Reads a whole file. Injected so the package stays browser-safe: Node callers pass
- * `nodeReadFile` from `@d2pruner/pipeline/node`, a browser passes a `fetch`-based reader.
- * Must reject with a typed error (naming the field `input`) when the file cannot be read.
+ * Bytes a reader lends rather than gives: a buffer from a pool. `release` gives it back; the
+ * job's last owner calls it (as `job.release`) once nothing reads the decoded input any more.
  */
-export type FileReader = (path: string, signal: AbortSignal) => Promise<Uint8Array>;
+export interface LentBytes {
+  /** The file's bytes. */
+  bytes: Uint8Array;
+  /** Gives the bytes back to their pool; the decoded tensors view them, so call it last. */
+  release(): void;
+}
+
+/**
+ * Reads a whole file. Injected so the package stays browser-safe: Node callers pass
+ * `nodeReadFile` (or the pooled `pooledReadFile`) from `@d2pruner/pipeline/node`, a browser
+ * passes a `fetch`-based reader. Must reject with a typed error (naming the field `input`) when
+ * the file cannot be read.
+ */
+export type FileReader = (path: string, signal: AbortSignal) => Promise<Uint8Array | LentBytes>;
+
+function isLent(x: Uint8Array | LentBytes): x is LentBytes {
+  return !(x instanceof Uint8Array);
+}
+
+/**
+ * The bytes of what a {@link FileReader} returned. Lent bytes are kept, not given back: the
+ * caller owns them from then on (their pool allocates anew), which is always safe.
+ */
+export function bytesOf(read: Uint8Array | LentBytes): Uint8Array {
+  return isLent(read) ? read.bytes : read;
+}
 
 /** Options of {@link decode}. */
 export interface DecodeOptions {
@@ -50,7 +74,7 @@ export function completeLayout(input: TokenInput, fallback?: Layout): { input: T
   return side * side === n ? { input, layout: defaultLayout(n) } : { input };
 }
 
-async function readBytes(path: string, options: DecodeOptions, signal: AbortSignal): Promise<Uint8Array> {
+async function readBytes(path: string, options: DecodeOptions, signal: AbortSignal): Promise<Uint8Array | LentBytes> {
   if (!options.readFile) {
     throw new InvalidArgumentError('readFile', `input '${path}' is a path but the pipeline has no file reader (Node: nodeReadFile from @d2pruner/pipeline/node)`);
   }
@@ -69,9 +93,15 @@ export function decode(options: DecodeOptions = {}): OperatorFunction<PruneJob, 
     const finish = (input: TokenInput) => completeLayout(input, job.request.layout ?? options.layout);
     if (typeof src === 'string') {
       const t0 = performance.now();
-      return readBytes(src, options, signal).then((bytes) => {
+      return readBytes(src, options, signal).then((read) => {
         const readMs = performance.now() - t0;
-        return { ...finish(decodeTokenFile(bytes)), timings: { readMs } };
+        if (!isLent(read)) return { ...finish(decodeTokenFile(read)), timings: { readMs } };
+        try {
+          return { ...finish(decodeTokenFile(read.bytes)), timings: { readMs }, release: () => read.release() };
+        } catch (e) {
+          read.release();
+          throw e;
+        }
       });
     }
     if (src instanceof Uint8Array) return finish(decodeTokenFile(src));

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Layout } from '@d2pruner/core';
 import { BUILTIN_METHODS, getMethod } from '@d2pruner/methods';
 import { map, mergeMap, of, type OperatorFunction } from 'rxjs';
 import { batchStages, type BatchOptions } from '../../batch/batch.js';
+import { bytesOf } from '../../operators/decode.js';
 import { DEFAULT_METHOD } from '../../operators/prune.js';
 import { concurrently } from '../../concurrency/jobs.js';
 import { createJob, type PruneJob, type PruneRequest, type PruneSource } from '../../job.js';
@@ -60,7 +61,14 @@ export function poolStages(pool: PrunePool, options: PoolStageOptions = {}): Ope
       let request = job.request;
       if (options.readOnCaller && typeof request.input === 'string') {
         if (!options.readFile) throw new InvalidArgumentError('readFile', 'readOnCaller needs a readFile');
-        request = { ...request, input: await options.readFile(request.input, signal) };
+        const read = await options.readFile(request.input, signal);
+        request = { ...request, input: bytesOf(read) };
+        try {
+          const { budget, selection, timings, error } = await pool.prune(request, defaults, { signal });
+          return { budget, selection, error, timings };
+        } finally {
+          if (!(read instanceof Uint8Array)) read.release();
+        }
       }
       const { budget, selection, timings, error } = await pool.prune(request, defaults, { signal });
       return { budget, selection, error, timings };

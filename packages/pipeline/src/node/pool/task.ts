@@ -80,3 +80,26 @@ export function transferables(value: unknown, depth = 3, out: Set<ArrayBuffer> =
   }
   return [...out];
 }
+
+/** The ArrayBuffers behind the typed arrays of `value` (`depth` levels deep, as {@link transferables}). */
+export function buffersOf(value: unknown, depth = 3, out: Set<ArrayBufferLike> = new Set()): Set<ArrayBufferLike> {
+  if (isView(value)) out.add(value.buffer);
+  else if (depth > 0 && typeof value === 'object' && value !== null) {
+    for (const v of Array.isArray(value) ? value : Object.values(value)) buffersOf(v, depth - 1, out);
+  }
+  return out;
+}
+
+/**
+ * `value` with every typed array that views one of `buffers` replaced by a copy (`depth` levels
+ * deep): a result that may share memory with a pooled read buffer owns its arrays before the
+ * buffer goes back to the pool.
+ */
+export function withOwnArrays<T>(value: T, buffers: ReadonlySet<ArrayBufferLike>, depth = 3): T {
+  if (isView(value)) return (buffers.has(value.buffer) ? (value as unknown as { slice(): unknown }).slice() : value) as T;
+  if (depth <= 0 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => withOwnArrays(v, buffers, depth - 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = withOwnArrays(v, buffers, depth - 1);
+  return out as T;
+}

@@ -11,17 +11,22 @@ import { lastValueFrom, of } from 'rxjs';
 import { batchStages } from '../../batch/batch.js';
 import { createJob, type PruneJob } from '../../job.js';
 import { decode } from '../../operators/decode.js';
-import { nodeReadFile } from '../index.js';
-import { transferables, type AttentionOutcome, type AttentionTask, type PoolTask, type PruneOutcome, type PruneTask } from './task.js';
+import { nodeReadFile, pooledReadFile } from '../index.js';
+import { ReadBufferPool } from '../read-buffers.js';
+import { buffersOf, transferables, withOwnArrays, type AttentionOutcome, type AttentionTask, type PoolTask, type PruneOutcome, type PruneTask } from './task.js';
+
+let buffers: ReadBufferPool | undefined;
 
 async function runPrune(task: PruneTask): Promise<PruneOutcome> {
   const { defaults } = task;
-  const stages = batchStages({ readFile: nodeReadFile, ...defaults });
+  buffers ??= new ReadBufferPool();
+  const stages = batchStages({ readFile: pooledReadFile(buffers), ...defaults });
   const job: PruneJob = await lastValueFrom(of(createJob(task.request, 0)).pipe(stages));
   const out: PruneOutcome = { timings: { ...job.timings } };
   if (job.budget !== undefined) out.budget = job.budget;
-  if (job.selection) out.selection = job.selection;
+  if (job.selection) out.selection = job.release ? withOwnArrays(job.selection, buffersOf(job.input)) : job.selection;
   if (job.error) out.error = job.error;
+  job.release?.();
   return out;
 }
 
