@@ -16,7 +16,8 @@ const SAFE_SUMSQ: readonly [number, number] = [1e-30, 1e36];
  * |screened cosine − exact cosine| ≤ this for rows of `cols` floats through `dots4F32`: each
  * lane sums ⌈cols/8⌉ products, then 3 levels of reduction, so dot and sum of squares are each
  * within γ_m·‖a‖‖b‖ (m = ⌈cols/8⌉ + 5, u = 2⁻²⁴); the cosine dot/(ñ_a·ñ_b) with both norms from
- * float32 sums of squares is then within 4.1·γ_m; 5·γ_m plus slack for the double arithmetic.
+ * float32 sums of squares is then within 4.1·γ_m; 5·γ_m plus slack for the double arithmetic
+ * (the screened value is d̃·(1/ñ_a)·(1/ñ_b), a few more roundings of 2⁻⁵³).
  */
 export function screenBound(cols: number): number {
   const m = Math.ceil(paddedCols(cols) / 8) + 5;
@@ -85,17 +86,20 @@ export function screenCosines(x: Float32Array, rows: number, cols: number, vecto
   }
   const vecNormF = Float64Array.from(vecSq, (s) => (s >= SAFE_SUMSQ[0] && s <= SAFE_SUMSQ[1] ? Math.sqrt(s) : Number.NaN));
   const out = mem.at('out');
+  const invVec = vecNormF.map((v) => 1 / v);
+  const invRow = new Float64Array(blockBytes(cols) / (stride * 4));
   const ok = scanBlocks(mem, x, rows, cols, (first, r0, count) => {
     for (let g = 0; g < groups; g++) {
       mem.wasm.dots4F32(first, count, stride, mem.at('vecs') + g * 16 * stride, out);
       const h = mem.heap().f32;
-      for (let r = 0; r < count; r++) {
-        const o = (out >> 2) + 5 * r;
-        const sq = h[o + 4];
-        if (!(sq >= SAFE_SUMSQ[0] && sq <= SAFE_SUMSQ[1])) continue;
-        const nr = Math.sqrt(sq);
+      const last = Math.min(4, nv - 4 * g);
+      for (let r = 0, o = out >> 2; r < count; r++, o += 5) {
+        if (g === 0) {
+          const sq = h[o + 4];
+          invRow[r] = sq >= SAFE_SUMSQ[0] && sq <= SAFE_SUMSQ[1] ? 1 / Math.sqrt(sq) : Number.NaN;
+        }
         const a = (r0 + r) * nv + 4 * g;
-        for (let p = 0; p < 4 && 4 * g + p < nv; p++) approx[a + p] = h[o + p] / (nr * vecNormF[4 * g + p]);
+        for (let p = 0; p < last; p++) approx[a + p] = h[o + p] * invRow[r] * invVec[4 * g + p];
       }
     }
   });
