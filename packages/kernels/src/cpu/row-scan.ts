@@ -64,8 +64,12 @@ export class ScanMemory {
     return this.regions[name].at;
   }
 
-  /** Hands the instance back to the pool (its mapped memory is reused by the next user). */
+  private released = false;
+
+  /** Hands the instance back to the pool (its mapped memory is reused by the next user); once. */
   release(): void {
+    if (this.released) return;
+    this.released = true;
     releaseDotInstance(this.wasm);
   }
 }
