@@ -1,6 +1,6 @@
 import { allFinite } from '@d2pruner/core';
 import { cosineFromDot } from './linalg.js';
-import { blockBytes, paddedCols, scanBlocks, ScanMemory } from './row-scan.js';
+import { blockRows, paddedCols, scanBlocks, ScanMemory } from './row-scan.js';
 import { SIMD_MIN_COLS } from './baseline-kernels.js';
 
 /*
@@ -13,14 +13,14 @@ import { SIMD_MIN_COLS } from './baseline-kernels.js';
 const SAFE_SUMSQ: readonly [number, number] = [1e-30, 1e36];
 
 /**
- * |screened cosine − exact cosine| ≤ this for rows of `cols` floats through `dots4F32`: each
- * lane sums ⌈cols/8⌉ products, then 3 levels of reduction, so dot and sum of squares are each
- * within γ_m·‖a‖‖b‖ (m = ⌈cols/8⌉ + 5, u = 2⁻²⁴); the cosine dot/(ñ_a·ñ_b) with both norms from
+ * |screened cosine − exact cosine| ≤ this for rows of `cols` floats through `dots2x4F32`: each
+ * lane sums ⌈cols/4⌉ products, then 2 levels of reduction, so dot and sum of squares are each
+ * within γ_m·‖a‖‖b‖ (m = ⌈cols/4⌉ + 5, u = 2⁻²⁴); the cosine dot/(ñ_a·ñ_b) with both norms from
  * float32 sums of squares is then within 4.1·γ_m; 5·γ_m plus slack for the double arithmetic
  * (the screened value is d̃·(1/ñ_a)·(1/ñ_b), a few more roundings of 2⁻⁵³).
  */
 export function screenBound(cols: number): number {
-  const m = Math.ceil(paddedCols(cols) / 8) + 5;
+  const m = Math.ceil(paddedCols(cols) / 4) + 5;
   const u = 2 ** -24;
   return (5 * m * u) / (1 - m * u) + 1e-12;
 }
@@ -56,7 +56,8 @@ export interface CosineScreen {
 export function screenCosines(x: Float32Array, rows: number, cols: number, vectors: Float32Array[]): CosineScreen | undefined {
   const stride = paddedCols(cols);
   const groups = Math.ceil(vectors.length / 4);
-  const mem = ScanMemory.tryCreate({ out: 20 * Math.floor(blockBytes(cols) / (stride * 4)), slotA: stride * 4, slotB: stride * 4, vecs: groups * 16 * stride, block: blockBytes(cols) });
+  const per = blockRows(stride);
+  const mem = ScanMemory.tryCreate({ out: 20 * (per + 1), slotA: stride * 4, slotB: stride * 4, vecs: groups * 16 * stride, block: (per + 1) * stride * 4 });
   const exactDot = exactDotter(mem, x, cols, vectors);
   const rowNorms = new Float64Array(rows).fill(-1);
   const vecNorms = new Float64Array(vectors.length).fill(-1);
@@ -87,10 +88,13 @@ export function screenCosines(x: Float32Array, rows: number, cols: number, vecto
   const vecNormF = Float64Array.from(vecSq, (s) => (s >= SAFE_SUMSQ[0] && s <= SAFE_SUMSQ[1] ? Math.sqrt(s) : Number.NaN));
   const out = mem.at('out');
   const invVec = vecNormF.map((v) => 1 / v);
-  const invRow = new Float64Array(blockBytes(cols) / (stride * 4));
+  const invRow = new Float64Array(per + 1);
   const ok = scanBlocks(mem, x, rows, cols, (first, r0, count) => {
+    // the kernel takes rows in pairs: an odd block gets a zero row after it (its results unused)
+    if (count & 1) mem.heap().f32.fill(0, (first >> 2) + count * stride, (first >> 2) + (count + 1) * stride);
+    const pairs = count + (count & 1);
     for (let g = 0; g < groups; g++) {
-      mem.wasm.dots4F32(first, count, stride, mem.at('vecs') + g * 16 * stride, out);
+      (g === 0 ? mem.wasm.dots2x4F32 : mem.wasm.dots2x4F32NoSq)(first, pairs, stride, mem.at('vecs') + g * 16 * stride, out);
       const h = mem.heap().f32;
       const last = Math.min(4, nv - 4 * g);
       for (let r = 0, o = out >> 2; r < count; r++, o += 5) {

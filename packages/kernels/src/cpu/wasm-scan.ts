@@ -3,8 +3,10 @@
  * matrix copied into the module's memory, padded to 16 floats per row), assembled in code:
  * - `finite(p, end)`: 1 when every float32 in [p, end) is finite (bit test: exponent not all
  *   ones), 0 otherwise; end − p a multiple of 32 bytes;
- * - `dots4F32(first, count, n, vecs, out)`: for each row, float32 dots with 4 vectors stored
- *   interleaved by 4 floats at `vecs`, and the row's float32 sum of squares: 5 floats per row;
+ * - `dots2x4F32(first, count, n, vecs, out)`: for each row (in pairs, count even), float32 dots
+ *   with 4 vectors stored interleaved by 4 floats at `vecs`, and the row's float32 sum of
+ *   squares: 5 floats per row (`dots2x4F32NoSq`: without the sums of squares, for the rows'
+ *   later vector groups); each lane of a dot sums n/4 products;
  * - `addRowsF64(first, count, n, assign, acc)`: row r (double-promoted) added to the double row
  *   `assign[r]` of `acc` (skipped when assign[r] < 0), each element's sum in row order.
  */
@@ -34,53 +36,6 @@ export const finiteFn: WasmFunction = {
     ...get(4), ...get(5), ...op.v128Or, ...op.i32x4Bitmask, ...op.i32Eqz,
   ],
 };
-
-/**
- * dots4F32: params 0 first, 1 count, 2 n (floats per row, multiple of 8), 3 vecs, 4 out; locals
- * 5 pr, 6 pv, 7 end, then v128 8..15 dot accumulators (two per vector), 16, 17 sum of squares, 18 x.
- */
-export const dots4F32Fn: WasmFunction = (() => {
-  const ACC = 8;
-  const SQ = 16;
-  const X = 18;
-  const half = (h: number) => [
-    ...get(5), ...op.v128Load(16 * h), ...set(X),
-    ...[0, 1, 2, 3].flatMap((p) => [
-      ...get(ACC + 4 * h + p), ...get(X), ...get(6), ...op.v128Load(64 * h + 16 * p), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + 4 * h + p),
-    ]),
-    ...get(SQ + h), ...get(X), ...get(X), ...op.f32x4Mul, ...op.f32x4Add, ...set(SQ + h),
-  ];
-  const lanes = (l: number) => [...get(l), ...op.f32x4Lane(0), ...get(l), ...op.f32x4Lane(1), ...op.f32Add, ...get(l), ...op.f32x4Lane(2), ...get(l), ...op.f32x4Lane(3), ...op.f32Add, ...op.f32Add];
-  const store = (a: number, b: number, offset: number) => [
-    ...get(4), ...get(a), ...get(b), ...op.f32x4Add, ...set(X), ...lanes(X), ...op.f32Store(offset),
-  ];
-  return {
-    exportName: 'dots4F32',
-    params: [T.i32, T.i32, T.i32, T.i32, T.i32],
-    results: [],
-    locals: [[T.i32, 3], [T.v128, 11]],
-    body: [
-      ...get(0), ...set(5),
-      ...op.block,
-      ...op.loop,
-      ...get(1), ...op.i32Eqz, ...op.brIf(1),
-      ...get(3), ...set(6),
-      ...get(5), ...get(2), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(7),
-      ...Array.from({ length: 10 }, (_, k) => [...op.v128Zero, ...set(ACC + k)]).flat(),
-      ...op.loop,
-      ...half(0), ...half(1),
-      ...get(6), ...op.i32(128), ...op.i32Add, ...set(6),
-      ...get(5), ...op.i32(32), ...op.i32Add, ...tee(5), ...get(7), ...op.i32LtU, ...op.brIf(0),
-      ...op.end,
-      ...store(ACC, ACC + 4, 0), ...store(ACC + 1, ACC + 5, 4), ...store(ACC + 2, ACC + 6, 8), ...store(ACC + 3, ACC + 7, 12), ...store(SQ, SQ + 1, 16),
-      ...get(4), ...op.i32(20), ...op.i32Add, ...set(4),
-      ...get(1), ...op.i32(1), ...op.i32Sub, ...set(1),
-      ...op.br(0),
-      ...op.end,
-      ...op.end,
-    ],
-  };
-})();
 
 /** addRowsF64: params 0 first, 1 count, 2 n (multiple of 8), 3 assign, 4 acc; locals 5 end, 6 pa, 7 j. */
 export const addRowsF64Fn: WasmFunction = {
@@ -114,3 +69,65 @@ export const addRowsF64Fn: WasmFunction = {
     ...op.end,
   ],
 };
+
+/**
+ * dots2x4F32: rows in pairs (count even), each pair against 4 interleaved vectors in a 2 × 4
+ * register tile, so every vector load serves two rows; one accumulator per (row, vector) over 8
+ * floats per iteration (about 1.6× a one-row kernel). Params 0 first, 1 count, 2 n, 3 vecs,
+ * 4 out (5 floats per row); locals 5 pr, 6 pr2, 7 pv, 8 end, v128 9..16 accumulators, 17, 18 squares, 19, 20
+ * rows, 21 vector.
+ */
+function dots2x4F32(withSquares: boolean): WasmFunction {
+  const ACC = 9;
+  const SQ = 17;
+  const X = 19;
+  const V = 21;
+  const half = (h: number) => [
+    ...get(5), ...op.v128Load(16 * h), ...set(X),
+    ...get(6), ...op.v128Load(16 * h), ...set(X + 1),
+    ...[0, 1, 2, 3].flatMap((p) => [
+      ...get(7), ...op.v128Load(64 * h + 16 * p), ...set(V),
+      ...get(ACC + p), ...get(X), ...get(V), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + p),
+      ...get(ACC + 4 + p), ...get(X + 1), ...get(V), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + 4 + p),
+    ]),
+    ...(withSquares
+      ? [0, 1].flatMap((r) => [...get(SQ + r), ...get(X + r), ...get(X + r), ...op.f32x4Mul, ...op.f32x4Add, ...set(SQ + r)])
+      : []),
+  ];
+  const lanes = (l: number) => [...get(l), ...op.f32x4Lane(0), ...get(l), ...op.f32x4Lane(1), ...op.f32Add, ...get(l), ...op.f32x4Lane(2), ...get(l), ...op.f32x4Lane(3), ...op.f32Add, ...op.f32Add];
+  const store = (l: number, offset: number) => [...get(4), ...lanes(l), ...op.f32Store(offset)];
+  return {
+    exportName: withSquares ? 'dots2x4F32' : 'dots2x4F32NoSq',
+    params: [T.i32, T.i32, T.i32, T.i32, T.i32],
+    results: [],
+    locals: [[T.i32, 4], [T.v128, 13]],
+    body: [
+      ...get(0), ...set(5),
+      ...op.block,
+      ...op.loop,
+      ...get(1), ...op.i32Eqz, ...op.brIf(1),
+      ...get(3), ...set(7),
+      ...get(5), ...get(2), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...tee(8), ...set(6),
+      ...Array.from({ length: 10 }, (_, k) => [...op.v128Zero, ...set(ACC + k)]).flat(),
+      ...op.loop,
+      ...half(0), ...half(1),
+      ...get(7), ...op.i32(128), ...op.i32Add, ...set(7),
+      ...get(6), ...op.i32(32), ...op.i32Add, ...set(6),
+      ...get(5), ...op.i32(32), ...op.i32Add, ...tee(5), ...get(8), ...op.i32LtU, ...op.brIf(0),
+      ...op.end,
+      ...[0, 1, 2, 3].flatMap((p) => [...store(ACC + p, 4 * p), ...store(ACC + 4 + p, 20 + 4 * p)]),
+      ...(withSquares ? [...store(SQ, 16), ...store(SQ + 1, 36)] : []),
+      ...get(6), ...set(5),
+      ...get(4), ...op.i32(40), ...op.i32Add, ...set(4),
+      ...get(1), ...op.i32(2), ...op.i32Sub, ...set(1),
+      ...op.br(0),
+      ...op.end,
+      ...op.end,
+    ],
+  };
+}
+
+/** Float32 dots of row pairs with 4 vectors and the rows' sums of squares. */
+export const dots2x4F32Fn = dots2x4F32(true);
+/** Float32 dots of row pairs with 4 vectors only. */
+export const dots2x4F32NoSqFn = dots2x4F32(false);

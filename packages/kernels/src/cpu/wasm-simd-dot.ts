@@ -13,7 +13,7 @@
  */
 
 import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
-import { addRowsF64Fn, dots4F32Fn, finiteFn } from './wasm-scan.js';
+import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn } from './wasm-scan.js';
 
 /** Floats per row padding unit (the f32 kernel's step). */
 export const SIMD_ROW_ALIGN = 16;
@@ -133,7 +133,8 @@ const moduleBytes = (): Uint8Array =>
     batchFn('dotsF32Seq', f32Loop, op.f32Store(0), 4, false),
     subScaledFn,
     finiteFn,
-    dots4F32Fn,
+    dots2x4F32Fn,
+    dots2x4F32NoSqFn,
     addRowsF64Fn,
   ]);
 
@@ -185,8 +186,10 @@ export interface DotExports {
   subScaled(y: number, x: number, a: number, n: number): void;
   /** 1 when every float32 in bytes [p, end) is finite (end − p a multiple of 32), else 0. */
   finite(p: number, end: number): number;
-  /** Per row of `count` consecutive rows: float32 dots with 4 interleaved vectors and the sum of squares (5 floats to `out`). */
-  dots4F32(first: number, count: number, n: number, vecs: number, out: number): void;
+  /** Per row of `count` (even) consecutive rows: float32 dots with 4 interleaved vectors and the sum of squares (5 floats to `out`). */
+  dots2x4F32(first: number, count: number, n: number, vecs: number, out: number): void;
+  /** `dots2x4F32` without the sums of squares (the 5th float per row is left untouched). */
+  dots2x4F32NoSq(first: number, count: number, n: number, vecs: number, out: number): void;
   /** Adds each of `count` consecutive rows (as doubles) to the double row `assign[r]` of `acc`, skipping assign[r] < 0. */
   addRowsF64(first: number, count: number, n: number, assign: number, acc: number): void;
 }
