@@ -65,7 +65,8 @@ export function screenCosines(x: Float32Array, rows: number, cols: number, vecto
   const vectorNorm = (v: number): number => (vecNorms[v] >= 0 ? vecNorms[v] : (vecNorms[v] = Math.sqrt(exactDot.vector(v, v))));
   const exact = (v: number, j: number): number => cosineFromDot(exactDot.pair(v, j), vectorNorm(v), rowNorm(j));
   const nv = vectors.length;
-  const approx = new Float64Array(rows * nv).fill(Number.NaN);
+  // every entry is written below (NaN where a norm is out of range: its reciprocal is NaN)
+  const approx = new Float64Array(rows * nv);
   if (!mem) {
     if (!allFinite(x)) return undefined;
     for (let j = 0; j < rows; j++) for (let v = 0; v < nv; v++) approx[j * nv + v] = exact(v, j);

@@ -22,6 +22,7 @@ export function assignToTargets(keys: Matrix, rest: readonly number[], targets: 
   const k = targets.length;
   const near: number[] = [];
   const approx = screen.approx;
+  const window = 2 * screen.eps;
   try {
     for (const i of rest) {
       // the screened maximum, its position and the runner-up: one candidate unless they are within 2ε
@@ -39,12 +40,12 @@ export function assignToTargets(keys: Matrix, rest: readonly number[], targets: 
         } else if (v > second) second = v;
         else if (Number.isNaN(v)) unscreened = true;
       }
-      if (!unscreened && second < top - 2 * screen.eps) {
+      if (!unscreened && second < top - window) {
         best[i] = at;
         continue;
       }
       near.length = 0;
-      const floor = unscreened ? -Infinity : top - 2 * screen.eps;
+      const floor = unscreened ? -Infinity : top - window;
       for (let j = 0; j < k; j++) if (!(approx[a + j] < floor)) near.push(j);
       let pick = near[0];
       if (near.length > 1) {
