@@ -96,8 +96,17 @@ export interface WasmFunction {
   body: number[];
 }
 
-/** A module of `functions` sharing one exported memory `mem` (1 page to start). */
-export function assemble(functions: WasmFunction[]): Uint8Array {
+/** Options of {@link assemble}. */
+export interface AssembleOptions {
+  /** Import the memory as `env.mem` (the caller's) instead of defining and exporting `mem`. */
+  importMemory?: boolean;
+}
+
+/**
+ * A module of `functions` sharing one memory: its own, exported as `mem` (1 page to start), or
+ * with `importMemory` one the instantiator passes as `env.mem`.
+ */
+export function assemble(functions: WasmFunction[], options: AssembleOptions = {}): Uint8Array {
   const types = functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec(f.results.map((r) => [r]))]);
   const bodies = functions.map((f) => {
     const code = [...vec(f.locals.map(([t, count]) => [...uleb(count), t])), ...f.body, 0x0b];
@@ -106,9 +115,10 @@ export function assemble(functions: WasmFunction[]): Uint8Array {
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     ...section(1, vec(types)),
+    ...(options.importMemory ? section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 1]])) : []),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
-    ...section(5, vec([[0x00, 1]])),
-    ...section(7, vec([[...name('mem'), 0x02, 0], ...functions.map((f, i) => [...name(f.exportName), 0x00, ...uleb(i)])])),
+    ...(options.importMemory ? [] : section(5, vec([[0x00, 1]]))),
+    ...section(7, vec([...(options.importMemory ? [] : [[...name('mem'), 0x02, 0]]), ...functions.map((f, i) => [...name(f.exportName), 0x00, ...uleb(i)])])),
     ...section(10, vec(bodies)),
   ]);
 }
