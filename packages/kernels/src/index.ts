@@ -17,3 +17,6 @@ export * from './cpu/wasm-simd-dot.js';
 export * from './cpu/simd-row-store.js';
 export * from './cpu/wasm-backed.js';
 export * from './cpu/dpp-workspace.js';
+export * from './cpu/row-scan.js';
+export * from './cpu/screened-cosines.js';
+export * from './cpu/sum-rows.js';

@@ -52,6 +52,8 @@ export const op = {
   f64Store: (offset = 0) => [0x39, 3, ...uleb(offset)],
   i32Add: [0x6a],
   i32Sub: [0x6b],
+  i32Mul: [0x6c],
+  i32LtS: [0x48],
   i32Shl: [0x74],
   i32LtU: [0x49],
   i32Eqz: [0x45],
@@ -60,6 +62,7 @@ export const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   if: [0x04, 0x40],
+  else: [0x05],
   end: [0x0b],
   ret: [0x0f],
   br: (depth: number) => [0x0c, ...uleb(depth)],
@@ -77,6 +80,11 @@ export const op = {
   f64x2Mul: simd(0xf2),
   f64x2Lane: (lane: number) => [...simd(0x21), lane],
   f64x2PromoteLow: simd(0x5f),
+  v128And: simd(0x4e),
+  v128Or: simd(0x50),
+  i32x4Splat: simd(0x11),
+  i32x4Add: simd(0xae),
+  i32x4Bitmask: simd(0xa4),
 } as const;
 
 /** One function: parameter and result types, local declarations (type, count) and body. */

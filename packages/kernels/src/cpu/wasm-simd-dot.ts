@@ -13,6 +13,7 @@
  */
 
 import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
+import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn } from './wasm-scan.js';
 
 /** Floats per row padding unit (the f32 kernel's step). */
 export const SIMD_ROW_ALIGN = 16;
@@ -132,6 +133,10 @@ const moduleBytes = (importMemory = false): Uint8Array =>
       batchFn('dots64Seq', f64Loop, op.f64Store(0), 8, false),
       batchFn('dotsF32Seq', f32Loop, op.f32Store(0), 4, false),
       subScaledFn,
+      finiteFn,
+      dots2x4F32Fn,
+      dots2x4F32NoSqFn,
+      addRowsF64Fn,
     ],
     { importMemory },
   );
@@ -183,6 +188,14 @@ export interface DotExports {
   dotsF32Seq(a: number, first: number, count: number, n: number, out: number): void;
   /** y_i ← y_i − a·x_i over n doubles at byte offsets `y` and `x`. */
   subScaled(y: number, x: number, a: number, n: number): void;
+  /** 1 when every float32 in bytes [p, end) is finite (end − p a multiple of 32), else 0. */
+  finite(p: number, end: number): number;
+  /** Per row of `count` (even) consecutive rows: float32 dots with 4 interleaved vectors and the sum of squares (5 floats to `out`). */
+  dots2x4F32(first: number, count: number, n: number, vecs: number, out: number): void;
+  /** `dots2x4F32` without the sums of squares (the 5th float per row is left untouched). */
+  dots2x4F32NoSq(first: number, count: number, n: number, vecs: number, out: number): void;
+  /** Adds each of `count` consecutive rows (as doubles) to the double row `assign[r]` of `acc`, skipping assign[r] < 0. */
+  addRowsF64(first: number, count: number, n: number, assign: number, acc: number): void;
 }
 
 let cachedModule: { api: WasmApi; module: object } | null | undefined;
