@@ -26,16 +26,19 @@ const sizes = [
 const cases = methods.flatMap((name) => sizes.map(([label, file, n, keep, reps]) => ({ name, label, file, n, keep, reps })));
 console.log(`Methods on the CPU, Node ${process.version}: realistic scenes, file on disk → result (reading included), median ms`);
 console.log(`numpy peer: ${noPeer ? `skipped — ${noPeer}` : `${PEER_REPS} runs per case, same files, same run`}`);
+console.log('stages (medians): read the file, decode (header, tensor views), method (validation included), rest (pipeline and the result line)');
 const peerCases = noPeer ? [] : cases.filter((c) => PEERS.has(c.name));
 const peer = new Map(peerCases.length ? runPeer(peerCases.map((c) => ({ file: c.file.path, method: c.name, keep: c.keep, reps: PEER_REPS }))).map((r, i) => [peerCases[i], r]) : []);
 
-const widths = [11, 13, 6, 5, 6, 9, 9, 8, 5];
-console.log(row(['method', 'size', 'N', 'keep', 'MB', 'project', 'numpy', '×numpy', 'same'], widths));
+const widths = [11, 13, 6, 5, 6, 9, 6, 7, 8, 6, 9, 8, 5];
+console.log(row(['method', 'size', 'N', 'keep', 'MB', 'project', 'read', 'decode', 'method', 'rest', 'numpy', '×numpy', 'same'], widths));
 for (const c of cases) {
   const t = await timeFile(c.file.path, c.name, c.keep, {}, c.reps, c.name === 'd2pruner' ? 2 : 1);
   if (t.result.keep.length !== c.keep) throw new Error(`${c.name} kept ${t.result.keep.length}, expected ${c.keep}`);
   const p = peer.get(c);
   const same = p ? (JSON.stringify(p.keep) === JSON.stringify(t.result.keep) ? 'yes' : 'NO') : '—';
-  const cells = [c.name, c.label, c.n, c.keep, (c.file.bytes / 1e6).toFixed(1), t.median.toFixed(1), p ? p.median.toFixed(1) : '—', p ? `${(p.median / t.median).toFixed(1)}×` : '—', same];
+  const [read, decode, method] = [t.stage('readMs'), t.stage('decodeMs'), t.stage('pruneMs')];
+  const stages = [read, decode - read, method, Math.max(0, t.median - decode - method)].map((x) => x.toFixed(1));
+  const cells = [c.name, c.label, c.n, c.keep, (c.file.bytes / 1e6).toFixed(1), t.median.toFixed(1), ...stages, p ? p.median.toFixed(1) : '—', p ? `${(p.median / t.median).toFixed(1)}×` : '—', same];
   console.log(row(cells, widths));
 }

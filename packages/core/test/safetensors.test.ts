@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { D2PrunerError, f16ToF32, readSafetensors, tokenInputFromSafetensors, writeSafetensors } from '../src/index.js';
+import { D2PrunerError, decodeToF32, f16ToF32, readSafetensors, tokenInputFromSafetensors, writeSafetensors } from '../src/index.js';
 
 /** Builds a safetensors file by hand (independent of the writer under test). */
 function handMade(header: object | string, data: Uint8Array, headerLenOverride?: bigint): Uint8Array {
@@ -132,6 +132,35 @@ describe('safetensors decoding', () => {
       probe.setUint32(0, i << 16);
       const want = probe.getFloat32(0);
       expect(Object.is(b[i], want) || (Number.isNaN(b[i]) && Number.isNaN(want))).toBe(true);
+    }
+  });
+
+  it('F16 and BF16 decode alike at every alignment and odd counts, into the arrays `allocate` gives', () => {
+    const probe = new DataView(new ArrayBuffer(4));
+    const want = (dtype: 'F16' | 'BF16', h: number) => {
+      if (dtype === 'F16') return Math.fround(f16ToF32(h));
+      probe.setUint32(0, h << 16);
+      return probe.getFloat32(0);
+    };
+    for (const shift of [0, 2, 1]) {
+      for (const count of [65535, 1, 0, 7]) {
+        const raw = new Uint8Array(shift + 2 * count + 8);
+        const words = new DataView(raw.buffer, shift);
+        for (let i = 0; i < count; i++) words.setUint16(2 * i, (i * 40503 + shift) & 0xffff, true);
+        for (const dtype of ['F16', 'BF16'] as const) {
+          const given: Float32Array[] = [];
+          const out = decodeToF32(raw.subarray(shift, shift + 2 * count), dtype, count, (n) => {
+            const a = new Float32Array(n).fill(123);
+            given.push(a);
+            return a;
+          });
+          expect(given).toEqual([out]);
+          for (let i = 0; i < count; i++) {
+            const w = want(dtype, (i * 40503 + shift) & 0xffff);
+            expect(Object.is(out[i], w) || (Number.isNaN(out[i]) && Number.isNaN(w)), `${dtype} shift ${shift} i ${i}`).toBe(true);
+          }
+        }
+      }
     }
   });
 

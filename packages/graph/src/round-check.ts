@@ -33,8 +33,8 @@ export class ScreenedRoundCheck {
   private readonly blocker: Int32Array;
   private readonly heir: Int32Array;
   private readonly heirRound: Int32Array;
-  /** Lower bound of the true cosine between v and blocker[v] (NaN: unknown). */
-  private readonly blockerCos: Float64Array;
+  /** Upper bound of the true angle between v and blocker[v] (NaN: unknown). */
+  private readonly blockerAngle: Float64Array;
   /** The lower bound behind the last edge {@link decide} found (NaN when decided exactly). */
   private lastLower = NaN;
   private readonly slack: number;
@@ -61,22 +61,20 @@ export class ScreenedRoundCheck {
     this.blocker = new Int32Array(n).fill(-1);
     this.heir = new Int32Array(n).fill(-1);
     this.heirRound = new Int32Array(n);
-    this.blockerCos = new Float64Array(n).fill(NaN);
+    this.blockerAngle = new Float64Array(n).fill(NaN);
     this.slack = (cosine.features.cols + 8) * 2 ** -52 + 1e-14;
   }
 
   /** A lower bound of cos(v, u) through v's and u's common blocker (NaN when there is none). */
   private impliedCos(v: number, u: number): number {
-    const cv = this.blockerCos[v];
-    const cu = this.blockerCos[u];
-    if (!(cv > 0 && cu > 0)) return NaN;
-    const angle = Math.acos(Math.min(1, cv)) + Math.acos(Math.min(1, cu));
+    const angle = this.blockerAngle[v] + this.blockerAngle[u];
     return angle < MAX_ANGLE ? Math.cos(angle) - this.slack : NaN;
   }
 
+  /** Records u as v's blocker, with a lower bound of their true cosine (NaN: unknown). */
   private block(v: number, u: number, lower: number): true {
     this.blocker[v] = u;
-    this.blockerCos[v] = lower;
+    this.blockerAngle[v] = lower > 0 ? Math.acos(Math.min(1, lower)) : NaN;
     return true;
   }
 
@@ -129,7 +127,9 @@ export class ScreenedRoundCheck {
       const implied = this.impliedCos(v, first);
       if (implied === implied && isEdge(this.rule, implied, this.spatial.adjacent(v, first, this.rule.radius))) {
         this.implied++;
-        return this.block(v, first, implied);
+        this.blocker[v] = first;
+        this.blockerAngle[v] = this.blockerAngle[v] + this.blockerAngle[first];
+        return true;
       }
       this.one[0] = first;
       const fast = this.cosine.screen(v, this.one, 0, 1, screened);

@@ -74,7 +74,8 @@ export class LazyCosine {
    */
   screen(v: number, others: ArrayLike<number>, from: number, count: number, out: Float64Array): boolean {
     if (!this.store) return false;
-    this.store.dotsF32(v, others, from, count, out);
+    if (count === 1) out[0] = this.store.dotF32(v, others[from]);
+    else this.store.dotsF32(v, others, from, count, out);
     this.dots += count;
     const nv = this.norm(v);
     const [lo, hi] = F32_SAFE_NORM_PRODUCT;

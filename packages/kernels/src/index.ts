@@ -15,3 +15,7 @@ export * from './cpu/backend.js';
 export * from './conformance/index.js';
 export * from './cpu/wasm-simd-dot.js';
 export * from './cpu/simd-row-store.js';
+export * from './cpu/wasm-backed.js';
+export * from './cpu/row-scan.js';
+export * from './cpu/screened-cosines.js';
+export * from './cpu/sum-rows.js';

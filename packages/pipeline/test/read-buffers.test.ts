@@ -2,15 +2,36 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lastValueFrom, of } from 'rxjs';
+import type { Matrix } from '@d2pruner/core';
+import { SimdRowStore, wasmMemoryOf } from '@d2pruner/kernels';
 import { createJob, decode, type LentBytes } from '../src/index.js';
 import { pooledReadFile, ReadBufferPool } from '../src/node/index.js';
 import { makeScene, sceneBytes, tempDir } from './helpers/scenes.js';
 
 const MiB = 2 ** 20;
 
+/** A safetensors file of BF16 tensors (each value's high 16 bits), header padded to 8 bytes. */
+function bf16File(tensors: Record<string, [Float32Array, number[]]>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  let at = 0;
+  for (const [name, [data, shape]] of Object.entries(tensors)) {
+    header[name] = { dtype: 'BF16', shape, data_offsets: [at, at + 2 * data.length] };
+    at += 2 * data.length;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const out = new Uint8Array(8 + json.length + at);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(new TextEncoder().encode(json), 8);
+  const halves = new Uint16Array(out.buffer, 8 + json.length, at / 2);
+  let k = 0;
+  for (const [data] of Object.values(tensors)) for (const bits of new Uint32Array(data.buffer, data.byteOffset, data.length)) halves[k++] = bits >>> 16;
+  return out;
+}
+
 describe('ReadBufferPool', () => {
   it('lends a view of the asked size and lends the same buffer again once it is given back', () => {
-    const pool = new ReadBufferPool();
+    const pool = new ReadBufferPool({ create: (n) => new Uint8Array(n) });
     const a = pool.acquire(3 * MiB + 5);
     expect(a.byteLength).toBe(3 * MiB + 5);
     expect(a.buffer.byteLength).toBe(4 * MiB);
@@ -73,6 +94,42 @@ describe('pooledReadFile', () => {
     expect(pool.retainedBytes).toBe(0);
     const peak2 = Array.from(job2.input?.attention as Float32Array);
     expect(peak2.indexOf(Math.max(...peak2))).toBe(30);
+  });
+
+  it('BF16 tensors decode into buffers of the same pool, all given back by release', async () => {
+    const pool = new ReadBufferPool();
+    const scene = makeScene({ seed: 4, peak: 11 });
+    const bf16 = tmp.write('bf16.safetensors', bf16File({ features: [scene.features.data, [scene.features.rows, scene.features.cols]], attention: [scene.attention, [36]] }));
+    const job = await lastValueFrom(of(createJob(bf16, 0)).pipe(decode({ readFile: pooledReadFile(pool) })));
+    const { features, attention } = job.input as { features: { data: Float32Array }; attention: Float32Array };
+    expect(wasmMemoryOf(features.data)).toBeDefined();
+    expect(wasmMemoryOf(attention)).toBeDefined();
+    expect(features.data.buffer).not.toBe(attention.buffer);
+    const peak = Array.from(attention);
+    expect(peak.indexOf(Math.max(...peak))).toBe(11);
+    expect(pool.retainedBytes).toBe(0);
+    job.release?.();
+    expect(pool.retainedBytes).toBe(3 * MiB);
+  });
+
+  it('reads into WebAssembly memory by default: the SIMD kernels dot the F32 rows in place, with the same values', async () => {
+    const scene = makeScene({ seed: 9, d: 64 });
+    const path = tmp.write('wasm.safetensors', sceneBytes(scene));
+    const job = await lastValueFrom(of(createJob(path, 0)).pipe(decode({ readFile: pooledReadFile() })));
+    const features = job.input?.features as Matrix;
+    expect(wasmMemoryOf(features.data)).toBeDefined();
+    const inPlace = SimdRowStore.tryCreate(features.data, features.rows, features.cols)!;
+    const copied = SimdRowStore.tryCreate(Float32Array.from(features.data), features.rows, features.cols)!.loadAll();
+    expect(inPlace.inPlace).toBe(true);
+    expect(copied.inPlace).toBe(false);
+    const out = [new Float64Array(8), new Float64Array(8)];
+    for (let i = 0; i < features.rows; i += 5) {
+      for (let j = 0; j < features.rows; j += 7) expect(inPlace.dot(i, j)).toBe(copied.dot(i, j));
+      inPlace.dotsRangeF32(i, 3, 8, out[0]);
+      copied.dotsRangeF32(i, 3, 8, out[1]);
+      expect(out[0]).toEqual(out[1]);
+    }
+    job.release?.();
   });
 
   it('gives the buffer back when the file does not decode, and fails the job with a typed error', async () => {

@@ -58,14 +58,50 @@ function alignedOffset(bytes: Uint8Array, width: number): number {
   return bytes.byteOffset % width === 0 ? bytes.byteOffset : 0;
 }
 
+/** Gives float32 arrays of `count` elements for decoded tensors (contents need not be zeroed: every element is written). */
+export type F32Allocator = (count: number) => Float32Array;
+
+const freshF32: F32Allocator = (count) => new Float32Array(count);
+
+/** BF16 → float32: each value is the high half of its float32, read two at a time from 32-bit words. */
+function decodeBf16(buffer: ArrayBufferLike, at: number, count: number, out: Float32Array): void {
+  const bits = new Uint32Array(out.buffer, out.byteOffset, count);
+  const pairs = at % 4 === 0 ? count >> 1 : 0;
+  const words = pairs > 0 ? new Uint32Array(buffer, at, pairs) : new Uint32Array(0);
+  for (let j = 0; j < pairs; j++) {
+    const w = words[j];
+    bits[2 * j] = w << 16;
+    bits[2 * j + 1] = w & 0xffff0000;
+  }
+  const src = new Uint16Array(buffer, at, count);
+  for (let i = 2 * pairs; i < count; i++) bits[i] = src[i] << 16;
+}
+
+/** F16 → float32: the bits of every value from the table of all 65,536 patterns (256 KB, cache-resident), two per 32-bit read. */
+function decodeF16(buffer: ArrayBufferLike, at: number, count: number, out: Float32Array): void {
+  const table = new Uint32Array(f16Lookup().buffer);
+  const bits = new Uint32Array(out.buffer, out.byteOffset, count);
+  const pairs = at % 4 === 0 ? count >> 1 : 0;
+  const words = pairs > 0 ? new Uint32Array(buffer, at, pairs) : new Uint32Array(0);
+  for (let j = 0; j < pairs; j++) {
+    const w = words[j];
+    bits[2 * j] = table[w & 0xffff];
+    bits[2 * j + 1] = table[w >>> 16];
+  }
+  const src = new Uint16Array(buffer, at, count);
+  for (let i = 2 * pairs; i < count; i++) bits[i] = table[src[i]];
+}
+
 /**
  * Decodes little-endian tensor bytes of dtype `dtype` to float32 values. F32 on a
  * little-endian machine is **zero-copy**: the result views the file's buffer when the data is
  * 4-byte aligned (a safetensors data section normally is) and an aligned copy otherwise. F16
- * rebases the exponent bits (a table for zeros, subnormals, ±Inf, NaN), BF16 a shift; F64 is rounded to the nearest float32. Integer dtypes are
- * converted exactly where they fit (index tensors such as `object`).
+ * reads each value's float32 bits from a table of all patterns, BF16 shifts, both two values per
+ * 32-bit read, into arrays from `allocate` (a caller's pool; fresh ones by default);
+ * F64 is rounded to the nearest float32. Integer dtypes are converted exactly where they fit
+ * (index tensors such as `object`).
  */
-export function decodeToF32(bytes: Uint8Array, dtype: ReadableDtype, count: number): Float32Array {
+export function decodeToF32(bytes: Uint8Array, dtype: ReadableDtype, count: number, allocate: F32Allocator = freshF32): Float32Array {
   const width = DTYPE_BYTES[dtype];
   if (!LITTLE_ENDIAN) return decodeBigEndianHost(bytes, dtype, count);
   const buffer = aligned(bytes.subarray(0, count * width), width);
@@ -76,24 +112,13 @@ export function decodeToF32(bytes: Uint8Array, dtype: ReadableDtype, count: numb
     case 'F64':
       return Float32Array.from(new Float64Array(buffer, at, count));
     case 'F16': {
-      // normal values by rebasing the exponent in the bits (15 → 127); zeros, subnormals, ±Inf, NaN by table
-      const table = f16Lookup();
-      const src = new Uint16Array(buffer, at, count);
-      const out = new Float32Array(count);
-      const bits = new Uint32Array(out.buffer);
-      for (let i = 0; i < count; i++) {
-        const h = src[i];
-        const e = h & 0x7c00;
-        if (e !== 0 && e !== 0x7c00) bits[i] = ((h & 0x8000) << 16) | (((h & 0x7fff) + 0x1c000) << 13);
-        else out[i] = table[h];
-      }
+      const out = allocate(count);
+      decodeF16(buffer, at, count, out);
       return out;
     }
     case 'BF16': {
-      const src = new Uint16Array(buffer, at, count);
-      const out = new Float32Array(count);
-      const bits = new Uint32Array(out.buffer);
-      for (let i = 0; i < count; i++) bits[i] = src[i] << 16;
+      const out = allocate(count);
+      decodeBf16(buffer, at, count, out);
       return out;
     }
     case 'I32':

@@ -1,6 +1,6 @@
 import { CorruptFileError, UnsupportedDtypeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { DTYPE_BYTES, decodeToF32, isIndexDtype, isReadableDtype } from './dtype.js';
+import { DTYPE_BYTES, decodeToF32, isIndexDtype, isReadableDtype, type F32Allocator } from './dtype.js';
 import { topLevelKeys } from './header-keys.js';
 
 /** Largest JSON header accepted (the safetensors reference implementation uses 100 MB). */
@@ -104,13 +104,19 @@ function parseHeader(bytes: Uint8Array): Record<string, unknown> {
   return header as Record<string, unknown>;
 }
 
+/** Options of {@link readSafetensors}. */
+export interface ReadSafetensorsOptions {
+  /** Gives the arrays F16 and BF16 tensors decode into (a pool's; fresh ones by default). */
+  allocate?: F32Allocator;
+}
+
 /**
  * Parses a safetensors file held in memory. Validates the header against the file size so that
  * truncated files and headers that lie about sizes fail with a {@link CorruptFileError} naming
  * the tensor, before any value is read: duplicate names, overlapping `data_offsets`, gaps and
  * trailing bytes are refused, as the reference implementation does.
  */
-export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
+export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptions = {}): SafetensorsFile {
   if (bytes.byteLength < 8) throw new CorruptFileError('header', `not a safetensors file: it is ${bytes.byteLength} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = view.getBigUint64(0, true);
@@ -149,7 +155,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
         throw new UnsupportedDtypeError(name, e.dtype, `tensor '${name}' has dtype ${e.dtype}; a float tensor must be F32, F16, BF16 or F64 (integer dtypes only for index tensors such as 'object')`);
       }
       const count = e.shape.reduce((a, b) => a * b, 1);
-      const t: Tensor = { shape: e.shape.slice(), data: decodeToF32(data.subarray(e.offsets[0], e.offsets[1]), e.dtype, count) };
+      const t: Tensor = { shape: e.shape.slice(), data: decodeToF32(data.subarray(e.offsets[0], e.offsets[1]), e.dtype, count, options.allocate) };
       cache.set(name, t);
       return t;
     },

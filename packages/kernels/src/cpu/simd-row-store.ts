@@ -1,5 +1,6 @@
 import { BackendUnavailableError } from '@d2pruner/core';
-import { dotInstance, releaseDotInstance, SIMD_ROW_ALIGN, simdAvailable, type DotExports } from './wasm-simd-dot.js';
+import { WASM_BACKED_HEADER, wasmMemoryOf } from './wasm-backed.js';
+import { dotInstance, dotInstanceOn, releaseDotInstance, SIMD_ROW_ALIGN, simdAvailable, type DotExports } from './wasm-simd-dot.js';
 
 /** Largest batch of one `dots` call (the scratch area holds this many offsets and results). */
 export const SIMD_BATCH = 256;
@@ -10,7 +11,9 @@ export const VECTOR_ROW = -1;
 /**
  * Rows of a float32 matrix copied on first use into WebAssembly memory (padded to 16 floats),
  * so their dot products run in SIMD. Only rows a query touches are copied. Each store owns its
- * instance and memory (returned to a small pool by {@link release}).
+ * instance and memory (returned to a small pool by {@link release}). A matrix that already lies
+ * in a WebAssembly memory from `wasmBackedBytes` (a file read there), with rows a multiple of 16
+ * floats, is used **in place**: no row is copied, the instance runs on that memory.
  */
 export class SimdRowStore {
   private readonly slot: Int32Array;
@@ -20,6 +23,8 @@ export class SimdRowStore {
   private wasm: DotExports;
   private heap: Float32Array | undefined;
   private released = false;
+  /** Byte offset of row 0 when the rows are used in place, else −1. */
+  private readonly base: number;
 
   /** @param data row-major values @param rows row count @param cols row width */
   constructor(
@@ -27,9 +32,19 @@ export class SimdRowStore {
     rows: number,
     readonly cols: number,
   ) {
-    this.wasm = SimdRowStore.freshInstance();
-    this.slot = new Int32Array(rows).fill(-1);
     this.stride = Math.max(1, Math.ceil(cols / SIMD_ROW_ALIGN)) * SIMD_ROW_ALIGN;
+    const memory = wasmMemoryOf(data);
+    const inPlace = memory && this.stride === cols && data.byteOffset % 4 === 0 && data.byteOffset >= WASM_BACKED_HEADER && SCRATCH_BYTES + 4 * cols <= WASM_BACKED_HEADER;
+    const on = inPlace ? dotInstanceOn(memory) : null;
+    this.base = on ? data.byteOffset : -1;
+    this.wasm = on ?? SimdRowStore.freshInstance();
+    this.slot = new Int32Array(on ? 0 : rows).fill(-1);
+    this.dense = on !== null;
+  }
+
+  /** Whether the rows are read in place (no copies). */
+  get inPlace(): boolean {
+    return this.base >= 0;
   }
 
   private static freshInstance(): DotExports {
@@ -48,7 +63,7 @@ export class SimdRowStore {
    * The store stays usable: a later call takes a fresh instance and copies rows again.
    */
   release(): void {
-    if (this.released) return;
+    if (this.released || this.inPlace) return;
     this.released = true;
     releaseDotInstance(this.wasm);
     this.slot.fill(-1);
@@ -72,6 +87,7 @@ export class SimdRowStore {
   private dense = false;
 
   private offset(i: number): number {
+    if (this.base >= 0) return i === VECTOR_ROW ? SCRATCH_BYTES : this.base + i * this.stride * 4;
     this.ensureLive();
     if (i === VECTOR_ROW) return SCRATCH_BYTES;
     let s = this.slot[i];
@@ -104,6 +120,7 @@ export class SimdRowStore {
    * the range kernels ({@link dotsRange}, {@link dotsRangeF32}) apply. Call on a fresh store.
    */
   loadAll(): this {
+    if (this.inPlace) return this;
     this.ensureLive();
     if (this.used === this.slot.length && this.slot[this.slot.length - 1] === this.slot.length - 1) return this;
     if (this.used !== 0) throw new Error('loadAll needs a fresh store');
@@ -122,6 +139,7 @@ export class SimdRowStore {
   }
 
   private checkDense(end: number): void {
+    if (this.inPlace) return;
     if (end > 0 && (this.slot[0] !== 0 || this.slot[end - 1] !== end - 1)) throw new Error('range dots need loadAll()');
   }
 
@@ -201,6 +219,13 @@ export class SimdRowStore {
     this.wasm.dots64(a, 0, count, this.stride, SIMD_BATCH * 4);
     const f = this.scratch().f64;
     for (let k = 0; k < count; k++) out[k] = f[k];
+  }
+
+  /** The float32 dot of rows i and j, like one entry of {@link dotsF32} (no offsets list to write). */
+  dotF32(i: number, j: number): number {
+    const a = this.offset(i);
+    this.wasm.dotsF32Seq(a, this.offset(j), 1, this.stride, SIMD_BATCH * 4);
+    return this.scratch().f32[0];
   }
 
   /**

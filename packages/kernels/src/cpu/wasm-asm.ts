@@ -51,13 +51,14 @@ export const op = {
   f32Store: (offset = 0) => [0x38, 2, ...uleb(offset)],
   f64Store: (offset = 0) => [0x39, 3, ...uleb(offset)],
   f64Load: (offset = 0) => [0x2b, 3, ...uleb(offset)],
-  i32Mul: [0x6c],
   i32GeU: [0x4f],
   f64Sub: [0xa1],
   f64Mul: [0xa2],
   f64Div: [0xa3],
   i32Add: [0x6a],
   i32Sub: [0x6b],
+  i32Mul: [0x6c],
+  i32LtS: [0x48],
   i32Shl: [0x74],
   i32ShrU: [0x76],
   i32LtU: [0x49],
@@ -67,6 +68,7 @@ export const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   if: [0x04, 0x40],
+  else: [0x05],
   end: [0x0b],
   ret: [0x0f],
   br: (depth: number) => [0x0c, ...uleb(depth)],
@@ -84,6 +86,11 @@ export const op = {
   f64x2Mul: simd(0xf2),
   f64x2Lane: (lane: number) => [...simd(0x21), lane],
   f64x2PromoteLow: simd(0x5f),
+  v128And: simd(0x4e),
+  v128Or: simd(0x50),
+  i32x4Splat: simd(0x11),
+  i32x4Add: simd(0xae),
+  i32x4Bitmask: simd(0xa4),
 } as const;
 
 /** One function: parameter and result types, local declarations (type, count) and body. */
@@ -95,8 +102,17 @@ export interface WasmFunction {
   body: number[];
 }
 
-/** A module of `functions` sharing one exported memory `mem` (1 page to start). */
-export function assemble(functions: WasmFunction[]): Uint8Array {
+/** Options of {@link assemble}. */
+export interface AssembleOptions {
+  /** Import the memory as `env.mem` (the caller's) instead of defining and exporting `mem`. */
+  importMemory?: boolean;
+}
+
+/**
+ * A module of `functions` sharing one memory: its own, exported as `mem` (1 page to start), or
+ * with `importMemory` one the instantiator passes as `env.mem`.
+ */
+export function assemble(functions: WasmFunction[], options: AssembleOptions = {}): Uint8Array {
   const types = functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec(f.results.map((r) => [r]))]);
   const bodies = functions.map((f) => {
     const code = [...vec(f.locals.map(([t, count]) => [...uleb(count), t])), ...f.body, 0x0b];
@@ -105,9 +121,10 @@ export function assemble(functions: WasmFunction[]): Uint8Array {
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     ...section(1, vec(types)),
+    ...(options.importMemory ? section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 1]])) : []),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
-    ...section(5, vec([[0x00, 1]])),
-    ...section(7, vec([[...name('mem'), 0x02, 0], ...functions.map((f, i) => [...name(f.exportName), 0x00, ...uleb(i)])])),
+    ...(options.importMemory ? [] : section(5, vec([[0x00, 1]]))),
+    ...section(7, vec([...(options.importMemory ? [] : [[...name('mem'), 0x02, 0]]), ...functions.map((f, i) => [...name(f.exportName), 0x00, ...uleb(i)])])),
     ...section(10, vec(bodies)),
   ]);
 }

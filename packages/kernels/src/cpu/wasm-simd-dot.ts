@@ -14,6 +14,7 @@
  */
 
 import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
+import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn } from './wasm-scan.js';
 
 /** Floats per row padding unit (the f32 kernel's step). */
 export const SIMD_ROW_ALIGN = 16;
@@ -150,15 +151,23 @@ const cholColumnFn: WasmFunction = {
   ],
 };
 
-const moduleBytes = (): Uint8Array =>
-  assemble([
-    dotFn,
-    batchFn('dots64', f64Loop, op.f64Store(0), 8, true),
-    batchFn('dotsF32', f32Loop, op.f32Store(0), 4, true),
-    batchFn('dots64Seq', f64Loop, op.f64Store(0), 8, false),
-    batchFn('dotsF32Seq', f32Loop, op.f32Store(0), 4, false),
-    cholColumnFn,
-  ]);
+
+const moduleBytes = (importMemory = false): Uint8Array =>
+  assemble(
+    [
+      dotFn,
+      batchFn('dots64', f64Loop, op.f64Store(0), 8, true),
+      batchFn('dotsF32', f32Loop, op.f32Store(0), 4, true),
+      batchFn('dots64Seq', f64Loop, op.f64Store(0), 8, false),
+      batchFn('dotsF32Seq', f32Loop, op.f32Store(0), 4, false),
+      finiteFn,
+      dots2x4F32Fn,
+      dots2x4F32NoSqFn,
+      addRowsF64Fn,
+      cholColumnFn,
+    ],
+    { importMemory },
+  );
 
 /**
  * Bound on |float32 dot − exact dot| / (‖a‖·‖b‖) for rows of `n` floats through `dotsF32`
@@ -180,14 +189,15 @@ export const F32_SAFE_NORM_PRODUCT: readonly [number, number] = [1e-30, 1e36];
 
 /** The parts of the WebAssembly API this module uses (typed locally: the package targets no DOM lib). */
 /** The part of `WebAssembly.Memory` this module uses. */
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
+  Instance: new (module: object, imports?: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
 }
 
 /** The exports of one instance. */
@@ -204,22 +214,47 @@ export interface DotExports {
   dots64Seq(a: number, first: number, count: number, n: number, out: number): void;
   /** `dotsF32` against `count` consecutive rows starting at byte offset `first`. */
   dotsF32Seq(a: number, first: number, count: number, n: number, out: number): void;
+  /** 1 when every float32 in bytes [p, end) is finite (end − p a multiple of 32), else 0. */
+  finite(p: number, end: number): number;
+  /** Per row of `count` (even) consecutive rows: float32 dots with 4 interleaved vectors and the sum of squares (5 floats to `out`). */
+  dots2x4F32(first: number, count: number, n: number, vecs: number, out: number): void;
+  /** `dots2x4F32` without the sums of squares (the 5th float per row is left untouched). */
+  dots2x4F32NoSq(first: number, count: number, n: number, vecs: number, out: number): void;
+  /** Adds each of `count` consecutive rows (as doubles) to the double row `assign[r]` of `acc`, skipping assign[r] < 0. */
+  addRowsF64(first: number, count: number, n: number, assign: number, acc: number): void;
   /** The lazy greedy MAP's column update of one token (see `cholColumnFn`); returns the new d². */
   cholColumn(ci: number, list: number, lv: number, sc: number, from: number, count: number, d2: number): number;
 }
 
 let cachedModule: { api: WasmApi; module: object } | null | undefined;
+let cachedImporting: { api: WasmApi; module: object } | null | undefined;
 
-function compiled(): { api: WasmApi; module: object } | null {
-  if (cachedModule !== undefined) return cachedModule;
+function compile(importMemory: boolean): { api: WasmApi; module: object } | null {
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
   try {
-    const bytes = moduleBytes();
-    cachedModule = api && api.validate(bytes) ? { api, module: new api.Module(bytes) } : null;
+    const bytes = moduleBytes(importMemory);
+    return api && api.validate(bytes) ? { api, module: new api.Module(bytes) } : null;
   } catch {
-    cachedModule = null;
+    return null;
   }
+}
+
+function compiled(): { api: WasmApi; module: object } | null {
+  if (cachedModule === undefined) cachedModule = compile(false);
   return cachedModule;
+}
+
+/** The WebAssembly API when this runtime has SIMD, for callers that make memories. */
+export function wasmApi(): WasmApi | null {
+  return compiled()?.api ?? null;
+}
+
+/** The kernels instantiated on `memory` (a caller's, e.g. one a file was read into), or null without SIMD. */
+export function dotInstanceOn(memory: WasmMemory): DotExports | null {
+  if (cachedImporting === undefined) cachedImporting = compile(true);
+  if (!cachedImporting) return null;
+  const exports = new cachedImporting.api.Instance(cachedImporting.module, { env: { mem: memory } }).exports as Omit<DotExports, 'mem'>;
+  return { ...exports, mem: memory };
 }
 
 /** Released instances whose memory pages are already mapped (first-touch page faults cost more than the copies). */

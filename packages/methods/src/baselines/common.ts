@@ -10,7 +10,7 @@ import {
   type TokenInput,
   MATRIX_TENSORS,
 } from '@d2pruner/core';
-import { releaseStore } from '@d2pruner/kernels';
+import { assertFiniteF32, releaseStore } from '@d2pruner/kernels';
 
 /*
  * Validation and bookkeeping shared by the baselines (docs/baselines.md §1.4–§1.5): typed errors
@@ -78,7 +78,16 @@ export function checkSameCols(name: TensorName, m: Matrix, cols: number, other: 
 
 /** Every value of a consumed matrix must be finite (InvalidInputError naming the tensor). */
 export function checkFiniteMatrix(name: TensorName, m: Matrix): void {
+  assertFiniteF32(name, m.data);
+}
+
+/**
+ * For a matrix a fused pass found non-finite: throws the InvalidInputError of
+ * {@link checkFiniteMatrix}, naming the tensor and the first bad index.
+ */
+export function failFinite(name: TensorName, m: Matrix): never {
   assertFinite(name, m.data);
+  throw new InvalidInputError(name, `${name} holds a value that is not finite`);
 }
 
 /** Throws InvalidInputError naming `field` unless `ok`. */

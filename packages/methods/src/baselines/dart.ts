@@ -1,8 +1,9 @@
 import { resolveParams, type Matrix, type Method, type MethodParams, type ParamSpec, type Selection, type TokenInput } from '@d2pruner/core';
-import { rangeDots, rowNorms64, vectorDots } from '@d2pruner/kernels';
+import { screenCosines } from '@d2pruner/kernels';
 import { topK } from '@d2pruner/scoring';
-import { checkBudget, checkFiniteMatrix, checkSameCols, ensure, optionalMatrix, releasingStores, requireMatrix, selection, sortedIndices, trivialKeep } from './common.js';
+import { checkBudget, checkFiniteMatrix, checkSameCols, ensure, failFinite, optionalMatrix, releasingStores, requireMatrix, selection, sortedIndices, trivialKeep } from './common.js';
 import { cpythonSetOrder } from './cpython-set.js';
+import { screenedBottomK } from './screened-bottomk.js';
 
 /** DART parameters (docs/baselines.md §3, §10.3). */
 export interface DartParams {
@@ -54,29 +55,6 @@ function l1Norms(m: Matrix): Float64Array {
 }
 
 /**
- * The `quota` pool tokens with the smallest scores, ties → lower index (`bottom-k`, docs/baselines.md
- * §1.2): one native sort of the pool's scores finds the k-th value, then one pass in index order.
- */
-function bottomKInPool(score: Float64Array, inPool: Uint8Array, quota: number): number[] {
-  const values: number[] = [];
-  for (let j = 0; j < score.length; j++) if (inPool[j]) values.push(score[j]);
-  const kth = Float64Array.from(values).sort()[quota - 1];
-  let below = 0;
-  for (const v of values) if (v < kth) below++;
-  let ties = quota - below;
-  const out: number[] = [];
-  for (let j = 0; j < score.length && out.length < quota; j++) {
-    if (!inPool[j]) continue;
-    if (score[j] < kth) out.push(j);
-    else if (score[j] === kth && ties > 0) {
-      out.push(j);
-      ties--;
-    }
-  }
-  return out;
-}
-
-/**
  * DART (docs/baselines.md §3, `ZichenWen1/DART`): image pivots = top key-L1-norm tokens, text pivots
  * = top text-key-norm tokens; each pivot in turn takes its quota of the pool tokens least similar
  * to it (cosine of features), the rest of the budget split evenly.
@@ -108,23 +86,34 @@ export function dart(input: TokenInput, budget: number, raw: MethodParams = {}):
       ensure(tk.rows === t.rows, 'textKeys', `textKeys has ${tk.rows} rows but textFeatures has ${t.rows}`);
     }
   }
-  checkFiniteMatrix('features', h);
-  checkFiniteMatrix('keys', k);
-  if (t && tk) {
-    checkFiniteMatrix('textFeatures', t);
-    checkFiniteMatrix('textKeys', tk);
-  }
   const m = t ? t.rows : 0;
-  ensure(p.pivotOrder !== 'cpython-set' || p.sequenceOffset !== undefined, 'sequenceOffset', "pivotOrder 'cpython-set' needs sequenceOffset");
-  ensure(p.pivotImage > 0 || (p.pivotText > 0 && m > 0), 'pivotImage', 'DART needs at least one pivot: pivotImage = 0 and no text pivots');
+  try {
+    checkFiniteMatrix('keys', k);
+    if (t && tk) {
+      checkFiniteMatrix('textFeatures', t);
+      checkFiniteMatrix('textKeys', tk);
+    }
+    ensure(p.pivotOrder !== 'cpython-set' || p.sequenceOffset !== undefined, 'sequenceOffset', "pivotOrder 'cpython-set' needs sequenceOffset");
+    ensure(p.pivotImage > 0 || (p.pivotText > 0 && m > 0), 'pivotImage', 'DART needs at least one pivot: pivotImage = 0 and no text pivots');
+  } catch (e) {
+    // features is checked in the pass over it below, but its error comes first (§1.4 order)
+    checkFiniteMatrix('features', h);
+    throw e;
+  }
 
   const early = trivialKeep(n, budget);
-  if (early) return selection('dart', n, budget, early, { imagePivots: [], textPivots: [] }, 'cpu', t0);
+  if (early) {
+    checkFiniteMatrix('features', h);
+    return selection('dart', n, budget, early, { imagePivots: [], textPivots: [] }, 'cpu', t0);
+  }
 
   const imagePivots = Array.from(topK(l1Norms(k), Math.min(p.pivotImage, budget)));
   const textPivots = t && tk ? Array.from(topK(l1Norms(tk), Math.min(p.pivotText, m))) : [];
   const rem = budget - imagePivots.length;
-  if (rem === 0) return selection('dart', n, budget, sortedIndices(imagePivots), { imagePivots, textPivots }, 'cpu', t0);
+  if (rem === 0) {
+    checkFiniteMatrix('features', h);
+    return selection('dart', n, budget, sortedIndices(imagePivots), { imagePivots, textPivots }, 'cpu', t0);
+  }
 
   let order: DartPivot[] = [...imagePivots.map((i): DartPivot => ['image', i]), ...textPivots.map((j): DartPivot => ['text', j])];
   if (p.pivotOrder === 'cpython-set') {
@@ -137,24 +126,23 @@ export function dart(input: TokenInput, budget: number, raw: MethodParams = {}):
   const pivotCount = order.length;
   const q = Math.floor(rem / pivotCount);
   const e = rem % pivotCount;
-  const hn = rowNorms64(h.data, n, h.cols);
-  const tn = t ? rowNorms64(t.data, t.rows, t.cols) : new Float64Array(0);
+  const quotas = order.map((_, idx) => q + (idx < e ? 1 : 0));
+  const vectors = order.map(([kind, pv]) => (kind === 'image' ? h : (t as Matrix)).data.subarray(pv * h.cols, (pv + 1) * h.cols));
+  const used = order.map((_, idx) => idx).filter((idx) => quotas[idx] > 0);
+  // one pass over the features: float32-screened cosines with every pivot, and the finite check
+  const screen = screenCosines(h.data, n, h.cols, used.map((idx) => vectors[idx])) ?? failFinite('features', h);
   const inPool = new Uint8Array(n).fill(1);
   for (const i of imagePivots) inPool[i] = 0;
   const chosen: number[] = [];
-  const score = new Float64Array(n);
-  for (let idx = 0; idx < pivotCount; idx++) {
-    const quota = q + (idx < e ? 1 : 0);
-    if (quota === 0) continue;
-    const [kind, pv] = order[idx];
-    const srcNorm = kind === 'image' ? hn[pv] : tn[pv];
-    if (kind === 'image') rangeDots(h.data, h.cols, pv, 0, n, score);
-    else vectorDots(h.data, h.cols, (t as Matrix).data.subarray(pv * h.cols, (pv + 1) * h.cols), 0, n, score);
-    for (let j = 0; j < n; j++) score[j] = srcNorm > 0 && hn[j] > 0 ? score[j] / (srcNorm * hn[j]) : 0;
-    for (const j of bottomKInPool(score, inPool, quota)) {
-      inPool[j] = 0;
-      chosen.push(j);
-    }
+  try {
+    used.forEach((idx, v) => {
+      for (const j of screenedBottomK(screen, v, inPool, quotas[idx])) {
+        inPool[j] = 0;
+        chosen.push(j);
+      }
+    });
+  } finally {
+    screen.release();
   }
   const keep = sortedIndices([...imagePivots, ...chosen]);
   return selection('dart', n, budget, keep, { imagePivots, textPivots, pivotOrder: order }, 'cpu', t0);

@@ -8,8 +8,8 @@ import {
   type Selection,
   type TokenInput,
 } from '@d2pruner/core';
-import { cosineFromDot, rangeDots, rowNorms64 } from '@d2pruner/kernels';
 import { topK } from '@d2pruner/scoring';
+import { assignToTargets, mergeRows, toArray } from './visionzip-merge.js';
 import { checkBudget, checkFiniteMatrix, iota, releasingStores, requireMatrix, requireVector, selection, sortedIndices } from './common.js';
 
 /** VisionZip parameters (docs/baselines.md §6, §10.3). */
@@ -54,15 +54,25 @@ export function visionzip(input: TokenInput, budget: number, raw: MethodParams =
   const n = h.rows;
   const c = requireVector(input, 'clsAttention', 'visionzip', n);
   const keys = requireMatrix(input, 'keys', 'visionzip', n);
-  checkFiniteMatrix('features', h);
-  assertFinite('clsAttention', c);
-  checkFiniteMatrix('keys', keys);
-  if (budget >= n) return selection('visionzip', n, budget, iota(n), { dominant: iota(n), merged: [] }, 'cpu', t0);
-  if (budget === 0) return selection('visionzip', n, budget, [], { dominant: [], merged: [] }, 'cpu', t0);
+  try {
+    assertFinite('clsAttention', c);
+    checkFiniteMatrix('keys', keys);
+  } catch (e) {
+    checkFiniteMatrix('features', h);
+    throw e;
+  }
+  if (budget >= n || budget === 0) {
+    checkFiniteMatrix('features', h);
+    const keep = budget >= n ? iota(n) : [];
+    return selection('visionzip', n, budget, keep, { dominant: keep, merged: [] }, 'cpu', t0);
+  }
 
   const k = Math.min(p.contextual ?? defaultContextual(budget), budget);
   const dominant = sortedIndices(topK(c, budget - k));
-  if (k === 0) return selection('visionzip', n, budget, dominant, { dominant, merged: [] }, 'cpu', t0);
+  if (k === 0) {
+    checkFiniteMatrix('features', h);
+    return selection('visionzip', n, budget, dominant, { dominant, merged: [] }, 'cpu', t0);
+  }
 
   const isDominant = new Uint8Array(n);
   for (const i of dominant) isDominant[i] = 1;
@@ -70,39 +80,13 @@ export function visionzip(input: TokenInput, budget: number, raw: MethodParams =
   for (let i = 0; i < n; i++) if (!isDominant[i]) rest.push(i);
   const step = Math.max(1, Math.floor(rest.length / k));
   const targets = Array.from({ length: k }, (_, j) => rest[j * step]);
-  const isTarget = new Uint8Array(n);
-  for (const g of targets) isTarget[g] = 1;
-
-  const kn = rowNorms64(keys.data, n, keys.cols);
-  // one range scan of all keys per target, targets ascending: "v > best" keeps the lowest j on ties
-  const best = new Int32Array(n);
-  const bestCos = new Float64Array(n).fill(-Infinity);
-  const dots = new Float64Array(n);
-  for (let j = 0; j < k; j++) {
-    const g = targets[j];
-    rangeDots(keys.data, keys.cols, g, 0, n, dots);
-    for (const i of rest) {
-      const v = cosineFromDot(dots[i], kn[g], kn[i]);
-      if (v > bestCos[i]) {
-        bestCos[i] = v;
-        best[i] = j;
-      }
-    }
-  }
+  const best = assignToTargets(keys, rest, targets);
   const members: number[][] = targets.map((g) => [g]);
-  const sums = targets.map((g) => Float64Array.from(h.data.subarray(g * h.cols, (g + 1) * h.cols)));
-  const means = targets.map(() => new Float64Array(h.cols));
-  for (const i of rest) {
-    if (isTarget[i]) continue;
-    members[best[i]].push(i);
-    const m = means[best[i]];
-    for (let d = 0, o = i * h.cols; d < h.cols; d++) m[d] += h.data[o + d];
-  }
-  const merged: MergedRow[] = targets.map((g, j) => {
-    const count = members[j].length - 1;
-    const row = Array.from(sums[j], (v, d) => (count > 0 ? v + means[j][d] / count : v));
-    return { index: g, members: sortedIndices(members[j]), row };
-  });
+  for (const g of targets) best[g] = -1;
+  for (const i of rest) if (best[i] >= 0) members[best[i]].push(i);
+  const rows = mergeRows(h, best, targets, members);
+  const d = h.cols;
+  const merged: MergedRow[] = targets.map((g, j) => ({ index: g, members: sortedIndices(members[j]), row: toArray(rows, j * d, d) }));
   const keep = sortedIndices([...dominant, ...targets]);
   return selection('visionzip', n, budget, keep, { dominant, merged }, 'cpu', t0);
 }

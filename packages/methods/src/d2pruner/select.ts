@@ -1,6 +1,5 @@
 import {
   MissingTensorError,
-  assertFinite,
   assertFiniteNonNegative,
   assertInteger,
   defaultLayout,
@@ -14,7 +13,7 @@ import {
   type TokenInput,
 } from '@d2pruner/core';
 import { buildDenseGraph, LazyGraph, validateEdgeRule, type EdgeRule } from '@d2pruner/graph';
-import { kernelRegistry, type BackendRequest, type D2PrunerWorkload, type KernelRegistry } from '@d2pruner/kernels';
+import { assertFiniteF32, kernelRegistry, type BackendRequest, type D2PrunerWorkload, type KernelRegistry } from '@d2pruner/kernels';
 import { greedyMis, type ConflictGraph } from '@d2pruner/mis';
 import { debiasedImportance, rankOrder, resolveDebias, type DebiasName, type DebiasOptions } from '@d2pruner/scoring';
 import { D2PRUNER_PARAM_SPECS, type D2PrunerParams } from './params.js';
@@ -42,7 +41,7 @@ export function prepareD2Pruner(input: TokenInput, budget: number, raw: MethodPa
   if (!input.attention) throw new MissingTensorError('attention', 'd2pruner');
   const n = validateTokenInput(input);
   assertFiniteNonNegative('attention', input.attention);
-  assertFinite('features', input.features.data);
+  assertFiniteF32('features', input.features.data);
   const debias = resolveDebias({ debias: params.debias, prior: input.prior });
   if ((debias === 'prior' || (debias === 'trend' && params.trendBeta === undefined)) && !input.prior) {
     throw new MissingTensorError('prior', `debias '${debias}'`);

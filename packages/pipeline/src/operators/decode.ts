@@ -5,6 +5,7 @@ import {
   tokenCount,
   tokenInputFromSafetensors,
   validateTokenInput,
+  type F32Allocator,
   type Layout,
   type TokenInput,
 } from '@d2pruner/core';
@@ -21,6 +22,8 @@ export interface LentBytes {
   bytes: Uint8Array;
   /** Gives the bytes back to their pool; the decoded tensors view them, so call it last. */
   release(): void;
+  /** More memory from the same lender (the F16/BF16 tensors decode into it), given back by the same `release`. */
+  allocate?: F32Allocator;
 }
 
 /**
@@ -51,9 +54,12 @@ export interface DecodeOptions {
   layout?: Layout;
 }
 
-/** Decodes the bytes of a safetensors token file (docs/formats.md §1) into a validated input. */
-export function decodeTokenFile(bytes: Uint8Array): TokenInput {
-  return tokenInputFromSafetensors(readSafetensors(bytes));
+/**
+ * Decodes the bytes of a safetensors token file (docs/formats.md §1) into a validated input;
+ * F16/BF16 tensors decode into arrays from `allocate` when given.
+ */
+export function decodeTokenFile(bytes: Uint8Array, allocate?: F32Allocator): TokenInput {
+  return tokenInputFromSafetensors(readSafetensors(bytes, { allocate }));
 }
 
 /**
@@ -97,7 +103,7 @@ export function decode(options: DecodeOptions = {}): OperatorFunction<PruneJob, 
         const readMs = performance.now() - t0;
         if (!isLent(read)) return { ...finish(decodeTokenFile(read)), timings: { readMs } };
         try {
-          return { ...finish(decodeTokenFile(read.bytes)), timings: { readMs }, release: () => read.release() };
+          return { ...finish(decodeTokenFile(read.bytes, read.allocate)), timings: { readMs }, release: () => read.release() };
         } catch (e) {
           read.release();
           throw e;

@@ -1,0 +1,133 @@
+/**
+ * WebAssembly SIMD kernels for one pass over a block of consecutive rows (a chunk of a big
+ * matrix copied into the module's memory, padded to 16 floats per row), assembled in code:
+ * - `finite(p, end)`: 1 when every float32 in [p, end) is finite (bit test: exponent not all
+ *   ones), 0 otherwise; end − p a multiple of 32 bytes;
+ * - `dots2x4F32(first, count, n, vecs, out)`: for each row (in pairs, count even), float32 dots
+ *   with 4 vectors stored interleaved by 4 floats at `vecs`, and the row's float32 sum of
+ *   squares: 5 floats per row (`dots2x4F32NoSq`: without the sums of squares, for the rows'
+ *   later vector groups); each lane of a dot sums n/4 products;
+ * - `addRowsF64(first, count, n, assign, acc)`: row r (double-promoted) added to the double row
+ *   `assign[r]` of `acc` (skipped when assign[r] < 0), each element's sum in row order.
+ */
+
+import { op, T, type WasmFunction } from './wasm-asm.js';
+
+const { get, set, tee } = op;
+
+/** finite(p, end) → i32 (locals: 2 mask, 3 bias, 4, 5 accumulators). */
+export const finiteFn: WasmFunction = {
+  exportName: 'finite',
+  params: [T.i32, T.i32],
+  results: [T.i32],
+  locals: [[T.v128, 4]],
+  body: [
+    ...op.i32(0x7f800000), ...op.i32x4Splat, ...set(2),
+    ...op.i32(0x00800000), ...op.i32x4Splat, ...set(3),
+    ...op.v128Zero, ...set(4), ...op.v128Zero, ...set(5),
+    ...op.block,
+    ...get(0), ...get(1), ...op.i32LtU, ...op.i32Eqz, ...op.brIf(0),
+    ...op.loop,
+    ...get(4), ...get(0), ...op.v128Load(0), ...get(2), ...op.v128And, ...get(3), ...op.i32x4Add, ...op.v128Or, ...set(4),
+    ...get(5), ...get(0), ...op.v128Load(16), ...get(2), ...op.v128And, ...get(3), ...op.i32x4Add, ...op.v128Or, ...set(5),
+    ...get(0), ...op.i32(32), ...op.i32Add, ...tee(0), ...get(1), ...op.i32LtU, ...op.brIf(0),
+    ...op.end,
+    ...op.end,
+    ...get(4), ...get(5), ...op.v128Or, ...op.i32x4Bitmask, ...op.i32Eqz,
+  ],
+};
+
+/** addRowsF64: params 0 first, 1 count, 2 n (multiple of 8), 3 assign, 4 acc; locals 5 end, 6 pa, 7 j. */
+export const addRowsF64Fn: WasmFunction = {
+  exportName: 'addRowsF64',
+  params: [T.i32, T.i32, T.i32, T.i32, T.i32],
+  results: [],
+  locals: [[T.i32, 3]],
+  body: [
+    ...op.block,
+    ...op.loop,
+    ...get(1), ...op.i32Eqz, ...op.brIf(1),
+    ...get(0), ...get(2), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(5),
+    ...get(3), ...op.i32Load(0), ...tee(7),
+    ...op.i32(0), ...op.i32LtS,
+    ...op.if,
+    ...get(5), ...set(0),
+    ...op.else,
+    ...get(4), ...get(7), ...get(2), ...op.i32Mul, ...op.i32(3), ...op.i32Shl, ...op.i32Add, ...set(6),
+    ...op.loop,
+    ...[0, 1, 2, 3].flatMap((k) => [
+      ...get(6), ...get(6), ...op.v128Load(16 * k), ...get(0), ...op.v128Load64Zero(8 * k), ...op.f64x2PromoteLow, ...op.f64x2Add, ...op.v128Store(16 * k),
+    ]),
+    ...get(6), ...op.i32(64), ...op.i32Add, ...set(6),
+    ...get(0), ...op.i32(32), ...op.i32Add, ...tee(0), ...get(5), ...op.i32LtU, ...op.brIf(0),
+    ...op.end,
+    ...op.end,
+    ...get(3), ...op.i32(4), ...op.i32Add, ...set(3),
+    ...get(1), ...op.i32(1), ...op.i32Sub, ...set(1),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ],
+};
+
+/**
+ * dots2x4F32: rows in pairs (count even), each pair against 4 interleaved vectors in a 2 × 4
+ * register tile, so every vector load serves two rows; one accumulator per (row, vector) over 8
+ * floats per iteration (about 1.6× a one-row kernel). Params 0 first, 1 count, 2 n, 3 vecs,
+ * 4 out (5 floats per row); locals 5 pr, 6 pr2, 7 pv, 8 end, v128 9..16 accumulators, 17, 18 squares, 19, 20
+ * rows, 21 vector.
+ */
+function dots2x4F32(withSquares: boolean): WasmFunction {
+  const ACC = 9;
+  const SQ = 17;
+  const X = 19;
+  const V = 21;
+  const half = (h: number) => [
+    ...get(5), ...op.v128Load(16 * h), ...set(X),
+    ...get(6), ...op.v128Load(16 * h), ...set(X + 1),
+    ...[0, 1, 2, 3].flatMap((p) => [
+      ...get(7), ...op.v128Load(64 * h + 16 * p), ...set(V),
+      ...get(ACC + p), ...get(X), ...get(V), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + p),
+      ...get(ACC + 4 + p), ...get(X + 1), ...get(V), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + 4 + p),
+    ]),
+    ...(withSquares
+      ? [0, 1].flatMap((r) => [...get(SQ + r), ...get(X + r), ...get(X + r), ...op.f32x4Mul, ...op.f32x4Add, ...set(SQ + r)])
+      : []),
+  ];
+  const lanes = (l: number) => [...get(l), ...op.f32x4Lane(0), ...get(l), ...op.f32x4Lane(1), ...op.f32Add, ...get(l), ...op.f32x4Lane(2), ...get(l), ...op.f32x4Lane(3), ...op.f32Add, ...op.f32Add];
+  const store = (l: number, offset: number) => [...get(4), ...lanes(l), ...op.f32Store(offset)];
+  return {
+    exportName: withSquares ? 'dots2x4F32' : 'dots2x4F32NoSq',
+    params: [T.i32, T.i32, T.i32, T.i32, T.i32],
+    results: [],
+    locals: [[T.i32, 4], [T.v128, 13]],
+    body: [
+      ...get(0), ...set(5),
+      ...op.block,
+      ...op.loop,
+      ...get(1), ...op.i32Eqz, ...op.brIf(1),
+      ...get(3), ...set(7),
+      ...get(5), ...get(2), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...tee(8), ...set(6),
+      ...Array.from({ length: 10 }, (_, k) => [...op.v128Zero, ...set(ACC + k)]).flat(),
+      ...op.loop,
+      ...half(0), ...half(1),
+      ...get(7), ...op.i32(128), ...op.i32Add, ...set(7),
+      ...get(6), ...op.i32(32), ...op.i32Add, ...set(6),
+      ...get(5), ...op.i32(32), ...op.i32Add, ...tee(5), ...get(8), ...op.i32LtU, ...op.brIf(0),
+      ...op.end,
+      ...[0, 1, 2, 3].flatMap((p) => [...store(ACC + p, 4 * p), ...store(ACC + 4 + p, 20 + 4 * p)]),
+      ...(withSquares ? [...store(SQ, 16), ...store(SQ + 1, 36)] : []),
+      ...get(6), ...set(5),
+      ...get(4), ...op.i32(40), ...op.i32Add, ...set(4),
+      ...get(1), ...op.i32(2), ...op.i32Sub, ...set(1),
+      ...op.br(0),
+      ...op.end,
+      ...op.end,
+    ],
+  };
+}
+
+/** Float32 dots of row pairs with 4 vectors and the rows' sums of squares. */
+export const dots2x4F32Fn = dots2x4F32(true);
+/** Float32 dots of row pairs with 4 vectors only. */
+export const dots2x4F32NoSqFn = dots2x4F32(false);

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { assertFinite } from '@d2pruner/core';
+import { allFiniteSimd, assertFiniteF32, blockRows, cosineFromDot, paddedCols, pairDot, releaseStore, screenCosines, sumRowsByGroup, vectorDots } from '../src/index.js';
+
+/* The block-scan kernels: SIMD finite check, grouped row sums, float32-screened cosines. */
+
+function values(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.37 + seed) * (1 + ((i * 7 + seed) % 11)));
+}
+
+function errorOf(run: () => void): unknown {
+  try {
+    run();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+describe('allFiniteSimd / assertFiniteF32', () => {
+  it('agrees with Number.isFinite for NaN and ±Inf at every kind of position, and accepts extreme finite values', () => {
+    for (const n of [1, 7, 8, 9, 31, 32 * 1024 - 1, 32 * 1024 + 5, 100_003]) {
+      const x = values(n, n);
+      expect(allFiniteSimd(x)).toBe(true);
+      for (const at of [0, n >> 1, n - 1]) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+          const y = x.slice();
+          y[at] = bad;
+          expect(allFiniteSimd(y)).toBe(false);
+        }
+      }
+    }
+    const extremes = Float32Array.from([3.4028234663852886e38, -3.4028234663852886e38, 1.4e-45, -1.4e-45, -0, 0, 1.1754943508222875e-38]);
+    expect(allFiniteSimd(extremes)).toBe(true);
+    expect(allFiniteSimd(new Float32Array(0))).toBe(true);
+  });
+
+  it('a subarray is checked, not its whole buffer', () => {
+    const x = values(40_000, 3);
+    x[0] = Number.NaN;
+    expect(allFiniteSimd(x.subarray(1))).toBe(true);
+  });
+
+  it('throws the same typed error as core assertFinite, naming the field and the first bad index', () => {
+    const x = values(50_000, 1);
+    x[41_234] = Number.NaN;
+    x[45_000] = Number.POSITIVE_INFINITY;
+    const ours = errorOf(() => assertFiniteF32('features', x));
+    const core = errorOf(() => assertFinite('features', x));
+    expect(ours).toMatchObject({ code: 'INVALID_INPUT', field: 'features', message: 'features[41234] is NaN; every value must be finite' });
+    expect(ours).toEqual(core);
+    expect(() => assertFiniteF32('features', values(50_000, 2))).not.toThrow();
+  });
+});
+
+describe('sumRowsByGroup', () => {
+  it('equals the scalar double loop bit for bit (widths, more rows than one block, empty groups)', () => {
+    for (const cols of [1, 5, 16, 33, 64, 1024]) {
+      const rows = blockRows(paddedCols(cols)) * 2 + 3;
+      const x = values(rows * cols, cols);
+      const groups = 6;
+      const assign = Int32Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? -1 : (i * 5) % (groups - 1)));
+      const ref = new Float64Array(groups * cols);
+      for (let i = 0; i < rows; i++) if (assign[i] >= 0) for (let c = 0; c < cols; c++) ref[assign[i] * cols + c] += x[i * cols + c];
+      const sums = sumRowsByGroup(x, rows, cols, assign, groups);
+      expect(sums).toEqual(ref);
+      expect(Array.from((sums as Float64Array).subarray((groups - 1) * cols))).toEqual(new Array(cols).fill(0));
+    }
+  });
+
+  it('returns null when any row, grouped or not, holds a NaN or ±Inf', () => {
+    const cols = 40;
+    const rows = 300;
+    const assign = Int32Array.from({ length: rows }, (_, i) => (i % 2 === 0 ? -1 : 0));
+    for (const at of [0, 1, 150 * cols + 3, rows * cols - 1]) {
+      const x = values(rows * cols, 9);
+      x[at] = at % 2 ? Number.NEGATIVE_INFINITY : Number.NaN;
+      expect(sumRowsByGroup(x, rows, cols, assign, 1)).toBeNull();
+    }
+  });
+});
+
+describe('screenCosines', () => {
+  it('exact cosines are bit-identical to pairDot / vectorDots cosines; screened ones lie within eps', () => {
+    for (const cols of [3, 20, 32, 64, 100, 1024]) {
+      const rows = 71;
+      const x = values(rows * cols, cols + 1);
+      // rows sharing a large common component: cosines near 1, the hard case for float32 sums
+      for (let i = 0; i < 10; i++) for (let c = 0; c < cols; c++) x[i * cols + c] = 50 + x[i * cols + c] * 1e-3;
+      const outside = Float32Array.from({ length: cols }, (_, c) => Math.cos(c));
+      const vectors = [x.slice(0, cols), x.slice(5 * cols, 6 * cols), outside, x.slice(60 * cols, 61 * cols), x.slice(cols, 2 * cols)];
+      const screen = screenCosines(x, rows, cols, vectors);
+      if (!screen) throw new Error('no screen');
+      const dots = new Float64Array(rows);
+      for (let v = 0; v < vectors.length; v++) {
+        vectorDots(x, cols, vectors[v], 0, rows, dots);
+        const vn = Math.sqrt(pairDotOf(vectors[v]));
+        for (let j = 0; j < rows; j++) {
+          const ref = cosineFromDot(dots[j], vn, Math.sqrt(pairDot(x, cols, j, j)));
+          expect(screen.exact(v, j)).toBe(ref);
+          expect(Math.abs(screen.approx[j * vectors.length + v] - ref)).toBeLessThanOrEqual(screen.eps);
+        }
+      }
+      screen.release();
+      releaseStore(x);
+    }
+  });
+
+  it('rows or vectors whose squared norm leaves the float32-safe range are not screened (NaN), zero rows included', () => {
+    const cols = 48;
+    const rows = 6;
+    const x = values(rows * cols, 4);
+    x.fill(0, 0, cols);
+    x.fill(1e-20, cols, 2 * cols);
+    x.fill(1e19, 2 * cols, 3 * cols);
+    const screen = screenCosines(x, rows, cols, [x.slice(3 * cols, 4 * cols), new Float32Array(cols)]);
+    if (!screen) throw new Error('no screen');
+    expect([0, 1, 2, 3, 4, 5].map((j) => Number.isNaN(screen.approx[2 * j]))).toEqual([true, true, true, false, false, false]);
+    expect([0, 1, 2, 3, 4, 5].every((j) => Number.isNaN(screen.approx[2 * j + 1]))).toBe(true);
+    expect(screen.exact(0, 0)).toBe(0);
+    expect(screen.exact(1, 4)).toBe(0);
+    expect(screen.exact(0, 3)).toBeCloseTo(1, 12);
+    screen.release();
+  });
+
+  it('returns undefined when the matrix is not finite', () => {
+    const x = values(64 * 50, 5);
+    x[64 * 49 + 63] = Number.NaN;
+    expect(screenCosines(x, 50, 64, [x.slice(0, 64)])).toBeUndefined();
+  });
+});
+
+function pairDotOf(v: Float32Array): number {
+  return pairDot(v, v.length, 0, 0);
+}
