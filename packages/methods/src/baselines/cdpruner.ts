@@ -80,11 +80,11 @@ function cosineSums(e: Float32Array, n: number, d: number, norms: Float64Array, 
 }
 
 /** The relevance vector r of step 1 (double). */
-function relevance(e: Matrix | undefined, t: Matrix | undefined, n: number, p: CdPrunerParams): Float64Array {
+function relevance(e: Matrix | undefined, t: Matrix | undefined, n: number, p: CdPrunerParams, h: Matrix, hNorms: Float64Array): Float64Array {
   const r = new Float64Array(n).fill(1);
   if (!e || !t || t.rows === 0) return r;
   const d = e.cols;
-  const en = rowNorms64(e.data, e.rows, d);
+  const en = e === h ? hNorms : rowNorms64(e.data, e.rows, d);
   const tn = rowNorms64(t.data, t.rows, d);
   const raw = new Float64Array(n);
   const sums = cosineSums(e.data, n, d, en, unitSum(t.data, t.rows, d, tn));
@@ -145,9 +145,9 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
   if (budget >= n) return selection('cdpruner', n, budget, iota(n), { order: iota(n), filled: 0 }, 'cpu', t0);
   if (budget === 0) return selection('cdpruner', n, budget, [], { order: [], filled: 0 }, 'cpu', t0);
 
-  const r = relevance(e, t, n, p);
-  const t1 = performance.now();
   const norms = rowNorms64(h.data, n, h.cols);
+  const r = relevance(e, t, n, p, h, norms);
+  const t1 = performance.now();
   let d2: Float64Array = new Float64Array(n);
   let maxL = 0;
   for (let i = 0; i < n; i++) {
