@@ -82,8 +82,9 @@ interface Dedup {
 /** Step 4: passes over the residual list `q` (rank order) until `nDiv` tokens remain. */
 async function deduplicate(h: Matrix, q: Int32Array, nDiv: number, dropPerStep: number, dispatch: KernelDispatch, signal?: AbortSignal): Promise<Dedup> {
   const norms = rowNorms64(h.data, h.rows, h.cols);
-  // 32 partners: every listed partner costs a double dot in the build; a re-scan when a list runs dry costs |Q| float32 dots
-  const listLength = 32;
+  // 64 partners: listed values are screened (a double dot only when a query needs one), so a
+  // longer list costs little in the build and spares re-scans of |Q| float32 dots
+  const listLength = 64;
   const lists = (await dispatch.cpuOnly()) ? new NeighbourLists(h.data, h.rows, h.cols, norms, listLength) : undefined;
   const stats: Record<string, number> = {};
   let steps = 0;
