@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertFinite } from '@d2pruner/core';
-import { allFiniteSimd, assertFiniteF32, blockRows, cosineFromDot, paddedCols, pairDot, releaseStore, screenCosines, sumRowsByGroup, vectorDots } from '../src/index.js';
+import { allFiniteSimd, assertFiniteF32, blockRows, inPlaceKernels, wasmBackedBytes, cosineFromDot, paddedCols, pairDot, releaseStore, screenCosines, sumRowsByGroup, vectorDots } from '../src/index.js';
 
 /* The block-scan kernels: SIMD finite check, grouped row sums, float32-screened cosines. */
 
@@ -33,6 +33,23 @@ describe('allFiniteSimd / assertFiniteF32', () => {
     const extremes = Float32Array.from([3.4028234663852886e38, -3.4028234663852886e38, 1.4e-45, -1.4e-45, -0, 0, 1.1754943508222875e-38]);
     expect(allFiniteSimd(extremes)).toBe(true);
     expect(allFiniteSimd(new Float32Array(0))).toBe(true);
+  });
+
+  it('checks arrays that lie in a WebAssembly memory (a file the pipeline read) in place, tails included', () => {
+    const bytes = wasmBackedBytes(4 * 40_011 + 4);
+    if (!bytes) throw new Error('no WebAssembly memory');
+    const x = new Float32Array(bytes.buffer, bytes.byteOffset + 4, 40_011);
+    x.set(values(40_011, 8));
+    expect(inPlaceKernels(x)).toBeDefined();
+    expect(allFiniteSimd(x)).toBe(true);
+    for (const at of [0, 7, 8, 20_000, 40_003, 40_010]) {
+      const keep = x[at];
+      x[at] = Number.NaN;
+      expect(allFiniteSimd(x)).toBe(false);
+      expect(allFiniteSimd(x.subarray(at + 1))).toBe(true);
+      x[at] = keep;
+    }
+    expect(inPlaceKernels(values(10, 1))).toBeUndefined();
   });
 
   it('a subarray is checked, not its whole buffer', () => {
@@ -121,6 +138,30 @@ describe('screenCosines', () => {
     expect(screen.exact(1, 4)).toBe(0);
     expect(screen.exact(0, 3)).toBeCloseTo(1, 12);
     screen.release();
+  });
+
+  it('reads a matrix in place when it lies in a file\'s WebAssembly memory: the same values as the copying path', () => {
+    for (const [rows, cols] of [
+      [96, 1024],
+      [3328, 64],
+      [40, 48],
+      [31, 64],
+    ]) {
+      const bytes = wasmBackedBytes(rows * cols * 4 + 64);
+      if (!bytes) throw new Error('no WebAssembly memory');
+      const x = new Float32Array(bytes.buffer, bytes.byteOffset + 64, rows * cols);
+      x.set(values(rows * cols, rows));
+      const vectors = [3, 1, 0, 7, 9].map((i) => x.slice(i * cols, (i + 1) * cols));
+      const inPlace = screenCosines(x, rows, cols, vectors);
+      const copied = screenCosines(x.slice(), rows, cols, vectors);
+      if (!inPlace || !copied) throw new Error('no screen');
+      expect(inPlace.approx).toEqual(copied.approx);
+      expect([inPlace.exact(2, 5), inPlace.exact(4, rows - 1)]).toEqual([copied.exact(2, 5), copied.exact(4, rows - 1)]);
+      inPlace.release();
+      copied.release();
+      x[(rows - 1) * cols + 5] = Number.POSITIVE_INFINITY;
+      expect(screenCosines(x, rows, cols, vectors)).toBeUndefined();
+    }
   });
 
   it('returns undefined when the matrix is not finite', () => {

@@ -57,7 +57,10 @@ export function screenCosines(x: Float32Array, rows: number, cols: number, vecto
   const stride = paddedCols(cols);
   const groups = Math.ceil(vectors.length / 4);
   const per = blockRows(stride);
-  const mem = ScanMemory.tryCreate({ out: 20 * (per + 1), slotA: stride * 4, slotB: stride * 4, vecs: groups * 16 * stride, block: (per + 1) * stride * 4 });
+  const layout = { out: 20 * (per + 1), slotA: stride * 4, slotB: stride * 4, vecs: groups * 16 * stride };
+  // in place (no copy) when x lies in a file's WebAssembly memory and every block has an even row count
+  const here = stride === cols && rows % 2 === 0 && per % 2 === 0 ? ScanMemory.onMatrix(x, layout) : undefined;
+  const mem = here ?? ScanMemory.tryCreate({ ...layout, block: (per + 1) * stride * 4 });
   const exactDot = exactDotter(mem, x, cols, vectors);
   const rowNorms = new Float64Array(rows).fill(-1);
   const vecNorms = new Float64Array(vectors.length).fill(-1);
