@@ -19,4 +19,5 @@ export * from './cpu/wasm-backed.js';
 export * from './cpu/dpp-workspace.js';
 export * from './cpu/row-scan.js';
 export * from './cpu/screened-cosines.js';
+export * from './cpu/screened-argmax.js';
 export * from './cpu/sum-rows.js';

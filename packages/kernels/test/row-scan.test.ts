@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertFinite } from '@d2pruner/core';
-import { allFiniteSimd, assertFiniteF32, blockRows, inPlaceKernels, wasmBackedBytes, cosineFromDot, paddedCols, pairDot, releaseStore, screenCosines, sumRowsByGroup, vectorDots } from '../src/index.js';
+import { allFiniteSimd, assertFiniteF32, blockRows, inPlaceKernels, screenArgmax, wasmBackedBytes, cosineFromDot, paddedCols, pairDot, releaseStore, screenCosines, sumRowsByGroup, vectorDots } from '../src/index.js';
 
 /* The block-scan kernels: SIMD finite check, grouped row sums, float32-screened cosines. */
 
@@ -174,3 +174,48 @@ describe('screenCosines', () => {
 function pairDotOf(v: Float32Array): number {
   return pairDot(v, v.length, 0, 0);
 }
+
+describe('screenArgmax', () => {
+  it('every pick it makes is the exact argmax (ties → lowest), in place or copied; unscreenable rows and near ties are left to exact', () => {
+    for (const [rows, cols, nv] of [
+      [200, 64, 13],
+      [97, 1024, 6],
+      [64, 20, 1],
+    ]) {
+      const bytes = wasmBackedBytes(rows * cols * 4);
+      if (!bytes) throw new Error('no WebAssembly memory');
+      const x = new Float32Array(bytes.buffer, bytes.byteOffset, rows * cols);
+      x.set(values(rows * cols, cols));
+      // near-duplicates of row 1 (ties far below float32), a zero row, and a row equal to vector 2
+      for (let i = rows - 12; i < rows; i++) for (let c = 0; c < cols; c++) x[i * cols + c] = x[cols + c] * (1 + 2e-6 * Math.sin(i * 3 + c));
+      x.fill(0, 5 * cols, 6 * cols);
+      const vectors = Array.from({ length: nv }, (_, j) => x.slice(((j * 11 + 1) % rows) * cols, ((j * 11 + 1) % rows + 1) * cols));
+      if (nv > 2) vectors[2] = x.slice((rows - 3) * cols, (rows - 2) * cols);
+      for (const input of [x, x.slice()]) {
+        const screen = screenArgmax(input, rows, cols, vectors);
+        if (!screen) throw new Error('no screen');
+        let decided = 0;
+        for (let i = 0; i < rows; i++) {
+          let want = 0;
+          let top = -Infinity;
+          for (let j = 0; j < nv; j++) {
+            const v = screen.exact(j, i);
+            if (v > top) {
+              top = v;
+              want = j;
+            }
+          }
+          if (screen.pick[i] >= 0) {
+            decided++;
+            expect([i, screen.pick[i]]).toEqual([i, want]);
+          }
+        }
+        expect(screen.pick[5]).toBe(-1);
+        expect(decided).toBeGreaterThan(rows / 3);
+        screen.release();
+      }
+      x[7] = Number.NaN;
+      expect(screenArgmax(x, rows, cols, vectors)).toBeUndefined();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import type { Matrix } from '@d2pruner/core';
-import { screenCosines, sumRowsByGroup } from '@d2pruner/kernels';
+import { screenArgmax, sumRowsByGroup } from '@d2pruner/kernels';
 import { checkFiniteMatrix, failFinite } from './common.js';
 
 /*
@@ -9,48 +9,21 @@ import { checkFiniteMatrix, failFinite } from './common.js';
 
 /**
  * For every index of `rest`, the position j of the target with the most similar key (exact
- * cosine, ties → lowest j); −1 elsewhere. Cosines are screened in float32 with a bound ε: the
- * best target's screened value is ≥ max − ε − ε, so only the targets within 2ε of the screened
- * maximum (usually one) need their exact cosine, compared in ascending j with `>`. Throws the
- * error naming `keys` when they are not finite.
+ * cosine, ties → lowest j); −1 elsewhere. A float32 SIMD screen keeps each row's best and
+ * runner-up (`screenArgmax`): when they are more than 2ε apart the best is exact; otherwise
+ * (near ties, keys the screen cannot cover) every target's exact cosine is compared in
+ * ascending j with `>`. Throws the error naming `keys` when they are not finite.
  */
 export function assignToTargets(keys: Matrix, rest: readonly number[], targets: readonly number[]): Int32Array {
-  const n = keys.rows;
   const vectors = targets.map((g) => keys.data.subarray(g * keys.cols, (g + 1) * keys.cols));
-  const screen = screenCosines(keys.data, n, keys.cols, vectors) ?? failFinite('keys', keys);
-  const best = new Int32Array(n).fill(-1);
-  const k = targets.length;
-  const near: number[] = [];
-  const approx = screen.approx;
-  const window = 2 * screen.eps;
+  const screen = screenArgmax(keys.data, keys.rows, keys.cols, vectors) ?? failFinite('keys', keys);
+  const best = new Int32Array(keys.rows).fill(-1);
   try {
     for (const i of rest) {
-      // the screened maximum, its position and the runner-up: one candidate unless they are within 2ε
-      const a = i * k;
-      let top = -Infinity;
-      let second = -Infinity;
-      let at = 0;
-      let unscreened = false;
-      for (let j = 0; j < k; j++) {
-        const v = approx[a + j];
-        if (v > top) {
-          second = top;
-          top = v;
-          at = j;
-        } else if (v > second) second = v;
-        else if (Number.isNaN(v)) unscreened = true;
-      }
-      if (!unscreened && second < top - window) {
-        best[i] = at;
-        continue;
-      }
-      near.length = 0;
-      const floor = unscreened ? -Infinity : top - window;
-      for (let j = 0; j < k; j++) if (!(approx[a + j] < floor)) near.push(j);
-      let pick = near[0];
-      if (near.length > 1) {
+      let pick = screen.pick[i];
+      if (pick < 0) {
         let bestCos = -Infinity;
-        for (const j of near) {
+        for (let j = 0; j < targets.length; j++) {
           const v = screen.exact(j, i);
           if (v > bestCos) {
             bestCos = v;
