@@ -4,7 +4,7 @@
 // with the requests on the main thread (--workers 0) and on 1 and 2 worker threads; then the
 // steady state in process (a pool warmed by one untimed pass, `pruneInPool`, no process or worker start), with the
 // CPU seconds the process got — on a shared machine the ratio is bounded by the CPU it is given.
-// Run with `npm run bench:batch` (builds first). Env: BENCH_ITEMS (default 48), BENCH_REPS (default 3).
+// Run with `npm run bench:batch` (builds first). Env: BENCH_ITEMS (default 144, so that process and worker start are a small share), BENCH_REPS (default 3).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { scene, tiledLayout } from './scene.mjs';
 import { median, row } from './stats.mjs';
 
-const ITEMS = Number(process.env.BENCH_ITEMS ?? 48);
+const ITEMS = Number(process.env.BENCH_ITEMS ?? 144);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const SEEDS = 4;
 const bin = fileURLToPath(new URL('../../packages/cli/bin/d2pruner.js', import.meta.url));

@@ -1,5 +1,5 @@
 import { D2PrunerError, type ErrorJson, type Selection } from '@d2pruner/core';
-import { batchStages, createJob, resultOf, stage, type FileReader, type PruneJob, type PruneRequest } from '@d2pruner/pipeline';
+import { batchStages, bytesOf, createJob, resultOf, stage, type FileReader, type PruneJob, type PruneRequest } from '@d2pruner/pipeline';
 import { poolStages, type PrunePool } from '@d2pruner/pipeline/node';
 import { Subscription, of, pipe, type OperatorFunction } from 'rxjs';
 import { HttpError } from './http-error.js';
@@ -28,7 +28,7 @@ export function admit(ctx: Pick<RunContext, 'readFile' | 'limits'>): OperatorFun
   return stage(
     'admit',
     async (job, { signal }) => {
-      const request = typeof job.request.input === 'string' ? { ...job.request, input: await ctx.readFile(job.request.input, signal) } : job.request;
+      const request = typeof job.request.input === 'string' ? { ...job.request, input: bytesOf(await ctx.readFile(job.request.input, signal)) } : job.request;
       try {
         checkRequestLimits(request, ctx.limits);
       } catch (e) {

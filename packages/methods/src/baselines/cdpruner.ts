@@ -8,10 +8,11 @@ import {
   type Selection,
   type TokenInput,
 } from '@d2pruner/core';
-import { cosineFromDot, cosineRow, rowNorms64, SimdDppRows, vectorDots } from '@d2pruner/kernels';
+import { rowNorms64 } from '@d2pruner/kernels';
 import { rankOrder } from '@d2pruner/scoring';
 import { argmaxUnselected, checkAborted, checkBudget, checkFiniteMatrix, checkSameCols, ensure, iota, optionalMatrix, releasingStores, requireMatrix, selection, sortedIndices } from './common.js';
 import { KernelDispatch } from './dispatch.js';
+import { LazyGreedyDpp } from './lazy-dpp.js';
 
 /** CDPruner parameters (docs/baselines.md §7, §10.3). */
 export interface CdPrunerParams {
@@ -42,6 +43,42 @@ export const CDPRUNER_PARAM_SPECS: readonly ParamSpec[] = [
   { name: 'exhaustTol', type: 'number', default: 1e-12, min: 0, description: 'stop the greedy when d² ≤ exhaustTol · max L_ii' },
 ];
 
+/** Σ_m unit(T_m) in double (zero rows add nothing). */
+function unitSum(t: Float32Array, rows: number, d: number, norms: Float64Array): Float64Array {
+  const w = new Float64Array(d);
+  for (let m = 0; m < rows; m++) {
+    if (!(norms[m] > 0)) continue;
+    for (let k = 0; k < d; k++) w[k] += t[m * d + k] / norms[m];
+  }
+  return w;
+}
+
+/**
+ * Σ_m cos(E_i, T_m) for every row i as unit(E_i) · Σ_m unit(T_m): one double dot per row
+ * instead of M (the same sum, re-associated; docs/baselines.md §1.6 allows any double order).
+ */
+function cosineSums(e: Float32Array, n: number, d: number, norms: Float64Array, w: Float64Array): Float64Array {
+  const sums = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!(norms[i] > 0)) continue;
+    const base = i * d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let k = 0;
+    for (; k + 3 < d; k += 4) {
+      s0 += e[base + k] * w[k];
+      s1 += e[base + k + 1] * w[k + 1];
+      s2 += e[base + k + 2] * w[k + 2];
+      s3 += e[base + k + 3] * w[k + 3];
+    }
+    for (; k < d; k++) s0 += e[base + k] * w[k];
+    sums[i] = (s0 + s1 + (s2 + s3)) / norms[i];
+  }
+  return sums;
+}
+
 /** The relevance vector r of step 1 (double). */
 function relevance(e: Matrix | undefined, t: Matrix | undefined, n: number, p: CdPrunerParams): Float64Array {
   const r = new Float64Array(n).fill(1);
@@ -50,12 +87,7 @@ function relevance(e: Matrix | undefined, t: Matrix | undefined, n: number, p: C
   const en = rowNorms64(e.data, e.rows, d);
   const tn = rowNorms64(t.data, t.rows, d);
   const raw = new Float64Array(n);
-  const sums = new Float64Array(n);
-  const dots = new Float64Array(n);
-  for (let m = 0; m < t.rows; m++) {
-    vectorDots(e.data, d, t.data.subarray(m * d, (m + 1) * d), 0, n, dots);
-    for (let i = 0; i < n; i++) sums[i] += cosineFromDot(dots[i], en[i], tn[m]);
-  }
+  const sums = cosineSums(e.data, n, d, en, unitSum(t.data, t.rows, d, tn));
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -72,30 +104,11 @@ function relevance(e: Matrix | undefined, t: Matrix | undefined, n: number, p: C
 }
 
 /**
- * One greedy MAP step on the CPU, in place: row `step` of `rows` becomes e and `d2` is updated,
- * with exactly the values of the `dppUpdate` kernel (same operations in the same order; the
- * projections subtracted as f64x2 axpys in WebAssembly).
- */
-function simdStep(h: Matrix, norms: Float64Array, r: Float64Array, j: number, step: number, rows: SimdDppRows, d2: Float64Array): void {
-  const n = h.rows;
-  const e = rows.row(step);
-  cosineRow(h.data, n, h.cols, norms, j, e);
-  e[j] = norms[j] > 0 ? 1 : 0;
-  const rj = r[j];
-  for (let i = 0; i < n; i++) e[i] = rj * e[i] * r[i];
-  rows.subtractProjections(step, j);
-  const scale = Math.sqrt(d2[j]);
-  for (let i = 0; i < n; i++) {
-    e[i] /= scale;
-    d2[i] = d2[i] - e[i] * e[i];
-  }
-}
-
-/**
  * CDPruner (docs/baselines.md §7, `Theia-4869/CDPruner`): conditional DPP with kernel
  * L = diag(r)·S·diag(r), S = cosine similarity of the features, r = min–max-normalised text
- * relevance; greedy MAP (Chen et al. 2018) via the `dppUpdate` kernel, O(n·N·(D + n)) with no
- * N×N matrix. Diagnostics: `order` (selection order, fills included) and `filled`.
+ * relevance; greedy MAP (Chen et al. 2018), on the CPU lazily ({@link LazyGreedyDpp}: only
+ * tokens that can still be the argmax are brought up to date), on a named GPU backend via the
+ * `dppUpdate` kernel, O(n·N·(D + n)); no N×N matrix. Diagnostics: `order` (selection order, fills included) and `filled`.
  *
  * Deviations: **[DEV-CDPruner-diag]** S_ii = 1 exactly (0 for a zero row);
  * **[DEV-CDPruner-exhaust]** the greedy stops once max d² ≤ exhaustTol·max L_ii and the budget
@@ -143,11 +156,27 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
   }
   const tau = p.exhaustTol * maxL;
   const dispatch = new KernelDispatch(context.backend);
-  const simdRows = (await dispatch.cpuOnly()) ? SimdDppRows.tryCreate(n, budget) : undefined;
-  const c = simdRows ? new Float64Array(0) : new Float64Array(budget * n);
   const selected = new Uint8Array(n);
   const order: number[] = [];
-  try {
+  const stats: Record<string, number> = {};
+  if (await dispatch.cpuOnly()) {
+    const lazy = new LazyGreedyDpp(h, norms, r, d2, budget);
+    try {
+      while (order.length < budget) {
+        checkAborted(context.signal);
+        const j = lazy.next(order, tau);
+        if (j < 0) break;
+        selected[j] = 1;
+        order.push(j);
+      }
+    } finally {
+      lazy.release();
+    }
+    dispatch.noteCpu();
+    stats.refreshes = lazy.refreshes;
+    stats.dots = lazy.dotCount;
+  } else {
+    const c = new Float64Array(budget * n);
     for (let step = 0; step < budget; step++) {
       checkAborted(context.signal);
       const [j, best] = argmaxUnselected(d2, selected);
@@ -155,17 +184,10 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
       selected[j] = 1;
       order.push(j);
       if (order.length === budget) break;
-      if (simdRows) {
-        simdStep(h, norms, r, j, step, simdRows, d2);
-        dispatch.noteCpu();
-        continue;
-      }
       const out = await dispatch.run('dppUpdate', { x: h.data, rows: n, cols: h.cols, norms, relevance: r, j, c: c.subarray(0, step * n), t: step, d2 });
       c.set(out.subarray(0, n), step * n);
       d2 = out.subarray(n);
     }
-  } finally {
-    simdRows?.release();
   }
   const greedy = order.length;
   if (greedy < budget) {
@@ -181,6 +203,7 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
   return selection('cdpruner', n, budget, sortedIndices(order), { order, filled: budget - greedy }, dispatch.backend, t0, {
     relevanceMs: t1 - t0,
     greedyMs: t2 - t1,
+    ...stats,
   });
 }
 

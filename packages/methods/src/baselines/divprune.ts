@@ -4,7 +4,7 @@ import { argmaxUnselected, checkAborted, checkBudget, checkFiniteMatrix, releasi
 import { KernelDispatch } from './dispatch.js';
 import { farthestRow } from './farthest.js';
 import { farthestRowScreened } from './farthest-screened.js';
-import { ScreenedMaxMin } from './screened-maxmin.js';
+import { LazyMaxMin } from './lazy-maxmin.js';
 
 /** DivPrune has no parameters (the official SUBSET_RATIO is the caller's budget). */
 export const DIVPRUNE_PARAM_SPECS: readonly ParamSpec[] = [];
@@ -13,8 +13,8 @@ export const DIVPRUNE_PARAM_SPECS: readonly ParamSpec[] = [];
  * DivPrune (docs/baselines.md §4, `vbdi/divprune`): max–min diversity over the features with
  * d = 1 − cos. First pick = the token with the largest nearest-neighbour distance; then
  * repeatedly the unselected token farthest from the selected set (ties → lowest index).
- * Incremental: one float32 SIMD row per pick screens the distances on the CPU and only the
- * few tokens near the top get exact double distances (`ScreenedMaxMin`); a named GPU
+ * On the CPU the greedy is lazy ({@link LazyMaxMin}: stale max–min distances are upper bounds,
+ * only the top of a heap is brought up to date, with exact double distances); a named GPU
  * backend runs one `maxMinUpdate` kernel per pick (O(n·N·D)). The first pick scans pairs with
  * early abandoning on the CPU, or runs `maxSimilarity` on a named GPU backend.
  *
@@ -57,18 +57,21 @@ export async function divprune(input: TokenInput, budget: number, params: Method
   const order = [first];
   const selected = new Uint8Array(n);
   selected[first] = 1;
-  const store = cpuOnly ? storeFor(h.data, h.cols) : undefined;
-  if (store) {
-    const greedy = new ScreenedMaxMin(store, norms, n, h.cols);
+  if (cpuOnly) {
+    const greedy = new LazyMaxMin(h, norms, first);
     while (order.length < budget) {
       checkAborted(context.signal);
-      greedy.add(order[order.length - 1]);
-      const j = greedy.next(selected, order);
+      const j = greedy.next(order);
       order.push(j);
       selected[j] = 1;
     }
     const t2 = performance.now();
-    return selection('divprune', n, budget, sortedIndices(order), { order }, dispatch.backend, t0, { firstMs: t1 - t0, greedyMs: t2 - t1, exactDots: greedy.exactDots });
+    return selection('divprune', n, budget, sortedIndices(order), { order }, dispatch.backend, t0, {
+      firstMs: t1 - t0,
+      greedyMs: t2 - t1,
+      refreshes: greedy.refreshes,
+      dots: greedy.dotCount,
+    });
   }
   let minDist: Float64Array = new Float64Array(n).fill(Infinity);
   if (budget > 1) minDist = await dispatch.run('maxMinUpdate', { x: h.data, rows: n, cols: h.cols, norms, j: first, minDist });

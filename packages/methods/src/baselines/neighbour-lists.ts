@@ -17,6 +17,10 @@ export class NeighbourLists {
   private readonly counts: Int32Array;
   private readonly mark: Int32Array;
   private stamp = 0;
+  /** List capacity (after a re-scan); the build keeps k. */
+  private readonly cap: number;
+  /** The K largest screened values of a refresh (descending). */
+  private readonly topScratch: Float64Array;
   /** Rows re-scanned because no listed partner was a candidate (diagnostic). */
   refreshes = 0;
   /** Dot products computed (diagnostic). */
@@ -27,7 +31,9 @@ export class NeighbourLists {
    * @param rows number of rows
    * @param cols number of columns
    * @param norms L2 norm of every row
-   * @param k partners kept per row
+   * @param k partners kept per row by the build (a re-scan keeps 2k: the re-scan costs |residual|
+   *   float32 dots, each listed partner one double dot, so a longer list is cheap there and
+   *   makes the next re-scan of that row later)
    */
   constructor(
     private readonly x: Float32Array,
@@ -36,10 +42,12 @@ export class NeighbourLists {
     private readonly norms: Float64Array,
     private readonly k = 32,
   ) {
-    this.values = new Float64Array(rows * k);
-    this.partners = new Int32Array(rows * k);
+    this.cap = 2 * k;
+    this.values = new Float64Array(rows * this.cap);
+    this.partners = new Int32Array(rows * this.cap);
     this.counts = new Int32Array(rows);
     this.mark = new Int32Array(rows);
+    this.topScratch = new Float64Array(this.cap);
   }
 
   /**
@@ -145,15 +153,17 @@ export class NeighbourLists {
         approx[from + r] = scale === 0 ? 0 : scale >= lo && scale <= hi ? chunk[r] / scale : NaN;
       }
     }
-    const others: number[] = [];
+    const top = this.topScratch;
+    let filled = 0;
     let bestMarked = -Infinity;
     for (let r = 0; r < len; r++) {
       const v = approx[r];
       if (residual[r] === a || v !== v) continue;
-      others.push(v);
+      if (filled < this.cap) filled = insertDescending(top, filled, v, true);
+      else if (v > top[filled - 1]) insertDescending(top, filled - 1, v, false);
       if (this.mark[residual[r]] === this.stamp && v > bestMarked) bestMarked = v;
     }
-    const kth = others.length < this.k ? -Infinity : Float64Array.from(others).sort()[others.length - this.k];
+    const kth = filled < this.cap ? -Infinity : top[this.cap - 1];
     this.counts[a] = 0;
     let best = -Infinity;
     for (let r = 0; r < len; r++) {
@@ -164,7 +174,7 @@ export class NeighbourLists {
       if (v === v && v < kth - 2 * delta && !(marked && v >= bestMarked - 2 * delta)) continue;
       const exact = cosineFromDot(pairDot(this.x, this.cols, a, c), na, this.norms[c]);
       this.dots++;
-      this.offer(a, c, exact);
+      this.offer(a, c, exact, this.cap);
       if (marked && exact > best) best = exact;
     }
     return best;
@@ -197,13 +207,14 @@ export class NeighbourLists {
     }
   }
 
-  private offer(i: number, j: number, v: number): void {
-    const k = this.k;
-    const base = i * k;
+  /** Offers partner j with value v to row i's list, kept to its `k` largest. */
+  private offer(i: number, j: number, v: number, k = this.k): void {
+    const base = i * this.cap;
     let c = this.counts[i];
-    if (c === k) {
+    if (c >= k) {
       if (!(v > this.values[base + k - 1])) return;
       c = k - 1;
+      this.counts[i] = k;
     } else {
       this.counts[i] = c + 1;
     }
@@ -221,7 +232,7 @@ export class NeighbourLists {
     const out = new Float64Array(queries.length);
     for (let q = 0; q < queries.length; q++) {
       const a = queries[q];
-      const base = a * this.k;
+      const base = a * this.cap;
       const c = this.counts[a];
       let found = false;
       for (let p = 0; p < c; p++) {
@@ -254,7 +265,7 @@ export class NeighbourLists {
         const c = residual[r + s];
         if (c === a) continue;
         const v = cosineFromDot(t[s], this.norms[a], this.norms[c]);
-        this.offer(a, c, v);
+        this.offer(a, c, v, this.cap);
         if (this.mark[c] === this.stamp && v > best) best = v;
       }
     }
@@ -308,4 +319,15 @@ function insertSorted(values: Float64Array, partners: Int32Array, base: number, 
   }
   values[base + p] = v;
   partners[base + p] = j;
+}
+
+/** Inserts v into the descending run top[0 … c) and returns the new length c + 1 (`grow`) or c (the slot at c was free). */
+function insertDescending(top: Float64Array, c: number, v: number, grow: boolean): number {
+  let p = c;
+  while (p > 0 && top[p - 1] < v) {
+    top[p] = top[p - 1];
+    p--;
+  }
+  top[p] = v;
+  return grow ? c + 1 : c;
 }

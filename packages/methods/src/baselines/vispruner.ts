@@ -82,8 +82,8 @@ interface Dedup {
 /** Step 4: passes over the residual list `q` (rank order) until `nDiv` tokens remain. */
 async function deduplicate(h: Matrix, q: Int32Array, nDiv: number, dropPerStep: number, dispatch: KernelDispatch, signal?: AbortSignal): Promise<Dedup> {
   const norms = rowNorms64(h.data, h.rows, h.cols);
-  // longer lists for wide rows: a re-scan costs |Q|·D, an insertion into a list costs K
-  const listLength = Math.min(128, Math.max(32, h.cols >> 5));
+  // 32 partners: every listed partner costs a double dot in the build; a re-scan when a list runs dry costs |Q| float32 dots
+  const listLength = 32;
   const lists = (await dispatch.cpuOnly()) ? new NeighbourLists(h.data, h.rows, h.cols, norms, listLength) : undefined;
   const stats: Record<string, number> = {};
   let steps = 0;

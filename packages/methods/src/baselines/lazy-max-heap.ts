@@ -1,0 +1,65 @@
+/**
+ * A binary max-heap of token indices keyed by `keys[i]` (larger first, equal keys → lower index
+ * first: the argmax rule of docs/baselines.md §1.2). Keys live outside the heap; a caller that
+ * lowers the key of the top entry restores the order with {@link lowered}. This is the queue of
+ * the lazy greedy loops: stale keys are upper bounds that only decrease.
+ */
+export class LazyMaxHeap {
+  private readonly heap: Int32Array;
+  private size: number;
+
+  /** Heap of `members` (all unselected), ordered by `keys`. */
+  constructor(
+    private readonly keys: Float64Array,
+    members: ArrayLike<number>,
+  ) {
+    this.heap = Int32Array.from(members);
+    this.size = this.heap.length;
+    for (let p = (this.size >> 1) - 1; p >= 0; p--) this.siftDown(p);
+  }
+
+  /** Entries left. */
+  get length(): number {
+    return this.size;
+  }
+
+  /** The index with the largest key (lowest index among equal keys); −1 when empty. */
+  top(): number {
+    return this.size > 0 ? this.heap[0] : -1;
+  }
+
+  /** Removes the top entry. */
+  pop(): void {
+    this.size--;
+    if (this.size > 0) {
+      this.heap[0] = this.heap[this.size];
+      this.siftDown(0);
+    }
+  }
+
+  /** Restores the order after the top entry's key was lowered. */
+  lowered(): void {
+    this.siftDown(0);
+  }
+
+  private above(a: number, b: number): boolean {
+    const ka = this.keys[a];
+    const kb = this.keys[b];
+    return ka > kb || (ka === kb && a < b);
+  }
+
+  private siftDown(p: number): void {
+    const { heap, size } = this;
+    const item = heap[p];
+    for (;;) {
+      const l = 2 * p + 1;
+      if (l >= size) break;
+      const r = l + 1;
+      const c = r < size && this.above(heap[r], heap[l]) ? r : l;
+      if (!this.above(heap[c], item)) break;
+      heap[p] = heap[c];
+      p = c;
+    }
+    heap[p] = item;
+  }
+}
