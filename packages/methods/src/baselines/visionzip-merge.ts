@@ -40,12 +40,14 @@ export function assignToTargets(keys: Matrix, rest: readonly number[], targets: 
 }
 
 /**
- * The merged rows x_j = H_{g_j} + (1/|A_j|)·Σ_{i∈A_j} H_i (x_j = H_{g_j} when A_j = ∅), as one
- * [targets × D] array of doubles. `assign[i]` = j for a member of A_j, −1 for every other row.
- * One pass over `features` sums each member row into its target's row (double precision, rows in
- * ascending order) and checks that every value is finite (the error names `features`).
+ * The merged rows x_j = H_{g_j} + (1/|A_j|)·Σ_{i∈A_j} H_i (x_j = H_{g_j} when A_j = ∅), one per
+ * target. `assign[i]` = j for a member of A_j, −1 for every other row. One pass over `features`
+ * sums each member row into its target's row (double precision, rows in ascending order) and
+ * checks that every value is finite (the error names `features`). The rows are filled by `push`,
+ * so they are packed double arrays: `JSON.stringify` writes those about 1.4× faster than holey
+ * ones (`new Array(n)`), and `Array.from` of a typed array is several times slower to build.
  */
-export function mergeRows(h: Matrix, assign: Int32Array, targets: readonly number[], members: readonly number[][]): Float64Array {
+export function mergeRows(h: Matrix, assign: Int32Array, targets: readonly number[], members: readonly number[][]): number[][] {
   const d = h.cols;
   const x = h.data;
   const simd = sumRowsByGroup(x, h.rows, d, assign, targets.length);
@@ -59,22 +61,13 @@ export function mergeRows(h: Matrix, assign: Int32Array, targets: readonly numbe
       if (j >= 0) for (let c = 0; c < d; c++) sums[j * d + c] += x[i * d + c];
     }
   }
-  for (let j = 0; j < targets.length; j++) {
+  const total = sums;
+  return targets.map((target, j) => {
     const count = members[j].length - 1;
     const o = j * d;
-    const g = targets[j] * d;
-    for (let c = 0; c < d; c++) sums[o + c] = count > 0 ? x[g + c] + sums[o + c] / count : x[g + c];
-  }
-  return sums;
-}
-
-/**
- * values[from … from+length) as a plain array, filled by `push` so that it is a packed double
- * array: `JSON.stringify` writes those about 1.4× faster than holey ones (`new Array(n)`), and
- * `Array.from` of a typed array is several times slower to build.
- */
-export function toArray(values: Float64Array, from: number, length: number): number[] {
-  const out: number[] = [];
-  for (let c = 0; c < length; c++) out.push(values[from + c]);
-  return out;
+    const g = target * d;
+    const row: number[] = [];
+    for (let c = 0; c < d; c++) row.push(count > 0 ? x[g + c] + total[o + c] / count : x[g + c]);
+    return row;
+  });
 }
