@@ -18,4 +18,5 @@ export * from './cpu/simd-row-store.js';
 export * from './cpu/wasm-backed.js';
 export * from './cpu/row-scan.js';
 export * from './cpu/screened-cosines.js';
+export * from './cpu/screened-argmax.js';
 export * from './cpu/sum-rows.js';

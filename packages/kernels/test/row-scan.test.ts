@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertFinite } from '@d2pruner/core';
-import { allFiniteSimd, assertFiniteF32, blockRows, cosineFromDot, paddedCols, pairDot, releaseStore, screenCosines, sumRowsByGroup, vectorDots } from '../src/index.js';
+import { allFiniteSimd, assertFiniteF32, blockRows, inPlaceKernels, screenArgmax, wasmBackedBytes, cosineFromDot, paddedCols, pairDot, releaseStore, screenCosines, sumRowsByGroup, vectorDots } from '../src/index.js';
 
 /* The block-scan kernels: SIMD finite check, grouped row sums, float32-screened cosines. */
 
@@ -33,6 +33,23 @@ describe('allFiniteSimd / assertFiniteF32', () => {
     const extremes = Float32Array.from([3.4028234663852886e38, -3.4028234663852886e38, 1.4e-45, -1.4e-45, -0, 0, 1.1754943508222875e-38]);
     expect(allFiniteSimd(extremes)).toBe(true);
     expect(allFiniteSimd(new Float32Array(0))).toBe(true);
+  });
+
+  it('checks arrays that lie in a WebAssembly memory (a file the pipeline read) in place, tails included', () => {
+    const bytes = wasmBackedBytes(4 * 40_011 + 4);
+    if (!bytes) throw new Error('no WebAssembly memory');
+    const x = new Float32Array(bytes.buffer, bytes.byteOffset + 4, 40_011);
+    x.set(values(40_011, 8));
+    expect(inPlaceKernels(x)).toBeDefined();
+    expect(allFiniteSimd(x)).toBe(true);
+    for (const at of [0, 7, 8, 20_000, 40_003, 40_010]) {
+      const keep = x[at];
+      x[at] = Number.NaN;
+      expect(allFiniteSimd(x)).toBe(false);
+      expect(allFiniteSimd(x.subarray(at + 1))).toBe(true);
+      x[at] = keep;
+    }
+    expect(inPlaceKernels(values(10, 1))).toBeUndefined();
   });
 
   it('a subarray is checked, not its whole buffer', () => {
@@ -123,6 +140,30 @@ describe('screenCosines', () => {
     screen.release();
   });
 
+  it('reads a matrix in place when it lies in a file\'s WebAssembly memory: the same values as the copying path', () => {
+    for (const [rows, cols] of [
+      [96, 1024],
+      [3328, 64],
+      [40, 48],
+      [31, 64],
+    ]) {
+      const bytes = wasmBackedBytes(rows * cols * 4 + 64);
+      if (!bytes) throw new Error('no WebAssembly memory');
+      const x = new Float32Array(bytes.buffer, bytes.byteOffset + 64, rows * cols);
+      x.set(values(rows * cols, rows));
+      const vectors = [3, 1, 0, 7, 9].map((i) => x.slice(i * cols, (i + 1) * cols));
+      const inPlace = screenCosines(x, rows, cols, vectors);
+      const copied = screenCosines(x.slice(), rows, cols, vectors);
+      if (!inPlace || !copied) throw new Error('no screen');
+      expect(inPlace.approx).toEqual(copied.approx);
+      expect([inPlace.exact(2, 5), inPlace.exact(4, rows - 1)]).toEqual([copied.exact(2, 5), copied.exact(4, rows - 1)]);
+      inPlace.release();
+      copied.release();
+      x[(rows - 1) * cols + 5] = Number.POSITIVE_INFINITY;
+      expect(screenCosines(x, rows, cols, vectors)).toBeUndefined();
+    }
+  });
+
   it('returns undefined when the matrix is not finite', () => {
     const x = values(64 * 50, 5);
     x[64 * 49 + 63] = Number.NaN;
@@ -133,3 +174,48 @@ describe('screenCosines', () => {
 function pairDotOf(v: Float32Array): number {
   return pairDot(v, v.length, 0, 0);
 }
+
+describe('screenArgmax', () => {
+  it('every pick it makes is the exact argmax (ties → lowest), in place or copied; unscreenable rows and near ties are left to exact', () => {
+    for (const [rows, cols, nv] of [
+      [200, 64, 13],
+      [97, 1024, 6],
+      [64, 20, 1],
+    ]) {
+      const bytes = wasmBackedBytes(rows * cols * 4);
+      if (!bytes) throw new Error('no WebAssembly memory');
+      const x = new Float32Array(bytes.buffer, bytes.byteOffset, rows * cols);
+      x.set(values(rows * cols, cols));
+      // near-duplicates of row 1 (ties far below float32), a zero row, and a row equal to vector 2
+      for (let i = rows - 12; i < rows; i++) for (let c = 0; c < cols; c++) x[i * cols + c] = x[cols + c] * (1 + 2e-6 * Math.sin(i * 3 + c));
+      x.fill(0, 5 * cols, 6 * cols);
+      const vectors = Array.from({ length: nv }, (_, j) => x.slice(((j * 11 + 1) % rows) * cols, ((j * 11 + 1) % rows + 1) * cols));
+      if (nv > 2) vectors[2] = x.slice((rows - 3) * cols, (rows - 2) * cols);
+      for (const input of [x, x.slice()]) {
+        const screen = screenArgmax(input, rows, cols, vectors);
+        if (!screen) throw new Error('no screen');
+        let decided = 0;
+        for (let i = 0; i < rows; i++) {
+          let want = 0;
+          let top = -Infinity;
+          for (let j = 0; j < nv; j++) {
+            const v = screen.exact(j, i);
+            if (v > top) {
+              top = v;
+              want = j;
+            }
+          }
+          if (screen.pick[i] >= 0) {
+            decided++;
+            expect([i, screen.pick[i]]).toEqual([i, want]);
+          }
+        }
+        expect(screen.pick[5]).toBe(-1);
+        expect(decided).toBeGreaterThan(rows / 3);
+        screen.release();
+      }
+      x[7] = Number.NaN;
+      expect(screenArgmax(x, rows, cols, vectors)).toBeUndefined();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { assertFinite } from '@d2pruner/core';
-import { dotInstance, releaseDotInstance, SIMD_ROW_ALIGN, type DotExports } from './wasm-simd-dot.js';
+import { WASM_BACKED_HEADER, wasmMemoryOf } from './wasm-backed.js';
+import { dotInstance, dotInstanceOn, releaseDotInstance, SIMD_ROW_ALIGN, type DotExports, type WasmMemory } from './wasm-simd-dot.js';
 
 /*
  * One pass over a big float32 matrix in WebAssembly without copying it whole: blocks of rows are
@@ -33,20 +34,40 @@ export class ScanMemory {
   private buffer: ArrayBuffer | undefined;
   private views: { f32: Float32Array; f64: Float64Array; i32: Int32Array } | undefined;
 
-  private constructor(readonly wasm: DotExports) {}
+  private constructor(
+    readonly wasm: DotExports,
+    /** True when the instance runs on the memory the scanned matrix lies in (not pooled). */
+    readonly inPlace: boolean,
+  ) {}
+
+  private lay(layout: Record<string, number>): this {
+    for (const [name, bytes] of Object.entries(layout)) {
+      this.regions[name] = { at: this.end, bytes };
+      this.end += Math.ceil(bytes / 16) * 16;
+    }
+    return this;
+  }
 
   /** An instance with the given regions (name → bytes), or undefined without WebAssembly SIMD. */
   static tryCreate(layout: Record<string, number>): ScanMemory | undefined {
     const wasm = dotInstance();
     if (!wasm) return undefined;
-    const m = new ScanMemory(wasm);
-    for (const [name, bytes] of Object.entries(layout)) {
-      m.regions[name] = { at: m.end, bytes };
-      m.end += Math.ceil(bytes / 16) * 16;
-    }
+    const m = new ScanMemory(wasm, false).lay(layout);
     const have = wasm.mem.buffer.byteLength;
     if (m.end > have) wasm.mem.grow(Math.ceil((m.end - have) / 65536));
     return m;
+  }
+
+  /**
+   * The regions in the reserved header of the memory `x` lies in (a file read into
+   * `wasmBackedBytes`), so the kernels read `x` where it is; undefined when `x` is an ordinary
+   * array or the regions do not fit in the header.
+   */
+  static onMatrix(x: Float32Array, layout: Record<string, number>): ScanMemory | undefined {
+    const wasm = inPlaceKernels(x);
+    if (!wasm) return undefined;
+    const m = new ScanMemory(wasm, true).lay(layout);
+    return m.end <= WASM_BACKED_HEADER ? m : undefined;
   }
 
   /** Float32, float64 and int32 views of the whole memory (renewed if it moved). */
@@ -70,7 +91,7 @@ export class ScanMemory {
   release(): void {
     if (this.released) return;
     this.released = true;
-    releaseDotInstance(this.wasm);
+    if (!this.inPlace) releaseDotInstance(this.wasm);
   }
 }
 
@@ -97,17 +118,23 @@ export function copyRows(f32: Float32Array, at: number, x: Float32Array, cols: n
 }
 
 /**
- * Calls `visit(first, r0, count)` for each block of rows of `x` copied to the region `block`
- * (byte offset `first`), after checking that the block's values are finite. Returns false (and
- * stops) at the first block holding a NaN or ±Inf, true when every value is finite.
+ * Calls `visit(first, r0, count)` for each block of rows of `x` at byte offset `first`: copied
+ * to the region `block`, or where they lie for an in-place memory ({@link ScanMemory.onMatrix},
+ * rows a multiple of 16 floats), after checking that the block's values are finite. Returns
+ * false (and stops) at the first block holding a NaN or ±Inf, true when every value is finite.
  */
 export function scanBlocks(mem: ScanMemory, x: Float32Array, rows: number, cols: number, visit: (first: number, r0: number, count: number) => void): boolean {
   const stride = paddedCols(cols);
+  if (mem.inPlace && stride !== cols) throw new Error('in-place scans need rows of a multiple of 16 floats');
   const per = blockRows(stride);
-  const first = mem.at('block');
   for (let r0 = 0; r0 < rows; r0 += per) {
     const count = Math.min(per, rows - r0);
-    copyRows(mem.heap().f32, first, x, cols, stride, r0, count);
+    let first: number;
+    if (mem.inPlace) first = x.byteOffset + r0 * stride * 4;
+    else {
+      first = mem.at('block');
+      copyRows(mem.heap().f32, first, x, cols, stride, r0, count);
+    }
     if (!mem.wasm.finite(first, first + count * stride * 4)) return false;
     visit(first, r0, count);
   }
@@ -122,11 +149,39 @@ export function blockBytes(cols: number): number {
 
 const FINITE_FLOATS = 32 * 1024;
 
+const onMemory = new WeakMap<WasmMemory, DotExports | null>();
+
 /**
- * True when every value of `x` is finite, checked in WebAssembly SIMD on blocks copied into a
- * pooled instance (about 4× the JavaScript bit test on 3.4 M floats); undefined without SIMD.
+ * The kernels instantiated on the WebAssembly memory `x` lies in (a token file read by the
+ * pipeline into `wasmBackedBytes`), one instance per memory; undefined for ordinary arrays.
+ */
+export function inPlaceKernels(x: Float32Array): DotExports | undefined {
+  const memory = wasmMemoryOf(x);
+  if (!memory) return undefined;
+  let wasm = onMemory.get(memory);
+  if (wasm === undefined) {
+    wasm = dotInstanceOn(memory);
+    onMemory.set(memory, wasm);
+  }
+  return wasm ?? undefined;
+}
+
+/** Finite check of `x` where it lies (its memory's kernels): SIMD on whole groups of 8, JavaScript on the rest. */
+function allFiniteInPlace(wasm: DotExports, x: Float32Array): boolean {
+  const whole = x.length - (x.length & 7);
+  if (!wasm.finite(x.byteOffset, x.byteOffset + whole * 4)) return false;
+  for (let i = whole; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
+}
+
+/**
+ * True when every value of `x` is finite, checked in WebAssembly SIMD — in place when `x` lies
+ * in a WebAssembly memory (a file the pipeline read), else on blocks copied into a pooled
+ * instance (about 3× the JavaScript bit test on 3.4 M floats); undefined without SIMD.
  */
 export function allFiniteSimd(x: Float32Array): boolean | undefined {
+  const here = inPlaceKernels(x);
+  if (here) return allFiniteInPlace(here, x);
   const mem = ScanMemory.tryCreate({ block: FINITE_FLOATS * 4 });
   if (!mem) return undefined;
   try {

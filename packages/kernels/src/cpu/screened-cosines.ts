@@ -54,16 +54,8 @@ export interface CosineScreen {
  * scalar loop below), so they are bit-identical to it. Without SIMD every value is exact.
  */
 export function screenCosines(x: Float32Array, rows: number, cols: number, vectors: Float32Array[]): CosineScreen | undefined {
-  const stride = paddedCols(cols);
-  const groups = Math.ceil(vectors.length / 4);
-  const per = blockRows(stride);
-  const mem = ScanMemory.tryCreate({ out: 20 * (per + 1), slotA: stride * 4, slotB: stride * 4, vecs: groups * 16 * stride, block: (per + 1) * stride * 4 });
-  const exactDot = exactDotter(mem, x, cols, vectors);
-  const rowNorms = new Float64Array(rows).fill(-1);
-  const vecNorms = new Float64Array(vectors.length).fill(-1);
-  const rowNorm = (j: number): number => (rowNorms[j] >= 0 ? rowNorms[j] : (rowNorms[j] = Math.sqrt(exactDot.rows(j, j))));
-  const vectorNorm = (v: number): number => (vecNorms[v] >= 0 ? vecNorms[v] : (vecNorms[v] = Math.sqrt(exactDot.vector(v, v))));
-  const exact = (v: number, j: number): number => cosineFromDot(exactDot.pair(v, j), vectorNorm(v), rowNorm(j));
+  const setup = screenSetup(x, rows, cols, vectors);
+  const { mem, stride, groups, exact, rowNorm, vectorNorm } = setup;
   const nv = vectors.length;
   // every entry is written below (NaN where a norm is out of range: its reciprocal is NaN)
   const approx = new Float64Array(rows * nv);
@@ -72,37 +64,17 @@ export function screenCosines(x: Float32Array, rows: number, cols: number, vecto
     for (let j = 0; j < rows; j++) for (let v = 0; v < nv; v++) approx[j * nv + v] = exact(v, j);
     return { approx, vectors: nv, eps: 0, exact, rowNorm, vectorNorm, release: () => undefined };
   }
-  const { f32 } = mem.heap();
-  const vecs = mem.at('vecs') >> 2;
-  f32.fill(0, vecs, vecs + groups * 4 * stride);
-  const vecSq = new Float64Array(vectors.length);
-  for (let v = 0; v < vectors.length; v++) {
-    const g = vecs + (v >> 2) * 4 * stride + (v & 3) * 4;
-    let s = 0;
-    for (let c = 0; c < cols; c++) {
-      const value = vectors[v][c];
-      f32[g + (c >> 2) * 16 + (c & 3)] = value;
-      s += value * value;
-    }
-    vecSq[v] = s;
-  }
-  const vecNormF = Float64Array.from(vecSq, (s) => (s >= SAFE_SUMSQ[0] && s <= SAFE_SUMSQ[1] ? Math.sqrt(s) : Number.NaN));
   const out = mem.at('out');
-  const invVec = vecNormF.map((v) => 1 / v);
-  const invRow = new Float64Array(per + 1);
+  const invVec = setup.vectorNorms.map((v) => 1 / v);
+  const invRow = new Float64Array(setup.per + 1);
   const ok = scanBlocks(mem, x, rows, cols, (first, r0, count) => {
-    // the kernel takes rows in pairs: an odd block gets a zero row after it (its results unused)
-    if (count & 1) mem.heap().f32.fill(0, (first >> 2) + count * stride, (first >> 2) + (count + 1) * stride);
-    const pairs = count + (count & 1);
+    const pairs = padPair(mem, first, count, stride);
     for (let g = 0; g < groups; g++) {
       (g === 0 ? mem.wasm.dots2x4F32 : mem.wasm.dots2x4F32NoSq)(first, pairs, stride, mem.at('vecs') + g * 16 * stride, out);
       const h = mem.heap().f32;
       const last = Math.min(4, nv - 4 * g);
       for (let r = 0, o = out >> 2; r < count; r++, o += 5) {
-        if (g === 0) {
-          const sq = h[o + 4];
-          invRow[r] = sq >= SAFE_SUMSQ[0] && sq <= SAFE_SUMSQ[1] ? 1 / Math.sqrt(sq) : Number.NaN;
-        }
+        if (g === 0) invRow[r] = inverseNorm(h[o + 4]);
         const a = (r0 + r) * nv + 4 * g;
         for (let p = 0; p < last; p++) approx[a + p] = h[o + p] * invRow[r] * invVec[4 * g + p];
       }
@@ -113,6 +85,69 @@ export function screenCosines(x: Float32Array, rows: number, cols: number, vecto
     return undefined;
   }
   return { approx, vectors: nv, eps: screenBound(cols), exact, rowNorm, vectorNorm, release: () => mem.release() };
+}
+
+/** 1/√s for a float32 sum of squares within the safe range, NaN outside it (the row is not screened). */
+export function inverseNorm(sq: number): number {
+  return sq >= SAFE_SUMSQ[0] && sq <= SAFE_SUMSQ[1] ? 1 / Math.sqrt(sq) : Number.NaN;
+}
+
+/** The pair kernels take rows two at a time: an odd (copied) block gets a zero row after it, whose results are unused. */
+export function padPair(mem: ScanMemory, first: number, count: number, stride: number): number {
+  if (count & 1) mem.heap().f32.fill(0, (first >> 2) + count * stride, (first >> 2) + (count + 1) * stride);
+  return count + (count & 1);
+}
+
+/** What both screens share: the memory (in place or pooled), the vectors laid out, exact values. */
+export interface ScreenSetup {
+  /** The kernels' memory, undefined without SIMD. */
+  mem: ScanMemory | undefined;
+  stride: number;
+  per: number;
+  groups: number;
+  /** Double norm of each vector from its double sum of squares, NaN outside the safe range. */
+  vectorNorms: Float64Array;
+  exact(v: number, j: number): number;
+  rowNorm(j: number): number;
+  vectorNorm(v: number): number;
+}
+
+/**
+ * Lays out a screen of `x` against `vectors`: a memory with regions `out`, `slotA`, `slotB`,
+ * `vecs` (+ `block` when copying), the vectors interleaved by 4 floats in groups of 4, and the
+ * exact cosines. In place when `x` lies in a file's WebAssembly memory and every block has an
+ * even row count.
+ */
+export function screenSetup(x: Float32Array, rows: number, cols: number, vectors: Float32Array[]): ScreenSetup {
+  const stride = paddedCols(cols);
+  const groups = Math.ceil(vectors.length / 4);
+  const per = blockRows(stride);
+  const layout = { out: 20 * (per + 1), slotA: stride * 4, slotB: stride * 4, vecs: groups * 16 * stride, inv: groups * 16 };
+  const here = stride === cols && rows % 2 === 0 && per % 2 === 0 ? ScanMemory.onMatrix(x, layout) : undefined;
+  const mem = here ?? ScanMemory.tryCreate({ ...layout, block: (per + 1) * stride * 4 });
+  const exactDot = exactDotter(mem, x, cols, vectors);
+  const rowNorms = new Float64Array(rows).fill(-1);
+  const vecNorms = new Float64Array(vectors.length).fill(-1);
+  const rowNorm = (j: number): number => (rowNorms[j] >= 0 ? rowNorms[j] : (rowNorms[j] = Math.sqrt(exactDot.rows(j, j))));
+  const vectorNorm = (v: number): number => (vecNorms[v] >= 0 ? vecNorms[v] : (vecNorms[v] = Math.sqrt(exactDot.vector(v, v))));
+  const exact = (v: number, j: number): number => cosineFromDot(exactDot.pair(v, j), vectorNorm(v), rowNorm(j));
+  const vectorNorms = new Float64Array(vectors.length);
+  if (mem) {
+    const { f32 } = mem.heap();
+    const vecs = mem.at('vecs') >> 2;
+    f32.fill(0, vecs, vecs + groups * 4 * stride);
+    for (let v = 0; v < vectors.length; v++) {
+      const g = vecs + (v >> 2) * 4 * stride + (v & 3) * 4;
+      let s = 0;
+      for (let c = 0; c < cols; c++) {
+        const value = vectors[v][c];
+        f32[g + (c >> 2) * 16 + (c & 3)] = value;
+        s += value * value;
+      }
+      vectorNorms[v] = s >= SAFE_SUMSQ[0] && s <= SAFE_SUMSQ[1] ? Math.sqrt(s) : Number.NaN;
+    }
+  }
+  return { mem, stride, per, groups, vectorNorms, exact, rowNorm, vectorNorm };
 }
 
 /** Double-precision dots of rows of `x` and `vectors`, bit-identical to `pairDot` / `vectorDots`. */

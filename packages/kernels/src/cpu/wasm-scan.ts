@@ -131,3 +131,117 @@ function dots2x4F32(withSquares: boolean): WasmFunction {
 export const dots2x4F32Fn = dots2x4F32(true);
 /** Float32 dots of row pairs with 4 vectors only. */
 export const dots2x4F32NoSqFn = dots2x4F32(false);
+
+/**
+ * top2x4F32: for rows in pairs (count even), the float32 scores d̃_v · inv[v] of every vector
+ * v < nv (4 interleaved per group, groups one after another at `vecs`, their f32 multipliers at
+ * `inv`), keeping per row only the largest score, its vector, the runner-up, and whether a score
+ * was NaN (an unscreened vector), plus the row's sum of squares: 5 values per row at `out` (top
+ * f32, second f32, at i32, nan i32, sum of squares f32). Params 0 first, 1 count, 2 n, 3 vecs,
+ * 4 groups, 5 inv, 6 nv, 7 out; locals i32 8 pr, 9 pr2, 10 pv, 11 end, 12 g, 13 pinv, 14, 15 at,
+ * 16, 17 nan, 18 idx; f32 19 top0, 20 second0, 21 top1, 22 second1, 23 v; v128 24..31
+ * accumulators, 32, 33 squares, 34, 35 rows, 36 vector.
+ */
+export const top2x4F32Fn: WasmFunction = (() => {
+  const [PR, PR2, PV, END, G, PINV, IDX, VAL] = [8, 9, 10, 11, 12, 13, 18, 23];
+  const AT = [14, 15];
+  const NAN = [16, 17];
+  const TOP = [19, 21];
+  const SECOND = [20, 22];
+  const ACC = 24;
+  const SQ = 32;
+  const X = 34;
+  const V = 36;
+  const lanes = (l: number) => [...get(l), ...op.f32x4Lane(0), ...get(l), ...op.f32x4Lane(1), ...op.f32Add, ...get(l), ...op.f32x4Lane(2), ...get(l), ...op.f32x4Lane(3), ...op.f32Add, ...op.f32Add];
+  // if v > top: second = top, top = v, at = idx; else if v > second: second = v; else if v ≠ v: nan = 1
+  const update = (r: number) => [
+    ...get(VAL), ...get(TOP[r]), ...op.f32Gt,
+    ...op.if,
+    ...get(TOP[r]), ...set(SECOND[r]), ...get(VAL), ...set(TOP[r]), ...get(IDX), ...set(AT[r]),
+    ...op.else,
+    ...get(VAL), ...get(SECOND[r]), ...op.f32Gt,
+    ...op.if,
+    ...get(VAL), ...set(SECOND[r]),
+    ...op.else,
+    ...get(VAL), ...get(VAL), ...op.f32Ne,
+    ...op.if, ...op.i32(1), ...set(NAN[r]), ...op.end,
+    ...op.end,
+    ...op.end,
+  ];
+  const score = (p: number) => [
+    ...get(G), ...op.i32(2), ...op.i32Shl, ...op.i32(p), ...op.i32Add, ...tee(IDX), ...get(6), ...op.i32LtU,
+    ...op.if,
+    ...[0, 1].flatMap((r) => [...lanes(ACC + 4 * r + p), ...get(PINV), ...op.f32Load(4 * p), ...op.f32Mul, ...set(VAL), ...update(r)]),
+    ...op.end,
+  ];
+  const half = (h: number) => [
+    ...get(PR), ...op.v128Load(16 * h), ...set(X),
+    ...get(PR2), ...op.v128Load(16 * h), ...set(X + 1),
+    ...[0, 1, 2, 3].flatMap((p) => [
+      ...get(PV), ...op.v128Load(64 * h + 16 * p), ...set(V),
+      ...get(ACC + p), ...get(X), ...get(V), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + p),
+      ...get(ACC + 4 + p), ...get(X + 1), ...get(V), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + 4 + p),
+    ]),
+  ];
+  const rows = [...get(0), ...set(PR), ...get(0), ...get(2), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...tee(END), ...set(PR2)];
+  const advance = (bytes: number) => [
+    ...get(PR2), ...op.i32(bytes), ...op.i32Add, ...set(PR2),
+    ...get(PR), ...op.i32(bytes), ...op.i32Add, ...tee(PR), ...get(END), ...op.i32LtU, ...op.brIf(0),
+  ];
+  const squares = [
+    ...rows, ...op.v128Zero, ...set(SQ), ...op.v128Zero, ...set(SQ + 1),
+    ...op.loop,
+    ...[0, 1].flatMap((r) => [...get(r === 0 ? PR : PR2), ...op.v128Load(0), ...set(X + r), ...get(SQ + r), ...get(X + r), ...get(X + r), ...op.f32x4Mul, ...op.f32x4Add, ...set(SQ + r)]),
+    ...advance(16),
+    ...op.end,
+  ];
+  const init = [
+    ...[0, 1].flatMap((r) => [...op.f32Const(-Infinity), ...set(TOP[r]), ...op.f32Const(-Infinity), ...set(SECOND[r]), ...op.i32(0), ...set(AT[r]), ...op.i32(0), ...set(NAN[r])]),
+    ...op.i32(0), ...set(G), ...get(3), ...set(PV), ...get(5), ...set(PINV),
+  ];
+  const groupsLoop = [
+    ...op.block,
+    ...get(4), ...op.i32Eqz, ...op.brIf(0),
+    ...op.loop,
+    ...Array.from({ length: 8 }, (_, k) => [...op.v128Zero, ...set(ACC + k)]).flat(),
+    ...rows,
+    ...op.loop,
+    ...half(0), ...half(1),
+    ...get(PV), ...op.i32(128), ...op.i32Add, ...set(PV),
+    ...advance(32),
+    ...op.end,
+    ...score(0), ...score(1), ...score(2), ...score(3),
+    ...get(PINV), ...op.i32(16), ...op.i32Add, ...set(PINV),
+    ...get(G), ...op.i32(1), ...op.i32Add, ...tee(G), ...get(4), ...op.i32LtU, ...op.brIf(0),
+    ...op.end,
+    ...op.end,
+  ];
+  const store = (r: number) => [
+    ...get(7), ...get(TOP[r]), ...op.f32Store(20 * r),
+    ...get(7), ...get(SECOND[r]), ...op.f32Store(20 * r + 4),
+    ...get(7), ...get(AT[r]), ...op.i32Store(20 * r + 8),
+    ...get(7), ...get(NAN[r]), ...op.i32Store(20 * r + 12),
+    ...get(7), ...lanes(SQ + r), ...op.f32Store(20 * r + 16),
+  ];
+  return {
+    exportName: 'top2x4F32',
+    params: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32],
+    results: [],
+    locals: [[T.i32, 11], [T.f32, 5], [T.v128, 13]],
+    body: [
+      ...op.block,
+      ...op.loop,
+      ...get(1), ...op.i32Eqz, ...op.brIf(1),
+      ...squares,
+      ...init,
+      ...groupsLoop,
+      ...store(0), ...store(1),
+      ...get(0), ...get(2), ...op.i32(3), ...op.i32Shl, ...op.i32Add, ...set(0),
+      ...get(7), ...op.i32(40), ...op.i32Add, ...set(7),
+      ...get(1), ...op.i32(2), ...op.i32Sub, ...set(1),
+      ...op.br(0),
+      ...op.end,
+      ...op.end,
+    ],
+  };
+})();

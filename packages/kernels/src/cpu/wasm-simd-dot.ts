@@ -14,7 +14,7 @@
  */
 
 import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
-import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn } from './wasm-scan.js';
+import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn, top2x4F32Fn } from './wasm-scan.js';
 
 /** Floats per row padding unit (the f32 kernel's step). */
 export const SIMD_ROW_ALIGN = 16;
@@ -164,6 +164,7 @@ const moduleBytes = (importMemory = false): Uint8Array =>
       dots2x4F32Fn,
       dots2x4F32NoSqFn,
       addRowsF64Fn,
+      top2x4F32Fn,
       cholColumnFn,
     ],
     { importMemory },
@@ -220,6 +221,8 @@ export interface DotExports {
   dots2x4F32(first: number, count: number, n: number, vecs: number, out: number): void;
   /** `dots2x4F32` without the sums of squares (the 5th float per row is left untouched). */
   dots2x4F32NoSq(first: number, count: number, n: number, vecs: number, out: number): void;
+  /** Per row of `count` (even) rows: the largest and second float32 score d̃·inv over `nv` interleaved vectors, its index, a NaN flag and the sum of squares. */
+  top2x4F32(first: number, count: number, n: number, vecs: number, groups: number, inv: number, nv: number, out: number): void;
   /** Adds each of `count` consecutive rows (as doubles) to the double row `assign[r]` of `acc`, skipping assign[r] < 0. */
   addRowsF64(first: number, count: number, n: number, assign: number, acc: number): void;
   /** The lazy greedy MAP's column update of one token (see `cholColumnFn`); returns the new d². */

@@ -1,5 +1,5 @@
 import type { Matrix } from '@d2pruner/core';
-import { screenCosines, sumRowsByGroup } from '@d2pruner/kernels';
+import { screenArgmax, sumRowsByGroup } from '@d2pruner/kernels';
 import { checkFiniteMatrix, failFinite } from './common.js';
 
 /*
@@ -9,48 +9,21 @@ import { checkFiniteMatrix, failFinite } from './common.js';
 
 /**
  * For every index of `rest`, the position j of the target with the most similar key (exact
- * cosine, ties → lowest j); −1 elsewhere. Cosines are screened in float32 with a bound ε: the
- * best target's screened value is ≥ max − ε − ε, so only the targets within 2ε of the screened
- * maximum (usually one) need their exact cosine, compared in ascending j with `>`. Throws the
- * error naming `keys` when they are not finite.
+ * cosine, ties → lowest j); −1 elsewhere. A float32 SIMD screen keeps each row's best and
+ * runner-up (`screenArgmax`): when they are more than 2ε apart the best is exact; otherwise
+ * (near ties, keys the screen cannot cover) every target's exact cosine is compared in
+ * ascending j with `>`. Throws the error naming `keys` when they are not finite.
  */
 export function assignToTargets(keys: Matrix, rest: readonly number[], targets: readonly number[]): Int32Array {
-  const n = keys.rows;
   const vectors = targets.map((g) => keys.data.subarray(g * keys.cols, (g + 1) * keys.cols));
-  const screen = screenCosines(keys.data, n, keys.cols, vectors) ?? failFinite('keys', keys);
-  const best = new Int32Array(n).fill(-1);
-  const k = targets.length;
-  const near: number[] = [];
-  const approx = screen.approx;
-  const window = 2 * screen.eps;
+  const screen = screenArgmax(keys.data, keys.rows, keys.cols, vectors) ?? failFinite('keys', keys);
+  const best = new Int32Array(keys.rows).fill(-1);
   try {
     for (const i of rest) {
-      // the screened maximum, its position and the runner-up: one candidate unless they are within 2ε
-      const a = i * k;
-      let top = -Infinity;
-      let second = -Infinity;
-      let at = 0;
-      let unscreened = false;
-      for (let j = 0; j < k; j++) {
-        const v = approx[a + j];
-        if (v > top) {
-          second = top;
-          top = v;
-          at = j;
-        } else if (v > second) second = v;
-        else if (Number.isNaN(v)) unscreened = true;
-      }
-      if (!unscreened && second < top - window) {
-        best[i] = at;
-        continue;
-      }
-      near.length = 0;
-      const floor = unscreened ? -Infinity : top - window;
-      for (let j = 0; j < k; j++) if (!(approx[a + j] < floor)) near.push(j);
-      let pick = near[0];
-      if (near.length > 1) {
+      let pick = screen.pick[i];
+      if (pick < 0) {
         let bestCos = -Infinity;
-        for (const j of near) {
+        for (let j = 0; j < targets.length; j++) {
           const v = screen.exact(j, i);
           if (v > bestCos) {
             bestCos = v;
@@ -67,12 +40,14 @@ export function assignToTargets(keys: Matrix, rest: readonly number[], targets: 
 }
 
 /**
- * The merged rows x_j = H_{g_j} + (1/|A_j|)·Σ_{i∈A_j} H_i (x_j = H_{g_j} when A_j = ∅), as one
- * [targets × D] array of doubles. `assign[i]` = j for a member of A_j, −1 for every other row.
- * One pass over `features` sums each member row into its target's row (double precision, rows in
- * ascending order) and checks that every value is finite (the error names `features`).
+ * The merged rows x_j = H_{g_j} + (1/|A_j|)·Σ_{i∈A_j} H_i (x_j = H_{g_j} when A_j = ∅), one per
+ * target. `assign[i]` = j for a member of A_j, −1 for every other row. One pass over `features`
+ * sums each member row into its target's row (double precision, rows in ascending order) and
+ * checks that every value is finite (the error names `features`). The rows are filled by `push`,
+ * so they are packed double arrays: `JSON.stringify` writes those about 1.4× faster than holey
+ * ones (`new Array(n)`), and `Array.from` of a typed array is several times slower to build.
  */
-export function mergeRows(h: Matrix, assign: Int32Array, targets: readonly number[], members: readonly number[][]): Float64Array {
+export function mergeRows(h: Matrix, assign: Int32Array, targets: readonly number[], members: readonly number[][]): number[][] {
   const d = h.cols;
   const x = h.data;
   const simd = sumRowsByGroup(x, h.rows, d, assign, targets.length);
@@ -86,22 +61,13 @@ export function mergeRows(h: Matrix, assign: Int32Array, targets: readonly numbe
       if (j >= 0) for (let c = 0; c < d; c++) sums[j * d + c] += x[i * d + c];
     }
   }
-  for (let j = 0; j < targets.length; j++) {
+  const total = sums;
+  return targets.map((target, j) => {
     const count = members[j].length - 1;
     const o = j * d;
-    const g = targets[j] * d;
-    for (let c = 0; c < d; c++) sums[o + c] = count > 0 ? x[g + c] + sums[o + c] / count : x[g + c];
-  }
-  return sums;
-}
-
-/**
- * values[from … from+length) as a plain array, filled by `push` so that it is a packed double
- * array: `JSON.stringify` writes those about 1.4× faster than holey ones (`new Array(n)`), and
- * `Array.from` of a typed array is several times slower to build.
- */
-export function toArray(values: Float64Array, from: number, length: number): number[] {
-  const out: number[] = [];
-  for (let c = 0; c < length; c++) out.push(values[from + c]);
-  return out;
+    const g = target * d;
+    const row: number[] = [];
+    for (let c = 0; c < d; c++) row.push(count > 0 ? x[g + c] + total[o + c] / count : x[g + c]);
+    return row;
+  });
 }

@@ -9,7 +9,7 @@ import {
   type TokenInput,
 } from '@d2pruner/core';
 import { topK } from '@d2pruner/scoring';
-import { assignToTargets, mergeRows, toArray } from './visionzip-merge.js';
+import { assignToTargets, mergeRows } from './visionzip-merge.js';
 import { checkBudget, checkFiniteMatrix, iota, releasingStores, requireMatrix, requireVector, selection, sortedIndices } from './common.js';
 
 /** VisionZip parameters (docs/baselines.md §6, §10.3). */
@@ -85,8 +85,7 @@ export function visionzip(input: TokenInput, budget: number, raw: MethodParams =
   for (const g of targets) best[g] = -1;
   for (const i of rest) if (best[i] >= 0) members[best[i]].push(i);
   const rows = mergeRows(h, best, targets, members);
-  const d = h.cols;
-  const merged: MergedRow[] = targets.map((g, j) => ({ index: g, members: sortedIndices(members[j]), row: toArray(rows, j * d, d) }));
+  const merged: MergedRow[] = targets.map((g, j) => ({ index: g, members: sortedIndices(members[j]), row: rows[j] }));
   const keep = sortedIndices([...dominant, ...targets]);
   return selection('visionzip', n, budget, keep, { dominant, merged }, 'cpu', t0);
 }
