@@ -1,8 +1,9 @@
 // Reading a token file the way the batch pipeline does: read (the pooled reader, buffer given
-// back after each file) + decode + finite check of the features, for the realistic InternVL
+// back after each file) + decode (F16/BF16 in WebAssembly SIMD, as the pipeline does) + the SIMD finite check of the features, for the realistic InternVL
 // scene (3328×1024) in F32, F16 and BF16, and a fresh buffer per file (nodeReadFile) for
 // comparison (issue 13: 13.6 MB read + decode + validate ≤ 5 ms). Run with `npm run bench:io`.
-import { assertFinite, readSafetensors, tokenInputFromSafetensors } from '@d2pruner/core';
+import { readSafetensors, tokenInputFromSafetensors } from '@d2pruner/core';
+import { assertFiniteF32, decodeHalfSimd } from '@d2pruner/kernels';
 import { nodeReadFile, pooledReadFile } from '@d2pruner/pipeline/node';
 import { internvlRealistic } from './scene.mjs';
 import { writeTokenFile } from './token-file.mjs';
@@ -22,9 +23,9 @@ for (const dtype of ['f32', 'f16', 'bf16']) {
       const t0 = performance.now();
       const lent = await read(f);
       const t1 = performance.now();
-      const input = tokenInputFromSafetensors(readSafetensors(lent.bytes, { allocate: lent.allocate }));
+      const input = tokenInputFromSafetensors(readSafetensors(lent.bytes, { allocate: lent.allocate, decodeHalf: decodeHalfSimd }));
       const t2 = performance.now();
-      assertFinite('features', input.features.data);
+      assertFiniteF32('features', input.features.data);
       const t3 = performance.now();
       lent.release();
       rows.push([t1 - t0, t2 - t1, t3 - t2, t3 - t0]);

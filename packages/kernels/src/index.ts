@@ -16,6 +16,7 @@ export * from './conformance/index.js';
 export * from './cpu/wasm-simd-dot.js';
 export * from './cpu/simd-row-store.js';
 export * from './cpu/wasm-backed.js';
+export { decodeHalfSimd } from './cpu/wasm-half.js';
 export * from './cpu/row-scan.js';
 export * from './cpu/screened-cosines.js';
 export * from './cpu/screened-argmax.js';

@@ -63,6 +63,12 @@ export type F32Allocator = (count: number) => Float32Array;
 
 const freshF32: F32Allocator = (count) => new Float32Array(count);
 
+/**
+ * A faster decoder of `count` F16 or BF16 values into `out` (e.g. WebAssembly SIMD from
+ * `@d2pruner/kernels`); returns false to leave the values to the JavaScript decoder.
+ */
+export type HalfDecoder = (dtype: 'F16' | 'BF16', src: Uint8Array, out: Float32Array, count: number) => boolean;
+
 /** BF16 → float32: each value is the high half of its float32, read two at a time from 32-bit words. */
 function decodeBf16(buffer: ArrayBufferLike, at: number, count: number, out: Float32Array): void {
   const bits = new Uint32Array(out.buffer, out.byteOffset, count);
@@ -97,11 +103,11 @@ function decodeF16(buffer: ArrayBufferLike, at: number, count: number, out: Floa
  * little-endian machine is **zero-copy**: the result views the file's buffer when the data is
  * 4-byte aligned (a safetensors data section normally is) and an aligned copy otherwise. F16
  * reads each value's float32 bits from a table of all patterns, BF16 shifts, both two values per
- * 32-bit read, into arrays from `allocate` (a caller's pool; fresh ones by default);
+ * 32-bit read (or by `decodeHalf` when given), into arrays from `allocate` (a caller's pool; fresh ones by default);
  * F64 is rounded to the nearest float32. Integer dtypes are converted exactly where they fit
  * (index tensors such as `object`).
  */
-export function decodeToF32(bytes: Uint8Array, dtype: ReadableDtype, count: number, allocate: F32Allocator = freshF32): Float32Array {
+export function decodeToF32(bytes: Uint8Array, dtype: ReadableDtype, count: number, allocate: F32Allocator = freshF32, decodeHalf?: HalfDecoder): Float32Array {
   const width = DTYPE_BYTES[dtype];
   if (!LITTLE_ENDIAN) return decodeBigEndianHost(bytes, dtype, count);
   const buffer = aligned(bytes.subarray(0, count * width), width);
@@ -111,14 +117,11 @@ export function decodeToF32(bytes: Uint8Array, dtype: ReadableDtype, count: numb
       return new Float32Array(buffer, at, count);
     case 'F64':
       return Float32Array.from(new Float64Array(buffer, at, count));
-    case 'F16': {
-      const out = allocate(count);
-      decodeF16(buffer, at, count, out);
-      return out;
-    }
+    case 'F16':
     case 'BF16': {
       const out = allocate(count);
-      decodeBf16(buffer, at, count, out);
+      if (decodeHalf?.(dtype, bytes.subarray(0, 2 * count), out, count)) return out;
+      (dtype === 'F16' ? decodeF16 : decodeBf16)(buffer, at, count, out);
       return out;
     }
     case 'I32':

@@ -1,6 +1,6 @@
 import { CorruptFileError, UnsupportedDtypeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { DTYPE_BYTES, decodeToF32, isIndexDtype, isReadableDtype, type F32Allocator } from './dtype.js';
+import { DTYPE_BYTES, decodeToF32, isIndexDtype, isReadableDtype, type F32Allocator, type HalfDecoder } from './dtype.js';
 import { topLevelKeys } from './header-keys.js';
 
 /** Largest JSON header accepted (the safetensors reference implementation uses 100 MB). */
@@ -108,6 +108,8 @@ function parseHeader(bytes: Uint8Array): Record<string, unknown> {
 export interface ReadSafetensorsOptions {
   /** Gives the arrays F16 and BF16 tensors decode into (a pool's; fresh ones by default). */
   allocate?: F32Allocator;
+  /** Decodes F16 and BF16 values faster than the JavaScript loop (e.g. `decodeHalfSimd` of `@d2pruner/kernels`). */
+  decodeHalf?: HalfDecoder;
 }
 
 /**
@@ -155,7 +157,7 @@ export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptio
         throw new UnsupportedDtypeError(name, e.dtype, `tensor '${name}' has dtype ${e.dtype}; a float tensor must be F32, F16, BF16 or F64 (integer dtypes only for index tensors such as 'object')`);
       }
       const count = e.shape.reduce((a, b) => a * b, 1);
-      const t: Tensor = { shape: e.shape.slice(), data: decodeToF32(data.subarray(e.offsets[0], e.offsets[1]), e.dtype, count, options.allocate) };
+      const t: Tensor = { shape: e.shape.slice(), data: decodeToF32(data.subarray(e.offsets[0], e.offsets[1]), e.dtype, count, options.allocate, options.decodeHalf) };
       cache.set(name, t);
       return t;
     },

@@ -9,6 +9,7 @@ import {
   type Layout,
   type TokenInput,
 } from '@d2pruner/core';
+import { decodeHalfSimd } from '@d2pruner/kernels';
 import type { OperatorFunction } from 'rxjs';
 import type { PruneJob } from '../job.js';
 import { stage } from '../stage.js';
@@ -56,10 +57,11 @@ export interface DecodeOptions {
 
 /**
  * Decodes the bytes of a safetensors token file (docs/formats.md §1) into a validated input;
- * F16/BF16 tensors decode into arrays from `allocate` when given.
+ * F16/BF16 tensors decode in WebAssembly SIMD (`decodeHalfSimd`), into arrays from `allocate`
+ * when given.
  */
 export function decodeTokenFile(bytes: Uint8Array, allocate?: F32Allocator): TokenInput {
-  return tokenInputFromSafetensors(readSafetensors(bytes, { allocate }));
+  return tokenInputFromSafetensors(readSafetensors(bytes, { allocate, decodeHalf: decodeHalfSimd }));
 }
 
 /**
