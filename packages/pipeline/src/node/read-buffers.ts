@@ -22,7 +22,13 @@ export interface ReadBufferPoolOptions {
   create?: (bytes: number) => Uint8Array;
 }
 
-const wasmOrPlain = (bytes: number): Uint8Array => wasmBackedBytes(bytes) ?? new Uint8Array(bytes);
+function wasmOrPlain(bytes: number): Uint8Array {
+  try {
+    return wasmBackedBytes(bytes) ?? new Uint8Array(bytes);
+  } catch {
+    return new Uint8Array(bytes); // no address space left for another WebAssembly memory: a plain buffer still works (rows are copied)
+  }
+}
 
 /**
  * A pool of memory regions lent out as `Uint8Array` views and given back with {@link release}.
