@@ -15,10 +15,10 @@ import { splitLines } from '../lines.js';
 import { attentionStage, poolStages } from './pool/operators.js';
 import type { PrunePool } from './pool/prune-pool.js';
 import type { FileReader } from '../operators/decode.js';
-import { openRegularFile, readError, readRegularFile } from './read-file.js';
+import { openRegularFile, readError, readRegularFile, readRegularFileSync } from './read-file.js';
 import { ReadBufferPool } from './read-buffers.js';
 
-export { MAX_INPUT_FILE_BYTES, openRegularFile, readRegularFile, type ReadFileOptions } from './read-file.js';
+export { MAX_INPUT_FILE_BYTES, openRegularFile, readRegularFile, readRegularFileSync, type ReadFileOptions } from './read-file.js';
 export { ReadBufferPool, type ReadBufferPoolOptions } from './read-buffers.js';
 
 /**
@@ -36,7 +36,7 @@ export const nodeReadFile: (path: string, signal: AbortSignal) => Promise<Uint8A
  * pool. Same checks and errors as `nodeReadFile`; reading a 14 MB file this way is a copy from
  * the page cache, without a fresh allocation's page faults.
  */
-export function pooledReadFile(pool: ReadBufferPool = new ReadBufferPool()): FileReader {
+export function pooledReadFile(pool: ReadBufferPool = new ReadBufferPool(), options: { sync?: boolean } = {}): FileReader {
   return async (path, signal) => {
     const lent: Uint8Array[] = [];
     const take = (size: number): Uint8Array => {
@@ -48,7 +48,8 @@ export function pooledReadFile(pool: ReadBufferPool = new ReadBufferPool()): Fil
       for (const bytes of lent.splice(0)) pool.release(bytes);
     };
     try {
-      const bytes = await readRegularFile(path, { field: 'input', signal, allocate: take });
+      const read = { field: 'input', signal, allocate: take };
+      const bytes = options.sync ? readRegularFileSync(path, read) : await readRegularFile(path, read);
       return {
         bytes,
         release,

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { InvalidInputError, isD2PrunerError } from '@d2pruner/core';
 
@@ -85,5 +85,39 @@ export async function readRegularFile(path: string, options: ReadFileOptions = {
     throw readError(path, e, options.field ?? 'input');
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * {@link readRegularFile} on the calling thread, blocking: the same checks and errors, the copy
+ * done by this thread (into its own cache) instead of a libuv pool thread. For a worker thread
+ * that has nothing else to do meanwhile; never for an event loop that serves others.
+ */
+export function readRegularFileSync(path: string, options: ReadFileOptions = {}): Uint8Array {
+  const field = options.field ?? 'input';
+  const maxBytes = options.maxBytes ?? MAX_INPUT_FILE_BYTES;
+  options.signal?.throwIfAborted();
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw readError(path, e, field);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new InvalidInputError(field, `cannot read '${path}': it is ${kindOf(stat)}; give a regular file`);
+    if (stat.size > maxBytes) throw new InvalidInputError(field, `'${path}' has ${stat.size} bytes; files of at most ${maxBytes} bytes are read`);
+    const out = options.allocate ? options.allocate(stat.size) : Buffer.allocUnsafeSlow(stat.size);
+    let at = 0;
+    while (at < stat.size) {
+      const n = readSync(fd, out, at, stat.size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return at === stat.size ? out : out.subarray(0, at);
+  } catch (e) {
+    throw readError(path, e, field);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -20,7 +20,7 @@ let buffers: ReadBufferPool | undefined;
 async function runPrune(task: PruneTask): Promise<PruneOutcome> {
   const { defaults } = task;
   buffers ??= new ReadBufferPool();
-  const stages = batchStages({ readFile: pooledReadFile(buffers), ...defaults });
+  const stages = batchStages({ readFile: pooledReadFile(buffers, { sync: true }), ...defaults });
   const job: PruneJob = await lastValueFrom(of(createJob(task.request, 0)).pipe(stages));
   const out: PruneOutcome = { timings: { ...job.timings } };
   if (job.budget !== undefined) out.budget = job.budget;
