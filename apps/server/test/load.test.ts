@@ -23,9 +23,11 @@ describe('load (autocannon, loopback)', () => {
       expect(r.unexpected).toBe(0);
       expect(r.ok).toBeGreaterThan(0);
       // A leak of request bodies (9 MB each) or decoded inputs would lift these floors by
-      // hundreds of MB over the run; a stable server keeps them within noise.
+      // gigabytes over the run (~300 requests); a stable server keeps them within noise, which for
+      // the external floor is up to ~100 MB here (the 9 MB bodies of 32 connections in flight when
+      // a third's samples happen to be taken), so the bound is 200 MB.
       expect(r.memory.heapFloorLastMb - r.memory.heapFloorFirstMb).toBeLessThan(16);
-      expect(r.memory.externalFloorLastMb - r.memory.externalFloorFirstMb).toBeLessThan(100);
+      expect(r.memory.externalFloorLastMb - r.memory.externalFloorFirstMb).toBeLessThan(200);
       expect(r.memory.rssMaxMb).toBeLessThan(1536);
       const health = await fetch(`${server.url}/healthz`);
       expect(health.status).toBe(200);
