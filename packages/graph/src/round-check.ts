@@ -38,6 +38,8 @@ export class ScreenedRoundCheck {
   /** The lower bound behind the last edge {@link decide} found (NaN when decided exactly). */
   private lastLower = NaN;
   private readonly slack: number;
+  /** False when alpha = 1: (1 − alpha)·spat is then 0 whatever spat is, so adjacency is not looked up. */
+  private readonly spatialMatters: boolean;
   /** Round checks answered by the triangle bound alone (work counter for benchmarks). */
   implied = 0;
   private round = 0;
@@ -63,6 +65,7 @@ export class ScreenedRoundCheck {
     this.heirRound = new Int32Array(n);
     this.blockerAngle = new Float64Array(n).fill(NaN);
     this.slack = (cosine.features.cols + 8) * 2 ** -52 + 1e-14;
+    this.spatialMatters = rule.alpha !== 1;
   }
 
   /** A lower bound of cos(v, u) through v's and u's common blocker (NaN when there is none). */
@@ -105,7 +108,7 @@ export class ScreenedRoundCheck {
   /** The edge decision for (v, u) given its screened cosine c (NaN: unknown). */
   private decide(v: number, u: number, c: number, screened: boolean): boolean {
     if (u === v) return false;
-    const spat = this.spatial.adjacent(v, u, this.rule.radius);
+    const spat = this.spatialMatters ? this.spatial.adjacent(v, u, this.rule.radius) : 0;
     const bound = this.cosine.screenBound;
     this.lastLower = NaN;
     if (c === c && isEdge(this.rule, c - bound, spat)) {
@@ -125,7 +128,7 @@ export class ScreenedRoundCheck {
     const first = b >= 0 && this.heirRound[b] === this.round ? this.heir[b] : -1;
     if (first >= 0) {
       const implied = this.impliedCos(v, first);
-      if (implied === implied && isEdge(this.rule, implied, this.spatial.adjacent(v, first, this.rule.radius))) {
+      if (implied === implied && isEdge(this.rule, implied, this.spatialMatters ? this.spatial.adjacent(v, first, this.rule.radius) : 0)) {
         this.implied++;
         this.blocker[v] = first;
         this.blockerAngle[v] = this.blockerAngle[v] + this.blockerAngle[first];
