@@ -214,10 +214,15 @@ export class SimdRowStore {
    * `out[0 … count)`, each bit-identical to {@link dot} — one call for many pairs.
    */
   dots(i: number, others: ArrayLike<number>, from: number, count: number, out: Float64Array): void {
+    this.listed(i, others, from, count, out, false);
+  }
+
+  /** Runs the listed kernel (double or float32) of row i against `others[from … from+count)`, copying the results to `out`. */
+  private listed(i: number, others: ArrayLike<number>, from: number, count: number, out: Float64Array, f32: boolean): void {
     const a = this.offset(i);
     this.list(others, from, count);
-    this.wasm.dots64(a, 0, count, this.stride, SIMD_BATCH * 4);
-    const f = this.scratch().f64;
+    (f32 ? this.wasm.dotsF32 : this.wasm.dots64)(a, 0, count, this.stride, SIMD_BATCH * 4);
+    const f = f32 ? this.scratch().f32 : this.scratch().f64;
     for (let k = 0; k < count; k++) out[k] = f[k];
   }
 
@@ -234,10 +239,6 @@ export class SimdRowStore {
    * norm product lies in `F32_SAFE_NORM_PRODUCT`; for screening only.
    */
   dotsF32(i: number, others: ArrayLike<number>, from: number, count: number, out: Float64Array): void {
-    const a = this.offset(i);
-    this.list(others, from, count);
-    this.wasm.dotsF32(a, 0, count, this.stride, SIMD_BATCH * 4);
-    const f = this.scratch().f32;
-    for (let k = 0; k < count; k++) out[k] = f[k];
+    this.listed(i, others, from, count, out, true);
   }
 }
