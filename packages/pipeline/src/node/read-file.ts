@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { InvalidInputError, isD2PrunerError } from '@d2pruner/core';
 
@@ -37,6 +37,13 @@ export function readError(path: string, e: unknown, field: string): unknown {
   return e;
 }
 
+/** The size of an opened file when it is a regular file of at most `maxBytes`; else INVALID_INPUT naming `field`. */
+function regularSize(path: string, stat: Stats, field: string, maxBytes: number): number {
+  if (!stat.isFile()) throw new InvalidInputError(field, `cannot read '${path}': it is ${kindOf(stat)}; give a regular file`);
+  if (stat.size > maxBytes) throw new InvalidInputError(field, `'${path}' has ${stat.size} bytes; files of at most ${maxBytes} bytes are read`);
+  return stat.size;
+}
+
 /**
  * Opens a file for reading only when it is a regular file of at most `maxBytes`: it is opened
  * non-blocking (a FIFO cannot hang the open) and checked with fstat before a byte is read, so
@@ -53,10 +60,7 @@ export async function openRegularFile(path: string, options: ReadFileOptions = {
     throw readError(path, e, field);
   }
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new InvalidInputError(field, `cannot read '${path}': it is ${kindOf(stat)}; give a regular file`);
-    if (stat.size > maxBytes) throw new InvalidInputError(field, `'${path}' has ${stat.size} bytes; files of at most ${maxBytes} bytes are read`);
-    return { handle, size: stat.size };
+    return { handle, size: regularSize(path, await handle.stat(), field, maxBytes) };
   } catch (e) {
     await handle.close();
     throw readError(path, e, field);
@@ -104,17 +108,15 @@ export function readRegularFileSync(path: string, options: ReadFileOptions = {})
     throw readError(path, e, field);
   }
   try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new InvalidInputError(field, `cannot read '${path}': it is ${kindOf(stat)}; give a regular file`);
-    if (stat.size > maxBytes) throw new InvalidInputError(field, `'${path}' has ${stat.size} bytes; files of at most ${maxBytes} bytes are read`);
-    const out = options.allocate ? options.allocate(stat.size) : Buffer.allocUnsafeSlow(stat.size);
+    const size = regularSize(path, fstatSync(fd), field, maxBytes);
+    const out = options.allocate ? options.allocate(size) : Buffer.allocUnsafeSlow(size);
     let at = 0;
-    while (at < stat.size) {
-      const n = readSync(fd, out, at, stat.size - at, at);
+    while (at < size) {
+      const n = readSync(fd, out, at, size - at, at);
       if (n === 0) break;
       at += n;
     }
-    return at === stat.size ? out : out.subarray(0, at);
+    return at === size ? out : out.subarray(0, at);
   } catch (e) {
     throw readError(path, e, field);
   } finally {
