@@ -7,6 +7,7 @@
  * decoder of `@d2pruner/core` is the reference (tests compare every one of the 65,536 patterns).
  */
 import { assemble, op, simd, T, type WasmFunction } from './wasm-asm.js';
+import { compileModule } from './wasm-simd-dot.js';
 
 /** Halves per block (64 KiB of source, 128 KiB of float32). */
 const BLOCK = 32768;
@@ -84,21 +85,14 @@ interface HalfExports {
   f16(src: number, dst: number, n: number): void;
 }
 
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-
 let instance: { wasm: HalfExports; src: Uint8Array; dst: Float32Array } | null | undefined;
 
 function ready(): NonNullable<typeof instance> | null {
   if (instance !== undefined) return instance;
-  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  const c = compileModule(() => assemble([bf16Fn, f16Fn]));
+  if (!c) return (instance = null);
   try {
-    const bytes = assemble([bf16Fn, f16Fn]);
-    if (!api || !api.validate(bytes)) return (instance = null);
-    const wasm = new api.Instance(new api.Module(bytes)).exports as HalfExports;
+    const wasm = new c.api.Instance(c.module).exports as HalfExports;
     wasm.mem.grow(PAGES);
     instance = { wasm, src: new Uint8Array(wasm.mem.buffer, SRC, BLOCK * 2), dst: new Float32Array(wasm.mem.buffer, DST, BLOCK) };
   } catch {

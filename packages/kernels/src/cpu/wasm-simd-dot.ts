@@ -232,18 +232,22 @@ export interface DotExports {
 let cachedModule: { api: WasmApi; module: object } | null | undefined;
 let cachedImporting: { api: WasmApi; module: object } | null | undefined;
 
-function compile(importMemory: boolean): { api: WasmApi; module: object } | null {
+/**
+ * Compiles the module that `bytes` assembles, or null where the runtime has no WebAssembly or
+ * rejects it (no SIMD): the one place the kernel modules of this package are compiled.
+ */
+export function compileModule(bytes: () => Uint8Array): { api: WasmApi; module: object } | null {
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
   try {
-    const bytes = moduleBytes(importMemory);
-    return api && api.validate(bytes) ? { api, module: new api.Module(bytes) } : null;
+    const code = bytes();
+    return api && api.validate(code) ? { api, module: new api.Module(code) } : null;
   } catch {
     return null;
   }
 }
 
 function compiled(): { api: WasmApi; module: object } | null {
-  if (cachedModule === undefined) cachedModule = compile(false);
+  if (cachedModule === undefined) cachedModule = compileModule(() => moduleBytes(false));
   return cachedModule;
 }
 
@@ -254,7 +258,7 @@ export function wasmApi(): WasmApi | null {
 
 /** The kernels instantiated on `memory` (a caller's, e.g. one a file was read into), or null without SIMD. */
 export function dotInstanceOn(memory: WasmMemory): DotExports | null {
-  if (cachedImporting === undefined) cachedImporting = compile(true);
+  if (cachedImporting === undefined) cachedImporting = compileModule(() => moduleBytes(true));
   if (!cachedImporting) return null;
   const exports = new cachedImporting.api.Instance(cachedImporting.module, { env: { mem: memory } }).exports as Omit<DotExports, 'mem'>;
   return { ...exports, mem: memory };
