@@ -1,5 +1,6 @@
 import type { PipelineSpec } from '../gpu/context.js';
 import { uniformStruct } from '../gpu/uniform.js';
+import { TILE_LOAD_WGSL, tileRowsWgsl } from './tile64.js';
 
 /** Output rows and columns per workgroup of the edge-block kernel. */
 export const BLOCK_TILE = 64;
@@ -98,38 +99,14 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let ti = wg.y;
   let tj = wg.x;
   if (ti > tj) { return; }
-  let i0 = ti * 64u;
-  let j0 = tj * 64u;
-  let lr = li / 16u;
-  let lk = li % 16u;
-  var aRow: array<u32, 4>;
-  var bRow: array<u32, 4>;
-  var aOk: array<bool, 4>;
-  var bOk: array<bool, 4>;
-  for (var q = 0u; q < 4u; q++) {
-    let ia = i0 + lr + 16u * q;
-    aOk[q] = ia < p.k;
-    if (aOk[q]) { aRow[q] = idx[ia] * p.d; }
-    let jb = j0 + lr + 16u * q;
-    bOk[q] = jb < p.k;
-    if (bOk[q]) { bRow[q] = idx[jb] * p.d; }
-  }
+${tileRowsWgsl({ aLimit: 'p.k', bLimit: 'p.k', bIndex: 'jb' })}
   var acc = array<vec4f, 4>(vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0));
   var p0 = vec4f(0.0);
   var p1 = vec4f(0.0);
   var p2 = vec4f(0.0);
   var p3 = vec4f(0.0);
   for (var k0 = 0u; k0 < p.d; k0 += 16u) {
-    let k = k0 + lk;
-    for (var q = 0u; q < 4u; q++) {
-      var va = 0.0;
-      var vb = 0.0;
-      if (aOk[q] && k < p.d) { va = X[aRow[q] + k]; }
-      if (bOk[q] && k < p.d) { vb = X[bRow[q] + k]; }
-      As[lk * 64u + lr + 16u * q] = va;
-      Bs[lk * 64u + lr + 16u * q] = vb;
-    }
-    workgroupBarrier();
+${TILE_LOAD_WGSL}
     p0 = vec4f(0.0);
     p1 = vec4f(0.0);
     p2 = vec4f(0.0);
