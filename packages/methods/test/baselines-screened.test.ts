@@ -112,14 +112,46 @@ describe('CDPruner: the lazy greedy equals the eager dppUpdate greedy', () => {
   });
 });
 
+describe('CDPruner columns: the tiled WebAssembly dots against the scalar double dot', () => {
+  it.each([1, 3, 5, 17, 250, 1023])('D %i, runs of 1–9 picks', (cols) => {
+    const rows = 30;
+    const next = mulberry32(cols);
+    const data = Float32Array.from({ length: rows * cols }, () => (next() / 2 ** 32 - 0.5) * 2 ** ((next() % 20) - 10));
+    const h = { rows, cols, data };
+    const columns = dppColumns(h, rows);
+    try {
+      const order = Array.from({ length: rows }, (_, k) => (k * 7) % rows);
+      order.forEach((j, s) => columns.pick(s, j, 1));
+      for (let i = 0; i < rows; i++) {
+        const from = i % 20;
+        const count = 1 + (i % 9);
+        const dots = Array.from(columns.dots(i, order, from, count).subarray(0, count));
+        dots.forEach((v, k) => {
+          const j = order[from + k];
+          let ref = 0;
+          let mag = 0;
+          for (let c = 0; c < cols; c++) {
+            ref += data[i * cols + c] * data[j * cols + c];
+            mag += Math.abs(data[i * cols + c] * data[j * cols + c]);
+          }
+          expect(Math.abs(v - ref)).toBeLessThanOrEqual(1e-12 * mag);
+        });
+      }
+    } finally {
+      columns.release();
+    }
+  });
+});
+
 describe('CDPruner columns: the WebAssembly update equals the JavaScript one bit for bit', () => {
   it('random picks and runs of steps', () => {
     const rows = 40;
     const steps = 37;
     const next = mulberry32(5);
     const rand = () => next() / 2 ** 32 - 0.5;
-    const simd = dppColumns(rows, steps);
-    const js = dppColumns(rows, steps, false);
+    const h = { rows, cols: 3, data: new Float32Array(rows * 3) };
+    const simd = dppColumns(h, steps);
+    const js = dppColumns(h, steps, false);
     try {
       const d2 = { simd: new Float64Array(rows).fill(1), js: new Float64Array(rows).fill(1) };
       const fresh = new Int32Array(rows);

@@ -15,6 +15,7 @@
 
 import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
 import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn, top2x4F32Fn } from './wasm-scan.js';
+import { dotsTileF64Fn } from './wasm-f64-tile.js';
 
 /** Floats per row padding unit (the f32 kernel's step). */
 export const SIMD_ROW_ALIGN = 16;
@@ -104,32 +105,33 @@ function batchFn(exportName: string, loop: typeof f64Loop, store: number[], widt
  * cholColumn(ci, list, lv, sc, from, count, d2) → d2: the lazy greedy MAP's column update
  * (docs/baselines.md §7 step 3) for one token, for s = from … from+count−1:
  * v = (lv[s − from] − Σ_{q<s} e_j[q]·ci[q]) / sc[s] with e_j the column at byte offset list[s]
- * (i32), ci[s] ← v, d2 ← d2 − v² (sequential). The sum runs in two f64x2 accumulators over
- * blocks of 4 doubles, then the tail in order. Params 0 ci, 1 list, 2 lv, 3 sc (f64 arrays /
- * byte offsets), 4 from, 5 count, 6 d2; locals 7 s, 8 end, 9 pj, 10 q, 11 qEnd, 12 v, 13–14 acc.
+ * (i32), ci[s] ← v, d2 ← d2 − v² (sequential). The sum runs in four f64x2 accumulators over
+ * blocks of 8 doubles, then the tail in order. Params 0 ci, 1 list, 2 lv, 3 sc (f64 arrays /
+ * byte offsets), 4 from, 5 count, 6 d2; locals 7 s, 8 end, 9 pj, 10 q, 11 qEnd, 12 v, 13–16 acc.
  */
 const cholColumnFn: WasmFunction = {
   exportName: 'cholColumn',
   params: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.f64],
   results: [T.f64],
-  locals: [[T.i32, 5], [T.f64, 1], [T.v128, 2]],
+  locals: [[T.i32, 5], [T.f64, 1], [T.v128, 4]],
   body: [
     ...get(4), ...set(7),
     ...get(4), ...get(5), ...op.i32Add, ...set(8),
     ...op.block, ...op.loop,
     ...get(7), ...get(8), ...op.i32GeU, ...op.brIf(1),
     ...get(1), ...get(7), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load(0), ...set(9),
-    ...op.v128Zero, ...set(13), ...op.v128Zero, ...set(14),
+    ...[13, 14, 15, 16].flatMap((a) => [...op.v128Zero, ...set(a)]),
     ...op.i32(0), ...set(10),
-    ...get(7), ...op.i32(2), ...op.i32ShrU, ...op.i32(5), ...op.i32Shl, ...set(11),
+    ...get(7), ...op.i32(3), ...op.i32ShrU, ...op.i32(6), ...op.i32Shl, ...set(11),
     ...op.block, ...op.loop,
     ...get(10), ...get(11), ...op.i32GeU, ...op.brIf(1),
-    ...get(13), ...get(9), ...get(10), ...op.i32Add, ...op.v128Load(0), ...get(0), ...get(10), ...op.i32Add, ...op.v128Load(0), ...op.f64x2Mul, ...op.f64x2Add, ...set(13),
-    ...get(14), ...get(9), ...get(10), ...op.i32Add, ...op.v128Load(16), ...get(0), ...get(10), ...op.i32Add, ...op.v128Load(16), ...op.f64x2Mul, ...op.f64x2Add, ...set(14),
-    ...get(10), ...op.i32(32), ...op.i32Add, ...set(10),
+    ...[0, 1, 2, 3].flatMap((k) => [
+      ...get(13 + k), ...get(9), ...get(10), ...op.i32Add, ...op.v128Load(16 * k), ...get(0), ...get(10), ...op.i32Add, ...op.v128Load(16 * k), ...op.f64x2Mul, ...op.f64x2Add, ...set(13 + k),
+    ]),
+    ...get(10), ...op.i32(64), ...op.i32Add, ...set(10),
     ...op.br(0),
     ...op.end, ...op.end,
-    ...get(13), ...get(14), ...op.f64x2Add, ...set(13),
+    ...get(13), ...get(14), ...op.f64x2Add, ...get(15), ...get(16), ...op.f64x2Add, ...op.f64x2Add, ...set(13),
     ...get(13), ...op.f64x2Lane(0), ...get(13), ...op.f64x2Lane(1), ...op.f64Add, ...set(12),
     ...get(7), ...op.i32(3), ...op.i32Shl, ...set(11),
     ...op.block, ...op.loop,
@@ -166,6 +168,7 @@ const moduleBytes = (importMemory = false): Uint8Array =>
       addRowsF64Fn,
       top2x4F32Fn,
       cholColumnFn,
+      dotsTileF64Fn,
     ],
     { importMemory },
   );
@@ -227,6 +230,8 @@ export interface DotExports {
   addRowsF64(first: number, count: number, n: number, assign: number, acc: number): void;
   /** The lazy greedy MAP's column update of one token (see `cholColumnFn`); returns the new d². */
   cholColumn(ci: number, list: number, lv: number, sc: number, from: number, count: number, d2: number): number;
+  /** A float32 row against 4·groups listed double rows, four per pass (see `dotsTileF64Fn`); doubles to `out`. */
+  dotsTileF64(a: number, list: number, groups: number, n: number, out: number): void;
 }
 
 let cachedModule: { api: WasmApi; module: object } | null | undefined;

@@ -1,59 +1,106 @@
-import { dotInstance, releaseDotInstance, SIMD_BATCH, type DotExports } from '@d2pruner/kernels';
+import { dotInstance, F64_TILE, releaseDotInstance, SIMD_BATCH, type DotExports } from '@d2pruner/kernels';
+import type { Matrix } from '@d2pruner/core';
+import { PickDots } from './pick-dots.js';
 
 /**
  * The Cholesky columns of CDPruner's lazy greedy MAP (docs/baselines.md §7 step 3), token-major:
- * e_0[i] … e_{t−1}[i] per token, with the picks and their scales √d²_j. {@link update} evaluates
+ * e_0[i] … e_{t−1}[i] per token, with the picks and their scales √d²_j. {@link dots} gives the
+ * double dots of a token's feature row with a run of picks; {@link update} evaluates
  * e_s[i] = (lv[s − from] − Σ_{q<s} e_q[j_s]·e_q[i]) / scale_s for a run of steps and returns
  * d²_i − Σ e_s[i]² (subtracted in order), in double precision: in WebAssembly SIMD when
- * available ({@link create}), else in JavaScript.
+ * available ({@link dppColumns}), else in JavaScript.
  */
 export interface DppColumns {
   /** L_{j_s i} of the steps being updated (first {@link SIMD_BATCH} entries, filled by the caller). */
   readonly lv: Float64Array;
+  /** Double dots computed (diagnostic). */
+  readonly dotCount: number;
   /** Records pick j at step s with its scale √d²_j. */
   pick(s: number, j: number, scale: number): void;
+  /** Double dots of row i with the picks of steps from … from+count−1 (count ≤ {@link SIMD_BATCH}); the result may be {@link lv} itself. */
+  dots(i: number, picks: readonly number[], from: number, count: number): Float64Array;
   /** Updates token i's column for steps from … from+count−1 (count ≤ {@link SIMD_BATCH}); returns the new d²_i. */
   update(i: number, from: number, count: number, d2: number): number;
   /** Frees the memory. */
   release(): void;
 }
 
-/** Columns for `rows` tokens and up to `steps` picks: WebAssembly when available (and `simd`), else JavaScript. */
-export function dppColumns(rows: number, steps: number, simd = true): DppColumns {
-  const wasm = simd && rows * steps * 8 < 2 ** 30 ? dotInstance() : null;
-  return wasm ? new WasmColumns(wasm, rows, steps) : new JsColumns(rows, steps);
+/**
+ * Columns for the rows of `h` and up to `steps` picks: WebAssembly when available (and `simd`),
+ * else JavaScript.
+ */
+export function dppColumns(h: Matrix, steps: number, simd = true): DppColumns {
+  const stride = Math.ceil(h.cols / F64_TILE) * F64_TILE;
+  const wasm = simd && (h.rows + stride) * steps * 8 < 2 ** 30 ? dotInstance() : null;
+  return wasm ? new WasmColumns(wasm, h, steps, stride) : new JsColumns(h, steps);
 }
 
+/**
+ * The WebAssembly columns. Each pick's feature row is copied into the instance's memory once,
+ * promoted to double, and a refreshed token's row is copied next to them (float32), so its dots
+ * with the picks run in the register-tiled `dotsTileF64` kernel. Layout (bytes, 16-aligned):
+ * column offsets per step, scales, lv, the token row, pick-row offsets, pick rows, columns.
+ */
 class WasmColumns implements DppColumns {
   readonly lv: Float64Array;
+  dotCount = 0;
   private readonly list: Int32Array;
   private readonly scales: Float64Array;
+  private readonly rowF32: Float32Array;
+  private readonly picksF64: Float64Array;
   private readonly listAt: number;
   private readonly scalesAt: number;
   private readonly lvAt: number;
+  private readonly rowAt: number;
+  private readonly pickListAt: number;
+  private readonly picksAt: number;
   private readonly colAt: number;
+  private loaded = -1;
 
   constructor(
     private readonly wasm: DotExports,
-    rows: number,
+    private readonly h: Matrix,
     private readonly steps: number,
+    private readonly stride: number,
   ) {
     this.listAt = 0;
     this.scalesAt = align(steps * 4);
     this.lvAt = this.scalesAt + align(steps * 8);
-    this.colAt = this.lvAt + SIMD_BATCH * 8;
-    const bytes = this.colAt + rows * steps * 8;
+    this.rowAt = this.lvAt + align((SIMD_BATCH + F64_TILE) * 8);
+    this.pickListAt = this.rowAt + align(stride * 4);
+    this.picksAt = this.pickListAt + align((steps + F64_TILE) * 4);
+    this.colAt = this.picksAt + steps * stride * 8;
+    const bytes = this.colAt + h.rows * steps * 8;
     const have = wasm.mem.buffer.byteLength;
     if (bytes > have) wasm.mem.grow(Math.ceil((bytes - have) / 65536));
     const buffer = wasm.mem.buffer;
     this.list = new Int32Array(buffer, this.listAt, steps);
     this.scales = new Float64Array(buffer, this.scalesAt, steps);
-    this.lv = new Float64Array(buffer, this.lvAt, SIMD_BATCH);
+    this.lv = new Float64Array(buffer, this.lvAt, SIMD_BATCH + F64_TILE);
+    this.rowF32 = new Float32Array(buffer, this.rowAt, stride);
+    this.picksF64 = new Float64Array(buffer, this.picksAt, steps * stride);
+    const pickList = new Int32Array(buffer, this.pickListAt, steps + F64_TILE);
+    for (let s = 0; s < pickList.length; s++) pickList[s] = this.picksAt + (s < steps ? s : 0) * stride * 8;
   }
 
   pick(s: number, j: number, scale: number): void {
+    const { h, stride } = this;
     this.list[s] = this.colAt + j * this.steps * 8;
     this.scales[s] = scale;
+    this.picksF64.set(h.data.subarray(j * h.cols, (j + 1) * h.cols), s * stride);
+    this.picksF64.fill(0, s * stride + h.cols, (s + 1) * stride);
+  }
+
+  dots(i: number, _picks: readonly number[], from: number, count: number): Float64Array {
+    const { h } = this;
+    if (this.loaded !== i) {
+      this.rowF32.set(h.data.subarray(i * h.cols, (i + 1) * h.cols));
+      this.rowF32.fill(0, h.cols);
+      this.loaded = i;
+    }
+    this.dotCount += count;
+    this.wasm.dotsTileF64(this.rowAt, this.pickListAt + from * 4, Math.ceil(count / F64_TILE), this.stride, this.lvAt);
+    return this.lv;
   }
 
   update(i: number, from: number, count: number, d2: number): number {
@@ -65,17 +112,20 @@ class WasmColumns implements DppColumns {
   }
 }
 
+/** The JavaScript columns (dots through {@link PickDots}: a SIMD row store when there is one). */
 class JsColumns implements DppColumns {
   readonly lv = new Float64Array(SIMD_BATCH);
   private readonly col: Float64Array;
   private readonly picks: Int32Array;
   private readonly scales: Float64Array;
+  private readonly pickDots: PickDots;
 
   constructor(
-    rows: number,
+    h: Matrix,
     private readonly steps: number,
   ) {
-    this.col = new Float64Array(rows * steps);
+    this.col = new Float64Array(h.rows * steps);
+    this.pickDots = new PickDots(h);
     this.picks = new Int32Array(steps);
     this.scales = new Float64Array(steps);
   }
@@ -83,6 +133,14 @@ class JsColumns implements DppColumns {
   pick(s: number, j: number, scale: number): void {
     this.picks[s] = j;
     this.scales[s] = scale;
+  }
+
+  get dotCount(): number {
+    return this.pickDots.count;
+  }
+
+  dots(i: number, picks: readonly number[], from: number, count: number): Float64Array {
+    return this.pickDots.exact(i, picks, from, count);
   }
 
   update(i: number, from: number, count: number, d2: number): number {
@@ -104,21 +162,15 @@ function align(bytes: number): number {
   return Math.ceil(bytes / 16) * 16;
 }
 
-/** Σ_{q<s} col[a+q]·col[b+q]: blocks of 4 in two pairs of accumulators, then the tail (the WebAssembly order). */
+const lanes = new Float64Array(8);
+
+/** Σ_{q<s} col[a+q]·col[b+q]: blocks of 8 in four pairs of accumulators, then the tail (the WebAssembly order). */
 function projection(col: Float64Array, a: number, b: number, s: number): number {
-  let e0 = 0;
-  let e1 = 0;
-  let o0 = 0;
-  let o1 = 0;
+  const acc = lanes.fill(0);
   let q = 0;
-  const blocks = s - (s & 3);
-  for (; q < blocks; q += 4) {
-    e0 += col[a + q] * col[b + q];
-    e1 += col[a + q + 1] * col[b + q + 1];
-    o0 += col[a + q + 2] * col[b + q + 2];
-    o1 += col[a + q + 3] * col[b + q + 3];
-  }
-  let v = e0 + o0 + (e1 + o1);
+  const blocks = s - (s & 7);
+  for (; q < blocks; q += 8) for (let k = 0; k < 8; k++) acc[k] += col[a + q + k] * col[b + q + k];
+  let v = acc[0] + acc[2] + (acc[4] + acc[6]) + (acc[1] + acc[3] + (acc[5] + acc[7]));
   for (; q < s; q++) v += col[a + q] * col[b + q];
   return v;
 }

@@ -2,7 +2,6 @@ import { cosineFromDot, SIMD_BATCH } from '@d2pruner/kernels';
 import type { Matrix } from '@d2pruner/core';
 import { dppColumns, type DppColumns } from './dpp-columns.js';
 import { LazyMaxHeap } from './lazy-max-heap.js';
-import { PickDots } from './pick-dots.js';
 
 /**
  * CDPruner's greedy MAP (docs/baselines.md §7 step 3) on the CPU, lazily: token i's Cholesky
@@ -20,7 +19,6 @@ export class LazyGreedyDpp {
   /** Steps token i's column and d² include. */
   private readonly fresh: Int32Array;
   private readonly heap: LazyMaxHeap;
-  private readonly dots: PickDots;
   /** Token refreshes (diagnostic). */
   refreshes = 0;
 
@@ -39,15 +37,14 @@ export class LazyGreedyDpp {
     budget: number,
   ) {
     const n = h.rows;
-    this.columns = dppColumns(n, budget);
+    this.columns = dppColumns(h, budget);
     this.fresh = new Int32Array(n);
-    this.dots = new PickDots(h);
     this.heap = new LazyMaxHeap(d2, Int32Array.from({ length: n }, (_, i) => i));
   }
 
   /** Double dot products computed (diagnostic). */
   get dotCount(): number {
-    return this.dots.count;
+    return this.columns.dotCount;
   }
 
   /**
@@ -79,7 +76,7 @@ export class LazyGreedyDpp {
     let d2 = this.d2[i];
     for (let from = this.fresh[i]; from < t; from += SIMD_BATCH) {
       const count = Math.min(SIMD_BATCH, t - from);
-      const dots = this.dots.exact(i, order, from, count);
+      const dots = columns.dots(i, order, from, count);
       for (let k = 0; k < count; k++) {
         const j = order[from + k];
         lv[k] = r[j] * cosineFromDot(dots[k], norms[j], norms[i]) * r[i];
