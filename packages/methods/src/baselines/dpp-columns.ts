@@ -15,7 +15,7 @@ export interface DppColumns {
   readonly lv: Float64Array;
   /** Double dots computed (diagnostic). */
   readonly dotCount: number;
-  /** Records pick j at step s with its scale √d²_j. */
+  /** Records pick j at step s (steps in order; j's column up to step s) with its scale √d²_j. */
   pick(s: number, j: number, scale: number): void;
   /** Double dots of row i with the picks of steps from … from+count−1 (count ≤ {@link SIMD_BATCH}); the result may be {@link lv} itself. */
   dots(i: number, picks: readonly number[], from: number, count: number): Float64Array;
@@ -38,8 +38,10 @@ export function dppColumns(h: Matrix, steps: number, simd = true): DppColumns {
 /**
  * The WebAssembly columns. Each pick's feature row is copied into the instance's memory once,
  * promoted to double, and a refreshed token's row is copied next to them (float32), so its dots
- * with the picks run in the register-tiled `dotsTileF64` kernel. Layout (bytes, 16-aligned):
- * column offsets per step, scales, lv, the token row, pick-row offsets, pick rows, columns.
+ * with the picks run in the register-tiled `dotsTileF64` kernel; a pick's column (final once
+ * picked) is copied next to the earlier picks' so the column updates read them packed. Layout
+ * (bytes, 16-aligned): column offsets per step, scales, lv, the token row, pick-row offsets,
+ * pick rows, pick columns, token columns.
  */
 class WasmColumns implements DppColumns {
   readonly lv: Float64Array;
@@ -55,6 +57,8 @@ class WasmColumns implements DppColumns {
   private readonly pickListAt: number;
   private readonly picksAt: number;
   private readonly colAt: number;
+  /** Where the next pick's finished column is copied (the picks' columns lie packed, in step order). */
+  private triNext: number;
   private loaded = -1;
 
   constructor(
@@ -69,7 +73,8 @@ class WasmColumns implements DppColumns {
     this.rowAt = this.lvAt + align((SIMD_BATCH + F64_TILE) * 8);
     this.pickListAt = this.rowAt + align(stride * 4);
     this.picksAt = this.pickListAt + align((steps + F64_TILE) * 4);
-    this.colAt = this.picksAt + steps * stride * 8;
+    this.triNext = this.picksAt + steps * stride * 8;
+    this.colAt = this.triNext + (steps * (steps + 1)) * 8;
     const bytes = this.colAt + h.rows * steps * 8;
     const have = wasm.mem.buffer.byteLength;
     if (bytes > have) wasm.mem.grow(Math.ceil((bytes - have) / 65536));
@@ -85,7 +90,11 @@ class WasmColumns implements DppColumns {
 
   pick(s: number, j: number, scale: number): void {
     const { h, stride } = this;
-    this.list[s] = this.colAt + j * this.steps * 8;
+    const at = this.triNext;
+    const buffer = this.wasm.mem.buffer;
+    new Float64Array(buffer, at, s).set(new Float64Array(buffer, this.colAt + j * this.steps * 8, s));
+    this.triNext += align(s * 8);
+    this.list[s] = at;
     this.scales[s] = scale;
     this.picksF64.set(h.data.subarray(j * h.cols, (j + 1) * h.cols), s * stride);
     this.picksF64.fill(0, s * stride + h.cols, (s + 1) * stride);
