@@ -143,6 +143,34 @@ describe('CDPruner columns: the tiled WebAssembly dots against the scalar double
   });
 });
 
+describe('CDPruner columns: row dots with a double vector (the relevance sums)', () => {
+  it.each([1, 3, 6, 250, 1023])('D %i', (cols) => {
+    const rows = 23;
+    const next = mulberry32(cols + 7);
+    const rand = () => next() / 2 ** 32 - 0.5;
+    const data = Float32Array.from({ length: rows * cols }, () => rand() * 2 ** ((next() % 16) - 8));
+    const w = Float64Array.from({ length: cols }, rand);
+    const h = { rows, cols, data };
+    const columns = dppColumns(h, 5);
+    try {
+      const dots = columns.rowDots(w);
+      expect(dots).toBeDefined();
+      for (let i = 0; i < rows; i++) {
+        let ref = 0;
+        let mag = 0;
+        for (let c = 0; c < cols; c++) {
+          ref += data[i * cols + c] * w[c];
+          mag += Math.abs(data[i * cols + c] * w[c]);
+        }
+        expect(Math.abs(dots![i] - ref)).toBeLessThanOrEqual(1e-12 * mag);
+      }
+    } finally {
+      columns.release();
+    }
+    expect(dppColumns(h, 5, false).rowDots(w)).toBeUndefined();
+  });
+});
+
 describe('CDPruner columns: the WebAssembly update equals the JavaScript one bit for bit', () => {
   it('random picks and runs of steps', () => {
     const rows = 40;

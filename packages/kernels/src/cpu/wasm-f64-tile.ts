@@ -1,65 +1,51 @@
 /**
- * A register-tiled double-precision kernel: one float32 row against a tile of other rows, so
- * each pair of the row's floats is loaded and promoted once per tile; each value is a double
- * dot in its own summation order (f64x2 accumulators).
+ * Register-tiled double-precision kernels: one float32 row against a tile of rows already
+ * promoted to double, so each pair of the row's floats is loaded and promoted once per tile and
+ * the inner loop is one 128-bit load, an f64x2 multiply and an add per two floats per tile row.
+ * Each value is a double dot in its own summation order (one f64x2 accumulator per tile row,
+ * four floats per iteration). Shapes were measured on Node 20 (V8 keeps 16 SIMD registers:
+ * more accumulators spill and run slower).
  */
 
 import { op, T, type WasmFunction } from './wasm-asm.js';
 
 const { get, set } = op;
 
-/** Shape of a tiled kernel: rows per pass, float pairs per iteration, accumulators per row, whether the tile rows are float32 (else already double). */
-export interface TileShape {
-  rows: number;
-  pairs: number;
-  accs: number;
-  f32: boolean;
-}
-
-/** Rows per pass of {@link dotsTileF64Fn}. */
+/** Rows per pass of `dotsTileF64`. */
 export const F64_TILE = 4;
 
 /**
- * tile(a, list, groups, n, out): row `a` (n float32, n a multiple of 2·pairs, byte offset)
- * against the rows·groups rows whose byte offsets are listed at `list` (i32 each); the doubles
- * go to `out`. Params 0 a, 1 list, 2 groups, 3 n, 4 out; locals 5 pa, 6 end, then row pointers,
- * promoted floats and accumulators.
+ * tile(a, list, groups, n, out): row `a` (n float32, n a multiple of 4, byte offset) against
+ * the rows·groups double rows whose byte offsets are listed at `list` (i32 each); the doubles go
+ * to `out`. Params 0 a, 1 list, 2 groups, 3 n, 4 out; locals 5 pa, 6 end, then `rows` row
+ * pointers, 2 promoted float pairs and `rows` accumulators.
  */
-export function tileFn(exportName: string, shape: TileShape): WasmFunction {
-  const { rows, pairs, accs, f32 } = shape;
+function tileFn(exportName: string, rows: number): WasmFunction {
   const ptr = (p: number) => 7 + p;
-  const cand = (h: number) => 7 + rows + h;
-  const acc = (p: number, h: number) => 7 + rows + pairs + accs * p + (h % accs);
-  const rowBytes = f32 ? 8 : 16;
-  const tileLoad = (p: number, h: number) => (f32 ? [...get(ptr(p)), ...op.v128Load64Zero(8 * h), ...op.f64x2PromoteLow] : [...get(ptr(p)), ...op.v128Load(16 * h)]);
-  const mac = (p: number, h: number) => [...get(acc(p, h)), ...get(cand(h)), ...tileLoad(p, h), ...op.f64x2Mul, ...op.f64x2Add, ...set(acc(p, h))];
-  const promote = (h: number) => [...get(5), ...op.v128Load64Zero(8 * h), ...op.f64x2PromoteLow, ...set(cand(h))];
-  const list = Array.from({ length: rows }, (_, p) => p);
-  const halves = Array.from({ length: pairs }, (_, h) => h);
-  const sum = (p: number) => {
-    const out = [...get(acc(p, 0))];
-    for (let h = 1; h < accs; h++) out.push(...get(acc(p, h)), ...op.f64x2Add);
-    return [...out, ...set(acc(p, 0)), ...get(acc(p, 0)), ...op.f64x2Lane(0), ...get(acc(p, 0)), ...op.f64x2Lane(1), ...op.f64Add];
-  };
+  const pair = (h: number) => 7 + rows + h;
+  const acc = (p: number) => 9 + rows + p;
+  const tile = Array.from({ length: rows }, (_, p) => p);
+  const mac = (p: number, h: number) => [...get(acc(p)), ...get(pair(h)), ...get(ptr(p)), ...op.v128Load(16 * h), ...op.f64x2Mul, ...op.f64x2Add, ...set(acc(p))];
+  const promote = (h: number) => [...get(5), ...op.v128Load64Zero(8 * h), ...op.f64x2PromoteLow, ...set(pair(h))];
+  const sum = (p: number) => [...get(acc(p)), ...op.f64x2Lane(0), ...get(acc(p)), ...op.f64x2Lane(1), ...op.f64Add];
   return {
     exportName,
     params: [T.i32, T.i32, T.i32, T.i32, T.i32],
     results: [],
-    locals: [[T.i32, 2 + rows], [T.v128, pairs + rows * accs]],
+    locals: [[T.i32, 2 + rows], [T.v128, 2 + rows]],
     body: [
       ...get(0), ...get(3), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(6),
       ...op.block, ...op.loop,
       ...get(2), ...op.i32Eqz, ...op.brIf(1),
-      ...list.flatMap((p) => [...get(1), ...op.i32Load(4 * p), ...set(ptr(p))]),
-      ...list.flatMap((p) => Array.from({ length: accs }, (_, h) => [...op.v128Zero, ...set(acc(p, h))]).flat()),
+      ...tile.flatMap((p) => [...get(1), ...op.i32Load(4 * p), ...set(ptr(p)), ...op.v128Zero, ...set(acc(p))]),
       ...get(0), ...set(5),
       ...op.loop,
-      ...halves.flatMap((h) => [...promote(h), ...list.flatMap((p) => mac(p, h))]),
-      ...list.flatMap((p) => [...get(ptr(p)), ...op.i32(rowBytes * pairs), ...op.i32Add, ...set(ptr(p))]),
-      ...get(5), ...op.i32(8 * pairs), ...op.i32Add, ...op.tee(5),
+      ...[0, 1].flatMap((h) => [...promote(h), ...tile.flatMap((p) => mac(p, h))]),
+      ...tile.flatMap((p) => [...get(ptr(p)), ...op.i32(32), ...op.i32Add, ...set(ptr(p))]),
+      ...get(5), ...op.i32(16), ...op.i32Add, ...op.tee(5),
       ...get(6), ...op.i32LtU, ...op.brIf(0),
       ...op.end,
-      ...list.flatMap((p) => [...get(4), ...sum(p), ...op.f64Store(8 * p)]),
+      ...tile.flatMap((p) => [...get(4), ...sum(p), ...op.f64Store(8 * p)]),
       ...get(4), ...op.i32(8 * rows), ...op.i32Add, ...set(4),
       ...get(1), ...op.i32(4 * rows), ...op.i32Add, ...set(1),
       ...get(2), ...op.i32(1), ...op.i32Sub, ...set(2),
@@ -69,5 +55,8 @@ export function tileFn(exportName: string, shape: TileShape): WasmFunction {
   };
 }
 
-/** The tiled kernel CDPruner's lazy refresh uses (export `dotsTileF64`). */
-export const dotsTileF64Fn: WasmFunction = tileFn('dotsTileF64', { rows: F64_TILE, pairs: 2, accs: 1, f32: false });
+/** `dotsTileF64(a, list, groups, n, out)`: four listed double rows per pass (see {@link tileFn}). */
+export const dotsTileF64Fn: WasmFunction = tileFn('dotsTileF64', F64_TILE);
+
+/** `dotsF64Rows(a, list, count, n, out)`: the same dots one listed row at a time (for a run's last 1–3 rows). */
+export const dotsF64RowsFn: WasmFunction = tileFn('dotsF64Rows', 1);

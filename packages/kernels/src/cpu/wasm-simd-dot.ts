@@ -15,7 +15,7 @@
 
 import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
 import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn, top2x4F32Fn } from './wasm-scan.js';
-import { dotsTileF64Fn } from './wasm-f64-tile.js';
+import { dotsF64RowsFn, dotsTileF64Fn } from './wasm-f64-tile.js';
 
 /** Floats per row padding unit (the f32 kernel's step). */
 export const SIMD_ROW_ALIGN = 16;
@@ -169,6 +169,7 @@ const moduleBytes = (importMemory = false): Uint8Array =>
       top2x4F32Fn,
       cholColumnFn,
       dotsTileF64Fn,
+      dotsF64RowsFn,
     ],
     { importMemory },
   );
@@ -232,6 +233,8 @@ export interface DotExports {
   cholColumn(ci: number, list: number, lv: number, sc: number, from: number, count: number, d2: number): number;
   /** A float32 row against 4·groups listed double rows, four per pass (see `dotsTileF64Fn`); doubles to `out`. */
   dotsTileF64(a: number, list: number, groups: number, n: number, out: number): void;
+  /** `dotsTileF64` one listed row at a time (`count` rows). */
+  dotsF64Rows(a: number, list: number, count: number, n: number, out: number): void;
 }
 
 let cachedModule: { api: WasmApi; module: object } | null | undefined;

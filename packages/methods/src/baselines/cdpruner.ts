@@ -12,6 +12,7 @@ import { rowNorms64 } from '@d2pruner/kernels';
 import { rankOrder } from '@d2pruner/scoring';
 import { argmaxUnselected, checkAborted, checkBudget, checkFiniteMatrix, checkSameCols, ensure, iota, optionalMatrix, releasingStores, requireMatrix, selection, sortedIndices } from './common.js';
 import { KernelDispatch } from './dispatch.js';
+import { dppColumns, type DppColumns } from './dpp-columns.js';
 import { LazyGreedyDpp } from './lazy-dpp.js';
 
 /** CDPruner parameters (docs/baselines.md §7, §10.3). */
@@ -79,15 +80,26 @@ function cosineSums(e: Float32Array, n: number, d: number, norms: Float64Array, 
   return sums;
 }
 
-/** The relevance vector r of step 1 (double). */
-function relevance(e: Matrix | undefined, t: Matrix | undefined, n: number, p: CdPrunerParams, h: Matrix, hNorms: Float64Array): Float64Array {
+/** dots[i] / norms[i] in place (0 for a zero row): Σ_m cos(E_i, T_m) from the dots with Σ_m unit(T_m). */
+function unitDots(dots: Float64Array, norms: Float64Array): Float64Array {
+  for (let i = 0; i < dots.length; i++) dots[i] = norms[i] > 0 ? dots[i] / norms[i] : 0;
+  return dots;
+}
+
+/**
+ * The relevance vector r of step 1 (double). With `columns` (of h) the dots of E = h with
+ * Σ_m unit(T_m) run in their WebAssembly kernel.
+ */
+function relevance(e: Matrix | undefined, t: Matrix | undefined, n: number, p: CdPrunerParams, h: Matrix, hNorms: Float64Array, columns?: DppColumns): Float64Array {
   const r = new Float64Array(n).fill(1);
   if (!e || !t || t.rows === 0) return r;
   const d = e.cols;
   const en = e === h ? hNorms : rowNorms64(e.data, e.rows, d);
   const tn = rowNorms64(t.data, t.rows, d);
   const raw = new Float64Array(n);
-  const sums = cosineSums(e.data, n, d, en, unitSum(t.data, t.rows, d, tn));
+  const w = unitSum(t.data, t.rows, d, tn);
+  const dots = e === h ? columns?.rowDots(w) : undefined;
+  const sums = dots ? unitDots(dots, en) : cosineSums(e.data, n, d, en, w);
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -101,6 +113,44 @@ function relevance(e: Matrix | undefined, t: Matrix | undefined, n: number, p: C
     for (let i = 0; i < n; i++) r[i] = Math.exp(alpha * r[i]);
   }
   return r;
+}
+
+/** Greedy MAP on the CPU, lazily: picks into `order` / `selected` until the budget or d² ≤ τ; returns the diagnostics. */
+function lazyGreedy(lazy: LazyGreedyDpp, order: number[], selected: Uint8Array, budget: number, tau: number, signal?: AbortSignal): Record<string, number> {
+  while (order.length < budget) {
+    checkAborted(signal);
+    const j = lazy.next(order, tau);
+    if (j < 0) break;
+    selected[j] = 1;
+    order.push(j);
+  }
+  return { refreshes: lazy.refreshes, dots: lazy.dotCount };
+}
+
+/** Greedy MAP on a named backend, one `dppUpdate` per step over all tokens. */
+async function eagerGreedy(
+  dispatch: KernelDispatch,
+  kernel: { x: Float32Array; rows: number; cols: number; norms: Float64Array; relevance: Float64Array },
+  d2: Float64Array,
+  order: number[],
+  selected: Uint8Array,
+  budget: number,
+  tau: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const n = kernel.rows;
+  const c = new Float64Array(budget * n);
+  for (let step = 0; step < budget; step++) {
+    checkAborted(signal);
+    const [j, best] = argmaxUnselected(d2, selected);
+    if (!(best > tau)) break;
+    selected[j] = 1;
+    order.push(j);
+    if (order.length === budget) break;
+    const out = await dispatch.run('dppUpdate', { ...kernel, j, c: c.subarray(0, step * n), t: step, d2 });
+    c.set(out.subarray(0, n), step * n);
+    d2 = out.subarray(n);
+  }
 }
 
 /**
@@ -145,66 +195,43 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
   if (budget >= n) return selection('cdpruner', n, budget, iota(n), { order: iota(n), filled: 0 }, 'cpu', t0);
   if (budget === 0) return selection('cdpruner', n, budget, [], { order: [], filled: 0 }, 'cpu', t0);
 
-  const norms = rowNorms64(h.data, n, h.cols);
-  const r = relevance(e, t, n, p, h, norms);
-  const t1 = performance.now();
-  let d2: Float64Array = new Float64Array(n);
-  let maxL = 0;
-  for (let i = 0; i < n; i++) {
-    d2[i] = norms[i] > 0 ? r[i] * r[i] : 0;
-    if (d2[i] > maxL) maxL = d2[i];
-  }
-  const tau = p.exhaustTol * maxL;
   const dispatch = new KernelDispatch(context.backend);
-  const selected = new Uint8Array(n);
-  const order: number[] = [];
-  const stats: Record<string, number> = {};
-  if (await dispatch.cpuOnly()) {
-    const lazy = new LazyGreedyDpp(h, norms, r, d2, budget);
-    try {
-      while (order.length < budget) {
-        checkAborted(context.signal);
-        const j = lazy.next(order, tau);
-        if (j < 0) break;
-        selected[j] = 1;
-        order.push(j);
-      }
-    } finally {
-      lazy.release();
+  const columns = (await dispatch.cpuOnly()) ? dppColumns(h, budget) : undefined;
+  try {
+    const norms = rowNorms64(h.data, n, h.cols);
+    const r = relevance(e, t, n, p, h, norms, columns);
+    const t1 = performance.now();
+    const d2 = new Float64Array(n);
+    let maxL = 0;
+    for (let i = 0; i < n; i++) {
+      d2[i] = norms[i] > 0 ? r[i] * r[i] : 0;
+      if (d2[i] > maxL) maxL = d2[i];
     }
-    dispatch.noteCpu();
-    stats.refreshes = lazy.refreshes;
-    stats.dots = lazy.dotCount;
-  } else {
-    const c = new Float64Array(budget * n);
-    for (let step = 0; step < budget; step++) {
-      checkAborted(context.signal);
-      const [j, best] = argmaxUnselected(d2, selected);
-      if (!(best > tau)) break;
-      selected[j] = 1;
-      order.push(j);
-      if (order.length === budget) break;
-      const out = await dispatch.run('dppUpdate', { x: h.data, rows: n, cols: h.cols, norms, relevance: r, j, c: c.subarray(0, step * n), t: step, d2 });
-      c.set(out.subarray(0, n), step * n);
-      d2 = out.subarray(n);
-    }
-  }
-  const greedy = order.length;
-  if (greedy < budget) {
-    for (const i of rankOrder(r)) {
-      if (order.length === budget) break;
-      if (!selected[i]) {
-        selected[i] = 1;
-        order.push(i);
+    const tau = p.exhaustTol * maxL;
+    const selected = new Uint8Array(n);
+    const order: number[] = [];
+    const stats = columns ? lazyGreedy(new LazyGreedyDpp(columns, norms, r, d2), order, selected, budget, tau, context.signal) : {};
+    if (columns) dispatch.noteCpu();
+    else await eagerGreedy(dispatch, { x: h.data, rows: n, cols: h.cols, norms, relevance: r }, d2, order, selected, budget, tau, context.signal);
+    const greedy = order.length;
+    if (greedy < budget) {
+      for (const i of rankOrder(r)) {
+        if (order.length === budget) break;
+        if (!selected[i]) {
+          selected[i] = 1;
+          order.push(i);
+        }
       }
     }
+    const t2 = performance.now();
+    return selection('cdpruner', n, budget, sortedIndices(order), { order, filled: budget - greedy }, dispatch.backend, t0, {
+      relevanceMs: t1 - t0,
+      greedyMs: t2 - t1,
+      ...stats,
+    });
+  } finally {
+    columns?.release();
   }
-  const t2 = performance.now();
-  return selection('cdpruner', n, budget, sortedIndices(order), { order, filled: budget - greedy }, dispatch.backend, t0, {
-    relevanceMs: t1 - t0,
-    greedyMs: t2 - t1,
-    ...stats,
-  });
 }
 
 /** CDPruner behind the {@link Method} interface. */

@@ -21,6 +21,11 @@ export interface DppColumns {
   dots(i: number, picks: readonly number[], from: number, count: number): Float64Array;
   /** Updates token i's column for steps from … from+count−1 (count ≤ {@link SIMD_BATCH}); returns the new d²_i. */
   update(i: number, from: number, count: number, d2: number): number;
+  /**
+   * Σ_k h_ik·w_k in double for every row i (w: `h.cols` doubles), or undefined where this kind
+   * of columns has no fast path (the caller computes it). May load every row.
+   */
+  rowDots(w: Float64Array): Float64Array | undefined;
   /** Frees the memory. */
   release(): void;
 }
@@ -31,35 +36,38 @@ export interface DppColumns {
  */
 export function dppColumns(h: Matrix, steps: number, simd = true): DppColumns {
   const stride = Math.ceil(h.cols / F64_TILE) * F64_TILE;
-  const wasm = simd && (h.rows + stride) * steps * 8 < 2 ** 30 ? dotInstance() : null;
+  const wasm = simd && (h.rows + stride) * steps * 8 + h.rows * stride * 4 < 2 ** 30 ? dotInstance() : null;
   return wasm ? new WasmColumns(wasm, h, steps, stride) : new JsColumns(h, steps);
 }
 
 /**
  * The WebAssembly columns. Each pick's feature row is copied into the instance's memory once,
- * promoted to double, and a refreshed token's row is copied next to them (float32), so its dots
- * with the picks run in the register-tiled `dotsTileF64` kernel; a pick's column (final once
- * picked) is copied next to the earlier picks' so the column updates read them packed. Layout
- * (bytes, 16-aligned): column offsets per step, scales, lv, the token row, pick-row offsets,
- * pick rows, pick columns, token columns.
+ * promoted to double, and a token's row is copied next to them (float32) on its first refresh,
+ * so its dots with the picks run in the register-tiled `dotsTileF64` kernel; a pick's column
+ * (final once picked) is copied next to the earlier picks' so the column updates read them
+ * packed. Layout (bytes, 16-aligned): column offsets per step, scales, lv, a double vector
+ * (with its own offset before it), pick-row offsets, pick rows, pick columns, token columns,
+ * token rows.
  */
 class WasmColumns implements DppColumns {
   readonly lv: Float64Array;
   dotCount = 0;
   private readonly list: Int32Array;
   private readonly scales: Float64Array;
-  private readonly rowF32: Float32Array;
+  private readonly rowsF32: Float32Array;
+  /** 1 once token i's row was copied. */
+  private readonly rowLoaded: Uint8Array;
   private readonly picksF64: Float64Array;
   private readonly listAt: number;
   private readonly scalesAt: number;
   private readonly lvAt: number;
-  private readonly rowAt: number;
+  private readonly rowsAt: number;
+  private readonly vectorAt: number;
   private readonly pickListAt: number;
   private readonly picksAt: number;
   private readonly colAt: number;
   /** Where the next pick's finished column is copied (the picks' columns lie packed, in step order). */
   private triNext: number;
-  private loaded = -1;
 
   constructor(
     private readonly wasm: DotExports,
@@ -70,19 +78,21 @@ class WasmColumns implements DppColumns {
     this.listAt = 0;
     this.scalesAt = align(steps * 4);
     this.lvAt = this.scalesAt + align(steps * 8);
-    this.rowAt = this.lvAt + align((SIMD_BATCH + F64_TILE) * 8);
-    this.pickListAt = this.rowAt + align(stride * 4);
+    this.vectorAt = this.lvAt + align((SIMD_BATCH + F64_TILE) * 8);
+    this.pickListAt = this.vectorAt + align(4) + stride * 8;
     this.picksAt = this.pickListAt + align((steps + F64_TILE) * 4);
     this.triNext = this.picksAt + steps * stride * 8;
     this.colAt = this.triNext + (steps * (steps + 1)) * 8;
-    const bytes = this.colAt + h.rows * steps * 8;
+    this.rowsAt = this.colAt + h.rows * steps * 8;
+    const bytes = this.rowsAt + h.rows * stride * 4;
     const have = wasm.mem.buffer.byteLength;
     if (bytes > have) wasm.mem.grow(Math.ceil((bytes - have) / 65536));
     const buffer = wasm.mem.buffer;
     this.list = new Int32Array(buffer, this.listAt, steps);
     this.scales = new Float64Array(buffer, this.scalesAt, steps);
     this.lv = new Float64Array(buffer, this.lvAt, SIMD_BATCH + F64_TILE);
-    this.rowF32 = new Float32Array(buffer, this.rowAt, stride);
+    this.rowsF32 = new Float32Array(buffer, this.rowsAt, h.rows * stride);
+    this.rowLoaded = new Uint8Array(h.rows);
     this.picksF64 = new Float64Array(buffer, this.picksAt, steps * stride);
     const pickList = new Int32Array(buffer, this.pickListAt, steps + F64_TILE);
     for (let s = 0; s < pickList.length; s++) pickList[s] = this.picksAt + (s < steps ? s : 0) * stride * 8;
@@ -100,15 +110,39 @@ class WasmColumns implements DppColumns {
     this.picksF64.fill(0, s * stride + h.cols, (s + 1) * stride);
   }
 
-  dots(i: number, _picks: readonly number[], from: number, count: number): Float64Array {
-    const { h } = this;
-    if (this.loaded !== i) {
-      this.rowF32.set(h.data.subarray(i * h.cols, (i + 1) * h.cols));
-      this.rowF32.fill(0, h.cols);
-      this.loaded = i;
+  /** Copies token i's row into the instance (once); returns its byte offset there. */
+  private row(i: number): number {
+    const { h, stride } = this;
+    if (!this.rowLoaded[i]) {
+      this.rowsF32.set(h.data.subarray(i * h.cols, (i + 1) * h.cols), i * stride);
+      this.rowsF32.fill(0, i * stride + h.cols, (i + 1) * stride);
+      this.rowLoaded[i] = 1;
     }
+    return this.rowsAt + i * stride * 4;
+  }
+
+  rowDots(w: Float64Array): Float64Array {
+    const { h, stride } = this;
+    const buffer = this.wasm.mem.buffer;
+    new Int32Array(buffer, this.vectorAt, 1)[0] = this.vectorAt + align(4);
+    new Float64Array(buffer, this.vectorAt + align(4), stride).fill(0).set(w.subarray(0, h.cols));
+    const out = new Float64Array(h.rows);
+    for (let i = 0; i < h.rows; i++) {
+      this.wasm.dotsF64Rows(this.row(i), this.vectorAt, 1, stride, this.lvAt);
+      out[i] = this.lv[0];
+    }
+    return out;
+  }
+
+  dots(i: number, _picks: readonly number[], from: number, count: number): Float64Array {
+    const { stride } = this;
     this.dotCount += count;
-    this.wasm.dotsTileF64(this.rowAt, this.pickListAt + from * 4, Math.ceil(count / F64_TILE), this.stride, this.lvAt);
+    const row = this.row(i);
+    const groups = Math.floor(count / F64_TILE);
+    const rest = count - groups * F64_TILE;
+    const list = this.pickListAt + from * 4;
+    if (groups > 0) this.wasm.dotsTileF64(row, list, groups, stride, this.lvAt);
+    if (rest > 0) this.wasm.dotsF64Rows(row, list + groups * F64_TILE * 4, rest, stride, this.lvAt + groups * F64_TILE * 8);
     return this.lv;
   }
 
@@ -146,6 +180,10 @@ class JsColumns implements DppColumns {
 
   get dotCount(): number {
     return this.pickDots.count;
+  }
+
+  rowDots(): undefined {
+    return undefined;
   }
 
   dots(i: number, picks: readonly number[], from: number, count: number): Float64Array {

@@ -1,6 +1,5 @@
 import { cosineFromDot, SIMD_BATCH } from '@d2pruner/kernels';
-import type { Matrix } from '@d2pruner/core';
-import { dppColumns, type DppColumns } from './dpp-columns.js';
+import type { DppColumns } from './dpp-columns.js';
 import { LazyMaxHeap } from './lazy-max-heap.js';
 
 /**
@@ -14,8 +13,6 @@ import { LazyMaxHeap } from './lazy-max-heap.js';
  * call; tokens far from every pick are touched rarely. Memory: budget doubles per token.
  */
 export class LazyGreedyDpp {
-  /** Cholesky columns, token-major. */
-  private readonly columns: DppColumns;
   /** Steps token i's column and d² include. */
   private readonly fresh: Int32Array;
   private readonly heap: LazyMaxHeap;
@@ -23,21 +20,18 @@ export class LazyGreedyDpp {
   refreshes = 0;
 
   /**
-   * @param h features
+   * @param columns the Cholesky columns of the features (room for the budget; the caller releases them)
    * @param norms double L2 norm of every row
    * @param r relevance of every token
    * @param d2 initial d² (L_ii), updated in place as tokens are refreshed
-   * @param budget most picks
    */
   constructor(
-    h: Matrix,
+    private readonly columns: DppColumns,
     private readonly norms: Float64Array,
     private readonly r: Float64Array,
     private readonly d2: Float64Array,
-    budget: number,
   ) {
-    const n = h.rows;
-    this.columns = dppColumns(h, budget);
+    const n = d2.length;
     this.fresh = new Int32Array(n);
     this.heap = new LazyMaxHeap(d2, Int32Array.from({ length: n }, (_, i) => i));
   }
@@ -85,10 +79,5 @@ export class LazyGreedyDpp {
     }
     this.d2[i] = d2;
     this.fresh[i] = t;
-  }
-
-  /** Frees the columns. */
-  release(): void {
-    this.columns.release();
   }
 }
