@@ -1,4 +1,4 @@
-import { dotInstance, F64_TILE, releaseDotInstance, SIMD_BATCH, type DotExports } from '@d2pruner/kernels';
+import { dotInstance, F64_TILE, F64_TILE_WIDTH, releaseDotInstance, SIMD_BATCH, type DotExports } from '@d2pruner/kernels';
 import type { Matrix } from '@d2pruner/core';
 import { PickDots } from './pick-dots.js';
 
@@ -35,7 +35,7 @@ export interface DppColumns {
  * else JavaScript.
  */
 export function dppColumns(h: Matrix, steps: number, simd = true): DppColumns {
-  const stride = Math.ceil(h.cols / F64_TILE) * F64_TILE;
+  const stride = Math.ceil(h.cols / F64_TILE_WIDTH) * F64_TILE_WIDTH;
   const wasm = simd && (h.rows + stride) * steps * 8 + h.rows * stride * 4 < 2 ** 30 ? dotInstance() : null;
   return wasm ? new WasmColumns(wasm, h, steps, stride) : new JsColumns(h, steps);
 }
