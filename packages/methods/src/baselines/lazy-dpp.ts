@@ -9,8 +9,9 @@ import { LazyMaxHeap } from './lazy-max-heap.js';
  * of the current one, so a fresh top is the argmax (ties → lower index). A refresh evaluates
  * e_s[i] = (L_{j_s i} − Σ_{s'<s} e_{s'}[j_s]·e_{s'}[i]) / √d²_{j_s} in double precision
  * ({@link DppColumns}; the projection sum in another order than the eager `dppUpdate` step,
- * which §1.6 allows), with the dots of row i and the picks since its last refresh in one SIMD
- * call; tokens far from every pick are touched rarely. Memory: budget doubles per token.
+ * which §1.6 allows), with the double dots of row i and the picks since its last refresh in
+ * one call (in WebAssembly four picks per pass, `dotsTileF64`); tokens far from every pick are
+ * touched rarely. Memory: budget doubles per token, plus a double row per pick.
  */
 export class LazyGreedyDpp {
   /** Steps token i's column and d² include. */
