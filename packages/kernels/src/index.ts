@@ -15,6 +15,7 @@ export * from './cpu/backend.js';
 export * from './conformance/index.js';
 export * from './cpu/wasm-simd-dot.js';
 export * from './cpu/simd-row-store.js';
+export * from './cpu/quantized-rows.js';
 export * from './cpu/wasm-backed.js';
 export { decodeHalfSimd } from './cpu/wasm-half.js';
 export * from './cpu/row-scan.js';
