@@ -36,7 +36,7 @@ export class LazyCosine {
     this.norms = new Float64Array(features.rows).fill(-1);
     this.store = options.simd === false ? undefined : SimdRowStore.tryCreate(features.data, features.rows, features.cols);
     this.screenBound = f32DotBound(features.cols);
-    this.coarse = this.store && options.coarse !== false ? QuantizedRows.tryCreate(features.data, features.rows, features.cols, (i) => this.norm(i)) : undefined;
+    this.coarse = this.store && options.coarse !== false ? QuantizedRows.tryCreate(features.data, features.rows, features.cols) : undefined;
   }
 
   /** Whether dot products run in WebAssembly SIMD. */
@@ -58,7 +58,7 @@ export class LazyCosine {
   norm(i: number): number {
     let n = this.norms[i];
     if (n < 0) {
-      n = Math.sqrt(this.dot(i, i));
+      n = this.coarse ? this.coarse.norm(i) : Math.sqrt(this.dot(i, i));
       this.norms[i] = n;
     }
     return n;

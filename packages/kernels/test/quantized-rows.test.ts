@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { uniformRng } from '@d2pruner/core';
-import { QuantizedRows, rowDot, SIMD_BATCH } from '../src/index.js';
+import { QuantizedRows, rowDot, SIMD_BATCH, SimdRowStore } from '../src/index.js';
 
 /** Rows of several kinds: Gaussian, near-duplicates, constant, one huge outlier channel, tiny and huge scales, zero. */
 function rows(d: number, seed: number): { data: Float32Array; n: number } {
@@ -35,7 +35,7 @@ describe('QuantizedRows (int16 coarse cosine screen)', () => {
     for (const d of [1, 7, 32, 33, 100, 1024, 4096]) {
       const { data, n } = rows(d, d);
       const norm = (i: number) => Math.sqrt(rowDot(data, d, i, i));
-      const q = QuantizedRows.tryCreate(data, n, d, norm)!;
+      const q = QuantizedRows.tryCreate(data, n, d)!;
       expect(q).toBeDefined();
       const est = new Float64Array(SIMD_BATCH);
       const bound = new Float64Array(SIMD_BATCH);
@@ -61,7 +61,7 @@ describe('QuantizedRows (int16 coarse cosine screen)', () => {
   it('is tight: about 10⁻³ or less at D 1024 on Gaussian rows, and a 300σ outlier channel does not loosen it (the scale follows the norm)', () => {
     const d = 1024;
     const { data, n } = rows(d, 3);
-    const q = new QuantizedRows(data, n, d, (i) => Math.sqrt(rowDot(data, d, i, i)));
+    const q = new QuantizedRows(data, n, d);
     const est = new Float64Array(2);
     const bound = new Float64Array(2);
     for (const v of [0, 4]) {
@@ -75,8 +75,7 @@ describe('QuantizedRows (int16 coarse cosine screen)', () => {
   it('a zero row is not screened; a released store quantizes again and gives the same values', () => {
     const d = 64;
     const { data, n } = rows(d, 9);
-    const norm = (i: number) => Math.sqrt(rowDot(data, d, i, i));
-    const q = new QuantizedRows(data, n, d, norm);
+    const q = new QuantizedRows(data, n, d);
     const est = new Float64Array(3);
     const bound = new Float64Array(3);
     expect(q.screen(7, [0, 1, 2], 0, 3, est, bound)).toBe(false);
@@ -87,5 +86,16 @@ describe('QuantizedRows (int16 coarse cosine screen)', () => {
     q.screen(0, [7, 1, 2], 0, 3, est, bound);
     expect(Array.from(est.subarray(1))).toEqual(first);
     q.release();
+  });
+
+  it('its norms are bit-identical to the square roots of the float rows\' SIMD self-dots (the exact cosine divides by those)', () => {
+    for (const d of [5, 16, 33, 1024]) {
+      const { data, n } = rows(d, 11);
+      const q = new QuantizedRows(data, n, d);
+      const store = new SimdRowStore(data, n, d);
+      for (let i = 0; i < n; i++) expect(q.norm(i)).toBe(Math.sqrt(store.dot(i, i)));
+      q.release();
+      store.release();
+    }
   });
 });

@@ -36,6 +36,8 @@ export class QuantizedRows {
   private readonly w: Float64Array;
   private readonly rho: Float64Array;
   private readonly mu: Float64Array;
+  /** Double norms of the rows staged so far (−1: not yet). */
+  private readonly norms: Float64Array;
   private used = 0;
   private wasm: DotExports | undefined;
   private f32: Float32Array | undefined;
@@ -48,13 +50,11 @@ export class QuantizedRows {
    * @param data row-major float32 values
    * @param rows row count
    * @param cols row width
-   * @param norm the double-precision L2 norm of row i (the one the exact cosine divides by)
    */
   constructor(
     private readonly data: Float32Array,
     rows: number,
     private readonly cols: number,
-    private readonly norm: (i: number) => number,
   ) {
     this.stride = Math.max(1, Math.ceil(cols / I16_ALIGN)) * I16_ALIGN;
     this.k = Math.min(32766, Math.floor(46340 - 0.5 * Math.sqrt(this.stride) - 1));
@@ -62,12 +62,23 @@ export class QuantizedRows {
     this.w = new Float64Array(rows);
     this.rho = new Float64Array(rows);
     this.mu = new Float64Array(rows);
+    this.norms = new Float64Array(rows).fill(-1);
   }
 
   /** A store when WebAssembly SIMD is available and rows are not absurdly wide, else undefined. */
-  static tryCreate(data: Float32Array, rows: number, cols: number, norm: (i: number) => number): QuantizedRows | undefined {
+  static tryCreate(data: Float32Array, rows: number, cols: number): QuantizedRows | undefined {
     if (cols > 1 << 24 || !simdAvailable()) return undefined;
-    return new QuantizedRows(data, rows, cols, norm);
+    return new QuantizedRows(data, rows, cols);
+  }
+
+  /**
+   * ‖row i‖₂ in double precision, bit-identical to the square root of `SimdRowStore.dot(i, i)`
+   * (the same kernel on the same floats; the longer zero padding adds exact zeros). Computed
+   * when the row is quantized, so a row only ever screened is never copied anywhere else.
+   */
+  norm(i: number): number {
+    if (this.norms[i] < 0) this.ensure(i);
+    return this.norms[i];
   }
 
   private instance(): DotExports {
@@ -96,14 +107,8 @@ export class QuantizedRows {
     const s = this.slot[i];
     if (s >= 0) return true;
     if (s === INVALID) return false;
-    const n = this.norm(i);
-    const sigma = Math.fround(this.k / n);
-    if (!(n >= NORM_RANGE[0] && n <= NORM_RANGE[1]) || !(sigma > 0 && sigma < Infinity)) {
-      this.slot[i] = INVALID;
-      return false;
-    }
     const wasm = this.instance();
-    const at = this.used++;
+    const at = this.used;
     const end = this.rowAt(at + 1);
     if (end > wasm.mem.buffer.byteLength) {
       wasm.mem.grow(Math.ceil((Math.max(end, 2 * wasm.mem.buffer.byteLength) - wasm.mem.buffer.byteLength) / 65536));
@@ -113,6 +118,14 @@ export class QuantizedRows {
     const stage = STAGE_AT / 4;
     f32.set(this.data.subarray(i * this.cols, (i + 1) * this.cols), stage);
     if (this.stride > this.cols) f32.fill(0, stage + this.cols, stage + this.stride);
+    const n = Math.sqrt(wasm.dot(STAGE_AT, STAGE_AT, this.stride));
+    this.norms[i] = n;
+    const sigma = Math.fround(this.k / n);
+    if (!(n >= NORM_RANGE[0] && n <= NORM_RANGE[1]) || !(sigma > 0 && sigma < Infinity)) {
+      this.slot[i] = INVALID;
+      return false;
+    }
+    this.used++;
     const dst = this.rowAt(at);
     const sum = wasm.quantizeI16(STAGE_AT, dst, this.stride, sigma);
     this.list![0] = dst;
@@ -168,6 +181,7 @@ export class QuantizedRows {
     this.wasm = undefined;
     this.f32 = this.out = this.list = undefined;
     this.slot.fill(FRESH);
+    this.norms.fill(-1);
     this.used = 0;
   }
 }
