@@ -58,7 +58,8 @@ export class LazyCosine {
   norm(i: number): number {
     let n = this.norms[i];
     if (n < 0) {
-      n = this.coarse ? this.coarse.norm(i) : Math.sqrt(this.dot(i, i));
+      n = this.coarse ? this.coarse.norm(i) : NaN;
+      if (n !== n) n = Math.sqrt(this.dot(i, i));
       this.norms[i] = n;
     }
     return n;

@@ -98,4 +98,21 @@ describe('QuantizedRows (int16 coarse cosine screen)', () => {
       store.release();
     }
   });
+
+  it('past its memory cap it screens no more rows, but still gives every norm', () => {
+    const d = 1024;
+    const { data, n } = rows(d, 13);
+    const q = new QuantizedRows(data, n, d, 40_000);
+    const store = new SimdRowStore(data, n, d);
+    const est = new Float64Array(n);
+    const bound = new Float64Array(n);
+    const all = Array.from({ length: n }, (_, i) => i);
+    expect(q.screen(0, all, 0, n, est, bound)).toBe(true);
+    const screened = all.filter((u) => !Number.isNaN(est[u])).length;
+    expect(screened).toBeGreaterThan(3);
+    expect(screened).toBeLessThan(n - 5);
+    for (let i = 0; i < n; i++) expect(q.norm(i)).toBe(Math.sqrt(store.dot(i, i)));
+    q.release();
+    store.release();
+  });
 });

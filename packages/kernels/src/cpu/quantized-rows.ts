@@ -12,6 +12,8 @@ const NORM_RANGE: readonly [number, number] = [1e-30, 1e30];
 /** Slot marks: not yet quantized / not quantizable. */
 const FRESH = -1;
 const INVALID = -2;
+/** Default cap on an instance's memory: rows past it stay unscreened (callers fall back to float32). */
+const MAX_BYTES = 1 << 30;
 
 /**
  * Rows of a float32 matrix quantized on first use to int16, each scaled by its own norm
@@ -50,11 +52,13 @@ export class QuantizedRows {
    * @param data row-major float32 values
    * @param rows row count
    * @param cols row width
+   * @param maxBytes cap on the instance's memory (default 1 GiB); rows past it are not screened
    */
   constructor(
     private readonly data: Float32Array,
     rows: number,
     private readonly cols: number,
+    private readonly maxBytes = MAX_BYTES,
   ) {
     this.stride = Math.max(1, Math.ceil(cols / I16_ALIGN)) * I16_ALIGN;
     this.k = Math.min(32766, Math.floor(46340 - 0.5 * Math.sqrt(this.stride) - 1));
@@ -74,11 +78,26 @@ export class QuantizedRows {
   /**
    * ‖row i‖₂ in double precision, bit-identical to the square root of `SimdRowStore.dot(i, i)`
    * (the same kernel on the same floats; the longer zero padding adds exact zeros). Computed
-   * when the row is quantized, so a row only ever screened is never copied anywhere else.
+   * when the row is quantized, so a row only ever screened is never copied anywhere else. NaN
+   * when the row could not be staged (memory cap): the caller computes it itself.
    */
   norm(i: number): number {
     if (this.norms[i] < 0) this.ensure(i);
-    return this.norms[i];
+    return this.norms[i] < 0 ? NaN : this.norms[i];
+  }
+
+  /** Grows the memory to hold `bytes` (geometrically, within the cap); false when it cannot. */
+  private room(wasm: DotExports, bytes: number): boolean {
+    if (bytes > this.maxBytes) return false;
+    const have = wasm.mem.buffer.byteLength;
+    if (bytes <= have) return true;
+    try {
+      wasm.mem.grow(Math.ceil((Math.min(this.maxBytes, Math.max(bytes, 2 * have)) - have) / 65536));
+    } catch {
+      return false;
+    }
+    this.views();
+    return true;
   }
 
   private instance(): DotExports {
@@ -109,11 +128,7 @@ export class QuantizedRows {
     if (s === INVALID) return false;
     const wasm = this.instance();
     const at = this.used;
-    const end = this.rowAt(at + 1);
-    if (end > wasm.mem.buffer.byteLength) {
-      wasm.mem.grow(Math.ceil((Math.max(end, 2 * wasm.mem.buffer.byteLength) - wasm.mem.buffer.byteLength) / 65536));
-      this.views();
-    }
+    if (!this.room(wasm, this.rowAt(0))) return false;
     const f32 = this.f32!;
     const stage = STAGE_AT / 4;
     f32.set(this.data.subarray(i * this.cols, (i + 1) * this.cols), stage);
@@ -121,7 +136,7 @@ export class QuantizedRows {
     const n = Math.sqrt(wasm.dot(STAGE_AT, STAGE_AT, this.stride));
     this.norms[i] = n;
     const sigma = Math.fround(this.k / n);
-    if (!(n >= NORM_RANGE[0] && n <= NORM_RANGE[1]) || !(sigma > 0 && sigma < Infinity)) {
+    if (!(n >= NORM_RANGE[0] && n <= NORM_RANGE[1]) || !(sigma > 0 && sigma < Infinity) || !this.room(wasm, this.rowAt(at + 1))) {
       this.slot[i] = INVALID;
       return false;
     }
