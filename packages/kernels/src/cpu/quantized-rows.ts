@@ -147,9 +147,10 @@ export class QuantizedRows {
     wasm.dotsI16(dst, LIST_AT, 1, this.stride, OUT_AT);
     const qq = this.out![0];
     const scale = sigma * n;
-    // Σ(y − q)² as summed (float32 products and stride/4 + 3 sequential adds per lane), widened;
-    // then ‖x·σ − y‖ ≤ 2⁻²⁴·‖x·σ‖ for y = fl(x·σ).
-    const residual = Math.sqrt(sum * (1 + (this.stride / 4 + 8) * 2 ** -23) + this.stride * 1e-37) + 2 ** -24 * scale * (1 + 1e-9);
+    // Σ(y − q)² as summed (float32 products and stride/4 + 3 sequential adds per lane, y − q
+    // exact), widened, plus what underflowed squares lost; then ‖x·σ − y‖ ≤ 2⁻²⁴·‖x·σ‖ for
+    // y = fl(x·σ), plus 2⁻¹⁴⁹ per value where x·σ is subnormal.
+    const residual = Math.sqrt(sum * (1 + (this.stride / 4 + 8) * 2 ** -23) + this.stride * 1e-37) + 2 ** -24 * scale * (1 + 1e-9) + this.stride * 1e-44;
     this.w[i] = 1 / scale;
     this.rho[i] = (residual / scale) * (1 + 1e-12);
     this.mu[i] = (Math.sqrt(qq) / scale) * (1 + 1e-12);
