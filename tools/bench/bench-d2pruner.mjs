@@ -35,12 +35,12 @@ for (const [name, input, requests] of scenes) {
 }
 
 console.log(`D2Pruner on the CPU, Node ${process.version}: file on disk → result through the batch pipeline (read, decode, validate, select)`);
-console.log('dots: float32 SIMD dot products of the MIS round checks; implied: checks the triangle inequality answered without one');
+console.log('dots: SIMD dot products of the MIS round checks (int16 screen, float32 where it cannot decide); refine: pairs the int16 screen left to float32; implied: checks the triangle inequality answered without a dot');
 console.log(`medians over ${REPS} runs (numpy peer: ${noPeer ? `skipped — ${noPeer}` : `${PEER_REPS} runs, same files, same run, file reading included`})`);
 const peer = noPeer ? [] : runPeer(rows.map((r) => ({ file: r.file.path, method: 'd2pruner', keep: r.keep, params: r.params, reps: PEER_REPS })));
 
-const widths = [13, 5, 5, 4, 3, 6, 6, 7, 7, 5, 6, 5, 5, 5, 5, 8, 7, 5];
-console.log(row(['scene', 'dtype', 'MB', 'keep', 'α', 'rounds', 'dots', 'implied', 'total', 'read', 'decode', 'valid', 'score', 'graph', 'mis', 'numpy', '×numpy', 'same'], widths));
+const widths = [13, 5, 5, 4, 3, 6, 6, 6, 7, 7, 5, 6, 5, 5, 5, 5, 8, 7, 5];
+console.log(row(['scene', 'dtype', 'MB', 'keep', 'α', 'rounds', 'dots', 'refine', 'implied', 'total', 'read', 'decode', 'valid', 'score', 'graph', 'mis', 'numpy', '×numpy', 'same'], widths));
 const sets = new Map();
 for (const [i, r] of rows.entries()) {
   const t = await timeFile(r.file.path, 'd2pruner', r.keep, r.params, REPS);
@@ -48,7 +48,7 @@ for (const [i, r] of rows.entries()) {
   const same = p ? (JSON.stringify(p.keep) === JSON.stringify(t.result.keep) ? 'yes' : 'NO') : '—';
   const read = t.stage('readMs');
   const cells = [
-    r.name, r.dtype, (r.file.bytes / 1e6).toFixed(1), r.keep, r.alpha, t.result.rounds, t.result.timings.dots ?? 0, t.result.timings.implied ?? 0, t.median.toFixed(1),
+    r.name, r.dtype, (r.file.bytes / 1e6).toFixed(1), r.keep, r.alpha, t.result.rounds, t.result.timings.dots ?? 0, t.result.timings.refines ?? 0, t.result.timings.implied ?? 0, t.median.toFixed(1),
     read.toFixed(1), (t.stage('decodeMs') - read).toFixed(1), t.stage('validateMs').toFixed(1), t.stage('scoreMs').toFixed(1),
     t.stage('graphMs').toFixed(1), t.stage('misMs').toFixed(1), p ? p.median.toFixed(1) : '—', p ? `${(p.median / t.median).toFixed(1)}×` : '—', same,
   ];

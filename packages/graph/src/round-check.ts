@@ -12,10 +12,11 @@ const MAX_ANGLE = Math.PI / 2;
  * The MIS round check "does v have an edge to a member of this round?" for rules where any two
  * tokens may be joined (alpha·cos can exceed theta), as the lazy graph asks it many times a round.
  *
- * - **Screened**: float32 SIMD cosines ({@link LazyCosine.screen}) decide each pair at both
- *   ends of their rounding bound; a pair whose ends disagree (a cosine within ~1e-5 of the
- *   threshold) is recomputed in double precision by `exact`. The rule is monotone in cos, so
- *   the decision equals the exact one.
+ * - **Screened in two tiers**: int16 cosines ({@link LazyCosine.screenCoarse}, bound ~10⁻³,
+ *   half the memory traffic) decide each pair at both ends of their bound; a pair whose ends
+ *   disagree goes to the float32 screen ({@link LazyCosine.screen}, bound ~10⁻⁵), and one still
+ *   undecided is recomputed in double precision by `exact`. The rule is monotone in cos, so the
+ *   decision equals the exact one.
  * - **Ordered**: the answer does not depend on the order the members are tried in, so the
  *   likeliest blocker goes first: the member that inherits v's blocker of the previous round
  *   (taken while blocked by the same token, so most likely from v's region), then the members
@@ -28,6 +29,8 @@ const MAX_ANGLE = Math.PI / 2;
  */
 export class ScreenedRoundCheck {
   private readonly screened = new Float64Array(CHUNK);
+  private readonly bounds = new Float64Array(CHUNK);
+  private readonly fine = new Float64Array(1);
   private readonly order: number[] = [];
   private readonly one = [0];
   private readonly blocker: Int32Array;
@@ -105,18 +108,38 @@ export class ScreenedRoundCheck {
     this.firstMember = members[0];
   }
 
-  /** The edge decision for (v, u) given its screened cosine c (NaN: unknown). */
-  private decide(v: number, u: number, c: number, screened: boolean): boolean {
+  /**
+   * Screens v against `list[from … from+count)` into {@link screened} / {@link bounds}: int16
+   * first, float32 when that is unavailable. Returns the tier (2 coarse, 1 float32, 0 none).
+   */
+  private screen(v: number, list: ArrayLike<number>, from: number, count: number): number {
+    if (this.cosine.screenCoarse(v, list, from, count, this.screened, this.bounds)) return 2;
+    if (!this.cosine.screen(v, list, from, count, this.screened)) return 0;
+    this.bounds.fill(this.cosine.screenBound);
+    return 1;
+  }
+
+  /** The edge decision for (v, u) given a screened cosine c within ±bound (NaN: unknown) of the given tier. */
+  private decide(v: number, u: number, c: number, bound: number, tier: number): boolean {
     if (u === v) return false;
     const spat = this.spatialMatters ? this.spatial.adjacent(v, u, this.rule.radius) : 0;
-    const bound = this.cosine.screenBound;
+    return this.decideAt(v, u, spat, c, bound, tier);
+  }
+
+  private decideAt(v: number, u: number, spat: 0 | 1, c: number, bound: number, tier: number): boolean {
     this.lastLower = NaN;
     if (c === c && isEdge(this.rule, c - bound, spat)) {
       this.lastLower = c - bound - this.slack;
       return true;
     }
     if (c === c && !isEdge(this.rule, c + bound, spat)) return false;
-    if (screened) this.cosine.rechecks++;
+    if (tier === 2) {
+      this.cosine.refines++;
+      this.one[0] = u;
+      const fine = this.cosine.screen(v, this.one, 0, 1, this.fine);
+      return this.decideAt(v, u, spat, fine ? this.fine[0] : NaN, this.cosine.screenBound, fine ? 1 : 0);
+    }
+    if (tier === 1) this.cosine.rechecks++;
     return this.exact(v, u);
   }
 
@@ -135,15 +158,15 @@ export class ScreenedRoundCheck {
         return true;
       }
       this.one[0] = first;
-      const fast = this.cosine.screen(v, this.one, 0, 1, screened);
-      if (this.decide(v, first, fast ? screened[0] : NaN, fast)) return this.block(v, first, this.lastLower);
+      const tier = this.screen(v, this.one, 0, 1);
+      if (this.decide(v, first, tier ? screened[0] : NaN, this.bounds[0], tier)) return this.block(v, first, this.lastLower);
     }
     for (let from = 0; from < order.length; from += CHUNK) {
       const count = Math.min(CHUNK, order.length - from);
-      const fast = this.cosine.screen(v, order, from, count, screened);
+      const tier = this.screen(v, order, from, count);
       for (let k = 0; k < count; k++) {
         const u = order[from + k];
-        if (u === first || !this.decide(v, u, fast ? screened[k] : NaN, fast)) continue;
+        if (u === first || !this.decide(v, u, tier ? screened[k] : NaN, this.bounds[k], tier)) continue;
         if (from + k > 0) {
           order.splice(from + k, 1);
           order.unshift(u);

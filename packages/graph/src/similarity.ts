@@ -1,10 +1,12 @@
 import type { Matrix } from '@d2pruner/core';
-import { cosineFromDot, F32_SAFE_NORM_PRODUCT, f32DotBound, rowDot, SimdRowStore } from '@d2pruner/kernels';
+import { cosineFromDot, F32_SAFE_NORM_PRODUCT, f32DotBound, QuantizedRows, rowDot, SimdRowStore } from '@d2pruner/kernels';
 
 /** Options of {@link LazyCosine}. */
 export interface LazyCosineOptions {
   /** Use the WebAssembly SIMD dot product when the runtime has it (default true). */
   simd?: boolean;
+  /** With SIMD, screen first with int16 rows ({@link LazyCosine.screenCoarse}; default true). */
+  coarse?: boolean;
 }
 
 /**
@@ -18,10 +20,13 @@ export class LazyCosine {
   dots = 0;
   /** Pairs whose screened cosine was too close to a decision to trust, recomputed exactly. */
   rechecks = 0;
+  /** Pairs the coarse (int16) screen left undecided, screened again in float32. */
+  refines = 0;
   /** |screened cosine − exact cosine| bound for this width (see {@link screen}). */
   readonly screenBound: number;
 
   private readonly store: SimdRowStore | undefined;
+  private readonly coarse: QuantizedRows | undefined;
 
   /** @param features H [N, D] @param options SIMD on or off */
   constructor(
@@ -31,6 +36,7 @@ export class LazyCosine {
     this.norms = new Float64Array(features.rows).fill(-1);
     this.store = options.simd === false ? undefined : SimdRowStore.tryCreate(features.data, features.rows, features.cols);
     this.screenBound = f32DotBound(features.cols);
+    this.coarse = this.store && options.coarse !== false ? QuantizedRows.tryCreate(features.data, features.rows, features.cols) : undefined;
   }
 
   /** Whether dot products run in WebAssembly SIMD. */
@@ -45,13 +51,15 @@ export class LazyCosine {
   /** Returns pooled WebAssembly memory (call when done; the object stays usable). */
   release(): void {
     this.store?.release();
+    this.coarse?.release();
   }
 
   /** ‖H_i‖₂, computed on first use. */
   norm(i: number): number {
     let n = this.norms[i];
     if (n < 0) {
-      n = Math.sqrt(this.dot(i, i));
+      n = this.coarse ? this.coarse.norm(i) : NaN;
+      if (n !== n) n = Math.sqrt(this.dot(i, i));
       this.norms[i] = n;
     }
     return n;
@@ -83,6 +91,18 @@ export class LazyCosine {
       const scale = nv * this.norm(others[from + k]);
       out[k] = scale >= lo && scale <= hi ? out[k] / scale : NaN;
     }
+    return true;
+  }
+
+  /**
+   * Coarse screened cosines of row v with rows `others[from … from+count)` from int16 rows
+   * ({@link QuantizedRows}): `est[k]` within `bound[k]` (about 10⁻³) of {@link cos}, NaN where
+   * a row cannot be screened. Half the memory traffic of {@link screen}: pairs far from a
+   * threshold are decided here, the others go to {@link screen}. Returns false when unavailable.
+   */
+  screenCoarse(v: number, others: ArrayLike<number>, from: number, count: number, est: Float64Array, bound: Float64Array): boolean {
+    if (!this.coarse?.screen(v, others, from, count, est, bound)) return false;
+    this.dots += count;
     return true;
   }
 }

@@ -90,7 +90,7 @@ function roundsGreedy(order: number[], m: number, conflicts: (v: number, members
   return rounds;
 }
 
-describe('screened round checks (float32 SIMD screen + exact recheck, ordered members)', () => {
+describe('screened round checks (int16 screen, float32 screen, exact recheck; ordered members)', () => {
   /** Clustered rows (few regions, many alike tokens), some pairs within 1e-8 of theta, zero, tiny and huge rows. */
   function scene(n: number, d: number, seed: number, theta: number, noise = 0.12): Matrix {
     const rand = uniformRng(seed);
@@ -154,7 +154,6 @@ describe('screened round checks (float32 SIMD screen + exact recheck, ordered me
       const f = scene(side * side, d, n + d, theta, noise);
       const layout = gridLayout(side, side);
       const rule = { alpha, theta, radius: 1 };
-      const screened = new LazyGraph(f, layout, rule);
       const exact = new LazyGraph(f, layout, rule, { simd: false });
       const rand = uniformRng(d);
       const order = Array.from({ length: side * side }, (_, i) => i);
@@ -163,12 +162,17 @@ describe('screened round checks (float32 SIMD screen + exact recheck, ordered me
         [order[i], order[j]] = [order[j], order[i]];
       }
       const m = Math.floor(order.length / 3);
-      const fast = roundsGreedy(order, m, (v, members) => screened.conflicts(v, { members, has: (u) => members.includes(u) }));
       const slow = roundsGreedy(order, m, (v, members) => members.some((u) => exact.hasEdge(v, u)));
-      expect(fast).toEqual(slow);
-      expect(fast.length).toBeGreaterThan(2);
-      expect(screened.cosine.rechecks).toBeGreaterThan(0);
-      expect(screened.impliedChecks, `n ${n} d ${d} noise ${noise}`).toBeGreaterThan(0);
+      for (const coarse of [true, false]) {
+        const screened = new LazyGraph(f, layout, rule, { coarse });
+        const fast = roundsGreedy(order, m, (v, members) => screened.conflicts(v, { members, has: (u) => members.includes(u) }));
+        expect(fast).toEqual(slow);
+        expect(fast.length).toBeGreaterThan(2);
+        expect(screened.cosine.rechecks).toBeGreaterThan(0);
+        if (coarse) expect(screened.cosine.refines, `n ${n} d ${d}: pairs near theta leave the int16 screen undecided`).toBeGreaterThan(0);
+        else expect(screened.cosine.refines).toBe(0);
+        expect(screened.impliedChecks, `n ${n} d ${d} noise ${noise} coarse ${coarse}`).toBeGreaterThan(0);
+      }
     }
   });
 });

@@ -97,6 +97,14 @@ export const op = {
   i32x4Splat: simd(0x11),
   i32x4Add: simd(0xae),
   i32x4Bitmask: simd(0xa4),
+  i32x4Lane: (lane: number) => [...simd(0x1b), lane],
+  i32x4DotI16x8S: simd(0xba),
+  i32x4TruncSatF32x4S: simd(0xf8),
+  i16x8NarrowI32x4S: simd(0x85),
+  f32x4Splat: simd(0x13),
+  f32x4Sub: simd(0xe5),
+  f32x4Nearest: simd(0x6a),
+  f64ConvertI32S: [0xb7],
 } as const;
 
 /** One function: parameter and result types, local declarations (type, count) and body. */

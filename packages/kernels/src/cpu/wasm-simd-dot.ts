@@ -9,11 +9,14 @@
  *   16 floats per iteration), about 3× the f64 speed, for screening with a rounding bound
  *   ({@link f32DotBound}) — exact decisions recompute the rare pairs near a threshold with `dot`;
  * - `…Seq` variants take consecutive rows instead of a list; `cholColumn` is CDPruner's lazy
- *   column update (double).
+ *   column update (double);
+ * - `dotsI16` and `quantizeI16`: exact integer dots of int16 rows, and the float-to-int16 step
+ *   that makes them ({@link QuantizedRows}, the coarse screen of the MIS round checks).
  * Rows live in the module's memory, padded with zeros to a multiple of 16 floats.
  */
 
 import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
+import { quantizeI16Fn } from './wasm-i16.js';
 import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn, top2x4F32Fn } from './wasm-scan.js';
 import { dotsF64RowsFn, dotsTileF64Fn } from './wasm-f64-tile.js';
 
@@ -60,6 +63,21 @@ function f32Loop(pa: number, pb: number, end: number, acc: number): number[] {
   return rowLoop(pa, pb, end, 64, step, reduce);
 }
 
+/**
+ * The int16 loop: 32 values per iteration, `i32x4.dot_i16x8_s` into four i32x4 accumulators, then
+ * the lanes summed in i32 and converted to f64. Exact when no partial sum leaves the i32 range,
+ * which {@link QuantizedRows} guarantees by bounding every row's norm (Cauchy–Schwarz).
+ */
+function i16Loop(pa: number, pb: number, end: number, acc: number): number[] {
+  const step = (k: number) => [...get(acc + k), ...get(pa), ...op.v128Load(16 * k), ...get(pb), ...op.v128Load(16 * k), ...op.i32x4DotI16x8S, ...op.i32x4Add, ...set(acc + k)];
+  const lane = (l: number) => [...get(acc), ...op.i32x4Lane(l)];
+  const reduce = [
+    ...get(acc), ...get(acc + 1), ...op.i32x4Add, ...get(acc + 2), ...get(acc + 3), ...op.i32x4Add, ...op.i32x4Add, ...set(acc),
+    ...lane(0), ...lane(1), ...op.i32Add, ...lane(2), ...lane(3), ...op.i32Add, ...op.i32Add, ...op.f64ConvertI32S,
+  ];
+  return rowLoop(pa, pb, end, 64, step, reduce);
+}
+
 /** dot(a, b, n) → f64 (locals: 3 end, 4..7 accumulators). */
 const dotFn: WasmFunction = {
   exportName: 'dot',
@@ -74,7 +92,7 @@ const dotFn: WasmFunction = {
  * their byte offsets (i32 each); else it is the byte offset of the first of `count` consecutive
  * rows. Params 0 a, 1 list/first, 2 count, 3 n, 4 out; locals 5 pa, 6 pb, 7 end, 8..11 accumulators.
  */
-function batchFn(exportName: string, loop: typeof f64Loop, store: number[], width: number, listed: boolean): WasmFunction {
+function batchFn(exportName: string, loop: typeof f64Loop, store: number[], width: number, listed: boolean, valueShift = 2): WasmFunction {
   const zero = [0, 1, 2, 3].flatMap((k) => [...op.v128Zero, ...set(8 + k)]);
   return {
     exportName,
@@ -88,7 +106,7 @@ function batchFn(exportName: string, loop: typeof f64Loop, store: number[], widt
       ...get(2), ...op.i32Eqz, ...op.brIf(1),
       ...(listed ? [...get(1), ...op.i32Load(0), ...set(6)] : []),
       ...get(0), ...set(5),
-      ...get(0), ...get(3), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(7),
+      ...get(0), ...get(3), ...op.i32(valueShift), ...op.i32Shl, ...op.i32Add, ...set(7),
       ...zero,
       ...get(4), ...loop(5, 6, 7, 8), ...store,
       ...get(4), ...op.i32(width), ...op.i32Add, ...set(4),
@@ -170,6 +188,8 @@ const moduleBytes = (importMemory = false): Uint8Array =>
       cholColumnFn,
       dotsTileF64Fn,
       dotsF64RowsFn,
+      batchFn('dotsI16', i16Loop, op.f64Store(0), 8, true, 1),
+      quantizeI16Fn,
     ],
     { importMemory },
   );
@@ -235,6 +255,10 @@ export interface DotExports {
   dotsTileF64(a: number, list: number, groups: number, n: number, out: number): void;
   /** `dotsTileF64` one listed row at a time (`count` rows). */
   dotsF64Rows(a: number, list: number, count: number, n: number, out: number): void;
+  /** Exact int16 dots of row `a` against the `count` rows listed at `list` (byte offsets; rows of `n` int16, n a multiple of 32); doubles to `out`. */
+  dotsI16(a: number, list: number, count: number, n: number, out: number): void;
+  /** Quantizes `n` floats at `src` (n a multiple of 8) to int16 round(x·sigma) at `dst`; returns the float32 Σ (x·sigma − q)². */
+  quantizeI16(src: number, dst: number, n: number, sigma: number): number;
 }
 
 let cachedModule: { api: WasmApi; module: object } | null | undefined;
@@ -274,7 +298,7 @@ export function dotInstanceOn(memory: WasmMemory): DotExports | null {
 
 /** Released instances whose memory pages are already mapped (first-touch page faults cost more than the copies). */
 const pool: DotExports[] = [];
-const POOL_SIZE = 2;
+const POOL_SIZE = 3;
 const POOL_MAX_BYTES = 64 * 1024 * 1024;
 
 /** An instance with its own memory (from the pool when one is free), or null without SIMD. */

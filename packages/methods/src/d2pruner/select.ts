@@ -187,6 +187,7 @@ function runLazy({ p, split, t0, t1, t2 }: Started): D2PrunerSelection {
     totalMs: t3 - t0,
     dots: graph.cosine.dots,
     rechecks: graph.cosine.rechecks,
+    refines: graph.cosine.refines,
     implied: graph.impliedChecks,
     visited: mis.visited,
   });
