@@ -36,7 +36,8 @@ export interface DppColumns {
  */
 export function dppColumns(h: Matrix, steps: number, simd = true): DppColumns {
   const stride = Math.ceil(h.cols / F64_TILE_WIDTH) * F64_TILE_WIDTH;
-  const wasm = simd && (h.rows + stride) * steps * 8 + h.rows * stride * 4 < 2 ** 30 ? dotInstance() : null;
+  const bytes = (h.rows + stride + steps + 1) * steps * 8 + h.rows * stride * 4;
+  const wasm = simd && bytes < 2 ** 30 ? dotInstance() : null;
   return wasm ? new WasmColumns(wasm, h, steps, stride) : new JsColumns(h, steps);
 }
 
