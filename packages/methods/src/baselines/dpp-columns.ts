@@ -79,9 +79,9 @@ class WasmColumns implements DppColumns {
     this.listAt = 0;
     this.scalesAt = align(steps * 4);
     this.lvAt = this.scalesAt + align(steps * 8);
-    this.vectorAt = this.lvAt + align((SIMD_BATCH + F64_TILE) * 8);
+    this.vectorAt = this.lvAt + align(SIMD_BATCH * 8);
     this.pickListAt = this.vectorAt + align(4) + stride * 8;
-    this.picksAt = this.pickListAt + align((steps + F64_TILE) * 4);
+    this.picksAt = this.pickListAt + align(steps * 4);
     this.triNext = this.picksAt + steps * stride * 8;
     this.colAt = this.triNext + (steps * (steps + 1)) * 8;
     this.rowsAt = this.colAt + h.rows * steps * 8;
@@ -91,12 +91,12 @@ class WasmColumns implements DppColumns {
     const buffer = wasm.mem.buffer;
     this.list = new Int32Array(buffer, this.listAt, steps);
     this.scales = new Float64Array(buffer, this.scalesAt, steps);
-    this.lv = new Float64Array(buffer, this.lvAt, SIMD_BATCH + F64_TILE);
+    this.lv = new Float64Array(buffer, this.lvAt, SIMD_BATCH);
     this.rowsF32 = new Float32Array(buffer, this.rowsAt, h.rows * stride);
     this.rowLoaded = new Uint8Array(h.rows);
     this.picksF64 = new Float64Array(buffer, this.picksAt, steps * stride);
-    const pickList = new Int32Array(buffer, this.pickListAt, steps + F64_TILE);
-    for (let s = 0; s < pickList.length; s++) pickList[s] = this.picksAt + (s < steps ? s : 0) * stride * 8;
+    const pickList = new Int32Array(buffer, this.pickListAt, steps);
+    for (let s = 0; s < steps; s++) pickList[s] = this.picksAt + s * stride * 8;
   }
 
   pick(s: number, j: number, scale: number): void {
