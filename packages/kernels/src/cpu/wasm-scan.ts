@@ -15,6 +15,26 @@ import { op, T, type WasmFunction } from './wasm-asm.js';
 
 const { get, set, tee } = op;
 
+/** The four lanes of the f32x4 in local `l` summed as (l0 + l1) + (l2 + l3) (leaves an f32). */
+export const laneSumF32 = (l: number): number[] => [...get(l), ...op.f32x4Lane(0), ...get(l), ...op.f32x4Lane(1), ...op.f32Add, ...get(l), ...op.f32x4Lane(2), ...get(l), ...op.f32x4Lane(3), ...op.f32Add, ...op.f32Add];
+
+/**
+ * One step of a 2 × 4 register tile: the 4 floats at offset `offset` of the two rows at locals
+ * `pr`, `pr2` (into locals x, x + 1) times each of 4 vector chunks (`vector(p)` pushes chunk p;
+ * stored in local v) added to accumulators acc + p (first row) and acc + 4 + p (second row).
+ */
+export function tile2x4Step(pr: number, pr2: number, offset: number, x: number, v: number, acc: number, vector: (p: number) => number[]): number[] {
+  return [
+    ...get(pr), ...op.v128Load(offset), ...set(x),
+    ...get(pr2), ...op.v128Load(offset), ...set(x + 1),
+    ...[0, 1, 2, 3].flatMap((p) => [
+      ...vector(p), ...set(v),
+      ...get(acc + p), ...get(x), ...get(v), ...op.f32x4Mul, ...op.f32x4Add, ...set(acc + p),
+      ...get(acc + 4 + p), ...get(x + 1), ...get(v), ...op.f32x4Mul, ...op.f32x4Add, ...set(acc + 4 + p),
+    ]),
+  ];
+}
+
 /** finite(p, end) → i32 (locals: 2 mask, 3 bias, 4, 5 accumulators). */
 export const finiteFn: WasmFunction = {
   exportName: 'finite',
@@ -83,19 +103,12 @@ function dots2x4F32(withSquares: boolean): WasmFunction {
   const X = 19;
   const V = 21;
   const half = (h: number) => [
-    ...get(5), ...op.v128Load(16 * h), ...set(X),
-    ...get(6), ...op.v128Load(16 * h), ...set(X + 1),
-    ...[0, 1, 2, 3].flatMap((p) => [
-      ...get(7), ...op.v128Load(64 * h + 16 * p), ...set(V),
-      ...get(ACC + p), ...get(X), ...get(V), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + p),
-      ...get(ACC + 4 + p), ...get(X + 1), ...get(V), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + 4 + p),
-    ]),
+    ...tile2x4Step(5, 6, 16 * h, X, V, ACC, (p) => [...get(7), ...op.v128Load(64 * h + 16 * p)]),
     ...(withSquares
       ? [0, 1].flatMap((r) => [...get(SQ + r), ...get(X + r), ...get(X + r), ...op.f32x4Mul, ...op.f32x4Add, ...set(SQ + r)])
       : []),
   ];
-  const lanes = (l: number) => [...get(l), ...op.f32x4Lane(0), ...get(l), ...op.f32x4Lane(1), ...op.f32Add, ...get(l), ...op.f32x4Lane(2), ...get(l), ...op.f32x4Lane(3), ...op.f32Add, ...op.f32Add];
-  const store = (l: number, offset: number) => [...get(4), ...lanes(l), ...op.f32Store(offset)];
+  const store = (l: number, offset: number) => [...get(4), ...laneSumF32(l), ...op.f32Store(offset)];
   return {
     exportName: withSquares ? 'dots2x4F32' : 'dots2x4F32NoSq',
     params: [T.i32, T.i32, T.i32, T.i32, T.i32],
@@ -152,7 +165,7 @@ export const top2x4F32Fn: WasmFunction = (() => {
   const SQ = 32;
   const X = 34;
   const V = 36;
-  const lanes = (l: number) => [...get(l), ...op.f32x4Lane(0), ...get(l), ...op.f32x4Lane(1), ...op.f32Add, ...get(l), ...op.f32x4Lane(2), ...get(l), ...op.f32x4Lane(3), ...op.f32Add, ...op.f32Add];
+  const lanes = laneSumF32;
   // if v > top: second = top, top = v, at = idx; else if v > second: second = v; else if v ≠ v: nan = 1
   const update = (r: number) => [
     ...get(VAL), ...get(TOP[r]), ...op.f32Gt,
@@ -174,15 +187,7 @@ export const top2x4F32Fn: WasmFunction = (() => {
     ...[0, 1].flatMap((r) => [...lanes(ACC + 4 * r + p), ...get(PINV), ...op.f32Load(4 * p), ...op.f32Mul, ...set(VAL), ...update(r)]),
     ...op.end,
   ];
-  const half = (h: number) => [
-    ...get(PR), ...op.v128Load(16 * h), ...set(X),
-    ...get(PR2), ...op.v128Load(16 * h), ...set(X + 1),
-    ...[0, 1, 2, 3].flatMap((p) => [
-      ...get(PV), ...op.v128Load(64 * h + 16 * p), ...set(V),
-      ...get(ACC + p), ...get(X), ...get(V), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + p),
-      ...get(ACC + 4 + p), ...get(X + 1), ...get(V), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + 4 + p),
-    ]),
-  ];
+  const half = (h: number) => tile2x4Step(PR, PR2, 16 * h, X, V, ACC, (p) => [...get(PV), ...op.v128Load(64 * h + 16 * p)]);
   const rows = [...get(0), ...set(PR), ...get(0), ...get(2), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...tee(END), ...set(PR2)];
   const advance = (bytes: number) => [
     ...get(PR2), ...op.i32(bytes), ...op.i32Add, ...set(PR2),

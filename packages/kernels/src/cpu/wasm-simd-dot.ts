@@ -17,6 +17,7 @@
 
 import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
 import { quantizeI16Fn } from './wasm-i16.js';
+import { dotsQuadF32Fn } from './wasm-quad.js';
 import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn, top2x4F32Fn } from './wasm-scan.js';
 import { dotsF64RowsFn, dotsTileF64Fn } from './wasm-f64-tile.js';
 
@@ -190,6 +191,7 @@ const moduleBytes = (importMemory = false): Uint8Array =>
       dotsF64RowsFn,
       batchFn('dotsI16', i16Loop, op.f64Store(0), 8, true, 1),
       quantizeI16Fn,
+      dotsQuadF32Fn,
     ],
     { importMemory },
   );
@@ -259,6 +261,8 @@ export interface DotExports {
   dotsI16(a: number, list: number, count: number, n: number, out: number): void;
   /** Quantizes `n` floats at `src` (n a multiple of 8) to int16 round(x·sigma) at `dst`; returns the float32 Σ (x·sigma − q)². */
   quantizeI16(src: number, dst: number, n: number, sigma: number): number;
+  /** Float32 dots of the 4 rows listed at `quad` (byte offsets) with `count` (even) consecutive rows from `first`; 4 floats per row to `out`. */
+  dotsQuadF32(quad: number, first: number, count: number, n: number, out: number): void;
 }
 
 let cachedModule: { api: WasmApi; module: object } | null | undefined;

@@ -1,4 +1,4 @@
-import { cosineFromDot, dot1x4, dot4x4, F32_SAFE_NORM_PRODUCT, f32DotBound, pairDot, SIMD_BATCH, storeFor, type SimdRowStore } from '@d2pruner/kernels';
+import { cosineFromDot, dot1x4, dot4x4, F32_SAFE_NORM_PRODUCT, f32QuadDotBound, pairDot, SIMD_BATCH, SIMD_ROW_ALIGN, storeFor, type SimdRowStore } from '@d2pruner/kernels';
 
 /**
  * Top-K most similar partners of every row of a token subset, for VisPruner's repeated
@@ -62,7 +62,8 @@ export class NeighbourLists {
     this.mark = new Int32Array(rows);
     this.scan = new Float64Array(rows);
     this.store = storeFor(x, cols);
-    this.delta = this.store ? f32DotBound(cols) + 1e-15 : 0;
+    // the build's 2 × 4 tile has the looser bound of the two float32 kernels (re-scans use the one-row kernel)
+    this.delta = this.store ? f32QuadDotBound(Math.ceil(cols / SIMD_ROW_ALIGN) * SIMD_ROW_ALIGN) + 1e-15 : 0;
   }
 
   /** Builds the lists of every row of `subset` over the partners in `subset`. */
@@ -138,21 +139,34 @@ export class NeighbourLists {
     for (let p = 0; p < c; p++) exact[base + p] = this.delta === 0 ? screened[base + p] : NaN;
   }
 
-  /** Every pair's screened cosine from float32 range dots of each row against the higher rows. */
+  /**
+   * Every pair's screened cosine: the subset's rows in ascending groups of four, each group's
+   * float32 dots with every higher row in one 2 × 4 tiled pass ({@link SimdRowStore.dotsQuadF32}).
+   */
   private buildScreened(subset: Int32Array, store: SimdRowStore): void {
     const rows = this.norms.length;
     const inSubset = new Uint8Array(rows);
     for (const i of subset) inSubset[i] = 1;
-    const row = this.scan;
-    for (let i = 0; i < rows - 1; i++) {
-      if (!inSubset[i]) continue;
-      store.dotsRangeF32(i, i + 1, rows - i - 1, row);
-      this.dots += rows - i - 1;
-      for (let j = i + 1; j < rows; j++) {
+    const sorted = Int32Array.from(subset).sort();
+    const quad = [0, 0, 0, 0];
+    const dots = new Float64Array(4 * rows);
+    for (let g = 0; g < sorted.length; g += 4) {
+      const size = Math.min(4, sorted.length - g);
+      for (let p = 0; p < 4; p++) quad[p] = sorted[g + Math.min(p, size - 1)];
+      const j0 = quad[0] + 1;
+      if (j0 >= rows) continue;
+      store.dotsQuadF32(quad, j0, rows - j0, dots);
+      this.dots += size * (rows - j0);
+      for (let j = j0; j < rows; j++) {
         if (!inSubset[j]) continue;
-        const v = this.screenedCosine(i, j, row[j - i - 1]);
-        this.collect(i, j, v);
-        this.collect(j, i, v);
+        const at = 4 * (j - j0);
+        for (let p = 0; p < size; p++) {
+          const i = quad[p];
+          if (j <= i) continue;
+          const v = this.screenedCosine(i, j, dots[at + p]);
+          this.collect(i, j, v);
+          this.collect(j, i, v);
+        }
       }
     }
   }
