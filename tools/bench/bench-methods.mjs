@@ -2,7 +2,7 @@
 // D 1024, keep 333) on the realistic scenes, each request file on disk → result through the
 // batch pipeline (reading included), with the numpy reference peer (peers/) on the same files in
 // the same run (issues 3, 13). Run with `npm run bench:methods` (builds first).
-// Env: BENCH_REPS (default 5; InternVL uses BENCH_REPS_LARGE, default 3), BENCH_PEER_REPS
+// Env: BENCH_REPS (default 5; InternVL uses BENCH_REPS_LARGE, default 5), BENCH_PEER_REPS
 // (default 3), BENCH_METHODS (comma list to restrict), BENCH_NO_PEER=1.
 import { listMethods } from '@d2pruner/methods';
 import { timeFile } from './file-run.mjs';
@@ -12,7 +12,7 @@ import { row } from './stats.mjs';
 import { writeTokenFile } from './token-file.mjs';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
-const REPS_LARGE = Number(process.env.BENCH_REPS_LARGE ?? 3);
+const REPS_LARGE = Number(process.env.BENCH_REPS_LARGE ?? 5);
 const PEER_REPS = Number(process.env.BENCH_PEER_REPS ?? 3);
 const only = process.env.BENCH_METHODS?.split(',');
 const PEERS = new Set(['d2pruner', 'dart', 'divprune', 'vispruner', 'visionzip', 'cdpruner']);
