@@ -5,7 +5,7 @@ import { LazyCosine, type LazyCosineOptions } from './similarity.js';
 import { SpatialIndex } from './spatial.js';
 import type { TakenSet } from './taken.js';
 
-/** Round checks with at least this many members run screened and ordered ({@link ScreenedRoundCheck}). */
+/** Round checks with at least this many members run screened and ordered (`ScreenedRoundCheck`). */
 const SCREEN_MIN = 2;
 
 /**
@@ -42,7 +42,7 @@ export class LazyGraph {
 
   private readonly roundCheck: ScreenedRoundCheck;
 
-  /** Round checks the triangle bound answered without a dot product (see {@link ScreenedRoundCheck}). */
+  /** Round checks the triangle bound answered without a dot product (see `ScreenedRoundCheck`). */
   get impliedChecks(): number {
     return this.roundCheck.implied;
   }

@@ -40,7 +40,7 @@ export function exportEntryPoints(dir) {
 const REQUIRED = ['Enum', 'EnumMember', 'Variable', 'Function', 'Class', 'Interface', 'TypeAlias', 'Method', 'Accessor'];
 
 /** Internal structural types a package's public signatures mention (documented where defined). */
-const NOT_EXPORTED = { kernels: ['WasmMemory'], 'kernels-webgpu': ['UniformStruct'] };
+const NOT_EXPORTED = { 'kernels-webgpu': ['UniformStruct'] };
 
 /** Gives each package its own entry points and tsconfig when TypeDoc converts it. */
 const exportsReader = {

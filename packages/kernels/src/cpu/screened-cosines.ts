@@ -102,13 +102,19 @@ export function padPair(mem: ScanMemory, first: number, count: number, stride: n
 export interface ScreenSetup {
   /** The kernels' memory, undefined without SIMD. */
   mem: ScanMemory | undefined;
+  /** Floats per padded row. */
   stride: number;
+  /** Rows per block of the pass. */
   per: number;
+  /** Groups of 4 interleaved vectors. */
   groups: number;
   /** Double norm of each vector from its double sum of squares, NaN outside the safe range. */
   vectorNorms: Float64Array;
+  /** The exact cosine of vector v with row j (double dot and norms). */
   exact(v: number, j: number): number;
+  /** Exact norm of row j (double). */
   rowNorm(j: number): number;
+  /** Exact norm of vector v (double). */
   vectorNorm(v: number): number;
 }
 

@@ -214,16 +214,23 @@ export function f32DotBound(n: number): number {
  */
 export const F32_SAFE_NORM_PRODUCT: readonly [number, number] = [1e-30, 1e36];
 
-/** The parts of the WebAssembly API this module uses (typed locally: the package targets no DOM lib). */
-/** The part of `WebAssembly.Memory` this module uses. */
+/** The part of `WebAssembly.Memory` this module uses (typed locally: the package targets no DOM lib). */
 export interface WasmMemory {
+  /** The memory's bytes (a new object after each grow). */
   readonly buffer: ArrayBuffer;
+  /** Adds `pages` pages of 64 KiB; returns the previous size in pages. */
   grow(pages: number): number;
 }
-interface WasmApi {
+
+/** The parts of the WebAssembly API the kernels use (typed locally: the package targets no DOM lib). */
+export interface WasmApi {
+  /** Whether `bytes` is a valid module for this runtime. */
   validate(bytes: Uint8Array): boolean;
+  /** Compiles a module. */
   Module: new (bytes: Uint8Array) => object;
+  /** Instantiates a compiled module with its imports. */
   Instance: new (module: object, imports?: object) => { exports: unknown };
+  /** Makes a memory of `initial` (up to `maximum`) pages. */
   Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
 }
 

@@ -156,7 +156,7 @@ async function eagerGreedy(
 /**
  * CDPruner (docs/baselines.md §7, `Theia-4869/CDPruner`): conditional DPP with kernel
  * L = diag(r)·S·diag(r), S = cosine similarity of the features, r = min–max-normalised text
- * relevance; greedy MAP (Chen et al. 2018), on the CPU lazily ({@link LazyGreedyDpp}: only
+ * relevance; greedy MAP (Chen et al. 2018), on the CPU lazily (`LazyGreedyDpp`: only
  * tokens that can still be the argmax are brought up to date), on a named GPU backend via the
  * `dppUpdate` kernel, O(n·N·(D + n)); no N×N matrix. Diagnostics: `order` (selection order, fills included) and `filled`.
  *

@@ -13,7 +13,7 @@ export const DIVPRUNE_PARAM_SPECS: readonly ParamSpec[] = [];
  * DivPrune (docs/baselines.md §4, `vbdi/divprune`): max–min diversity over the features with
  * d = 1 − cos. First pick = the token with the largest nearest-neighbour distance; then
  * repeatedly the unselected token farthest from the selected set (ties → lowest index).
- * On the CPU the greedy is lazy ({@link LazyMaxMin}: stale max–min distances are upper bounds,
+ * On the CPU the greedy is lazy (`LazyMaxMin`: stale max–min distances are upper bounds,
  * only the top of a heap is brought up to date, with exact double distances); a named GPU
  * backend runs one `maxMinUpdate` kernel per pick (O(n·N·D)). The first pick scans pairs with
  * early abandoning on the CPU, or runs `maxSimilarity` on a named GPU backend.
