@@ -101,10 +101,11 @@ export class NeighbourLists {
     const base = i * this.stride;
     const c = this.counts[i];
     asc.set(screened.subarray(base, base + c));
-    asc.subarray(0, c).sort();
-    const kth = asc[c - k];
-    let ties = 0;
-    for (let p = c - k; p < c && asc[p] === kth; p++) ties++;
+    const kth = selectNth(asc, c, c - k);
+    let below = -Infinity;
+    for (let p = 0; p < c - k; p++) if (asc[p] > below) below = asc[p];
+    let ties = k;
+    for (let p = c - k; p < c; p++) if (asc[p] > kth) ties--;
     let w = base;
     for (let p = base; p < base + c; p++) {
       const v = screened[p];
@@ -114,7 +115,7 @@ export class NeighbourLists {
       }
     }
     this.counts[i] = k;
-    if (asc[c - k - 1] > this.floor[i]) this.floor[i] = asc[c - k - 1];
+    if (below > this.floor[i]) this.floor[i] = below;
     this.gate[i] = kth;
   }
 
@@ -320,4 +321,32 @@ export class NeighbourLists {
       for (let s = 0; s < 4 && r + s < len; s++) out[r + s] = cosineFromDot(t[s], this.norms[a], this.norms[others[r + s]]);
     }
   }
+}
+
+/**
+ * Rearranges a[0 … n) so that a[m] holds the value a sorted ascending would hold there, every
+ * entry before it ≤ a[m] and every entry after it ≥ a[m] (quickselect, middle pivot); returns
+ * a[m]. Values must not be NaN.
+ */
+function selectNth(a: Float64Array, n: number, m: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i++] = a[j];
+        a[j--] = t;
+      }
+    }
+    if (m <= j) hi = j;
+    else if (m >= i) lo = i;
+    else break;
+  }
+  return a[m];
 }
