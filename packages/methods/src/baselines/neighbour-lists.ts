@@ -1,4 +1,5 @@
 import { cosineFromDot, dot1x4, dot4x4, F32_SAFE_NORM_PRODUCT, f32QuadDotBound, pairDot, SIMD_BATCH, SIMD_ROW_ALIGN, storeFor, type SimdRowStore } from '@d2pruner/kernels';
+import { kthSmallest } from './screened-bottomk.js';
 
 /**
  * Top-K most similar partners of every row of a token subset, for VisPruner's repeated
@@ -101,7 +102,7 @@ export class NeighbourLists {
     const base = i * this.stride;
     const c = this.counts[i];
     asc.set(screened.subarray(base, base + c));
-    const kth = selectNth(asc, c, c - k);
+    const kth = kthSmallest(asc, c, c - k);
     let below = -Infinity;
     for (let p = 0; p < c - k; p++) if (asc[p] > below) below = asc[p];
     let ties = k;
@@ -321,32 +322,4 @@ export class NeighbourLists {
       for (let s = 0; s < 4 && r + s < len; s++) out[r + s] = cosineFromDot(t[s], this.norms[a], this.norms[others[r + s]]);
     }
   }
-}
-
-/**
- * Rearranges a[0 … n) so that a[m] holds the value a sorted ascending would hold there, every
- * entry before it ≤ a[m] and every entry after it ≥ a[m] (quickselect, middle pivot); returns
- * a[m]. Values must not be NaN.
- */
-function selectNth(a: Float64Array, n: number, m: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i++] = a[j];
-        a[j--] = t;
-      }
-    }
-    if (m <= j) hi = j;
-    else if (m >= i) lo = i;
-    else break;
-  }
-  return a[m];
 }
