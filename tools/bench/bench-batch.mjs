@@ -3,8 +3,9 @@
 // 3328×1024 (keep 333 α 1 / α 0.5), scenes with large similar regions (many MIS rounds at α 1),
 // with the requests on the main thread (--workers 0) and on 1 and 2 worker threads; then the
 // steady state in process (a pool warmed by one untimed pass, `pruneInPool`, no process or worker start), with the
-// CPU seconds the process got — on a shared machine the ratio is bounded by the CPU it is given.
-// Run with `npm run bench:batch` (builds first). Env: BENCH_ITEMS (default 144, so that process and worker start are a small share), BENCH_REPS (default 3).
+// CPU seconds the process got — on a shared machine the ratio is bounded by the CPU it is given —
+// and each request kind's method time alone (1 worker) and beside another worker (2 workers).
+// Run with `npm run bench:batch` (builds first). Env: BENCH_ITEMS (default 144; process and worker start are a fixed cost, so longer batches scale better), BENCH_REPS (default 3).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -50,6 +51,11 @@ function batchRequests() {
   });
 }
 
+/** A request's kind for the per-kind table: model, keep and α. */
+function requestKind(r) {
+  return `${r.input.includes('internvl') ? 'InternVL' : 'LLaVA'} keep ${r.keep} α ${r.params?.alpha ?? 1}`;
+}
+
 /** Wall ms and CPU seconds of the whole batch through a pool of `workers` threads warmed by one untimed pass (JIT, WebAssembly, memory pools). */
 async function steadyState(workers) {
   const pool = createPrunePool({ workers });
@@ -63,7 +69,12 @@ async function steadyState(workers) {
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(c0);
     if (jobs.some((j) => j.error)) throw new Error(`pool batch failed: ${JSON.stringify(jobs.find((j) => j.error).error)}`);
-    return { ms, cpuS: (cpu.user + cpu.system) / 1e6, keeps: jobs.map((j) => JSON.stringify(j.selection.keep)).join('\n') };
+    const method = new Map();
+    jobs.forEach((j, i) => {
+      const kind = requestKind(requests[i]);
+      method.set(kind, [...(method.get(kind) ?? []), j.selection.timings.totalMs]);
+    });
+    return { ms, cpuS: (cpu.user + cpu.system) / 1e6, keeps: jobs.map((j) => JSON.stringify(j.selection.keep)).join('\n'), method };
   } finally {
     await pool.close();
   }
@@ -111,6 +122,13 @@ try {
   for (const w of [1, 2]) {
     const ms = med(w, 'ms');
     console.log(row([w, ms.toFixed(0), ((ITEMS * 1000) / ms).toFixed(1), `${(med(1, 'ms') / ms).toFixed(2)}×`, (med(w, 'cpuS') / (ms / 1000)).toFixed(2)], sw));
+  }
+  console.log('method time per request (validation + selection, result timings), median over the runs: alone vs beside another worker');
+  const kw = [28, 12, 12, 8];
+  console.log(row(['request', '1 worker', '2 workers', 'ratio'], kw));
+  for (const kind of steady.get(1)[0].method.keys()) {
+    const per = (w) => median(steady.get(w).flatMap((s) => s.method.get(kind)));
+    console.log(row([kind, per(1).toFixed(2), per(2).toFixed(2), `${(per(2) / per(1)).toFixed(2)}×`], kw));
   }
   console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
 } finally {
