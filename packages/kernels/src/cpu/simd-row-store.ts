@@ -196,7 +196,7 @@ export class SimdRowStore {
 
   /**
    * Float32 dots of 4 rows (`quad`, row ids; repeats allowed) with rows j0 … j0+count−1:
-   * `out[4·(j − j0) + p]` = dot(quad[p], j), in a 2 × 4 register tile (about 1.5× {@link
+   * `out[4·(j − j0) + p]` = dot(quad[p], j), in a 2 × 4 register tile (about 1.3× {@link
    * dotsRangeF32}), each within `f32QuadDotBound(stride)`·‖a‖·‖b‖ of the exact dot. Needs
    * {@link loadAll}; one row past the range may be computed (and not returned) to keep pairs.
    */
@@ -214,9 +214,9 @@ export class SimdRowStore {
         this.quadByRows(quad, j0 + at, c, out, 4 * at);
         continue;
       }
-      const { list } = this.scratch();
-      for (let p = 0; p < 4; p++) list[p] = this.offset(quad[p]);
-      this.wasm.dotsQuadF32(0, this.offset(j0 + at - shift), even, this.stride, SIMD_BATCH * 4);
+      const first = this.offset(j0 + at - shift);
+      this.list(quad, 0, 4);
+      this.wasm.dotsQuadF32(0, first, even, this.stride, SIMD_BATCH * 4);
       out.set(this.scratch().f32.subarray(4 * shift, 4 * (shift + c)), 4 * at);
     }
   }
