@@ -45,8 +45,6 @@ export class QuantizedRows {
   private f32: Float32Array | undefined;
   private out: Float64Array | undefined;
   private list: Int32Array | undefined;
-  /** Rows quantized so far (work counter). */
-  quantized = 0;
 
   /**
    * @param data row-major float32 values
@@ -155,7 +153,6 @@ export class QuantizedRows {
     this.rho[i] = (residual / scale) * (1 + 1e-12);
     this.mu[i] = (Math.sqrt(qq) / scale) * (1 + 1e-12);
     this.slot[i] = at;
-    this.quantized++;
     return true;
   }
 
