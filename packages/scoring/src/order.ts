@@ -1,8 +1,16 @@
+import { radixRankOrder } from './radix-order.js';
+
+/** Below this many scores the comparator sort is as fast as the radix passes. */
+const RADIX_MIN = 64;
+
 /**
  * Indices sorted by `score` descending, equal scores → lower index first (docs/algorithm.md §3 step 3,
- * docs/baselines.md §1.2). Stable and deterministic.
+ * docs/baselines.md §1.2). Stable and deterministic. A radix sort on exact keys for N ≥ 64
+ * ({@link radixRankOrder}; the same order), a comparator sort below or when a score is NaN.
  */
 export function rankOrder(score: ArrayLike<number>): Int32Array {
+  const radix = score.length >= RADIX_MIN ? radixRankOrder(score) : undefined;
+  if (radix) return radix;
   const idx = Int32Array.from({ length: score.length }, (_, i) => i);
   return idx.sort((a, b) => {
     const d = score[b] - score[a];

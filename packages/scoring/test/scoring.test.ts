@@ -10,6 +10,35 @@ describe('rank order', () => {
     const s = Array.from({ length: 500 }, (_, i) => ((i * 7919) % 97) / 7);
     for (const k of [0, 1, 5, 50, 124, 499, 500]) expect(Array.from(topK(s, k))).toEqual(Array.from(rankOrder(s).slice(0, k)));
   });
+
+  /** The definition, written out: a comparator on `<` and the index. */
+  const byDefinition = (s: ArrayLike<number>) =>
+    Array.from({ length: s.length }, (_, i) => i).sort((a, b) => (s[a] > s[b] ? -1 : s[a] < s[b] ? 1 : a - b));
+  const special = [0, -0, 1, -1, 0.5, -0.5, Infinity, -Infinity, Number.MIN_VALUE, -Number.MIN_VALUE, 2.2250738585072014e-308, Number.MAX_VALUE, -Number.MAX_VALUE, 1 + 2 ** -52, 1 - 2 ** -53];
+  it('radix path (N ≥ 64) equals the definition on signs, zeros, infinities, subnormals and ties', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const n of [64, 65, 577, 3328]) {
+      const s = Array.from({ length: n }, () => {
+        const u = rand();
+        if (u < 0.3) return special[Math.floor(rand() * special.length)];
+        if (u < 0.5) return Math.floor(rand() * 4) / 4;
+        return (rand() - 0.5) * 10 ** Math.floor(rand() * 20 - 10);
+      });
+      expect(Array.from(rankOrder(s))).toEqual(byDefinition(s));
+      expect(Array.from(rankOrder(Float32Array.from(s)))).toEqual(byDefinition(Float32Array.from(s)));
+    }
+  });
+  it('radix path: all equal, already sorted, reversed', () => {
+    const n = 200;
+    for (const s of [new Float64Array(n).fill(3), Float64Array.from({ length: n }, (_, i) => n - i), Float64Array.from({ length: n }, (_, i) => i)]) {
+      expect(Array.from(rankOrder(s))).toEqual(byDefinition(s));
+    }
+  });
+  it('a NaN score keeps the comparator order (no exception, a permutation)', () => {
+    const s = Array.from({ length: 100 }, (_, i) => (i === 50 ? NaN : i % 7));
+    expect(Array.from(rankOrder(s)).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
 });
 
 describe('debias strategies', () => {
