@@ -5,13 +5,23 @@ process.stdout.on('error', (e) => {
   if (e && e.code === 'EPIPE') process.exit(0);
   throw e;
 });
-import('../dist/main.js')
-  .then((m) => m.runCli(process.argv.slice(2)))
+const argv = process.argv.slice(2);
+// `prune --batch` starts its worker pool first, so the workers load while the CLI does (dist/early-pool.js).
+import('../dist/early-pool.js')
+  .then(async (early) => {
+    await early.prestartPool(argv);
+    try {
+      const m = await import('../dist/main.js');
+      return await m.runCli(argv);
+    } finally {
+      await early.closeStartedPool();
+    }
+  })
   .then((code) => {
     process.exitCode = code;
   })
   .catch((e) => {
-    if (e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('/dist/main.js')) {
+    if (e && e.code === 'ERR_MODULE_NOT_FOUND' && /\/dist\/(main|early-pool)\.js/.test(String(e.message))) {
       process.stderr.write('d2pruner: the CLI is not built yet; in the repository run `npm start` or `npm run build` first\n');
       process.exitCode = 1;
       return;

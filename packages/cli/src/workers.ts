@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@d2pruner/core';
 import { WORKER_BACKENDS, createPrunePool, type PrunePool } from '@d2pruner/pipeline/node';
+import { closeStartedPool, takeStartedPool } from './early-pool.js';
 
 /**
  * The worker threads a command uses: `--workers N` (0 = everything on the main thread), by
@@ -13,9 +14,15 @@ export function resolveWorkers(workers: number | undefined, backend: string | un
   return workers;
 }
 
-/** Runs `fn` with a pool of `workers` threads (none when 0) and closes the pool afterwards. */
+/**
+ * Runs `fn` with a pool of `workers` threads (none when 0) and closes the pool afterwards: the
+ * one the command line started early when it has that many threads (see `early-pool.ts`), else
+ * a new one (an early pool of another size is closed first).
+ */
 export async function withWorkerPool<T>(workers: number, fn: (pool: PrunePool | undefined) => Promise<T>): Promise<T> {
-  const pool = workers > 0 ? createPrunePool({ workers }) : undefined;
+  const early = workers > 0 ? takeStartedPool(workers) : undefined;
+  if (!early) await closeStartedPool();
+  const pool = early ?? (workers > 0 ? createPrunePool({ workers }) : undefined);
   try {
     return await fn(pool);
   } finally {

@@ -1,0 +1,77 @@
+/**
+ * Starting the worker pool of `prune --batch` while the rest of the command line still loads.
+ * The workers take about 100 ms to load their modules, as long as the main thread takes for its
+ * own; begun from the raw arguments, before the CLI is imported, the two overlap. The guess only
+ * decides *when* the pool starts: the batch adopts the started pool when its resolved worker
+ * count matches and makes its own otherwise, and an unused pool is closed when the command ends.
+ * Nothing here runs on import.
+ * @packageDocumentation
+ */
+import { availableParallelism } from 'node:os';
+import type { PrunePool } from '@d2pruner/pipeline/pool';
+
+/** Backends whose requests run in workers (the others live on the main thread). */
+const WORKER_BACKENDS = new Set(['auto', 'cpu']);
+
+let started: { workers: number; pool: PrunePool } | undefined;
+
+/** The value of `--name V` or `--name=V` in `args` (the last one given), or undefined. */
+function flagValue(args: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k];
+    if (a === '--') break;
+    if (a === `--${name}`) value = args[k + 1];
+    else if (a.startsWith(`--${name}=`)) value = a.slice(name.length + 3);
+  }
+  return value;
+}
+
+/**
+ * The worker threads `d2pruner prune --batch …` with these arguments will use (its `--workers`,
+ * else one per core, or none with a GPU `--backend`), or 0 for any other command line, help, or
+ * a value the command itself will reject.
+ */
+export function batchWorkersFromArgs(argv: readonly string[]): number {
+  const [command, ...args] = argv;
+  if (command !== 'prune' || args.includes('--help') || args.includes('-h')) return 0;
+  if (flagValue(args, 'batch') === undefined) return 0;
+  const given = flagValue(args, 'workers');
+  if (given !== undefined) {
+    const n = Number(given);
+    return Number.isInteger(n) && n > 0 && n <= 256 ? n : 0;
+  }
+  const backend = flagValue(args, 'backend');
+  return backend === undefined || WORKER_BACKENDS.has(backend) ? availableParallelism() : 0;
+}
+
+/**
+ * Starts the pool `prune --batch` will use when `argv` is such a command line (see
+ * {@link batchWorkersFromArgs}); otherwise does nothing. Never throws: a pool that cannot start
+ * here is made, or its error reported, by the command itself.
+ */
+export async function prestartPool(argv: readonly string[]): Promise<void> {
+  const workers = batchWorkersFromArgs(argv);
+  if (workers === 0 || started) return;
+  try {
+    const { createPrunePool } = await import('@d2pruner/pipeline/pool');
+    started = { workers, pool: createPrunePool({ workers }) };
+  } catch {
+    started = undefined;
+  }
+}
+
+/** The started pool when it has `workers` threads (the caller then owns and closes it), else undefined. */
+export function takeStartedPool(workers: number): PrunePool | undefined {
+  if (!started || started.workers !== workers) return undefined;
+  const { pool } = started;
+  started = undefined;
+  return pool;
+}
+
+/** Closes a started pool nobody took (the command failed early, or chose another worker count). */
+export async function closeStartedPool(): Promise<void> {
+  const pool = started?.pool;
+  started = undefined;
+  await pool?.close();
+}
