@@ -4,9 +4,10 @@
 // with the requests on the main thread (--workers 0) and on 1 and 2 worker threads; then the
 // steady state in process (a pool warmed by one untimed pass, `pruneInPool`, no process or worker start), with the
 // CPU seconds the process got — on a shared machine the ratio is bounded by the CPU it is given —
-// and each request kind's method time alone (1 worker) and beside another worker (2 workers).
+// and each request kind's method time alone (1 worker) and beside another worker (2 workers);
+// last, the same batch split over two separate 1-worker processes run side by side.
 // Run with `npm run bench:batch` (builds first). Env: BENCH_ITEMS (default 144; process and worker start are a fixed cost, so longer batches scale better), BENCH_REPS (default 3).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,20 @@ async function steadyState(workers) {
   }
 }
 
+/** Wall ms of one `prune --batch … --workers 1` process per file in `files`, all run side by side. */
+async function sideBySide(files) {
+  const t0 = performance.now();
+  const one = (file) =>
+    new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, [bin, 'prune', '--batch', file, '--workers', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (d) => (err += d));
+      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`batch failed: ${err}`))));
+    });
+  await Promise.all(files.map(one));
+  return performance.now() - t0;
+}
+
 try {
   writeScenes();
   const jsonl = join(dir, 'batch.jsonl');
@@ -130,6 +145,23 @@ try {
     const per = (w) => median(steady.get(w).flatMap((s) => s.method.get(kind)));
     console.log(row([kind, per(1).toFixed(2), per(2).toFixed(2), `${(per(2) / per(1)).toFixed(2)}×`], kw));
   }
+  // The batch split across two separate processes: they share no heap, pool or thread, only the
+  // hardware (cores, caches, memory), and each pays its own start in parallel with the other —
+  // what the same 2 cores give the same work without any in-process pool.
+  const halves = [0, 1].map((h) => {
+    const file = join(dir, `half-${h}.jsonl`);
+    const lines = batchRequests().filter((_, i) => i % 2 === h);
+    writeFileSync(file, lines.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    return file;
+  });
+  const alone = [];
+  const split = [];
+  for (let r = 0; r < REPS; r++) {
+    alone.push(await sideBySide([jsonl]));
+    split.push(await sideBySide(halves));
+  }
+  const [a, b] = [median(alone), median(split)];
+  console.log(`the same batch split in two 1-worker processes run side by side (no shared pool; each starts in parallel): ${b.toFixed(0)} ms against ${a.toFixed(0)} ms for one → ${(a / b).toFixed(2)}×`);
   console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
