@@ -26,6 +26,14 @@ function expected(k: number) {
 }
 
 describe('the worker pool (piscina)', () => {
+  it('runs the one-file worker bundle the build makes, whose results arrive whole (typed arrays moved, not emptied)', async () => {
+    expect(pool.script.endsWith('worker.bundle.js')).toBe(true);
+    const c = cases.find((x) => x.keep > 0) ?? cases[0];
+    const out = await pool.prune({ input: join(D2, c.input), keep: c.keep, params: c.params });
+    expect(out.error).toBeUndefined();
+    expect(out.selection?.keep).toEqual(c.expected.keep);
+  });
+
   it(`reproduces all ${cases.length} D2Pruner vectors from paths read in the workers, in input order`, async () => {
     const requests = cases.map((c) => ({ input: join(D2, c.input), keep: c.keep, params: c.params }));
     const jobs = await lastValueFrom(from(requests).pipe(pruneInPool(pool, { concurrency: 3 }), toArray()));

@@ -124,4 +124,25 @@ await check('built-in D2Pruner runs through the same installed pipeline next to 
   assert.deepEqual(staged.selection?.keep, jobs[0].selection?.keep);
 });
 
+await check('the installed worker pool (its one-file worker bundle, piscina external) prunes like the main thread', async () => {
+  const { createPrunePool } = await import('@d2pruner/pipeline/node');
+  const n = 16;
+  const make = () => ({
+    features: features(n, 2, (r) => (r % 3 ? [1, 0] : [0, 1])),
+    attention: Float32Array.from({ length: n }, (_, i) => 0.01 * ((i * 7) % n) + 0.001),
+    layout: gridLayout(4, 4),
+  });
+  const [here] = await lastValueFrom(pruneStream([{ input: make(), keep: 5 }], pipe(decode(), prune())).pipe(toArray()));
+  const pool = createPrunePool({ workers: 1 });
+  try {
+    assert.ok(pool.script.endsWith('worker.bundle.js'), pool.script);
+    const out = await pool.prune({ input: make(), keep: 5 });
+    assert.equal(out.error, undefined);
+    assert.equal(out.selection?.keep.length, 5);
+    assert.deepEqual(out.selection?.keep, here.selection?.keep);
+  } finally {
+    await pool.close();
+  }
+});
+
 console.log(`custom-adapter: ${passed} checks passed`);

@@ -32,16 +32,19 @@ export interface PoolCallOptions {
 
 /**
  * The built worker script: next to this module in `dist`, or the built copy when running from
- * the sources (a test runner). Workers get no parent Node flags (`execArgv: []`): the script is
- * built JavaScript and must import the built packages even when the parent resolves a source
- * condition.
+ * the sources (a test runner) — the one-file bundle (`worker.bundle.js`, made by the package's
+ * build) when present, else `worker.js`. Workers get no parent Node flags (`execArgv: []`): the
+ * script is built JavaScript and must import the built packages even when the parent resolves a
+ * source condition.
  */
 function workerFile(): string {
   const here = import.meta.url;
-  const url = here.endsWith('.ts') ? new URL('../../../dist/node/pool/worker.js', here) : new URL('./worker.js', here);
-  const path = fileURLToPath(url);
-  if (!existsSync(path)) throw new D2PrunerError('INTERNAL', 'workers', `the pool's worker script ${path} is missing; build @d2pruner/pipeline first`);
-  return path;
+  const dir = here.endsWith('.ts') ? new URL('../../../dist/node/pool/', here) : new URL('./', here);
+  for (const name of ['worker.bundle.js', 'worker.js']) {
+    const path = fileURLToPath(new URL(name, dir));
+    if (existsSync(path)) return path;
+  }
+  throw new D2PrunerError('INTERNAL', 'workers', `the pool's worker script is missing from ${fileURLToPath(dir)}; build @d2pruner/pipeline first`);
 }
 
 function abortReason(signal: AbortSignal | undefined, e: unknown): unknown {
@@ -58,6 +61,8 @@ function abortReason(signal: AbortSignal | undefined, e: unknown): unknown {
 export class PrunePool {
   /** Worker threads. */
   readonly workers: number;
+  /** The script the workers run (the bundled worker when the build made one). */
+  readonly script: string;
   private readonly piscina: Piscina;
 
   /** @param options threads, queue bound, heap limits */
@@ -67,8 +72,9 @@ export class PrunePool {
     if (options.maxQueue !== undefined) assertInteger('maxQueue', options.maxQueue, 0);
     if (options.niceIncrement !== undefined) assertInteger('niceIncrement', options.niceIncrement, 0);
     this.workers = workers;
+    this.script = workerFile();
     this.piscina = new Piscina({
-      filename: workerFile(),
+      filename: this.script,
       minThreads: workers,
       maxThreads: workers,
       concurrentTasksPerWorker: 1,
