@@ -6,7 +6,7 @@ const RADIX_MIN = 64;
 /**
  * Indices sorted by `score` descending, equal scores → lower index first (docs/algorithm.md §3 step 3,
  * docs/baselines.md §1.2). Stable and deterministic. A radix sort on exact keys for N ≥ 64
- * ({@link radixRankOrder}; the same order), a comparator sort below or when a score is NaN.
+ * (the same order), a comparator sort below or when a score is NaN.
  */
 export function rankOrder(score: ArrayLike<number>): Int32Array {
   const radix = score.length >= RADIX_MIN ? radixRankOrder(score) : undefined;
