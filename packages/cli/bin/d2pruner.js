@@ -6,7 +6,8 @@ process.stdout.on('error', (e) => {
   throw e;
 });
 const argv = process.argv.slice(2);
-// `prune --batch` starts its worker pool first, so the workers load while the CLI does (dist/early-pool.js).
+// `prune --batch`, `calibrate` and `eval --workers` start their worker pool first, so the workers
+// load while the CLI does (dist/early-pool.js).
 import('../dist/early-pool.js')
   .then(async (early) => {
     await early.prestartPool(argv);

@@ -1,5 +1,6 @@
 /**
- * Starting the worker pool of `prune --batch` while the rest of the command line still loads.
+ * Starting the worker pool of `prune --batch`, `calibrate` and `eval --workers` while the rest of
+ * the command line still loads.
  * The workers take about 100 ms to load their modules, as long as the main thread takes for its
  * own; begun from the raw arguments, before the CLI is imported, the two overlap. The guess only
  * decides *when* the pool starts: the batch adopts the started pool when its resolved worker
@@ -28,30 +29,33 @@ function flagValue(args: readonly string[], name: string): string | undefined {
 }
 
 /**
- * The worker threads `d2pruner prune --batch …` with these arguments will use (its `--workers`,
- * else one per core, or none with a GPU `--backend`), or 0 for any other command line, help, or
- * a value the command itself will reject.
+ * The worker threads the command line will run a pool of: `prune --batch` and `calibrate` their
+ * `--workers`, else one per core (`prune --batch` none with a GPU `--backend`); `eval` its
+ * `--workers` (no pool without it). 0 for any other command line, help, or a value the command
+ * itself will reject.
  */
-export function batchWorkersFromArgs(argv: readonly string[]): number {
+export function poolWorkersFromArgs(argv: readonly string[]): number {
   const [command, ...args] = argv;
-  if (command !== 'prune' || args.includes('--help') || args.includes('-h')) return 0;
-  if (flagValue(args, 'batch') === undefined) return 0;
+  if (args.includes('--help') || args.includes('-h')) return 0;
+  if (command === 'prune' && flagValue(args, 'batch') === undefined) return 0;
+  if (command !== 'prune' && command !== 'calibrate' && command !== 'eval') return 0;
   const given = flagValue(args, 'workers');
   if (given !== undefined) {
     const n = Number(given);
     return Number.isInteger(n) && n > 0 && n <= 256 ? n : 0;
   }
-  const backend = flagValue(args, 'backend');
+  if (command === 'eval') return 0;
+  const backend = command === 'prune' ? flagValue(args, 'backend') : undefined;
   return backend === undefined || WORKER_BACKENDS.has(backend) ? availableParallelism() : 0;
 }
 
 /**
- * Starts the pool `prune --batch` will use when `argv` is such a command line (see
- * {@link batchWorkersFromArgs}); otherwise does nothing. Never throws: a pool that cannot start
+ * Starts the pool the command will use when `argv` is such a command line (see
+ * {@link poolWorkersFromArgs}); otherwise does nothing. Never throws: a pool that cannot start
  * here is made, or its error reported, by the command itself.
  */
 export async function prestartPool(argv: readonly string[]): Promise<void> {
-  const workers = batchWorkersFromArgs(argv);
+  const workers = poolWorkersFromArgs(argv);
   if (workers === 0 || started) return;
   try {
     const { createPrunePool } = await import('@d2pruner/pipeline/pool');

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@d2pruner/core';
 import { reportHtml, sampleCollector } from '@d2pruner/eval-report';
 import { readChartLibraries } from '@d2pruner/eval-report/node';
 import { budgetsFromText, evalRuns, evaluate, evaluateOutcomes, splitList, type EvalOutcome, type EvalReport } from '@d2pruner/pipeline';
-import { createPrunePool, poolStages } from '@d2pruner/pipeline/node';
+import { poolStages } from '@d2pruner/pipeline/node';
 import { lastValueFrom, tap } from 'rxjs';
 import { ensureBackend } from '../backends.js';
 import { defineCommand } from '../cli/command.js';
@@ -10,6 +10,7 @@ import { BACKEND_OPTION, JSON_OPTION } from '../cli/common-options.js';
 import { formatEvalTable } from '../eval/table.js';
 import { loadPriorFile, readInputFile } from '../load.js';
 import { progressRenderer } from '../progress.js';
+import { withWorkerPool } from '../workers.js';
 
 /** Methods `d2pruner eval` runs when `--methods` is not given. */
 export const DEFAULT_EVAL_METHODS = 'd2pruner,fastv,divprune';
@@ -59,10 +60,8 @@ export const evalCommand = defineCommand({
       if (!reported.has(line)) io.err(line);
       reported.add(line);
     };
-    const pool = workers === undefined ? undefined : createPrunePool({ workers });
-    let report: EvalReport;
-    try {
-      report = await lastValueFrom(
+    const report: EvalReport = await withWorkerPool(workers ?? 0, (pool) =>
+      lastValueFrom(
         evaluateOutcomes(positionals, {
           runs,
           prior,
@@ -74,10 +73,8 @@ export const evalCommand = defineCommand({
           total: positionals.length,
           onProgress: io.isTTY ? progressRenderer(io.err, 'eval') : undefined,
         }).pipe(tap(onOutcome), evaluate(runs)),
-      );
-    } finally {
-      await pool?.close();
-    }
+      ),
+    );
     await io.out(values.json ? JSON.stringify(report) + '\n' : formatEvalTable(report));
     if (values.report && libraries) {
       await io.writeFile(values.report, new TextEncoder().encode(reportHtml(report, samples.samples(), libraries)));
