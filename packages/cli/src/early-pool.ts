@@ -3,7 +3,7 @@
  * the command line still loads.
  * The workers take about 100 ms to load their modules, as long as the main thread takes for its
  * own; begun from the raw arguments, before the CLI is imported, the two overlap. The guess only
- * decides *when* the pool starts: the batch adopts the started pool when its resolved worker
+ * decides *when* the pool starts: the command adopts the started pool when its resolved worker
  * count matches and makes its own otherwise, and an unused pool is closed when the command ends.
  * Nothing here runs on import.
  * @packageDocumentation

@@ -1,10 +1,14 @@
+/** The high word of a double is the second 32-bit word of its bytes (every current engine; else the caller sorts). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
  * Indices sorted by score descending, equal scores → lower index first, by a stable LSD radix
  * sort over 64-bit keys that order doubles exactly as `<` does: O(N) passes instead of a
  * comparator sort's N·log N calls. −0 counts as +0 (they compare equal). Returns undefined when
- * a score is NaN (no total order; the caller keeps its comparator sort).
+ * a score is NaN (no total order) or on a big-endian engine: the caller keeps its comparator sort.
  */
 export function radixRankOrder(score: ArrayLike<number>): Int32Array | undefined {
+  if (!LITTLE_ENDIAN) return undefined;
   const n = score.length;
   const f = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -13,8 +17,9 @@ export function radixRankOrder(score: ArrayLike<number>): Int32Array | undefined
     f[i] = x;
   }
   const words = new Uint32Array(f.buffer);
-  // Key of a double for descending order: NOT of the usual ascending key (sign bit flipped for
-  // non-negatives, all bits flipped for negatives), i.e. sign bit kept / all bits kept.
+  // Sorted ascending by a key that falls as the value rises: a negative keeps its bit pattern
+  // (larger magnitude, larger key); a non-negative takes the complement of its bits with the
+  // sign bit cleared (larger value, smaller key, and below every negative's key).
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
