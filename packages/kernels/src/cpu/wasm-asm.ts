@@ -105,6 +105,11 @@ export const op = {
   f32x4Sub: simd(0xe5),
   f32x4Nearest: simd(0x6a),
   f64ConvertI32S: [0xb7],
+  i32x4ExtendLowI16x8U: simd(0xa9),
+  i32x4ExtendHighI16x8U: simd(0xaa),
+  i32x4Shl: simd(0xab),
+  i32x4GtS: simd(0x3b),
+  v128Bitselect: simd(0x52),
 } as const;
 
 /** One function: parameter and result types, local declarations (type, count) and body. */

@@ -6,7 +6,7 @@
  * pooled instance and the float32 block copied out, both within the cache. The JavaScript
  * decoder of `@d2pruner/core` is the reference (tests compare every one of the 65,536 patterns).
  */
-import { assemble, op, simd, T, type WasmFunction } from './wasm-asm.js';
+import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
 import { compileModule } from './wasm-simd-dot.js';
 
 /** Halves per block (64 KiB of source, 128 KiB of float32). */
@@ -16,16 +16,6 @@ const DST = BLOCK * 2;
 const PAGES = Math.ceil((BLOCK * 6) / 65536);
 
 const { get, set, tee } = op;
-const x = {
-  extLowU: simd(0xa9),
-  extHighU: simd(0xaa),
-  shl: simd(0xab),
-  shrU: simd(0xad),
-  gtS: simd(0x3b),
-  bitselect: simd(0x52),
-  f32x4Splat: simd(0x13),
-  f32Const: (v: number) => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)],
-};
 
 /** A loop over n halves (a multiple of 8) at `src` writing floats at `dst`; `lane` maps the widened i32x4 on the stack to float bits. Params 0 src, 1 dst, 2 n; local 3 end, then the caller's. */
 function halfLoop(name: string, extraLocals: number, prologue: number[], lane: number[]): WasmFunction {
@@ -40,8 +30,8 @@ function halfLoop(name: string, extraLocals: number, prologue: number[], lane: n
       ...prologue,
       ...op.loop,
       ...get(0), ...op.v128Load(0), ...set(4),
-      ...get(1), ...get(4), ...x.extLowU, ...lane, ...op.v128Store(0),
-      ...get(1), ...get(4), ...x.extHighU, ...lane, ...op.v128Store(16),
+      ...get(1), ...get(4), ...op.i32x4ExtendLowI16x8U, ...lane, ...op.v128Store(0),
+      ...get(1), ...get(4), ...op.i32x4ExtendHighI16x8U, ...lane, ...op.v128Store(16),
       ...get(1), ...op.i32(32), ...op.i32Add, ...set(1),
       ...get(0), ...op.i32(16), ...op.i32Add, ...tee(0),
       ...get(3), ...op.i32LtU, ...op.brIf(0),
@@ -53,7 +43,7 @@ function halfLoop(name: string, extraLocals: number, prologue: number[], lane: n
 const splat = (v: number, local: number) => [...op.i32(v), ...op.i32x4Splat, ...set(local)];
 
 /** BF16: bits << 16. */
-const bf16Fn = halfLoop('bf16', 0, [], [...op.i32(16), ...x.shl]);
+const bf16Fn = halfLoop('bf16', 0, [], [...op.i32(16), ...op.i32x4Shl]);
 
 /**
  * F16, lanes h (u16 in i32): locals 5 h, 6 e = h & 0x7fff, 7 e << 13, 8 mask 0x7fff, 9 0x7bff,
@@ -64,12 +54,12 @@ const bf16Fn = halfLoop('bf16', 0, [], [...op.i32(16), ...x.shl]);
 const f16Fn = halfLoop(
   'f16',
   8,
-  [...splat(0x7fff, 8), ...splat(0x7bff, 9), ...splat(0x7f800000, 10), ...x.f32Const(2 ** 112), ...x.f32x4Splat, ...set(11), ...splat(0x8000, 12)],
+  [...splat(0x7fff, 8), ...splat(0x7bff, 9), ...splat(0x7f800000, 10), ...op.f32Const(2 ** 112), ...op.f32x4Splat, ...set(11), ...splat(0x8000, 12)],
   [
-    ...tee(5), ...get(8), ...op.v128And, ...tee(6), ...op.i32(13), ...x.shl, ...tee(7), ...get(10), ...op.v128Or,
+    ...tee(5), ...get(8), ...op.v128And, ...tee(6), ...op.i32(13), ...op.i32x4Shl, ...tee(7), ...get(10), ...op.v128Or,
     ...get(7), ...get(11), ...op.f32x4Mul,
-    ...get(6), ...get(9), ...x.gtS, ...x.bitselect,
-    ...get(5), ...get(12), ...op.v128And, ...op.i32(16), ...x.shl, ...op.v128Or,
+    ...get(6), ...get(9), ...op.i32x4GtS, ...op.v128Bitselect,
+    ...get(5), ...get(12), ...op.v128And, ...op.i32(16), ...op.i32x4Shl, ...op.v128Or,
   ],
 );
 
