@@ -52,16 +52,7 @@ export function mergeRows(h: Matrix, assign: Int32Array, targets: readonly numbe
   const x = h.data;
   const simd = sumRowsByGroup(x, h.rows, d, assign, targets.length);
   if (simd === null) failFinite('features', h);
-  let sums = simd;
-  if (sums === undefined) {
-    checkFiniteMatrix('features', h);
-    sums = new Float64Array(targets.length * d);
-    for (let i = 0; i < h.rows; i++) {
-      const j = assign[i];
-      if (j >= 0) for (let c = 0; c < d; c++) sums[j * d + c] += x[i * d + c];
-    }
-  }
-  const total = sums;
+  const total = simd ?? groupSums(h, assign, targets.length);
   return targets.map((target, j) => {
     const count = members[j].length - 1;
     const o = j * d;
@@ -70,4 +61,17 @@ export function mergeRows(h: Matrix, assign: Int32Array, targets: readonly numbe
     for (let c = 0; c < d; c++) row.push(count > 0 ? x[g + c] + total[o + c] / count : x[g + c]);
     return row;
   });
+}
+
+/** `sumRowsByGroup` in JavaScript (no SIMD): the same sums, rows in ascending order, after the finite check. */
+function groupSums(h: Matrix, assign: Int32Array, groups: number): Float64Array {
+  checkFiniteMatrix('features', h);
+  const d = h.cols;
+  const x = h.data;
+  const sums = new Float64Array(groups * d);
+  for (let i = 0; i < h.rows; i++) {
+    const j = assign[i];
+    if (j >= 0) for (let c = 0; c < d; c++) sums[j * d + c] += x[i * d + c];
+  }
+  return sums;
 }
