@@ -121,7 +121,7 @@ describe('CDPruner columns: the tiled WebAssembly dots against the scalar double
     const columns = dppColumns(h, rows);
     try {
       const order = Array.from({ length: rows }, (_, k) => (k * 7) % rows);
-      order.forEach((j, s) => columns.pick(s, j, 1));
+      order.forEach((j, s) => columns.pick(s, j, 1, 1, 1));
       for (let i = 0; i < rows; i++) {
         const from = i % 20;
         const count = 1 + (i % 9);
@@ -192,8 +192,8 @@ describe('CDPruner columns: the WebAssembly update equals the JavaScript one bit
       for (let s = 0; s < steps; s++) {
         bringUp(s, s);
         const scale = 0.5 + Math.abs(rand());
-        simd.pick(s, s, scale);
-        js.pick(s, s, scale);
+        simd.pick(s, s, scale, 1, 1);
+        js.pick(s, s, scale, 1, 1);
         for (let i = s + 1; i < rows; i++) if ((i + s) % 3 === 0 || s === steps - 1) bringUp(i, s + 1);
       }
       expect(Array.from(d2.simd)).toEqual(Array.from(d2.js));

@@ -11,13 +11,18 @@
  * - `…Seq` variants take consecutive rows instead of a list; `cholColumn` is CDPruner's lazy
  *   column update (double);
  * - `dotsI16` and `quantizeI16`: exact integer dots of int16 rows, and the float-to-int16 step
- *   that makes them ({@link QuantizedRows}, the coarse screen of the MIS round checks).
+ *   that makes them ({@link QuantizedRows}, the coarse screen of the MIS round checks);
+ * - `combineRowsF64` (one Gram–Schmidt step, `wasm-combine.ts`) and `dotsTileF32Seq` /
+ *   `dotsRowF32Seq` (register-tiled float32 dots against consecutive rows, `wasm-f32-tile.ts`):
+ *   CDPruner's float32 screen.
  * Rows live in the module's memory, padded with zeros to a multiple of 16 floats.
  */
 
 import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
 import { quantizeI16Fn } from './wasm-i16.js';
 import { dotsQuadF32Fn } from './wasm-quad.js';
+import { combineRowsF64Fn } from './wasm-combine.js';
+import { dotsRowF32SeqFn, dotsTileF32SeqFn } from './wasm-f32-tile.js';
 import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn, top2x4F32Fn } from './wasm-scan.js';
 import { dotsF64RowsFn, dotsTileF64Fn } from './wasm-f64-tile.js';
 
@@ -192,6 +197,9 @@ const moduleBytes = (importMemory = false): Uint8Array =>
       batchFn('dotsI16', i16Loop, op.f64Store(0), 8, true, 1),
       quantizeI16Fn,
       dotsQuadF32Fn,
+      combineRowsF64Fn,
+      dotsTileF32SeqFn,
+      dotsRowF32SeqFn,
     ],
     { importMemory },
   );
@@ -270,6 +278,12 @@ export interface DotExports {
   quantizeI16(src: number, dst: number, n: number, sigma: number): number;
   /** Float32 dots of the 4 rows listed at `quad` (byte offsets) with `count` (even) consecutive rows from `first`; 4 floats per row to `out`. */
   dotsQuadF32(quad: number, first: number, count: number, n: number, out: number): void;
+  /** out = (a·x − Σ_{q<count} coef[q]·row_q)·inv for `count` consecutive double rows from `first` (see `combineRowsF64Fn`; n doubles, even). */
+  combineRowsF64(x: number, a: number, first: number, coef: number, count: number, n: number, inv: number, out: number): void;
+  /** Float32 dots of row `a` with 4·groups consecutive rows of n floats from `first`, four per pass (see `dotsTileF32SeqFn`); floats to `out`. */
+  dotsTileF32Seq(a: number, first: number, groups: number, n: number, out: number): void;
+  /** `dotsTileF32Seq` one row at a time (`count` rows). */
+  dotsRowF32Seq(a: number, first: number, count: number, n: number, out: number): void;
 }
 
 let cachedModule: { api: WasmApi; module: object } | null | undefined;

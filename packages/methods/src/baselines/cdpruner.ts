@@ -124,7 +124,7 @@ function lazyGreedy(lazy: LazyGreedyDpp, order: number[], selected: Uint8Array, 
     selected[j] = 1;
     order.push(j);
   }
-  return { refreshes: lazy.refreshes, dots: lazy.dotCount };
+  return { refreshes: lazy.refreshes, screens: lazy.screens, dots: lazy.dotCount };
 }
 
 /** Greedy MAP on a named backend, one `dppUpdate` per step over all tokens. */

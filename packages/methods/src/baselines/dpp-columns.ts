@@ -1,5 +1,6 @@
-import { dotInstance, F64_TILE, F64_TILE_WIDTH, releaseDotInstance, SIMD_BATCH, type DotExports } from '@d2pruner/kernels';
+import { dotInstance, F64_TILE, releaseDotInstance, SIMD_BATCH, SIMD_ROW_ALIGN, type DotExports } from '@d2pruner/kernels';
 import type { Matrix } from '@d2pruner/core';
+import { DppScreen } from './dpp-screen.js';
 import { PickDots } from './pick-dots.js';
 
 /**
@@ -15,8 +16,19 @@ export interface DppColumns {
   readonly lv: Float64Array;
   /** Double dots computed (diagnostic). */
   readonly dotCount: number;
-  /** Records pick j at step s (steps in order; j's column up to step s) with its scale √d²_j. */
-  pick(s: number, j: number, scale: number): void;
+  /** Steps the float32 screen covers ({@link DppScreen}; 0 where there is none). */
+  readonly screenLimit: number;
+  /**
+   * Records pick j at step s (steps in order; j's column up to step s) with its scale √d²_j, its
+   * relevance r_j and the norm of its row (for the screen's basis).
+   */
+  pick(s: number, j: number, scale: number, r: number, norm: number): void;
+  /**
+   * A lower bound of Σ e_s[i]² / r_i² over steps from … from+count−1 (all below
+   * {@link screenLimit}) through the float32 screen; `invNorm` = 1/‖h_i‖ of a row that
+   * `DppScreen.screenable` accepts.
+   */
+  screenFall(i: number, invNorm: number, from: number, count: number): number;
   /** Double dots of row i with the picks of steps from … from+count−1 (count ≤ {@link SIMD_BATCH}); the result may be {@link lv} itself. */
   dots(i: number, picks: readonly number[], from: number, count: number): Float64Array;
   /** Updates token i's column for steps from … from+count−1 (count ≤ {@link SIMD_BATCH}); returns the new d²_i. */
@@ -32,13 +44,13 @@ export interface DppColumns {
 
 /**
  * Columns for the rows of `h` and up to `steps` picks: WebAssembly when available (and `simd`),
- * else JavaScript.
+ * else JavaScript. `screen` (WebAssembly only; default on) adds the float32 screen.
  */
-export function dppColumns(h: Matrix, steps: number, simd = true): DppColumns {
-  const stride = Math.ceil(h.cols / F64_TILE_WIDTH) * F64_TILE_WIDTH;
-  const bytes = (h.rows + stride + steps + 1) * steps * 8 + h.rows * stride * 4;
+export function dppColumns(h: Matrix, steps: number, simd = true, screen = true): DppColumns {
+  const stride = Math.ceil(h.cols / SIMD_ROW_ALIGN) * SIMD_ROW_ALIGN;
+  const bytes = (h.rows + 2 * stride + steps + 3) * steps * 8 + (h.rows + steps) * stride * 4;
   const wasm = simd && bytes < 2 ** 30 ? dotInstance() : null;
-  return wasm ? new WasmColumns(wasm, h, steps, stride) : new JsColumns(h, steps);
+  return wasm ? new WasmColumns(wasm, h, steps, stride, screen) : new JsColumns(h, steps);
 }
 
 /**
@@ -48,11 +60,12 @@ export function dppColumns(h: Matrix, steps: number, simd = true): DppColumns {
  * (final once picked) is copied next to the earlier picks' so the column updates read them
  * packed. Layout (bytes, 16-aligned): column offsets per step, scales, lv, a double vector
  * (with its own offset before it), pick-row offsets, pick rows, pick columns, token columns,
- * token rows.
+ * token rows, then the screen's regions ({@link DppScreenLayout}).
  */
 class WasmColumns implements DppColumns {
   readonly lv: Float64Array;
   dotCount = 0;
+  private readonly screen: DppScreen;
   private readonly list: Int32Array;
   private readonly scales: Float64Array;
   private readonly rowsF32: Float32Array;
@@ -75,6 +88,7 @@ class WasmColumns implements DppColumns {
     private readonly h: Matrix,
     private readonly steps: number,
     private readonly stride: number,
+    private readonly screening: boolean,
   ) {
     this.listAt = 0;
     this.scalesAt = align(steps * 4);
@@ -85,7 +99,10 @@ class WasmColumns implements DppColumns {
     this.triNext = this.picksAt + steps * stride * 8;
     this.colAt = this.triNext + (steps * (steps + 1)) * 8;
     this.rowsAt = this.colAt + h.rows * steps * 8;
-    const bytes = this.rowsAt + h.rows * stride * 4;
+    const basisF64 = this.rowsAt + h.rows * stride * 4;
+    const basisF32 = basisF64 + steps * stride * 8;
+    const out = basisF32 + steps * stride * 4;
+    const bytes = out + align(steps * 4);
     const have = wasm.mem.buffer.byteLength;
     if (bytes > have) wasm.mem.grow(Math.ceil((bytes - have) / 65536));
     const buffer = wasm.mem.buffer;
@@ -97,9 +114,14 @@ class WasmColumns implements DppColumns {
     this.picksF64 = new Float64Array(buffer, this.picksAt, steps * stride);
     const pickList = new Int32Array(buffer, this.pickListAt, steps);
     for (let s = 0; s < steps; s++) pickList[s] = this.picksAt + s * stride * 8;
+    this.screen = new DppScreen(wasm, { basisF64, basisF32, out }, steps, stride);
   }
 
-  pick(s: number, j: number, scale: number): void {
+  get screenLimit(): number {
+    return this.screening ? this.screen.limit : 0;
+  }
+
+  pick(s: number, j: number, scale: number, r: number, norm: number): void {
     const { h, stride } = this;
     const at = this.triNext;
     const buffer = this.wasm.mem.buffer;
@@ -109,6 +131,11 @@ class WasmColumns implements DppColumns {
     this.scales[s] = scale;
     this.picksF64.set(h.data.subarray(j * h.cols, (j + 1) * h.cols), s * stride);
     this.picksF64.fill(0, s * stride + h.cols, (s + 1) * stride);
+    if (this.screening) this.screen.add(s, this.picksAt + s * stride * 8, r / norm, at, scale, scale / r);
+  }
+
+  screenFall(i: number, invNorm: number, from: number, count: number): number {
+    return this.screen.fall(this.row(i), invNorm, from, count);
   }
 
   /** Copies token i's row into the instance (once); returns its byte offset there. */
@@ -159,6 +186,7 @@ class WasmColumns implements DppColumns {
 /** The JavaScript columns (dots through {@link PickDots}: a SIMD row store when there is one). */
 class JsColumns implements DppColumns {
   readonly lv = new Float64Array(SIMD_BATCH);
+  readonly screenLimit = 0;
   private readonly col: Float64Array;
   private readonly picks: Int32Array;
   private readonly scales: Float64Array;
@@ -185,6 +213,10 @@ class JsColumns implements DppColumns {
 
   rowDots(): undefined {
     return undefined;
+  }
+
+  screenFall(): number {
+    throw new Error('JsColumns has no float32 screen (screenLimit is 0)');
   }
 
   dots(i: number, picks: readonly number[], from: number, count: number): Float64Array {

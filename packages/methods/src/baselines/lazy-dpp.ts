@@ -1,6 +1,10 @@
 import { cosineFromDot, SIMD_BATCH } from '@d2pruner/kernels';
 import type { DppColumns } from './dpp-columns.js';
+import { DppScreen } from './dpp-screen.js';
 import { LazyMaxHeap } from './lazy-max-heap.js';
+
+/** Added (times r_i²) to an exact d² before a screen lowers it: covers the double rounding of the exact path, about 1e-14. */
+const EXACT_SLACK = 1e-9;
 
 /**
  * CDPruner's greedy MAP (docs/baselines.md §7 step 3) on the CPU, lazily: token i's Cholesky
@@ -12,13 +16,27 @@ import { LazyMaxHeap } from './lazy-max-heap.js';
  * which §1.6 allows), with the double dots of row i and the picks since its last refresh in
  * one call (in WebAssembly four picks per pass, `dotsTileF64`); tokens far from every pick are
  * touched rarely. Memory: budget doubles per token, plus a double row per pick.
+ *
+ * Where the columns have a float32 screen ({@link DppScreen}), a stale token on top is first
+ * screened: its heap key drops to a still-valid upper bound of its d² at the cost of float32
+ * dots, and only a token whose bound stays on top gets the exact refresh. Keys of tokens not
+ * screened since their exact refresh are their exact d², so the argmax and its ties are decided
+ * on exact values as before.
  */
 export class LazyGreedyDpp {
   /** Steps token i's column and d² include. */
   private readonly fresh: Int32Array;
+  /** Steps token i's heap key accounts for (≥ fresh; above it the key is a screened bound). */
+  private readonly screened: Int32Array;
+  /** Heap keys: d² where screened = fresh, else an upper bound of the current d². */
+  private readonly key: Float64Array;
+  /** 1/‖h_i‖ of tokens the screen can take, 0 for the others. */
+  private readonly invNorm: Float64Array;
   private readonly heap: LazyMaxHeap;
   /** Token refreshes (diagnostic). */
   refreshes = 0;
+  /** Token screens (diagnostic). */
+  screens = 0;
 
   /**
    * @param columns the Cholesky columns of the features (room for the budget; the caller releases them)
@@ -34,7 +52,10 @@ export class LazyGreedyDpp {
   ) {
     const n = d2.length;
     this.fresh = new Int32Array(n);
-    this.heap = new LazyMaxHeap(d2, Int32Array.from({ length: n }, (_, i) => i));
+    this.screened = new Int32Array(n);
+    this.key = Float64Array.from(d2);
+    this.invNorm = norms.map((x) => (DppScreen.screenable(x) ? 1 / x : 0));
+    this.heap = new LazyMaxHeap(this.key, Int32Array.from({ length: n }, (_, i) => i));
   }
 
   /** Double dot products computed (diagnostic). */
@@ -54,10 +75,12 @@ export class LazyGreedyDpp {
       if (this.fresh[i] === t) {
         if (!(this.d2[i] > tau)) return -1;
         this.heap.pop();
-        this.columns.pick(t, i, Math.sqrt(this.d2[i]));
+        this.columns.pick(t, i, Math.sqrt(this.d2[i]), this.r[i], this.norms[i]);
         return i;
       }
-      this.refresh(i, order);
+      const upto = Math.min(t, this.columns.screenLimit);
+      if (this.screened[i] < upto && this.invNorm[i] > 0) this.screen(i, upto);
+      else this.refresh(i, order);
       this.heap.lowered();
     }
   }
@@ -79,6 +102,18 @@ export class LazyGreedyDpp {
       d2 = columns.update(i, from, count, d2);
     }
     this.d2[i] = d2;
+    this.key[i] = d2;
     this.fresh[i] = t;
+    this.screened[i] = t;
+  }
+
+  /** Lowers token i's key to a bound through step `upto` − 1 with the float32 screen. */
+  private screen(i: number, upto: number): void {
+    this.screens++;
+    const from = this.screened[i];
+    const r2 = this.r[i] * this.r[i];
+    const base = from === this.fresh[i] ? this.d2[i] + EXACT_SLACK * r2 : this.key[i];
+    this.key[i] = base - r2 * this.columns.screenFall(i, this.invNorm[i], from, upto - from);
+    this.screened[i] = upto;
   }
 }

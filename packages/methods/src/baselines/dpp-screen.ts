@@ -1,0 +1,119 @@
+import { F32_SAFE_NORM_PRODUCT, F32_TILE, f32TileDotBound, type DotExports } from '@d2pruner/kernels';
+
+/** Byte offsets of the screen's regions in the instance's memory (16-aligned). */
+export interface DppScreenLayout {
+  /** `steps` double basis rows of `stride` doubles, consecutive. */
+  basisF64: number;
+  /** The same rows rounded to float32 (`stride` floats apart). */
+  basisF32: number;
+  /** `steps` floats: the dots of the last screen. */
+  out: number;
+}
+
+/**
+ * Engineering allowance for the distance between a computed double basis row and the exact
+ * one (Gram–Schmidt in double drifts by about 1e-15 per step on the rows it accepts; see
+ * {@link DppScreen.add}), a million times that drift.
+ */
+const BASIS_DRIFT = 1e-6;
+/** A basis row is accepted only while its pick's distance to the earlier picks is at least this fraction of its length. */
+const MIN_RELATIVE_SCALE = 1e-3;
+/** Largest accepted |‖q_s‖² − 1| and |⟨q_s, q_{s−1}⟩| of a computed basis row. */
+const ORTHONORMAL_TOL = 1e-9;
+
+/**
+ * The float32 screen of CDPruner's lazy greedy MAP (docs/baselines.md §7 step 3): with the kernel
+ * L = BᵀB (b_i = r_i·h_i/‖h_i‖), step s's Cholesky entry is e_s[i] = ⟨b_i, q_s⟩ for the
+ * Gram–Schmidt basis q_0, q_1, … of the picks, so d²_i falls by Σ_s ⟨b_i, q_s⟩² over a run of
+ * steps. The screen keeps each q_s in double (computed from the pick's exact Cholesky column
+ * with `combineRowsF64`) and rounded to float32, and bounds that fall from below with float32
+ * dots: |f32dot(h_i, q̃_s)/‖h_i‖ − ⟨h_i/‖h_i‖, q_s⟩| ≤ η_s = γ·‖q̃_s‖ + ‖q̃_s − q_s‖ + drift, so
+ * Σ_s (|dot_s|/‖h_i‖ − η_s)₊² ≤ Σ_s e_s[i]²/r_i². A stale d² minus r_i² times that sum is still an
+ * upper bound of the current d², at a fraction of the double dots' cost; the exact refresh runs
+ * only for tokens whose bound stays on top. A basis row that fails the checks (a nearly
+ * dependent pick, lost orthogonality) ends the screen: {@link limit} stops there for good.
+ */
+export class DppScreen {
+  /** Steps with a valid basis row: a screen covers steps below it. */
+  limit = 0;
+  /** η_s per step (see the class comment). */
+  private readonly eta: Float64Array;
+  private readonly gamma: number;
+  private readonly dots: Float32Array;
+  private readonly basisF64: Float64Array;
+  private readonly basisF32: Float32Array;
+
+  /**
+   * @param wasm the instance whose memory holds the regions and the token rows
+   * @param at the regions
+   * @param steps basis rows at most (the budget)
+   * @param stride doubles / floats per row (a multiple of 16, zero padded)
+   */
+  constructor(
+    private readonly wasm: DotExports,
+    private readonly at: DppScreenLayout,
+    steps: number,
+    private readonly stride: number,
+  ) {
+    const buffer = wasm.mem.buffer;
+    this.eta = new Float64Array(steps);
+    this.gamma = f32TileDotBound(stride);
+    this.dots = new Float32Array(buffer, at.out, steps);
+    this.basisF64 = new Float64Array(buffer, at.basisF64, steps * stride);
+    this.basisF32 = new Float32Array(buffer, at.basisF32, steps * stride);
+  }
+
+  /** Whether a row of this norm can be screened (float32 products neither overflow nor underflow). */
+  static screenable(norm: number): boolean {
+    const [lo, hi] = F32_SAFE_NORM_PRODUCT;
+    return norm >= 2 * lo && norm <= hi / 2;
+  }
+
+  /**
+   * Adds basis row s for pick j: q_s = (w·h_j − Σ_{q<s} e_q[j]·q_q) / scale, with h_j's double row
+   * at byte offset `rowAt`, w = r_j/‖h_j‖, its Cholesky column (s doubles) at `columnAt` and
+   * scale = √d²_j; `relativeScale` = scale / r_j. Keeps it when s = {@link limit} and the row
+   * passes the checks; otherwise the screen stays limited.
+   */
+  add(s: number, rowAt: number, w: number, columnAt: number, scale: number, relativeScale: number): void {
+    if (s !== this.limit || !(relativeScale >= MIN_RELATIVE_SCALE)) return;
+    const { stride, basisF64 } = this;
+    const at = s * stride;
+    this.wasm.combineRowsF64(rowAt, w, this.at.basisF64, columnAt, s, stride, 1 / scale, this.at.basisF64 + at * 8);
+    let norm2 = 0;
+    let prev = 0;
+    for (let k = 0; k < stride; k++) {
+      const v = basisF64[at + k];
+      norm2 += v * v;
+      if (s > 0) prev += v * basisF64[at - stride + k];
+    }
+    if (!(Math.abs(norm2 - 1) <= ORTHONORMAL_TOL && Math.abs(prev) <= ORTHONORMAL_TOL)) return;
+    const rounded = this.basisF32.subarray(at, at + stride);
+    rounded.set(basisF64.subarray(at, at + stride));
+    let rounded2 = 0;
+    for (let k = 0; k < stride; k++) rounded2 += rounded[k] * rounded[k];
+    this.eta[s] = this.gamma * Math.sqrt(rounded2) * (1 + 1e-9) + 2 ** -24 * Math.sqrt(norm2) * (1 + 1e-9) + BASIS_DRIFT;
+    this.limit = s + 1;
+  }
+
+  /**
+   * A lower bound of Σ_{s=from}^{from+count−1} e_s[i]² / r_i² for the token whose float32 row is at
+   * byte offset `rowAt`, with 1/‖h_i‖ = `invNorm` (the token must be {@link screenable}); steps
+   * below {@link limit}.
+   */
+  fall(rowAt: number, invNorm: number, from: number, count: number): number {
+    const { stride, wasm } = this;
+    const groups = Math.floor(count / F32_TILE);
+    const first = this.at.basisF32 + from * stride * 4;
+    if (groups > 0) wasm.dotsTileF32Seq(rowAt, first, groups, stride, this.at.out);
+    const done = groups * F32_TILE;
+    if (done < count) wasm.dotsRowF32Seq(rowAt, first + done * stride * 4, count - done, stride, this.at.out + done * 4);
+    const { dots, eta } = this;
+    let sum = 0;
+    for (let k = 0; k < count; k++) {
+      const v = Math.abs(dots[k]) * invNorm - eta[from + k];
+      if (v > 0) sum += v * v;
+    }
+    return sum;
+  }
+}
