@@ -4,6 +4,7 @@ import { mulberry32 } from '../src/index.js';
 import { dppColumns } from '../src/baselines/dpp-columns.js';
 import { DppScreen } from '../src/baselines/dpp-screen.js';
 import { LazyGreedyDpp } from '../src/baselines/lazy-dpp.js';
+import { LazyMaxHeap } from '../src/baselines/lazy-max-heap.js';
 
 /*
  * CDPruner's float32 screen (DppScreen): its bound against the exact Cholesky columns of the
@@ -65,7 +66,7 @@ function screenFor(h: { rows: number; cols: number; data: Float32Array }, steps:
   const basisF64 = 0;
   const basisF32 = basisF64 + steps * stride * 8;
   const out = basisF32 + steps * stride * 4;
-  const rowsAt = out + steps * 4;
+  const rowsAt = out + 2 * steps * 4;
   const pickAt = rowsAt + h.rows * stride * 4;
   const colAt = pickAt + stride * 8;
   const bytes = colAt + steps * 8;
@@ -103,6 +104,15 @@ describe('DppScreen: a lower bound of the exact fall of d², and a tight one', (
         const fall = t.screen.fall(t.rowAt(i), 1 / norms[i], from, count);
         expect(fall).toBeLessThanOrEqual(exact * (1 + 1e-9) + 1e-15);
         expect(exact - fall).toBeLessThanOrEqual(2 * eta * Math.sqrt(count * exact) + 1e-12);
+        // the same token paired with another (pair kernels), in both slots
+        const k = (i + 1) % rowCount;
+        const [first, second] = t.screen.fallPair(t.rowAt(i), t.rowAt(k), 1 / norms[i], 1 / norms[k], from, count);
+        const alone = t.screen.fall(t.rowAt(k), 1 / norms[k], from, count);
+        const [swapped] = t.screen.fallPair(t.rowAt(k), t.rowAt(i), 1 / norms[k], 1 / norms[i], from, count);
+        expect(first).toBeLessThanOrEqual(exact * (1 + 1e-9) + 1e-15);
+        expect(exact - first).toBeLessThanOrEqual(2 * eta * Math.sqrt(count * exact) + 1e-12);
+        if (count % 4 === 0) expect([first, second]).toEqual([fall, alone]);
+        expect(swapped).toBe(second);
         checked++;
       }
       expect(checked).toBeGreaterThan(rowCount / 2);
@@ -169,5 +179,25 @@ describe('LazyGreedyDpp: the same picks with and without the float32 screen', ()
     expect(screened.screens).toBeGreaterThan(0);
     expect(screened.limit).toBeGreaterThan(keep / 2);
     expect(screened.dots).toBeLessThan(plain.dots);
+  });
+});
+
+describe('LazyMaxHeap: the runner-up', () => {
+  it('is the largest key after the top (ties → lower index), and both can be lowered', () => {
+    const next = mulberry32(4);
+    const keys = Float64Array.from({ length: 50 }, () => (next() % 8) / 8);
+    const heap = new LazyMaxHeap(keys, Array.from({ length: 50 }, (_, i) => i));
+    const ranked = () => Array.from({ length: 50 }, (_, i) => i).sort((a, b) => keys[b] - keys[a] || a - b);
+    for (let round = 0; round < 40; round++) {
+      const want = ranked();
+      expect(heap.top()).toBe(want[0]);
+      expect(heap.runnerUp()).toBe(want[1]);
+      keys[want[1]] -= (next() % 5) / 8;
+      keys[want[0]] -= (next() % 5) / 8;
+      heap.loweredRunnerUp();
+      heap.lowered();
+    }
+    const single = new LazyMaxHeap(new Float64Array(1), [0]);
+    expect(single.runnerUp()).toBe(-1);
   });
 });

@@ -12,9 +12,9 @@
  *   column update (double);
  * - `dotsI16` and `quantizeI16`: exact integer dots of int16 rows, and the float-to-int16 step
  *   that makes them ({@link QuantizedRows}, the coarse screen of the MIS round checks);
- * - `combineRowsF64` (one Gram–Schmidt step, `wasm-combine.ts`) and `dotsTileF32Seq` /
- *   `dotsRowF32Seq` (register-tiled float32 dots against consecutive rows, `wasm-f32-tile.ts`):
- *   CDPruner's float32 screen.
+ * - `combineRowsF64` (one Gram–Schmidt step, `wasm-combine.ts`) and `dotsTileF32Seq`,
+ *   `dotsRowF32Seq` and their two-row `dotsPair…` forms (register-tiled float32 dots against
+ *   consecutive rows, `wasm-f32-tile.ts`): CDPruner's float32 screen.
  * Rows live in the module's memory, padded with zeros to a multiple of 16 floats.
  */
 
@@ -22,7 +22,7 @@ import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
 import { quantizeI16Fn } from './wasm-i16.js';
 import { dotsQuadF32Fn } from './wasm-quad.js';
 import { combineRowsF64Fn } from './wasm-combine.js';
-import { dotsRowF32SeqFn, dotsTileF32SeqFn } from './wasm-f32-tile.js';
+import { dotsPairRowF32SeqFn, dotsPairTileF32SeqFn, dotsRowF32SeqFn, dotsTileF32SeqFn } from './wasm-f32-tile.js';
 import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn, top2x4F32Fn } from './wasm-scan.js';
 import { dotsF64RowsFn, dotsTileF64Fn } from './wasm-f64-tile.js';
 
@@ -200,6 +200,8 @@ const moduleBytes = (importMemory = false): Uint8Array =>
       combineRowsF64Fn,
       dotsTileF32SeqFn,
       dotsRowF32SeqFn,
+      dotsPairTileF32SeqFn,
+      dotsPairRowF32SeqFn,
     ],
     { importMemory },
   );
@@ -284,6 +286,10 @@ export interface DotExports {
   dotsTileF32Seq(a: number, first: number, groups: number, n: number, out: number): void;
   /** `dotsTileF32Seq` one row at a time (`count` rows). */
   dotsRowF32Seq(a: number, first: number, count: number, n: number, out: number): void;
+  /** `dotsTileF32Seq` for two rows `a`, `b` at once (floats to out[2r], out[2r + 1]; see `dotsPairTileF32SeqFn`). */
+  dotsPairTileF32Seq(a: number, b: number, first: number, groups: number, n: number, out: number): void;
+  /** `dotsPairTileF32Seq` one row at a time (`count` rows). */
+  dotsPairRowF32Seq(a: number, b: number, first: number, count: number, n: number, out: number): void;
 }
 
 let cachedModule: { api: WasmApi; module: object } | null | undefined;

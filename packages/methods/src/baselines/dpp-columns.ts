@@ -29,6 +29,8 @@ export interface DppColumns {
    * `DppScreen.screenable` accepts.
    */
   screenFall(i: number, invNorm: number, from: number, count: number): number;
+  /** {@link screenFall} for tokens i and k over the same steps in one pass: both sums (a reused array). */
+  screenFallPair(i: number, k: number, invI: number, invK: number, from: number, count: number): Float64Array;
   /** Double dots of row i with the picks of steps from … from+count−1 (count ≤ {@link SIMD_BATCH}); the result may be {@link lv} itself. */
   dots(i: number, picks: readonly number[], from: number, count: number): Float64Array;
   /** Updates token i's column for steps from … from+count−1 (count ≤ {@link SIMD_BATCH}); returns the new d²_i. */
@@ -48,7 +50,7 @@ export interface DppColumns {
  */
 export function dppColumns(h: Matrix, steps: number, simd = true, screen = true): DppColumns {
   const stride = Math.ceil(h.cols / SIMD_ROW_ALIGN) * SIMD_ROW_ALIGN;
-  const bytes = (h.rows + 2 * stride + steps + 3) * steps * 8 + (h.rows + steps) * stride * 4;
+  const bytes = (h.rows + 2 * stride + steps + 4) * steps * 8 + (h.rows + steps) * stride * 4;
   const wasm = simd && bytes < 2 ** 30 ? dotInstance() : null;
   return wasm ? new WasmColumns(wasm, h, steps, stride, screen) : new JsColumns(h, steps);
 }
@@ -102,7 +104,7 @@ class WasmColumns implements DppColumns {
     const basisF64 = this.rowsAt + h.rows * stride * 4;
     const basisF32 = basisF64 + steps * stride * 8;
     const out = basisF32 + steps * stride * 4;
-    const bytes = out + align(steps * 4);
+    const bytes = out + align(2 * steps * 4);
     const have = wasm.mem.buffer.byteLength;
     if (bytes > have) wasm.mem.grow(Math.ceil((bytes - have) / 65536));
     const buffer = wasm.mem.buffer;
@@ -136,6 +138,10 @@ class WasmColumns implements DppColumns {
 
   screenFall(i: number, invNorm: number, from: number, count: number): number {
     return this.screen.fall(this.row(i), invNorm, from, count);
+  }
+
+  screenFallPair(i: number, k: number, invI: number, invK: number, from: number, count: number): Float64Array {
+    return this.screen.fallPair(this.row(i), this.row(k), invI, invK, from, count);
   }
 
   /** Copies token i's row into the instance (once); returns its byte offset there. */
@@ -216,6 +222,10 @@ class JsColumns implements DppColumns {
   }
 
   screenFall(): number {
+    throw new Error('JsColumns has no float32 screen (screenLimit is 0)');
+  }
+
+  screenFallPair(): Float64Array {
     throw new Error('JsColumns has no float32 screen (screenLimit is 0)');
   }
 

@@ -6,7 +6,7 @@ export interface DppScreenLayout {
   basisF64: number;
   /** The same rows rounded to float32 (`stride` floats apart). */
   basisF32: number;
-  /** `steps` floats: the dots of the last screen. */
+  /** `2·steps` floats: the dots of the last screen. */
   out: number;
 }
 
@@ -40,6 +40,8 @@ export class DppScreen {
   private readonly eta: Float64Array;
   private readonly gamma: number;
   private readonly dots: Float32Array;
+  /** The two sums of the last {@link fallPair}. */
+  private readonly pair = new Float64Array(2);
   private readonly basisF64: Float64Array;
   private readonly basisF32: Float32Array;
 
@@ -58,7 +60,7 @@ export class DppScreen {
     const buffer = wasm.mem.buffer;
     this.eta = new Float64Array(steps);
     this.gamma = f32TileDotBound(stride);
-    this.dots = new Float32Array(buffer, at.out, steps);
+    this.dots = new Float32Array(buffer, at.out, 2 * steps);
     this.basisF64 = new Float64Array(buffer, at.basisF64, steps * stride);
     this.basisF32 = new Float32Array(buffer, at.basisF32, steps * stride);
   }
@@ -108,10 +110,31 @@ export class DppScreen {
     if (groups > 0) wasm.dotsTileF32Seq(rowAt, first, groups, stride, this.at.out);
     const done = groups * F32_TILE;
     if (done < count) wasm.dotsRowF32Seq(rowAt, first + done * stride * 4, count - done, stride, this.at.out + done * 4);
+    return this.sum(from, count, invNorm, 0, 1);
+  }
+
+  /**
+   * {@link fall} for two tokens over the same steps in one pass over the basis rows (each basis
+   * chunk read once for both): their two sums, in a reused array.
+   */
+  fallPair(rowA: number, rowB: number, invA: number, invB: number, from: number, count: number): Float64Array {
+    const { stride, wasm } = this;
+    const groups = Math.floor(count / F32_TILE);
+    const first = this.at.basisF32 + from * stride * 4;
+    if (groups > 0) wasm.dotsPairTileF32Seq(rowA, rowB, first, groups, stride, this.at.out);
+    const done = groups * F32_TILE;
+    if (done < count) wasm.dotsPairRowF32Seq(rowA, rowB, first + done * stride * 4, count - done, stride, this.at.out + done * 8);
+    this.pair[0] = this.sum(from, count, invA, 0, 2);
+    this.pair[1] = this.sum(from, count, invB, 1, 2);
+    return this.pair;
+  }
+
+  /** Σ_k (|dots[at + k·step]|·invNorm − η_{from+k})₊² over k < count. */
+  private sum(from: number, count: number, invNorm: number, at: number, step: number): number {
     const { dots, eta } = this;
     let sum = 0;
     for (let k = 0; k < count; k++) {
-      const v = Math.abs(dots[k]) * invNorm - eta[from + k];
+      const v = Math.abs(dots[at + k * step]) * invNorm - eta[from + k];
       if (v > 0) sum += v * v;
     }
     return sum;

@@ -79,8 +79,13 @@ export class LazyGreedyDpp {
         return i;
       }
       const upto = Math.min(t, this.columns.screenLimit);
-      if (this.screened[i] < upto && this.invNorm[i] > 0) this.screen(i, upto);
-      else this.refresh(i, order);
+      if (this.canScreen(i, upto)) {
+        const k = this.heap.runnerUp();
+        if (k >= 0 && this.canScreen(k, upto)) {
+          this.screenPair(i, k, upto);
+          this.heap.loweredRunnerUp();
+        } else this.screen(i, upto);
+      } else this.refresh(i, order);
       this.heap.lowered();
     }
   }
@@ -107,13 +112,39 @@ export class LazyGreedyDpp {
     this.screened[i] = t;
   }
 
+  /** Whether token i's key can be lowered by screening steps up to `upto` − 1. */
+  private canScreen(i: number, upto: number): boolean {
+    return this.screened[i] < upto && this.invNorm[i] > 0;
+  }
+
+  /** The key a screen of token i starts from: its exact d² (plus the slack) or its screened bound. */
+  private base(i: number): number {
+    return this.screened[i] === this.fresh[i] ? this.d2[i] + EXACT_SLACK * this.r[i] * this.r[i] : this.key[i];
+  }
+
   /** Lowers token i's key to a bound through step `upto` − 1 with the float32 screen. */
   private screen(i: number, upto: number): void {
     this.screens++;
     const from = this.screened[i];
-    const r2 = this.r[i] * this.r[i];
-    const base = from === this.fresh[i] ? this.d2[i] + EXACT_SLACK * r2 : this.key[i];
-    this.key[i] = base - r2 * this.columns.screenFall(i, this.invNorm[i], from, upto - from);
+    this.key[i] = this.base(i) - this.r[i] * this.r[i] * this.columns.screenFall(i, this.invNorm[i], from, upto - from);
     this.screened[i] = upto;
+  }
+
+  /**
+   * {@link screen} for the top token i and the runner-up k: the steps only one of them misses
+   * alone, the steps both miss in one pass for the two (the runner-up is screened next anyway:
+   * its key is the largest after the top's, and a screen never does a step twice).
+   */
+  private screenPair(i: number, k: number, upto: number): void {
+    this.screens += 2;
+    const { columns, invNorm, r, screened } = this;
+    const common = Math.max(screened[i], screened[k]);
+    const ahead = (x: number) => (screened[x] < common ? columns.screenFall(x, invNorm[x], screened[x], common - screened[x]) : 0);
+    const [baseI, baseK, aheadI, aheadK] = [this.base(i), this.base(k), ahead(i), ahead(k)];
+    const both = columns.screenFallPair(i, k, invNorm[i], invNorm[k], common, upto - common);
+    this.key[i] = baseI - r[i] * r[i] * (aheadI + both[0]);
+    this.key[k] = baseK - r[k] * r[k] * (aheadK + both[1]);
+    screened[i] = upto;
+    screened[k] = upto;
   }
 }

@@ -7,6 +7,8 @@
 export class LazyMaxHeap {
   private readonly heap: Int32Array;
   private size: number;
+  /** Heap position of the entry {@link runnerUp} returned last. */
+  private second = 1;
 
   /** Heap of `members` (all unselected), ordered by `keys`. */
   constructor(
@@ -40,6 +42,21 @@ export class LazyMaxHeap {
   /** Restores the order after the top entry's key was lowered. */
   lowered(): void {
     this.siftDown(0);
+  }
+
+  /** The entry with the largest key after the top (a child of the top); −1 when there is none. */
+  runnerUp(): number {
+    if (this.size < 2) return -1;
+    this.second = this.size > 2 && this.above(this.heap[2], this.heap[1]) ? 2 : 1;
+    return this.heap[this.second];
+  }
+
+  /**
+   * Restores the order below the top after the key of the entry {@link runnerUp} returned was
+   * lowered (call it before {@link lowered} when the top's key was lowered too).
+   */
+  loweredRunnerUp(): void {
+    this.siftDown(this.second);
   }
 
   private above(a: number, b: number): boolean {
