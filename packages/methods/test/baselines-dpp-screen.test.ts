@@ -143,6 +143,14 @@ describe('DppScreen: a lower bound of the exact fall of d², and a tight one', (
     }
   });
 
+  it('is used where it pays: many tokens never picked, below the rank', () => {
+    expect(DppScreen.worthwhile(3328, 1024, 333)).toBe(true);
+    expect(DppScreen.worthwhile(3328, 1024, 700)).toBe(false);
+    expect(DppScreen.worthwhile(576, 4096, 64)).toBe(false);
+    expect(DppScreen.worthwhile(20000, 1024, 1024)).toBe(false);
+    expect(DppScreen.worthwhile(20000, 1024, 1023)).toBe(true);
+  });
+
   it('screens only rows whose float32 products stay in range', () => {
     expect(DppScreen.screenable(1)).toBe(true);
     expect(DppScreen.screenable(1e-31)).toBe(false);

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cosineFromDot, cpuDppUpdate, cpuMaxMinUpdate, pairDot, rowNorms64, storeFor } from '@d2pruner/kernels';
 import { farthestRow, farthestRowScreened, getMethod, mulberry32, NeighbourLists } from '../src/index.js';
 import { dppColumns } from '../src/baselines/dpp-columns.js';
+import { DppScreen } from '../src/baselines/dpp-screen.js';
 
 /*
  * The screened CPU paths (float32 SIMD bounds, exact recomputation near the decision) against
@@ -87,10 +88,14 @@ describe('DivPrune first pick: screened scan equals the exact scan', () => {
   });
 });
 
-describe('CDPruner: the lazy greedy equals the eager dppUpdate greedy', () => {
+describe.each([['its size rule', false], ['the float32 screen forced on', true]])('CDPruner with %s: the lazy greedy equals the eager dppUpdate greedy', (_, forced) => {
   it.each([[3, 90, 50], [8, 120, 40], [13, 100, 60], [64, 300, 80], [257, 200, 120], [1023, 120, 50], [1024, 150, 60], [320, 700, 300]])('D %i, N %i, keep %i', async (cols, rows, keep) => {
     const data = hardScene(rows, cols, 3 * cols + rows);
-    const s = await getMethod('cdpruner').select({ features: { rows, cols, data } }, keep, { text: false });
+    const worthwhile = forced ? vi.spyOn(DppScreen, 'worthwhile').mockReturnValue(true) : undefined;
+    const s = await getMethod('cdpruner')
+      .select({ features: { rows, cols, data } }, keep, { text: false })
+      .finally(() => worthwhile?.mockRestore());
+    if (forced) expect(Number(s.timings.screens)).toBeGreaterThan(0);
     const norms = rowNorms64(data, rows, cols);
     const relevance = new Float64Array(rows).fill(1);
     let d2: Float64Array = Float64Array.from(norms, (v) => (v > 0 ? 1 : 0));

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { getMethod } from '../src/index.js';
+import { DppScreen } from '../src/baselines/dpp-screen.js';
 import { baselineDiffs, loadCases, loadScene, sceneTokens, type VectorCase } from './vectors.js';
 
 /*
@@ -37,6 +38,22 @@ describe('baseline vectors (baseline-cases-7.json)', () => {
       expect(failures.slice(0, 10)).toEqual([]);
     }, 120_000);
   }
+
+  it('cdpruner: all 265 cases with the float32 screen forced on (the vector scenes are below its size threshold)', async () => {
+    const worthwhile = vi.spyOn(DppScreen, 'worthwhile').mockReturnValue(true);
+    try {
+      const cases = CASES.filter((c) => c.method === 'cdpruner');
+      const failures: string[] = [];
+      for (const c of cases) failures.push(...(await run(c)));
+      expect(failures.slice(0, 10)).toEqual([]);
+      expect(worthwhile).toHaveBeenCalled();
+      let screens = 0;
+      for (const c of cases.slice(0, 40)) screens += Number((await getMethod('cdpruner').select(loadScene('baselines', c.input), c.keep, c.params)).timings.screens ?? 0);
+      expect(screens).toBeGreaterThan(100);
+    } finally {
+      worthwhile.mockRestore();
+    }
+  }, 120_000);
 
   it('covers the f64 and ties tiers and both DART pivot orders', () => {
     const tally = (pred: (c: VectorCase) => boolean) => CASES.filter(pred).length;

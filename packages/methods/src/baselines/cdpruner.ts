@@ -13,6 +13,7 @@ import { rankOrder } from '@d2pruner/scoring';
 import { argmaxUnselected, checkAborted, checkBudget, checkFiniteMatrix, checkSameCols, ensure, iota, optionalMatrix, releasingStores, requireMatrix, selection, sortedIndices } from './common.js';
 import { KernelDispatch } from './dispatch.js';
 import { dppColumns, type DppColumns } from './dpp-columns.js';
+import { DppScreen } from './dpp-screen.js';
 import { LazyGreedyDpp } from './lazy-dpp.js';
 
 /** CDPruner parameters (docs/baselines.md §7, §10.3). */
@@ -196,7 +197,7 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
   if (budget === 0) return selection('cdpruner', n, budget, [], { order: [], filled: 0 }, 'cpu', t0);
 
   const dispatch = new KernelDispatch(context.backend);
-  const columns = (await dispatch.cpuOnly()) ? dppColumns(h, budget) : undefined;
+  const columns = (await dispatch.cpuOnly()) ? dppColumns(h, budget, true, DppScreen.worthwhile(n, h.cols, budget)) : undefined;
   try {
     const norms = rowNorms64(h.data, n, h.cols);
     const r = relevance(e, t, n, p, h, norms, columns);

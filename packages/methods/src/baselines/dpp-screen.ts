@@ -65,6 +65,20 @@ export class DppScreen {
     this.basisF32 = new Float32Array(buffer, at.basisF32, steps * stride);
   }
 
+  /**
+   * Whether the screen is likely to pay for a greedy of `steps` picks over `rows` tokens of
+   * `cols` features. Every pick needs its whole exact column anyway, and the basis costs about as
+   * much as those columns, so the screen only saves on tokens that are never picked: it pays when
+   * they are many. Measured on realistic scenes with text relevance (greedy time without / with):
+   * N 3328 × D 1024: 1.7× at N/steps = 10, 1.2–1.3× at 3.3–4.8; N 2304: 1.45–1.5× at 10, at 5
+   * 1.23× (D 1024) but 0.81× (D 4096); N 1152: 1.26–1.4× at 10, 0.97–1.04× at 5; N 576: 0.87–1.03×
+   * at 4.5–9. Hence rows ≥ 1024 and rows ≥ 6·steps. Past the rank (steps ≥ cols) the greedy ends
+   * with every token's exact refresh, which the screen cannot spare.
+   */
+  static worthwhile(rows: number, cols: number, steps: number): boolean {
+    return rows >= 1024 && rows >= 6 * steps && steps < cols;
+  }
+
   /** Whether a row of this norm can be screened (float32 products neither overflow nor underflow). */
   static screenable(norm: number): boolean {
     const [lo, hi] = F32_SAFE_NORM_PRODUCT;
