@@ -21,8 +21,8 @@ describe('dotsTileF32Seq / dotsRowF32Seq and their pair forms (float32 screen do
         wasm.dotsRowF32Seq(0, n * 4 + 2 * F32_TILE * n * 4, tail, n, outAt + 2 * F32_TILE * 4);
         // the pair: row 0 and row 1 (one of the rows it meets) against the same rows
         const pairAt = outAt + rows * 4;
-        wasm.dotsPairTileF32Seq(0, n * 4, n * 4, 2, n, pairAt);
-        wasm.dotsPairRowF32Seq(0, n * 4, n * 4 + 2 * F32_TILE * n * 4, tail, n, pairAt + 2 * F32_TILE * 8);
+        wasm.dotsPairTileF32Seq(0, n * 4, n * 4, 2, n, pairAt, 2);
+        wasm.dotsPairRowF32Seq(0, n * 4, n * 4 + 2 * F32_TILE * n * 4, tail, n, pairAt + 2 * F32_TILE * 8, 2);
         const check = (value: number, a: number, b: number) => {
           let exact = 0;
           let na = 0;

@@ -23,7 +23,7 @@ function check(store: SimdRowStore, x: Float32Array, cols: number, quad: number[
   }
 }
 
-describe('SimdRowStore.dotsQuadF32 (2 × 4 register tile)', () => {
+describe('SimdRowStore.dotsQuadF32 (two quad rows at a time in the pair tile)', () => {
   it('is within its bound of the double dot: any width, odd and even runs, the last rows, repeated quad rows', () => {
     for (const [rows, cols] of [[9, 1], [10, 7], [301, 16], [257, 33], [64, 1024]] as const) {
       const x = matrix(rows, cols, rows + cols);

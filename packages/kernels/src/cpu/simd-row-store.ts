@@ -1,5 +1,6 @@
 import { BackendUnavailableError } from '@d2pruner/core';
 import { WASM_BACKED_HEADER, wasmMemoryOf } from './wasm-backed.js';
+import { F32_TILE } from './wasm-f32-tile.js';
 import { dotInstance, dotInstanceOn, releaseDotInstance, SIMD_ROW_ALIGN, simdAvailable, type DotExports } from './wasm-simd-dot.js';
 
 /** Largest batch of one `dots` call (the scratch area holds this many offsets and results). */
@@ -196,38 +197,32 @@ export class SimdRowStore {
 
   /**
    * Float32 dots of 4 rows (`quad`, row ids; repeats allowed) with rows j0 … j0+count−1:
-   * `out[4·(j − j0) + p]` = dot(quad[p], j), in a 2 × 4 register tile (about 1.3× {@link
-   * dotsRangeF32}), each within `f32QuadDotBound(stride)`·‖a‖·‖b‖ of the exact dot. Needs
-   * {@link loadAll}; one row past the range may be computed (and not returned) to keep pairs.
+   * `out[4·(j − j0) + p]` = dot(quad[p], j), two quad rows at a time against four rows per pass
+   * (`dotsPairTileF32Seq`: each chunk of the four rows is read once for the two; about 1.5× the
+   * former 2 × 4 tile and 2× {@link dotsRangeF32}), each within `f32QuadDotBound(stride)`·‖a‖·‖b‖
+   * of the exact dot. Needs {@link loadAll}.
    */
   dotsQuadF32(quad: ArrayLike<number>, j0: number, count: number, out: Float64Array): void {
     this.ensureLive();
-    const rows = Math.floor(this.data.length / this.cols);
-    this.checkDense(Math.min(rows, j0 + count + 1));
-    const chunk = SIMD_BATCH / 2 - 2;
+    this.checkDense(j0 + count);
+    const [a, b, c, d] = [0, 1, 2, 3].map((p) => this.offset(quad[p]));
+    const chunk = SIMD_BATCH / 2;
+    const at4 = SIMD_BATCH * 4;
     for (let at = 0; at < count; at += chunk) {
-      const c = Math.min(chunk, count - at);
-      const even = c + (c & 1);
-      // the extra row of an odd run must exist: take the row before the run when the one after does not
-      const shift = even > c && j0 + at + even > rows ? 1 : 0;
-      if (j0 + at - shift < 0) {
-        this.quadByRows(quad, j0 + at, c, out, 4 * at);
-        continue;
-      }
-      const first = this.offset(j0 + at - shift);
-      this.list(quad, 0, 4);
-      this.wasm.dotsQuadF32(0, first, even, this.stride, SIMD_BATCH * 4);
-      out.set(this.scratch().f32.subarray(4 * shift, 4 * (shift + c)), 4 * at);
+      const rows = Math.min(chunk, count - at);
+      const first = this.offset(j0 + at);
+      this.pairRun(a, b, first, rows, at4);
+      this.pairRun(c, d, first, rows, at4 + 8);
+      out.set(this.scratch().f32.subarray(0, 4 * rows), 4 * at);
     }
   }
 
-  /** {@link dotsQuadF32} for a run too short to pair (a single row): the one-row kernel, same bound or better. */
-  private quadByRows(quad: ArrayLike<number>, j0: number, count: number, out: Float64Array, at: number): void {
-    const one = new Float64Array(count);
-    for (let p = 0; p < 4; p++) {
-      this.range(quad[p], j0, count, one, true);
-      for (let k = 0; k < count; k++) out[at + 4 * k + p] = one[k];
-    }
+  /** Dots of rows at byte offsets a and b with `rows` consecutive rows from `first`, 4 floats apart from byte offset `out`. */
+  private pairRun(a: number, b: number, first: number, rows: number, out: number): void {
+    const groups = Math.floor(rows / F32_TILE);
+    if (groups > 0) this.wasm.dotsPairTileF32Seq(a, b, first, groups, this.stride, out, 4);
+    const done = groups * F32_TILE;
+    if (done < rows) this.wasm.dotsPairRowF32Seq(a, b, first + done * this.stride * 4, rows - done, this.stride, out + done * 16, 4);
   }
 
   /** Dot product of rows i and j (double-precision accumulation); either may be {@link VECTOR_ROW}. */

@@ -18,19 +18,22 @@ const { get, set, tee } = op;
 export const F32_TILE = 4;
 
 /**
- * tile(a₀ … a_{tokens−1}, first, groups, n, out): each of `tokens` rows (n float32, n a multiple
- * of 4·chunks, byte offsets) against rows·groups consecutive rows of n floats from byte offset
- * `first`; the floats go to `out` row by row, the tokens' dots with one row together
- * (out[r·tokens + t]). `chunks` 4-float chunks per iteration, each (token, row, chunk slot) with
- * its own accumulator; each chunk of a row is loaded once for all tokens. Params: the tokens,
- * then first, groups, n, out; locals i32 off (bytes into the row), row bytes, `rows` row
- * pointers; v128 the tokens' chunks, the accumulators (token, row, chunk), the row chunk.
+ * tile(a₀ … a_{tokens−1}, first, groups, n, out[, outStride]): each of `tokens` rows (n float32,
+ * n a multiple of 4·chunks, byte offsets) against rows·groups consecutive rows of n floats from
+ * byte offset `first`; the floats go to `out` row by row, the tokens' dots with one row together
+ * (out[r·S + t], S = `outStride` floats for two tokens, else 1). `chunks` 4-float chunks per
+ * iteration, each (token, row, chunk slot) with its own accumulator; each chunk of a row is
+ * loaded once for all tokens. Params: the tokens, then first, groups, n, out (and outStride);
+ * locals i32 off (bytes into the row), row bytes, output bytes per row, `rows` row pointers; v128
+ * the tokens' chunks, the accumulators (token, row, chunk), the row chunk.
  */
 function tileFn(exportName: string, tokens: number, rows: number, chunkCount: number): WasmFunction {
   const [FIRST, GROUPS, N, OUT] = [tokens, tokens + 1, tokens + 2, tokens + 3];
-  const [OFF, ROW_BYTES] = [tokens + 4, tokens + 5];
-  const ptr = (p: number) => tokens + 6 + p;
-  const v128 = tokens + 6 + rows;
+  const strided = tokens > 1;
+  const params = tokens + 4 + (strided ? 1 : 0);
+  const [OFF, ROW_BYTES, OUT_BYTES] = [params, params + 1, params + 2];
+  const ptr = (p: number) => params + 3 + p;
+  const v128 = params + 3 + rows;
   const chunk = (t: number, h: number) => v128 + t * chunkCount + h;
   const acc = (t: number, p: number, h: number) => v128 + tokens * chunkCount + (t * rows + p) * chunkCount + h;
   const B = v128 + tokens * chunkCount + tokens * rows * chunkCount;
@@ -47,11 +50,12 @@ function tileFn(exportName: string, tokens: number, rows: number, chunkCount: nu
   ];
   return {
     exportName,
-    params: Array.from({ length: tokens + 4 }, () => T.i32),
+    params: Array.from({ length: params }, () => T.i32),
     results: [],
-    locals: [[T.i32, 2 + rows], [T.v128, tokens * chunkCount + tokens * rows * chunkCount + 1]],
+    locals: [[T.i32, 3 + rows], [T.v128, tokens * chunkCount + tokens * rows * chunkCount + 1]],
     body: [
       ...get(N), ...op.i32(2), ...op.i32Shl, ...set(ROW_BYTES),
+      ...(strided ? [...get(tokens + 4), ...op.i32(2), ...op.i32Shl] : op.i32(4 * tokens)), ...set(OUT_BYTES),
       ...op.block, ...op.loop,
       ...get(GROUPS), ...op.i32Eqz, ...op.brIf(1),
       ...tile.flatMap((p) => [
@@ -68,8 +72,8 @@ function tileFn(exportName: string, tokens: number, rows: number, chunkCount: nu
       ...get(OFF), ...op.i32(16 * chunkCount), ...op.i32Add, ...tee(OFF),
       ...get(ROW_BYTES), ...op.i32LtU, ...op.brIf(0),
       ...op.end,
-      ...tile.flatMap((p) => toks.flatMap((t) => [...get(OUT), ...sum(t, p), ...op.f32Store(4 * (p * tokens + t))])),
-      ...get(OUT), ...op.i32(4 * rows * tokens), ...op.i32Add, ...set(OUT),
+      ...tile.flatMap((p) => toks.flatMap((t) => [...get(OUT), ...get(OUT_BYTES), ...op.i32(p), ...op.i32Mul, ...op.i32Add, ...sum(t, p), ...op.f32Store(4 * t)])),
+      ...get(OUT), ...get(OUT_BYTES), ...op.i32(rows), ...op.i32Mul, ...op.i32Add, ...set(OUT),
       ...get(FIRST), ...get(ROW_BYTES), ...op.i32(rows), ...op.i32Mul, ...op.i32Add, ...set(FIRST),
       ...get(GROUPS), ...op.i32(1), ...op.i32Sub, ...set(GROUPS),
       ...op.br(0),
@@ -84,10 +88,13 @@ export const dotsTileF32SeqFn: WasmFunction = tileFn('dotsTileF32Seq', 1, F32_TI
 /** `dotsRowF32Seq(a, first, count, n, out)`: the same dots one row at a time (a run's last 1–3 rows). */
 export const dotsRowF32SeqFn: WasmFunction = tileFn('dotsRowF32Seq', 1, 1, 4);
 
-/** `dotsPairTileF32Seq(a, b, first, groups, n, out)`: two rows against four consecutive rows per pass, each row chunk loaded once for both (out[2r], out[2r + 1]). */
+/**
+ * `dotsPairTileF32Seq(a, b, first, groups, n, out, outStride)`: two rows against four consecutive
+ * rows per pass, each row chunk loaded once for both (out[r·outStride], out[r·outStride + 1]).
+ */
 export const dotsPairTileF32SeqFn: WasmFunction = tileFn('dotsPairTileF32Seq', 2, F32_TILE, 1);
 
-/** `dotsPairRowF32Seq(a, b, first, count, n, out)`: the pair's dots one row at a time (a run's last 1–3 rows). */
+/** `dotsPairRowF32Seq(a, b, first, count, n, out, outStride)`: the pair's dots one row at a time (a run's last 1–3 rows). */
 export const dotsPairRowF32SeqFn: WasmFunction = tileFn('dotsPairRowF32Seq', 2, 1, 2);
 
 /**
@@ -101,4 +108,14 @@ export function f32TileDotBound(n: number): number {
   const m = Math.ceil(n / 4) + 5;
   const u = 2 ** -24;
   return (m * u) / (1 - m * u) + 1e-12;
+}
+
+/**
+ * Bound on |`SimdRowStore.dotsQuadF32` value − exact dot| / (‖a‖·‖b‖) for rows of `n` floats
+ * (padded): those dots run in the pair kernels of this file, so it is {@link f32TileDotBound}
+ * (γ_m with m = ⌈n/4⌉ + 5). Valid when no product or sum overflows or underflows (see
+ * `F32_SAFE_NORM_PRODUCT`).
+ */
+export function f32QuadDotBound(n: number): number {
+  return f32TileDotBound(n);
 }

@@ -23,7 +23,7 @@ export const laneSumF32 = (l: number): number[] => [...get(l), ...op.f32x4Lane(0
  * `pr`, `pr2` (into locals x, x + 1) times each of 4 vector chunks (`vector(p)` pushes chunk p;
  * stored in local v) added to accumulators acc + p (first row) and acc + 4 + p (second row).
  */
-export function tile2x4Step(pr: number, pr2: number, offset: number, x: number, v: number, acc: number, vector: (p: number) => number[]): number[] {
+function tile2x4Step(pr: number, pr2: number, offset: number, x: number, v: number, acc: number, vector: (p: number) => number[]): number[] {
   return [
     ...get(pr), ...op.v128Load(offset), ...set(x),
     ...get(pr2), ...op.v128Load(offset), ...set(x + 1),

@@ -20,7 +20,6 @@
 
 import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
 import { quantizeI16Fn } from './wasm-i16.js';
-import { dotsQuadF32Fn } from './wasm-quad.js';
 import { combineRowsF64Fn } from './wasm-combine.js';
 import { dotsPairRowF32SeqFn, dotsPairTileF32SeqFn, dotsRowF32SeqFn, dotsTileF32SeqFn } from './wasm-f32-tile.js';
 import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn, top2x4F32Fn } from './wasm-scan.js';
@@ -196,7 +195,6 @@ const moduleBytes = (importMemory = false): Uint8Array =>
       dotsF64RowsFn,
       batchFn('dotsI16', i16Loop, op.f64Store(0), 8, true, 1),
       quantizeI16Fn,
-      dotsQuadF32Fn,
       combineRowsF64Fn,
       dotsTileF32SeqFn,
       dotsRowF32SeqFn,
@@ -278,18 +276,16 @@ export interface DotExports {
   dotsI16(a: number, list: number, count: number, n: number, out: number): void;
   /** Quantizes `n` floats at `src` (n a multiple of 8) to int16 round(x·sigma) at `dst`; returns the float32 Σ (x·sigma − q)². */
   quantizeI16(src: number, dst: number, n: number, sigma: number): number;
-  /** Float32 dots of the 4 rows listed at `quad` (byte offsets) with `count` (even) consecutive rows from `first`; 4 floats per row to `out`. */
-  dotsQuadF32(quad: number, first: number, count: number, n: number, out: number): void;
   /** out = (a·x − Σ_{q<count} coef[q]·row_q)·inv for `count` consecutive double rows from `first` (see `combineRowsF64Fn`; n doubles, even). */
   combineRowsF64(x: number, a: number, first: number, coef: number, count: number, n: number, inv: number, out: number): void;
   /** Float32 dots of row `a` with 4·groups consecutive rows of n floats from `first`, four per pass (see `dotsTileF32SeqFn`); floats to `out`. */
   dotsTileF32Seq(a: number, first: number, groups: number, n: number, out: number): void;
   /** `dotsTileF32Seq` one row at a time (`count` rows). */
   dotsRowF32Seq(a: number, first: number, count: number, n: number, out: number): void;
-  /** `dotsTileF32Seq` for two rows `a`, `b` at once (floats to out[2r], out[2r + 1]; see `dotsPairTileF32SeqFn`). */
-  dotsPairTileF32Seq(a: number, b: number, first: number, groups: number, n: number, out: number): void;
+  /** `dotsTileF32Seq` for two rows `a`, `b` at once (floats to out[r·outStride], out[r·outStride + 1]; see `dotsPairTileF32SeqFn`). */
+  dotsPairTileF32Seq(a: number, b: number, first: number, groups: number, n: number, out: number, outStride: number): void;
   /** `dotsPairTileF32Seq` one row at a time (`count` rows). */
-  dotsPairRowF32Seq(a: number, b: number, first: number, count: number, n: number, out: number): void;
+  dotsPairRowF32Seq(a: number, b: number, first: number, count: number, n: number, out: number, outStride: number): void;
 }
 
 let cachedModule: { api: WasmApi; module: object } | null | undefined;

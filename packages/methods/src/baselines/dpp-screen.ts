@@ -135,9 +135,9 @@ export class DppScreen {
     const { stride, wasm } = this;
     const groups = Math.floor(count / F32_TILE);
     const first = this.at.basisF32 + from * stride * 4;
-    if (groups > 0) wasm.dotsPairTileF32Seq(rowA, rowB, first, groups, stride, this.at.out);
+    if (groups > 0) wasm.dotsPairTileF32Seq(rowA, rowB, first, groups, stride, this.at.out, 2);
     const done = groups * F32_TILE;
-    if (done < count) wasm.dotsPairRowF32Seq(rowA, rowB, first + done * stride * 4, count - done, stride, this.at.out + done * 8);
+    if (done < count) wasm.dotsPairRowF32Seq(rowA, rowB, first + done * stride * 4, count - done, stride, this.at.out + done * 8, 2);
     this.pair[0] = this.sum(from, count, invA, 0, 2);
     this.pair[1] = this.sum(from, count, invB, 1, 2);
     return this.pair;

@@ -143,7 +143,7 @@ export class NeighbourLists {
 
   /**
    * Every pair's screened cosine: the subset's rows in ascending groups of four, each group's
-   * float32 dots with every higher row in one 2 × 4 tiled pass ({@link SimdRowStore.dotsQuadF32}).
+   * float32 dots with every higher row in one tiled pass ({@link SimdRowStore.dotsQuadF32}).
    */
   private buildScreened(subset: Int32Array, store: SimdRowStore): void {
     const rows = this.norms.length;
