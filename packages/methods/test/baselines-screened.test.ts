@@ -89,13 +89,13 @@ describe('DivPrune first pick: screened scan equals the exact scan', () => {
 });
 
 describe.each([['its size rule', false], ['the float32 screen forced on', true]])('CDPruner with %s: the lazy greedy equals the eager dppUpdate greedy', (_, forced) => {
-  it.each([[3, 90, 50], [8, 120, 40], [13, 100, 60], [64, 300, 80], [257, 200, 120], [1023, 120, 50], [1024, 150, 60], [320, 700, 300]])('D %i, N %i, keep %i', async (cols, rows, keep) => {
+  it.each([[3, 90, 50], [8, 120, 40], [13, 100, 60], [64, 300, 80], [257, 200, 120], [1023, 120, 50], [1024, 150, 60], [320, 700, 300], [256, 1200, 150]])('D %i, N %i, keep %i', async (cols, rows, keep) => {
     const data = hardScene(rows, cols, 3 * cols + rows);
     const worthwhile = forced ? vi.spyOn(DppScreen, 'worthwhile').mockReturnValue(true) : undefined;
     const s = await getMethod('cdpruner')
       .select({ features: { rows, cols, data } }, keep, { text: false })
       .finally(() => worthwhile?.mockRestore());
-    if (forced) expect(Number(s.timings.screens)).toBeGreaterThan(0);
+    if (forced || DppScreen.worthwhile(rows, cols, keep)) expect(Number(s.timings.screens)).toBeGreaterThan(0);
     const norms = rowNorms64(data, rows, cols);
     const relevance = new Float64Array(rows).fill(1);
     let d2: Float64Array = Float64Array.from(norms, (v) => (v > 0 ? 1 : 0));
