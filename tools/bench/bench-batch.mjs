@@ -150,7 +150,9 @@ try {
   // what the same 2 cores give the same work without any in-process pool.
   const halves = [0, 1].map((h) => {
     const file = join(dir, `half-${h}.jsonl`);
-    const lines = batchRequests().filter((_, i) => i % 2 === h);
+    // whole rounds of the request kinds per half, so both halves carry the same work
+    const kinds = MODELS.reduce((sum, m) => sum + m.requests.length, 0);
+    const lines = batchRequests().filter((_, i) => Math.floor(i / kinds) % 2 === h);
     writeFileSync(file, lines.map((r) => JSON.stringify(r)).join('\n') + '\n');
     return file;
   });
