@@ -50,7 +50,8 @@ export interface DppColumns {
  */
 export function dppColumns(h: Matrix, steps: number, simd = true, screen = true): DppColumns {
   const stride = Math.ceil(h.cols / SIMD_ROW_ALIGN) * SIMD_ROW_ALIGN;
-  const bytes = (h.rows + 2 * stride + steps + 4) * steps * 8 + (h.rows + steps) * stride * 4;
+  const basis = screen ? steps : 0;
+  const bytes = (h.rows + stride + steps + 4) * steps * 8 + h.rows * stride * 4 + basis * stride * 12;
   const wasm = simd && bytes < 2 ** 30 ? dotInstance() : null;
   return wasm ? new WasmColumns(wasm, h, steps, stride, screen) : new JsColumns(h, steps);
 }
@@ -67,7 +68,8 @@ export function dppColumns(h: Matrix, steps: number, simd = true, screen = true)
 class WasmColumns implements DppColumns {
   readonly lv: Float64Array;
   dotCount = 0;
-  private readonly screen: DppScreen;
+  /** The float32 screen, when asked for. */
+  private readonly screen: DppScreen | undefined;
   private readonly list: Int32Array;
   private readonly scales: Float64Array;
   private readonly rowsF32: Float32Array;
@@ -90,7 +92,7 @@ class WasmColumns implements DppColumns {
     private readonly h: Matrix,
     private readonly steps: number,
     private readonly stride: number,
-    private readonly screening: boolean,
+    screening: boolean,
   ) {
     this.listAt = 0;
     this.scalesAt = align(steps * 4);
@@ -101,10 +103,11 @@ class WasmColumns implements DppColumns {
     this.triNext = this.picksAt + steps * stride * 8;
     this.colAt = this.triNext + (steps * (steps + 1)) * 8;
     this.rowsAt = this.colAt + h.rows * steps * 8;
+    const basis = screening ? steps : 0;
     const basisF64 = this.rowsAt + h.rows * stride * 4;
-    const basisF32 = basisF64 + steps * stride * 8;
-    const out = basisF32 + steps * stride * 4;
-    const bytes = out + align(2 * steps * 4);
+    const basisF32 = basisF64 + basis * stride * 8;
+    const out = basisF32 + basis * stride * 4;
+    const bytes = out + align(2 * basis * 4);
     const have = wasm.mem.buffer.byteLength;
     if (bytes > have) wasm.mem.grow(Math.ceil((bytes - have) / 65536));
     const buffer = wasm.mem.buffer;
@@ -116,11 +119,11 @@ class WasmColumns implements DppColumns {
     this.picksF64 = new Float64Array(buffer, this.picksAt, steps * stride);
     const pickList = new Int32Array(buffer, this.pickListAt, steps);
     for (let s = 0; s < steps; s++) pickList[s] = this.picksAt + s * stride * 8;
-    this.screen = new DppScreen(wasm, { basisF64, basisF32, out }, steps, stride);
+    this.screen = screening ? new DppScreen(wasm, { basisF64, basisF32, out }, steps, stride) : undefined;
   }
 
   get screenLimit(): number {
-    return this.screening ? this.screen.limit : 0;
+    return this.screen?.limit ?? 0;
   }
 
   pick(s: number, j: number, scale: number, r: number, norm: number): void {
@@ -133,15 +136,21 @@ class WasmColumns implements DppColumns {
     this.scales[s] = scale;
     this.picksF64.set(h.data.subarray(j * h.cols, (j + 1) * h.cols), s * stride);
     this.picksF64.fill(0, s * stride + h.cols, (s + 1) * stride);
-    if (this.screening) this.screen.add(s, this.picksAt + s * stride * 8, r / norm, at, scale, scale / r);
+    this.screen?.add(s, this.picksAt + s * stride * 8, r / norm, at, scale, scale / r);
   }
 
   screenFall(i: number, invNorm: number, from: number, count: number): number {
-    return this.screen.fall(this.row(i), invNorm, from, count);
+    return this.screening().fall(this.row(i), invNorm, from, count);
   }
 
   screenFallPair(i: number, k: number, invI: number, invK: number, from: number, count: number): Float64Array {
-    return this.screen.fallPair(this.row(i), this.row(k), invI, invK, from, count);
+    return this.screening().fallPair(this.row(i), this.row(k), invI, invK, from, count);
+  }
+
+  /** The screen, or an error for a caller that ignored {@link screenLimit} 0. */
+  private screening(): DppScreen {
+    if (!this.screen) throw new Error('these columns have no float32 screen (screenLimit is 0)');
+    return this.screen;
   }
 
   /** Copies token i's row into the instance (once); returns its byte offset there. */
