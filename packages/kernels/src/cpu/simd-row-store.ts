@@ -1,6 +1,6 @@
 import { BackendUnavailableError } from '@d2pruner/core';
 import { WASM_BACKED_HEADER, wasmMemoryOf } from './wasm-backed.js';
-import { F32_TILE } from './wasm-f32-tile.js';
+import { seqPairDotsF32 } from './seq-dots.js';
 import { dotInstance, dotInstanceOn, releaseDotInstance, SIMD_ROW_ALIGN, simdAvailable, type DotExports } from './wasm-simd-dot.js';
 
 /** Largest batch of one `dots` call (the scratch area holds this many offsets and results). */
@@ -211,18 +211,10 @@ export class SimdRowStore {
     for (let at = 0; at < count; at += chunk) {
       const rows = Math.min(chunk, count - at);
       const first = this.offset(j0 + at);
-      this.pairRun(a, b, first, rows, at4);
-      this.pairRun(c, d, first, rows, at4 + 8);
+      seqPairDotsF32(this.wasm, a, b, first, rows, this.stride, at4, 4);
+      seqPairDotsF32(this.wasm, c, d, first, rows, this.stride, at4 + 8, 4);
       out.set(this.scratch().f32.subarray(0, 4 * rows), 4 * at);
     }
-  }
-
-  /** Dots of rows at byte offsets a and b with `rows` consecutive rows from `first`, 4 floats apart from byte offset `out`. */
-  private pairRun(a: number, b: number, first: number, rows: number, out: number): void {
-    const groups = Math.floor(rows / F32_TILE);
-    if (groups > 0) this.wasm.dotsPairTileF32Seq(a, b, first, groups, this.stride, out, 4);
-    const done = groups * F32_TILE;
-    if (done < rows) this.wasm.dotsPairRowF32Seq(a, b, first + done * this.stride * 4, rows - done, this.stride, out + done * 16, 4);
   }
 
   /** Dot product of rows i and j (double-precision accumulation); either may be {@link VECTOR_ROW}. */

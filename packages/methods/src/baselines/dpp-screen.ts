@@ -1,4 +1,4 @@
-import { F32_SAFE_NORM_PRODUCT, F32_TILE, f32TileDotBound, type DotExports } from '@d2pruner/kernels';
+import { F32_SAFE_NORM_PRODUCT, f32TileDotBound, seqDotsF32, seqPairDotsF32, type DotExports } from '@d2pruner/kernels';
 
 /** Byte offsets of the screen's regions in the instance's memory (16-aligned). */
 export interface DppScreenLayout {
@@ -118,12 +118,7 @@ export class DppScreen {
    * below {@link limit}.
    */
   fall(rowAt: number, invNorm: number, from: number, count: number): number {
-    const { stride, wasm } = this;
-    const groups = Math.floor(count / F32_TILE);
-    const first = this.at.basisF32 + from * stride * 4;
-    if (groups > 0) wasm.dotsTileF32Seq(rowAt, first, groups, stride, this.at.out);
-    const done = groups * F32_TILE;
-    if (done < count) wasm.dotsRowF32Seq(rowAt, first + done * stride * 4, count - done, stride, this.at.out + done * 4);
+    seqDotsF32(this.wasm, rowAt, this.basisRow(from), count, this.stride, this.at.out);
     return this.sum(from, count, invNorm, 0, 1);
   }
 
@@ -132,15 +127,15 @@ export class DppScreen {
    * chunk read once for both): their two sums, in a reused array.
    */
   fallPair(rowA: number, rowB: number, invA: number, invB: number, from: number, count: number): Float64Array {
-    const { stride, wasm } = this;
-    const groups = Math.floor(count / F32_TILE);
-    const first = this.at.basisF32 + from * stride * 4;
-    if (groups > 0) wasm.dotsPairTileF32Seq(rowA, rowB, first, groups, stride, this.at.out, 2);
-    const done = groups * F32_TILE;
-    if (done < count) wasm.dotsPairRowF32Seq(rowA, rowB, first + done * stride * 4, count - done, stride, this.at.out + done * 8, 2);
+    seqPairDotsF32(this.wasm, rowA, rowB, this.basisRow(from), count, this.stride, this.at.out, 2);
     this.pair[0] = this.sum(from, count, invA, 0, 2);
     this.pair[1] = this.sum(from, count, invB, 1, 2);
     return this.pair;
+  }
+
+  /** Byte offset of float32 basis row s. */
+  private basisRow(s: number): number {
+    return this.at.basisF32 + s * this.stride * 4;
   }
 
   /** Σ_k (|dots[at + k·step]|·invNorm − η_{from+k})₊² over k < count. */
