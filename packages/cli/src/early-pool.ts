@@ -11,8 +11,12 @@
 import { availableParallelism } from 'node:os';
 import type { PrunePool } from '@d2pruner/pipeline/pool';
 
-/** Backends whose requests run in workers (the others live on the main thread). */
-const WORKER_BACKENDS = new Set(['auto', 'cpu']);
+/**
+ * Backends whose requests run in workers (the others live on the main thread): the pipeline's
+ * `WORKER_BACKENDS`, repeated here so that reading the arguments loads no pipeline module (a
+ * test keeps the two equal).
+ */
+export const POOL_BACKENDS: ReadonlySet<string> = new Set(['auto', 'cpu']);
 
 let started: { workers: number; pool: PrunePool } | undefined;
 
@@ -26,6 +30,11 @@ function flagValue(args: readonly string[], name: string): string | undefined {
     else if (a.startsWith(`--${name}=`)) value = a.slice(name.length + 3);
   }
   return value;
+}
+
+/** The worker threads a command uses without `--workers`: one per core, or none with a main-thread (GPU) backend. */
+export function defaultWorkers(backend: string | undefined): number {
+  return backend === undefined || POOL_BACKENDS.has(backend) ? availableParallelism() : 0;
 }
 
 /**
@@ -45,8 +54,7 @@ export function poolWorkersFromArgs(argv: readonly string[]): number {
     return Number.isInteger(n) && n > 0 && n <= 256 ? n : 0;
   }
   if (command === 'eval') return 0;
-  const backend = command === 'prune' ? flagValue(args, 'backend') : undefined;
-  return backend === undefined || WORKER_BACKENDS.has(backend) ? availableParallelism() : 0;
+  return defaultWorkers(command === 'prune' ? flagValue(args, 'backend') : undefined);
 }
 
 /**

@@ -1,7 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@d2pruner/core';
-import { WORKER_BACKENDS, createPrunePool, type PrunePool } from '@d2pruner/pipeline/node';
-import { closeStartedPool, takeStartedPool } from './early-pool.js';
+import { createPrunePool, type PrunePool } from '@d2pruner/pipeline/node';
+import { closeStartedPool, defaultWorkers, takeStartedPool } from './early-pool.js';
 
 /**
  * The worker threads a command uses: `--workers N` (0 = everything on the main thread), by
@@ -9,7 +8,7 @@ import { closeStartedPool, takeStartedPool } from './early-pool.js';
  * thread. A typed error naming `workers` for anything but an integer ≥ 0.
  */
 export function resolveWorkers(workers: number | undefined, backend: string | undefined): number {
-  if (workers === undefined) return backend === undefined || WORKER_BACKENDS.has(backend) ? availableParallelism() : 0;
+  if (workers === undefined) return defaultWorkers(backend);
   if (!Number.isInteger(workers) || workers < 0) throw new InvalidArgumentError('workers', `--workers must be an integer ≥ 0 (0 = main thread only), got ${workers}`);
   return workers;
 }

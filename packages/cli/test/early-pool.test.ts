@@ -4,7 +4,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors } from '@d2pruner/core';
-import { poolWorkersFromArgs, closeStartedPool, prestartPool, takeStartedPool } from '../src/early-pool.js';
+import { WORKER_BACKENDS } from '@d2pruner/pipeline/node';
+import { POOL_BACKENDS, poolWorkersFromArgs, closeStartedPool, prestartPool, takeStartedPool } from '../src/early-pool.js';
 import { ROOT } from './helpers.js';
 
 describe('the early worker pool of prune --batch, calibrate and eval', () => {
@@ -30,6 +31,10 @@ describe('the early worker pool of prune --batch, calibrate and eval', () => {
     expect(poolWorkersFromArgs(['prune', '--batch', 'r.jsonl', '--workers', '1.5'])).toBe(0);
     expect(poolWorkersFromArgs(['prune', '--', '--batch', 'r.jsonl'])).toBe(0);
     expect(poolWorkersFromArgs([])).toBe(0);
+  });
+
+  it('knows the same worker backends as the pipeline', () => {
+    expect([...POOL_BACKENDS].sort()).toEqual([...WORKER_BACKENDS].sort());
   });
 
   it('hands the started pool over only for the same worker count, once', async () => {
