@@ -149,8 +149,7 @@ class WasmColumns implements DppColumns {
 
   /** The screen, or an error for a caller that ignored {@link screenLimit} 0. */
   private screening(): DppScreen {
-    if (!this.screen) throw new Error('these columns have no float32 screen (screenLimit is 0)');
-    return this.screen;
+    return this.screen ?? noScreen();
   }
 
   /** Copies token i's row into the instance (once); returns its byte offset there. */
@@ -231,11 +230,11 @@ class JsColumns implements DppColumns {
   }
 
   screenFall(): number {
-    throw new Error('JsColumns has no float32 screen (screenLimit is 0)');
+    return noScreen();
   }
 
   screenFallPair(): Float64Array {
-    throw new Error('JsColumns has no float32 screen (screenLimit is 0)');
+    return noScreen();
   }
 
   dots(i: number, picks: readonly number[], from: number, count: number): Float64Array {
@@ -254,6 +253,11 @@ class JsColumns implements DppColumns {
   }
 
   release(): void {}
+}
+
+/** The error of a screen call on columns without one (their `screenLimit` is 0). */
+function noScreen(): never {
+  throw new Error('these columns have no float32 screen (screenLimit is 0)');
 }
 
 /** Rounds a byte count up to 16. */

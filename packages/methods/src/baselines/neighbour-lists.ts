@@ -63,7 +63,7 @@ export class NeighbourLists {
     this.mark = new Int32Array(rows);
     this.scan = new Float64Array(rows);
     this.store = storeFor(x, cols);
-    // the build's 2 × 4 tile has the looser bound of the two float32 kernels (re-scans use the one-row kernel)
+    // the build's quad dots (the pair tile) have the looser bound of the two float32 kernels (re-scans use the one-row kernel)
     this.delta = this.store ? f32QuadDotBound(Math.ceil(cols / SIMD_ROW_ALIGN) * SIMD_ROW_ALIGN) + 1e-15 : 0;
   }
 
