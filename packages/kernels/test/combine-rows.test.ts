@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dotInstance, releaseDotInstance } from '../src/index.js';
+import { seededSigned, withDotInstance } from './dot-instance.js';
 
 /** The formula of `combineRowsF64`, written out in the same order. */
 function combineReference(x: Float64Array, a: number, rows: Float64Array[], coef: Float64Array, inv: number): Float64Array {
@@ -12,15 +12,11 @@ function combineReference(x: Float64Array, a: number, rows: Float64Array[], coef
 
 describe('combineRowsF64 (one Gram–Schmidt step in WebAssembly)', () => {
   it('equals the written-out formula bit for bit, for 0 … 9 rows (blocks of four and the rest)', () => {
-    const wasm = dotInstance();
-    if (!wasm) throw new Error('WebAssembly SIMD is expected on Node 20');
-    try {
-      let seed = 7;
-      const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    const rand = seededSigned(7);
+    // the largest case: 9 rows of 30 doubles, x, out and 9 coefficients
+    withDotInstance(12 * 30 * 8 + 9 * 8, (wasm) => {
       for (const n of [2, 8, 30]) {
         for (let count = 0; count <= 9; count++) {
-          const bytes = (count + 3) * n * 8 + count * 8;
-          if (wasm.mem.buffer.byteLength < bytes) wasm.mem.grow(Math.ceil((bytes - wasm.mem.buffer.byteLength) / 65536));
           const x = Float64Array.from({ length: n }, rand);
           const rows = Array.from({ length: count }, () => Float64Array.from({ length: n }, rand));
           const coef = Float64Array.from({ length: count }, rand);
@@ -38,8 +34,6 @@ describe('combineRowsF64 (one Gram–Schmidt step in WebAssembly)', () => {
           expect(Array.from(new Float64Array(mem, outAt, n))).toEqual(Array.from(combineReference(x, a, rows, coef, inv)));
         }
       }
-    } finally {
-      releaseDotInstance(wasm);
-    }
+    });
   });
 });

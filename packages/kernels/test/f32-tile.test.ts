@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { dotInstance, F32_TILE, f32TileDotBound, releaseDotInstance } from '../src/index.js';
+import { F32_TILE, f32TileDotBound } from '../src/index.js';
+import { seededSigned, withDotInstance } from './dot-instance.js';
 
 describe('dotsTileF32Seq / dotsRowF32Seq and their pair forms (float32 screen dots)', () => {
   it('stay within f32TileDotBound of the double dot, relative to the norm product (widths, tiles and single rows)', () => {
-    const wasm = dotInstance();
-    if (!wasm) throw new Error('WebAssembly SIMD is expected on Node 20');
-    try {
-      let seed = 11;
-      const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    const rand = seededSigned(11);
+    const rows = 2 * F32_TILE + 3;
+    // the widest case: rows + 1 rows of 4096 floats and 3 floats per row of results
+    withDotInstance((rows + 1) * 4096 * 4 + 3 * rows * 4, (wasm) => {
       for (const n of [16, 48, 1024, 4096]) {
-        const rows = 2 * F32_TILE + 3;
-        const bytes = (rows + 1) * n * 4 + rows * 4;
-        if (wasm.mem.buffer.byteLength < bytes) wasm.mem.grow(Math.ceil((bytes - wasm.mem.buffer.byteLength) / 65536));
         const mem = new Float32Array(wasm.mem.buffer, 0, (rows + 1) * n);
         for (let k = 0; k < mem.length; k++) mem[k] = rand() * 2 ** Math.round(6 * rand());
         const outAt = (rows + 1) * n * 4;
@@ -43,8 +40,6 @@ describe('dotsTileF32Seq / dotsRowF32Seq and their pair forms (float32 screen do
           if (r < 2 * F32_TILE) expect(out[rows + 2 * r]).toBe(out[r]);
         }
       }
-    } finally {
-      releaseDotInstance(wasm);
-    }
+    });
   });
 });
