@@ -307,6 +307,13 @@ describe('writeSafetensors with I32 index tensors', () => {
     expect(Array.from(file.get('object')?.data ?? [])).toEqual([-1, 0, 7, 123456]);
   });
 
+  it('refuses a dtype it does not write (BF16 from untyped code) before writing, naming the tensor', () => {
+    const dtypes = { features: 'BF16' } as unknown as Record<string, 'F32'>;
+    const e = errorOf(() => writeSafetensors({ features: { shape: [2], data: Float32Array.from([1, 2]) } }, {}, dtypes));
+    expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'dtypes.features' });
+    expect((e as Error).message).toMatch(/BF16/);
+  });
+
   it('refuses a non-integer value for an I32 tensor, naming it', () => {
     expect(() => writeSafetensors({ object: { shape: [1], data: Float32Array.from([0.5]) } }, {}, { object: 'I32' })).toThrow(/object/);
   });

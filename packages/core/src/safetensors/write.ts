@@ -1,16 +1,23 @@
-import { InvalidInputError } from '../errors.js';
+import { InvalidArgumentError, InvalidInputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { shapeSize } from '../tensor.js';
 
 /** Dtypes this library writes: F32 for values, I32 for index tensors such as `object` (docs/formats.md §1). */
 export type WritableDtype = 'F32' | 'I32';
 
+const WRITABLE: ReadonlySet<string> = new Set<WritableDtype>(['F32', 'I32']);
+
 /**
  * Serialises tensors and string metadata to the safetensors format: F32, or I32 for the tensors
  * `dtypes` names (their values must be integers in the int32 range). The header is padded with
- * spaces to an 8-byte boundary, as the reference implementation does.
+ * spaces to an 8-byte boundary, as the reference implementation does. A dtype other than F32
+ * or I32 (possible from untyped JavaScript) is INVALID_ARGUMENT naming `dtypes.<tensor>`,
+ * checked before anything is written: it would otherwise label float32 bytes as another dtype.
  */
 export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, dtypes: Readonly<Record<string, WritableDtype>> = {}): Uint8Array {
+  for (const [name, dtype] of Object.entries(dtypes)) {
+    if (!WRITABLE.has(dtype)) throw new InvalidArgumentError(`dtypes.${name}`, `tensor '${name}': dtype '${String(dtype)}' cannot be written; this writer writes F32 and I32`);
+  }
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
