@@ -1,13 +1,18 @@
 // Throughput of `d2pruner prune --batch` on realistic files (reading included, process start
 // included): LLaVA-1.5 576×4096 (keep 64 α 1, keep 128 α 0.5) and InternVL-2.5 13 tiles
 // 3328×1024 (keep 333 α 1 / α 0.5), scenes with large similar regions (many MIS rounds at α 1),
-// with the requests on the main thread (--workers 0) and on 1 and 2 worker threads; then the
-// steady state in process (a pool warmed by one untimed pass, `pruneInPool`, no process or worker start), with the
-// CPU seconds the process got — on a shared machine the ratio is bounded by the CPU it is given —
+// with the requests on the main thread (--workers 0) and on 1 and 2 worker threads: the whole
+// process, and its steady rate read from the times its result lines arrive (past the first
+// quarter, once process and worker start are behind it); then the steady state in process (a
+// pool warmed by one untimed pass, `pruneInPool`, no process or worker start), with the CPU
+// seconds the process got — on a shared machine the ratio is bounded by the CPU it is given —
 // and each request kind's method time alone (1 worker) and beside another worker (2 workers);
-// last, the same batch split over two separate 1-worker processes run side by side.
-// Run with `npm run bench:batch` (builds first). Env: BENCH_ITEMS (default 144; process and worker start are a fixed cost, so longer batches scale better), BENCH_REPS (default 3).
-import { spawn, spawnSync } from 'node:child_process';
+// then the same batch split over two separate 1-worker processes run side by side; last, the
+// machine's memory-copy bandwidth for one thread and for two at once (what memory-bound stages
+// such as file reads can gain from a second thread).
+// Run with `npm run bench:batch` (builds first). Env: BENCH_ITEMS (default 576; process and
+// worker start are a fixed cost, so longer batches scale better), BENCH_REPS (default 3).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +21,14 @@ import { layoutToJson, writeSafetensors } from '@d2pruner/core';
 import { createPrunePool, pruneInPool } from '@d2pruner/pipeline/node';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { scene, tiledLayout } from './scene.mjs';
+import { copyBandwidth } from './bandwidth.mjs';
 import { median, row } from './stats.mjs';
 
-const ITEMS = Number(process.env.BENCH_ITEMS ?? 144);
+const ITEMS = Number(process.env.BENCH_ITEMS ?? 576);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const SEEDS = 4;
+/** Result lines before this one count as start-up for the steady rate. */
+const STEADY_FROM = Math.floor(ITEMS / 4);
 const bin = fileURLToPath(new URL('../../packages/cli/bin/d2pruner.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'd2pruner-bench-batch-'));
 
@@ -81,6 +89,42 @@ async function steadyState(workers) {
   }
 }
 
+/**
+ * One `prune --batch FILE --workers w` process: wall ms from spawn to exit, ms to the first
+ * result line, the items/s between result line {@link STEADY_FROM} and the last, and the kept
+ * indices of every line (to check that every configuration selects the same tokens).
+ */
+function cliRun(file, workers) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn(process.execPath, [bin, 'prune', '--batch', file, '--workers', String(workers)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const at = [];
+    const keeps = [];
+    let buf = '';
+    let err = '';
+    p.stdout.setEncoding('utf8');
+    p.stdout.on('data', (d) => {
+      const now = performance.now() - t0;
+      buf += d;
+      let k;
+      while ((k = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, k);
+        buf = buf.slice(k + 1);
+        at.push(now);
+        keeps.push(JSON.stringify(JSON.parse(line).keep ?? line));
+      }
+    });
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('exit', (code) => {
+      const ms = performance.now() - t0;
+      const text = keeps.join('\n');
+      if (code !== 0 || at.length !== ITEMS || text.includes('"error"')) return reject(new Error(`batch --workers ${workers} failed: ${err}`));
+      resolve({ ms, first: at[0], rate: ((at.length - 1 - STEADY_FROM) * 1000) / (at[at.length - 1] - at[STEADY_FROM]), keeps: text });
+    });
+  });
+}
+
 /** Wall ms of one `prune --batch … --workers 1` process per file in `files`, all run side by side. */
 async function sideBySide(files) {
   const t0 = performance.now();
@@ -100,27 +144,27 @@ try {
   const jsonl = join(dir, 'batch.jsonl');
   writeFileSync(jsonl, batchRequests().map((r) => JSON.stringify(r)).join('\n') + '\n');
   console.log(`d2pruner prune --batch: ${ITEMS} requests (LLaVA 576×4096 keep 64 α 1 / keep 128 α 0.5, InternVL 3328×1024 keep 333 α 1 / α 0.5; 9.4 / 13.6 MB files), median of ${REPS} runs, process start included, Node ${process.version}`);
-  const widths = [14, 10, 10, 12];
-  console.log(row(['workers', 'wall ms', 'items/s', 'vs 1 worker'], widths));
+  console.log(`whole process: wall ms and items/s from spawn to exit; first: ms to the first result line; steady: items/s from result line ${STEADY_FROM} to the last (the rate a longer batch keeps once process and worker start are behind it)`);
+  const widths = [10, 9, 9, 12, 9, 10, 12];
+  console.log(row(['workers', 'wall ms', 'items/s', 'vs 1 worker', 'first', 'steady/s', 'vs 1 worker'], widths));
   const results = new Map();
   const configs = [0, 1, 2];
-  const times = new Map(configs.map((w) => [w, []]));
+  const runs = new Map(configs.map((w) => [w, []]));
   for (let r = 0; r < REPS; r++) {
     for (const w of configs) {
-      const t0 = performance.now();
-      const p = spawnSync(process.execPath, [bin, 'prune', '--batch', jsonl, '--workers', String(w)], { encoding: 'utf8', maxBuffer: 1 << 28 });
-      times.get(w).push(performance.now() - t0);
-      const lines = p.stdout.trim().split('\n');
-      if (p.status !== 0 || lines.length !== ITEMS || p.stdout.includes('"error"')) throw new Error(`batch failed: ${p.stderr}`);
-      const keeps = lines.map((l) => JSON.stringify(JSON.parse(l).keep)).join('\n');
-      if (results.has('keep') && results.get('keep') !== keeps) throw new Error(`--workers ${w} selected other tokens than another run`);
-      results.set('keep', keeps);
+      const run = await cliRun(jsonl, w);
+      runs.get(w).push(run);
+      if (results.has('keep') && results.get('keep') !== run.keeps) throw new Error(`--workers ${w} selected other tokens than another run`);
+      results.set('keep', run.keeps);
     }
   }
-  const base = median(times.get(1));
+  const base = median(runs.get(1).map((x) => x.ms));
+  const baseRate = median(runs.get(1).map((x) => x.rate));
   for (const w of configs) {
-    const m = median(times.get(w));
-    console.log(row([w === 0 ? '0 (main)' : w, m.toFixed(0), ((ITEMS * 1000) / m).toFixed(1), `${(base / m).toFixed(2)}×`], widths));
+    const m = median(runs.get(w).map((x) => x.ms));
+    const rate = median(runs.get(w).map((x) => x.rate));
+    const first = median(runs.get(w).map((x) => x.first));
+    console.log(row([w === 0 ? '0 (main)' : w, m.toFixed(0), ((ITEMS * 1000) / m).toFixed(1), `${(base / m).toFixed(2)}×`, first.toFixed(0), rate.toFixed(1), `${(rate / baseRate).toFixed(2)}×`], widths));
   }
   console.log(`steady state in process (pool warmed by one untimed pass, pruneInPool, concurrency 2 × workers), median of ${REPS} runs:`);
   const sw = [12, 10, 10, 12, 12];
@@ -164,6 +208,9 @@ try {
   }
   const [a, b] = [median(alone), median(split)];
   console.log(`the same batch split in two 1-worker processes run side by side (no shared pool; each starts in parallel): ${b.toFixed(0)} ms against ${a.toFixed(0)} ms for one → ${(a / b).toFixed(2)}×`);
+  const [alone1] = await copyBandwidth(1);
+  const two = await copyBandwidth(2);
+  console.log(`memory copy bandwidth (64 MiB blocks, read + write): one thread ${alone1.toFixed(1)} GB/s; two threads at once ${two.map((x) => x.toFixed(1)).join(' + ')} GB/s`);
   console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
