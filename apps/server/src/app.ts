@@ -176,10 +176,13 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     if (!routeConfig.streaming) armDeadline(request, reply, routeConfig.generation ? config.generateTimeoutMs : config.timeoutMs, (e) => sendError(reply, e, state));
   });
 
-  app.addHook('preParsing', async (request, _reply, payload) => {
+  app.addHook('preParsing', async (request, reply, payload) => {
     const streaming = ((request.routeOptions.config ?? {}) as GatedRouteConfig).streaming === true;
     const guard = new UploadGuard({ idleTimeoutMs: config.idleTimeoutMs, minUploadRate: streaming ? 0 : config.minUploadRate, lineTimeoutMs: config.timeoutMs }, streaming);
     payload.once('error', (e) => guard.destroy(e));
+    // a reply sent before the body is read (413 on Content-Length, 422, 503) leaves the guard
+    // with no reader: retire it with the response so its timer cannot fail it later
+    reply.raw.once('close', () => guard.retire());
     return payload.pipe(guard);
   });
 

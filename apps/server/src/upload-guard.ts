@@ -63,7 +63,21 @@ export class UploadGuard extends Transform {
     done(error);
   }
 
+  /**
+   * The response has gone (answered before or while the body was read): stop watching, and
+   * ignore errors from here on — nobody reads the body any more, so a late stall or a client
+   * error on it must not surface as an unhandled `'error'` event that ends the process.
+   */
+  retire(): void {
+    clearInterval(this.timer);
+    this.retired = true;
+    this.on('error', () => {});
+  }
+
+  private retired = false;
+
   private fail(message: string): void {
+    if (this.retired) return;
     clearInterval(this.timer);
     this.destroy(new HttpError('SLOW_UPLOAD', 'body', message, { connection: 'close' }));
   }

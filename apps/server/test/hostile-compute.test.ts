@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { writeSafetensors } from '@d2pruner/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, errorOf, postBytes, postJson, sleep, vectorCase, type Res } from './helpers.js';
@@ -142,6 +143,28 @@ describe('class 3: slow uploads hold no slot; they are cut off', () => {
       expect(more.map((r) => r.status)).toEqual([200, 200, 200, 200]);
       expect((await health.stop()).maxMs).toBeLessThan(1000);
       for (const d of drips) d.socket.destroy();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('a request answered before its body is read (413 on Content-Length, 422 on a batch) whose body then stalls does not end the server', async () => {
+    const s = await spawnServer(['--backend', 'cpu', '--workers', '1', '--min-upload-rate', '2048', '--idle-timeout-ms', '800']);
+    try {
+      const answers: Promise<string>[] = [];
+      for (const head of [
+        'POST /v1/prune?keep=8 HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 99999999999\r\n\r\nabc',
+        'POST /v1/prune/batch?bogus=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nContent-Length: 100000\r\n\r\n{"input":"llava-sample","ke',
+      ]) {
+        const socket = connect(s.port, '127.0.0.1');
+        socket.on('error', () => {});
+        answers.push(new Promise((r) => socket.once('data', (d: Buffer) => r(d.toString().split('\r\n')[0]))));
+        socket.write(head);
+      }
+      expect(await Promise.all(answers)).toEqual(['HTTP/1.1 413 Payload Too Large', 'HTTP/1.1 422 Unprocessable Entity']);
+      await sleep(2500); // past the upload guard's idle limit and the minimum rate's grace second
+      expect(s.child.exitCode).toBeNull();
+      expect((await valid(s.url)).status).toBe(200);
     } finally {
       await s.stop();
     }
