@@ -224,8 +224,16 @@ export function layoutToJson(layout: Layout): LayoutJson {
   };
 }
 
-/** The layout of a subset of tokens (e.g. the kept ones), in the order of `indices`. */
+/**
+ * The layout of a subset of tokens (e.g. the kept ones), in the order of `indices`. An index
+ * that is not an integer in [0, N) is INVALID_INPUT naming `indices`.
+ */
 export function subsetLayout(layout: Layout, indices: ArrayLike<number>): Layout {
+  const n = layout.frame.length;
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new InvalidInputError('indices', `indices[${k}] is ${String(i)}; token indices are integers in [0, ${n})`);
+  }
   const pick = (a: Int32Array) => Int32Array.from({ length: indices.length }, (_, k) => a[indices[k]]);
   return { frames: layout.frames.map((f) => ({ ...f })), frame: pick(layout.frame), row: pick(layout.row), col: pick(layout.col) };
 }

@@ -37,6 +37,9 @@ export function parseParamValue(spec: ParamSpec, raw: string): number | string |
  * values outside [min, max] or outside an enum each throw naming the parameter.
  */
 export function resolveParams<T extends object>(method: string, specs: readonly ParamSpec[], raw: MethodParams = {}): T {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new InvalidArgumentError('params', `method '${method}' takes its parameters as an object of name → value, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
+  }
   const out: Record<string, unknown> = {};
   const known = new Map(specs.map((s) => [s.name, s]));
   for (const key of Object.keys(raw)) {

@@ -42,6 +42,7 @@ export class Registry<T extends Named> {
 
   /** Looks up an item by name or alias (case-insensitive). */
   find(name: string): T | undefined {
+    if (typeof name !== 'string') return undefined;
     const key = name.toLowerCase();
     return this.items.get(key) ?? this.items.get(this.aliases.get(key) ?? '');
   }

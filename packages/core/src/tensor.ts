@@ -40,7 +40,32 @@ export function asMatrix(t: Tensor, field: string): Matrix {
   if (t.shape.length !== 2) {
     throw new ShapeMismatchError(field, `${field} must have rank 2 [rows, cols], got shape [${t.shape.join(', ')}]`);
   }
-  return { rows: t.shape[0], cols: t.shape[1], data: t.data };
+  const m = { rows: t.shape[0], cols: t.shape[1], data: t.data };
+  assertMatrix(field, m);
+  return m;
+}
+
+/**
+ * Checks that `m` is a well-formed {@link Matrix} — integer `rows` and `cols` ≥ 0 and a
+ * Float32Array `data` of exactly rows·cols values — so no kernel reads past its data or treats a
+ * short array as zeros. SHAPE_MISMATCH naming `field` otherwise. Costs O(1).
+ */
+export function assertMatrix(field: string, m: unknown): asserts m is Matrix {
+  if (typeof m !== 'object' || m === null) throw new ShapeMismatchError(field, `${field} must be a float32 matrix { rows, cols, data }`);
+  const { rows, cols, data } = m as Partial<Matrix>;
+  if (!(data instanceof Float32Array)) throw new ShapeMismatchError(field, `${field}.data must be a Float32Array`);
+  if (typeof rows !== 'number' || typeof cols !== 'number' || !Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+    throw new ShapeMismatchError(field, `${field} must have integer rows and cols ≥ 0, got [${String(rows)}, ${String(cols)}]`);
+  }
+  if (data.length !== rows * cols) throw new ShapeMismatchError(field, `${field} is declared [${rows}, ${cols}] but holds ${data.length} values`);
+}
+
+/** Checks that a tensor's data holds exactly the values its shape names (SHAPE_MISMATCH naming `field`), before anything reads it. */
+function assertTensorSize(t: Tensor, field: string): void {
+  if (!(t.data instanceof Float32Array)) throw new ShapeMismatchError(field, `${field}.data must be a Float32Array`);
+  if (!t.shape.every((d) => Number.isInteger(d) && d >= 0) || shapeSize(t.shape) !== t.data.length) {
+    throw new ShapeMismatchError(field, `${field} has shape [${t.shape.join(', ')}] but holds ${t.data.length} values`);
+  }
 }
 
 /** Builds a matrix from rows of numbers (tests, small fixtures). */
@@ -56,9 +81,11 @@ export function matrixFromRows(rows: readonly (readonly number[])[]): Matrix {
 
 /**
  * Reduces a [N] or [H, N] tensor to a vector of length N (mean over heads, docs/formats.md §1),
- * checks that every value is finite, and that N equals `expected` when given.
+ * checks that its data holds exactly the values its shape names, that every value is finite, and
+ * that N equals `expected` when given.
  */
 export function vectorOrHeadMean(t: Tensor, field: string, expected?: number): Float32Array {
+  assertTensorSize(t, field);
   let out: Float32Array;
   if (t.shape.length === 1) {
     out = t.data;

@@ -1,9 +1,9 @@
-import { InvalidInputError, ShapeMismatchError } from './errors.js';
+import { InvalidArgumentError, InvalidInputError, ShapeMismatchError } from './errors.js';
 import type { Layout } from './layout.js';
 import { parseLayout, validateLayout } from './layout.js';
 import type { SafetensorsFile } from './safetensors/read.js';
 import type { Matrix, Tensor } from './tensor.js';
-import { asMatrix, vectorOrHeadMean } from './tensor.js';
+import { asMatrix, assertMatrix, vectorOrHeadMean } from './tensor.js';
 
 /** Names of the tensors a pruning input may carry (docs/formats.md §1). */
 export type TensorName =
@@ -29,6 +29,9 @@ export const TENSOR_NAMES: readonly TensorName[] = [
   'imageEmbeds',
   'textEmbeds',
 ];
+
+/** The vector tensors [N] among {@link TensorName}. */
+const VECTOR_TENSORS: readonly TensorName[] = ['attention', 'prior', 'clsAttention'];
 
 /** The matrix-shaped tensors among {@link TensorName}. */
 export const MATRIX_TENSORS: ReadonlySet<TensorName> = new Set(['features', 'keys', 'textFeatures', 'textKeys', 'imageEmbeds', 'textEmbeds']);
@@ -64,24 +67,46 @@ export interface TokenInput {
   metadata?: Record<string, string>;
 }
 
+/** Checks that `input` is an object (a {@link TokenInput}); INVALID_ARGUMENT naming `input` otherwise. */
+export function assertTokenInput(input: unknown): asserts input is TokenInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidArgumentError('input', `the input must be an object of tensors (features, attention, …), got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
+  }
+}
+
 /**
  * The number of visual tokens N of an input: rows of `features`, else the length of
  * `attention`, `clsAttention` or the layout. Throws when the input carries none of them.
  */
 export function tokenCount(input: TokenInput): number {
-  if (input.features) return input.features.rows;
-  if (input.attention) return input.attention.length;
-  if (input.clsAttention) return input.clsAttention.length;
-  if (input.keys) return input.keys.rows;
-  if (input.layout) return input.layout.frame.length;
+  assertTokenInput(input);
+  if (input.features) return countOf('features', input.features.rows);
+  if (input.attention) return countOf('attention', input.attention.length);
+  if (input.clsAttention) return countOf('clsAttention', input.clsAttention.length);
+  if (input.keys) return countOf('keys', input.keys.rows);
+  if (input.layout) return countOf('layout', input.layout.frame?.length);
   throw new InvalidInputError('features', 'the input carries no visual tokens (no features, attention or layout)');
 }
 
+/** A token count read from `field`: an integer ≥ 0, else SHAPE_MISMATCH naming the field. */
+function countOf(field: TensorName | 'layout', n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new ShapeMismatchError(field, `${field} gives ${String(n)} visual tokens; an integer ≥ 0 is needed`);
+  return n;
+}
+
 /**
- * Checks that every tensor present agrees with N, that no matrix has rows of width 0, and that
- * the layout (when present) has exactly N tokens. Throws a typed error naming the offending tensor.
+ * Checks that every matrix present is well formed (integer rows and cols, a Float32Array of
+ * rows·cols values) and every vector a Float32Array, that every tensor agrees with N, that no
+ * matrix has rows of width 0, and that the layout (when present) has exactly N tokens. Throws a
+ * typed error naming the offending tensor.
  */
 export function validateTokenInput(input: TokenInput): number {
+  assertTokenInput(input);
+  for (const name of MATRIX_TENSORS) if (input[name] !== undefined) assertMatrix(name, input[name]);
+  for (const name of VECTOR_TENSORS) {
+    const v = input[name] as unknown;
+    if (v !== undefined && !(v instanceof Float32Array)) throw new ShapeMismatchError(name, `${name} must be a Float32Array [N]`);
+  }
   const n = tokenCount(input);
   const rows: [TensorName, Matrix | undefined][] = [
     ['features', input.features],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { D2PrunerError, decodeToF32, f16ToF32, readSafetensors, tokenInputFromSafetensors, writeSafetensors } from '../src/index.js';
+import { errorOf } from './typed-error.js';
+import { decodeToF32, f16ToF32, readSafetensors, tokenInputFromSafetensors, writeSafetensors } from '../src/index.js';
 
 /** Builds a safetensors file by hand (independent of the writer under test). */
 function handMade(header: object | string, data: Uint8Array, headerLenOverride?: bigint): Uint8Array {
@@ -9,16 +10,6 @@ function handMade(header: object | string, data: Uint8Array, headerLenOverride?:
   out.set(json, 8);
   out.set(data, 8 + json.length);
   return out;
-}
-
-function errorOf(fn: () => unknown): D2PrunerError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(D2PrunerError);
-    return e as D2PrunerError;
-  }
-  throw new Error('expected a typed error');
 }
 
 describe('safetensors read', () => {

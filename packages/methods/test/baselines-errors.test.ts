@@ -87,6 +87,23 @@ describe('baselines: typed errors (§1.4)', () => {
     });
   }
 
+  it('every method: an input that is not an object, or parameters that are not one, → INVALID_ARGUMENT naming it', async () => {
+    for (const m of listMethods()) {
+      for (const input of [null, undefined, 5, []]) {
+        await expect(m.select(input as unknown as TokenInput, 3, {}), `${m.name} input ${String(input)}`).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'input' });
+      }
+      for (const params of [null, [1], 'x']) {
+        await expect(m.select(scene(), 3, params as unknown as Record<string, unknown>), `${m.name} params ${String(params)}`).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'params' });
+      }
+    }
+  });
+
+  it('random: a token count that is not an integer ≥ 0 → SHAPE_MISMATCH naming the tensor it came from', async () => {
+    for (const rows of ['16', 16.5, -1]) {
+      await rejects('random', { features: { rows, cols: 1, data: new Float32Array(16) } as unknown as Matrix }, 3, {}, 'SHAPE_MISMATCH', 'features');
+    }
+  });
+
   it('tensors a method does not consume are not checked', async () => {
     const input = scene();
     input.features = withNaN(input.features as Matrix);

@@ -15,8 +15,16 @@ export interface RopeOptions {
 }
 
 /**
+ * Most cosines {@link ropePrior} computes: (queryPosition + 1) key positions × headDim / 2
+ * frequencies (2²⁸, about two seconds). A LLaMA head (d 128) reaches it at a query position of
+ * about 4.2 million; past it the prior is refused before anything is allocated.
+ */
+export const ROPE_MAX_COSINES = 2 ** 28;
+
+/**
  * The content-free RoPE attention p [N]: softmax over all key positions 0..queryPosition of
  * (2/√d)·Σ_f cos(Δ·θ_f), Δ = query − key, θ_f = base^(−2f/d), then the visual slice.
+ * INVALID_INPUT naming `rope.queryPosition` when that costs over {@link ROPE_MAX_COSINES}.
  */
 export function ropePrior(options: RopeOptions, n: number): Float64Array {
   const { headDim: d, base, queryPosition: q } = options;
@@ -24,6 +32,10 @@ export function ropePrior(options: RopeOptions, n: number): Float64Array {
   if (d % 2) throw new InvalidInputError('rope.headDim', 'rope.headDim must be even');
   assertNumber('rope.base', base);
   assertInteger('rope.queryPosition', q);
+  const cosines = (q + 1) * (d / 2);
+  if (cosines > ROPE_MAX_COSINES) {
+    throw new InvalidInputError('rope.queryPosition', `the rope prior over key positions 0..${q} at head dimension ${d} costs ${cosines} cosines; at most ${ROPE_MAX_COSINES} (lower queryPosition, visualStart or the head dimension)`);
+  }
   const positions = options.positions ?? Int32Array.from({ length: n }, (_, i) => (options.visualStart ?? 0) + i);
   if (positions.length !== n) throw new InvalidInputError('rope.positions', `rope.positions has ${positions.length} entries, expected ${n}`);
   const half = d / 2;

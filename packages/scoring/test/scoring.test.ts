@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gridLayout } from '@d2pruner/core';
-import { debiasedImportance, fitTrendBeta, PriorAccumulator, rankOrder, ropePrior, topK } from '../src/index.js';
+import { debiasedImportance, fitTrendBeta, PriorAccumulator, rankOrder, ROPE_MAX_COSINES, ropePrior, topK } from '../src/index.js';
 
 describe('rank order', () => {
   it('descending, ties to the lower index', () => {
@@ -67,6 +67,14 @@ describe('debias strategies', () => {
     expect(sum).toBeLessThan(1);
     expect(p[575]).toBeGreaterThan(p[0]);
     expect(() => ropePrior({ headDim: 127, base: 10000, queryPosition: 10 }, 2)).toThrow(expect.objectContaining({ field: 'rope.headDim' }));
+  });
+  it('rope prior: a cost over ROPE_MAX_COSINES is refused at once, naming rope.queryPosition', () => {
+    const t0 = performance.now();
+    // (2^23 + 1) positions × 64 frequencies > 2^28
+    expect(() => ropePrior({ headDim: 128, base: 10000, queryPosition: 2 ** 23 }, 4)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'rope.queryPosition' }));
+    expect(() => ropePrior({ headDim: 4096, base: 10000, queryPosition: 2 ** 18 }, 4)).toThrow(expect.objectContaining({ field: 'rope.queryPosition' }));
+    expect(performance.now() - t0).toBeLessThan(100);
+    expect(ROPE_MAX_COSINES).toBe(2 ** 28);
   });
 });
 

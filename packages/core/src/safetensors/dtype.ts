@@ -1,3 +1,5 @@
+import { InvalidArgumentError, ShapeMismatchError } from '../errors.js';
+
 /** Float dtypes this library reads from safetensors files (F64 is rounded to float32). */
 export type FloatDtype = 'F32' | 'F16' | 'BF16' | 'F64';
 
@@ -105,10 +107,17 @@ function decodeF16(buffer: ArrayBufferLike, at: number, count: number, out: Floa
  * reads each value's float32 bits from a table of all patterns, BF16 shifts, both two values per
  * 32-bit read (or by `decodeHalf` when given), into arrays from `allocate` (a caller's pool; fresh ones by default);
  * F64 is rounded to the nearest float32. Integer dtypes are converted exactly where they fit
- * (index tensors such as `object`).
+ * (index tensors such as `object`). An unknown dtype, a count that is not an integer ≥ 0 and
+ * bytes shorter than `count` values are typed errors, checked before anything is allocated.
  */
 export function decodeToF32(bytes: Uint8Array, dtype: ReadableDtype, count: number, allocate: F32Allocator = freshF32, decodeHalf?: HalfDecoder): Float32Array {
+  if (!isReadableDtype(dtype)) throw new InvalidArgumentError('dtype', `dtype '${String(dtype)}' is not one this library reads (${Object.keys(DTYPE_BYTES).join(', ')})`);
   const width = DTYPE_BYTES[dtype];
+  if (!Number.isInteger(count) || count < 0) throw new InvalidArgumentError('count', `count must be an integer ≥ 0, got ${String(count)}`);
+  // before any allocation: the bytes must hold every value asked for
+  if (!(bytes instanceof Uint8Array) || bytes.length < count * width) {
+    throw new ShapeMismatchError('bytes', `${count} ${dtype} values need ${count * width} bytes, got ${bytes instanceof Uint8Array ? bytes.length : String(bytes)}`);
+  }
   if (!LITTLE_ENDIAN) return decodeBigEndianHost(bytes, dtype, count);
   const buffer = aligned(bytes.subarray(0, count * width), width);
   const at = alignedOffset(bytes, width);

@@ -1,4 +1,4 @@
-import { CorruptFileError, UnsupportedDtypeError } from '../errors.js';
+import { CorruptFileError, InvalidArgumentError, UnsupportedDtypeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { DTYPE_BYTES, decodeToF32, isIndexDtype, isReadableDtype, type F32Allocator, type HalfDecoder } from './dtype.js';
 import { topLevelKeys } from './header-keys.js';
@@ -119,6 +119,7 @@ export interface ReadSafetensorsOptions {
  * trailing bytes are refused, as the reference implementation does.
  */
 export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptions = {}): SafetensorsFile {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', `readSafetensors takes the file's bytes as a Uint8Array (or Buffer), got ${bytes === null ? 'null' : (bytes as object)?.constructor?.name ?? typeof bytes}`);
   if (bytes.byteLength < 8) throw new CorruptFileError('header', `not a safetensors file: it is ${bytes.byteLength} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = view.getBigUint64(0, true);

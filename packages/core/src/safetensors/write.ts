@@ -11,10 +11,22 @@ const WRITABLE: ReadonlySet<string> = new Set<WritableDtype>(['F32', 'I32']);
  * Serialises tensors and string metadata to the safetensors format: F32, or I32 for the tensors
  * `dtypes` names (their values must be integers in the int32 range). The header is padded with
  * spaces to an 8-byte boundary, as the reference implementation does. A dtype other than F32
- * or I32 (possible from untyped JavaScript) is INVALID_ARGUMENT naming `dtypes.<tensor>`,
- * checked before anything is written: it would otherwise label float32 bytes as another dtype.
+ * or I32 (possible from untyped JavaScript) is INVALID_ARGUMENT naming `dtypes.<tensor>`, as are
+ * a shape that is not a list of integers ≥ 0, a metadata value that is not a string and a tensor
+ * named `__metadata__` — all checked before anything is written, since each would make a file
+ * that no reader accepts.
  */
 export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, dtypes: Readonly<Record<string, WritableDtype>> = {}): Uint8Array {
+  if (typeof tensors !== 'object' || tensors === null) throw new InvalidArgumentError('tensors', 'tensors must be an object of { shape, data } by name');
+  for (const [key, value] of Object.entries(metadata ?? {})) {
+    if (typeof value !== 'string') throw new InvalidArgumentError(`metadata.${key}`, `metadata values are strings (safetensors __metadata__); '${key}' is ${typeof value}`);
+  }
+  for (const [name, t] of Object.entries(tensors)) {
+    if (name === '__metadata__') throw new InvalidArgumentError(name, "a tensor cannot be named '__metadata__' (the header's metadata key)");
+    if (!t || !Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new InvalidArgumentError(`${name}.shape`, `tensor '${name}': the shape must be a list of integers ≥ 0, got ${JSON.stringify(t?.shape)}`);
+    }
+  }
   for (const [name, dtype] of Object.entries(dtypes)) {
     if (!WRITABLE.has(dtype)) throw new InvalidArgumentError(`dtypes.${name}`, `tensor '${name}': dtype '${String(dtype)}' cannot be written; this writer writes F32 and I32`);
   }

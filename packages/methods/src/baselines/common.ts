@@ -4,6 +4,8 @@ import {
   ShapeMismatchError,
   assertFinite,
   assertInteger,
+  assertMatrix,
+  assertTokenInput,
   type Matrix,
   type Selection,
   type TensorName,
@@ -17,12 +19,6 @@ import { assertFiniteF32, releaseStore } from '@d2pruner/kernels';
  * naming the tensor, trivial budgets, and the Selection every method returns.
  */
 
-function isMatrix(v: unknown): v is Matrix {
-  if (typeof v !== 'object' || v === null) return false;
-  const m = v as Partial<Matrix>;
-  return typeof m.rows === 'number' && typeof m.cols === 'number' && m.data instanceof Float32Array;
-}
-
 /** Checks the budget n: an integer ≥ 0 (field `keep`). */
 export function checkBudget(budget: unknown): asserts budget is number {
   assertInteger('keep', budget);
@@ -34,6 +30,7 @@ export function checkBudget(budget: unknown): asserts budget is number {
  * Values are not checked here (see {@link checkFiniteMatrix}).
  */
 export function requireMatrix(input: TokenInput, name: TensorName, needer: string, rows?: number): Matrix {
+  assertTokenInput(input);
   const m = input[name] as unknown;
   if (m === undefined || m === null) throw new MissingTensorError(name, needer);
   return checkMatrix(name, m, rows);
@@ -41,16 +38,14 @@ export function requireMatrix(input: TokenInput, name: TensorName, needer: strin
 
 /** Like {@link requireMatrix} but returns undefined when the tensor is absent. */
 export function optionalMatrix(input: TokenInput, name: TensorName, rows?: number): Matrix | undefined {
+  assertTokenInput(input);
   const m = input[name] as unknown;
   if (m === undefined || m === null) return undefined;
   return checkMatrix(name, m, rows);
 }
 
 function checkMatrix(name: TensorName, m: unknown, rows?: number): Matrix {
-  if (!isMatrix(m)) throw new ShapeMismatchError(name, `${name} must be a float32 matrix [rows, cols]`);
-  if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 0 || m.cols < 0 || m.data.length !== m.rows * m.cols) {
-    throw new ShapeMismatchError(name, `${name} is declared [${m.rows}, ${m.cols}] but holds ${m.data.length} values`);
-  }
+  assertMatrix(name, m);
   if (rows !== undefined && m.rows !== rows) {
     throw new ShapeMismatchError(name, `${name} has ${m.rows} rows but there are ${rows} visual tokens`);
   }
@@ -62,6 +57,7 @@ function checkMatrix(name: TensorName, m: unknown, rows?: number): Matrix {
  * the wrong length → ShapeMismatchError.
  */
 export function requireVector(input: TokenInput, name: 'attention' | 'clsAttention' | 'prior', needer: string, length?: number): Float32Array {
+  assertTokenInput(input);
   const v = input[name] as unknown;
   if (v === undefined || v === null) throw new MissingTensorError(name, needer);
   if (!(v instanceof Float32Array)) throw new ShapeMismatchError(name, `${name} must be a float32 vector [N]`);
@@ -144,6 +140,7 @@ export function selection(
  * (their memory is reused by the next input instead of being mapped afresh).
  */
 export async function releasingStores<T>(input: TokenInput, run: () => T | Promise<T>): Promise<T> {
+  assertTokenInput(input);
   try {
     return await run();
   } finally {

@@ -1,5 +1,6 @@
 import {
   InvalidInputError,
+  assertTokenInput,
   gridLayout,
   resolveParams,
   tokenCount,
@@ -83,6 +84,7 @@ export function uniform(input: TokenInput, budget: number, params: MethodParams 
   const t0 = performance.now();
   checkBudget(budget);
   resolveParams('uniform', UNIFORM_PARAM_SPECS, params);
+  assertTokenInput(input);
   let layout = input.layout;
   if (layout) validateLayout(layout, layout.frame.length);
   else layout = gridLayout(1, tokenCount(input));

@@ -46,9 +46,9 @@ export const D2PRUNER_PARAM_SPECS: readonly ParamSpec[] = [
     description: 'how attention is debiased before ranking',
   },
   { name: 'trendBeta', type: 'number', defaultNote: 'fitted from the prior', description: 'decay rate of the trend strategy' },
-  { name: 'ropeHeadDim', type: 'integer', default: 128, min: 2, description: 'rope strategy: head dimension' },
+  { name: 'ropeHeadDim', type: 'integer', default: 128, min: 2, max: 4096, description: 'rope strategy: head dimension' },
   { name: 'ropeBase', type: 'number', default: 10000, min: 1, description: 'rope strategy: RoPE base' },
-  { name: 'visualStart', type: 'integer', default: 35, min: 0, description: 'rope strategy: sequence position of visual token 0' },
-  { name: 'queryPosition', type: 'integer', min: 0, defaultNote: 'visualStart + N + 40', description: 'rope strategy: sequence position of the query token' },
+  { name: 'visualStart', type: 'integer', default: 35, min: 0, max: 2 ** 24, description: 'rope strategy: sequence position of visual token 0' },
+  { name: 'queryPosition', type: 'integer', min: 0, max: 2 ** 24, defaultNote: 'visualStart + N + 40', description: 'rope strategy: sequence position of the query token' },
   { name: 'graph', type: 'string', default: 'auto', enum: ['auto', 'lazy', 'dense'], description: 'lazy neighbour queries or the dense similarity matrix' },
 ];

@@ -5,6 +5,7 @@ import {
   defaultLayout,
   resolveParams,
   validateLayout,
+  assertTokenInput,
   validateTokenInput,
   type Layout,
   type Matrix,
@@ -35,6 +36,7 @@ export interface D2PrunerProblem {
  */
 export function prepareD2Pruner(input: TokenInput, budget: number, raw: MethodParams = {}): D2PrunerProblem {
   assertInteger('keep', budget);
+  assertTokenInput(input);
   const params = resolveParams<D2PrunerParams>('d2pruner', D2PRUNER_PARAM_SPECS, raw);
   validateEdgeRule(params);
   if (!input.features) throw new MissingTensorError('features', 'd2pruner');
