@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable, mergeMap, of, switchMap, take, type OperatorFunction } from 'rxjs';
 
 /**
  * The cap on pruning work in flight. Whole requests ask with `tryAcquire`, which takes a slot or
@@ -49,6 +49,20 @@ export class ConcurrencyGate {
         else this.waiting.splice(this.waiting.indexOf(grant) >>> 0, 1);
       };
     });
+  }
+
+  /**
+   * Runs each value through `stages` inside a slot of its own: waits in line for the slot
+   * ({@link slot}), takes the first result, then gives the slot back. Streaming routes (batch
+   * lines, eval runs) use it, so their work counts against `--max-concurrent` like whole requests.
+   */
+  through<T, R>(stages: OperatorFunction<T, R>): OperatorFunction<T, R> {
+    return mergeMap((value: T) =>
+      this.slot().pipe(
+        switchMap(() => of(value).pipe(stages)),
+        take(1),
+      ),
+    );
   }
 
   /** Resolves when no slot is in use (immediately when idle). */

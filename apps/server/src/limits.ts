@@ -41,8 +41,9 @@ export function paramUpperBound(name: string, limits: RequestLimits): { max: num
 }
 
 function checkParam(spec: ParamSpec, value: unknown, limits: RequestLimits): void {
-  if (typeof value !== 'number' || spec.max !== undefined || (spec.type !== 'integer' && spec.type !== 'number')) return;
-  const bound = paramUpperBound(spec.name, limits) ?? (spec.type === 'number' ? { max: MAX_ABS_NUMBER, source: 'the server' } : undefined);
+  if (typeof value !== 'number' || (spec.type !== 'integer' && spec.type !== 'number')) return;
+  // the server's own bound applies beside a range the method declares (the tighter one wins)
+  const bound = paramUpperBound(spec.name, limits) ?? (spec.type === 'number' && spec.max === undefined ? { max: MAX_ABS_NUMBER, source: 'the server' } : undefined);
   if (bound && value > bound.max) throw new InvalidInputError(spec.name, `${spec.name} is ${value}; at most ${bound.max} (${bound.source})`);
   if (spec.type === 'number' && spec.min === undefined && value < -MAX_ABS_NUMBER) throw new InvalidInputError(spec.name, `${spec.name} is ${value}; at least ${-MAX_ABS_NUMBER}`);
 }

@@ -73,3 +73,33 @@ describe('POST /v1/eval', () => {
     expect(json.status).toBe(415);
   });
 });
+
+describe('POST /v1/eval under the server limits', () => {
+  // a rope prior over 131,073 key positions at head dimension 1024: 67M cosines, about a second per run
+  const HEAVY = '?methods=d2pruner&keep=1,2,3&param=d2pruner.debias=rope&param=d2pruner.queryPosition=131072&param=d2pruner.ropeHeadDim=1024';
+
+  it('each run takes a --max-concurrent slot; a run over --timeout-ms is skipped as TIMEOUT and the answer still comes after more than twice --timeout-ms', async () => {
+    const limited = await start({ sampleDirs: [dir], maxConcurrent: 1, timeoutMs: 400, workers: 1 });
+    try {
+      const t0 = Date.now();
+      const evalCall = call(`${limited.url}/v1/eval${HEAVY}`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: JSON.stringify({ input: 'scene0' }) });
+      await new Promise((r) => setTimeout(r, 200));
+      const health = (await call(`${limited.url}/healthz`)).json as { inFlight: number };
+      expect(health.inFlight).toBe(1);
+      const prune = await call(`${limited.url}/v1/prune?sample=scene1&keep=3`, { method: 'POST' });
+      expect(prune.status, prune.text).toBe(503);
+      const r = await evalCall;
+      expect(r.status, r.text).toBe(200);
+      expect(Date.now() - t0).toBeGreaterThan(2 * 400); // past the socket's idle timeout (2 × --timeout-ms), which used to cut it
+      const got = r.json as EvalReport;
+      expect(got.results).toHaveLength(3);
+      for (const run of got.results) {
+        expect(run).toMatchObject({ files: 0, skipped: 1 });
+        expect(run.skipReasons?.[0]?.reason).toMatch(/^\[TIMEOUT\] run: d2pruner at keep \d took longer than 400 ms/);
+      }
+      expect((await call(`${limited.url}/v1/prune?sample=scene1&keep=3`, { method: 'POST' })).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@d2pruner/core';
 import { createJob, pullMap, requestIdOf, resultOf, type PruneJob } from '@d2pruner/pipeline';
 import { drainGate } from '@d2pruner/pipeline/node';
 import type { FastifyInstance } from 'fastify';
-import { map, of, switchMap, take, timeout, type Observable } from 'rxjs';
+import { map, of, timeout, type Observable } from 'rxjs';
 import { HttpError, errorResponse } from '../http-error.js';
 import { parseBatchLine } from '../input/batch-line.js';
 import { ndjsonLines, type NdjsonLine } from '../input/ndjson.js';
@@ -59,9 +59,8 @@ export function batchRoute(app: FastifyInstance, state: ServerState, schema: Rou
         metrics.errors.inc([eb.error.code]);
         return of(errorLine(item.line, eb.error, requestIdOf(item.text)));
       }
-      return state.gate.slot().pipe(
-        switchMap(() => of(job).pipe(stages)),
-        take(1),
+      return of(job).pipe(
+        state.gate.through(stages),
         map((done) => {
           if (done.error) metrics.errors.inc([done.error.code]);
           else if (done.selection) metrics.selections.inc([done.selection.method, done.selection.backend]);

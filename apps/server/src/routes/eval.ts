@@ -1,8 +1,8 @@
 import { InvalidArgumentError, InvalidInputError, MissingTensorError, readSafetensors, type ErrorJson } from '@d2pruner/core';
-import { budgetsFromText, evalRuns, evaluateFiles, prune, splitList, type EvalSource } from '@d2pruner/pipeline';
+import { budgetsFromText, evalRuns, evaluateFiles, prune, splitList, type EvalSource, type PruneJob } from '@d2pruner/pipeline';
 import { poolStages } from '@d2pruner/pipeline/node';
 import type { FastifyInstance } from 'fastify';
-import { lastValueFrom, pipe } from 'rxjs';
+import { lastValueFrom, mergeMap, of, pipe, timeout, type Observable } from 'rxjs';
 import { HttpError, errorResponse } from '../http-error.js';
 import { bytesFromDataUrl } from '../input/batch-line.js';
 import { checkSafetensorsCaps } from '../input/caps.js';
@@ -76,16 +76,35 @@ export function evalRoute(app: FastifyInstance, state: ServerState, schema: Rout
         }
       }
     }
+    const runOptions = { readFile: ctx.readFile, backend: backend ?? ctx.defaultBackend, ensureBackend: ctx.ensureBackend, prior };
     const sub = new AbortController();
     reply.raw.once('close', () => sub.abort());
-    const runOptions = { readFile: ctx.readFile, backend: backend ?? ctx.defaultBackend, ensureBackend: ctx.ensureBackend, prior };
+    // the answer comes at the end, so the socket is quiet while the runs compute: each run is
+    // bounded (a slot, then --timeout-ms) and a client that leaves aborts the rest, so the
+    // socket's idle timeout must not cut the connection in between
+    request.raw.setTimeout(0);
+    const runTimeout = config.timeoutMs;
+    const inPool = ctx.pool ? poolStages(ctx.pool, runOptions) : prune(undefined, runOptions);
+    // every run takes a --max-concurrent slot like a batch line, and gets --timeout-ms from then on
+    const gatedRun = (jobs: Observable<PruneJob>): Observable<PruneJob> =>
+      jobs.pipe(
+        mergeMap((job) =>
+          of(job).pipe(
+            state.gate.through(pipe(admit(ctx), inPool)),
+            timeout({
+              first: runTimeout,
+              with: () => of({ ...job, error: errorResponse(new HttpError('TIMEOUT', 'run', `${String(job.request.method)} at keep ${String(job.request.keep)} took longer than ${runTimeout} ms (--timeout-ms)`)).body.error as ErrorJson }),
+            }),
+          ),
+        ),
+      );
     const report = await lastValueFrom(
       evaluateFiles(sources(), {
         runs,
         prior,
         backend: runOptions.backend,
         ensureBackend: ctx.ensureBackend,
-        stages: pipe(admit(ctx), ctx.pool ? poolStages(ctx.pool, runOptions) : prune(undefined, runOptions)),
+        stages: gatedRun,
         readFile: (name, signal) => {
           const error = failed.get(name);
           return error ? Promise.reject(errorFromJson(error)) : ctx.readFile(name, signal);
