@@ -132,7 +132,8 @@ export const MAX_QUOTED_CHARS = 200;
 export function quoteValue(v: unknown, max = MAX_QUOTED_CHARS): string {
   let text: string;
   try {
-    text = JSON.stringify(v) ?? String(v);
+    // JSON writes NaN and ±Infinity as null, which would misreport the value
+    text = typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
   } catch {
     text = Array.isArray(v) ? `[array of ${v.length}]` : `<${typeof v}>`;
   }

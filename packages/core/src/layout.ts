@@ -238,6 +238,11 @@ export function subsetLayout(layout: Layout, indices: ArrayLike<number>): Layout
   return { frames: layout.frames.map((f) => ({ ...f })), frame: pick(layout.frame), row: pick(layout.row), col: pick(layout.col) };
 }
 
+/** A layout in words for messages: frame sizes and token count (`24×24, 576 tokens`). */
+export function describeLayout(layout: Layout): string {
+  return `${layout.frames.map((f) => `${f.rows}×${f.cols}`).join(' + ')}, ${layout.frame.length} tokens`;
+}
+
 /**
  * A short stable string identifying a layout: frame sizes, token count and a hash of every
  * coordinate. Priors are keyed by it (docs/algorithm.md §6), so two inputs share a prior only when

@@ -93,7 +93,8 @@ export function vectorOrHeadMean(t: Tensor, field: string, expected?: number): F
     const [h, n] = t.shape;
     if (h === 0) throw new InvalidInputError(field, `${field} has zero heads`);
     const acc = new Float64Array(n);
-    for (let k = 0; k < h; k++) for (let i = 0; i < n; i++) acc[i] += t.data[k * n + i];
+    // n = 0 holds no values whatever h says: no loop over its heads
+    if (n > 0) for (let k = 0; k < h; k++) for (let i = 0; i < n; i++) acc[i] += t.data[k * n + i];
     out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = acc[i] / h;
   } else {

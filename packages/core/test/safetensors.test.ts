@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorOf } from './typed-error.js';
-import { decodeToF32, f16ToF32, readSafetensors, tokenInputFromSafetensors, writeSafetensors } from '../src/index.js';
+import { MAX_DIMENSION, decodeToF32, f16ToF32, readSafetensors, tokenInputFromSafetensors, writeSafetensors } from '../src/index.js';
 
 /** Builds a safetensors file by hand (independent of the writer under test). */
 function handMade(header: object | string, data: Uint8Array, headerLenOverride?: bigint): Uint8Array {
@@ -285,6 +285,21 @@ describe('token input from safetensors', () => {
   it('rejects features of rank 1', () => {
     const file = readSafetensors(handMade({ features: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f32([1, 2])));
     expect(errorOf(() => tokenInputFromSafetensors(file))).toMatchObject({ code: 'SHAPE_MISMATCH', field: 'features' });
+  });
+});
+
+describe('shapes with a zero dimension', () => {
+  it('a dimension over MAX_DIMENSION is refused when the header is read, even where a zero makes the tensor empty', () => {
+    const e = errorOf(() => readSafetensors(handMade({ attention: { dtype: 'F32', shape: [1e15, 0], data_offsets: [0, 0] } }, new Uint8Array(0))));
+    expect(e).toMatchObject({ code: 'INVALID_INPUT', field: 'attention.shape' });
+    expect(MAX_DIMENSION).toBe(2 ** 31 - 1);
+  });
+
+  it('[H, 0] attention at the largest dimension is zero tokens at once, not a loop over its heads', () => {
+    const t0 = performance.now();
+    const file = readSafetensors(handMade({ features: { dtype: 'F32', shape: [0, 4], data_offsets: [0, 0] }, attention: { dtype: 'F32', shape: [MAX_DIMENSION, 0], data_offsets: [0, 0] } }, new Uint8Array(0)));
+    expect(tokenInputFromSafetensors(file).attention?.length).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(500);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   assertMatrix,
   assertTokenInput,
   decodeToF32,
+  quoteValue,
   gridLayout,
   readSafetensors,
   resolveParams,
@@ -82,6 +83,18 @@ describe('untyped callers get typed errors naming the field, before work or memo
     const grid = gridLayout(2, 2);
     expect(Array.from(subsetLayout(grid, [3, 0]).row)).toEqual([1, 0]);
     for (const bad of [[0, 9], [-1], [0.5]]) expect(errorOf(() => subsetLayout(grid, bad))).toMatchObject({ code: 'INVALID_INPUT', field: 'indices' });
+  });
+
+  it('a parameter that JSON parsed to ±Infinity is reported as Infinity, not as null', () => {
+    const specs: ParamSpec[] = [{ name: 'radius', type: 'integer', default: 1, description: 'r' }];
+    for (const v of [Infinity, -Infinity, NaN]) {
+      const e = errorOf(() => resolveParams('m', specs, { radius: v }));
+      expect(e).toMatchObject({ code: 'INVALID_INPUT', field: 'radius' });
+      expect(e.message).toContain(String(v));
+      expect(e.message).not.toContain('null');
+    }
+    expect(quoteValue(Infinity)).toBe('Infinity');
+    expect(quoteValue('a')).toBe('"a"');
   });
 
   it('parameters given as null, an array or a string; a registry asked for null', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lastValueFrom, pipe, toArray } from 'rxjs';
+import { gridLayout } from '@d2pruner/core';
 import { d2pruneLazy } from '@d2pruner/methods';
 import { decode, d2prunerStages, pruneBatch, pruneBatchResults, type FileReader } from '../src/index.js';
 import { makeScene, sceneBytes } from './helpers/scenes.js';
@@ -39,6 +40,19 @@ describe('pruneBatch (docs/formats.md §3)', () => {
     // keep 1 → no pivot (⌊0.7⌋ = 0), one MIS pick: the attention peak
     expect(out.map((o) => o.keep)).toEqual([[3], [20], [35]]);
     expect(out[0]).toMatchObject({ method: 'd2pruner', n: 36, budget: 1, backend: 'cpu' });
+  });
+
+  it('a batch layout (--grid) applies to files without one; one that contradicts a file\'s own layout, or has another token count, fails that line naming layout', async () => {
+    const files2 = { '/d/own.safetensors': scene(3), '/d/bare.safetensors': sceneBytes(makeScene({ seed: 3, peak: 3 }), { withLayout: false }) };
+    const line = (input: string) => JSON.stringify({ input, method: 'uniform', keep: 4 });
+    const lines = [line('own.safetensors'), line('bare.safetensors')];
+    const agree = parse(await run(lines, { readFile: memoryReader(files2), baseDir: '/d', layout: gridLayout(6, 6) }));
+    expect(agree.map((o) => o.error)).toEqual([undefined, undefined]);
+    const other = parse(await run(lines, { readFile: memoryReader(files2), baseDir: '/d', layout: gridLayout(4, 9) }));
+    expect(other[0]).toEqual({ error: expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'layout', message: expect.stringMatching(/own layout \(6×6, 36 tokens\).*another \(4×9, 36 tokens\)/) }), line: 1 });
+    expect(other[1]).toMatchObject({ method: 'uniform', n: 36, perFrame: [4] });
+    const wrongCount = parse(await run(lines, { readFile: memoryReader(files2), baseDir: '/d', layout: gridLayout(5, 5) }));
+    expect(wrongCount[1]).toEqual({ error: expect.objectContaining({ code: 'SHAPE_MISMATCH', field: 'layout', message: expect.stringMatching(/25 cells but the input has 36 visual tokens/) }), line: 2 });
   });
 
   it('accepts ratio instead of keep, and rejects both or neither', async () => {

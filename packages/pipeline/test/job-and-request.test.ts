@@ -78,11 +78,20 @@ describe('request lines and paths', () => {
     ['{"input":"a","params":[1]}', 'params'],
     ['{"input":"a","backend":1}', 'backend'],
     ['{"input":"a","id":{}}', 'id'],
+    ['{"input":"a","id":1e400}', 'id'],
+    ['{"input":"a","id":-1e400}', 'id'],
+    ['{"input":"a","id":12345678901234567890}', 'id'],
     ['{"input":"a","pivotRatio":0.5}', 'pivotRatio'],
     ['null', 'line'],
     ['{"input":', 'line'],
   ])('rejects %s naming field %s', (line, field) => {
     expect(() => parseRequestLine(line)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field }));
+  });
+
+  it('keeps ids that come back as written: strings, and numbers within ±2^53', () => {
+    expect(parseRequestLine('{"input":"a","id":9007199254740991}').id).toBe(9007199254740991);
+    expect(parseRequestLine('{"input":"a","id":-2.5}').id).toBe(-2.5);
+    expect(parseRequestLine('{"input":"a","id":"12345678901234567890"}').id).toBe('12345678901234567890');
   });
 });
 

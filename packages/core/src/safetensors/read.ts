@@ -1,7 +1,10 @@
-import { CorruptFileError, InvalidArgumentError, UnsupportedDtypeError } from '../errors.js';
+import { CorruptFileError, InvalidArgumentError, InvalidInputError, UnsupportedDtypeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { DTYPE_BYTES, decodeToF32, isIndexDtype, isReadableDtype, type F32Allocator, type HalfDecoder } from './dtype.js';
 import { topLevelKeys } from './header-keys.js';
+
+/** Largest tensor dimension the reader takes (2³¹ − 1: the largest typed-array index; no token file comes near it). */
+export const MAX_DIMENSION = 2 ** 31 - 1;
 
 /** Largest JSON header accepted (the safetensors reference implementation uses 100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -43,6 +46,10 @@ function parseEntry(name: string, raw: unknown, dataLength: number): Safetensors
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new CorruptFileError(`${name}.shape`, `tensor '${name}' has an invalid shape`);
   }
+  // a zero elsewhere in the shape makes any dimension fit in no bytes: bound each one, so no
+  // reader loops over, or allocates for, a [10^15, 0] tensor
+  const huge = (shape as number[]).find((d) => d > MAX_DIMENSION);
+  if (huge !== undefined) throw new InvalidInputError(`${name}.shape`, `tensor '${name}' has a dimension of ${huge}; dimensions of at most ${MAX_DIMENSION} are read`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new CorruptFileError(`${name}.data_offsets`, `tensor '${name}' has invalid data_offsets`);
   }

@@ -72,6 +72,8 @@ export function parseRequestLine(text: string, resolvePath: (path: string) => st
     if (o[k] !== undefined && typeof o[k] !== 'number') throw new InvalidInputError(k, `"${k}" must be a number`);
   }
   if (o.id !== undefined && typeof o.id !== 'string' && typeof o.id !== 'number') throw new InvalidInputError('id', '"id" must be a string or a number');
+  // JSON numbers past ±1.8e308 parse to ±Infinity, echoed back as null; past 2^53 they lose digits: either way the result could not be matched to its request
+  if (typeof o.id === 'number' && !(Math.abs(o.id) <= Number.MAX_SAFE_INTEGER)) throw new InvalidInputError('id', `"id" is a number beyond ±2^53, which does not come back as written (${String(o.id)}); give it as a string`);
   const request: PruneRequest = { input: resolvePath(o.input) };
   if (o.id !== undefined) request.id = o.id as string | number;
   if (o.method !== undefined) request.method = o.method as string;

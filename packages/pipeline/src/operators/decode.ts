@@ -1,6 +1,9 @@
 import {
   InvalidArgumentError,
+  ShapeMismatchError,
   defaultLayout,
+  describeLayout,
+  layoutSignature,
   readSafetensors,
   tokenCount,
   tokenInputFromSafetensors,
@@ -66,13 +69,26 @@ export function decodeTokenFile(bytes: Uint8Array, allocate?: F32Allocator): Tok
 
 /**
  * Completes an input's layout: its own, else `fallback` (the request's or the pipeline's), else
- * the single square frame when N is a perfect square. Returns the input (with the layout
+ * the single square frame when N is a perfect square. A `fallback` that contradicts the input's
+ * own layout is INVALID_ARGUMENT naming `layout` (never silently ignored). Returns the input (with the layout
  * attached when it was missing) and the layout, undefined when none can be derived — methods
  * that need one then fail with a typed error naming `layout`.
  */
 export function completeLayout(input: TokenInput, fallback?: Layout): { input: TokenInput; layout?: Layout } {
-  if (input.layout) return { input, layout: input.layout };
+  if (input.layout) {
+    if (fallback && layoutSignature(fallback) !== layoutSignature(input.layout)) {
+      throw new InvalidArgumentError(
+        'layout',
+        `the input carries its own layout (${describeLayout(input.layout)}) and the request gives another (${describeLayout(fallback)}); the input's layout is the one its tokens have: give a layout (--grid, grid=) only for inputs without one`,
+      );
+    }
+    return { input, layout: input.layout };
+  }
   if (fallback) {
+    const n = tokenCount(input);
+    if (fallback.frame.length !== n) {
+      throw new ShapeMismatchError('layout', `the request's layout (${describeLayout(fallback)}) has ${fallback.frame.length} cells but the input has ${n} visual tokens`);
+    }
     const withLayout = { ...input, layout: fallback };
     validateTokenInput(withLayout);
     return { input: withLayout, layout: fallback };
