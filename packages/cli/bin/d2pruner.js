@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The `d2pruner` command. The compiled entry lives in dist/ (built by `npm run build`).
-// A closed pipe (`d2pruner … | head`) ends the process quietly instead of throwing EPIPE.
+// A closed pipe (`d2pruner … | head`) ends the process quietly instead of throwing EPIPE; any
+// other write error (a full disk, `> /dev/full`) is one line on stderr and exit 1, no stack trace.
 process.stdout.on('error', (e) => {
   if (e && e.code === 'EPIPE') process.exit(0);
-  throw e;
+  process.stderr.write(`d2pruner: cannot write the output: ${e && e.message ? e.message : String(e)}\n`);
+  process.exit(1);
 });
 const argv = process.argv.slice(2);
 // `prune --batch`, `calibrate` and `eval --workers` start their worker pool first, so the workers

@@ -10,6 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { PrunePool } from '@d2pruner/pipeline/pool';
+import { MAX_WORKERS } from './worker-limit.js';
 
 /**
  * Backends whose requests run in workers (the others live on the main thread): the pipeline's
@@ -51,7 +52,7 @@ export function poolWorkersFromArgs(argv: readonly string[]): number {
   const given = flagValue(args, 'workers');
   if (given !== undefined) {
     const n = Number(given);
-    return Number.isInteger(n) && n > 0 && n <= 256 ? n : 0;
+    return Number.isInteger(n) && n > 0 && n <= MAX_WORKERS ? n : 0;
   }
   if (command === 'eval') return 0;
   return defaultWorkers(command === 'prune' ? flagValue(args, 'backend') : undefined);

@@ -1,8 +1,4 @@
-import { InvalidArgumentError, layoutSignature, type Layout, type TokenInput } from '@d2pruner/core';
-
-function describeLayout(layout: Layout): string {
-  return `${layout.frames.map((f) => `${f.rows}×${f.cols}`).join(' + ')}, ${layout.frame.length} tokens`;
-}
+import { InvalidArgumentError, describeLayout, layoutSignature, type Layout, type TokenInput } from '@d2pruner/core';
 
 /**
  * A file's own layout describes its tokens, so it wins; a layout option (`--grid`, `--model` with

@@ -1,4 +1,16 @@
-import { InvalidArgumentError, InvalidInputError, MissingTensorError, isD2PrunerError, gridLayout, readSafetensors, tokenInputFromSafetensors, validateTokenInput, type TokenInput } from '@d2pruner/core';
+import {
+  InvalidArgumentError,
+  InvalidInputError,
+  MissingTensorError,
+  isD2PrunerError,
+  gridLayout,
+  readSafetensors,
+  tokenCount,
+  tokenInputFromSafetensors,
+  validateTokenInput,
+  type Layout,
+  type TokenInput,
+} from '@d2pruner/core';
 import type { CliIo } from './io.js';
 import { checkLayoutOption } from './layout-conflict.js';
 
@@ -35,13 +47,21 @@ export async function writeOutputFile(io: CliIo, path: string, data: Uint8Array,
   }
 }
 
+/** The `--grid RxC` layout for a file without one: a typed error naming `grid` when its cells are not the file's tokens. */
+function gridFor(path: string, input: TokenInput, grid: Layout): Layout {
+  const [{ rows, cols }] = grid.frames;
+  const n = tokenCount(input);
+  if (rows * cols !== n) throw new InvalidArgumentError('grid', `--grid ${rows}x${cols} has ${rows * cols} cells but ${path} has ${n} visual tokens`);
+  return grid;
+}
+
 /** Reads a token file (safetensors, docs/formats.md §1) into a validated TokenInput. */
 export async function loadTokenFile(io: CliIo, path: string, options: LoadOptions = {}): Promise<TokenInput> {
   const input = tokenInputFromSafetensors(readSafetensors(await readInputFile(io, path)));
   if (options.grid) {
     const grid = gridLayout(options.grid[0], options.grid[1]);
     if (input.layout) checkLayoutOption(path, input, grid, 'grid');
-    else input.layout = grid;
+    else input.layout = gridFor(path, input, grid);
   }
   if (options.prior) input.prior = options.prior;
   validateTokenInput(input);

@@ -1,4 +1,5 @@
 import { BACKEND_CHOICES } from '../backends.js';
+import { MAX_WORKERS } from '../worker-limit.js';
 import type { OptionSpec } from './option.js';
 
 /** `--method NAME`: the pruning method (default d2pruner). */
@@ -7,7 +8,7 @@ export const METHOD_OPTION = { type: 'string', valueName: 'NAME', default: 'd2pr
 /** `--keep N` and `--ratio R`: the token budget, one of the two. */
 export const BUDGET_OPTIONS = {
   keep: { type: 'number', valueName: 'N', description: 'tokens to keep (or give --ratio)' },
-  ratio: { type: 'number', valueName: 'R', description: 'fraction of the tokens to keep, in (0, 1] (or give --keep)' },
+  ratio: { type: 'number', valueName: 'R', description: 'fraction of the tokens to keep, in [0, 1] (or give --keep)' },
 } as const satisfies Record<string, OptionSpec>;
 
 /** `--backend`: where the kernels run. */
@@ -35,5 +36,5 @@ export const WORKERS_OPTION = {
   type: 'number',
   valueName: 'N',
   defaultNote: 'one per core; 0 with a GPU --backend',
-  description: 'worker threads that read, decode and prune off the main thread (0 = all on the main thread)',
+  description: `worker threads that read, decode and prune off the main thread (0 = all on the main thread; at most ${MAX_WORKERS})`,
 } as const satisfies OptionSpec<'number'>;

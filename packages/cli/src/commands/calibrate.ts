@@ -1,9 +1,10 @@
-import { InvalidArgumentError, gridLayout } from '@d2pruner/core';
+import { InvalidArgumentError, InvalidInputError, gridLayout } from '@d2pruner/core';
 import { priorFileBytes } from '@d2pruner/pipeline';
 import { calibrateFiles } from '@d2pruner/pipeline/node';
 import { defineCommand } from '../cli/command.js';
 import { GRID_OPTION, MODEL_ID_OPTION, WORKERS_OPTION } from '../cli/common-options.js';
 import { writeOutputFile } from '../load.js';
+import { checkModelLayer } from '../model-layer.js';
 import { progressRenderer } from '../progress.js';
 import { resolveWorkers, withWorkerPool } from '../workers.js';
 
@@ -12,7 +13,8 @@ import { resolveWorkers, withWorkerPool } from '../workers.js';
  * streaming mean of `attention` per position over inputs with the same layout (the first usable
  * input's), on the calibration pipeline; the files are read and decoded on `--workers` threads
  * (default one per core, 0 = main thread). Inputs with another layout or without attention are
- * reported on stderr and not averaged in.
+ * reported on stderr and not averaged in. `--model` must be a registered adapter and `--layer` an
+ * integer in its range; inputs with no tokens are refused (their prior could not be read back).
  */
 export const calibrateCommand = defineCommand({
   name: 'calibrate',
@@ -22,7 +24,7 @@ export const calibrateCommand = defineCommand({
   options: {
     out: { type: 'string', valueName: 'FILE', description: 'the prior file to write (required)' },
     model: { ...MODEL_ID_OPTION, description: 'model id recorded in the prior' },
-    layer: { type: 'number', valueName: 'K', description: 'layer the attention was taken at, recorded in the prior' },
+    layer: { type: 'number', valueName: 'K', description: "layer the attention was taken at, recorded in the prior: an integer ≥ 0, at most the --model's layer count" },
     grid: GRID_OPTION,
     workers: WORKERS_OPTION,
   },
@@ -31,6 +33,7 @@ export const calibrateCommand = defineCommand({
     const out = values.out;
     if (!out) throw new InvalidArgumentError('out', 'calibrate needs --out prior.safetensors');
     if (files.length === 0) throw new InvalidArgumentError('FILE', 'calibrate needs at least one token file');
+    checkModelLayer(values.model, values.layer);
     const grid = values.grid;
     const workers = resolveWorkers(values.workers, undefined);
     const result = await withWorkerPool(workers, (pool) => calibrateFiles(files, {
@@ -41,6 +44,11 @@ export const calibrateCommand = defineCommand({
       onSkip: (s) => io.err(`calibrate: skipped ${s.path ?? `input ${s.index}`}: [${s.error.code}] ${s.error.field}: ${s.error.message}\n`),
       onProgress: io.isTTY ? progressRenderer(io.err, 'calibrate') : undefined,
     }));
+    if (result.prior.length === 0) {
+      const skipped = new Set(result.skipped.map((s) => s.index));
+      const first = files.find((_, i) => !skipped.has(i)) ?? files[0];
+      throw new InvalidInputError('input', `${first} has 0 visual tokens; a prior needs inputs with at least one token`);
+    }
     await writeOutputFile(io, out, priorFileBytes(result));
     io.err(`calibrate: averaged ${result.samples} inputs (${result.skipped.length} skipped) → ${out}\n`);
     return 0;

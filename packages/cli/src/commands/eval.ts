@@ -8,9 +8,10 @@ import { ensureBackend } from '../backends.js';
 import { defineCommand } from '../cli/command.js';
 import { BACKEND_OPTION, JSON_OPTION } from '../cli/common-options.js';
 import { formatEvalTable } from '../eval/table.js';
-import { loadPriorFile, readInputFile } from '../load.js';
+import { loadPriorFile, readInputFile, writeOutputFile } from '../load.js';
 import { progressRenderer } from '../progress.js';
 import { withWorkerPool } from '../workers.js';
+import { MAX_WORKERS } from '../worker-limit.js';
 
 /** Methods `d2pruner eval` runs when `--methods` is not given. */
 export const DEFAULT_EVAL_METHODS = 'd2pruner,fastv,divprune';
@@ -36,7 +37,7 @@ export const evalCommand = defineCommand({
     json: { ...JSON_OPTION, description: 'print the eval JSON instead of a table' },
     report: { type: 'string', valueName: 'FILE.html', description: 'also write a self-contained HTML report (table, budget sweeps, token grids)' },
     concurrency: { type: 'number', valueName: 'K', default: 2, description: 'files in flight' },
-    workers: { type: 'number', valueName: 'W', description: 'run the methods in a pool of W worker threads (CPU backends), as prune --batch does' },
+    workers: { type: 'number', valueName: 'W', description: `run the methods in a pool of W worker threads (CPU backends, at most ${MAX_WORKERS}), as prune --batch does` },
   },
   examples: [
     'scenes scenes/ --count 60 --bias bottom --strength 4',
@@ -48,9 +49,10 @@ export const evalCommand = defineCommand({
     const runs = evalRuns(splitList(values.methods), budgetsFromText(values.ratio, values.keep), values.param ?? []);
     const { concurrency, workers } = values;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', '--concurrency must be an integer ≥ 1');
-    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new InvalidArgumentError('workers', '--workers must be an integer ≥ 1');
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) throw new InvalidArgumentError('workers', `--workers must be an integer in [1, ${MAX_WORKERS}]`);
+    if (values.report === '') throw new InvalidArgumentError('report', '--report needs a file name (e.g. --report report.html)');
     const prior = values.prior ? await loadPriorFile(io, values.prior) : undefined;
-    const libraries = values.report ? await readChartLibraries() : undefined;
+    const libraries = values.report !== undefined ? await readChartLibraries() : undefined;
     const samples = sampleCollector(runs);
     const reported = new Set<string>();
     const onOutcome = (o: EvalOutcome) => {
@@ -76,8 +78,8 @@ export const evalCommand = defineCommand({
       ),
     );
     await io.out(values.json ? JSON.stringify(report) + '\n' : formatEvalTable(report));
-    if (values.report && libraries) {
-      await io.writeFile(values.report, new TextEncoder().encode(reportHtml(report, samples.samples(), libraries)));
+    if (values.report !== undefined && libraries) {
+      await writeOutputFile(io, values.report, new TextEncoder().encode(reportHtml(report, samples.samples(), libraries)), 'report');
       io.err(`eval: report → ${values.report}\n`);
     }
     return 0;

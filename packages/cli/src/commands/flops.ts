@@ -32,6 +32,7 @@ export const flopsCommand = defineCommand({
     if (!model) throw new InvalidArgumentError('model', 'flops needs --model ID');
     const keep = values.keep;
     if (keep === undefined) throw new InvalidArgumentError('keep', 'flops needs --keep N');
+    if (values.visual !== undefined && values.image !== undefined) throw new InvalidArgumentError('image', '--visual V and --image WxH are alternatives: give the token count or the image size, not both');
     const formula = values.formula as 'fastv' | 'exact';
     const report = flopsJson(adapterById(model), {
       keep,

@@ -64,7 +64,8 @@ export const pruneCommand = defineCommand({
     const method = getMethod(values.method);
     const params = methodParamsFromArgs(method, flags);
     const out = values.out;
-    if (out && files.length > 1) throw new InvalidArgumentError('out', '--out writes one file; give a single input');
+    if (out === '') throw new InvalidArgumentError('out', '--out needs a file name (e.g. --out kept.safetensors)');
+    if (out !== undefined && files.length > 1) throw new InvalidArgumentError('out', '--out writes one file; give a single input');
     const prior = values.prior ? await loadPriorFile(io, values.prior) : undefined;
     const adapterLayout = adapterLayoutFromArgs(values);
     for (const file of files) {
@@ -74,7 +75,7 @@ export const pruneCommand = defineCommand({
       const selection = await executeRequest(input, { method: method.name, keep: values.keep, ratio: values.ratio, params, backend: values.backend });
       if (rows) selection.keep = selection.keep.map((k) => rows[k]);
       await io.out(values.json ? selectionJson(selection) + '\n' : formatSelection(file, selection));
-      if (out) {
+      if (out !== undefined) {
         await writeOutputFile(io, out, prunedFeaturesFile(input, selection));
         io.err(`prune: wrote the ${selection.keep.length} kept rows of ${file} (features [${selection.keep.length}, ${input.features?.cols ?? 0}], keep, layout) → ${out}\n`);
       }

@@ -9,7 +9,8 @@ import { loadTokenFile, readInputFile, writeOutputFile } from '../load.js';
 import { methodParamsFromArgs } from '../method-args.js';
 import { stacked } from '../render/canvas.js';
 import { decodeImage, renderOnImage } from '../render/image.js';
-import { legendStrip, legendText } from '../render/legend.js';
+import { checkGridCanvas } from '../render/grid-size.js';
+import { LEGEND_HEIGHT, legendStrip, legendText } from '../render/legend.js';
 import { droppedColour, renderSelection } from '../render/overlay.js';
 import { encodePng, type RgbaImage } from '../render/png.js';
 import { requireSharp } from '../render/sharp.js';
@@ -53,7 +54,7 @@ export const renderCommand = defineCommand({
     method: METHOD_OPTION,
     ...BUDGET_OPTIONS,
     out: { type: 'string', valueName: 'FILE.png', description: 'the PNG to write (required)' },
-    cell: { type: 'number', valueName: 'PX', default: 12, description: 'pixels per token cell on the token grid, 3 to 64' },
+    cell: { type: 'number', valueName: 'PX', default: 12, description: 'pixels per token cell on the token grid, 3 to 64; the image may have at most 2^26 pixels (a larger grid needs a smaller --cell)' },
     grid: GRID_OPTION,
     backend: BACKEND_OPTION,
     image: { type: 'string', valueName: 'IMG', description: 'draw over this source image (PNG or JPEG; needs the optional package sharp)' },
@@ -81,8 +82,10 @@ export const renderCommand = defineCommand({
     if (values.image !== undefined) {
       ({ selection, image: picture } = await overImage(io, file, loaded, values.image, values.model, values['max-tiles'], request));
     } else {
+      const layout = loaded.layout ?? defaultLayout(tokenCount(loaded));
+      checkGridCanvas(layout, cell, LEGEND_HEIGHT, values.grid ? 'grid' : 'layout');
       selection = await executeRequest(loaded, request);
-      picture = renderSelection(loaded.layout ?? defaultLayout(tokenCount(loaded)), selection, loaded.attention, cell);
+      picture = renderSelection(layout, selection, loaded.attention, cell);
     }
     await writeOutputFile(io, out, encodePng(stacked(picture, await legendStrip(picture.width, droppedColour()))));
     io.err(`render: ${selection.method} kept ${selection.keep.length} of ${selection.n} tokens → ${out} (${legendText()})\n`);

@@ -5,6 +5,9 @@ import { optionalSharp, rgba } from './sharp.js';
 
 const KINDS: readonly SelectionKind[] = ['pivot', 'pick', 'kept', 'dropped'];
 
+/** The legend strip's height in pixels. */
+export const LEGEND_HEIGHT = 24;
+
 /** One line naming the colours, for stderr (the image's legend needs sharp for its labels). */
 export function legendText(): string {
   return KINDS.map((k) => `${SELECTION_COLOURS[k]} ${SELECTION_LABELS[k]}`).join(', ');
@@ -20,7 +23,7 @@ export async function legendStrip(width: number, droppedRgb: readonly number[]):
     KINDS.map((kind) => (sharp ? rgba(sharp({ text: { text: `<span foreground="#e6e9f0">${SELECTION_LABELS[kind]}</span>`, font: 'sans 9', dpi: 96, rgba: true } })) : undefined)),
   );
   const needed = 6 + labels.reduce((w, l) => w + 16 + (l ? l.width + 14 : 8), 0);
-  const strip = blankImage(Math.max(width, needed), 24);
+  const strip = blankImage(Math.max(width, needed), LEGEND_HEIGHT);
   let x = 6;
   KINDS.forEach((kind, i) => {
     blendRect(strip, x, 6, x + 12, 18, kind === 'dropped' ? droppedRgb : hexRgb(SELECTION_COLOURS[kind]));

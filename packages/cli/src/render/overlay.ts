@@ -1,5 +1,6 @@
 import { DROPPED_OPACITY, SELECTION_COLOURS, hexRgb, type Layout, type Selection, type SelectionKind } from '@d2pruner/core';
 import { BACKGROUND, blankImage, blendRect } from './canvas.js';
+import { checkGridCanvas, gridCanvasSize } from './grid-size.js';
 import type { RgbaImage } from './png.js';
 
 /** The kind of each of `n` tokens: pivots and MIS picks apart, other kept tokens, pruned ones. */
@@ -21,19 +22,19 @@ export function droppedColour(t = 0): number[] {
 /**
  * Draws a selection over the token grid in the web app's colours: one square per token, frames
  * side by side, pivots orange, MIS picks blue, other kept tokens green, pruned tokens dark,
- * brighter with their attention (when given).
+ * brighter with their attention (when given). A drawing over render's pixel cap is a typed error
+ * before anything is allocated (`checkGridCanvas`).
  */
 export function renderSelection(layout: Layout, s: Selection, attention?: Float32Array, cell = 12): RgbaImage {
-  const gap = cell;
+  checkGridCanvas(layout, cell);
   const offsets: number[] = [];
-  let width = 0;
-  let height = 0;
+  let x = 0;
   for (const f of layout.frames) {
-    offsets.push(width);
-    width += f.cols * cell + gap;
-    height = Math.max(height, f.rows * cell);
+    offsets.push(x);
+    x += (f.cols + 1) * cell;
   }
-  const img = blankImage(width - gap, height);
+  const { width, height } = gridCanvasSize(layout, cell);
+  const img = blankImage(width, height);
   const kinds = selectionKinds(layout.frame.length, s);
   let maxA = 0;
   if (attention) for (const a of attention) maxA = Math.max(maxA, a);
