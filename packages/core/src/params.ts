@@ -1,5 +1,6 @@
 import { InvalidArgumentError, InvalidInputError, quoteValue } from './errors.js';
 import type { MethodParams, ParamSpec } from './method.js';
+import { parseDecimal } from './validate.js';
 
 /** Converts camelCase to kebab-case (`pivotRatio` → `pivot-ratio`), the CLI flag form. */
 export function kebabCase(name: string): string {
@@ -13,14 +14,14 @@ export function camelCase(name: string): string {
 
 /**
  * Parses a CLI string value into the parameter's type; throws naming the parameter when it
- * does not parse.
+ * does not parse (numbers: plain decimal text only, see {@link parseDecimal}).
  */
 export function parseParamValue(spec: ParamSpec, raw: string): number | string | boolean {
   switch (spec.type) {
     case 'number':
     case 'integer': {
-      const v = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError(spec.name, `--${kebabCase(spec.name)} expects a number, got '${raw}'`);
+      const v = parseDecimal(raw);
+      if (v === undefined) throw new InvalidArgumentError(spec.name, `${spec.name} (--${kebabCase(spec.name)}) expects a decimal number, got '${raw}'`);
       return v;
     }
     case 'boolean':

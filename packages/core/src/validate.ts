@@ -92,3 +92,18 @@ export function assertOneOf<T extends string>(field: string, v: unknown, allowed
     throw new InvalidInputError(field, `${field} must be one of ${allowed.join(', ')}, got ${String(v)}`);
   }
 }
+
+/** Plain decimal number text: an optional sign, digits with an optional fraction (or a fraction alone), an optional exponent. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The number a plain decimal text spells (`12`, `-0.5`, `1e-3`), or undefined for anything else:
+ * no hex, octal or binary literals (`Number('0x40')` is 64), no empty or blank-padded text, no
+ * `Infinity` or `NaN`, and nothing that overflows to ±Infinity. For numbers typed by people
+ * (flags, query strings, parameter values).
+ */
+export function parseDecimal(text: string): number | undefined {
+  if (typeof text !== 'string' || !DECIMAL.test(text)) return undefined;
+  const v = Number(text);
+  return Number.isFinite(v) ? v : undefined;
+}

@@ -7,6 +7,8 @@ import {
   decodeToF32,
   quoteValue,
   gridLayout,
+  parseDecimal,
+  parseParamValue,
   readSafetensors,
   resolveParams,
   subsetLayout,
@@ -95,6 +97,15 @@ describe('untyped callers get typed errors naming the field, before work or memo
     }
     expect(quoteValue(Infinity)).toBe('Infinity');
     expect(quoteValue('a')).toBe('"a"');
+  });
+
+  it('parseDecimal reads plain decimal text only; parameter values use it', () => {
+    for (const [text, v] of [['12', 12], ['-0.5', -0.5], ['+3', 3], ['.25', 0.25], ['5.', 5], ['1e-3', 0.001], ['2E2', 200]] as const) expect(parseDecimal(text), text).toBe(v);
+    for (const text of ['0x40', '0o7', '0b1', '', ' 5', '5 ', 'Infinity', '-Infinity', 'NaN', '1e400', '1,5', '--1', 'e5', '.']) expect(parseDecimal(text), text).toBeUndefined();
+    const spec: ParamSpec = { name: 'alpha', type: 'number', description: 'a' };
+    expect(parseParamValue(spec, '0.5')).toBe(0.5);
+    expect(errorOf(() => parseParamValue(spec, '0x1'))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'alpha' });
+    expect(errorOf(() => parseParamValue(spec, 'NaN')).message).toContain('alpha');
   });
 
   it('parameters given as null, an array or a string; a registry asked for null', () => {

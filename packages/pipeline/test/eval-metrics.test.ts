@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors, type D2PrunerError } from '@d2pruner/core';
-import { evalBudget, evalRuns, fileMetrics, labelsFromSafetensors, reportOfOutcomes, type EvalLabels, type EvalOutcome, type EvalRun } from '../src/index.js';
+import { MAX_OBJECT_ID, budgetsFromText, evalBudget, evalRuns, fileMetrics, labelsFromSafetensors, reportOfOutcomes, type EvalLabels, type EvalOutcome, type EvalRun } from '../src/index.js';
 
 function errorOf(fn: () => unknown): D2PrunerError {
   try {
@@ -68,6 +68,18 @@ describe('labelsFromSafetensors (docs/eval.md §1)', () => {
     expect(errorOf(() => labelsFromSafetensors(file({ 'd2pruner.referent': 'car' }), 3))).toMatchObject({ field: 'd2pruner.referent' });
     expect(errorOf(() => labelsFromSafetensors(file({ 'd2pruner.objects': '[{"id":1}]' }), 3))).toMatchObject({ field: 'd2pruner.objects[0]' });
   });
+
+  it('ids must be below 2^24, where float32 still tells neighbours apart; the referent is an id ≥ 0', () => {
+    expect(MAX_OBJECT_ID).toBe(16_777_216);
+    expect(Array.from(labelsFromSafetensors(file({}, [16_777_215, -1, 0]), 3).object)).toEqual([16_777_215, -1, 0]);
+    // 16,777,217 is written exactly as I32 but reads back rounded onto 16,777,216: refused, not merged with it
+    for (const id of [16_777_216, 16_777_217, 2 ** 31 - 1]) {
+      expect(errorOf(() => labelsFromSafetensors(file({}, [id, -1, 0]), 3)), String(id)).toMatchObject({ code: 'INVALID_INPUT', field: 'object' });
+    }
+    for (const referent of ['-1', '16777216', '1.5']) {
+      expect(errorOf(() => labelsFromSafetensors(file({ 'd2pruner.referent': referent }), 3)), referent).toMatchObject({ code: 'INVALID_INPUT', field: 'd2pruner.referent' });
+    }
+  });
 });
 
 describe('evaluate: the reduction over outcomes', () => {
@@ -121,5 +133,18 @@ describe('evalRuns', () => {
     expect(errorOf(() => evalRuns(['nope'], [{ keep: 3 }])).code).toBe('UNKNOWN_NAME');
     expect(errorOf(() => evalRuns(['fastv'], [{ keep: 3 }], ['fastv.alpha=1'])).field).toBe('param');
     expect(errorOf(() => evalRuns(['d2pruner'], [{ keep: 3 }], ['d2pruner.alpha=7'])).field).toBe('alpha');
+    // the duplicate is named by its own kind, whatever comes first
+    expect(errorOf(() => evalRuns(['fastv'], [{ ratio: 0.1 }, { keep: 3 }, { keep: 3 }])).field).toBe('keep');
+    for (const b of [{}, { ratio: 0.1, keep: 3 }]) expect(errorOf(() => evalRuns(['fastv'], [b as never])).field).toBe('budget');
+  });
+
+  it('budgetsFromText: decimal numbers only, and an empty list names the flag given', () => {
+    expect(budgetsFromText(undefined, '64, 128')).toEqual([{ keep: 64 }, { keep: 128 }]);
+    expect(budgetsFromText('0.25', undefined)).toEqual([{ ratio: 0.25 }]);
+    expect(budgetsFromText(undefined, undefined)).toEqual([{ ratio: 0.1 }]);
+    expect(errorOf(() => budgetsFromText(undefined, ''))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'keep' });
+    expect(errorOf(() => budgetsFromText(undefined, '0x40'))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'keep' });
+    expect(errorOf(() => budgetsFromText('0b1', undefined))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'ratio' });
+    expect(errorOf(() => budgetsFromText('Infinity', undefined))).toMatchObject({ field: 'ratio' });
   });
 });

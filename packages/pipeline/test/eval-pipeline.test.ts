@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { firstValueFrom, toArray } from 'rxjs';
 import { writeSafetensors } from '@d2pruner/core';
-import { d2prunerStages, evaluateFiles, evaluateOutcomes, evaluateRunning, makeScene, makeScenes, sceneFileBytes, type EvalReport, type EvalRun } from '../src/index.js';
+import { MAX_SCENE_SEED, d2prunerStages, evaluateFiles, evaluateOutcomes, evaluateRunning, makeScene, makeScenes, sceneFileBytes, sceneGeometry, type EvalReport, type EvalRun } from '../src/index.js';
 
 const OPTIONS = { layout: '8x8', bias: 'bottom' as const, strength: 4, seed: 3, dim: 8 };
 
@@ -75,6 +75,37 @@ describe('synthetic scenes (docs/eval.md §4)', () => {
     expect(() => makeScene({ layout: 'hexagon' }, 0)).toThrow(expect.objectContaining({ field: 'layout' }) as Error);
     expect(() => makeScene({ bias: 'left' as never }, 0)).toThrow(expect.objectContaining({ field: 'bias' }) as Error);
     expect(() => makeScene({ strength: -1 }, 0)).toThrow(expect.objectContaining({ field: 'strength' }) as Error);
+  });
+});
+
+describe('scene and run limits', () => {
+  it('every scene has a referent that is present, even on grids too small to cover a blob (1×1, 2×2, 4×4)', () => {
+    for (const layout of ['1x1', '2x2', '4x4']) {
+      for (let k = 0; k < 200; k++) {
+        const { labels } = makeScene({ layout, seed: 3 }, k);
+        expect(Array.from(labels.object), `${layout} scene ${k}`).toContain(labels.referent);
+      }
+    }
+  });
+
+  it('seeds are at most 2^32 − 1, and scenes of the largest seed still differ from each other', () => {
+    expect(MAX_SCENE_SEED).toBe(2 ** 32 - 1);
+    expect(() => makeScene({ seed: 2 ** 32 }, 0)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'seed' }));
+    const [a, b] = [0, 1].map((k) => makeScene({ seed: MAX_SCENE_SEED, dim: 4 }, k).input.attention);
+    expect(Array.from(a)).not.toEqual(Array.from(b));
+  });
+
+  it('internvl tile grids need at least one tile each way', () => {
+    for (const name of ['internvl-0x3', 'internvl-2x0']) expect(() => sceneGeometry(name)).toThrow(expect.objectContaining({ field: 'layout' }));
+    expect(sceneGeometry('internvl-1x1').layout.frames).toHaveLength(2);
+  });
+
+  it('the same (method, budget) twice is refused: the report has one row per pair', () => {
+    const runs: EvalRun[] = [
+      { method: 'fastv', budget: { keep: 4 } },
+      { method: 'fastv', budget: { keep: 4 }, params: {} },
+    ];
+    expect(() => evaluateOutcomes([], { runs })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'runs' }));
   });
 });
 

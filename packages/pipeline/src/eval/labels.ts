@@ -26,7 +26,9 @@ function parseReferent(text: string): number {
       return undefined;
     }
   })();
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new InvalidInputError('d2pruner.referent', `d2pruner.referent must be an integer object id (a JSON number), got '${text}'`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= MAX_OBJECT_ID) {
+    throw new InvalidInputError('d2pruner.referent', `d2pruner.referent must be an object id, an integer in [0, ${MAX_OBJECT_ID}) (a JSON number), got '${text}'`);
+  }
   return v;
 }
 
@@ -49,15 +51,21 @@ function parseObjects(text: string): LabelledObject[] {
 }
 
 /**
- * Checks an `object` vector: N entries, each an integer ≥ −1. Returns it as Int32Array.
- * Typed errors name `object`.
+ * Object ids are below 2²⁴ = 16,777,216: the reader widens integer tensors to float32, which holds
+ * every integer below it exactly; a larger id could arrive rounded onto its neighbour.
+ */
+export const MAX_OBJECT_ID = 2 ** 24;
+
+/**
+ * Checks an `object` vector: N entries, each an integer in [0, {@link MAX_OBJECT_ID}) or −1 for
+ * background. Returns it as Int32Array. Typed errors name `object`.
  */
 export function validateObjectLabels(values: ArrayLike<number>, n: number): Int32Array {
   if (values.length !== n) throw new ShapeMismatchError('object', `object has ${values.length} entries but there are ${n} visual tokens`);
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (!Number.isInteger(v) || v < -1) throw new InvalidInputError('object', `object[${i}] = ${v}: ids are integers ≥ 0, or −1 for background`);
+    if (!Number.isInteger(v) || v < -1 || v >= MAX_OBJECT_ID) throw new InvalidInputError('object', `object[${i}] = ${v}: ids are integers in [0, ${MAX_OBJECT_ID}), or −1 for background`);
     out[i] = v;
   }
   return out;

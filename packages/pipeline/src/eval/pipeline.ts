@@ -4,7 +4,7 @@ import { pullMap, type PullOptions } from '../concurrency/pull.js';
 import { createJob, type PruneJob } from '../job.js';
 import { bytesOf, decode, type FileReader } from '../operators/decode.js';
 import { prune, withPrior, type PruneOptions } from '../operators/prune.js';
-import { evaluate, type EvalOutcome, type EvalReport, type EvalRun } from './evaluate.js';
+import { evaluate, runKey, type EvalOutcome, type EvalReport, type EvalRun } from './evaluate.js';
 import { labelsFromSafetensors, type EvalLabels } from './labels.js';
 import { evalBudget } from './metrics.js';
 
@@ -111,6 +111,10 @@ function runOnFile(d: DecodedFile, run: EvalRun, options: EvalOptions): Observab
  */
 export function evaluateOutcomes(sources: AsyncIterable<EvalSource> | Iterable<EvalSource>, options: EvalOptions): Observable<EvalOutcome> {
   if (options.runs.length === 0) throw new InvalidArgumentError('methods', 'an evaluation needs at least one (method, budget)');
+  const keys = options.runs.map(runKey);
+  const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+  // the report has one row per (method, budget): a second run of it would be counted into the first
+  if (twice !== undefined) throw new InvalidArgumentError('runs', `the run ${twice} is given twice (one row per method and budget; parameters do not split a row)`);
   return pullMap(
     sources,
     (source: EvalSource, index: number) =>

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, camelCase, parseParamValue, resolveParams, type MethodParams } from '@d2pruner/core';
+import { InvalidArgumentError, camelCase, parseDecimal, parseParamValue, resolveParams, type MethodParams } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 import type { EvalBudget, EvalRun } from './evaluate.js';
 
@@ -40,6 +40,7 @@ export function evalRuns(methods: readonly string[], budgets: readonly EvalBudge
   if (budgets.length === 0) throw new InvalidArgumentError('ratio', 'an evaluation needs at least one budget (ratio or keep)');
   if (methods.length * budgets.length > MAX_EVAL_RUNS) throw new InvalidArgumentError('methods', `${methods.length} methods × ${budgets.length} budgets exceed ${MAX_EVAL_RUNS} runs`);
   for (const b of budgets) {
+    if (('keep' in b) === ('ratio' in b)) throw new InvalidArgumentError('budget', `a budget is {keep} or {ratio}, exactly one, got ${JSON.stringify(b)}`);
     if ('keep' in b && !(Number.isInteger(b.keep) && b.keep >= 1)) throw new InvalidArgumentError('keep', `keep values are integers ≥ 1, got ${b.keep}`);
     if ('ratio' in b && !(b.ratio > 0 && b.ratio <= 1)) throw new InvalidArgumentError('ratio', `ratio values are in (0, 1], got ${b.ratio}`);
   }
@@ -48,7 +49,7 @@ export function evalRuns(methods: readonly string[], budgets: readonly EvalBudge
   if (twice) throw new InvalidArgumentError('methods', `method '${twice}' is named twice`);
   const keys = budgets.map((b) => JSON.stringify(b));
   const again = keys.find((b, k) => keys.indexOf(b) !== k);
-  if (again) throw new InvalidArgumentError('keep' in budgets[0] ? 'keep' : 'ratio', `budget ${again} is given twice`);
+  if (again) throw new InvalidArgumentError(again.startsWith('{"keep"') ? 'keep' : 'ratio', `budget ${again} is given twice`);
   const byMethod = methodParamsByName(params, names);
   return names.flatMap((method) => budgets.map((budget) => ({ method, budget, ...(byMethod.has(method) ? { params: byMethod.get(method) } : {}) })));
 }
@@ -60,9 +61,11 @@ export function evalRuns(methods: readonly string[], budgets: readonly EvalBudge
 export function budgetsFromText(ratio: string | undefined, keep: string | undefined): EvalBudget[] {
   if (ratio !== undefined && keep !== undefined) throw new InvalidArgumentError('keep', 'give ratio or keep, not both');
   const name = keep !== undefined ? 'keep' : 'ratio';
-  return splitList(keep ?? ratio ?? '0.1').map((v) => {
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new InvalidArgumentError(name, `${name} expects numbers, got '${v}'`);
+  const values = splitList(keep ?? ratio ?? '0.1');
+  if (values.length === 0) throw new InvalidArgumentError(name, `${name} needs at least one value (comma-separated), got '${keep ?? ratio ?? ''}'`);
+  return values.map((v) => {
+    const n = parseDecimal(v);
+    if (n === undefined) throw new InvalidArgumentError(name, `${name} expects decimal numbers, got '${v}'`);
     return name === 'keep' ? { keep: n } : { ratio: n };
   });
 }

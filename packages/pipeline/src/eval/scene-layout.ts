@@ -52,7 +52,7 @@ function tiled(tileRows: number, tileCols: number, side: number): SceneGeometry 
  */
 export function sceneGeometry(name: string): SceneGeometry {
   if (name === 'llava-1.5') return grid(24, 24, name);
-  const tiles = /^internvl-(\d)x(\d)$/.exec(name);
+  const tiles = /^internvl-([1-9])x([1-9])$/.exec(name);
   if (tiles) return tiled(Number(tiles[1]), Number(tiles[2]), 16);
   const rc = /^(\d+)x(\d+)$/.exec(name);
   if (rc && Number(rc[1]) >= 1 && Number(rc[2]) >= 1 && Number(rc[1]) * Number(rc[2]) <= 65536) return grid(Number(rc[1]), Number(rc[2]), name);

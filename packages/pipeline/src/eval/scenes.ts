@@ -16,7 +16,7 @@ export interface SceneOptions {
   bias?: SceneBias;
   /** Strength s of the bias: attention × (1 + p)^s, p ∈ [0, 1] the biased coordinate (default 4). */
   strength?: number;
-  /** Base seed; scene k uses seed·1_000_003 + k (default 1). */
+  /** Base seed, an integer in [0, 2³² − 1]; scene k uses seed·1_000_003 + k (default 1). */
   seed?: number;
   /** Feature width D (default 32). */
   dim?: number;
@@ -38,12 +38,17 @@ interface Blob {
   ry: number;
 }
 
+/** Largest scene seed (2³² − 1): seed·1,000,003 + k stays exact, and the prior's seeds (seed + 7919) stay apart. */
+export const MAX_SCENE_SEED = 2 ** 32 - 1;
+
 /** The options with their defaults, validated (typed errors name the option). */
 export function resolveSceneOptions(options: SceneOptions): Required<SceneOptions> {
   const o = { layout: 'llava-1.5', bias: 'bottom' as SceneBias, strength: 4, seed: 1, dim: 32, ...options };
   if (!SCENE_BIASES.includes(o.bias)) throw new InvalidArgumentError('bias', `bias must be one of ${SCENE_BIASES.join(', ')}, got '${String(o.bias)}'`);
   if (!(Number.isFinite(o.strength) && o.strength >= 0 && o.strength <= 20)) throw new InvalidArgumentError('strength', `strength must be in [0, 20], got ${o.strength}`);
   assertInteger('seed', o.seed, 0);
+  // scene k mixes seed·1,000,003 + k exactly only while that stays below 2^53
+  if (o.seed > MAX_SCENE_SEED) throw new InvalidArgumentError('seed', `seed must be at most ${MAX_SCENE_SEED}, got ${o.seed}`);
   assertInteger('dim', o.dim, 2);
   if (o.dim > 4096) throw new InvalidArgumentError('dim', `dim must be ≤ 4096, got ${o.dim}`);
   return o;
@@ -63,6 +68,13 @@ function blobs(rand: () => number): Blob[] {
     const ry = rx * (0.7 + 0.6 * rand());
     return { id, rx, ry, cx: rx + (1 - 2 * rx) * rand(), cy: ry + (1 - 2 * ry) * rand() };
   });
+}
+
+/** The token whose centre is nearest (x, y); the lowest index among equals. */
+function nearestToken(g: SceneGeometry, x: number, y: number): number {
+  let best = 0;
+  for (let i = 1; i < g.x.length; i++) if (Math.hypot(g.x[i] - x, g.y[i] - y) < Math.hypot(g.x[best] - x, g.y[best] - y)) best = i;
+  return best;
 }
 
 function objectAt(list: readonly Blob[], x: number, y: number): number {
@@ -89,6 +101,8 @@ export function makeScene(options: SceneOptions, index: number, geometry?: Scene
   const list = blobs(rand);
   const centres = list.map(() => vector());
   const object = Int32Array.from({ length: n }, (_, i) => objectAt(list, g.x[i], g.y[i]));
+  // a small grid can miss every blob: the first then takes the token nearest its centre
+  if (!list.some((b) => object.includes(b.id))) object[nearestToken(g, list[0].cx, list[0].cy)] = list[0].id;
   const present = list.filter((b) => object.includes(b.id));
   const referent = present[Math.floor(rand() * present.length)].id;
   const shared = vector();
