@@ -22,6 +22,12 @@ export const INTERNVIT_300M: VisionDims = { layers: 24, hidden: 1024, intermedia
 /** Tile side in pixels (`force_image_size`). */
 export const TILE_SIZE = 448;
 
+/**
+ * Largest `max_num` (and `min_num`) accepted: the layout option's bound and the bound of the
+ * exported tiling helpers, so no caller can ask for an unbounded grid enumeration.
+ */
+export const MAX_TILES = 64;
+
 /** ViT patch size. */
 export const VIT_PATCH = 14;
 

@@ -8,6 +8,7 @@ import {
   INTERNVIT_300M,
   INTERNVL_DEFAULT_LAYER,
   INTERNVL_DEFAULT_TEXT_TOKENS,
+  MAX_TILES,
   TILE_SIZE,
   TOKEN_GRID,
   TOKENS_PER_TILE,
@@ -27,8 +28,8 @@ export interface InternVLOptions {
 
 /** Layout options of the InternVL adapter. */
 export const INTERNVL_OPTIONS: readonly ParamSpec[] = [
-  { name: 'maxTiles', type: 'integer', default: 12, min: 1, max: 64, description: 'maximum dynamic tiles (max_num)' },
-  { name: 'minTiles', type: 'integer', default: 1, min: 1, max: 64, description: 'minimum dynamic tiles (min_num)' },
+  { name: 'maxTiles', type: 'integer', default: 12, min: 1, max: MAX_TILES, description: 'maximum dynamic tiles (max_num)' },
+  { name: 'minTiles', type: 'integer', default: 1, min: 1, max: MAX_TILES, description: 'minimum dynamic tiles (min_num)' },
   { name: 'useThumbnail', type: 'boolean', default: true, description: 'append a 448-px thumbnail tile when there is more than one tile' },
 ];
 

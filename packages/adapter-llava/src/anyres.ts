@@ -1,4 +1,5 @@
 import { InvalidInputError, type ImageSize } from '@d2pruner/core';
+import { CROP_SIZE, MAX_PINPOINT_TILES } from './dims.js';
 
 /**
  * How `image_grid_pinpoints` pairs are read (docs/models.md §2.2 orientation caveat): the original
@@ -18,15 +19,24 @@ export const DEFAULT_PINPOINTS = '336x672,672x336,672x672,1008x336,336x1008';
 
 /**
  * Parses pinpoints written `AxB,AxB,…` in config order into (width, height) resolutions,
- * reading each pair according to `order`.
+ * reading each pair according to `order`. Every side must be a multiple of {@link CROP_SIZE} with
+ * at most {@link MAX_PINPOINT_TILES} crops (336 … 4032 px); anything else throws
+ * {@link InvalidInputError} naming `pinpoints` before any layout work is done.
  */
 export function parsePinpoints(text: string, order: PinpointOrder = 'wh'): ImageSize[] {
+  if (typeof text !== 'string') throw new InvalidInputError('pinpoints', `pinpoints must be a string like 336x672,672x336, got ${typeof text}`);
+  const maxSide = MAX_PINPOINT_TILES * CROP_SIZE;
   const out: ImageSize[] = [];
   for (const part of text.split(',')) {
     const m = /^\s*(\d+)\s*[xX×]\s*(\d+)\s*$/.exec(part);
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidInputError('pinpoints', `pinpoints must be a list like 336x672,672x336; bad entry '${part}'`);
+    if (!m) throw new InvalidInputError('pinpoints', `pinpoints must be a list like 336x672,672x336; bad entry '${part}'`);
     const a = Number(m[1]);
     const b = Number(m[2]);
+    for (const side of [a, b]) {
+      if (side < CROP_SIZE || side > maxSide || side % CROP_SIZE !== 0) {
+        throw new InvalidInputError('pinpoints', `pinpoint sides must be multiples of ${CROP_SIZE} from ${CROP_SIZE} to ${maxSide} (${MAX_PINPOINT_TILES} crops); bad entry '${part.trim()}'`);
+      }
+    }
     out.push(order === 'wh' ? { width: a, height: b } : { width: b, height: a });
   }
   return out;

@@ -30,6 +30,12 @@ export const PATCH_GRID = 24;
 /** CLIP input side in pixels. */
 export const CROP_SIZE = 336;
 
+/**
+ * Most 336-px crops per side of one pinpoint (a 4032-px side). llava-v1.6 uses at most 3 per side
+ * and anyres_max_9 grids at most 6; the cap keeps a pinpoint from asking for millions of tokens.
+ */
+export const MAX_PINPOINT_TILES = 12;
+
 /** Encoder sequence length per crop: 576 patches + CLS. */
 export const ENCODER_TOKENS = PATCH_GRID * PATCH_GRID + 1;
 

@@ -24,7 +24,7 @@ export interface LlavaNextOptions {
 
 /** Layout options of the LLaVA-NeXT adapter (the UNVERIFIED conventions of docs/models.md §2.2). */
 export const LLAVA_NEXT_OPTIONS: readonly ParamSpec[] = [
-  { name: 'pinpoints', type: 'string', default: DEFAULT_PINPOINTS, description: 'image_grid_pinpoints as AxB,AxB,… in config order (multiples of 336)' },
+  { name: 'pinpoints', type: 'string', default: DEFAULT_PINPOINTS, description: 'image_grid_pinpoints as AxB,AxB,… in config order (multiples of 336, at most 12 crops = 4032 px per side)' },
   { name: 'pinpointOrder', type: 'string', default: 'wh', enum: ['wh', 'hw'], description: 'read pinpoint pairs as (width, height) like the original repo, or (height, width) like transformers' },
   { name: 'unpadRounding', type: 'string', default: 'floor', enum: ['floor', 'round7'], description: 'unpad extent int(x) (original repo) or int(round(x, 7)) (transformers)' },
 ];
@@ -37,10 +37,8 @@ export const LLAVA_NEXT_OPTIONS: readonly ParamSpec[] = [
  */
 export function llavaNextGeometry(image: ImageSize, o: LlavaNextOptions): TokenGeometry {
   const { width: W, height: H } = image;
+  // parsePinpoints bounds every side (multiples of 336, at most MAX_PINPOINT_TILES crops) before any work
   const target = selectBestResolution(image, parsePinpoints(o.pinpoints, o.pinpointOrder));
-  if (target.width % CROP_SIZE !== 0 || target.height % CROP_SIZE !== 0) {
-    throw new InvalidInputError('pinpoints', `pinpoint ${target.width}x${target.height} is not a multiple of ${CROP_SIZE}`);
-  }
   const gridRows = target.height / CROP_SIZE;
   const gridCols = target.width / CROP_SIZE;
   const fit = resizeAndPad(image, target);

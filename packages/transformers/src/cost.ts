@@ -1,4 +1,4 @@
-import { layerMacs, type FlopsFormula, type LlmDims } from '@d2pruner/core';
+import { FLOPS_FORMULAS, InvalidInputError, assertInteger, layerMacs, type FlopsFormula, type LlmDims } from '@d2pruner/core';
 
 /** Prefill cost of one part of the decoder. */
 export interface PartCost {
@@ -30,11 +30,21 @@ export interface PrefillMacs {
 
 /**
  * The LLM's dimensions from a transformers.js `config.json` (`text_config` of LLaVA-family
- * models, else the top level), or undefined when a field the cost model needs is missing.
+ * models, else the top level), or undefined when a field the cost model needs is missing. A
+ * config that is not an object, or a size that is present but not a positive integer
+ * (`rope_theta`: a positive number), is INVALID_INPUT naming `config` / `config.<key>`.
  */
 export function llmDimsOfConfig(config: Record<string, unknown>): LlmDims | undefined {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new InvalidInputError('config', `a model config is a JSON object, got ${config === null ? 'null' : Array.isArray(config) ? 'an array' : typeof config}`);
   const t = (typeof config.text_config === 'object' && config.text_config !== null ? config.text_config : config) as Record<string, unknown>;
-  const num = (k: string) => (typeof t[k] === 'number' ? (t[k] as number) : undefined);
+  // a size present in the config must be a positive integer (rope_theta: a positive number)
+  const num = (k: string) => {
+    const v = t[k];
+    if (v === undefined || v === null) return undefined;
+    const ok = k === 'rope_theta' ? typeof v === 'number' && Number.isFinite(v) && v > 0 : Number.isSafeInteger(v) && (v as number) > 0;
+    if (!ok) throw new InvalidInputError(`config.${k}`, `config.${k} must be a ${k === 'rope_theta' ? 'positive number' : 'positive integer'}, got ${JSON.stringify(v)}`);
+    return v as number;
+  };
   const hidden = num('hidden_size');
   const layers = num('num_hidden_layers');
   const heads = num('num_attention_heads');
@@ -58,9 +68,16 @@ export function llmDimsOfConfig(config: Record<string, unknown>): LlmDims | unde
 /**
  * Prefill MACs of a run pruned at layer K from n to n̂ tokens, by part, with the adapters'
  * per-layer formula (`exact`: GQA projections + 3-matrix SwiGLU): part A = K·F(n),
- * part B = (L−K)·F(n̂).
+ * part B = (L−K)·F(n̂). Checked first (INVALID_INPUT naming the field): `layer` an integer in
+ * [0, L], `tokens` and `kept` integers ≥ 0 with kept ≤ tokens, `formula` a known formula.
  */
 export function prefillMacsByPart(dims: LlmDims, layer: number, tokens: number, kept: number, formula: FlopsFormula = 'exact'): PrefillMacs {
+  assertInteger('layer', layer);
+  if (layer > dims.layers) throw new InvalidInputError('layer', `layer must be in [0, ${dims.layers}], got ${layer}`);
+  assertInteger('tokens', tokens);
+  assertInteger('kept', kept);
+  if (kept > tokens) throw new InvalidInputError('kept', `kept (${kept}) exceeds the tokens before pruning (${tokens})`);
+  if (!FLOPS_FORMULAS.includes(formula)) throw new InvalidInputError('formula', `formula must be one of ${FLOPS_FORMULAS.join(', ')}, got ${String(formula)}`);
   const fn = layerMacs(dims, tokens, formula);
   const partA: PartCost = { layers: [0, layer], tokens, macs: layer * fn };
   const partB: PartCost = { layers: [layer, dims.layers], tokens: kept, macs: (dims.layers - layer) * layerMacs(dims, kept, formula) };

@@ -139,10 +139,23 @@ function resolveAdapter(a: string | ModelAdapter | undefined): ModelAdapter {
   return getAdapter(a ?? DEFAULT_ADAPTER);
 }
 
+/**
+ * Checks the shape of `options.method`: absent, a name, or a method object with a `name` and a
+ * `select` function. Anything else — `null` included, which would otherwise read as "pruning
+ * disabled" and keep every token — throws {@link InvalidArgumentError} naming `method`.
+ */
+function checkMethodOption(m: unknown): void {
+  if (m === undefined || typeof m === 'string') return;
+  if (typeof m === 'object' && m !== null && !Array.isArray(m) && typeof (m as Method).name === 'string' && typeof (m as Method).select === 'function') return;
+  const got = m === null ? 'null' : Array.isArray(m) ? 'an array' : typeof m === 'object' ? 'an object without name/select' : typeof m;
+  throw new InvalidArgumentError('method', `method must be a method name or a method object (name, select), got ${got}`);
+}
+
 /** Validates the options (unknown method or adapter, keep/ratio, importance) before any inference. */
 export function resolvePruningOptions(options: PruningOptions, padded = false): ResolvedPruningOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'withPruning needs an options object');
   const enabled = options.enabled ?? true;
+  checkMethodOption(options.method);
   const hasKeep = options.keep !== undefined;
   const hasRatio = options.ratio !== undefined;
   if (enabled && hasKeep === hasRatio) throw new InvalidArgumentError('keep', 'give exactly one of keep (tokens per image) or ratio (a fraction)');

@@ -61,8 +61,10 @@ function expect(session: SessionLike, part: string, inputs: string[], outputs: s
  * Loads the split decoder pair for layer K from `dir` (`split.json`, `part_a.onnx`,
  * `part_b.onnx`, as `d2pruner split-decoder` or the tiny-model generator write them) with the
  * given session class. Typed errors: a missing directory or `split.json` (INVALID_INPUT `split`,
- * saying how to make one), a pair cut at another layer (INVALID_ARGUMENT `layer`), parts
- * without the expected inputs / outputs (MISSING_TENSOR naming them).
+ * saying how to make one), a malformed `split.json` (not an object, wrong `format`, `partA` /
+ * `partB` not non-empty strings: INVALID_INPUT `split`), a pair cut at another layer
+ * (INVALID_ARGUMENT `layer`), parts without the expected inputs / outputs (MISSING_TENSOR naming
+ * them).
  */
 export async function loadSplitDecoder(dir: string, layer: number, factory: SessionFactory, sessionOptions: Record<string, unknown> = {}): Promise<SplitDecoder> {
   const abs = resolve(dir);
@@ -72,8 +74,12 @@ export async function loadSplitDecoder(dir: string, layer: number, factory: Sess
   } catch {
     throw new InvalidInputError('split', `no split decoder in '${dir}' (split.json missing); make one with: d2pruner split-decoder MODEL_DIR --layer ${layer} --out ${dir}`);
   }
-  if (config.format !== 'd2pruner-split-decoder') throw new InvalidInputError('split', `'${dir}/split.json' is not a d2pruner split decoder description`);
+  if (typeof config !== 'object' || config === null || Array.isArray(config) || config.format !== 'd2pruner-split-decoder') throw new InvalidInputError('split', `'${dir}/split.json' is not a d2pruner split decoder description`);
   if (config.layer !== layer) throw new InvalidArgumentError('layer', `the split decoder in '${dir}' is cut before layer ${config.layer}, not ${layer}`);
+  for (const part of ['partA', 'partB'] as const) {
+    const name: unknown = config[part];
+    if (typeof name !== 'string' || name === '') throw new InvalidInputError('split', `'${dir}/split.json' has no ${part} file name (got ${name === '' ? 'an empty string' : typeof name})`);
+  }
   const paths = [join(abs, config.partA), join(abs, config.partB)];
   for (const p of paths) {
     if (!(await stat(p).then((s) => s.isFile(), () => false))) throw new InvalidInputError('split', `split decoder file ${p} is missing`);
