@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError } from '@d2pruner/core';
+import { InvalidArgumentError, parseDecimal } from '@d2pruner/core';
 import { defaultSampleDirs, defaultWebDir } from './paths.js';
 
 /** Backend policy of the server: `auto` uses WebGPU on a hardware adapter, else the CPU. */
@@ -131,8 +131,8 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
 function convert(spec: OptionSpec, raw: string): ServerConfig[keyof ServerConfig] {
   switch (spec.kind) {
     case 'int': {
-      const v = Number(raw);
-      if (raw.trim() === '' || !Number.isSafeInteger(v) || v < (spec.min ?? 0)) {
+      const v = parseDecimal(raw);
+      if (v === undefined || !Number.isSafeInteger(v) || v < (spec.min ?? 0)) {
         throw new InvalidArgumentError(spec.flag, `--${spec.flag} (${spec.env}) must be an integer ≥ ${spec.min ?? 0}, got '${raw}'`);
       }
       return v;

@@ -31,6 +31,9 @@ describe('server configuration', () => {
       [['--colour', 'red'], {}, 'colour'],
       [['--port'], {}, 'port'],
       [['serve'], {}, 'serve'],
+      [['--workers', '0x2'], {}, 'workers'],
+      [[], { D2PRUNER_TIMEOUT_MS: ' 500' }, 'timeout-ms'],
+      [['--max-tokens', '1e400'], {}, 'max-tokens'],
     ];
     for (const [argv, env, field] of bad) {
       expect(() => parseServerArgs(argv, env), argv.join(' ')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field }));

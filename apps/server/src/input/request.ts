@@ -1,4 +1,4 @@
-import { InvalidArgumentError, LAYOUT_MAX_CELLS, camelCase, gridLayout, parseParamValue, type Layout, type MethodParams } from '@d2pruner/core';
+import { InvalidArgumentError, LAYOUT_MAX_CELLS, camelCase, gridLayout, parseDecimal, parseParamValue, type Layout, type MethodParams } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 import { HttpError } from '../http-error.js';
 
@@ -34,8 +34,8 @@ function one(query: Record<string, unknown>, key: string): string | undefined {
 }
 
 function numberValue(key: string, raw: string | number): number {
-  const v = typeof raw === 'number' ? raw : Number(raw);
-  if ((typeof raw === 'string' && raw.trim() === '') || !Number.isFinite(v)) throw new InvalidArgumentError(key, `${key} must be a number, got '${raw}'`);
+  const v = typeof raw === 'number' ? raw : parseDecimal(raw);
+  if (v === undefined || !Number.isFinite(v)) throw new InvalidArgumentError(key, `${key} must be a decimal number, got '${raw}'`);
   return v;
 }
 

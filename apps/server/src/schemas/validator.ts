@@ -1,9 +1,8 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { parseDecimal } from '@d2pruner/core';
 
-/** A decimal number as a query string writes it: no hex, no blanks, no empty string. */
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 type Props = Record<string, { type?: unknown } | undefined>;
 
@@ -20,7 +19,8 @@ export function queryValues(schema: TSchema, value: unknown): unknown {
   for (const [key, raw] of Object.entries(out)) {
     const type = props[key]?.type;
     if (typeof raw !== 'string') continue;
-    if ((type === 'integer' || type === 'number') && DECIMAL.test(raw)) out[key] = Number(raw);
+    const v = type === 'integer' || type === 'number' ? parseDecimal(raw) : undefined;
+    if (v !== undefined) out[key] = v;
     else if (type === 'boolean' && (raw === 'true' || raw === '1' || raw === 'false' || raw === '0')) out[key] = raw === 'true' || raw === '1';
   }
   return out;
