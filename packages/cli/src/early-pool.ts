@@ -10,6 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { PrunePool } from '@d2pruner/pipeline/pool';
+import { decimalNumber } from './cli/decimal.js';
 import { MAX_WORKERS } from './worker-limit.js';
 
 /**
@@ -51,8 +52,8 @@ export function poolWorkersFromArgs(argv: readonly string[]): number {
   if (command !== 'prune' && command !== 'calibrate' && command !== 'eval') return 0;
   const given = flagValue(args, 'workers');
   if (given !== undefined) {
-    const n = Number(given);
-    return Number.isInteger(n) && n > 0 && n <= MAX_WORKERS ? n : 0;
+    const n = decimalNumber(given);
+    return n !== undefined && Number.isInteger(n) && n > 0 && n <= MAX_WORKERS ? n : 0;
   }
   if (command === 'eval') return 0;
   return defaultWorkers(command === 'prune' ? flagValue(args, 'backend') : undefined);

@@ -13,6 +13,7 @@ import {
 } from '@d2pruner/core';
 import type { CliIo } from './io.js';
 import { checkLayoutOption } from './layout-conflict.js';
+import { cannotWriteError, writeFailure } from './output-path.js';
 
 /** How the CLI completes an input that carries no layout, or overrides its prior. */
 export interface LoadOptions {
@@ -42,8 +43,7 @@ export async function writeOutputFile(io: CliIo, path: string, data: Uint8Array,
     await io.writeFile(path, data);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException | null)?.code;
-    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? (e instanceof Error ? e.message : String(e)));
-    throw new InvalidArgumentError(field, `cannot write --${field} '${path}': ${why}`);
+    throw cannotWriteError(field, path, writeFailure(code) ?? code ?? (e instanceof Error ? e.message : String(e)));
   }
 }
 

@@ -1,9 +1,11 @@
 import { InvalidArgumentError, camelCase, kebabCase, parseParamValue, type Method, type MethodParams } from '@d2pruner/core';
+import { decimalFlag } from './cli/convert.js';
 
 /**
  * Turns the method parameter flags a command parsed (`--pivot-ratio 0.5`) into the chosen
  * method's parameters (`{pivotRatio: 0.5}`), typed by its ParamSpec. A flag of another method
- * is a typed error naming it and listing the chosen method's own flags.
+ * is a typed error naming it and listing the chosen method's own flags; a numeric parameter takes
+ * plain decimal text only, a typed error naming its flag otherwise.
  */
 export function methodParamsFromArgs(method: Method, flags: ReadonlyMap<string, string | boolean>): MethodParams {
   const params: MethodParams = {};
@@ -19,6 +21,7 @@ export function methodParamsFromArgs(method: Method, flags: ReadonlyMap<string, 
       if (spec.type !== 'boolean') throw new InvalidArgumentError(name, `--${name} needs a value`);
       params[key] = value;
     } else {
+      if (spec.type === 'number' || spec.type === 'integer') decimalFlag(name, value);
       params[key] = parseParamValue(spec, value);
     }
   }

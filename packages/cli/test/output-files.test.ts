@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,28 @@ describe('output file flags', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain(`d2pruner: error [INVALID_ARGUMENT] report: cannot write --report '${join(tmp, 'missing', 'r.html')}': its folder does not exist\n`);
     expect(r.err).not.toContain('internal error');
+  });
+
+  it('an output folder that is missing or not a folder is refused before any work: no table, no selection, inputs not read', async () => {
+    const missing = join(tmp, 'missing');
+    const notFolder = join(tmp, 'file.txt');
+    writeFileSync(notFolder, 'not a folder');
+    const absent = join(tmp, 'absent.safetensors');
+    const cases: [string[], string, string, string][] = [
+      [['eval', SAMPLE, '--methods', 'fastv', '--report', join(missing, 'r.html')], 'report', join(missing, 'r.html'), 'its folder does not exist'],
+      [['eval', SAMPLE, '--methods', 'fastv', '--report', join(notFolder, 'r.html')], 'report', join(notFolder, 'r.html'), 'its folder is not a directory'],
+      [['eval', absent, '--methods', 'fastv', '--report', tmp], 'report', tmp, 'it is a directory'],
+      [['prune', SAMPLE, '--keep', '4', '--out', join(missing, 'k.safetensors')], 'out', join(missing, 'k.safetensors'), 'its folder does not exist'],
+      [['prune', absent, '--keep', '4', '--out', join(notFolder, 'k.safetensors')], 'out', join(notFolder, 'k.safetensors'), 'its folder is not a directory'],
+      [['calibrate', absent, '--out', join(missing, 'p.safetensors')], 'out', join(missing, 'p.safetensors'), 'its folder does not exist'],
+      [['render', absent, '--keep', '4', '--out', join(missing, 'o.png')], 'out', join(missing, 'o.png'), 'its folder does not exist'],
+    ];
+    for (const [argv, field, path, why] of cases) {
+      const r = await runCli(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toBe(`d2pruner: error [INVALID_ARGUMENT] ${field}: cannot write --${field} '${path}': ${why}\n`);
+      expect(r.out, argv.join(' ')).toBe('');
+    }
   });
 
   it('an empty --out (prune) or --report (eval) exits 2 naming the flag, like calibrate and render', async () => {

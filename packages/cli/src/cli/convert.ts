@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@d2pruner/core';
+import { InvalidArgumentError, parseDecimal } from '@d2pruner/core';
 import type { OptionSpec } from './option.js';
 
 /** Parses `AxB` (e.g. `24x24`, `640x480`); a typed error naming the option otherwise. */
@@ -11,15 +11,23 @@ export function parseSize(name: string, v: string): [number, number] {
   return [a, b];
 }
 
+/**
+ * Reads the text of a numeric flag as a plain decimal number (`64`, `-3`, `0.25`, `.5`, `1e3`;
+ * core's `parseDecimal`): hex, octal or binary literals, empty or blank-padded text, `Infinity`,
+ * `NaN` and overflow are a typed error naming `field`. `label` is how the message names the
+ * value (default `--field`).
+ */
+export function decimalFlag(field: string, text: string, label = `--${field}`): number {
+  const n = parseDecimal(text);
+  if (n === undefined) throw new InvalidArgumentError(field, `${label} expects a decimal number, got '${text}'`);
+  return n;
+}
+
 /** Converts a raw option value to its declared type; a typed error naming the option when it does not fit. */
 export function convertOption(name: string, spec: OptionSpec, raw: string | boolean): unknown {
   if (spec.type === 'boolean') return raw === true || raw === 'true';
   const v = String(raw);
-  if (spec.type === 'number') {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(name, `--${name} expects a number, got '${v}'`);
-    return n;
-  }
+  if (spec.type === 'number') return decimalFlag(name, v);
   if (spec.type === 'size') return parseSize(name, v);
   if (spec.choices && !spec.choices.includes(v)) throw new InvalidArgumentError(name, `--${name} must be one of ${spec.choices.join(', ')}, got '${v}'`);
   return v;

@@ -5,6 +5,7 @@ import { defineCommand } from '../cli/command.js';
 import { GRID_OPTION, MODEL_ID_OPTION, WORKERS_OPTION } from '../cli/common-options.js';
 import { writeOutputFile } from '../load.js';
 import { checkModelLayer } from '../model-layer.js';
+import { checkOutputPath } from '../output-path.js';
 import { progressRenderer } from '../progress.js';
 import { resolveWorkers, withWorkerPool } from '../workers.js';
 
@@ -34,6 +35,7 @@ export const calibrateCommand = defineCommand({
     if (!out) throw new InvalidArgumentError('out', 'calibrate needs --out prior.safetensors');
     if (files.length === 0) throw new InvalidArgumentError('FILE', 'calibrate needs at least one token file');
     checkModelLayer(values.model, values.layer);
+    await checkOutputPath(out);
     const grid = values.grid;
     const workers = resolveWorkers(values.workers, undefined);
     const result = await withWorkerPool(workers, (pool) => calibrateFiles(files, {

@@ -7,8 +7,10 @@ import { lastValueFrom, tap } from 'rxjs';
 import { ensureBackend } from '../backends.js';
 import { defineCommand } from '../cli/command.js';
 import { BACKEND_OPTION, JSON_OPTION } from '../cli/common-options.js';
+import { checkParamValues } from '../eval/args.js';
 import { formatEvalTable } from '../eval/table.js';
 import { loadPriorFile, readInputFile, writeOutputFile } from '../load.js';
+import { checkOutputPath } from '../output-path.js';
 import { progressRenderer } from '../progress.js';
 import { withWorkerPool } from '../workers.js';
 import { MAX_WORKERS } from '../worker-limit.js';
@@ -46,11 +48,14 @@ export const evalCommand = defineCommand({
   ],
   async run({ values, positionals }, io) {
     if (positionals.length === 0) throw new InvalidArgumentError('FILE', 'eval needs at least one labelled token file (safetensors with an object tensor)');
-    const runs = evalRuns(splitList(values.methods), budgetsFromText(values.ratio, values.keep), values.param ?? []);
+    const budgets = budgetsFromText(values.ratio, values.keep);
+    checkParamValues(values.param ?? []);
+    const runs = evalRuns(splitList(values.methods), budgets, values.param ?? []);
     const { concurrency, workers } = values;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', '--concurrency must be an integer ≥ 1');
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) throw new InvalidArgumentError('workers', `--workers must be an integer in [1, ${MAX_WORKERS}]`);
     if (values.report === '') throw new InvalidArgumentError('report', '--report needs a file name (e.g. --report report.html)');
+    if (values.report !== undefined) await checkOutputPath(values.report, 'report');
     const prior = values.prior ? await loadPriorFile(io, values.prior) : undefined;
     const libraries = values.report !== undefined ? await readChartLibraries() : undefined;
     const samples = sampleCollector(runs);

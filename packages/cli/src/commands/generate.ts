@@ -2,8 +2,9 @@ import { BackendUnavailableError, InvalidArgumentError } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 import { defineCommand } from '../cli/command.js';
 import { BUDGET_OPTIONS, JSON_OPTION, METHOD_OPTION } from '../cli/common-options.js';
-import { loadPriorFile } from '../load.js';
+import { loadPriorFile, writeOutputFile } from '../load.js';
 import { methodParamsFromArgs } from '../method-args.js';
+import { checkOutputPath } from '../output-path.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -78,6 +79,7 @@ export const generateCommand = defineCommand({
   const prior = values.prior ? await loadPriorFile(io, values.prior) : undefined;
   const saveTokens = values['save-tokens'];
   if (saveTokens !== undefined && noPrune) throw new InvalidArgumentError('save-tokens', '--save-tokens saves the pruning input; it cannot be combined with --no-prune');
+  if (saveTokens) await checkOutputPath(saveTokens, 'save-tokens');
 
   const tf = await import('@d2pruner/transformers').catch((e: unknown) => {
     throw new BackendUnavailableError(
@@ -115,7 +117,7 @@ export const generateCommand = defineCommand({
   if (saveTokens) {
     const first = result.report.images[0];
     if (!first) throw new InvalidArgumentError('save-tokens', 'the prompt held no image to save');
-    await io.writeFile(saveTokens, tf.imageTokenFile(first, layer));
+    await writeOutputFile(io, saveTokens, tf.imageTokenFile(first, layer), 'save-tokens');
     io.err(`generate: saved image 0's pruning input (attention, features, keys, layout) → ${saveTokens}\n`);
   }
   const macs = result.report.macs;

@@ -5,6 +5,7 @@ import { BACKEND_OPTION, BUDGET_OPTIONS, GRID_OPTION, JSON_OPTION, MAX_TILES_OPT
 import { formatSelection, selectionJson } from '../format.js';
 import { loadPriorFile, loadTokenFile, writeOutputFile } from '../load.js';
 import { methodParamsFromArgs } from '../method-args.js';
+import { checkOutputPath } from '../output-path.js';
 import { prunedFeaturesFile } from '../pruned-output.js';
 import { executeRequest } from '../request.js';
 import { adapterLayoutFromArgs, applyAdapterLayout } from '../adapters.js';
@@ -66,6 +67,7 @@ export const pruneCommand = defineCommand({
     const out = values.out;
     if (out === '') throw new InvalidArgumentError('out', '--out needs a file name (e.g. --out kept.safetensors)');
     if (out !== undefined && files.length > 1) throw new InvalidArgumentError('out', '--out writes one file; give a single input');
+    if (out !== undefined) await checkOutputPath(out);
     const prior = values.prior ? await loadPriorFile(io, values.prior) : undefined;
     const adapterLayout = adapterLayoutFromArgs(values);
     for (const file of files) {

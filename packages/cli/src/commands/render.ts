@@ -6,6 +6,7 @@ import { BACKEND_OPTION, BUDGET_OPTIONS, GRID_OPTION, MAX_TILES_OPTION, METHOD_O
 import type { CliIo } from '../io.js';
 import { checkLayoutOption } from '../layout-conflict.js';
 import { loadTokenFile, readInputFile, writeOutputFile } from '../load.js';
+import { checkOutputPath } from '../output-path.js';
 import { methodParamsFromArgs } from '../method-args.js';
 import { stacked } from '../render/canvas.js';
 import { decodeImage, renderOnImage } from '../render/image.js';
@@ -76,6 +77,7 @@ export const renderCommand = defineCommand({
     if (values.image === undefined && imageOnly) throw new InvalidArgumentError(imageOnly, `--${imageOnly} goes with --image IMG`);
     const method = getMethod(values.method);
     const request: PruneRequest = { method: method.name, keep: values.keep, ratio: values.ratio, params: methodParamsFromArgs(method, flags), backend: values.backend };
+    await checkOutputPath(out);
     const loaded = await loadTokenFile(io, file, { grid: values.grid });
     let selection: Selection;
     let picture: RgbaImage;
