@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isD2PrunerError } from '@d2pruner/core';
 import { conformanceCases, kernelRegistry, KernelRegistry, kernelWork, type CosineMatrixInput } from '@d2pruner/kernels';
 import { navigatorGpuProvider, sizeClass, WEBGPU_MIN_WORK, WebGPUBackend } from '../src/index.js';
+import { dawnGpuProvider } from '../src/provider/dawn.js';
+import { selfTestCase } from '../src/gpu/self-test.js';
 import { registerWebGPUBackend } from '../src/register.js';
 
 const disposables: WebGPUBackend[] = [];
@@ -48,6 +50,27 @@ describe('a missing adapter', () => {
 
   it('a runtime without navigator.gpu says so', async () => {
     await expect(navigatorGpuProvider()()).rejects.toThrow(/navigator\.gpu is missing/);
+  });
+});
+
+describe('an adapter that computes nothing', () => {
+  it("Dawn's null backend fails the device's known-answer test: unavailable, and auto runs on the CPU", async () => {
+    const b = new WebGPUBackend({ provider: dawnGpuProvider({ backends: ['null'] }), minWork: 0, useSoftwareAdapter: true });
+    disposables.push(b);
+    expect(await b.available()).toBe(false);
+    // either Dawn offers no null adapter here, or it does and the known-answer test refuses it
+    expect(b.describe()).toMatch(/unavailable: (Dawn found no adapter|.*does not compute: a known-answer test read out\[\d+\] = .*, expected )/);
+    const registry = new KernelRegistry();
+    registry.register(b);
+    const x = { rows: 2, cols: 2, data: Float32Array.of(1, 0, 0, 1) };
+    expect(await registry.run('cosineMatrix', { x })).toEqual({ backend: 'cpu', output: Float32Array.of(1, 0, 0, 1) });
+  });
+
+  it('the known answer is 2·a + 1 of inputs exact in float32', () => {
+    const { input, expected } = selfTestCase();
+    expect(input).toHaveLength(64);
+    expect(Array.from(expected.slice(0, 3))).toEqual([-29, -27.5, -26]);
+    expect(expected.every((v, i) => v === 2 * input[i] + 1)).toBe(true);
   });
 });
 

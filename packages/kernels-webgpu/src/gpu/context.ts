@@ -2,6 +2,7 @@ import { BackendUnavailableError } from '@d2pruner/core';
 import type { GpuAdapterHandle } from '../provider/types.js';
 import { BufferPool } from './pool.js';
 import { ResidentCache } from './resident.js';
+import { checkDeviceComputes } from './self-test.js';
 
 /** A shader and the override constants of one pipeline variant. */
 export interface PipelineSpec {
@@ -77,7 +78,8 @@ export class GpuContext {
 
   /**
    * Requests a device with the adapter's full buffer limits (and `timestamp-query` when
-   * `timestamps` is asked for and the adapter has it: kernel-only times for benchmarks).
+   * `timestamps` is asked for and the adapter has it: kernel-only times for benchmarks), then
+   * refuses it unless a known-answer compute pass is exact ({@link checkDeviceComputes}).
    */
   static async create(handle: GpuAdapterHandle, poolBytes: number, residentBytes: number, timestamps = false): Promise<GpuContext> {
     const requiredLimits: Record<string, number> = {};
@@ -88,6 +90,12 @@ export class GpuContext {
       device = await handle.adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'd2pruner kernels' });
     } catch (e) {
       throw new BackendUnavailableError('webgpu', `requestDevice failed on ${adapterLabel(handle)}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    try {
+      await checkDeviceComputes(device, adapterLabel(handle));
+    } catch (e) {
+      device.destroy();
+      throw e;
     }
     return new GpuContext(handle, device, adapterLabel(handle), poolBytes, residentBytes);
   }
