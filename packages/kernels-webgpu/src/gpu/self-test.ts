@@ -33,7 +33,7 @@ export async function checkDeviceComputes(device: GPUDevice, label: string): Pro
   const staging = device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: 'd2pruner self-test read' });
   let got: Float32Array;
   try {
-    device.queue.writeBuffer(a, 0, input);
+    device.queue.writeBuffer(a, 0, input.buffer, input.byteOffset, input.byteLength);
     const module = device.createShaderModule({ code: SHADER, label: 'd2pruner self-test' });
     const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     const bind = device.createBindGroup({
