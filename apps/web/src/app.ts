@@ -1,12 +1,12 @@
 import type { MethodParams } from '@d2pruner/core';
 import { listMethods } from '@d2pruner/methods';
-import { EMPTY, Subject, catchError, concat, defer, finalize, ignoreElements, switchMap, tap, type Observable } from 'rxjs';
+import { EMPTY, Subject, catchError, concat, defer, finalize, from, ignoreElements, switchMap, tap, type Observable } from 'rxjs';
 import { abortable } from './abortable.js';
 import { agreement, renderCard } from './cards.js';
 import { selectionCore } from './compare.js';
 import { runPlan, type MethodResult, type RunPlan } from './plan.js';
 import { type ErrorInfo, type RunTarget, RUN_TARGETS } from './run.js';
-import { SceneError, fetchSample, fetchSampleList, sceneFromBytes, type SampleInfo, type Scene } from './scene.js';
+import { SceneError, checkFileSize, fetchSample, fetchSampleList, sceneFromBytes, type SampleInfo, type Scene } from './scene.js';
 import { adapterLine, defaultTargets, setupWebGPU, type GpuStatus } from './webgpu.js';
 
 /** One backend's result in the snapshot. */
@@ -65,7 +65,13 @@ export class App {
     $('status').textContent = text;
   }
 
-  /** Wires the controls, probes WebGPU, lists samples, and runs the URL's (or the default) job. */
+  /**
+   * Wires the controls, probes WebGPU, lists samples, and runs the URL's (or the default) job.
+   * The default job is queued on the job `switchMap` at once, waiting for the probe and the list:
+   * a job the user starts meanwhile (a drop, a chosen file, a sample) supersedes it like any other,
+   * so it never replaces the user's file. The probe and the list themselves are not part of the
+   * job: they finish either way. Resolves when they have.
+   */
   async start(url: URL): Promise<void> {
     const wanted = (url.searchParams.get('methods') ?? 'd2pruner').split(',');
     const box = $('methods');
@@ -81,6 +87,22 @@ export class App {
     if (keep) $<HTMLInputElement>('keep').value = keep;
     this.wire();
 
+    const setup = this.setup(url);
+    this.jobs.next(
+      from(setup).pipe(
+        switchMap((first) => {
+          if (!first) return EMPTY;
+          $<HTMLSelectElement>('sample').value = first;
+          return concat(this.loadSample$(first), this.run$());
+        }),
+      ),
+    );
+    // A failed sample list is shown by the default job (unless a newer job superseded it).
+    await setup.catch(() => undefined);
+  }
+
+  /** Probes WebGPU (ticking the default backends) and lists the samples; gives the sample to open first. */
+  private async setup(url: URL): Promise<string | undefined> {
     this.gpu = await setupWebGPU();
     this.snapshot.adapter = this.gpu;
     console.log(`[d2pruner] WebGPU adapter: ${this.gpu.available ? this.gpu.description : `none (${this.gpu.description})`}${this.gpu.software ? ' (software)' : ''}`);
@@ -88,19 +110,10 @@ export class App {
     const targets = url.searchParams.get('backends')?.split(',') ?? defaultTargets(this.gpu);
     for (const cb of document.querySelectorAll<HTMLInputElement>('input[name=backend]')) cb.checked = targets.includes(cb.value);
 
-    try {
-      this.samples = await fetchSampleList();
-    } catch (e) {
-      this.fail(e);
-      return;
-    }
+    this.samples = await fetchSampleList();
     const select = $<HTMLSelectElement>('sample');
     for (const s of this.samples) select.append(new Option(`${s.name} (N ${s.n}, D ${s.d})`, s.name));
-    const first = url.searchParams.get('sample') ?? (this.samples.some((s) => s.name === 'llava-sample') ? 'llava-sample' : this.samples[0]?.name);
-    if (first) {
-      select.value = first;
-      this.jobs.next(concat(this.loadSample$(first), this.run$()));
-    }
+    return url.searchParams.get('sample') ?? (this.samples.some((s) => s.name === 'llava-sample') ? 'llava-sample' : this.samples[0]?.name);
   }
 
   private wire(): void {
@@ -174,6 +187,7 @@ export class App {
       const tokenFile = files.find((f) => f !== imageFile);
       this.status(`loading ${tokenFile?.name ?? imageFile?.name ?? 'files'}…`);
       return abortable(async () => {
+        if (tokenFile) checkFileSize(tokenFile.name, tokenFile.size);
         const scene = tokenFile ? sceneFromBytes(tokenFile.name, new Uint8Array(await tokenFile.arrayBuffer())) : this.scene;
         const image = imageFile ? await createImageBitmap(imageFile) : tokenFile ? undefined : this.image;
         if (!scene) throw new SceneError(imageFile?.name ?? 'the drop', 'MISSING_TENSOR', 'features', 'drop a .safetensors token file (an image alone has no tokens)');

@@ -78,6 +78,20 @@ export function sceneFromBytes(name: string, bytes: Uint8Array, sample?: string)
   }
 }
 
+/**
+ * Largest token file the page reads: the server's default request body limit (`--max-body-bytes`,
+ * 64 MiB), which a dropped file is uploaded under for the server's run. Checked against the file's
+ * size before a byte of it is read.
+ */
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Throws a {@link SceneError} `PAYLOAD_TOO_LARGE` (field `size`) for a file above {@link MAX_FILE_BYTES}. */
+export function checkFileSize(name: string, size: number): void {
+  if (size > MAX_FILE_BYTES) {
+    throw new SceneError(name, 'PAYLOAD_TOO_LARGE', 'size', `the file has ${size} bytes; at most ${MAX_FILE_BYTES} (64 MiB, the server's default --max-body-bytes)`);
+  }
+}
+
 /** A sample as the server's `GET /v1/samples` lists it. */
 export interface SampleInfo {
   name: string;

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { writeSafetensors } from '@d2pruner/core';
-import { SceneError, sceneFromBytes } from '../src/scene.js';
+import { MAX_FILE_BYTES, SceneError, checkFileSize, sceneFromBytes } from '../src/scene.js';
 import { runInPage, runOnServer, serverQuery } from '../src/run.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -28,6 +28,14 @@ describe('sceneFromBytes', () => {
       expect((e as SceneError).message).toMatch(/^Could not read bad\.safetensors: CORRUPT_FILE \(header\) — /);
     }
     expect(() => sceneFromBytes('cut.safetensors', sample.subarray(0, 5000))).toThrow(/Could not read cut\.safetensors: CORRUPT_FILE/);
+  });
+
+  it('refuses a file above the 64 MiB cap from its size alone', () => {
+    expect(MAX_FILE_BYTES).toBe(64 * 1024 * 1024);
+    expect(() => checkFileSize('ok.safetensors', MAX_FILE_BYTES)).not.toThrow();
+    expect(() => checkFileSize('big.safetensors', MAX_FILE_BYTES + 1)).toThrow(
+      expect.objectContaining({ name: 'SceneError', file: 'big.safetensors', code: 'PAYLOAD_TOO_LARGE', field: 'size', message: expect.stringMatching(/^Could not read big\.safetensors: PAYLOAD_TOO_LARGE \(size\) — the file has 67108865 bytes; at most 67108864/) }),
+    );
   });
 
   it('asks for a layout when N is not square and the file has none', () => {

@@ -1,0 +1,119 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AppSnapshot } from '../src/app.js';
+import { MAX_FILE_BYTES } from '../src/scene.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`[web] SKIPPING the Compare tab browser test: ${CHROMIUM} is absent (apt-get install chromium)`);
+
+const SAMPLES = resolve(import.meta.dirname, '../../../fixtures/samples');
+const llava = readFileSync(join(SAMPLES, 'llava-sample.safetensors'));
+const internvl = readFileSync(join(SAMPLES, 'internvl-sample.safetensors'));
+
+const out = mkdtempSync(join(tmpdir(), 'd2p-web-app-'));
+let server: Server | undefined;
+afterAll(() => {
+  server?.closeAllConnections();
+  server?.close();
+  rmSync(out, { recursive: true, force: true });
+});
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+
+/**
+ * Serves the built app, the sample list (held back until `release` is called, as a slow server
+ * would) and the llava sample (each request counted); any other /v1 path answers 404.
+ */
+async function serve(dir: string) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let listAsked!: () => void;
+  const listRequested = new Promise<void>((r) => (listAsked = r));
+  const hits = { sample: 0 };
+  server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/v1/samples') {
+      listAsked();
+      void released.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([{ name: 'llava-sample', url: '/samples/llava-sample.safetensors', bytes: llava.length, n: 576, d: 256 }])));
+      return;
+    }
+    if (path === '/samples/llava-sample.safetensors') {
+      hits.sample++;
+      return void res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(llava);
+    }
+    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(dir) || !existsSync(file)) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, release, listRequested, hits };
+}
+
+describe.skipIf(!hasChromium)('the Compare tab in headless Chromium', () => {
+  it('keeps a file dropped while the page is still starting (the default sample does not replace it); refuses an oversized drop before reading it', { timeout: 240_000 }, async () => {
+    const { build } = await import('vite');
+    await build({ root: join(import.meta.dirname, '..'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true, sourcemap: false } });
+    const { url, release, listRequested, hits } = await serve(out);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      const snapshot = async () => (await page.evaluate(() => (window as unknown as { __d2pruner: AppSnapshot }).__d2pruner)) as AppSnapshot;
+      await page.goto(`${url}?backends=cpu`);
+
+      // The page is waiting for the sample list; the user drops their own file meanwhile.
+      await listRequested;
+      await page.evaluate(async (b64) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], 'mine-internvl.safetensors'));
+        document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, internvl.toString('base64'));
+      await page.waitForFunction(() => {
+        const s = (window as unknown as { __d2pruner: AppSnapshot }).__d2pruner;
+        return s.state === 'done' && s.scene?.name === 'mine-internvl.safetensors';
+      }, undefined, { timeout: 120_000 });
+
+      // Now the list arrives: the page fills the sample menu, and must not queue the default sample.
+      release();
+      await page.waitForFunction(() => document.querySelectorAll('#sample option').length > 0, undefined, { timeout: 30_000 });
+      await page.waitForFunction("['done', 'error'].includes(document.body.dataset.state)", undefined, { timeout: 120_000 });
+      const snap = await snapshot();
+      expect(snap.scene?.name).toBe('mine-internvl.safetensors');
+      expect(snap.state).toBe('done');
+      expect({ runs: snap.runs, started: snap.started }).toEqual({ runs: 1, started: 1 });
+      expect(Object.keys(snap.results)).toEqual(['d2pruner']);
+      expect(hits.sample).toBe(0);
+
+      // A token file above the cap is refused from its size: its bytes are never read.
+      await page.evaluate((bytes) => {
+        const w = window as unknown as { reads: number };
+        w.reads = 0;
+        const read = Blob.prototype.arrayBuffer;
+        Blob.prototype.arrayBuffer = function (this: Blob) {
+          w.reads++;
+          return read.call(this);
+        };
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], 'huge.safetensors'));
+        document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, MAX_FILE_BYTES + 1);
+      await page.waitForFunction("document.body.dataset.state === 'error'", undefined, { timeout: 30_000 });
+      expect(await page.locator('#error').textContent()).toBe(
+        `Could not read huge.safetensors: PAYLOAD_TOO_LARGE (size) — the file has ${MAX_FILE_BYTES + 1} bytes; at most ${MAX_FILE_BYTES} (64 MiB, the server's default --max-body-bytes)`,
+      );
+      expect(await page.evaluate(() => (window as unknown as { reads: number }).reads)).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
