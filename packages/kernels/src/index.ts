@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export * from './names.js';
+export * from './kernel-input.js';
 export * from './edge-block.js';
 export * from './policy.js';
 export * from './backend.js';

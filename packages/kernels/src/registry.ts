@@ -1,6 +1,8 @@
 import { BackendUnavailableError, InvalidArgumentError, UnknownNameError, isD2PrunerError } from '@d2pruner/core';
 import type { KernelBackend } from './backend.js';
 import { cpuBackend } from './cpu/backend.js';
+import { runCheckedCpuKernel } from './cpu/kernel-table.js';
+import { assertKernelInput } from './kernel-input.js';
 import type { KernelInput, KernelName, KernelOutput } from './names.js';
 import { kernelWork } from './names.js';
 import { denseMs, kernelMs, lazyCpuMs, type AutoDecision, type BackendProfile, type D2PrunerWorkload } from './policy.js';
@@ -201,14 +203,18 @@ export class KernelRegistry {
   /**
    * Runs a kernel. Under `auto` it falls back down the priority list; a named backend is forced,
    * except that a lost device falls back to the CPU so that the request is not lost (the result
-   * says which backend ran).
+   * says which backend ran). The input is checked once, before any backend is chosen
+   * (`assertKernelInput`: an unknown kernel is UNKNOWN_NAME, a malformed input a typed error
+   * naming the field at fault), so every backend refuses the same invalid input the same way.
    */
   async run<K extends KernelName>(kernel: K, input: KernelInput<K>, request: BackendRequest = 'auto'): Promise<KernelResult<K>> {
+    assertKernelInput(kernel, input);
     const plan = await this.plan(kernel, request, kernelWork(kernel, input));
     const failures: string[] = [];
     for (const b of plan) {
       try {
-        return { output: await b.run(kernel, input), backend: b.name };
+        // the CPU reference runs on the input checked above, not checked a second time
+        return { output: b === cpuBackend ? runCheckedCpuKernel(kernel, input) : await b.run(kernel, input), backend: b.name };
       } catch (e) {
         const lost = isD2PrunerError(e) && e.code === 'DEVICE_LOST';
         if (lost) this.markLost(b.name);

@@ -1,24 +1,15 @@
 import type { KernelBackend } from '../backend.js';
-import { cpuEdgeBlock } from '../edge-block.js';
+import { assertKernelInput } from '../kernel-input.js';
 import type { KernelInput, KernelName, KernelOutput } from '../names.js';
-import { cpuDppUpdate, cpuMaxMinUpdate, cpuMaxSimilarity } from './baseline-kernels.js';
-import { cpuCosineMatrix, cpuEdgeBitset, cpuHeadMean, cpuRowNorms, cpuSimilarityRows } from './reference.js';
+import { cpuImplements, runCheckedCpuKernel } from './kernel-table.js';
 
-const IMPL: { [K in KernelName]: (input: KernelInput<K>) => KernelOutput<K> } = {
-  rowNorms: cpuRowNorms,
-  similarityRows: cpuSimilarityRows,
-  cosineMatrix: cpuCosineMatrix,
-  edgeBitset: cpuEdgeBitset,
-  edgeBlock: cpuEdgeBlock,
-  headMean: cpuHeadMean,
-  maxSimilarity: cpuMaxSimilarity,
-  maxMinUpdate: cpuMaxMinUpdate,
-  dppUpdate: cpuDppUpdate,
-};
-
-/** Runs a kernel synchronously on the CPU reference implementation. */
+/**
+ * Runs a kernel synchronously on the CPU reference implementation, after the same input checks
+ * as `KernelRegistry.run` (`assertKernelInput`: typed errors naming the field at fault).
+ */
 export function runCpuKernel<K extends KernelName>(kernel: K, input: KernelInput<K>): KernelOutput<K> {
-  return (IMPL[kernel] as (i: KernelInput<K>) => KernelOutput<K>)(input);
+  assertKernelInput(kernel, input);
+  return runCheckedCpuKernel(kernel, input);
 }
 
 /** The CPU reference backend: always available, lowest priority, the oracle of every other. */
@@ -27,7 +18,7 @@ export const cpuBackend: KernelBackend = {
   priority: 0,
   minWork: 0,
   available: async () => true,
-  supports: (kernel) => kernel in IMPL,
+  supports: (kernel) => cpuImplements(kernel),
   run: async (kernel, input) => runCpuKernel(kernel, input),
   describe: () => 'cpu (JavaScript reference)',
 };

@@ -1,4 +1,5 @@
 import { assertFinite } from '@d2pruner/core';
+import { headerOwner, type HeaderOwner } from './header-owner.js';
 import { WASM_BACKED_HEADER, wasmMemoryOf } from './wasm-backed.js';
 import { dotInstance, dotInstanceOn, releaseDotInstance, SIMD_ROW_ALIGN, type DotExports, type WasmMemory } from './wasm-simd-dot.js';
 
@@ -34,11 +35,29 @@ export class ScanMemory {
   private buffer: ArrayBuffer | undefined;
   private views: { f32: Float32Array; f64: Float64Array; i32: Int32Array } | undefined;
 
+  /** The shared header's last-writer cell when in place (other screens and stores write there too). */
+  private readonly header: HeaderOwner | undefined;
+
   private constructor(
     readonly wasm: DotExports,
     /** True when the instance runs on the memory the scanned matrix lies in (not pooled). */
     readonly inPlace: boolean,
-  ) {}
+  ) {
+    this.header = inPlace ? headerOwner(wasm.mem) : undefined;
+  }
+
+  /**
+   * Marks this memory's user as the last writer of its regions; call before writing them or
+   * relying on what was left there. False when an in-place memory's shared header was written by
+   * another screen or row store since this one's last claim (whatever this one left in its
+   * regions may be gone: rewrite it); a pooled memory is this user's alone, always true.
+   */
+  claim(): boolean {
+    const h = this.header;
+    if (h === undefined || h.owner === this) return true;
+    h.owner = this;
+    return false;
+  }
 
   private lay(layout: Record<string, number>): this {
     for (const [name, bytes] of Object.entries(layout)) {

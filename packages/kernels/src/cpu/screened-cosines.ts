@@ -131,6 +131,8 @@ export function screenSetup(x: Float32Array, rows: number, cols: number, vectors
   const layout = { out: 20 * (per + 1), slotA: stride * 4, slotB: stride * 4, vecs: groups * 16 * stride, inv: groups * 16 };
   const here = stride === cols && rows % 2 === 0 && per % 2 === 0 ? ScanMemory.onMatrix(x, layout) : undefined;
   const mem = here ?? ScanMemory.tryCreate({ ...layout, block: (per + 1) * stride * 4 });
+  // the regions below are written now: another in-place user's state in the header is gone
+  mem?.claim();
   const exactDot = exactDotter(mem, x, cols, vectors);
   const rowNorms = new Float64Array(rows).fill(-1);
   const vecNorms = new Float64Array(vectors.length).fill(-1);
@@ -177,6 +179,8 @@ function exactDotter(mem: ScanMemory | undefined, x: Float32Array, cols: number,
   const slots = { slotA: -1, slotB: -1 };
   const put = (slot: 'slotA' | 'slotB', key: number, values: Float32Array): number => {
     const at = mem.at(slot);
+    // another screen or row store on the same file memory wrote the header: both slots are stale
+    if (!mem.claim()) slots.slotA = slots.slotB = -1;
     if (slots[slot] !== key) {
       const f32 = mem.heap().f32;
       f32.set(values, at >> 2);

@@ -1,4 +1,5 @@
 import { BackendUnavailableError } from '@d2pruner/core';
+import { headerOwner, type HeaderOwner } from './header-owner.js';
 import { WASM_BACKED_HEADER, wasmMemoryOf } from './wasm-backed.js';
 import { seqPairDotsF32 } from './seq-dots.js';
 import { dotInstance, dotInstanceOn, releaseDotInstance, SIMD_ROW_ALIGN, simdAvailable, type DotExports } from './wasm-simd-dot.js';
@@ -41,6 +42,18 @@ export class SimdRowStore {
     this.wasm = on ?? SimdRowStore.freshInstance();
     this.slot = new Int32Array(on ? 0 : rows).fill(-1);
     this.dense = on !== null;
+    this.header = on && memory ? headerOwner(memory) : undefined;
+  }
+
+  /** In place: the last-writer cell of the shared header (screens and other stores write there too). */
+  private readonly header: HeaderOwner | undefined;
+  /** In place: a copy of the vector row, rewritten when another user wrote the header. */
+  private vector: Float32Array | undefined;
+
+  /** In place: marks this store as the header's last writer, restoring its vector row if another user wrote there. */
+  private claimHeader(): void {
+    (this.header as HeaderOwner).owner = this;
+    if (this.vector) this.writeVector(this.vector);
   }
 
   /** Whether the rows are read in place (no copies). */
@@ -88,7 +101,11 @@ export class SimdRowStore {
   private dense = false;
 
   private offset(i: number): number {
-    if (this.base >= 0) return i === VECTOR_ROW ? SCRATCH_BYTES : this.base + i * this.stride * 4;
+    if (this.base >= 0) {
+      // every call reaches here before it writes the scratch area or reads the vector row
+      if ((this.header as HeaderOwner).owner !== this) this.claimHeader();
+      return i === VECTOR_ROW ? SCRATCH_BYTES : this.base + i * this.stride * 4;
+    }
     this.ensureLive();
     if (i === VECTOR_ROW) return SCRATCH_BYTES;
     let s = this.slot[i];
@@ -134,6 +151,16 @@ export class SimdRowStore {
   /** Copies `vec` (cols floats) into the vector slot, addressed as row {@link VECTOR_ROW}. */
   setVector(vec: Float32Array): void {
     this.ensureLive();
+    if (this.header) {
+      this.vector ??= new Float32Array(this.cols);
+      this.vector.set(vec.subarray(0, this.cols));
+      this.header.owner = this;
+    }
+    this.writeVector(vec);
+  }
+
+  /** Writes `vec` (cols floats) to the vector slot, zero-padded to the stride. */
+  private writeVector(vec: Float32Array): void {
     const heap = this.reserve(SCRATCH_BYTES / 4 + this.stride);
     heap.set(vec.subarray(0, this.cols), SCRATCH_BYTES / 4);
     heap.fill(0, SCRATCH_BYTES / 4 + this.cols, SCRATCH_BYTES / 4 + this.stride);
