@@ -72,6 +72,8 @@ function absorb(s: Acc, job: PruneJob, options: CalibrateOptions): void {
   if (error) return skip(error);
   if (!input?.attention) return skip(new MissingTensorError('attention', 'calibration').toJSON());
   if (!layout) return skip(new InvalidInputError('layout', 'the input carries no layout and N is not square; pass a layout').toJSON());
+  // a zero-token input has no positions to average, and as the first input it would fix an empty layout
+  if (input.attention.length === 0) return skip(new InvalidInputError('attention', 'the input has no visual tokens; a prior is averaged over inputs with at least one').toJSON());
   try {
     s.acc.add(input.attention, layout);
   } catch (e) {
@@ -100,6 +102,11 @@ export async function calibrate(inputs: AsyncIterable<PruneSource> | Iterable<Pr
       }, seed),
     ),
   );
+  if (state.layout === undefined && state.skipped.length > 0) {
+    // nothing was averaged: say why the inputs were skipped rather than that none had attention
+    const first = state.skipped[0];
+    throw new InvalidInputError('input', `no input could be averaged: all ${state.skipped.length} were skipped (the first${first.path ? `, ${first.path}` : ''}: [${first.error.code}] ${first.error.field}: ${first.error.message})`);
+  }
   const result = state.acc.result();
   const out: CalibrationResult = { ...result, layout: state.layout as Layout, skipped: state.skipped };
   const model = options.model ?? state.model;

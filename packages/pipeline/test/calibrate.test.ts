@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { lastValueFrom, pipe, toArray } from 'rxjs';
+import { lastValueFrom, of, pipe, toArray } from 'rxjs';
 import { gridLayout, layoutSignature } from '@d2pruner/core';
-import { calibrate, debias, decode, prepare, pruneStream, selectPivots, score, withPrior, type SkippedInput } from '../src/index.js';
+import { calibrate, createJob, debias, decode, prepare, pruneStream, selectPivots, score, withPrior, type SkippedInput } from '../src/index.js';
 import { makeScene, sceneBytes } from './helpers/scenes.js';
 import { SIDE, ramp, rampScene } from './helpers/ramp.js';
 
@@ -70,6 +70,27 @@ describe('calibrate', () => {
     const adopted = await calibrate(list);
     expect(adopted.samples).toBe(1);
     expect(adopted.skipped.map((s) => s.index)).toEqual([1, 2]);
+  });
+
+  it('a zero-token input is skipped in any position, never adopted as the layout; when every input is skipped, the error says why', async () => {
+    const empty = { features: { rows: 0, cols: 4, data: new Float32Array(0) }, attention: new Float32Array(0), layout: { frames: [{ rows: 0, cols: 0 }], frame: new Int32Array(0), row: new Int32Array(0), col: new Int32Array(0) } };
+    for (const list of [[empty, rampScene(1)], [rampScene(1), empty]]) {
+      const result = await calibrate(list);
+      expect(result.samples).toBe(1);
+      expect(result.skipped.map((x) => [x.index, x.error.field])).toEqual([[list.indexOf(empty), 'attention']]);
+      expect(result.layoutSignature).toBe(layoutSignature(gridLayout(SIDE, SIDE)));
+    }
+    const allOther = calibrate([rampScene(1)], { layoutSignature: layoutSignature(gridLayout(SIDE + 1, SIDE + 1)) });
+    await expect(allOther).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'input', message: expect.stringMatching(/all 1 were skipped .*\[SHAPE_MISMATCH|all 1 were skipped .*layout/) });
+  });
+
+  it('a prior applied with its layout signature fails inputs of another layout, naming prior', async () => {
+    const scene = makeScene({ rows: 4, cols: 6, seed: 2 });
+    const prior = new Float32Array(24).fill(1 / 24);
+    const run = (signature: string) => lastValueFrom(of(createJob(scene, 0)).pipe(decode(), withPrior(prior, signature)));
+    expect((await run(layoutSignature(gridLayout(4, 6)))).input?.prior).toBe(prior);
+    const other = await run(layoutSignature(gridLayout(6, 4)));
+    expect(other.error).toMatchObject({ code: 'INVALID_INPUT', field: 'prior', message: expect.stringContaining('4×6, 24 tokens') });
   });
 
   it('no usable input is a typed error; read errors are reported with the path', async () => {

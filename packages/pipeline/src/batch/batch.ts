@@ -22,6 +22,8 @@ export interface BatchOptions extends PullOptions, PruneOptions {
   layout?: Layout;
   /** A prior given to every input (`--prior`), replacing the files' own. */
   prior?: Float32Array;
+  /** The layout signature `prior` was calibrated on (its file's `d2pruner.layoutSignature`): inputs of another layout fail naming `prior`. */
+  priorLayout?: string;
   /**
    * The per-request pipeline after parsing; default `decode → withPrior → withBackend → prune`.
    * A custom one receives jobs whose `request` is parsed and must emit each job once.
@@ -78,7 +80,7 @@ export function resultOf(job: PruneJob, line: number): BatchResult {
 export function batchStages(options: BatchOptions): OperatorFunction<PruneJob, PruneJob> {
   return pipe(
     decode({ readFile: options.readFile, layout: options.layout }),
-    options.prior ? withPrior(options.prior) : (s: Observable<PruneJob>) => s,
+    options.prior ? withPrior(options.prior, options.priorLayout) : (s: Observable<PruneJob>) => s,
     withBackend(options.backend ?? 'auto'),
     prune(options.method, options),
   );

@@ -21,6 +21,8 @@ export interface EvalOptions extends PullOptions, Pick<PruneOptions, 'ensureBack
   layout?: Layout;
   /** A prior given to every input (`--prior`), replacing the files' own. */
   prior?: Float32Array;
+  /** The layout signature `prior` was calibrated on; files of another layout are skipped naming `prior`. */
+  priorLayout?: string;
   /** Kernel backend (default `auto`). */
   backend?: string;
   /**
@@ -65,7 +67,7 @@ function decodeFile(source: EvalSource, index: number, options: EvalOptions): Ob
         ? of<DecodedFile>({ source, file, index, error: r.error })
         : of(createJob({ id: file, input: r.bytes }, index)).pipe(
         decode({ layout: options.layout }),
-        options.prior ? withPrior(options.prior) : (s: Observable<PruneJob>) => s,
+        options.prior ? withPrior(options.prior, options.priorLayout) : (s: Observable<PruneJob>) => s,
         map((job): DecodedFile => {
           if (job.error) return { source, file, index, error: job.error };
           try {

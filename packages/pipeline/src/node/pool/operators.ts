@@ -39,8 +39,8 @@ export interface PoolStageOptions extends Omit<BatchOptions, 'stages' | 'concurr
 }
 
 function defaultsOf(options: PoolStageOptions): WorkerDefaults {
-  const { method, backend, layout, prior, params, budget } = options;
-  return { method, backend, layout, prior, params, budget };
+  const { method, backend, layout, prior, priorLayout, params, budget } = options;
+  return { method, backend, layout, prior, priorLayout, params, budget };
 }
 
 /**

@@ -11,6 +11,8 @@ export interface WorkerDefaults {
   layout?: Layout;
   /** Prior given to every input, replacing the files' own (`--prior`). */
   prior?: Float32Array;
+  /** The layout signature the prior was calibrated on; inputs of another layout fail naming `prior`. */
+  priorLayout?: string;
   /** Parameters for requests that give none. */
   params?: MethodParams;
   /** Budget for requests that give neither `keep` nor `ratio`. */
