@@ -53,7 +53,7 @@ function overloaded(limit: number): HttpError {
 }
 
 function sendError(reply: FastifyReply, e: unknown, state: ServerState): FastifyReply {
-  const r = errorResponse(e);
+  const r = errorResponse(e, reply.request?.headers);
   state.metrics.errors.inc([r.body.error.code]);
   return reply.code(r.status).headers(r.headers).type('application/json; charset=utf-8').send(JSON.stringify(r.body));
 }
@@ -130,7 +130,15 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     clientErrorHandler: (error, socket) => answerClientError(error, socket, state),
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
+      // refused before routing (a URL that does not decode, …): Fastify runs no hooks for these,
+      // so count the request here, as `onResponse` counts the others
+      const started = process.hrtime.bigint();
+      const raw = (reply as FastifyReply).raw;
+      raw.once('close', () => {
+        metrics.requests.inc([request.method, 'unmatched', String(raw.statusCode)]);
+        metrics.latency.observe([request.method, 'unmatched'], Number(process.hrtime.bigint() - started) / 1e9);
+      });
       sendError(reply as FastifyReply, error, state);
     },
   });

@@ -8,6 +8,8 @@ export type HttpOnlyCode =
   | 'HEADERS_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
+  | 'PRECONDITION_FAILED'
+  | 'RANGE_NOT_SATISFIABLE'
   | 'SLOW_UPLOAD'
   | 'OVERLOADED'
   | 'TIMEOUT'
@@ -29,8 +31,10 @@ export const STATUS_OF: Readonly<Record<ServerErrorCode, number>> = {
   UNSUPPORTED_DTYPE: 400,
   NOT_FOUND: 404,
   SLOW_UPLOAD: 408,
+  PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RANGE_NOT_SATISFIABLE: 416,
   HEADERS_TOO_LARGE: 431,
   INVALID_INPUT: 422,
   INVALID_ARGUMENT: 422,
@@ -89,10 +93,31 @@ const BY_STATUS: Readonly<Record<number, [HttpOnlyCode, string]>> = {
   403: ['NOT_FOUND', 'path'],
   404: ['NOT_FOUND', 'path'],
   408: ['SLOW_UPLOAD', 'request'],
+  412: ['PRECONDITION_FAILED', 'if-match'],
   413: ['PAYLOAD_TOO_LARGE', 'body'],
   415: ['UNSUPPORTED_MEDIA_TYPE', 'content-type'],
+  416: ['RANGE_NOT_SATISFIABLE', 'range'],
   431: ['HEADERS_TOO_LARGE', 'headers'],
 };
+
+/** Headers a plugin's 4xx error may carry into the response (a 416's `Content-Range: bytes *\/SIZE`). */
+const PASSED_HEADERS: ReadonlySet<string> = new Set(['content-range']);
+
+/** The headers of a plugin's error that the response keeps (see {@link PASSED_HEADERS}). */
+function passedHeaders(headers: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof headers !== 'object' || headers === null) return out;
+  for (const [k, v] of Object.entries(headers)) if (PASSED_HEADERS.has(k.toLowerCase()) && typeof v === 'string') out[k.toLowerCase()] = v;
+  return out;
+}
+
+/**
+ * The field of a 412: the conditional header that failed. `If-Match` is evaluated first (RFC 9110
+ * §13.2.2), so it is the culprit when given; otherwise `If-Unmodified-Since`.
+ */
+function preconditionField(requestHeaders: Readonly<Record<string, unknown>> | undefined): string {
+  return requestHeaders && requestHeaders['if-match'] === undefined && requestHeaders['if-unmodified-since'] !== undefined ? 'if-unmodified-since' : 'if-match';
+}
 
 /** Longest message an error response carries (a backstop: messages quote at most ~200 characters of a value). */
 export const MAX_MESSAGE_CHARS = 4 * MAX_QUOTED_CHARS;
@@ -148,16 +173,18 @@ function shaped(status: number, error: ErrorBody['error'], headers: Record<strin
  * Turns anything thrown while serving a request into a status, headers and the error body.
  * Library errors keep their code and field; Fastify's validation, parser and routing errors and
  * any plugin's 4xx become typed 4xx errors; anything else is a 500 `INTERNAL` without a stack
- * trace. Fields and messages are clipped, so no response echoes a large bad value.
+ * trace. Fields and messages are clipped, so no response echoes a large bad value. A static
+ * file's failed range or precondition keeps its status (416 `RANGE_NOT_SATISFIABLE` with its
+ * `Content-Range`, 412 `PRECONDITION_FAILED` naming the conditional header, from `requestHeaders`).
  */
-export function errorResponse(e: unknown): { status: number; headers: Record<string, string>; body: ErrorBody } {
+export function errorResponse(e: unknown, requestHeaders?: Readonly<Record<string, unknown>>): { status: number; headers: Record<string, string>; body: ErrorBody } {
   const v = e as { validation?: AjvError[]; validationContext?: string } | null;
   if (v?.validationContext === 'body' && v.validation?.[0]?.instancePath === '' && v.validation[0].keyword === 'type') {
     return shaped(400, { code: 'MALFORMED_BODY', field: 'body', message: 'the JSON body must be an object' });
   }
   if (e instanceof HttpError) return shaped(e.status, { code: e.code, field: e.field, message: e.message }, { ...e.headers });
   if (isD2PrunerError(e)) return shaped(STATUS_OF[e.code] ?? 500, e.toJSON());
-  const err = (e ?? {}) as { code?: unknown; statusCode?: unknown; message?: unknown; validation?: unknown; validationContext?: string };
+  const err = (e ?? {}) as { code?: unknown; statusCode?: unknown; message?: unknown; validation?: unknown; validationContext?: string; headers?: unknown };
   if (Array.isArray(err.validation)) return shaped(422, validationError(err as { validation: AjvError[]; validationContext?: string }));
   const message = typeof err.message === 'string' ? err.message : String(e);
   if (typeof err.code === 'string' && FASTIFY_CODES[err.code]) {
@@ -167,8 +194,18 @@ export function errorResponse(e: unknown): { status: number; headers: Record<str
   if (e instanceof SyntaxError) return shaped(400, { code: 'MALFORMED_BODY', field: 'body', message });
   const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
   if (status >= 400 && status < 500) {
-    const [code, field] = BY_STATUS[status] ?? ['MALFORMED_REQUEST', 'request'];
-    return shaped(STATUS_OF[code], { code, field, message: code === 'NOT_FOUND' ? 'not found' : message });
+    const [code, byStatus] = BY_STATUS[status] ?? ['MALFORMED_REQUEST', 'request'];
+    const field = code === 'PRECONDITION_FAILED' ? preconditionField(requestHeaders) : byStatus;
+    const headers = passedHeaders(err.headers);
+    const text =
+      code === 'NOT_FOUND'
+        ? 'not found'
+        : code === 'RANGE_NOT_SATISFIABLE'
+          ? `the requested range lies outside the file${headers['content-range'] ? ` (content-range: ${headers['content-range']})` : ''}`
+          : code === 'PRECONDITION_FAILED'
+            ? `precondition failed: the file does not satisfy ${field}`
+            : message;
+    return shaped(STATUS_OF[code], { code, field, message: text }, headers);
   }
   const json = toErrorJson(e);
   return shaped(500, { code: 'INTERNAL', field: json.field, message: json.message });

@@ -65,20 +65,33 @@ describe('GET /v1/flops', () => {
     const cases: [string, string, string][] = [
       ['?keep=64', 'INVALID_ARGUMENT', 'model'],
       ['?model=llava-1.5-7b', 'INVALID_ARGUMENT', 'keep'],
-      ['?model=gpt-9&keep=64', 'UNKNOWN_NAME', 'adapter'],
+      ['?model=gpt-9&keep=64', 'UNKNOWN_NAME', 'model'],
       ['?model=llava-1.5-7b&visual=576&keep=abc', 'INVALID_ARGUMENT', 'keep'],
       ['?model=llava-1.5-7b&visual=576&keep=64&formula=magic', 'INVALID_INPUT', 'formula'],
       ['?model=llava-1.5-7b&keep=64&image=big', 'INVALID_ARGUMENT', 'image'],
       ['?model=llava-1.5-7b&keep=64&colour=red', 'INVALID_ARGUMENT', 'colour'],
       ['?model=llava-1.5-7b&keep=64', 'INVALID_INPUT', 'visual'],
+      // as `d2pruner flops`: --visual and --image are alternatives, not one silently ignored
+      ['?model=llava-next-7b&keep=64&visual=100&image=672x672', 'INVALID_ARGUMENT', 'image'],
+      // one option under its two spellings
+      ['?model=internvl-2.5-8b&keep=64&image=896x896&max-tiles=1&maxTiles=12', 'INVALID_ARGUMENT', 'max-tiles'],
     ];
     for (const [q, code, field] of cases) {
       const res = await call(`${server.url}/v1/flops${q}`);
       expect(res.status, q).toBe(422);
       const e = errorOf(res);
       expect(e.code, q).toBe(code);
-      if (code !== 'UNKNOWN_NAME') expect(e.field, q).toBe(field);
+      expect(e.field, q).toBe(field);
     }
+  });
+
+  it('takes the tiling limit under either spelling', async () => {
+    const kebab = await call(`${server.url}/v1/flops?model=internvl-2.5-8b&keep=64&image=896x896&max-tiles=2`);
+    const camel = await call(`${server.url}/v1/flops?model=internvl-2.5-8b&keep=64&image=896x896&maxTiles=2`);
+    const tiled = await call(`${server.url}/v1/flops?model=internvl-2.5-8b&keep=64&image=896x896`);
+    expect(kebab.status).toBe(200);
+    expect(camel.json).toEqual(kebab.json);
+    expect((kebab.json as { visual: number }).visual).toBeLessThan((tiled.json as { visual: number }).visual);
   });
 });
 
@@ -97,5 +110,14 @@ describe('GET /v1/layout', () => {
     expect(errorOf(a)).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'image' });
     const b = await call(`${server.url}/v1/layout?image=336x336`);
     expect(errorOf(b)).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'model' });
+  });
+
+  it('422 naming model for an unknown model, and max-tiles given under both spellings', async () => {
+    const unknown = await call(`${server.url}/v1/layout?model=gpt-9&image=336x336`);
+    expect(unknown.status).toBe(422);
+    expect(errorOf(unknown)).toMatchObject({ code: 'UNKNOWN_NAME', field: 'model', message: expect.stringContaining('llava-1.5-7b') });
+    const twice = await call(`${server.url}/v1/layout?model=internvl-2.5-8b&image=896x896&maxTiles=12&max-tiles=1`);
+    expect(twice.status).toBe(422);
+    expect(errorOf(twice)).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'max-tiles' });
   });
 });

@@ -320,6 +320,39 @@ describe('the model and the rest of the server', () => {
     expect(doc.components.schemas.GenerateSummary.required).toEqual(['visualTokens', 'prefillTokens', 'prefillMs', 'pruneMs', 'text', 'tokenIds']);
   });
 
+  it('/openapi.json documents the media type each non-JSON 200 is really sent with', async () => {
+    /** A media type as essence and parameters (charset aside: it says how the text is encoded, not what it is). */
+    const media = (type: string) => {
+      const [essence, ...params] = type.split(';').map((p) => p.trim().toLowerCase());
+      return { essence, params: params.filter((p) => p !== '' && !p.startsWith('charset=')) };
+    };
+    const doc = (await call(`${server.url}/openapi.json`)).json as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }> }> }>> };
+    const batchLine = `${JSON.stringify({ input: 'llava-sample', keep: 4 })}\n`;
+    const routes: [string, string, () => Promise<Res>][] = [
+      ['get', '/metrics', () => call(`${server.url}/metrics`)],
+      ['get', '/samples/{file}', () => call(`${server.url}/samples/llava-sample.safetensors`)],
+      ['post', '/v1/prune/batch', () => call(`${server.url}/v1/prune/batch`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: batchLine })],
+      ['post', '/v1/generate', () => generate(server, { keep: 32, maxNewTokens: 2 })],
+    ];
+    for (const [method, path, fetchIt] of routes) {
+      const content = doc.paths[path][method].responses['200'].content ?? {};
+      const documented = Object.keys(content);
+      expect(documented, path).toHaveLength(1);
+      expect(content[documented[0]].schema, path).toBeDefined();
+      const res = await fetchIt();
+      expect(res.status, path).toBe(200);
+      const sent = media(res.headers.get('content-type') ?? '');
+      const said = media(documented[0]);
+      expect(said.essence, path).toBe(sent.essence);
+      expect(sent.params, path).toEqual(expect.arrayContaining(said.params));
+    }
+    expect(media(Object.keys(doc.paths['/metrics'].get.responses['200'].content ?? {})[0]).params).toEqual(['version=0.0.4']);
+    // the batch answer is a stream of Selection | BatchError lines, not one object
+    const batch = doc.paths['/v1/prune/batch'].post.responses['200'].content?.['application/x-ndjson']?.schema as { type?: string; 'x-items'?: { anyOf?: unknown[] } };
+    expect(batch.type).toBe('string');
+    expect(batch['x-items']?.anyOf).toHaveLength(2);
+  });
+
   it('without --model-dir: 404 naming model-dir, and @d2pruner/transformers is never imported', async () => {
     let imported = false;
     const bare = await start({}, { transformersLoader: async () => ((imported = true), import('@d2pruner/transformers')) });

@@ -175,6 +175,21 @@ describe('class 4: every client error is a 4xx in the documented shape, counted'
     expect(series(after, 'd2pruner_http_requests_total', { route: 'unmatched', status: '431' })).toBeGreaterThanOrEqual(1);
   });
 
+  it('a URL that does not decode is counted as a request with route="unmatched", as the README says', async () => {
+    const before = (await call(`${server.url}/metrics`)).text;
+    const requests = (t: string) => series(t, 'd2pruner_http_requests_total', { method: 'GET', route: 'unmatched', status: '400' }) ?? 0;
+    const latency = (t: string) => series(t, 'd2pruner_http_request_duration_seconds_count', { method: 'GET', route: 'unmatched' }) ?? 0;
+    for (let i = 0; i < 3; i++) {
+      const res = await call(`${server.url}/v1/flops%ff`);
+      expect(res.status).toBe(400);
+      expect(errorOf(res)).toMatchObject({ code: 'MALFORMED_REQUEST', field: 'path' });
+    }
+    const after = (await call(`${server.url}/metrics`)).text;
+    expect(requests(after)).toBe(requests(before) + 3);
+    expect(latency(after)).toBe(latency(before) + 3);
+    expect(series(after, 'd2pruner_request_errors_total', { code: 'MALFORMED_REQUEST' })).toBe((series(before, 'd2pruner_request_errors_total', { code: 'MALFORMED_REQUEST' }) ?? 0) + 3);
+  });
+
   it('error messages quote at most ~200 characters of a bad value (a 100 KB value gives a short body)', async () => {
     const huge = 'x'.repeat(100_000);
     const cases: [string, RequestInit][] = [

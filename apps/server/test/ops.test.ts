@@ -150,6 +150,27 @@ describe('the web app', () => {
     expect(errorOf(missing).code).toBe('NOT_FOUND');
   });
 
+  it('keeps the status of a failed range (416) or precondition (412), in the documented shape', async () => {
+    const before = (await call(`${server.url}/metrics`)).text;
+    const range = await call(`${server.url}/index.html`, { headers: { range: 'bytes=999999-' } });
+    expect(range.status).toBe(416);
+    expect(errorOf(range)).toMatchObject({ code: 'RANGE_NOT_SATISFIABLE', field: 'range' });
+    expect(range.headers.get('content-range')).toMatch(/^bytes \*\/\d+$/);
+    const ifMatch = await call(`${server.url}/index.html`, { headers: { 'if-match': '"nope"' } });
+    expect(ifMatch.status).toBe(412);
+    expect(errorOf(ifMatch)).toMatchObject({ code: 'PRECONDITION_FAILED', field: 'if-match' });
+    const since = await call(`${server.url}/index.html`, { headers: { 'if-unmodified-since': 'Mon, 01 Jan 2001 00:00:00 GMT' } });
+    expect(since.status).toBe(412);
+    expect(errorOf(since)).toMatchObject({ code: 'PRECONDITION_FAILED', field: 'if-unmodified-since' });
+    const partial = await call(`${server.url}/index.html`, { headers: { range: 'bytes=0-3' } });
+    expect(partial.status).toBe(206);
+    expect(partial.text).toBe('<!do');
+    const after = (await call(`${server.url}/metrics`)).text;
+    expect(series(after, 'd2pruner_request_errors_total', { code: 'RANGE_NOT_SATISFIABLE' })).toBe((series(before, 'd2pruner_request_errors_total', { code: 'RANGE_NOT_SATISFIABLE' }) ?? 0) + 1);
+    expect(series(after, 'd2pruner_request_errors_total', { code: 'PRECONDITION_FAILED' })).toBe((series(before, 'd2pruner_request_errors_total', { code: 'PRECONDITION_FAILED' }) ?? 0) + 2);
+    expect(series(after, 'd2pruner_request_errors_total', { code: 'MALFORMED_REQUEST' }) ?? 0).toBe(series(before, 'd2pruner_request_errors_total', { code: 'MALFORMED_REQUEST' }) ?? 0);
+  });
+
   it('says how to build it when it is missing', async () => {
     const s = await start({ webDir: join(webDir, 'absent') });
     try {

@@ -48,6 +48,12 @@ describe('POST /v1/prune', () => {
     expect((c.json as { keep: number[] }).keep).toEqual(p0.keep);
   });
 
+  it('refuses a parameter given under both spellings (422 naming it), rather than using one', async () => {
+    const res = await postBytes(`${server.url}/v1/prune?keep=64&pivotRatio=0.5&pivot-ratio=0`, sample);
+    expect(res.status).toBe(422);
+    expect(errorOf(res)).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'pivot-ratio', message: expect.stringContaining('twice') });
+  });
+
   it('prunes a bundled sample named in the query, and accepts ratio', async () => {
     const want = vectorCase('llava-7.safetensors', 64).expected;
     const res = await call(`${server.url}/v1/prune?sample=llava-sample&keep=64`, { method: 'POST' });

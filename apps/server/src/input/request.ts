@@ -79,6 +79,7 @@ export function pruneSpecFromQuery(query: Record<string, unknown>, methodDefault
     const name = camelCase(key);
     const p = specs.get(name);
     if (!p) throw new InvalidArgumentError(key, `method '${m.name}' has no parameter '${key}'; parameters: ${m.params.map((x) => x.name).join(', ') || '(none)'}`);
+    if (name in spec.params) throw new InvalidArgumentError(key, `parameter '${name}' is given twice (camelCase and kebab-case are two spellings of one parameter)`);
     spec.params[name] = parseParamValue(p, one(query, key) as string);
   }
   return spec;

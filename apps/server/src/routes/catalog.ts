@@ -1,10 +1,14 @@
 import { registerInternVLAdapters } from '@d2pruner/adapter-internvl';
 import { registerLlavaAdapters } from '@d2pruner/adapter-llava';
 import {
+  InvalidArgumentError,
+  UnknownNameError,
   flopsJson,
   getAdapter,
+  isD2PrunerError,
   kebabCase,
   layoutReportJson,
+  listAdapters,
   parseImageSize,
   type AdapterOptions,
   type FlopsFormula,
@@ -45,8 +49,24 @@ export function adapterById(id: string): ModelAdapter {
   return getAdapter(id);
 }
 
-/** Adapter options from the (validated) query: `max-tiles` or `maxTiles`. */
+/**
+ * The adapter a route's `model` query parameter names: an unknown id is `UNKNOWN_NAME` with
+ * field `model` (the parameter the client gave), not the registry's `adapter`.
+ */
+function adapterOfQuery(id: string): ModelAdapter {
+  try {
+    return adapterById(id);
+  } catch (e) {
+    if (isD2PrunerError(e) && e.code === 'UNKNOWN_NAME') throw new UnknownNameError('model', id, listAdapters().map((a) => a.id));
+    throw e;
+  }
+}
+
+/** Adapter options from the (validated) query: `max-tiles` or `maxTiles`, not both. */
 function layoutOptions(query: { 'max-tiles'?: number; maxTiles?: number }): AdapterOptions | undefined {
+  if (query['max-tiles'] !== undefined && query.maxTiles !== undefined) {
+    throw new InvalidArgumentError('max-tiles', 'max-tiles and maxTiles are two spellings of one option: give it once');
+  }
   const maxTiles = query['max-tiles'] ?? query.maxTiles;
   return maxTiles === undefined ? undefined : { maxTiles };
 }
@@ -69,8 +89,10 @@ export function catalogRoutes(app: FastifyInstance, state: ServerState, schemas:
 
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  typed.get('/v1/flops', { schema: schemas.flops }, async ({ query: q }) =>
-    flopsJson(adapterById(q.model), {
+  typed.get('/v1/flops', { schema: schemas.flops }, async ({ query: q }) => {
+    // as `d2pruner flops`: the visual token count and the image size are alternatives
+    if (q.visual !== undefined && q.image !== undefined) throw new InvalidArgumentError('image', 'visual and image are alternatives: give the token count or the image size, not both');
+    return flopsJson(adapterOfQuery(q.model), {
       keep: q.keep,
       visual: q.visual,
       image: q.image ? parseImageSize(q.image) : undefined,
@@ -78,8 +100,8 @@ export function catalogRoutes(app: FastifyInstance, state: ServerState, schemas:
       layer: q.layer,
       text: q.text,
       formula: (q.formula ?? 'fastv') as FlopsFormula,
-    }),
-  );
+    });
+  });
 
-  typed.get('/v1/layout', { schema: schemas.layout }, async ({ query: q }) => layoutReportJson(adapterById(q.model).layout(parseImageSize(q.image), layoutOptions(q))));
+  typed.get('/v1/layout', { schema: schemas.layout }, async ({ query: q }) => layoutReportJson(adapterOfQuery(q.model).layout(parseImageSize(q.image), layoutOptions(q))));
 }

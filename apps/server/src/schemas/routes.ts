@@ -19,11 +19,21 @@ export function errorResponses(...statuses: number[]): Record<string, TSchema> {
   return out;
 }
 
+/**
+ * A 200 response whose body is not JSON, under its real media type (the one the route sends,
+ * without `charset`): `schema` describes the body, or (with `x-items` / `x-events`) the items of a
+ * stream. Fastify never serializes these bodies (the routes send strings, buffers or streams), so
+ * the schema is documentation; `@fastify/swagger` copies `content` into `/openapi.json` as it is.
+ */
+export function mediaResponse(mediaType: string, description: string, schema: TSchema): { description: string; content: Record<string, { schema: TSchema }> } {
+  return { description, content: { [mediaType]: { schema } } };
+}
+
 const loose = (description: string) => Type.Object({}, { additionalProperties: true, description });
 const ADAPTER_QUERY = {
   model: Type.String({ minLength: 1, maxLength: 128, description: 'adapter id, e.g. llava-1.5-7b' }),
   image: Type.String({ pattern: '^\\s*\\d+\\s*[xX×]\\s*\\d+\\s*$', maxLength: 32, description: 'image size WxH' }),
-  'max-tiles': Type.Integer({ minimum: 1, description: 'InternVL / LLaVA-NeXT tiling limit' }),
+  'max-tiles': Type.Integer({ minimum: 1, description: 'InternVL tiling limit (tiles per image); maxTiles is the same option, give one' }),
   maxTiles: Type.Integer({ minimum: 1, description: 'same as max-tiles' }),
 };
 
@@ -47,7 +57,14 @@ export function routeSchemas(methods: readonly Method[]) {
       summary: 'Prune many inputs: NDJSON in, NDJSON out (streamed, in order)',
       description: 'One request per line (BatchLine); one result line per request: a Selection (with "id" when given) or a BatchError. The query gives defaults for lines that name none.',
       querystring: Type.Object({ method: Type.Optional(Type.String({ description: 'method for lines that name none' })), backend: Type.Optional(Type.String({ maxLength: 64, description: 'backend for lines that name none: auto, cpu or webgpu' })) }, { additionalProperties: false }),
-      response: { 200: Type.Union([SelectionSchema, BatchErrorSchema], { description: 'application/x-ndjson, one per line' }), ...errorResponses(400, 413, 415, 422, 503) },
+      response: {
+        200: mediaResponse(
+          'application/x-ndjson',
+          'an NDJSON stream: one line per request line, in order, each a Selection (with "id" when given) or a BatchError (x-items)',
+          Type.String({ description: 'newline-delimited JSON; the schema of each line is x-items', 'x-items': Type.Union([SelectionSchema, BatchErrorSchema]) }),
+        ),
+        ...errorResponses(400, 413, 415, 422, 503),
+      },
     },
     eval: {
       summary: 'Evaluate methods on labelled inputs (docs/eval.md): NDJSON in, the d2pruner eval --json object out',
@@ -72,7 +89,11 @@ export function routeSchemas(methods: readonly Method[]) {
         'One generation at a time per model (503 OVERLOADED otherwise), within --generate-timeout-ms. The stream begins with the first token: errors before it (validation, image, prefill) are the usual status and error JSON; later ones an `error` event. 404 NOT_FOUND (field model-dir) on a server started without --model-dir.',
       body: { content: { 'application/json': { schema: generateBodySchema(names) } } },
       response: {
-        200: Type.String({ description: 'text/event-stream: `event: token` (GenerateToken) per token, then `event: done` (GenerateSummary), or `event: error` (Error)', 'x-events': { token: GenerateTokenSchema, done: GenerateSummarySchema, error: ErrorSchema } }),
+        200: mediaResponse(
+          'text/event-stream',
+          'server-sent events: `event: token` (GenerateToken) per token, then `event: done` (GenerateSummary), or `event: error` (Error); each `data:` is one JSON line (x-events)',
+          Type.String({ description: 'a text/event-stream; the data of each event is x-events[event]', 'x-events': { token: GenerateTokenSchema, done: GenerateSummarySchema, error: ErrorSchema } }),
+        ),
         ...errorResponses(400, 404, 413, 415, 422, 500, 503, 504),
       },
     },
@@ -81,7 +102,7 @@ export function routeSchemas(methods: readonly Method[]) {
     sampleFile: {
       summary: 'A bundled sample (safetensors)',
       params: Type.Object({ file: Type.String({ maxLength: 256, description: 'NAME.safetensors' }) }),
-      response: { 200: Type.String({ format: 'binary' }), ...errorResponses(404, 422) },
+      response: { 200: mediaResponse('application/octet-stream', 'the safetensors file', Type.String({ format: 'binary' })), ...errorResponses(404, 422) },
     },
     flops: {
       summary: 'Prefill cost before and after pruning (d2pruner flops --json)',
@@ -107,7 +128,7 @@ export function routeSchemas(methods: readonly Method[]) {
       response: { 200: loose('layout report'), ...errorResponses(422) },
     },
     healthz: { summary: 'Liveness, the backend in use (webgpu or cpu) and the adapter, the generation model (loaded, dir, generating)', response: { 200: loose('health'), ...errorResponses(503) } },
-    metrics: { summary: 'Prometheus metrics (text exposition; prom-client, default process metrics included)', response: { 200: Type.String() } },
+    metrics: { summary: 'Prometheus metrics (text exposition; prom-client, default process metrics included)', response: { 200: mediaResponse('text/plain; version=0.0.4', 'Prometheus text exposition format 0.0.4', Type.String()) } },
     openapi: { summary: 'This document (generated by @fastify/swagger from the route schemas)', response: { 200: loose('OpenAPI 3.1') } },
   } satisfies Record<string, RouteSchema>;
 }
