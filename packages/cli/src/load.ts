@@ -2,6 +2,7 @@ import {
   InvalidArgumentError,
   InvalidInputError,
   MissingTensorError,
+  ShapeMismatchError,
   isD2PrunerError,
   gridLayout,
   readSafetensors,
@@ -68,10 +69,27 @@ export async function loadTokenFile(io: CliIo, path: string, options: LoadOption
   return input;
 }
 
-/** Reads the `prior` tensor of a prior file written by `d2pruner calibrate`. */
-export async function loadPriorFile(io: CliIo, path: string): Promise<Float32Array> {
+/** A prior file from `--prior FILE`: the vector and the layout it was calibrated on. */
+export interface PriorFile {
+  /** The `prior` tensor, [N]. */
+  prior: Float32Array;
+  /**
+   * The file's `d2pruner.layoutSignature` (written by `d2pruner calibrate`): the layout the prior
+   * belongs to (docs/algorithm.md §6); undefined when the file records none (no layout check).
+   */
+  layoutSignature?: string;
+}
+
+/**
+ * Reads a prior file written by `d2pruner calibrate`: its `prior` tensor, which must be a vector
+ * (`SHAPE_MISMATCH` naming `prior` otherwise, as for a token file's own prior), and the layout
+ * signature it records.
+ */
+export async function loadPriorFile(io: CliIo, path: string): Promise<PriorFile> {
   const file = readSafetensors(await readInputFile(io, path, 'prior'));
   const t = file.get('prior');
   if (!t) throw new MissingTensorError('prior', `prior file ${path}`);
-  return t.data;
+  if (t.shape.length !== 1) throw new ShapeMismatchError('prior', `prior must be [N], got shape [${t.shape.join(', ')}] in ${path}`);
+  const signature = file.metadata['d2pruner.layoutSignature'];
+  return { prior: t.data, layoutSignature: signature === undefined || signature === '' ? undefined : signature };
 }

@@ -24,6 +24,8 @@ export interface BatchOptions {
   layout?: Layout;
   /** Prior for every input (`--prior`). */
   prior?: Float32Array;
+  /** The layout signature `prior` was calibrated on: inputs of another layout fail naming `prior`. */
+  priorLayout?: string;
   /** `--strict`: exit 1 when any line failed (default: 0 whenever the batch ran to its end). */
   strict?: boolean;
 }
@@ -51,6 +53,7 @@ async function runLines(source: string, io: CliIo, options: BatchOptions & { con
     backend: options.backend,
     layout: options.layout,
     prior: options.prior,
+    priorLayout: options.priorLayout,
     concurrency,
     ensureBackend,
     gate: io.outGate,

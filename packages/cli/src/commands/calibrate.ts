@@ -35,7 +35,7 @@ export const calibrateCommand = defineCommand({
     if (!out) throw new InvalidArgumentError('out', 'calibrate needs --out prior.safetensors');
     if (files.length === 0) throw new InvalidArgumentError('FILE', 'calibrate needs at least one token file');
     checkModelLayer(values.model, values.layer);
-    await checkOutputPath(out);
+    await checkOutputPath(out, 'out', files);
     const grid = values.grid;
     const workers = resolveWorkers(values.workers, undefined);
     const result = await withWorkerPool(workers, (pool) => calibrateFiles(files, {

@@ -55,8 +55,10 @@ export const evalCommand = defineCommand({
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', '--concurrency must be an integer ≥ 1');
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) throw new InvalidArgumentError('workers', `--workers must be an integer in [1, ${MAX_WORKERS}]`);
     if (values.report === '') throw new InvalidArgumentError('report', '--report needs a file name (e.g. --report report.html)');
-    if (values.report !== undefined) await checkOutputPath(values.report, 'report');
-    const prior = values.prior ? await loadPriorFile(io, values.prior) : undefined;
+    if (values.report !== undefined) await checkOutputPath(values.report, 'report', [...positionals, values.prior]);
+    const priorFile = values.prior ? await loadPriorFile(io, values.prior) : undefined;
+    const prior = priorFile?.prior;
+    const priorLayout = priorFile?.layoutSignature;
     const libraries = values.report !== undefined ? await readChartLibraries() : undefined;
     const samples = sampleCollector(runs);
     const reported = new Set<string>();
@@ -72,11 +74,12 @@ export const evalCommand = defineCommand({
         evaluateOutcomes(positionals, {
           runs,
           prior,
+          priorLayout,
           backend: values.backend,
           concurrency: pool ? Math.max(concurrency, pool.workers) : concurrency,
           ensureBackend,
           readFile: (path) => readInputFile(io, path),
-          stages: pool ? poolStages(pool, { prior, backend: values.backend, ensureBackend }) : undefined,
+          stages: pool ? poolStages(pool, { prior, priorLayout, backend: values.backend, ensureBackend }) : undefined,
           total: positionals.length,
           onProgress: io.isTTY ? progressRenderer(io.err, 'eval') : undefined,
         }).pipe(tap(onOutcome), evaluate(runs)),

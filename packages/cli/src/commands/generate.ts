@@ -76,10 +76,10 @@ export const generateCommand = defineCommand({
   if (!Number.isInteger(layer) || layer < 0) throw new InvalidArgumentError('layer', `--layer must be an integer ≥ 0, got ${layer}`);
   const split = values.split;
   if (split !== undefined && layer === 0) throw new InvalidArgumentError('split', '--split is the split decoder pair of --layer K (K ≥ 1)');
-  const prior = values.prior ? await loadPriorFile(io, values.prior) : undefined;
+  const prior = values.prior ? (await loadPriorFile(io, values.prior)).prior : undefined;
   const saveTokens = values['save-tokens'];
   if (saveTokens !== undefined && noPrune) throw new InvalidArgumentError('save-tokens', '--save-tokens saves the pruning input; it cannot be combined with --no-prune');
-  if (saveTokens) await checkOutputPath(saveTokens, 'save-tokens');
+  if (saveTokens) await checkOutputPath(saveTokens, 'save-tokens', [image, values.prior]);
 
   const tf = await import('@d2pruner/transformers').catch((e: unknown) => {
     throw new BackendUnavailableError(

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, gridLayout } from '@d2pruner/core';
+import { checkPriorLayout, completeLayout } from '@d2pruner/pipeline';
 import { getMethod } from '@d2pruner/methods';
 import { defineCommand } from '../cli/command.js';
 import { BACKEND_OPTION, BUDGET_OPTIONS, GRID_OPTION, JSON_OPTION, MAX_TILES_OPTION, METHOD_OPTION, MODEL_ID_OPTION, WORKERS_OPTION } from '../cli/common-options.js';
@@ -49,12 +50,14 @@ export const pruneCommand = defineCommand({
       const stray = [...given].find((name) => !BATCH_OPTIONS.has(name)) ?? flags.keys().next().value;
       if (stray) throw new InvalidArgumentError(stray, `--${stray} does not apply to --batch: each request line names its own method, budget and parameters`);
       if (positionals.length) throw new InvalidArgumentError('FILE', `--batch reads its inputs from the request lines; got the extra argument '${positionals[0]}'`);
+      const batchPrior = values.prior ? await loadPriorFile(io, values.prior) : undefined;
       return runBatch(values.batch, io, {
         backend: values.backend,
         workers: values.workers,
         concurrency: values.concurrency,
         layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
-        prior: values.prior ? await loadPriorFile(io, values.prior) : undefined,
+        prior: batchPrior?.prior,
+        priorLayout: batchPrior?.layoutSignature,
         strict: values.strict === true,
       });
     }
@@ -67,13 +70,18 @@ export const pruneCommand = defineCommand({
     const out = values.out;
     if (out === '') throw new InvalidArgumentError('out', '--out needs a file name (e.g. --out kept.safetensors)');
     if (out !== undefined && files.length > 1) throw new InvalidArgumentError('out', '--out writes one file; give a single input');
-    if (out !== undefined) await checkOutputPath(out);
+    if (out !== undefined) await checkOutputPath(out, 'out', [...files, values.prior]);
     const prior = values.prior ? await loadPriorFile(io, values.prior) : undefined;
     const adapterLayout = adapterLayoutFromArgs(values);
     for (const file of files) {
-      const loaded = await loadTokenFile(io, file, { grid, prior });
+      const loaded = await loadTokenFile(io, file, { grid, prior: prior?.prior });
       if (adapterLayout) checkLayoutOption(file, loaded, adapterLayout.layout, values.model ? 'model' : 'image');
       const { input, rows } = adapterLayout ? applyAdapterLayout(loaded, adapterLayout) : { input: loaded };
+      // a prior belongs to the layout it was calibrated on (docs/algorithm.md §6), as in prune --batch
+      if (prior?.layoutSignature !== undefined) {
+        const { layout } = completeLayout(input);
+        if (layout) checkPriorLayout(prior.layoutSignature, layout);
+      }
       const selection = await executeRequest(input, { method: method.name, keep: values.keep, ratio: values.ratio, params, backend: values.backend });
       if (rows) selection.keep = selection.keep.map((k) => rows[k]);
       await io.out(values.json ? selectionJson(selection) + '\n' : formatSelection(file, selection));

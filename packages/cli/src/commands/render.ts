@@ -11,7 +11,7 @@ import { methodParamsFromArgs } from '../method-args.js';
 import { stacked } from '../render/canvas.js';
 import { decodeImage, renderOnImage } from '../render/image.js';
 import { checkGridCanvas } from '../render/grid-size.js';
-import { LEGEND_HEIGHT, legendStrip, legendText } from '../render/legend.js';
+import { LEGEND_HEIGHT, legendStrip, legendText, legendWidth } from '../render/legend.js';
 import { droppedColour, renderSelection } from '../render/overlay.js';
 import { encodePng, type RgbaImage } from '../render/png.js';
 import { requireSharp } from '../render/sharp.js';
@@ -77,7 +77,7 @@ export const renderCommand = defineCommand({
     if (values.image === undefined && imageOnly) throw new InvalidArgumentError(imageOnly, `--${imageOnly} goes with --image IMG`);
     const method = getMethod(values.method);
     const request: PruneRequest = { method: method.name, keep: values.keep, ratio: values.ratio, params: methodParamsFromArgs(method, flags), backend: values.backend };
-    await checkOutputPath(out);
+    await checkOutputPath(out, 'out', [file, values.image]);
     const loaded = await loadTokenFile(io, file, { grid: values.grid });
     let selection: Selection;
     let picture: RgbaImage;
@@ -85,7 +85,7 @@ export const renderCommand = defineCommand({
       ({ selection, image: picture } = await overImage(io, file, loaded, values.image, values.model, values['max-tiles'], request));
     } else {
       const layout = loaded.layout ?? defaultLayout(tokenCount(loaded));
-      checkGridCanvas(layout, cell, LEGEND_HEIGHT, values.grid ? 'grid' : 'layout');
+      checkGridCanvas(layout, cell, { width: await legendWidth(), height: LEGEND_HEIGHT }, values.grid ? 'grid' : 'layout');
       selection = await executeRequest(loaded, request);
       picture = renderSelection(layout, selection, loaded.attention, cell);
     }

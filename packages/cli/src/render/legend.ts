@@ -13,22 +13,42 @@ export function legendText(): string {
   return KINDS.map((k) => `${SELECTION_COLOURS[k]} ${SELECTION_LABELS[k]}`).join(', ');
 }
 
+let labelImages: Promise<(RgbaImage | undefined)[]> | undefined;
+
+/** Each kind's label set by sharp (once per process), or undefined each without sharp. */
+function labels(): Promise<(RgbaImage | undefined)[]> {
+  labelImages ??= optionalSharp().then((sharp) =>
+    Promise.all(KINDS.map((kind) => (sharp ? rgba(sharp({ text: { text: `<span foreground="#e6e9f0">${SELECTION_LABELS[kind]}</span>`, font: 'sans 9', dpi: 96, rgba: true } })) : undefined))),
+  );
+  return labelImages;
+}
+
+/** The width the swatches and labels take: 6 px margin, then per kind a swatch and its label (or a gap). */
+function neededWidth(images: readonly (RgbaImage | undefined)[]): number {
+  return 6 + images.reduce((w, l) => w + 16 + (l ? l.width + 14 : 8), 0);
+}
+
 /**
- * A legend strip at least `width` pixels wide: a swatch per kind in the web app's colours, each
- * followed by its label when sharp is installed to set the text (otherwise swatches only).
+ * The narrowest legend strip, in pixels: `legendStrip(width)` is `max(width, legendWidth())`
+ * wide. Known before anything is drawn, so render can bound the whole image (grid and legend).
+ */
+export async function legendWidth(): Promise<number> {
+  return neededWidth(await labels());
+}
+
+/**
+ * A legend strip at least `width` pixels wide ({@link legendWidth} at the least): a swatch per
+ * kind in the web app's colours, each followed by its label when sharp is installed to set the
+ * text (otherwise swatches only).
  */
 export async function legendStrip(width: number, droppedRgb: readonly number[]): Promise<RgbaImage> {
-  const sharp = await optionalSharp();
-  const labels = await Promise.all(
-    KINDS.map((kind) => (sharp ? rgba(sharp({ text: { text: `<span foreground="#e6e9f0">${SELECTION_LABELS[kind]}</span>`, font: 'sans 9', dpi: 96, rgba: true } })) : undefined)),
-  );
-  const needed = 6 + labels.reduce((w, l) => w + 16 + (l ? l.width + 14 : 8), 0);
-  const strip = blankImage(Math.max(width, needed), LEGEND_HEIGHT);
+  const images = await labels();
+  const strip = blankImage(Math.max(width, neededWidth(images)), LEGEND_HEIGHT);
   let x = 6;
   KINDS.forEach((kind, i) => {
     blendRect(strip, x, 6, x + 12, 18, kind === 'dropped' ? droppedRgb : hexRgb(SELECTION_COLOURS[kind]));
     x += 16;
-    const label = labels[i];
+    const label = images[i];
     if (label) drawImage(strip, label, x, Math.max(0, Math.round(12 - label.height / 2)));
     x += label ? label.width + 14 : 8;
   });
