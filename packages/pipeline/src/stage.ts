@@ -19,7 +19,7 @@ export interface StageContext {
  */
 export type StagePatch = Partial<Omit<PruneJob, 'index' | 'timings' | 'request'>> & { request?: PruneJob['request']; timings?: Record<string, number> };
 
-/** One stage's work on one job: a patch, synchronously or as a promise. Throwing fails the job. */
+/** One stage's work on one job: a patch (nothing: the job unchanged), synchronously or as a promise. Throwing fails the job. */
 export type StageFn = (job: PruneJob, context: StageContext) => StagePatch | PromiseLike<StagePatch>;
 
 /** Options of {@link stage}. */
@@ -63,9 +63,11 @@ export function stage(name: string, fn: StageFn, options: StageOptions = {}): Op
       let sourceDone = false;
       let draining = false;
 
-      const finish = (job: PruneJob, t0: number, outcome: { patch: StagePatch } | { error: unknown }): PruneJob => {
+      const finish = (job: PruneJob, t0: number, raw: { patch: StagePatch | null | undefined } | { error: unknown }): PruneJob => {
         active = undefined;
         cleanups = [];
+        // a stage that only acts on the side (returns nothing) passes the job on unchanged
+        const outcome: { patch: StagePatch } | { error: unknown } = 'patch' in raw ? { patch: raw.patch ?? {} } : raw;
         const base = 'patch' in outcome && outcome.patch.timings ? { ...job.timings, ...outcome.patch.timings } : job.timings;
         const timings = timed ? { ...base, [key]: (job.timings[key] ?? 0) + (performance.now() - t0) } : base;
         return 'patch' in outcome ? { ...job, ...outcome.patch, timings } : { ...failJob(job, outcome.error), timings };

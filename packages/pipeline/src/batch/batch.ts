@@ -1,5 +1,6 @@
 import { D2PrunerError, toErrorJson, type ErrorJson, type Layout } from '@d2pruner/core';
 import { map, of, pipe, type Observable, type OperatorFunction } from 'rxjs';
+import { runStagesOnce } from '../concurrency/jobs.js';
 import { pullMap, type PullOptions } from '../concurrency/pull.js';
 import { createJob, type PruneJob } from '../job.js';
 import { decode, type FileReader } from '../operators/decode.js';
@@ -104,8 +105,7 @@ export function pruneBatchResults(lines: AsyncIterable<string> | Iterable<string
       } catch (e) {
         return of(errorResult(index, line, toErrorJson(e), requestIdOf(text)));
       }
-      return of(job).pipe(
-        stages,
+      return runStagesOnce(job, stages).pipe(
         map((done) => {
           const result = resultOf(done, line);
           done.release?.();

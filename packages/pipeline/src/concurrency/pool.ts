@@ -111,7 +111,13 @@ export class WorkPool<T, R> {
           finished = true;
           if (subscription) this.running.delete(subscription);
           this.inFlight--;
-          this.progress.finished(failed);
+          try {
+            this.progress.finished(failed);
+          } catch (e) {
+            // a throwing progress callback ends the stream with its error instead of stalling it
+            this.out.error(e);
+            return;
+          }
           if (ordered) {
             slot.done = true;
             this.held++;

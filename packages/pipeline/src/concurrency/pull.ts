@@ -58,7 +58,13 @@ export function pullMap<T, R>(
           again = false;
           while (!pulling && !exhausted && pool.hasCapacity && !subscriber.closed) {
             if (!gateOpen) {
-              const wait = options.gate?.();
+              let wait: void | PromiseLike<void>;
+              try {
+                wait = options.gate?.();
+              } catch (e) {
+                subscriber.error(e);
+                return;
+              }
               if (isPromiseLike(wait)) {
                 pulling = true;
                 wait.then(

@@ -4,7 +4,8 @@ import { map, mergeMap, of, type OperatorFunction } from 'rxjs';
 import { batchStages, type BatchOptions } from '../../batch/batch.js';
 import { bytesOf } from '../../operators/decode.js';
 import { DEFAULT_METHOD } from '../../operators/prune.js';
-import { concurrently } from '../../concurrency/jobs.js';
+import { concurrently, runStagesOnce } from '../../concurrency/jobs.js';
+import { resolveConcurrency } from '../../concurrency/pool.js';
 import { createJob, type PruneJob, type PruneRequest, type PruneSource } from '../../job.js';
 import { stage } from '../../stage.js';
 import type { PrunePool } from './prune-pool.js';
@@ -94,10 +95,10 @@ export interface PruneInPoolOptions extends PoolStageOptions {
  * tasks. The building block for batch-style consumers such as an evaluation loop.
  */
 export function pruneInPool(pool: PrunePool, options: PruneInPoolOptions = {}): OperatorFunction<PruneRequest | PruneSource, PruneJob> {
-  const concurrency = options.concurrency ?? pool.workers;
+  // checked up front for both orders (the unordered path used to hand `concurrency: 0` to mergeMap, which never starts anything)
+  const { concurrency, ordered } = resolveConcurrency({ concurrency: options.concurrency ?? pool.workers, ordered: options.ordered });
   const stages = poolStages(pool, options);
-  const run: OperatorFunction<PruneJob, PruneJob> =
-    options.ordered === false ? mergeMap((job: PruneJob) => of(job).pipe(stages), concurrency) : concurrently(stages, { concurrency });
+  const run: OperatorFunction<PruneJob, PruneJob> = ordered ? concurrently(stages, { concurrency }) : mergeMap((job: PruneJob) => runStagesOnce(job, stages), concurrency);
   return (source) =>
     source.pipe(
       map((request, index) => createJob(request, index)),

@@ -47,6 +47,11 @@ function workerFile(): string {
   throw new D2PrunerError('INTERNAL', 'workers', `the pool's worker script is missing from ${fileURLToPath(dir)}; build @d2pruner/pipeline first`);
 }
 
+/** What a call on a closed pool rejects with. */
+function closedError(): D2PrunerError {
+  return new D2PrunerError('INTERNAL', 'workers', 'the worker pool is closed');
+}
+
 function abortReason(signal: AbortSignal | undefined, e: unknown): unknown {
   return signal?.aborted ? signal.reason : e;
 }
@@ -64,6 +69,8 @@ export class PrunePool {
   /** The script the workers run (the bundled worker when the build made one). */
   readonly script: string;
   private readonly piscina: Piscina;
+  /** Set by {@link close}: calls then reject instead of starting workers again. */
+  private closed = false;
 
   /** @param options threads, queue bound, heap limits */
   constructor(options: PrunePoolOptions = {}) {
@@ -111,10 +118,12 @@ export class PrunePool {
   private async run<T extends { timings: Record<string, number>; error?: unknown }>(task: object, transferList: ArrayBuffer[], options: PoolCallOptions): Promise<T> {
     const { signal } = options;
     signal?.throwIfAborted();
+    if (this.closed) throw closedError();
     try {
       return (await this.piscina.run(task, { transferList, ...(signal ? { signal } : {}) })) as T;
     } catch (e) {
       if (signal?.aborted) throw abortReason(signal, e);
+      if (this.closed) throw closedError();
       return { timings: {}, error: { ...toErrorJson(e), code: 'INTERNAL', field: 'workers' } } as unknown as T;
     }
   }
@@ -127,8 +136,9 @@ export class PrunePool {
     await Promise.all(Array.from({ length: this.workers }, () => this.run({ kind: 'ping' }, [], {})));
   }
 
-  /** Terminates the workers; running and queued calls reject. Idempotent. */
+  /** Terminates the workers; running and queued calls reject, and so does every later call. Idempotent. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.piscina.destroy();
   }
 }
