@@ -45,7 +45,7 @@ describe('calibrate checks what it records in the prior', () => {
     const out = join(tmp, 'p-empty.safetensors');
     const r = await runCli(['calibrate', empty, '--out', out, '--workers', '0']);
     expect(r.code).toBe(2);
-    // the CLI's own check names the file; a pipeline that skips such inputs itself reports them too
+    // the calibration pipeline skips such inputs; with nothing averaged its error names the file
     expect(r.err).toContain('error [INVALID_INPUT]');
     expect(r.err).toContain(empty);
     expect(existsSync(out)).toBe(false);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidInputError, gridLayout } from '@d2pruner/core';
+import { InvalidArgumentError, gridLayout } from '@d2pruner/core';
 import { priorFileBytes } from '@d2pruner/pipeline';
 import { calibrateFiles } from '@d2pruner/pipeline/node';
 import { defineCommand } from '../cli/command.js';
@@ -15,7 +15,7 @@ import { resolveWorkers, withWorkerPool } from '../workers.js';
  * input's), on the calibration pipeline; the files are read and decoded on `--workers` threads
  * (default one per core, 0 = main thread). Inputs with another layout or without attention are
  * reported on stderr and not averaged in. `--model` must be a registered adapter and `--layer` an
- * integer in its range; inputs with no tokens are refused (their prior could not be read back).
+ * integer in its range; inputs with no tokens are skipped by the calibration pipeline (their prior could not be read back).
  */
 export const calibrateCommand = defineCommand({
   name: 'calibrate',
@@ -46,11 +46,6 @@ export const calibrateCommand = defineCommand({
       onSkip: (s) => io.err(`calibrate: skipped ${s.path ?? `input ${s.index}`}: [${s.error.code}] ${s.error.field}: ${s.error.message}\n`),
       onProgress: io.isTTY ? progressRenderer(io.err, 'calibrate') : undefined,
     }));
-    if (result.prior.length === 0) {
-      const skipped = new Set(result.skipped.map((s) => s.index));
-      const first = files.find((_, i) => !skipped.has(i)) ?? files[0];
-      throw new InvalidInputError('input', `${first} has 0 visual tokens; a prior needs inputs with at least one token`);
-    }
     await writeOutputFile(io, out, priorFileBytes(result));
     io.err(`calibrate: averaged ${result.samples} inputs (${result.skipped.length} skipped) → ${out}\n`);
     return 0;
