@@ -4,6 +4,7 @@ import { EMPTY, Subject, catchError, concat, defer, finalize, from, ignoreElemen
 import { abortable } from './abortable.js';
 import { agreement, renderCard } from './cards.js';
 import { selectionCore } from './compare.js';
+import { parseKeep, parseParam } from './controls.js';
 import { runPlan, type MethodResult, type RunPlan } from './plan.js';
 import { type ErrorInfo, type RunTarget, RUN_TARGETS } from './run.js';
 import { SceneError, checkFileSize, fetchSample, fetchSampleList, sceneFromBytes, type SampleInfo, type Scene } from './scene.js';
@@ -84,7 +85,7 @@ export class App {
       box.append(label);
     }
     const keep = url.searchParams.get('keep');
-    if (keep) $<HTMLInputElement>('keep').value = keep;
+    if (keep) $<HTMLInputElement>('keep').value = $<HTMLInputElement>('keep-range').value = keep;
     this.wire();
 
     const setup = this.setup(url);
@@ -147,7 +148,9 @@ export class App {
   private setScene(scene: Scene): void {
     this.scene = scene;
     this.snapshot.scene = { name: scene.name, n: scene.n, d: scene.d, frames: scene.layout.frames.length };
-    $<HTMLInputElement>('keep-range').max = String(scene.n);
+    const range = $<HTMLInputElement>('keep-range');
+    range.max = String(scene.n);
+    range.value = $<HTMLInputElement>('keep').value; // the slider follows the box (a URL's keep, or one above the old maximum)
     const frames = scene.layout.frames.map((f) => `${f.rows}×${f.cols}`).join(' + ');
     $('scene').textContent = `${scene.name}: N ${scene.n} tokens (${frames}), D ${scene.d}${scene.objects.length ? `, ${scene.objects.length} object boxes` : ''}${this.image ? ', with image' : ''}`;
   }
@@ -181,6 +184,7 @@ export class App {
   /** Loads dropped or chosen files: one token file and optionally an image. */
   private loadFiles$(files: File[]): Observable<never> {
     return defer(() => {
+      this.setState('loading');
       this.showError(null);
       this.clearResults();
       const imageFile = files.find((f) => f.type.startsWith('image/'));
@@ -204,14 +208,12 @@ export class App {
 
   private params(method: string): MethodParams {
     if (method !== 'd2pruner') return {};
-    const num = (id: string) => Number($<HTMLInputElement>(id).value);
-    return { alpha: num('alpha'), theta: num('theta'), pivotRatio: num('pivot-ratio') };
+    const num = (id: string, name: string) => parseParam(name, $<HTMLInputElement>(id).value);
+    return { alpha: num('alpha', 'alpha'), theta: num('theta', 'theta'), pivotRatio: num('pivot-ratio', 'pivot ratio') };
   }
 
   private plan(scene: Scene): RunPlan {
-    const keepText = $<HTMLInputElement>('keep').value;
-    const keep = Number(keepText);
-    if (!Number.isInteger(keep) || keep < 0) throw new Error(`keep must be a whole number ≥ 0, got '${keepText}'`);
+    const keep = parseKeep($<HTMLInputElement>('keep').value);
     return {
       scene,
       keep,

@@ -1,5 +1,5 @@
 import type { MethodParams } from '@d2pruner/core';
-import { concatMap, from, map, timer, toArray, type Observable } from 'rxjs';
+import { concatMap, defer, from, map, timer, toArray, type Observable } from 'rxjs';
 import { abortable } from './abortable.js';
 import { describeNeeds, tensorNeeds } from './needs.js';
 import { runInPage, runOnServer, type RunOutcome, type RunTarget } from './run.js';
@@ -25,8 +25,7 @@ export interface MethodResult {
   skipped: { target: RunTarget; reason: string }[];
 }
 
-function runOne(plan: RunPlan, method: string, target: RunTarget): Observable<RunOutcome> {
-  const params = plan.params(method);
+function runOne(plan: RunPlan, method: string, params: MethodParams, target: RunTarget): Observable<RunOutcome> {
   return abortable((signal) =>
     target === 'server' ? runOnServer(plan.scene, method, plan.keep, params, fetch, signal) : runInPage(plan.scene, method, plan.keep, params, target, signal),
   );
@@ -36,9 +35,18 @@ function runOne(plan: RunPlan, method: string, target: RunTarget): Observable<Ru
  * Every chosen method on every chosen target, one method after the other, each run cancellable:
  * unsubscribing (a `switchMap` moving to a newer job) aborts the run in flight and nothing more
  * is emitted. A method whose tensors the scene lacks is not run; the result says which it needs.
- * Each run starts on a new task, so the page paints and takes clicks between runs.
+ * Each run starts on a new task, so the page paints and takes clicks between runs; every method's
+ * parameters are read once, before the first run (an edit made meanwhile waits for the next plan),
+ * so all targets of a method run with the same parameters and an invalid one fails before any run.
  */
 export function runPlan(plan: RunPlan): Observable<MethodResult> {
+  return defer(() => {
+    const params = new Map(plan.methods.map((m) => [m, plan.params(m)]));
+    return runMethods(plan, params);
+  });
+}
+
+function runMethods(plan: RunPlan, params: ReadonlyMap<string, MethodParams>): Observable<MethodResult> {
   return from(plan.methods).pipe(
     concatMap((method) => {
       const needs = tensorNeeds(method, plan.scene.input);
@@ -52,7 +60,7 @@ export function runPlan(plan: RunPlan): Observable<MethodResult> {
         return reason ? [{ target, reason }] : [];
       });
       return from(runnable).pipe(
-        concatMap((target) => timer(0).pipe(concatMap(() => (plan.onStart?.(method, target), runOne(plan, method, target))))),
+        concatMap((target) => timer(0).pipe(concatMap(() => (plan.onStart?.(method, target), runOne(plan, method, params.get(method) ?? {}, target))))),
         toArray(),
         map((outcomes) => ({ method, outcomes, skipped })),
       );

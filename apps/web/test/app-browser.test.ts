@@ -116,4 +116,59 @@ describe.skipIf(!hasChromium)('the Compare tab in headless Chromium', () => {
       await browser.close();
     }
   });
+
+  it('shows a drop as loading while it is read, follows a URL keep on the slider, refuses an empty Keep box, and lets the keyboard reach the file chooser', { timeout: 240_000 }, async () => {
+    if (!existsSync(join(out, 'index.html'))) {
+      const { build } = await import('vite');
+      await build({ root: join(import.meta.dirname, '..'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true, sourcemap: false } });
+    }
+    server?.closeAllConnections();
+    server?.close();
+    const { url, release } = await serve(out);
+    release();
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${url}?backends=cpu&keep=100`);
+      await page.waitForFunction("document.body.dataset.state === 'done'", undefined, { timeout: 120_000 });
+      expect(await page.inputValue('#keep-range')).toBe('100');
+      expect((await page.evaluate(() => (window as unknown as { __d2pruner: AppSnapshot }).__d2pruner)).results.d2pruner?.cpu).toMatchObject({ ok: true, keep: expect.any(Array) });
+
+      // Tab through the controls: the file chooser is one stop (it has a name), the drop zone is not a nameless one.
+      await page.focus('#load-sample');
+      const stops: string[] = [];
+      for (let k = 0; k < 8; k++) {
+        await page.keyboard.press('Tab');
+        stops.push(await page.evaluate(() => document.activeElement?.id ?? ''));
+      }
+      expect(stops.slice(0, 2)).toEqual(['files', 'keep']);
+
+      // A drop whose bytes take a second to read: the page says it is loading, not 'done' with the old scene's state.
+      await page.evaluate((b64) => {
+        const read = Blob.prototype.arrayBuffer;
+        Blob.prototype.arrayBuffer = function (this: Blob) {
+          return new Promise((r) => setTimeout(r, 1000)).then(() => read.call(this));
+        };
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], 'slow-internvl.safetensors'));
+        document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, internvl.toString('base64'));
+      expect(await page.evaluate(() => document.body.dataset.state)).toBe('loading');
+      await page.waitForFunction("document.body.dataset.state === 'done'", undefined, { timeout: 120_000 });
+      expect((await page.evaluate(() => (window as unknown as { __d2pruner: AppSnapshot }).__d2pruner)).scene?.name).toBe('slow-internvl.safetensors');
+
+      // An emptied Keep box is an error, not a run that keeps 0 tokens.
+      await page.fill('#keep', '');
+      await page.click('#run');
+      await page.waitForFunction("document.body.dataset.state === 'error'", undefined, { timeout: 30_000 });
+      expect(await page.locator('#error').textContent()).toBe("Error: keep must be a whole number ≥ 0, got ''");
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
 });

@@ -32,11 +32,20 @@ async function serve(dir: string): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
-describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
-  it('runs the labelled sample scenes in the page and shows the table and the charts of the command-line report', { timeout: 240_000 }, async () => {
+let served: Promise<string> | undefined;
+/** Builds the app and serves it, once for the file's tests. */
+function app(): Promise<string> {
+  served ??= (async () => {
     const { build } = await import('vite');
     await build({ root: join(import.meta.dirname, '..'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true, sourcemap: false } });
-    const url = await serve(out);
+    return serve(out);
+  })();
+  return served;
+}
+
+describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
+  it('runs the labelled sample scenes in the page and shows the table and the charts of the command-line report', { timeout: 240_000 }, async () => {
+    const url = await app();
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     try {
@@ -62,6 +71,57 @@ describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
       expect(errors).toEqual([]);
       expect(offsite).toEqual([]);
       if (process.env.EVAL_TAB_SCREENSHOT) await page.screenshot({ path: process.env.EVAL_TAB_SCREENSHOT, fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('a second Evaluate click replaces the run in flight (only the newest run writes), and a success clears an earlier error', { timeout: 240_000 }, async () => {
+    const url = await app();
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(url);
+      await page.click('nav.tabs button[value=evaluate]');
+      const snapshot = async () => (await page.evaluate(() => (window as unknown as { __d2prunerEval: EvalTabSnapshot }).__d2prunerEval)) as EvalTabSnapshot;
+
+      await page.fill('#eval-methods', 'nosuch');
+      await page.click('#eval-run');
+      await page.waitForSelector('body[data-eval-state=error]', { timeout: 60_000 });
+      expect((await snapshot()).error).toMatch(/unknown method 'nosuch'/);
+
+      // A long run, replaced 200 ms later by a short one; the status line records every text it shows.
+      await page.fill('#eval-methods', 'd2pruner,fastv');
+      await page.evaluate(() => {
+        const w = window as unknown as { statuses: string[] };
+        w.statuses = [];
+        const status = document.getElementById('eval-status')!;
+        new MutationObserver(() => w.statuses.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+        (document.getElementById('eval-count') as HTMLInputElement).value = '60';
+        document.getElementById('eval-run')!.click();
+        setTimeout(() => {
+          (document.getElementById('eval-count') as HTMLInputElement).value = '3';
+          document.getElementById('eval-run')!.click();
+        }, 200);
+      });
+      await page.waitForFunction(() => (window as unknown as { statuses: string[] }).statuses.includes('3 scenes evaluated'), undefined, { timeout: 180_000 });
+      // Give a run that was not cancelled the time to finish and overwrite the page.
+      await page.waitForTimeout(8_000);
+      const snap = await snapshot();
+      expect(snap.state).toBe('done');
+      expect(snap.error).toBeNull();
+      expect(snap.result?.report.files).toBe(3);
+      expect(await page.locator('#eval-status').textContent()).toBe('3 scenes evaluated');
+      expect(await page.$$eval('#eval-table td[data-field=files]', (tds) => tds.map((td) => td.textContent))).toEqual(['3', '3', '3', '3', '3', '3']);
+      expect(await page.locator('[id=eval-table]').count()).toBe(1);
+      const statuses = await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses);
+      const afterSecond = statuses.slice(statuses.findIndex((t) => t.endsWith('/ 3 scenes')));
+      expect(afterSecond.filter((t) => t.includes('60'))).toEqual([]);
+      expect(await page.isHidden('#eval-error')).toBe(true);
+      expect(errors).toEqual([]);
     } finally {
       await browser.close();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runLabelledEval } from '../src/eval/labelled.js';
+import { EvalCancelledError, runLabelledEval } from '../src/eval/labelled.js';
 
 describe('the Evaluate tab (in Node: the same code the page runs)', () => {
   it('on strongly biased scenes at keep 10%, D2Pruner with the calibrated prior keeps more of the referent than FastV and DivPrune', { timeout: 120_000 }, async () => {
@@ -19,5 +19,27 @@ describe('the Evaluate tab (in Node: the same code the page runs)', () => {
     expect(report.results.every((r) => r.files === 30 && r.skipped === 0)).toBe(true);
     expect(samples).toHaveLength(3);
     expect(Object.keys(samples[0].kept)).toEqual(['d2pruner', 'fastv', 'divprune']);
+  });
+});
+
+describe('cancelling the Evaluate tab run', () => {
+  it('an aborted signal stops the evaluation between scenes and rejects with EvalCancelledError', { timeout: 120_000 }, async () => {
+    const controller = new AbortController();
+    const progress: number[] = [];
+    const run = runLabelledEval({
+      scenes: { layout: 'llava-1.5', bias: 'bottom', strength: 4, seed: 1 },
+      count: 40,
+      methods: ['d2pruner'],
+      budgets: [{ ratio: 0.1 }],
+      onProgress: (done) => {
+        progress.push(done);
+        if (done === 2) controller.abort();
+      },
+      signal: controller.signal,
+    });
+    await expect(run).rejects.toBeInstanceOf(EvalCancelledError);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(Math.max(...progress)).toBeLessThan(40);
+    await expect(runLabelledEval({ scenes: { layout: 'llava-1.5', bias: 'none', strength: 0, seed: 1 }, count: 2, methods: ['fastv'], budgets: [{ ratio: 0.1 }], signal: AbortSignal.abort() })).rejects.toBeInstanceOf(EvalCancelledError);
   });
 });

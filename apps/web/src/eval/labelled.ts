@@ -1,6 +1,6 @@
 import { sampleCollector, type ReportSample } from '@d2pruner/eval-report';
 import { calibrate, calibrationScenes, evalRuns, evaluate, evaluateOutcomes, makeScenes, sceneFileBytes, type EvalBudget, type EvalReport, type SceneOptions } from '@d2pruner/pipeline';
-import { lastValueFrom, tap } from 'rxjs';
+import { Observable, lastValueFrom, tap, type MonoTypeOperatorFunction } from 'rxjs';
 
 /** What the Evaluate tab runs: a labelled scene set, the methods and the budgets. */
 export interface LabelledEvalOptions {
@@ -14,6 +14,31 @@ export interface LabelledEvalOptions {
   budgets: readonly EvalBudget[];
   /** Called after each finished scene with (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /** Aborting it stops the evaluation (no further scene is run) and rejects with {@link EvalCancelledError}. */
+  signal?: AbortSignal;
+}
+
+/** The evaluation was cancelled through its signal (a newer one replaced it). */
+export class EvalCancelledError extends Error {
+  constructor() {
+    super('the evaluation was cancelled');
+    this.name = 'EvalCancelledError';
+  }
+}
+
+/** Errors with {@link EvalCancelledError} when `signal` aborts, unsubscribing from the source (which stops its work). */
+function untilAborted<T>(signal: AbortSignal | undefined): MonoTypeOperatorFunction<T> {
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      const onAbort = () => subscriber.error(new EvalCancelledError());
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const inner = source.subscribe(subscriber);
+      return () => {
+        signal?.removeEventListener('abort', onAbort);
+        inner.unsubscribe();
+      };
+    });
 }
 
 /** The result of the tab: the eval JSON and the files it draws. */
@@ -26,8 +51,10 @@ export interface LabelledEvalResult {
  * Runs `d2pruner scenes` + `d2pruner eval --prior` in the page: the labelled scenes of the same
  * generator (so the same options give the same files as the command line), a prior calibrated on
  * the set's calibration seeds, and every method × budget through the same pipeline, on the CPU.
+ * `options.signal` cancels it between scenes.
  */
 export async function runLabelledEval(options: LabelledEvalOptions): Promise<LabelledEvalResult> {
+  if (options.signal?.aborted) throw new EvalCancelledError();
   const runs = evalRuns(options.methods, options.budgets);
   const { prior } = await calibrate(Array.from(calibrationScenes(options.scenes), (s) => s.input));
   const files = Array.from(makeScenes(options.scenes, options.count), (s, k) => ({ name: `scene-${String(k).padStart(4, '0')}`, bytes: sceneFileBytes(s) }));
@@ -42,6 +69,7 @@ export async function runLabelledEval(options: LabelledEvalOptions): Promise<Lab
     }).pipe(
       tap((o) => collector.add(o)),
       evaluate(runs),
+      untilAborted(options.signal),
     ),
   );
   return { report, samples: collector.samples() };

@@ -1,6 +1,6 @@
 import { reportCharts, reportTable } from '@d2pruner/eval-report';
 import { splitList, budgetsFromText, type SceneBias } from '@d2pruner/pipeline';
-import { runLabelledEval, type LabelledEvalResult } from './labelled.js';
+import { EvalCancelledError, runLabelledEval, type LabelledEvalResult } from './labelled.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -11,14 +11,16 @@ export interface EvalTabSnapshot {
   error: string | null;
 }
 
-async function drawCharts(result: LabelledEvalResult): Promise<void> {
+async function drawCharts(result: LabelledEvalResult, signal: AbortSignal): Promise<void> {
   const { default: embed } = await import('vega-embed');
+  if (signal.aborted) return;
   const charts = reportCharts(result.report, result.samples);
   const sweeps = $('eval-sweeps');
   const grids = $('eval-grids');
   sweeps.replaceChildren();
   grids.replaceChildren();
   for (const c of charts) {
+    if (signal.aborted) return;
     const div = document.createElement('div');
     div.id = `eval-${c.id}`;
     (c.id.startsWith('sweep-') ? sweeps : grids).append(div);
@@ -38,15 +40,25 @@ export function setupEvalTab(snapshot: EvalTabSnapshot): void {
       for (const panel of document.querySelectorAll<HTMLElement>('[data-tab]')) panel.hidden = panel.dataset.tab !== b.value;
     });
   }
-  $('eval-run').addEventListener('click', () => void run(snapshot));
+  let current: AbortController | undefined;
+  $('eval-run').addEventListener('click', () => {
+    // A new evaluation replaces the one in flight: it is cancelled and never writes to the page.
+    current?.abort();
+    current = new AbortController();
+    void run(snapshot, current.signal);
+  });
 }
 
-async function run(snapshot: EvalTabSnapshot): Promise<void> {
+async function run(snapshot: EvalTabSnapshot, signal: AbortSignal): Promise<void> {
   const status = $('eval-status');
   const error = $('eval-error');
   snapshot.state = 'running';
+  snapshot.result = null;
+  snapshot.error = null;
   document.body.dataset.evalState = 'running';
   error.hidden = true;
+  status.textContent = '';
+  for (const id of ['eval-report-table', 'eval-sweeps', 'eval-grids']) $(id).replaceChildren();
   try {
     const count = Number($<HTMLInputElement>('eval-count').value);
     const result = await runLabelledEval({
@@ -55,15 +67,19 @@ async function run(snapshot: EvalTabSnapshot): Promise<void> {
       methods: splitList($<HTMLInputElement>('eval-methods').value),
       budgets: budgetsFromText($<HTMLInputElement>('eval-ratios').value, undefined),
       onProgress: (done, total) => {
-        status.textContent = `${done} / ${total} scenes`;
+        if (!signal.aborted) status.textContent = `${done} / ${total} scenes`;
       },
+      signal,
     });
-    $('eval-table').innerHTML = reportTable(result.report);
-    await drawCharts(result);
+    if (signal.aborted) return;
+    $('eval-report-table').innerHTML = reportTable(result.report);
+    await drawCharts(result, signal);
+    if (signal.aborted) return;
     status.textContent = `${result.report.files} scenes evaluated`;
     snapshot.result = result;
     snapshot.state = 'done';
   } catch (e) {
+    if (signal.aborted || e instanceof EvalCancelledError) return;
     snapshot.state = 'error';
     snapshot.error = e instanceof Error ? e.message : String(e);
     error.textContent = snapshot.error;
