@@ -1,4 +1,4 @@
-import type { Selection } from '@d2pruner/core';
+import { resultJson, type Selection } from '@d2pruner/core';
 
 function list(values: readonly number[], max = 24): string {
   const head = values.slice(0, max).join(' ');
@@ -17,7 +17,7 @@ export function formatSelection(file: string, s: Selection): string {
   return lines.join('\n') + '\n';
 }
 
-/** The JSON line of a selection (docs/formats.md §2). */
+/** The JSON line of a selection (docs/formats.md §2); merged rows as float32 values (`resultJson`). */
 export function selectionJson(s: Selection): string {
-  return JSON.stringify(s);
+  return resultJson(s);
 }

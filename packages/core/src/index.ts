@@ -10,6 +10,8 @@ export * from './tensor.js';
 export * from './layout.js';
 export * from './token-input.js';
 export * from './selection.js';
+export * from './float32-json.js';
+export * from './result-json.js';
 export * from './budget.js';
 export * from './registry.js';
 export * from './method.js';

@@ -1,4 +1,4 @@
-import { D2PrunerError, toErrorJson, type ErrorJson, type Layout } from '@d2pruner/core';
+import { D2PrunerError, resultJson, toErrorJson, type ErrorJson, type Layout } from '@d2pruner/core';
 import { map, of, pipe, type Observable, type OperatorFunction } from 'rxjs';
 import { runStagesOnce } from '../concurrency/jobs.js';
 import { pullMap, type PullOptions } from '../concurrency/pull.js';
@@ -66,7 +66,8 @@ function errorResult(index: number, line: number, error: ErrorJson, id?: string 
  * The result line of a finished job: its selection, with the request's `id` first (when given)
  * and its 1-based input `line` last, so every result can be matched to its request whatever the
  * order; or its error (also with `id` and `line`). The pipeline's stage times (`decodeMs`,
- * `pruneMs`, …) join the method's `timings`.
+ * `pruneMs`, …) join the method's `timings`. Merged rows are written as float32 values
+ * (`resultJson` of `@d2pruner/core`).
  */
 export function resultOf(job: PruneJob, line: number): BatchResult {
   const id = job.request.id;
@@ -74,7 +75,7 @@ export function resultOf(job: PruneJob, line: number): BatchResult {
   if (!job.selection) return errorResult(job.index, line, new D2PrunerError('INTERNAL', 'stages', 'the per-request pipeline produced no selection').toJSON(), id);
   const selection = { ...job.selection, timings: { ...job.timings, ...job.selection.timings } };
   const body = { ...(id === undefined ? {} : { id }), ...selection, line };
-  return { index: job.index, line, text: JSON.stringify(body) };
+  return { index: job.index, line, text: resultJson(body) };
 }
 
 /** The default per-request pipeline of a batch. */
