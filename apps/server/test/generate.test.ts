@@ -385,6 +385,12 @@ describe('the model and the rest of the server', () => {
       const e = errorOf(res);
       expect(e).toMatchObject({ code: 'NOT_FOUND', field: 'model-dir' });
       expect(e.message).toContain('--model-dir');
+      // an incomplete body too: the route does not exist here, so its body is not validated
+      for (const body of [{}, { prompt: 1 }]) {
+        const incomplete = await postJson(`${bare.url}/v1/generate`, body);
+        expect(incomplete.status).toBe(404);
+        expect(errorOf(incomplete)).toMatchObject({ code: 'NOT_FOUND', field: 'model-dir' });
+      }
       expect(((await call(`${bare.url}/healthz`)).json as { model: unknown }).model).toEqual({ loaded: false, dir: null, type: null, device: null, generating: false });
       expect(series((await call(`${bare.url}/metrics`)).text, 'd2pruner_model_loaded')).toBe(0);
       expect(imported).toBe(false);

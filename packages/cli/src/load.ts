@@ -1,7 +1,7 @@
 import {
   InvalidArgumentError,
   InvalidInputError,
-  MissingTensorError,
+  D2PrunerError,
   ShapeMismatchError,
   isD2PrunerError,
   gridLayout,
@@ -88,7 +88,7 @@ export interface PriorFile {
 export async function loadPriorFile(io: CliIo, path: string): Promise<PriorFile> {
   const file = readSafetensors(await readInputFile(io, path, 'prior'));
   const t = file.get('prior');
-  if (!t) throw new MissingTensorError('prior', `prior file ${path}`);
+  if (!t) throw new D2PrunerError('MISSING_TENSOR', 'prior', `the prior file ${path} holds no 'prior' tensor (d2pruner calibrate writes one)`);
   if (t.shape.length !== 1) throw new ShapeMismatchError('prior', `prior must be [N], got shape [${t.shape.join(', ')}] in ${path}`);
   const signature = file.metadata['d2pruner.layoutSignature'];
   return { prior: t.data, layoutSignature: signature === undefined || signature === '' ? undefined : signature };

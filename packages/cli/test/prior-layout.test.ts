@@ -144,4 +144,10 @@ describe('--prior must be a vector', () => {
       expect(evaluated.err).toMatch(new RegExp(message));
     }
   });
+
+  it('a prior file with no prior tensor is MISSING_TENSOR naming prior, and the message is about the prior file', async () => {
+    const pruned = await runCli(['prune', g4x6, '--keep', '4', '--prior', g4x6]);
+    expect(pruned.code).toBe(2);
+    expect(pruned.err).toBe(`d2pruner: error [MISSING_TENSOR] prior: the prior file ${g4x6} holds no 'prior' tensor (d2pruner calibrate writes one)\n`);
+  });
 });

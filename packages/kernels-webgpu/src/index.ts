@@ -12,6 +12,8 @@ export * from './backend.js';
 export * from './provider/types.js';
 export * from './provider/default.js';
 export * from './provider/navigator.js';
+// Dawn in Node; the browser build resolves '#dawn' to a stand-in whose provider rejects
+export { dawnGpuProvider, type DawnBackendName, type DawnProviderOptions } from '#dawn';
 export { GpuContext, adapterLabel, isSoftwareAdapter, type PipelineSpec } from './gpu/context.js';
 export { BufferPool, sizeClass } from './gpu/pool.js';
 export { ResidentCache } from './gpu/resident.js';

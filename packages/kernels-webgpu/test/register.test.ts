@@ -117,3 +117,12 @@ describe('buffer size classes', () => {
     expect([1, 256, 257, 320, 321, 1000, 1024, 1025, 3000].map(sizeClass)).toEqual([256, 256, 320, 320, 384, 1024, 1024, 1280, 3072]);
   });
 });
+
+describe('the package entry', () => {
+  it('exports dawnGpuProvider (the README tells users to pass it as provider): the same provider as the Node build', async () => {
+    const entry = await import('../src/index.js');
+    expect(entry.dawnGpuProvider).toBe(dawnGpuProvider);
+    // a Dawn backend that is no GPU: the provider names what it tried instead of returning nothing
+    await expect(entry.dawnGpuProvider({ backends: ['d3d12'] })()).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+  });
+});

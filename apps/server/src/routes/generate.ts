@@ -19,9 +19,12 @@ import type { ServerState } from '../state.js';
  * away stops the generation before its next token.
  */
 export function generateRoute(app: FastifyInstance, state: ServerState, schema: RouteSchemas['generate']): void {
-  app.post('/v1/generate', { schema, config: { gated: true, generation: true } }, async (request, reply) => {
+  // without a model the route does not exist for this server: 404 before the body is validated
+  const preValidation = async (): Promise<void> => {
+    state.model.require();
+  };
+  app.post('/v1/generate', { schema, config: { gated: true, generation: true }, preValidation }, async (request, reply) => {
     const { model, metrics, config } = state;
-    model.require();
     const spec = parseGenerateRequest(request.body, model.imageToken);
     const image = await model.decodeImage(spec.image);
     const signal = requestSignal(request);

@@ -76,12 +76,13 @@ export const pruneCommand = defineCommand({
     for (const file of files) {
       const loaded = await loadTokenFile(io, file, { grid, prior: prior?.prior });
       if (adapterLayout) checkLayoutOption(file, loaded, adapterLayout.layout, values.model ? 'model' : 'image');
-      const { input, rows } = adapterLayout ? applyAdapterLayout(loaded, adapterLayout) : { input: loaded };
+      const adapted = adapterLayout ? applyAdapterLayout(loaded, adapterLayout) : { input: loaded };
+      const { rows } = adapted;
+      // a file without a layout gets the square default, as in prune --batch and the server
+      const { layout } = completeLayout(adapted.input);
+      const input = layout && !adapted.input.layout ? { ...adapted.input, layout } : adapted.input;
       // a prior belongs to the layout it was calibrated on (docs/algorithm.md §6), as in prune --batch
-      if (prior?.layoutSignature !== undefined) {
-        const { layout } = completeLayout(input);
-        if (layout) checkPriorLayout(prior.layoutSignature, layout);
-      }
+      if (prior?.layoutSignature !== undefined && layout) checkPriorLayout(prior.layoutSignature, layout);
       const selection = await executeRequest(input, { method: method.name, keep: values.keep, ratio: values.ratio, params, backend: values.backend });
       if (rows) selection.keep = selection.keep.map((k) => rows[k]);
       await io.out(values.json ? selectionJson(selection) + '\n' : formatSelection(file, selection));
