@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from '@d2pruner/core';
+import { BackendUnavailableError, InvalidArgumentError } from '@d2pruner/core';
 import { SIMD_BATCH } from './simd-row-store.js';
 import { dotInstance, releaseDotInstance, simdAvailable, type DotExports } from './wasm-simd-dot.js';
 
@@ -80,7 +80,7 @@ export class QuantizedRows {
    * when the row could not be staged (memory cap): the caller computes it itself.
    */
   norm(i: number): number {
-    if (this.norms[i] < 0) this.ensure(i);
+    if (!(this.norms[i] >= 0)) this.ensure(i);
     return this.norms[i] < 0 ? NaN : this.norms[i];
   }
 
@@ -121,6 +121,7 @@ export class QuantizedRows {
 
   /** Quantizes row i (once); false when it cannot be screened (zero or extreme norm). */
   private ensure(i: number): boolean {
+    if (i >>> 0 !== i || i >= this.slot.length) throw new InvalidArgumentError('index', `row ${i} is not a row of this ${this.slot.length}-row matrix`);
     const s = this.slot[i];
     if (s >= 0) return true;
     if (s === INVALID) return false;
@@ -163,6 +164,7 @@ export class QuantizedRows {
    * (the caller asks a finer screen). Returns false when v itself is not quantizable.
    */
   screen(v: number, others: ArrayLike<number>, from: number, count: number, est: Float64Array, bound: Float64Array): boolean {
+    if (count >>> 0 !== count || count > SIMD_BATCH) throw new InvalidArgumentError('count', `a batch holds 0 … ${SIMD_BATCH} rows, got ${count}`);
     if (!this.ensure(v)) return false;
     let valid = 0;
     for (let k = 0; k < count; k++) if (this.ensure(others[from + k])) valid++;

@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from '@d2pruner/core';
+import { BackendUnavailableError, InvalidArgumentError } from '@d2pruner/core';
 import { headerOwner, type HeaderOwner } from './header-owner.js';
 import { WASM_BACKED_HEADER, wasmMemoryOf } from './wasm-backed.js';
 import { seqPairDotsF32 } from './seq-dots.js';
@@ -31,7 +31,7 @@ export class SimdRowStore {
   /** @param data row-major values @param rows row count @param cols row width */
   constructor(
     private readonly data: Float32Array,
-    rows: number,
+    private readonly rows: number,
     readonly cols: number,
   ) {
     this.stride = Math.max(1, Math.ceil(cols / SIMD_ROW_ALIGN)) * SIMD_ROW_ALIGN;
@@ -101,6 +101,8 @@ export class SimdRowStore {
   private dense = false;
 
   private offset(i: number): number {
+    // one compare on the hot path: a row outside the matrix would read other memory silently
+    if (i >>> 0 !== i || i >= this.rows) this.badRow(i);
     if (this.base >= 0) {
       // every call reaches here before it writes the scratch area or reads the vector row
       if ((this.header as HeaderOwner).owner !== this) this.claimHeader();
@@ -166,7 +168,18 @@ export class SimdRowStore {
     heap.fill(0, SCRATCH_BYTES / 4 + this.cols, SCRATCH_BYTES / 4 + this.stride);
   }
 
+  /** Throws the typed error for a row id that is neither a row of the matrix nor {@link VECTOR_ROW}. */
+  private badRow(i: number): void {
+    if (i !== VECTOR_ROW) throw new InvalidArgumentError('index', `row ${i} is not a row of this ${this.rows}-row matrix (0 … ${this.rows - 1}, or VECTOR_ROW)`);
+  }
+
+  /** Checks a batch count against {@link SIMD_BATCH} (the scratch area's size). */
+  private static checkBatch(count: number): void {
+    if (count >>> 0 !== count || count > SIMD_BATCH) throw new InvalidArgumentError('count', `a batch holds 0 … ${SIMD_BATCH} rows, got ${count}`);
+  }
+
   private checkDense(end: number): void {
+    if (end >>> 0 !== end || end > this.rows) throw new InvalidArgumentError('count', `rows up to ${end} are outside this ${this.rows}-row matrix`);
     if (this.inPlace) return;
     if (end > 0 && (this.slot[0] !== 0 || this.slot[end - 1] !== end - 1)) throw new Error('range dots need loadAll()');
   }
@@ -269,6 +282,7 @@ export class SimdRowStore {
 
   /** Runs the listed kernel (double or float32) of row i against `others[from … from+count)`, copying the results to `out`. */
   private listed(i: number, others: ArrayLike<number>, from: number, count: number, out: Float64Array, f32: boolean): void {
+    SimdRowStore.checkBatch(count);
     const a = this.offset(i);
     this.list(others, from, count);
     (f32 ? this.wasm.dotsF32 : this.wasm.dots64)(a, 0, count, this.stride, SIMD_BATCH * 4);
