@@ -1,10 +1,11 @@
-import type { MethodParams } from '@d2pruner/core';
+import { isD2PrunerError, type MethodParams } from '@d2pruner/core';
 import { listMethods } from '@d2pruner/methods';
 import { EMPTY, Subject, catchError, concat, defer, finalize, from, ignoreElements, switchMap, tap, type Observable } from 'rxjs';
 import { abortable } from './abortable.js';
 import { agreement, renderCard } from './cards.js';
 import { selectionCore } from './compare.js';
 import { parseKeep, parseParam } from './controls.js';
+import { loadImage } from './image/load.js';
 import { runPlan, type MethodResult, type RunPlan } from './plan.js';
 import { type ErrorInfo, type RunTarget, RUN_TARGETS } from './run.js';
 import { SceneError, checkFileSize, fetchSample, fetchSampleList, sceneFromBytes, type SampleInfo, type Scene } from './scene.js';
@@ -173,7 +174,7 @@ export class App {
       this.status(`loading ${info.name}…`);
       return abortable((signal) => fetchSample(info, fetch, signal)).pipe(
         tap((scene) => {
-          this.image = undefined;
+          this.setImage(undefined);
           this.setScene(scene);
         }),
         ignoreElements(),
@@ -190,20 +191,35 @@ export class App {
       const imageFile = files.find((f) => f.type.startsWith('image/'));
       const tokenFile = files.find((f) => f !== imageFile);
       this.status(`loading ${tokenFile?.name ?? imageFile?.name ?? 'files'}…`);
-      return abortable(async () => {
+      return abortable(async (signal) => {
         if (tokenFile) checkFileSize(tokenFile.name, tokenFile.size);
         const scene = tokenFile ? sceneFromBytes(tokenFile.name, new Uint8Array(await tokenFile.arrayBuffer())) : this.scene;
-        const image = imageFile ? await createImageBitmap(imageFile) : tokenFile ? undefined : this.image;
         if (!scene) throw new SceneError(imageFile?.name ?? 'the drop', 'MISSING_TENSOR', 'features', 'drop a .safetensors token file (an image alone has no tokens)');
+        const image = imageFile ? await this.decodeImage(imageFile, signal) : tokenFile ? undefined : this.image;
         return { scene, image };
       }).pipe(
         tap(({ scene, image }) => {
-          this.image = image;
+          this.setImage(image);
           this.setScene(scene);
         }),
         ignoreElements(),
       );
     });
+  }
+
+  /** Decodes a dropped image once its declared size is checked; a refusal names the file like a token file's. */
+  private async decodeImage(file: File, signal: AbortSignal): Promise<ImageBitmap> {
+    try {
+      return await loadImage(file, signal);
+    } catch (e) {
+      throw isD2PrunerError(e) ? new SceneError(file.name, e.code, e.field, e.message) : e;
+    }
+  }
+
+  /** Replaces the image drawn under the grids, closing the previous bitmap so its pixels are freed now. */
+  private setImage(image: ImageBitmap | undefined): void {
+    if (this.image && this.image !== image) this.image.close();
+    this.image = image;
   }
 
   private params(method: string): MethodParams {

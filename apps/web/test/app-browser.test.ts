@@ -6,6 +6,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AppSnapshot } from '../src/app.js';
 import { MAX_FILE_BYTES } from '../src/scene.js';
+import { blackPng } from './png.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
@@ -111,6 +112,76 @@ describe.skipIf(!hasChromium)('the Compare tab in headless Chromium', () => {
         `Could not read huge.safetensors: PAYLOAD_TOO_LARGE (size) — the file has ${MAX_FILE_BYTES + 1} bytes; at most ${MAX_FILE_BYTES} (64 MiB, the server's default --max-body-bytes)`,
       );
       expect(await page.evaluate(() => (window as unknown as { reads: number }).reads)).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('refuses a dropped image whose header declares more than 2^26 pixels without decoding it, and closes each replaced image', { timeout: 240_000 }, async () => {
+    if (!existsSync(join(out, 'index.html'))) {
+      const { build } = await import('vite');
+      await build({ root: join(import.meta.dirname, '..'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true, sourcemap: false } });
+    }
+    server?.closeAllConnections();
+    server?.close();
+    const { url, release } = await serve(out);
+    release();
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${url}?backends=cpu`);
+      await page.waitForFunction("document.body.dataset.state === 'done'", undefined, { timeout: 120_000 });
+      await page.evaluate((b64) => {
+        const w = window as unknown as { decodes: number; closes: number; tokens: Uint8Array<ArrayBuffer>; canvasImage: (type: string) => Promise<Blob> };
+        Object.assign(w, { decodes: 0, closes: 0, tokens: Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)) });
+        const decode = window.createImageBitmap;
+        window.createImageBitmap = ((...args: Parameters<typeof decode>) => (w.decodes++, decode(...args))) as typeof decode;
+        const close = ImageBitmap.prototype.close;
+        ImageBitmap.prototype.close = function (this: ImageBitmap) {
+          w.closes++;
+          close.call(this);
+        };
+        w.canvasImage = (type) => {
+          const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 240 });
+          canvas.getContext('2d')!.fillRect(10, 10, 100, 50);
+          return new Promise((r) => canvas.toBlob((b) => r(b!), type));
+        };
+      }, llava.toString('base64'));
+      /** Drops the llava token file with an image (PNG bytes from here, or a JPEG / WebP the page's canvas encodes). */
+      const drop = async (image: { name: string; png?: Uint8Array; encode?: string }, expected: 'done' | 'error') => {
+        await page.evaluate(async ({ name, png, encode }) => {
+          const w = window as unknown as { tokens: Uint8Array<ArrayBuffer>; canvasImage: (type: string) => Promise<Blob> };
+          const blob = png ? new Blob([Uint8Array.from(atob(png), (c) => c.charCodeAt(0))], { type: 'image/png' }) : await w.canvasImage(encode!);
+          const dt = new DataTransfer();
+          dt.items.add(new File([w.tokens], 'mine.safetensors'));
+          dt.items.add(new File([blob], name, { type: blob.type }));
+          document.body.dataset.state = 'dropping';
+          document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        }, { name: image.name, png: image.png && Buffer.from(image.png).toString('base64'), encode: image.encode });
+        await page.waitForFunction(`['done', 'error'].includes(document.body.dataset.state)`, undefined, { timeout: 60_000 });
+        expect(await page.evaluate(() => document.body.dataset.state), image.name).toBe(expected);
+        return page.evaluate(() => {
+          const w = window as unknown as { decodes: number; closes: number };
+          return { decodes: w.decodes, closes: w.closes };
+        });
+      };
+
+      expect(await drop({ name: 'small.png', png: blackPng(48, 48) }, 'done')).toEqual({ decodes: 1, closes: 0 });
+      expect(await page.locator('#scene').textContent()).toContain('with image');
+      expect(await drop({ name: 'bomb.png', png: blackPng(16000, 16000) }, 'error')).toEqual({ decodes: 1, closes: 0 });
+      expect(await page.locator('#error').textContent()).toBe(
+        'Could not read bomb.png: INVALID_INPUT (image) — the image declares 16000×16000 pixels; at most 67108864 pixels (8192×8192) and 16384 a side, checked before decoding',
+      );
+      expect(await drop({ name: 'photo.jpg', encode: 'image/jpeg' }, 'done')).toEqual({ decodes: 2, closes: 1 });
+      expect(await drop({ name: 'photo.webp', encode: 'image/webp' }, 'done')).toEqual({ decodes: 3, closes: 2 });
+      expect(await page.locator('#scene').textContent()).toContain('with image');
+      await page.click('#load-sample');
+      await page.waitForFunction("document.body.dataset.state === 'done'", undefined, { timeout: 120_000 });
+      expect(await page.evaluate(() => (window as unknown as { closes: number }).closes)).toBe(3);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

@@ -76,6 +76,45 @@ describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
     }
   });
 
+  it('refuses a Scenes count above 200 (typed 1e6, or max removed in devtools) and an empty Strength box in the tab, before any work', { timeout: 240_000 }, async () => {
+    const url = await app();
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(url);
+      await page.click('nav.tabs button[value=evaluate]');
+      await page.evaluate(() => {
+        const w = window as unknown as { statuses: string[] };
+        w.statuses = [];
+        const status = document.getElementById('eval-status')!;
+        new MutationObserver(() => w.statuses.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+      });
+      const refused = async (box: string, value: string, message: string) => {
+        await page.evaluate(() => delete document.body.dataset.evalState);
+        await page.fill(box, value);
+        const t0 = Date.now();
+        await page.click('#eval-run');
+        await page.waitForSelector('body[data-eval-state=error]', { timeout: 10_000 });
+        expect(Date.now() - t0, value).toBeLessThan(5_000);
+        expect(await page.locator('#eval-error').textContent()).toBe(message);
+        expect(await page.isVisible('#eval-error')).toBe(true);
+      };
+      await refused('#eval-count', '1e6', "INVALID_ARGUMENT (count): scenes must be a whole number from 1 to 200, got '1e6'");
+      await page.evaluate(() => document.getElementById('eval-count')!.removeAttribute('max'));
+      await refused('#eval-count', '5000', "INVALID_ARGUMENT (count): scenes must be a whole number from 1 to 200, got '5000'");
+      await page.fill('#eval-count', '2');
+      await refused('#eval-strength', '', "INVALID_ARGUMENT (strength): strength must be a number from 0 to 20, got ''");
+      // No scene was run: the status never showed progress.
+      expect((await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses)).filter((t) => t.includes('scenes'))).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('a second Evaluate click replaces the run in flight (only the newest run writes), and a success clears an earlier error', { timeout: 240_000 }, async () => {
     const url = await app();
     const { chromium } = await import('playwright-core');

@@ -2,13 +2,35 @@ import type { EvalReport } from '@d2pruner/pipeline';
 import type { TopLevelSpec } from 'vega-lite';
 import { REPORT_METRICS, budgetLabel } from './metrics.js';
 import type { ReportSample } from './samples.js';
+import { DEFAULT_SCHEME_METHODS, SERIES_COLOURS, seriesStyles } from './series-style.js';
 
 /** The metrics a sweep chart can plot. */
 export type SweepMetric = (typeof REPORT_METRICS)[number]['key'];
 
 /**
+ * The channels that tell the methods of a sweep apart: colour alone up to 10 methods (Vega's
+ * default scheme), the 20 colours of `tableau20` up to 20, and beyond that a stroke dash and a
+ * point shape as well ({@link seriesStyles}). The channels share the field, the title and the
+ * domain, so the legend is one.
+ */
+function methodChannels(methods: readonly string[]) {
+  const channel = { field: 'method', type: 'nominal', title: 'method' } as const;
+  if (methods.length <= DEFAULT_SCHEME_METHODS) return { color: channel };
+  const styles = seriesStyles(methods.length);
+  const domain = [...methods];
+  const color = { ...channel, scale: { domain, range: styles.map((s) => s.colour) } };
+  if (methods.length <= SERIES_COLOURS.length) return { color };
+  return {
+    color,
+    strokeDash: { ...channel, scale: { domain, range: styles.map((s) => [...s.dash]) } },
+    shape: { ...channel, scale: { domain, range: styles.map((s) => s.shape) } },
+  };
+}
+
+/**
  * A budget-sweep chart (docs/eval.md §3): x the mean kept share |K|/N, y the metric's mean, one line
- * per method. Rows with no file that ran, or a null metric, are left out.
+ * per method, each method in its own colour (and, beyond 20 methods, dash and point shape: see
+ * `seriesStyles`). Rows with no file that ran, or a null metric, are left out.
  */
 export function sweepSpec(report: EvalReport, metric: SweepMetric, width = 320): TopLevelSpec {
   const label = REPORT_METRICS.find((m) => m.key === metric)?.label ?? metric;
@@ -25,7 +47,7 @@ export function sweepSpec(report: EvalReport, metric: SweepMetric, width = 320):
     encoding: {
       x: { field: 'keptRatio', type: 'quantitative', title: 'kept ratio', scale: { zero: true } },
       y: { field: 'value', type: 'quantitative', title: label, scale: { domain: [0, 1] } },
-      color: { field: 'method', type: 'nominal', title: 'method' },
+      ...methodChannels([...new Set(values.map((v) => v.method))]),
       tooltip: [{ field: 'method' }, { field: 'keptRatio', format: '.3f' }, { field: 'value', format: '.4f', title: label }, { field: 'files' }],
     },
   };

@@ -8,4 +8,5 @@
 export * from './metrics.js';
 export * from './samples.js';
 export * from './charts.js';
+export * from './series-style.js';
 export * from './html.js';

@@ -1,12 +1,13 @@
 import { sampleCollector, type ReportSample } from '@d2pruner/eval-report';
 import { calibrate, calibrationScenes, evalRuns, evaluate, evaluateOutcomes, makeScenes, sceneFileBytes, type EvalBudget, type EvalReport, type SceneOptions } from '@d2pruner/pipeline';
 import { Observable, lastValueFrom, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import { checkSceneCount } from './limits.js';
 
 /** What the Evaluate tab runs: a labelled scene set, the methods and the budgets. */
 export interface LabelledEvalOptions {
   /** The scene set (`d2pruner scenes` options). */
   scenes: SceneOptions;
-  /** Scenes in the set. */
+  /** Scenes in the set: 1…`MAX_EVAL_SCENES` (checked before any work). */
   count: number;
   /** Methods to compare. */
   methods: readonly string[];
@@ -51,9 +52,11 @@ export interface LabelledEvalResult {
  * Runs `d2pruner scenes` + `d2pruner eval --prior` in the page: the labelled scenes of the same
  * generator (so the same options give the same files as the command line), a prior calibrated on
  * the set's calibration seeds, and every method × budget through the same pipeline, on the CPU.
- * `options.signal` cancels it between scenes.
+ * `options.signal` cancels it between scenes. A count outside 1…`MAX_EVAL_SCENES` is
+ * `INVALID_ARGUMENT` (field `count`) before any scene is made.
  */
 export async function runLabelledEval(options: LabelledEvalOptions): Promise<LabelledEvalResult> {
+  checkSceneCount(options.count);
   if (options.signal?.aborted) throw new EvalCancelledError();
   const runs = evalRuns(options.methods, options.budgets);
   const { prior } = await calibrate(Array.from(calibrationScenes(options.scenes), (s) => s.input));

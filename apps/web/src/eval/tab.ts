@@ -1,6 +1,8 @@
+import { isD2PrunerError } from '@d2pruner/core';
 import { reportCharts, reportTable } from '@d2pruner/eval-report';
 import { splitList, budgetsFromText, type SceneBias } from '@d2pruner/pipeline';
 import { EvalCancelledError, runLabelledEval, type LabelledEvalResult } from './labelled.js';
+import { parseSceneCount, parseStrength } from './limits.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -60,9 +62,11 @@ async function run(snapshot: EvalTabSnapshot, signal: AbortSignal): Promise<void
   status.textContent = '';
   for (const id of ['eval-report-table', 'eval-sweeps', 'eval-grids']) $(id).replaceChildren();
   try {
-    const count = Number($<HTMLInputElement>('eval-count').value);
+    // The boxes' min/max are advice to the browser only: a typed 1e6 or a devtools edit gets here.
+    const count = parseSceneCount($<HTMLInputElement>('eval-count').value);
+    const strength = parseStrength($<HTMLInputElement>('eval-strength').value);
     const result = await runLabelledEval({
-      scenes: { layout: 'llava-1.5', bias: $<HTMLSelectElement>('eval-bias').value as SceneBias, strength: Number($<HTMLInputElement>('eval-strength').value), seed: 1 },
+      scenes: { layout: 'llava-1.5', bias: $<HTMLSelectElement>('eval-bias').value as SceneBias, strength, seed: 1 },
       count,
       methods: splitList($<HTMLInputElement>('eval-methods').value),
       budgets: budgetsFromText($<HTMLInputElement>('eval-ratios').value, undefined),
@@ -81,7 +85,7 @@ async function run(snapshot: EvalTabSnapshot, signal: AbortSignal): Promise<void
   } catch (e) {
     if (signal.aborted || e instanceof EvalCancelledError) return;
     snapshot.state = 'error';
-    snapshot.error = e instanceof Error ? e.message : String(e);
+    snapshot.error = isD2PrunerError(e) ? `${e.code} (${e.field}): ${e.message}` : e instanceof Error ? e.message : String(e);
     error.textContent = snapshot.error;
     error.hidden = false;
   }
