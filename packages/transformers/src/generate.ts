@@ -1,5 +1,7 @@
 import { stat } from 'node:fs/promises';
-import { InvalidArgumentError, InvalidInputError, assertInteger } from '@d2pruner/core';
+import { InvalidArgumentError, InvalidInputError } from '@d2pruner/core';
+import { checkContextLength, checkGenerateOptions } from './generate-checks.js';
+import { logitsProcessorOf } from './layer/logits.js';
 import { generateSplit } from './layer/split-generate.js';
 import { loadSplitDecoder, sessionFactoryOf, type SplitDecoder } from './layer/split-decoder.js';
 import type { LoadedLlava } from './load.js';
@@ -18,7 +20,7 @@ export interface GenerateOptions {
   image: string | object;
   /** The question. Used verbatim when it contains the image placeholder, else wrapped in {@link LLAVA_PROMPT_TEMPLATE}. */
   prompt: string;
-  /** Tokens to generate at most (greedy). Default 32. */
+  /** Tokens to generate at most (greedy). Default 32; prompt + maxNewTokens must fit the model's `max_position_embeddings`. */
   maxNewTokens?: number;
   /** Pruning options, or `false` to run every visual token (the prefill is still measured). */
   pruning: PruningOptions | false;
@@ -66,16 +68,16 @@ async function readImage(loaded: LoadedLlava, image: string | object): Promise<u
 /**
  * Generates an answer about one image with a loaded model, pruning its visual tokens at the
  * prefill (or not, with `pruning: false`), greedy decoding. The model is patched for the call
- * only and restored afterwards.
+ * only and restored afterwards. Malformed options (not an object, `pruning` neither `false` nor
+ * options, a non-function `onToken`, …) are typed errors naming the field, before any work.
  */
 export async function generateWithPruning(loaded: LoadedLlava, options: GenerateOptions): Promise<GenerateResult> {
-  const maxNewTokens = options.maxNewTokens ?? 32;
-  assertInteger('maxNewTokens', maxNewTokens, 1);
-  if (typeof options.prompt !== 'string') throw new InvalidArgumentError('prompt', 'prompt must be a string');
+  const maxNewTokens = checkGenerateOptions(options);
   const image = await readImage(loaded, options.image);
   const imageToken = typeof loaded.processor.config?.image_token === 'string' ? loaded.processor.config.image_token : '<image>';
   const inputs = await loaded.processor(image, formatPrompt(options.prompt, imageToken));
   const promptLength = inputs.input_ids.dims[1];
+  checkContextLength(loaded.config, promptLength, maxNewTokens);
   if (options.pruning !== false && (options.pruning.layer ?? 0) > 0) return generateAtLayer(loaded, options, options.pruning, inputs);
   const handle = withPruning(loaded.model, loaded.processor, options.pruning === false ? { enabled: false } : options.pruning);
   let seen = 0;
@@ -136,6 +138,7 @@ async function generateAtLayer(loaded: LoadedLlava, options: GenerateOptions, pr
       maxNewTokens: options.maxNewTokens ?? 32,
       eos: eosIds(loaded),
       onToken: options.onToken && ((id) => options.onToken?.({ id, text: decode(id) })),
+      logitsProcessor: logitsProcessorOf(loaded.model, inputs.input_ids.dims[1], options.maxNewTokens ?? 32),
     });
   } finally {
     if (own) await split.release();

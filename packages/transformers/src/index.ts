@@ -24,3 +24,4 @@ export * from './layer/split-decoder.js';
 export * from './layer/split-generate.js';
 export * from './layer/token-file.js';
 export * from './layer/signals.js';
+export * from './layer/logits.js';

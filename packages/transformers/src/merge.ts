@@ -1,4 +1,4 @@
-import { type Matrix } from '@d2pruner/core';
+import { ShapeMismatchError, type Matrix } from '@d2pruner/core';
 import { imageTokenIdOf } from './model-check.js';
 import { float32Data, intData, tensorClassOf } from './tensors.js';
 import type { ForwardInputs, LlavaModelLike, TensorConstructor, TensorLike } from './types.js';
@@ -39,6 +39,9 @@ export async function mergePrefill(m: LlavaModelLike, merge: LlavaModelLike['_me
   const [B, S] = inputIds.dims;
   const textEmbeds = await m.encode_text({ input_ids: inputIds });
   const images = await encodeImages(m, inputs.pixel_values as TensorLike, clsOutput);
+  const ids = intData(inputIds);
+  const imageId = imageTokenIdOf(m);
+  checkPlaceholders(ids, imageId, images.features);
   const merged = merge.call(m, { image_features: images.features, inputs_embeds: textEmbeds, input_ids: inputIds, attention_mask: inputs.attention_mask });
   const embeds = merged.inputs_embeds;
   const Tensor = tensorClassOf(embeds);
@@ -47,8 +50,8 @@ export async function mergePrefill(m: LlavaModelLike, merge: LlavaModelLike['_me
     B,
     S,
     d: embeds.dims[2],
-    ids: intData(inputIds),
-    imageId: imageTokenIdOf(m),
+    ids,
+    imageId,
     embeds,
     embedsData: float32Data(embeds, 'inputs_embeds'),
     mask,
@@ -57,6 +60,20 @@ export async function mergePrefill(m: LlavaModelLike, merge: LlavaModelLike['_me
     Tensor,
     encodeMs: performance.now() - t0,
   };
+}
+
+/**
+ * The prompt's image placeholders must match the visual tokens the images give (one placeholder
+ * per image, expanded by the processor); else SHAPE_MISMATCH `prompt`, instead of the merge's
+ * untyped error or a silently misaligned selection.
+ */
+function checkPlaceholders(ids: readonly number[], imageId: number, features: TensorLike): void {
+  const rows = features.dims.slice(0, -1).reduce((a, b) => a * b, 1);
+  let placeholders = 0;
+  for (const id of ids) if (id === imageId) placeholders++;
+  if (placeholders !== rows) {
+    throw new ShapeMismatchError('prompt', `the prompt holds ${placeholders} image placeholder tokens but the images give ${rows} visual tokens; put exactly one image placeholder per image in the prompt`);
+  }
 }
 
 /** Image runs of one row: maximal runs of the placeholder id. */

@@ -13,6 +13,7 @@ export * from './vision.js';
 export * from './decoder.js';
 export * from './embed.js';
 export * from './files.js';
+export * from './size.js';
 export * from './write.js';
 export * from './cli.js';
 export * from './png.js';

@@ -5,6 +5,7 @@ import { buildDecoder, buildDecoderPart } from './decoder.js';
 import { buildEmbedTokens } from './embed.js';
 import { jsonFiles } from './files.js';
 import { IMAGE_TOKENS, resolveTinyModelConfig, type TinyModelConfig, type TinyModelOptions } from './options.js';
+import { checkTinyModelSize } from './size.js';
 import { buildTokenizer } from './tokenizer.js';
 import { buildVisionEncoder } from './vision.js';
 
@@ -65,7 +66,8 @@ export function splitJson(c: TinyModelConfig, layer: number, source: string): ob
  * `tokenizer.json`, `tokenizer_config.json`, `special_tokens_map.json` and
  * `onnx/{vision_encoder,embed_tokens,decoder_model_merged}.onnx`, plus a split decoder pair in
  * `split-k{K}/` for each of `extras.splitLayers`. The same options always give byte-identical
- * files.
+ * files. Sizes whose graphs would not fit an ONNX file are refused before anything is written
+ * ({@link checkTinyModelSize}).
  */
 export async function writeTinyModel(dir: string, options: TinyModelOptions = {}, extras: TinyModelExtras = {}): Promise<TinyModelSummary> {
   const config = resolveTinyModelConfig(options);
@@ -75,6 +77,7 @@ export async function writeTinyModel(dir: string, options: TinyModelOptions = {}
     if (k >= config.layers) throw new InvalidArgumentError('splitLayers', `a split layer must be in [1, ${config.layers - 1}] for ${config.layers} layers, got ${k}`);
   }
   const tok = buildTokenizer();
+  checkTinyModelSize(config, tok.vocabSize);
   await mkdir(join(dir, 'onnx'), { recursive: true });
   const files: Record<string, number> = {};
   const put = async (name: string, data: Uint8Array | string) => {

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError, InvalidInputError, MissingTensorError } from '@d2pruner/core';
 import { SPLIT_NAMES, pastOf, presentOf, type SplitConfig } from '../split/names.js';
 import type { SessionLike } from '../types.js';
+import { checkCacheShape, checkSplitSizes } from './split-config.js';
 
 /** An onnxruntime `InferenceSession` class (static `create`). */
 export interface SessionFactory {
@@ -63,8 +64,10 @@ function expect(session: SessionLike, part: string, inputs: string[], outputs: s
  * given session class. Typed errors: a missing directory or `split.json` (INVALID_INPUT `split`,
  * saying how to make one), a malformed `split.json` (not an object, wrong `format`, `partA` /
  * `partB` not non-empty strings: INVALID_INPUT `split`), a pair cut at another layer
- * (INVALID_ARGUMENT `layer`), parts without the expected inputs / outputs (MISSING_TENSOR naming
- * them).
+ * (INVALID_ARGUMENT `layer`), sizes that are not positive integers or disagree with the parts'
+ * cache shapes (INVALID_INPUT `split`), a part ONNX Runtime cannot load (INVALID_INPUT `split`),
+ * parts without the expected inputs / outputs (MISSING_TENSOR naming them). Sessions created
+ * before a failure are released.
  */
 export async function loadSplitDecoder(dir: string, layer: number, factory: SessionFactory, sessionOptions: Record<string, unknown> = {}): Promise<SplitDecoder> {
   const abs = resolve(dir);
@@ -80,11 +83,33 @@ export async function loadSplitDecoder(dir: string, layer: number, factory: Sess
     const name: unknown = config[part];
     if (typeof name !== 'string' || name === '') throw new InvalidInputError('split', `'${dir}/split.json' has no ${part} file name (got ${name === '' ? 'an empty string' : typeof name})`);
   }
+  checkSplitSizes(config, `${dir}/split.json`);
   const paths = [join(abs, config.partA), join(abs, config.partB)];
   for (const p of paths) {
     if (!(await stat(p).then((s) => s.isFile(), () => false))) throw new InvalidInputError('split', `split decoder file ${p} is missing`);
   }
-  const [partA, partB] = [await factory.create(paths[0], sessionOptions), await factory.create(paths[1], sessionOptions)];
+  const sessions: Session[] = [];
+  try {
+    for (const p of paths) sessions.push(await createPart(factory, p, sessionOptions));
+    return checkedPair(dir, abs, layer, config, sessions[0], sessions[1]);
+  } catch (e) {
+    // a part that failed to load or does not fit: free what was created
+    for (const s of sessions) await s.release?.().catch(() => undefined);
+    throw e;
+  }
+}
+
+type Session = SessionLike & { release?(): Promise<void> };
+
+async function createPart(factory: SessionFactory, path: string, options: Record<string, unknown>): Promise<Session> {
+  try {
+    return await factory.create(path, options);
+  } catch (e) {
+    throw new InvalidInputError('split', `cannot load split decoder file ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function checkedPair(dir: string, abs: string, layer: number, config: SplitConfig, partA: Session, partB: Session): SplitDecoder {
   expect(partA, 'part A', ['inputs_embeds', 'attention_mask', 'position_ids'], [SPLIT_NAMES.hidden, SPLIT_NAMES.lastAttention, `present.${layer - 1}.key`]);
   expect(partB, 'part B', [SPLIT_NAMES.hidden, 'attention_mask', 'position_ids'], ['logits']);
   const a = cacheLayers(partA);
@@ -93,6 +118,8 @@ export async function loadSplitDecoder(dir: string, layer: number, factory: Sess
     throw new InvalidInputError('split', `split decoder caches do not match layer ${layer}: part A has layers ${a.join(',')}, part B ${b.join(',')}`);
   }
   for (const l of b) if (!partB.outputNames.some((o) => presentOf(o)?.[0] === l)) throw new MissingTensorError(`present.${l}.key`, 'split decoder part B');
+  checkCacheShape(config, partA, 'part A', `${dir}/split.json`);
+  checkCacheShape(config, partB, 'part B', `${dir}/split.json`);
   return {
     layer,
     layers: config.layers,
@@ -102,7 +129,7 @@ export async function loadSplitDecoder(dir: string, layer: number, factory: Sess
     partB,
     cacheLayers: { a, b },
     async release() {
-      for (const s of [partA, partB] as (SessionLike & { release?(): Promise<void> })[]) await s.release?.();
+      for (const s of [partA, partB]) await s.release?.();
     },
   };
 }

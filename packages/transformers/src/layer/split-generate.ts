@@ -7,6 +7,7 @@ import { gatherPositions, keptPositions } from '../sequence.js';
 import { SPLIT_NAMES } from '../split/names.js';
 import { float32Data, intData } from '../tensors.js';
 import type { ForwardInputs, LlavaModelLike, TensorConstructor, TensorData, TensorLike } from '../types.js';
+import type { LogitsProcessorFn } from './logits.js';
 import { keyRows, selectAtLayer, type LayerSignals } from './signals.js';
 import type { SplitDecoder } from './split-decoder.js';
 
@@ -18,6 +19,8 @@ export interface SplitGenerateOptions {
   eos: ReadonlySet<number>;
   /** Called with each generated token id. */
   onToken?: (id: number) => void;
+  /** Applied to each step's last logits before the argmax, as transformers.js' generate does ({@link logitsProcessorOf}). */
+  logitsProcessor?: LogitsProcessorFn;
 }
 
 /** What {@link generateSplit} returns. */
@@ -59,9 +62,11 @@ function cacheShape(split: SplitDecoder, config: LlavaModelLike['config']): { he
   return { heads, headDim };
 }
 
-function argmaxLast(logits: TensorLike): number {
+/** Greedy pick from the last row of logits [1, S, V], after the logits processors (when given) saw every id so far. */
+function argmaxLast(logits: TensorLike, Tensor: TensorConstructor, ids: bigint[], process?: LogitsProcessorFn): number {
   const [, S, V] = logits.dims;
-  const data = float32Data(logits, 'logits').subarray((S - 1) * V, S * V);
+  let data = float32Data(logits, 'logits').subarray((S - 1) * V, S * V);
+  if (process) data = float32Data(process([ids], new Tensor('float32', data.slice(), [1, V])), 'logits');
   let best = 0;
   for (let i = 1; i < V; i++) if (data[i] > data[best]) best = i;
   return best;
@@ -126,10 +131,13 @@ export async function generateSplit(model: LlavaModelLike, split: SplitDecoder, 
   const t4 = performance.now();
 
   const tokenIds: number[] = [];
-  let next = argmaxLast(wrap(outB.logits));
+  const ids = mp.ids.map((v) => BigInt(v));
+  const pick = (logits: TensorLike) => argmaxLast(logits, Tensor, ids, run.logitsProcessor);
+  let next = pick(wrap(outB.logits));
   let position = Math.max(...positions) + 1;
   for (;;) {
     tokenIds.push(next);
+    ids.push(BigInt(next));
     run.onToken?.(next);
     if (run.eos.has(next) || tokenIds.length >= run.maxNewTokens) break;
     mask.push(1);
@@ -140,7 +148,7 @@ export async function generateSplit(model: LlavaModelLike, split: SplitDecoder, 
     const b = (await split.partB.run({ [SPLIT_NAMES.hidden]: a[SPLIT_NAMES.hidden], attention_mask: int64(Tensor, maskB), position_ids: int64(Tensor, [position]), ...cacheB.feeds() })) as OrtOut;
     cacheB.update(b);
     position++;
-    next = argmaxLast(wrap(b.logits));
+    next = pick(wrap(b.logits));
   }
 
   const dims = llmDimsOfConfig(model.config);

@@ -1,6 +1,6 @@
 import { copyFile, link, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { InvalidInputError } from '@d2pruner/core';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { InvalidArgumentError, InvalidInputError } from '@d2pruner/core';
 import onnxProto, { type onnx } from 'onnx-proto';
 import { UnsplittableGraphError } from './errors.js';
 import type { SplitConfig } from './names.js';
@@ -43,6 +43,26 @@ function externalFiles(model: onnx.IModelProto): Set<string> {
   return out;
 }
 
+/**
+ * The external-data files of the parts, checked before anything is written: each location must
+ * be relative, stay inside the merged decoder's folder and name an existing file
+ * (UnsplittableGraphError `external-data` otherwise — ONNX Runtime would not load it, and linking it
+ * would write outside the output directory).
+ */
+async function checkedExternalFiles(source: string, sourceDir: string, names: Iterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of new Set(names)) {
+    const from = resolve(sourceDir, name);
+    const rel = relative(sourceDir, from);
+    if (isAbsolute(name) || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      throw new UnsplittableGraphError('external-data', `${source} keeps weights in '${name}', outside its folder; external data must be a relative path inside it`);
+    }
+    if (!(await stat(from).then((s) => s.isFile(), () => false))) throw new UnsplittableGraphError('external-data', `${source} keeps weights in '${name}', which does not exist next to it`);
+    out.push(name);
+  }
+  return out;
+}
+
 async function textDims(modelDir: string): Promise<Partial<SplitConfig>> {
   try {
     const config = JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8')) as Record<string, unknown>;
@@ -60,9 +80,12 @@ async function textDims(modelDir: string): Promise<Partial<SplitConfig>> {
  * `d2pruner split-decoder`: reads a model directory's merged decoder, cuts it before layer K
  * ({@link splitDecoderGraph}) and writes `part_a.onnx`, `part_b.onnx` and `split.json` into
  * the output directory. Initializers stored as external data keep their file names; those
- * files are hard-linked (copied across devices) next to the parts.
+ * files are hard-linked (copied across devices) next to the parts. External data that is missing
+ * or lies outside the decoder's folder is refused (`external-data`) before anything is written.
  */
 export async function splitDecoderFiles(modelDir: string, options: SplitFilesOptions): Promise<SplitFilesResult> {
+  if (typeof modelDir !== 'string') throw new InvalidArgumentError('model', 'the model directory must be a path');
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'splitDecoderFiles needs options ({ layer })');
   const source = options.source ?? 'onnx/decoder_model_merged.onnx';
   const path = resolve(modelDir, source);
   const isFile = await stat(path).then((s) => s.isFile(), () => false);
@@ -74,6 +97,7 @@ export async function splitDecoderFiles(modelDir: string, options: SplitFilesOpt
     throw new UnsplittableGraphError('inputs', `${source} is not a readable ONNX model: ${e instanceof Error ? e.message : String(e)}`);
   }
   const { partA, partB, points } = splitDecoderGraph(model, options.layer);
+  const external = await checkedExternalFiles(source, dirname(path), [...externalFiles(partA), ...externalFiles(partB)]);
   const dir = resolve(options.out ?? defaultSplitDir(modelDir, options.layer));
   await mkdir(dir, { recursive: true });
   const files: Record<string, number> = {};
@@ -83,7 +107,7 @@ export async function splitDecoderFiles(modelDir: string, options: SplitFilesOpt
   };
   await put('part_a.onnx', onnxProto.onnx.ModelProto.encode(partA).finish());
   await put('part_b.onnx', onnxProto.onnx.ModelProto.encode(partB).finish());
-  for (const name of new Set([...externalFiles(partA), ...externalFiles(partB)])) {
+  for (const name of external) {
     const from = resolve(dirname(path), name);
     const to = join(dir, name);
     if (from === to) continue;
