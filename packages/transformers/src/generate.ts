@@ -4,6 +4,7 @@ import { checkContextLength, checkGenerateOptions } from './generate-checks.js';
 import { logitsProcessorOf } from './layer/logits.js';
 import { generateSplit } from './layer/split-generate.js';
 import { loadSplitDecoder, sessionFactoryOf, type SplitDecoder } from './layer/split-decoder.js';
+import { splitSessionOptions } from './layer/split-providers.js';
 import type { LoadedLlava } from './load.js';
 import { resolvePruningOptions, type PruningOptions } from './options.js';
 import { withPruning } from './patch.js';
@@ -127,7 +128,7 @@ async function generateAtLayer(loaded: LoadedLlava, options: GenerateOptions, pr
   if (!split) {
     const dir = opts.split ?? (loaded.dir ? defaultSplitDir(loaded.dir, opts.layer) : undefined);
     if (!dir) throw new InvalidArgumentError('split', `layer ${opts.layer} needs a split decoder pair: pass pruning.split (a directory written by d2pruner split-decoder)`);
-    split = await loadSplitDecoder(dir, opts.layer, sessionFactoryOf(loaded.model.sessions.decoder_model_merged ?? Object.values(loaded.model.sessions)[0]), loaded.sessionOptions);
+    split = await loadSplitDecoder(dir, opts.layer, sessionFactoryOf(loaded.model.sessions.decoder_model_merged ?? Object.values(loaded.model.sessions)[0]), splitSessionOptions(loaded.device, loaded.sessionOptions));
   } else if (split.layer !== opts.layer) {
     throw new InvalidArgumentError('layer', `the split decoder given is cut before layer ${split.layer}, not ${opts.layer}`);
   }

@@ -21,6 +21,7 @@ export * from './split/index.js';
 export * from './cost.js';
 export * from './merge.js';
 export * from './layer/split-decoder.js';
+export * from './layer/split-providers.js';
 export * from './layer/split-generate.js';
 export * from './layer/token-file.js';
 export * from './layer/signals.js';

@@ -37,6 +37,8 @@ export interface LoadedLlava {
   dir?: string;
   /** The onnxruntime session options the model was loaded with (reused for split decoder parts). */
   sessionOptions?: Record<string, unknown>;
+  /** The transformers.js device it was loaded on (its provider is used for split decoder parts). */
+  device?: string;
 }
 
 /** Options of {@link loadLocalLlava}. */
@@ -102,5 +104,5 @@ export async function loadLocalLlava(dir: string, options: LoadLocalOptions = {}
     ...(options.dtype ? { dtype: options.dtype as never } : {}),
     ...(options.sessionOptions ? { session_options: options.sessionOptions } : {}),
   })) as unknown as GenerativeLlava;
-  return { model, processor, config, transformers: t, dir: abs, ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}) };
+  return { model, processor, config, transformers: t, dir: abs, device: options.device ?? 'cpu', ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}) };
 }
