@@ -108,6 +108,32 @@ describe('pullMap (pull-based source)', () => {
     }
   }
 
+  it('a source that fails ends the stream with its error after the results of every item pulled before it, at any concurrency', async () => {
+    const boom = new Error('read error');
+    async function* failing() {
+      for (let i = 0; i < 5; i++) yield i;
+      throw boom;
+    }
+    function* failingSync() {
+      for (let i = 0; i < 5; i++) yield i;
+      throw boom;
+    }
+    // the first items take longest, so the read-ahead meets the failure while they still run
+    const work = (i: number) => timer(12 - 2 * i).pipe(map(() => i));
+    for (const source of [failing, failingSync]) {
+      for (const concurrency of [1, 2, 4, 8]) {
+        for (const ordered of [true, false]) {
+          const seen: number[] = [];
+          const error = await new Promise<unknown>((resolve) => {
+            pullMap(source(), work, { concurrency, ordered }).subscribe({ next: (v) => seen.push(v), error: resolve, complete: () => resolve('completed') });
+          });
+          expect(error).toBe(boom);
+          expect(ordered ? seen : [...seen].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+        }
+      }
+    }
+  });
+
   it('pulls only when there is room: pulled − emitted ≤ concurrency + bufferSize + 1', async () => {
     const log = { pulled: 0, returned: false };
     let emitted = 0;

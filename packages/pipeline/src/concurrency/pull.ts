@@ -23,7 +23,10 @@ function isPromiseLike<T>(x: T | PromiseLike<T>): x is PromiseLike<T> {
  * from the (async) iterable only when fewer than `concurrency` items run and fewer than
  * `concurrency + bufferSize` are running or held for reordering, so a reader of a huge file
  * never runs ahead of the output and memory stays flat. Unsubscribing unsubscribes the running
- * items (their stages abort) and calls the iterator's `return()` (closing the file).
+ * items (their stages abort) and calls the iterator's `return()` (closing the file). A source
+ * that fails (a read error in the middle of a file) ends the stream with its error once every
+ * item pulled before the failure has its result, whatever the concurrency: read-ahead never
+ * costs the results of lines already read.
  */
 export function pullMap<T, R>(
   source: AsyncIterable<T> | Iterable<T>,
@@ -39,6 +42,12 @@ export function pullMap<T, R>(
     let pumping = false;
     let again = false;
     let gateOpen = false;
+    /** The source's failure, held until the items pulled before it have their results. */
+    let failure: { error: unknown } | undefined;
+    const sourceFailed = (e: unknown): void => {
+      failure = { error: e };
+      exhausted = true;
+    };
 
     const pool = new WorkPool<T, R>(work, subscriber, () => pump(), options);
 
@@ -83,8 +92,8 @@ export function pullMap<T, R>(
             try {
               r = iterator.next();
             } catch (e) {
-              subscriber.error(e);
-              return;
+              sourceFailed(e);
+              break;
             }
             if (isPromiseLike(r)) {
               pulling = true;
@@ -95,7 +104,12 @@ export function pullMap<T, R>(
                   take(res);
                   pump();
                 },
-                (e: unknown) => subscriber.error(e),
+                (e: unknown) => {
+                  pulling = false;
+                  if (subscriber.closed) return;
+                  sourceFailed(e);
+                  pump();
+                },
               );
             } else {
               take(r);
@@ -104,7 +118,8 @@ export function pullMap<T, R>(
         } while (again && !subscriber.closed);
         if (exhausted && pool.idle && !subscriber.closed) {
           pool.complete();
-          subscriber.complete();
+          if (failure) subscriber.error(failure.error);
+          else subscriber.complete();
         }
       } finally {
         pumping = false;
