@@ -42,4 +42,30 @@ describe('cancelling the Evaluate tab run', () => {
     expect(Math.max(...progress)).toBeLessThan(40);
     await expect(runLabelledEval({ scenes: { layout: 'llava-1.5', bias: 'none', strength: 0, seed: 1 }, count: 2, methods: ['fastv'], budgets: [{ ratio: 0.1 }], signal: AbortSignal.abort() })).rejects.toBeInstanceOf(EvalCancelledError);
   });
+
+  it('the run yields to the event loop between scenes: a timer (a click, in the page) cancels it mid-run', { timeout: 120_000 }, async () => {
+    const controller = new AbortController();
+    let done = 0;
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 1);
+    const run = runLabelledEval({
+      scenes: { layout: 'llava-1.5', bias: 'bottom', strength: 4, seed: 1 },
+      count: 60,
+      methods: ['d2pruner', 'fastv'],
+      budgets: [{ ratio: 0.1 }],
+      onProgress: (d) => {
+        done = d;
+        if (d === 3) setTimeout(() => controller.abort(), 0);
+      },
+      signal: controller.signal,
+    });
+    try {
+      await expect(run).rejects.toBeInstanceOf(EvalCancelledError);
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(done).toBeGreaterThanOrEqual(3);
+    expect(done).toBeLessThan(60);
+    expect(ticks).toBeGreaterThan(0);
+  });
 });

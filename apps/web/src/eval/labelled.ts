@@ -1,5 +1,5 @@
 import { sampleCollector, type ReportSample } from '@d2pruner/eval-report';
-import { calibrate, calibrationScenes, evalRuns, evaluate, evaluateOutcomes, makeScenes, sceneFileBytes, type EvalBudget, type EvalReport, type SceneOptions } from '@d2pruner/pipeline';
+import { calibrate, calibrationScenes, evalRuns, evaluate, evaluateOutcomes, makeScenes, sceneFileBytes, type EvalBudget, type EvalReport, type EvalSource, type SceneOptions } from '@d2pruner/pipeline';
 import { Observable, lastValueFrom, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { checkSceneCount } from './limits.js';
 
@@ -42,6 +42,19 @@ function untilAborted<T>(signal: AbortSignal | undefined): MonoTypeOperatorFunct
     });
 }
 
+/**
+ * The scene files one at a time, each made after a turn of the event loop: the page keeps
+ * painting and handling clicks during a run (a second Evaluate click cancels it between scenes),
+ * and only the scenes in flight are held in memory.
+ */
+async function* sceneFiles(scenes: SceneOptions, count: number): AsyncGenerator<EvalSource, void, undefined> {
+  let k = 0;
+  for (const scene of makeScenes(scenes, count)) {
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    yield { name: `scene-${String(k++).padStart(4, '0')}`, bytes: sceneFileBytes(scene) };
+  }
+}
+
 /** The result of the tab: the eval JSON and the files it draws. */
 export interface LabelledEvalResult {
   report: EvalReport;
@@ -60,15 +73,14 @@ export async function runLabelledEval(options: LabelledEvalOptions): Promise<Lab
   if (options.signal?.aborted) throw new EvalCancelledError();
   const runs = evalRuns(options.methods, options.budgets);
   const { prior } = await calibrate(Array.from(calibrationScenes(options.scenes), (s) => s.input));
-  const files = Array.from(makeScenes(options.scenes, options.count), (s, k) => ({ name: `scene-${String(k).padStart(4, '0')}`, bytes: sceneFileBytes(s) }));
   const collector = sampleCollector(runs);
   const report = await lastValueFrom(
-    evaluateOutcomes(files, {
+    evaluateOutcomes(sceneFiles(options.scenes, options.count), {
       runs,
       prior,
       backend: 'cpu',
-      total: files.length,
-      onProgress: (e) => options.onProgress?.(e.done, files.length),
+      total: options.count,
+      onProgress: (e) => options.onProgress?.(e.done, options.count),
     }).pipe(
       tap((o) => collector.add(o)),
       evaluate(runs),
