@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSafetensors } from '@d2pruner/core';
+import { gridLayout, layoutSignature, readSafetensors, writeSafetensors } from '@d2pruner/core';
 import { testImagePng, writeTinyModel } from '@d2pruner-tools/tiny-model';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
@@ -66,6 +66,12 @@ describe('d2pruner split-decoder and generate --layer K', () => {
     p.data.forEach((v, i) => expect(v).toBeCloseTo(mean[i], 6));
     const withPrior = await runCli([...base(), '--layer', '1', '--split', join(root, 'k1'), '--keep', '32', '--prior', prior, '--json']);
     expect(withPrior.code).toBe(0);
+    // the same values recorded as calibrated on a 16×36 layout are refused on the 24×24 image
+    const foreign = join(root, 'prior-16x36.safetensors');
+    writeFileSync(foreign, writeSafetensors({ prior: { shape: [N], data: p.data } }, { 'd2pruner.layoutSignature': layoutSignature(gridLayout(16, 36)) }));
+    const refused = await runCli([...base(), '--layer', '1', '--split', join(root, 'k1'), '--keep', '32', '--prior', foreign, '--json']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('[INVALID_INPUT] prior');
   });
 
   it('bad arguments exit 2 naming the field', async () => {

@@ -72,6 +72,13 @@ export interface PruningOptions {
    * attention vectors (see the README).
    */
   prior?: ArrayLike<number>;
+  /**
+   * The layout signature `prior` was calibrated on (its file's `d2pruner.layoutSignature`, as
+   * `d2pruner calibrate` writes it): an image whose candidate layout has another signature fails
+   * with `INVALID_INPUT` naming `prior` (a prior belongs to one layout, docs/algorithm.md §6).
+   * Unset: not checked.
+   */
+  priorLayout?: string;
   /** Keep each image's full pruning input (features, attention, keys, layout) in the report (`images[i].input`), e.g. to save calibration files. Default false. */
   captureInputs?: boolean;
   /** Adapter (object or id) giving the token layout. Default `llava-1.5-7b`. */
@@ -112,6 +119,8 @@ export interface ResolvedPruningOptions {
   split?: string;
   /** Positional prior b [N] for D2Pruner's debias. */
   prior?: Float32Array;
+  /** The layout signature the prior belongs to (checked against each image's layout). */
+  priorLayout?: string;
   /** Keep each image's full pruning input in the report. */
   captureInputs: boolean;
   /** The adapter giving the token layout. */
@@ -189,6 +198,7 @@ export function resolvePruningOptions(options: PruningOptions, padded = false): 
     layer,
     ...(options.split !== undefined ? { split: options.split } : {}),
     ...(prior ? { prior } : {}),
+    ...(prior && options.priorLayout !== undefined ? { priorLayout: checkedSignature(options.priorLayout) } : {}),
     captureInputs: options.captureInputs ?? false,
     adapter,
     layoutOptions: options.layoutOptions ?? (hasPreprocess ? { preprocess: padded ? 'pad' : 'crop' } : undefined),
@@ -198,4 +208,10 @@ export function resolvePruningOptions(options: PruningOptions, padded = false): 
     enabled,
     onPrefill: options.onPrefill,
   };
+}
+
+/** A layout signature option: a non-empty string. */
+function checkedSignature(value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError('priorLayout', 'priorLayout is the layout signature a prior was calibrated on (a non-empty string)');
+  return value;
 }

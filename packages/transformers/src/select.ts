@@ -1,6 +1,8 @@
 import {
+  InvalidInputError,
   MissingTensorError,
   defaultLayout,
+  layoutSignature,
   ShapeMismatchError,
   keptVisualTokens,
   resolveBudget,
@@ -129,6 +131,9 @@ export async function selectImage(opts: ResolvedPruningOptions, img: ImageToPrun
   if (img.textKeys) input.textKeys = img.textKeys;
   if (opts.prior) {
     if (opts.prior.length !== tokens) throw new ShapeMismatchError('prior', `the prior has ${opts.prior.length} values but the image has ${tokens} visual tokens`);
+    if (opts.priorLayout !== undefined && layoutSignature(layout) !== opts.priorLayout) {
+      throw new InvalidInputError('prior', `the prior was calibrated on another layout (${opts.priorLayout}) than this image's (${layoutSignature(layout)}); calibrate one for this layout`);
+    }
     input.prior = pick(opts.prior);
   }
   const sel = await method.select(input, budget, opts.params);

@@ -13,6 +13,7 @@ import {
   type SessionLike,
   type SplitDecoder,
 } from '../src/index.js';
+import { gridLayout, layoutSignature } from '@d2pruner/core';
 import { caught, tinyModelFixture } from './helpers.js';
 
 const N = 576;
@@ -169,6 +170,13 @@ describe('typed errors at layer K', () => {
     expect(await caught(() => withPruning(loaded.model, null, { keep: 8, importance: 'attention' }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'importance' });
     expect(await caught(() => withPruning(loaded.model, null, { keep: 8, layer: -1 }))).toMatchObject({ field: 'layer' });
     expect(await caught(() => generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 1, pruning: { layer: K, keep: 8, prior: [1, 2, 3] }, splitDecoder: split }))).toMatchObject({ code: 'SHAPE_MISMATCH', field: 'prior' });
+    // a prior belongs to the layout it was calibrated on: 576 values of a 16×36 grid are refused on the 24×24 image
+    const prior = new Float32Array(N).fill(1);
+    const other = await caught(() => generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 1, pruning: { layer: K, keep: 8, prior, priorLayout: layoutSignature(gridLayout(16, 36)) }, splitDecoder: split }));
+    expect(other).toMatchObject({ code: 'INVALID_INPUT', field: 'prior' });
+    const same = await generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 1, pruning: { layer: K, keep: 8, prior, priorLayout: layoutSignature(gridLayout(24, 24)) }, splitDecoder: split });
+    expect(same.visualTokens).toEqual({ before: N, after: 8 });
+    expect(await caught(() => generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 1, pruning: { layer: K, keep: 8, prior, priorLayout: '' }, splitDecoder: split }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'priorLayout' });
     expect(Object.prototype.hasOwnProperty.call(loaded.model, 'forward')).toBe(false);
   });
   it('a batch of two prompts is refused before any inference', async () => {

@@ -76,7 +76,8 @@ export const generateCommand = defineCommand({
   if (!Number.isInteger(layer) || layer < 0) throw new InvalidArgumentError('layer', `--layer must be an integer ≥ 0, got ${layer}`);
   const split = values.split;
   if (split !== undefined && layer === 0) throw new InvalidArgumentError('split', '--split is the split decoder pair of --layer K (K ≥ 1)');
-  const prior = values.prior ? (await loadPriorFile(io, values.prior)).prior : undefined;
+  const priorFile = values.prior ? await loadPriorFile(io, values.prior) : undefined;
+  const prior = priorFile?.prior;
   const saveTokens = values['save-tokens'];
   if (saveTokens !== undefined && noPrune) throw new InvalidArgumentError('save-tokens', '--save-tokens saves the pruning input; it cannot be combined with --no-prune');
   if (saveTokens) await checkOutputPath(saveTokens, 'save-tokens', [image, values.prior]);
@@ -107,6 +108,8 @@ export const generateCommand = defineCommand({
             ...(importance ? { importance } : {}),
             ...(split ? { split } : {}),
             ...(prior ? { prior } : {}),
+            // a prior belongs to the layout it was calibrated on (docs/algorithm.md §6), as in prune
+            ...(priorFile?.layoutSignature !== undefined ? { priorLayout: priorFile.layoutSignature } : {}),
             ...(saveTokens ? { captureInputs: true } : {}),
             ...(layout === 'grid' ? { layout: 'grid' as const } : {}),
           },
