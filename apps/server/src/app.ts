@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { MAX_JSON_DEPTH, MAX_QUOTED_CHARS, jsonDepth } from '@d2pruner/core';
+import { MAX_JSON_DEPTH, MAX_QUOTED_CHARS } from '@d2pruner/core';
 import { listMethods } from '@d2pruner/methods';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -10,6 +10,7 @@ import { BackendManager, type WebGpuLoader } from './backend.js';
 import type { ServerConfig } from './config.js';
 import { createPrunePool } from '@d2pruner/pipeline/node';
 import { ConcurrencyGate } from './gate.js';
+import { checkJsonCounts, jsonBounds, type JsonScan } from './input/json-scan.js';
 import { armDeadline } from './deadline.js';
 import { HttpError, clipText, errorResponse, type ErrorBody } from './http-error.js';
 import { ServerMetrics } from './metrics.js';
@@ -161,12 +162,21 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
 
   app.removeContentTypeParser('application/json');
   const parseJson = app.getDefaultJsonParser('error', 'error');
+  const bounds = jsonBounds(state.caps);
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: config.maxBodyBytes }, (request, body, done) => {
-    if (jsonDepth(String(body)) > MAX_JSON_DEPTH) {
+    const text = String(body);
+    let scan: JsonScan;
+    try {
+      scan = checkJsonCounts(text, 'body', bounds);
+    } catch (e) {
+      done(e as Error, undefined);
+      return;
+    }
+    if (scan.over === 'depth') {
       done(new HttpError('MALFORMED_BODY', 'body', `the JSON body nests arrays or objects more than ${MAX_JSON_DEPTH} deep`), undefined);
       return;
     }
-    parseJson(request, String(body), done);
+    parseJson(request, text, done);
   });
 
   app.addContentTypeParser(['application/octet-stream', 'application/vnd.safetensors'], { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_req, body, done) => done(null, body));

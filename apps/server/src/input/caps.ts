@@ -64,11 +64,33 @@ export function safetensorsShapes(bytes: Uint8Array): Map<string, number[]> | nu
 }
 
 /**
+ * Largest safetensors header the server parses: 64 bytes per token allowed (`--max-tokens`) plus
+ * 64 KiB. A token file's header is a few entries and its `__metadata__` (the layout's three
+ * coordinates per token, the objects), about 10 bytes a token; a header of tens of MB (a million
+ * empty tensors, a million metadata keys) would take seconds of `JSON.parse` on the event loop
+ * and GBs of heap, however small its data.
+ */
+export function maxHeaderBytes(caps: Pick<InputCaps, 'maxTokens'>): number {
+  return 64 * caps.maxTokens + 65536;
+}
+
+/** 413 `PAYLOAD_TOO_LARGE` naming `header` when the header length in the first 8 bytes is over {@link maxHeaderBytes}. */
+function checkHeaderLength(bytes: Uint8Array, caps: InputCaps): void {
+  if (bytes.byteLength < 8) return;
+  const len = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  const max = maxHeaderBytes(caps);
+  if (len > BigInt(max) && len <= BigInt(bytes.byteLength - 8)) {
+    throw new HttpError('PAYLOAD_TOO_LARGE', 'header', `the safetensors header is ${len} bytes; this server reads headers of at most ${max} bytes (64 per token of --max-tokens, plus 64 KiB)`);
+  }
+}
+
+/**
  * Reads only the header of a safetensors body and checks every tensor's shape against the caps,
  * before any tensor is decoded. A header that does not parse is left to the decoder, which
  * reports it as `CORRUPT_FILE` (400).
  */
 export function checkSafetensorsCaps(bytes: Uint8Array, caps: InputCaps): void {
+  checkHeaderLength(bytes, caps);
   for (const [name, shape] of safetensorsShapes(bytes) ?? []) checkShape(name, shape, caps);
 }
 
