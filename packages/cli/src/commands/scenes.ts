@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@d2pruner/core';
 import { SCENE_BIASES, calibrate, calibrationScenes, makeScenes, priorFileBytes, resolveSceneOptions, sceneFileBytes, sceneGeometry, type SceneBias } from '@d2pruner/pipeline';
 import { defineCommand } from '../cli/command.js';
+import { ensureOutputDir } from '../out-dir.js';
 
 /** The most scenes one call writes. */
 export const MAX_SCENES = 100_000;
@@ -42,7 +42,7 @@ export const scenesCommand = defineCommand({
     }
     const options = resolveSceneOptions({ layout: values.layout, bias: values.bias as SceneBias, strength: values.strength, seed: values.seed, dim: values.dim });
     sceneGeometry(options.layout);
-    await mkdir(out, { recursive: true });
+    await ensureOutputDir(out, 'OUT_DIR');
     let k = 0;
     for (const scene of makeScenes(options, values.count)) await io.writeFile(join(out, sceneFileName(k++)), sceneFileBytes(scene));
     const inputs = (function* () {
