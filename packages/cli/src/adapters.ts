@@ -11,12 +11,13 @@ import {
   type TokenInput,
   type TokenLayout,
 } from '@d2pruner/core';
+import { ADAPTER_FLAGS, withFlagNames } from './flag-fields.js';
 
 /** Registers the built-in adapters (idempotent) and looks one up by id or alias. */
 export function adapterById(id: string): ModelAdapter {
   registerLlavaAdapters();
   registerInternVLAdapters();
-  return getAdapter(id);
+  return withFlagNames(ADAPTER_FLAGS, () => getAdapter(id));
 }
 
 /** Layout options from the command line (`--max-tiles M`); only given flags are passed. */
@@ -36,7 +37,8 @@ export function adapterLayoutFromArgs(args: AdapterLayoutArgs): TokenLayout | un
   const { model, image } = args;
   if (!model && !image) return undefined;
   if (!model || !image) throw new InvalidArgumentError(model ? 'image' : 'model', '--model ID and --image WxH go together');
-  return adapterById(model).layout(parseImageSize(image), layoutOptions(args['max-tiles']));
+  const adapter = adapterById(model);
+  return withFlagNames(ADAPTER_FLAGS, () => adapter.layout(parseImageSize(image), layoutOptions(args['max-tiles'])));
 }
 
 /**

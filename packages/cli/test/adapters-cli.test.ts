@@ -19,10 +19,20 @@ describe('d2pruner flops', () => {
     expect(k2.reduction).toBeCloseTo(0.82, 3);
     expect(k2.full.macs).toBeGreaterThan(k2.pruned.macs);
   });
-  it('unknown model → exit 2 naming the adapter', async () => {
+  it('unknown model → exit 2 naming the --model flag; a --max-tiles out of range names --max-tiles', async () => {
     const r = await runCli(['flops', '--model', 'gpt-9', '--keep', '1', '--visual', '5']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('[UNKNOWN_NAME] adapter:');
+    expect(r.err).toMatch(/^d2pruner: error \[UNKNOWN_NAME\] model: unknown adapter 'gpt-9'/);
+    for (const argv of [
+      ['flops', '--model', 'internvl-2.5-8b', '--keep', '64', '--image', '640x480', '--max-tiles', '1000'],
+      ['layout', '--model', 'internvl-2.5-8b', '--image', '640x480', '--max-tiles', '1000'],
+    ]) {
+      const t = await runCli(argv);
+      expect(t.code).toBe(2);
+      expect(t.err).toBe('d2pruner: error [INVALID_INPUT] max-tiles: --max-tiles must be ≤ 64, got 1000\n');
+    }
+    const l = await runCli(['layout', '--model', 'nope', '--image', '640x480']);
+    expect(l.err).toMatch(/^d2pruner: error \[UNKNOWN_NAME\] model: /);
   });
 });
 

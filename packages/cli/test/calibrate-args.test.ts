@@ -16,11 +16,11 @@ function scene(name: string): string {
 }
 
 describe('calibrate checks what it records in the prior', () => {
-  it('an unknown --model is UNKNOWN_NAME naming adapter, as prune --model', async () => {
+  it('an unknown --model is UNKNOWN_NAME naming model, as prune --model', async () => {
     const out = join(tmp, 'p-model.safetensors');
     const r = await runCli(['calibrate', scene('a.safetensors'), '--out', out, '--model', 'nope', '--workers', '0']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^d2pruner: error \[UNKNOWN_NAME\] adapter: unknown adapter 'nope'/);
+    expect(r.err).toMatch(/^d2pruner: error \[UNKNOWN_NAME\] model: unknown adapter 'nope'/);
     expect(existsSync(out)).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, flopsJson, parseImageSize } from '@d2pruner/core';
 import { adapterById, layoutOptions } from '../adapters.js';
+import { ADAPTER_FLAGS, withFlagNames } from '../flag-fields.js';
 import { defineCommand } from '../cli/command.js';
 import { JSON_OPTION, MAX_TILES_OPTION, MODEL_ID_OPTION } from '../cli/common-options.js';
 
@@ -34,15 +35,11 @@ export const flopsCommand = defineCommand({
     if (keep === undefined) throw new InvalidArgumentError('keep', 'flops needs --keep N');
     if (values.visual !== undefined && values.image !== undefined) throw new InvalidArgumentError('image', '--visual V and --image WxH are alternatives: give the token count or the image size, not both');
     const formula = values.formula as 'fastv' | 'exact';
-    const report = flopsJson(adapterById(model), {
-      keep,
-      visual: values.visual,
-      image: values.image ? parseImageSize(values.image) : undefined,
-      layoutOptions: layoutOptions(values['max-tiles']),
-      layer: values.layer,
-      text: values.text,
-      formula,
-    });
+    const adapter = adapterById(model);
+    const image = values.image ? parseImageSize(values.image) : undefined;
+    const report = withFlagNames(ADAPTER_FLAGS, () =>
+      flopsJson(adapter, { keep, visual: values.visual, image, layoutOptions: layoutOptions(values['max-tiles']), layer: values.layer, text: values.text, formula }),
+    );
     if (values.json) {
       await io.out(JSON.stringify(report) + '\n');
       return 0;
