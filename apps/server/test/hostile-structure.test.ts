@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonBounds, scanJson } from '../src/input/json-scan.js';
+import { scanJson } from '@d2pruner/core';
+import { jsonBounds } from '../src/input/json-scan.js';
 import { maxHeaderBytes } from '../src/input/caps.js';
 import { call, errorOf, postBytes, type Res } from './helpers.js';
 import { spawnServer, watchHealth, type ServerProcess } from './server-process.js';
@@ -80,5 +81,13 @@ describe('JSON structure and safetensors headers are bounded before they are par
     const res = await call(`${s.url}/v1/eval?methods=random&keep=8`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
     expect(res.status, res.text).toBe(200);
     expect(res.text).toContain('PAYLOAD_TOO_LARGE');
+  });
+
+  it('an eval line nested deeper than 64 is skipped as INVALID_INPUT line, like a batch line (the count scan stops at the depth bound)', async () => {
+    const deep = `${'['.repeat(65)}${']'.repeat(65)}`;
+    const body = `{"input":"llava-sample","x":${deep},"y":${manyKeys(100_000)}}\n`;
+    const res = await call(`${s.url}/v1/eval?methods=random&keep=8`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+    expect(res.status, res.text).toBe(200);
+    expect(res.text).toContain('more than 64 deep');
   });
 });

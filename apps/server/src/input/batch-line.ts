@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidInputError, MAX_JSON_DEPTH, type TokenInput } from '@d2pruner/core';
+import { InvalidArgumentError, InvalidInputError, type TokenInput } from '@d2pruner/core';
 import type { PruneRequest } from '@d2pruner/pipeline';
 import type { Static } from 'typebox';
 import { Compile } from 'typebox/compile';
@@ -7,7 +7,7 @@ import { BatchLineSchema } from '../schemas/bodies.js';
 import { decodeBase64 } from './base64.js';
 import { checkSafetensorsCaps, type InputCaps } from './caps.js';
 import { tokenInputFromJson } from './json-input.js';
-import { checkJsonCounts, jsonBounds } from './json-scan.js';
+import { checkJsonLine } from './json-scan.js';
 import { gridFromText } from './request.js';
 
 /** Decodes a `data:[mime][;base64],…` URL holding a safetensors file. */
@@ -31,7 +31,7 @@ const checkLine = Compile(BatchLineSchema);
  * a typed error naming it. File paths are not accepted: the server reads no client-named files.
  */
 export function parseBatchLine(text: string, caps: InputCaps): PruneRequest {
-  if (checkJsonCounts(text, 'line', jsonBounds(caps)).over === 'depth') throw new InvalidInputError('line', `line nests arrays or objects more than ${MAX_JSON_DEPTH} deep`);
+  checkJsonLine(text, caps);
   let o: Static<typeof BatchLineSchema>;
   try {
     o = JSON.parse(text) as Static<typeof BatchLineSchema>;

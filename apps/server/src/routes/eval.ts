@@ -6,7 +6,7 @@ import { lastValueFrom, mergeMap, of, pipe, timeout, type Observable } from 'rxj
 import { HttpError, errorResponse } from '../http-error.js';
 import { bytesFromDataUrl } from '../input/batch-line.js';
 import { checkSafetensorsCaps } from '../input/caps.js';
-import { checkJsonCounts, jsonBounds } from '../input/json-scan.js';
+import { checkJsonLine } from '../input/json-scan.js';
 import { ndjsonLines } from '../input/ndjson.js';
 import { admit, errorFromJson } from '../run.js';
 import type { RouteSchemas } from '../schemas/routes.js';
@@ -61,7 +61,7 @@ export function evalRoute(app: FastifyInstance, state: ServerState, schema: Rout
         const name = `line ${item.line}`;
         try {
           if ('tooLarge' in item) throw new HttpError('PAYLOAD_TOO_LARGE', 'line', `line ${item.line} has more than ${config.maxBodyBytes} bytes (--max-body-bytes)`);
-          checkJsonCounts(item.text, 'line', jsonBounds(caps));
+          checkJsonLine(item.text, caps);
           const o = JSON.parse(item.text) as { input?: unknown; name?: unknown };
           if (typeof o !== 'object' || o === null || typeof o.input !== 'string' || o.input === '') throw new InvalidInputError('input', 'a line needs "input": a sample name or a data: URL of a labelled safetensors file');
           const label = typeof o.name === 'string' && o.name !== '' ? o.name : o.input.startsWith('data:') ? name : o.input;
