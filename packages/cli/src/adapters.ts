@@ -7,6 +7,7 @@ import {
   parseImageSize,
   tokenCount,
   type AdapterOptions,
+  type ImageSize,
   type ModelAdapter,
   type TokenInput,
   type TokenLayout,
@@ -37,8 +38,13 @@ export function adapterLayoutFromArgs(args: AdapterLayoutArgs): TokenLayout | un
   const { model, image } = args;
   if (!model && !image) return undefined;
   if (!model || !image) throw new InvalidArgumentError(model ? 'image' : 'model', '--model ID and --image WxH go together');
+  return adapterLayout(model, parseImageSize(image), args['max-tiles']);
+}
+
+/** The layout adapter `model` gives an image of `size` (`--max-tiles M`), its errors naming the flags. */
+export function adapterLayout(model: string, size: ImageSize, maxTiles: number | undefined): TokenLayout {
   const adapter = adapterById(model);
-  return withFlagNames(ADAPTER_FLAGS, () => adapter.layout(parseImageSize(image), layoutOptions(args['max-tiles'])));
+  return withFlagNames(ADAPTER_FLAGS, () => adapter.layout(size, layoutOptions(maxTiles)));
 }
 
 /**

@@ -1,6 +1,5 @@
 import { InvalidArgumentError, layoutReportJson, parseImageSize } from '@d2pruner/core';
-import { adapterById, layoutOptions } from '../adapters.js';
-import { ADAPTER_FLAGS, withFlagNames } from '../flag-fields.js';
+import { adapterLayout } from '../adapters.js';
 import { defineCommand } from '../cli/command.js';
 import { JSON_OPTION, MAX_TILES_OPTION, MODEL_ID_OPTION } from '../cli/common-options.js';
 
@@ -20,8 +19,7 @@ export const layoutCommand = defineCommand({
     const { model, image } = values;
     if (!model) throw new InvalidArgumentError('model', 'layout needs --model ID');
     if (!image) throw new InvalidArgumentError('image', 'layout needs --image WxH');
-    const adapter = adapterById(model);
-    const report = layoutReportJson(withFlagNames(ADAPTER_FLAGS, () => adapter.layout(parseImageSize(image), layoutOptions(values['max-tiles']))));
+    const report = layoutReportJson(adapterLayout(model, parseImageSize(image), values['max-tiles']));
     if (values.json) {
       await io.out(JSON.stringify(report) + '\n');
       return 0;

@@ -1,7 +1,6 @@
 import { InvalidArgumentError, InvalidInputError, defaultLayout, tokenCount, type Selection, type TokenInput } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
-import { adapterById, applyAdapterLayout, layoutOptions } from '../adapters.js';
-import { ADAPTER_FLAGS, withFlagNames } from '../flag-fields.js';
+import { adapterLayout, applyAdapterLayout } from '../adapters.js';
 import { defineCommand } from '../cli/command.js';
 import { BACKEND_OPTION, BUDGET_OPTIONS, GRID_OPTION, MAX_TILES_OPTION, METHOD_OPTION, MODEL_ID_OPTION } from '../cli/common-options.js';
 import type { CliIo } from '../io.js';
@@ -30,8 +29,7 @@ async function overImage(io: CliIo, file: string, loaded: TokenInput, imagePath:
   const source = await decodeImage(sharp, bytes).catch((e: unknown) => {
     throw new InvalidInputError('image', `${imagePath} is not an image sharp can decode (PNG, JPEG, …): ${e instanceof Error ? e.message : String(e)}`);
   });
-  const adapter = adapterById(id);
-  const tl = withFlagNames(ADAPTER_FLAGS, () => adapter.layout({ width: source.width, height: source.height }, layoutOptions(maxTiles)));
+  const tl = adapterLayout(id, { width: source.width, height: source.height }, maxTiles);
   checkLayoutOption(file, loaded, tl.layout, 'image');
   const { input, rows } = applyAdapterLayout(loaded, tl);
   const selection = await executeRequest(input, request);
