@@ -10,7 +10,7 @@ function mergedEntryJson(entry: unknown): string {
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry) || !Array.isArray((entry as { row?: unknown }).row)) return plain(entry) ?? 'null';
   let out = '';
   for (const [key, value] of Object.entries(entry)) {
-    const text = key === 'row' && (value as unknown[]).every((x) => typeof x === 'number') ? float32ArrayJson(value as number[]) : plain(value);
+    const text = key === 'row' ? float32ArrayJson(value as number[]) : plain(value);
     if (text !== undefined) out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${text}`;
   }
   return `{${out}}`;

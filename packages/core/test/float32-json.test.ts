@@ -59,6 +59,8 @@ describe('float32ArrayJson', () => {
     expect(t).toBe('[0.100000001,0.1,0.3333333333333333,null,null,2,0]');
     expect(float32ArrayJson([])).toBe('[]');
     expect(float32ArrayJson(new Float32Array([1.5, -2.25]))).toBe('[1.5,-2.25]');
+    const mixed = [1.5, 'a', null, { b: 2 }, Math.fround(0.1)] as unknown as number[];
+    expect(float32ArrayJson(mixed)).toBe(JSON.stringify(mixed));
   });
 
   it('grows its scratch for long arrays (300,000 values) and keeps every value', () => {
