@@ -2,6 +2,8 @@
 // D 1024, keep 333) on the realistic scenes, each request file on disk → result through the
 // batch pipeline (reading included), with the numpy reference peer (peers/) on the same files in
 // the same run (issues 3, 13). Run with `npm run bench:methods` (builds first).
+// Each case is run 3 times untimed, then timed at least BENCH_REPS times and, for fast
+// requests, until the timed runs add up to 0.4 s (file-run.mjs).
 // Env: BENCH_REPS (default 5; InternVL uses BENCH_REPS_LARGE, default 5), BENCH_PEER_REPS
 // (default 3), BENCH_METHODS (comma list to restrict), BENCH_NO_PEER=1.
 import { listMethods } from '@d2pruner/methods';
@@ -33,7 +35,7 @@ const peer = new Map(peerCases.length ? runPeer(peerCases.map((c) => ({ file: c.
 const widths = [11, 13, 6, 5, 6, 9, 6, 7, 8, 6, 9, 8, 5];
 console.log(row(['method', 'size', 'N', 'keep', 'MB', 'project', 'read', 'decode', 'method', 'rest', 'numpy', '×numpy', 'same'], widths));
 for (const c of cases) {
-  const t = await timeFile(c.file.path, c.name, c.keep, {}, c.reps, c.name === 'd2pruner' ? 2 : 1);
+  const t = await timeFile(c.file.path, c.name, c.keep, {}, c.reps, 3);
   if (t.result.keep.length !== c.keep) throw new Error(`${c.name} kept ${t.result.keep.length}, expected ${c.keep}`);
   const p = peer.get(c);
   const same = p ? (JSON.stringify(p.keep) === JSON.stringify(t.result.keep) ? 'yes' : 'NO') : '—';

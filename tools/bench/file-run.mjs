@@ -18,11 +18,26 @@ export async function runFile(file, method, keep, params = {}) {
   return { ms, result };
 }
 
-/** Runs `runFile` `warmup` + `reps` times: per-run ms, per-stage medians, the last result. */
+/** Timed runs go on past `reps` until they add up to this many ms (fast requests get more runs). */
+const MIN_TIMED_MS = 400;
+/** At most this many timed runs. */
+const MAX_RUNS = 60;
+
+/**
+ * Runs `runFile` `warmup` times untimed (the JIT compiles the hot loops), then at least `reps`
+ * times — more for fast requests, until the runs add up to {@link MIN_TIMED_MS} ms (at most
+ * {@link MAX_RUNS}), so that one garbage collection does not move the median: per-run ms,
+ * per-stage medians, the last result.
+ */
 export async function timeFile(file, method, keep, params, reps, warmup = 1) {
   for (let i = 0; i < warmup; i++) await runFile(file, method, keep, params);
   const runs = [];
-  for (let i = 0; i < reps; i++) runs.push(await runFile(file, method, keep, params));
+  let total = 0;
+  while (runs.length < reps || (total < MIN_TIMED_MS && runs.length < MAX_RUNS)) {
+    const run = await runFile(file, method, keep, params);
+    runs.push(run);
+    total += run.ms;
+  }
   const med = (xs) => {
     const s = [...xs].sort((a, b) => a - b);
     return s[s.length >> 1];
