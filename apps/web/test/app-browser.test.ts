@@ -1,72 +1,50 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AppSnapshot } from '../src/app.js';
 import { MAX_FILE_BYTES } from '../src/scene.js';
+import { BuiltApp, chromiumOrSkip, withPage } from './browser.js';
 import { blackPng } from './png.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[web] SKIPPING the Compare tab browser test: ${CHROMIUM} is absent (apt-get install chromium)`);
+const hasChromium = chromiumOrSkip('the Compare tab browser test');
 
 const SAMPLES = resolve(import.meta.dirname, '../../../fixtures/samples');
 const llava = readFileSync(join(SAMPLES, 'llava-sample.safetensors'));
 const internvl = readFileSync(join(SAMPLES, 'internvl-sample.safetensors'));
 
-const out = mkdtempSync(join(tmpdir(), 'd2p-web-app-'));
-let server: Server | undefined;
-afterAll(() => {
-  server?.closeAllConnections();
-  server?.close();
-  rmSync(out, { recursive: true, force: true });
-});
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+const app = new BuiltApp();
+afterAll(() => app.dispose());
 
 /**
  * Serves the built app, the sample list (held back until `release` is called, as a slow server
  * would) and the llava sample (each request counted); any other /v1 path answers 404.
  */
-async function serve(dir: string) {
+async function serve() {
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
   let listAsked!: () => void;
   const listRequested = new Promise<void>((r) => (listAsked = r));
   const hits = { sample: 0 };
-  server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+  const url = await app.serve((path, _req, res) => {
     if (path === '/v1/samples') {
       listAsked();
       void released.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([{ name: 'llava-sample', url: '/samples/llava-sample.safetensors', bytes: llava.length, n: 576, d: 256 }])));
-      return;
+      return true;
     }
     if (path === '/samples/llava-sample.safetensors') {
       hits.sample++;
-      return void res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(llava);
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(llava);
+      return true;
     }
-    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(dir) || !existsSync(file)) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    return false;
   });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, release, listRequested, hits };
+  return { url, release, listRequested, hits };
 }
 
 describe.skipIf(!hasChromium)('the Compare tab in headless Chromium', () => {
   it('keeps a file dropped while the page is still starting (the default sample does not replace it); refuses an oversized drop before reading it', { timeout: 240_000 }, async () => {
-    const { build } = await import('vite');
-    await build({ root: join(import.meta.dirname, '..'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true, sourcemap: false } });
-    const { url, release, listRequested, hits } = await serve(out);
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
+    const { url, release, listRequested, hits } = await serve();
+    await withPage(async (page, errors) => {
       const snapshot = async () => (await page.evaluate(() => (window as unknown as { __d2pruner: AppSnapshot }).__d2pruner)) as AppSnapshot;
       await page.goto(`${url}?backends=cpu`);
 
@@ -113,26 +91,13 @@ describe.skipIf(!hasChromium)('the Compare tab in headless Chromium', () => {
       );
       expect(await page.evaluate(() => (window as unknown as { reads: number }).reads)).toBe(0);
       expect(errors).toEqual([]);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   it('refuses a dropped image whose header declares more than 2^26 pixels without decoding it, and closes each replaced image', { timeout: 240_000 }, async () => {
-    if (!existsSync(join(out, 'index.html'))) {
-      const { build } = await import('vite');
-      await build({ root: join(import.meta.dirname, '..'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true, sourcemap: false } });
-    }
-    server?.closeAllConnections();
-    server?.close();
-    const { url, release } = await serve(out);
+    const { url, release } = await serve();
     release();
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
+    await withPage(async (page, errors) => {
       await page.goto(`${url}?backends=cpu`);
       await page.waitForFunction("document.body.dataset.state === 'done'", undefined, { timeout: 120_000 });
       await page.evaluate((b64) => {
@@ -183,26 +148,13 @@ describe.skipIf(!hasChromium)('the Compare tab in headless Chromium', () => {
       await page.waitForFunction("document.body.dataset.state === 'done'", undefined, { timeout: 120_000 });
       expect(await page.evaluate(() => (window as unknown as { closes: number }).closes)).toBe(3);
       expect(errors).toEqual([]);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   it('shows a drop as loading while it is read, follows a URL keep on the slider, refuses an empty Keep box, and lets the keyboard reach the file chooser', { timeout: 240_000 }, async () => {
-    if (!existsSync(join(out, 'index.html'))) {
-      const { build } = await import('vite');
-      await build({ root: join(import.meta.dirname, '..'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true, sourcemap: false } });
-    }
-    server?.closeAllConnections();
-    server?.close();
-    const { url, release } = await serve(out);
+    const { url, release } = await serve();
     release();
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
+    await withPage(async (page, errors) => {
       await page.goto(`${url}?backends=cpu&keep=100`);
       await page.waitForFunction("document.body.dataset.state === 'done'", undefined, { timeout: 120_000 });
       expect(await page.inputValue('#keep-range')).toBe('100');
@@ -238,8 +190,6 @@ describe.skipIf(!hasChromium)('the Compare tab in headless Chromium', () => {
       await page.waitForFunction("document.body.dataset.state === 'error'", undefined, { timeout: 30_000 });
       expect(await page.locator('#error').textContent()).toBe("Error: keep must be a whole number ≥ 0, got ''");
       expect(errors).toEqual([]);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

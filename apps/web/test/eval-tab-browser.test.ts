@@ -1,59 +1,19 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EvalTabSnapshot } from '../src/eval/tab.js';
+import { BuiltApp, chromiumOrSkip, withPage } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[web] SKIPPING the Evaluate tab browser test: ${CHROMIUM} is absent (apt-get install chromium)`);
+const hasChromium = chromiumOrSkip('the Evaluate tab browser test');
 
-const out = mkdtempSync(join(tmpdir(), 'd2p-web-'));
-let server: Server | undefined;
-afterAll(() => {
-  server?.close();
-  rmSync(out, { recursive: true, force: true });
-});
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
-
-/** Serves the built app (and nothing else: /v1 answers 404, as with no server behind it). */
-async function serve(dir: string): Promise<string> {
-  server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(dir) || !existsSync(file)) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-}
-
-let served: Promise<string> | undefined;
-/** Builds the app and serves it, once for the file's tests. */
-function app(): Promise<string> {
-  served ??= (async () => {
-    const { build } = await import('vite');
-    await build({ root: join(import.meta.dirname, '..'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true, sourcemap: false } });
-    return serve(out);
-  })();
-  return served;
-}
+/** The built app alone: /v1 answers 404, as with no server behind it. */
+const app = new BuiltApp();
+afterAll(() => app.dispose());
 
 describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
   it('runs the labelled sample scenes in the page and shows the table and the charts of the command-line report', { timeout: 240_000 }, async () => {
-    const url = await app();
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+    const url = await app.serve();
+    await withPage(async (page, errors) => {
       const offsite: string[] = [];
       await page.route('**/*', (route) => (route.request().url().startsWith(url) ? route.continue() : (offsite.push(route.request().url()), route.abort())));
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(url);
       await page.click('nav.tabs button[value=evaluate]');
       expect(await page.isVisible('#eval-run')).toBe(true);
@@ -71,19 +31,12 @@ describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
       expect(errors).toEqual([]);
       expect(offsite).toEqual([]);
       if (process.env.EVAL_TAB_SCREENSHOT) await page.screenshot({ path: process.env.EVAL_TAB_SCREENSHOT, fullPage: true });
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   it('refuses a Scenes count above 200 (typed 1e6, or max removed in devtools) and an empty Strength box in the tab, before any work', { timeout: 240_000 }, async () => {
-    const url = await app();
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
+    const url = await app.serve();
+    await withPage(async (page, errors) => {
       await page.goto(url);
       await page.click('nav.tabs button[value=evaluate]');
       await page.evaluate(() => {
@@ -110,19 +63,12 @@ describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
       // No scene was run: the status never showed progress.
       expect((await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses)).filter((t) => t.includes('scenes'))).toEqual([]);
       expect(errors).toEqual([]);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   it('a second Evaluate click replaces the run in flight (only the newest run writes), and a success clears an earlier error', { timeout: 240_000 }, async () => {
-    const url = await app();
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
+    const url = await app.serve();
+    await withPage(async (page, errors) => {
       await page.goto(url);
       await page.click('nav.tabs button[value=evaluate]');
       const snapshot = async () => (await page.evaluate(() => (window as unknown as { __d2prunerEval: EvalTabSnapshot }).__d2prunerEval)) as EvalTabSnapshot;
@@ -161,8 +107,6 @@ describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
       expect(afterSecond.filter((t) => t.includes('60'))).toEqual([]);
       expect(await page.isHidden('#eval-error')).toBe(true);
       expect(errors).toEqual([]);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });
