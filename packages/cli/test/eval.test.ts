@@ -24,6 +24,17 @@ describe('d2pruner scenes', () => {
     expect(readdirSync(dir).sort()).toEqual(['prior.safetensors', ...Array.from({ length: 6 }, (_, k) => `scene-000${k}.safetensors`)]);
   });
 
+  it('the largest documented seed, 2^32 − 1, writes the scenes and their prior (exit 0)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'd2p-seed-'));
+    try {
+      const r = await runCli(['scenes', out, '--count', '1', '--layout', '4x4', '--seed', '4294967295', '--calibration', '2']);
+      expect(r.code, r.err).toBe(0);
+      expect(readdirSync(out).sort()).toEqual(['prior.safetensors', 'scene-0000.safetensors']);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('bad options are typed errors naming them (exit 2)', async () => {
     for (const [args, field] of [
       [['--bias', 'left'], 'bias'],

@@ -117,6 +117,24 @@ describe('evaluate: the reduction over outcomes', () => {
     });
     expect(report.results[1]).toMatchObject({ method: 'dart', files: 0, skipped: 3, referentHit: null, objectRecall: null, skipReasons: [{ reason: '[MISSING_TENSOR] keys: dart needs keys', files: 3 }] });
   });
+
+  it('a file without tokens (N = 0, empty keep) counts in the metrics but not in the kept ratio, which is |K|/N over files with N > 0', () => {
+    const report = reportOfOutcomes([
+      outcome(0, fastv, { n: 3, labels: LABELS, selection: sel([3, 4, 8]) }),
+      // N = 0: n = max(1, round(0.3·0)) = 1, |K| = min(1, 0) = 0; no object present → recall 1; the referent has no token → hit 0, share 0
+      outcome(1, fastv, { n: 1, labels: { object: new Int32Array(0), referent: 1 }, selection: sel([]) }),
+    ]);
+    expect(report.results[0]).toMatchObject({
+      files: 2,
+      referentHit: (1 + 0) / 2,
+      referentShare: (2 / 3 + 0) / 2,
+      objectRecall: (1 / 3 + 1) / 2,
+      kept: (3 + 0) / 2,
+      keptRatio: 3 / 10,
+    });
+    const empty = reportOfOutcomes([outcome(0, fastv, { n: 1, labels: { object: new Int32Array(0) }, selection: sel([]) })]);
+    expect(empty.results[0]).toMatchObject({ files: 1, objectRecall: 1, kept: 0, keptRatio: null });
+  });
 });
 
 describe('evalRuns', () => {

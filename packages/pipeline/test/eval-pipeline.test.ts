@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { firstValueFrom, toArray } from 'rxjs';
 import { writeSafetensors } from '@d2pruner/core';
-import { MAX_SCENE_SEED, d2prunerStages, evaluateFiles, evaluateOutcomes, evaluateRunning, makeScene, makeScenes, sceneFileBytes, sceneGeometry, type EvalReport, type EvalRun } from '../src/index.js';
+import { MAX_SCENE_SEED, calibrationScenes, d2prunerStages, evaluateFiles, evaluateOutcomes, evaluateRunning, makeScene, makeScenes, sceneFileBytes, sceneGeometry, type EvalReport, type EvalRun } from '../src/index.js';
 
 const OPTIONS = { layout: '8x8', bias: 'bottom' as const, strength: 4, seed: 3, dim: 8 };
 
@@ -70,6 +70,14 @@ describe('synthetic scenes (docs/eval.md §4)', () => {
     expect(bottom / top).toBeGreaterThan(8);
   });
 
+  it('an option given as undefined takes its documented default (llava-1.5, bottom, strength 4, seed 1, dim 32)', () => {
+    const undef = { layout: undefined, bias: undefined, strength: undefined, seed: undefined, dim: undefined };
+    const scene = makeScene(undef, 2);
+    expect(scene.input.features.rows).toBe(24 * 24);
+    expect(scene.input.features.cols).toBe(32);
+    expect(Array.from(scene.input.attention)).toEqual(Array.from(makeScene({ layout: 'llava-1.5', bias: 'bottom', strength: 4, seed: 1, dim: 32 }, 2).input.attention));
+  });
+
   it('internvl-2x3 has 7 frames worth of tokens; bad options are typed errors', () => {
     expect(makeScene({ layout: 'internvl-2x3' }, 0).input.attention.length).toBe(7 * 256);
     expect(() => makeScene({ layout: 'hexagon' }, 0)).toThrow(expect.objectContaining({ field: 'layout' }) as Error);
@@ -93,6 +101,15 @@ describe('scene and run limits', () => {
     expect(() => makeScene({ seed: 2 ** 32 }, 0)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'seed' }));
     const [a, b] = [0, 1].map((k) => makeScene({ seed: MAX_SCENE_SEED, dim: 4 }, k).input.attention);
     expect(Array.from(a)).not.toEqual(Array.from(b));
+  });
+
+  it('the calibration set of any valid seed, the largest included, uses the PRNG seeds ((s + 7919)·1000003 + k) mod 2^32', () => {
+    // s = 2^32 − 1: s + 7919 ≡ 7918 (mod 2^32), so calibration scene k is scene k of seed 7918
+    const options = { layout: '4x4', dim: 4 };
+    const prior = [...calibrationScenes({ ...options, seed: MAX_SCENE_SEED }, 2)];
+    expect(prior.map((s) => Array.from(s.input.attention))).toEqual([0, 1].map((k) => Array.from(makeScene({ ...options, seed: 7918 }, k).input.attention)));
+    // below the wrap the seed is s + 7919 as before
+    expect(Array.from([...calibrationScenes({ ...options, seed: 5 }, 1)][0].input.attention)).toEqual(Array.from(makeScene({ ...options, seed: 5 + 7919 }, 0).input.attention));
   });
 
   it('internvl tile grids need at least one tile each way', () => {

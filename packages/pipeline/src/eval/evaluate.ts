@@ -68,7 +68,10 @@ export interface EvalResult {
   referentFiles: number;
   /** Mean kept-token count over the k files; null when k = 0. */
   kept: number | null;
-  /** Mean kept share |K| / N over the k files (the x of a budget sweep); null when k = 0. */
+  /**
+   * Mean kept share |K| / N (the x of a budget sweep) over the k files that have tokens (N > 0:
+   * |K| / N is undefined for a file without any); null when there is none.
+   */
   keptRatio: number | null;
   /** Why runs were skipped, grouped by reason (only when s > 0). */
   skipReasons?: SkipReason[];
@@ -93,6 +96,8 @@ interface Tally {
   ms: number;
   kept: number;
   keptRatio: number;
+  /** Files with N > 0, the count behind `keptRatio`. */
+  ratioFiles: number;
   reasons: Map<string, number>;
 }
 
@@ -107,7 +112,7 @@ export function runKey(run: Pick<EvalRun, 'method' | 'budget'>): string {
 }
 
 function emptyTally(run: EvalRun): Tally {
-  return { run, files: 0, skipped: 0, referentFiles: 0, hit: 0, share: 0, recall: 0, ms: 0, kept: 0, keptRatio: 0, reasons: new Map() };
+  return { run, files: 0, skipped: 0, referentFiles: 0, hit: 0, share: 0, recall: 0, ms: 0, kept: 0, keptRatio: 0, ratioFiles: 0, reasons: new Map() };
 }
 
 function seed(runs: readonly EvalRun[]): EvalState {
@@ -140,7 +145,10 @@ function absorb(state: EvalState, o: EvalOutcome): EvalState {
   t.files++;
   t.recall += m.objectRecall;
   t.kept += m.kept;
-  t.keptRatio += m.kept / o.labels.object.length;
+  if (o.labels.object.length > 0) {
+    t.ratioFiles++;
+    t.keptRatio += m.kept / o.labels.object.length;
+  }
   t.ms += o.ms;
   if (m.referentHit !== undefined && m.referentShare !== undefined) {
     t.referentFiles++;
@@ -163,7 +171,7 @@ function resultOf(t: Tally): EvalResult {
     msPerFile: mean(t.ms, t.files),
     referentFiles: t.referentFiles,
     kept: mean(t.kept, t.files),
-    keptRatio: mean(t.keptRatio, t.files),
+    keptRatio: mean(t.keptRatio, t.ratioFiles),
   };
   if (t.reasons.size > 0) result.skipReasons = [...t.reasons].map(([reason, files]) => ({ reason, files }));
   return result;

@@ -41,9 +41,10 @@ interface Blob {
 /** Largest scene seed (2³² − 1): seed·1,000,003 + k stays exact, and the prior's seeds (seed + 7919) stay apart. */
 export const MAX_SCENE_SEED = 2 ** 32 - 1;
 
-/** The options with their defaults, validated (typed errors name the option). */
+/** The options with their defaults (an option given as `undefined` gets its default too), validated (typed errors name the option). */
 export function resolveSceneOptions(options: SceneOptions): Required<SceneOptions> {
-  const o = { layout: 'llava-1.5', bias: 'bottom' as SceneBias, strength: 4, seed: 1, dim: 32, ...options };
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SceneOptions;
+  const o = { layout: 'llava-1.5', bias: 'bottom' as SceneBias, strength: 4, seed: 1, dim: 32, ...given };
   if (!SCENE_BIASES.includes(o.bias)) throw new InvalidArgumentError('bias', `bias must be one of ${SCENE_BIASES.join(', ')}, got '${String(o.bias)}'`);
   if (!(Number.isFinite(o.strength) && o.strength >= 0 && o.strength <= 20)) throw new InvalidArgumentError('strength', `strength must be in [0, 20], got ${o.strength}`);
   assertInteger('seed', o.seed, 0);
@@ -152,8 +153,11 @@ export function* makeScenes(options: SceneOptions, count: number): Generator<Sce
 /**
  * The calibration set of a scene set: `count` scenes of the same layout, bias and strength on
  * seeds the set never uses (seed + 7919), whose mean attention per position is the set's prior.
+ * The PRNG seeds are ((seed + 7919)·1,000,003 + k) mod 2³² for every seed up to
+ * {@link MAX_SCENE_SEED}: the offset seed is taken mod 2³², which leaves them unchanged.
  */
 export function calibrationScenes(options: SceneOptions, count = 64): Generator<Scene, void, undefined> {
   const o = resolveSceneOptions(options);
-  return makeScenes({ ...o, seed: o.seed + 7919 }, count);
+  // seed + 7919 may pass MAX_SCENE_SEED; (s mod 2³²)·1,000,003 + k ≡ s·1,000,003 + k (mod 2³²)
+  return makeScenes({ ...o, seed: (o.seed + 7919) % 2 ** 32 }, count);
 }
