@@ -4,6 +4,7 @@ import type { Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { validationError } from '../http-error.js';
 import { BatchLineSchema } from '../schemas/bodies.js';
+import { schemaErrors } from '../schemas/errors.js';
 import { decodeBase64 } from './base64.js';
 import { checkSafetensorsCaps, type InputCaps } from './caps.js';
 import { tokenInputFromJson } from './json-input.js';
@@ -39,7 +40,7 @@ export function parseBatchLine(text: string, caps: InputCaps): PruneRequest {
     throw new InvalidInputError('line', 'the request line is not valid JSON');
   }
   if (!checkLine.Check(o)) {
-    const e = validationError({ validation: [...checkLine.Errors(o)], validationContext: 'line' });
+    const e = validationError({ validation: schemaErrors(BatchLineSchema, o), validationContext: 'line' });
     throw e.code === 'INVALID_ARGUMENT' ? new InvalidArgumentError(e.field, e.message) : new InvalidInputError(e.field, e.message);
   }
   let input: string | Uint8Array | TokenInput;
