@@ -12,7 +12,9 @@ import { createPrunePool } from '@d2pruner/pipeline/node';
 import { ConcurrencyGate } from './gate.js';
 import type { JsonScan } from '@d2pruner/core';
 import { checkJsonCounts, jsonBounds } from './input/json-scan.js';
-import { armDeadline } from './deadline.js';
+import { armDeadline, requestSignal } from './deadline.js';
+import { JsonBodyPool, OFFLOAD_JSON_BYTES } from './input/json-body-pool.js';
+import { PARSED_INPUT } from './input/prune-body.js';
 import { HttpError, clipText, errorResponse, type ErrorBody } from './http-error.js';
 import { ServerMetrics } from './metrics.js';
 import { ModelManager, type TransformersLoader } from './model.js';
@@ -104,6 +106,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     backend: () => ({ name: backends.defaultBackend, adapter: backends.health().adapter }),
     model: () => ({ loaded: model.loaded, generating: model.generating }),
   });
+  const caps = { maxElements: config.maxElements, maxTokens: config.maxTokens, maxDim: config.maxDim };
   const state: ServerState = {
     config,
     backends,
@@ -111,8 +114,9 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     metrics,
     gate,
     model,
-    caps: { maxElements: config.maxElements, maxTokens: config.maxTokens, maxDim: config.maxDim },
+    caps,
     pool: config.workers > 0 ? createPrunePool({ workers: config.workers }) : undefined,
+    jsonBodies: config.workers > 0 ? new JsonBodyPool(caps, listMethods().map((m) => m.name)) : undefined,
     webAvailable,
     closing: false,
     runContext: () => ({
@@ -164,8 +168,17 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   app.removeContentTypeParser('application/json');
   const parseJson = app.getDefaultJsonParser('error', 'error');
   const bounds = jsonBounds(state.caps);
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: config.maxBodyBytes }, (request, body, done) => {
-    const text = String(body);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (request, body, done) => {
+    const bytes = body as Buffer;
+    if (state.jsonBodies && bytes.byteLength >= OFFLOAD_JSON_BYTES && request.routeOptions.url === '/v1/prune') {
+      // a large token input: parsed, checked and copied into typed arrays by a worker thread
+      state.jsonBodies.parse(bytes, requestSignal(request)).then(
+        ({ fields, input }) => done(null, { ...fields, [PARSED_INPUT]: input }),
+        (e: unknown) => done(e as Error, undefined),
+      );
+      return;
+    }
+    const text = bytes.toString('utf8');
     let scan: JsonScan;
     try {
       scan = checkJsonCounts(text, 'body', bounds);
@@ -256,6 +269,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   });
 
   app.addHook('onClose', async () => {
+    await state.jsonBodies?.close();
     await state.pool?.close();
   });
   await state.pool?.warm();

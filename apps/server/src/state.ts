@@ -3,6 +3,7 @@ import type { BackendManager } from './backend.js';
 import type { ServerConfig } from './config.js';
 import type { ConcurrencyGate } from './gate.js';
 import type { InputCaps } from './input/caps.js';
+import type { JsonBodyPool } from './input/json-body-pool.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ModelManager } from './model.js';
 import type { RunContext } from './run.js';
@@ -20,6 +21,8 @@ export interface ServerState {
   readonly caps: InputCaps;
   /** The worker pool pruning runs in (`--workers`; absent with 0: on the event loop). */
   readonly pool?: PrunePool;
+  /** The thread that parses large JSON prune bodies (with a worker pool only: else on the event loop). */
+  readonly jsonBodies?: JsonBodyPool;
   /** Whether the built web app (index.html) is served at `/`. */
   readonly webAvailable: boolean;
   /** Set when shutdown begins: new requests get 503 `SHUTTING_DOWN`. */

@@ -6,6 +6,7 @@ import { requestSignal } from '../deadline.js';
 import { HttpError } from '../http-error.js';
 import { checkSafetensorsCaps } from '../input/caps.js';
 import { tokenInputFromJson } from '../input/json-input.js';
+import { PARSED_INPUT } from '../input/prune-body.js';
 import { PRUNE_BODY_KEYS, mergeSpecs, pruneSpecFromBody, pruneSpecFromQuery, type PruneSpec } from '../input/request.js';
 import { runOne } from '../run.js';
 import type { RouteSchemas } from '../schemas/routes.js';
@@ -26,7 +27,8 @@ async function readRequest(body: unknown, query: Record<string, unknown>, state:
     }
   } else if (isRecord(body)) {
     bodySpec = pruneSpecFromBody(body, state.caps.maxTokens);
-    const input = tokenInputFromJson(body, state.caps, new Set(PRUNE_BODY_KEYS));
+    // a large body comes parsed by the JSON worker, its tensors already typed arrays
+    const input = (body as { [PARSED_INPUT]?: TokenInput })[PARSED_INPUT] ?? tokenInputFromJson(body, state.caps, new Set(PRUNE_BODY_KEYS));
     if (Object.keys(input).length > 0) source = input;
   } else if (body !== undefined && body !== null) {
     if (typeof body === 'string' || typeof (body as { pipe?: unknown }).pipe === 'function') {

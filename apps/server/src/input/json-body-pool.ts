@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { D2PrunerError, type ErrorCode } from '@d2pruner/core';
+import { Piscina } from 'piscina';
+import { HttpError, type AjvError, type HttpOnlyCode } from '../http-error.js';
+import type { InputCaps } from './caps.js';
+import type { JsonBodyWorkerData } from './json-body-worker.js';
+import { BodyValidationError, type ParsedPruneBody } from './prune-body.js';
+
+/** Bodies from this size on are parsed in the worker; smaller ones cost the event loop less than the hand-over. */
+export const OFFLOAD_JSON_BYTES = 1 << 20;
+
+/** A failed parse as data (it crosses the thread boundary); {@link JsonBodyPool.parse} rejects with the error it names. */
+export type BodyFailure =
+  | { kind: 'http'; code: HttpOnlyCode; field: string; message: string }
+  | { kind: 'library'; code: ErrorCode; field: string; message: string }
+  | { kind: 'validation'; validation: AjvError[] }
+  | { kind: 'syntax'; message: string };
+
+function errorOf(f: BodyFailure): Error {
+  switch (f.kind) {
+    case 'http':
+      return new HttpError(f.code, f.field, f.message);
+    case 'library':
+      return new D2PrunerError(f.code, f.field, f.message);
+    case 'validation':
+      return new BodyValidationError(f.validation);
+    case 'syntax':
+      return new SyntaxError(f.message);
+  }
+}
+
+/** The built worker script: next to this module in `dist`, or the built copy when running from the sources (tests). */
+function workerFile(): string {
+  const here = import.meta.url;
+  const path = fileURLToPath(here.endsWith('.ts') ? new URL('../../dist/input/json-body-worker.js', here) : new URL('./json-body-worker.js', here));
+  if (!existsSync(path)) throw new D2PrunerError('INTERNAL', 'workers', `the JSON body worker script is missing (${path}); build the server first`);
+  return path;
+}
+
+/**
+ * One worker thread that parses large `POST /v1/prune` JSON bodies — the structure scan,
+ * `JSON.parse`, the schema check and the copy into typed arrays take about a second of CPU for a
+ * 64 MiB body, which would stall every other request on the event loop. The thread starts on the
+ * first large body and stops after 30 s without one. Its errors are those of the event-loop path.
+ */
+export class JsonBodyPool {
+  private piscina: Piscina | undefined;
+
+  /**
+   * @param caps the server's input caps
+   * @param methodNames the method names of the route's body schema
+   */
+  constructor(
+    private readonly caps: InputCaps,
+    private readonly methodNames: readonly string[],
+  ) {}
+
+  /**
+   * Parses a body (UTF-8 bytes; their buffer moves to the worker when the view covers all of it).
+   * Aborting `signal` (the request's deadline, or the client gone) stops the worker's parse.
+   */
+  async parse(bytes: Uint8Array, signal?: AbortSignal): Promise<ParsedPruneBody> {
+    const workerData: JsonBodyWorkerData = { caps: this.caps, methodNames: [...this.methodNames] };
+    this.piscina ??= new Piscina({ filename: workerFile(), minThreads: 0, maxThreads: 1, idleTimeout: 30_000, workerData, execArgv: [] });
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    const transferList = whole ? [bytes.buffer as ArrayBuffer] : undefined;
+    const out = (await this.piscina.run(bytes, { transferList, signal })) as { ok: ParsedPruneBody } | { failed: BodyFailure };
+    if ('failed' in out) throw errorOf(out.failed);
+    return out.ok;
+  }
+
+  /** Stops the worker (waits for a parse in flight). */
+  async close(): Promise<void> {
+    await this.piscina?.close();
+    this.piscina = undefined;
+  }
+}
