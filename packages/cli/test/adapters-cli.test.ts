@@ -34,6 +34,16 @@ describe('d2pruner flops', () => {
     const l = await runCli(['layout', '--model', 'nope', '--image', '640x480']);
     expect(l.err).toMatch(/^d2pruner: error \[UNKNOWN_NAME\] model: /);
   });
+  it('--max-tiles without --image is refused naming --max-tiles, never silently ignored', async () => {
+    for (const tiles of ['0', '65', '6']) {
+      const r = await runCli(['flops', '--model', 'internvl-2.5-8b', '--keep', '64', '--visual', '576', '--max-tiles', tiles, '--json']);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(/^d2pruner: error \[INVALID_ARGUMENT\] max-tiles: [^\n]*--image[^\n]*\n$/);
+    }
+    const llava = await runCli(['flops', '--model', 'llava-1.5-7b', '--keep', '64', '--visual', '576', '--max-tiles', '6']);
+    expect([llava.code, llava.err.split(':')[1]]).toEqual([2, ' error [INVALID_ARGUMENT] max-tiles']);
+  });
 });
 
 describe('d2pruner layout', () => {
@@ -51,6 +61,18 @@ describe('d2pruner layout', () => {
     const r = await runCli(['layout', '--model', 'llava-1.5-7b', '--image', '640by480']);
     expect(r.code).toBe(2);
     expect(r.err).toContain(' image:');
+  });
+  it('an image side too long to hold exactly → exit 2 naming --image (not rounded, not image.width)', async () => {
+    for (const [cmd, image] of [
+      ['layout', '99999999999999999999x1'],
+      ['layout', `1${'0'.repeat(400)}x480`],
+      ['flops', '640x9007199254740993'],
+    ]) {
+      const r = await runCli([cmd, '--model', 'internvl-2.5-8b', '--image', image, ...(cmd === 'flops' ? ['--keep', '1'] : []), '--json']);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(/^d2pruner: error \[INVALID_ARGUMENT\] image: [^\n]*\n$/);
+    }
   });
 });
 

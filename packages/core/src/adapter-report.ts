@@ -42,12 +42,19 @@ export interface FlopsReportJson {
   reduction: number;
 }
 
-/** Parses `WxH` (e.g. `640x480`, also `640X480` or `640×480`) into an image size. */
+/**
+ * Parses `WxH` (e.g. `640x480`, also `640X480` or `640×480`) into an image size. Each side must be
+ * a positive integer up to `Number.MAX_SAFE_INTEGER`: a longer digit string would be rounded
+ * (or become Infinity) when read as a number, so it is an INVALID_ARGUMENT naming `field`.
+ */
 export function parseImageSize(text: string, field = 'image'): ImageSize {
   const m = /^\s*(\d+)\s*[xX×]\s*(\d+)\s*$/.exec(text);
   const width = m ? Number(m[1]) : NaN;
   const height = m ? Number(m[2]) : NaN;
   if (!m || width < 1 || height < 1) throw new InvalidArgumentError(field, `--${field} expects WxH with positive integers, e.g. 640x480; got '${text}'`);
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height)) {
+    throw new InvalidArgumentError(field, `--${field} sides must be at most ${Number.MAX_SAFE_INTEGER} pixels; got '${text}'`);
+  }
   return { width, height };
 }
 

@@ -218,6 +218,13 @@ describe('registry, prior keys, reports', () => {
     expect(() => parseImageSize('640')).toThrow(expect.objectContaining({ field: 'image' }));
     expect(() => parseImageSize('0x5')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
+  it('parseImageSize refuses sides a number cannot hold exactly, naming the field', () => {
+    expect(parseImageSize('9007199254740991x1')).toEqual({ width: 2 ** 53 - 1, height: 1 });
+    // 2^53 + 1 would be read as 2^53, 20 nines as 1e20, 400 digits as Infinity: never a silent change
+    for (const text of ['9007199254740993x1', '1x99999999999999999999', `1${'0'.repeat(400)}x5`]) {
+      expect(() => parseImageSize(text)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'image' }));
+    }
+  });
 });
 
 describe('GeometryBuilder', () => {

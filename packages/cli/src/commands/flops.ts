@@ -34,6 +34,9 @@ export const flopsCommand = defineCommand({
     const keep = values.keep;
     if (keep === undefined) throw new InvalidArgumentError('keep', 'flops needs --keep N');
     if (values.visual !== undefined && values.image !== undefined) throw new InvalidArgumentError('image', '--visual V and --image WxH are alternatives: give the token count or the image size, not both');
+    if (values['max-tiles'] !== undefined && values.image === undefined) {
+      throw new InvalidArgumentError('max-tiles', '--max-tiles M only applies with --image WxH (it changes how the image is tiled); with --visual V give the token count it yields');
+    }
     const formula = values.formula as 'fastv' | 'exact';
     const adapter = adapterById(model);
     const image = values.image ? parseImageSize(values.image) : undefined;
