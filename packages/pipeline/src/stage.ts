@@ -38,6 +38,16 @@ function isPromiseLike<T>(x: T | PromiseLike<T>): x is PromiseLike<T> {
 }
 
 /**
+ * Gives back a lease that `fn` took for a job (a read buffer `decode` got) when its patch arrives
+ * after teardown: nobody else ever sees it. The job's own lease is left alone, since the job may
+ * be shared with another branch of the caller's pipeline.
+ */
+function releaseLatePatch(job: PruneJob, patch: StagePatch | null | undefined): void {
+  const release = patch?.release;
+  if (typeof release === 'function' && release !== job.release) release();
+}
+
+/**
  * Builds a pipeline stage from a function of one job (docs/architecture.md §3 item 5). The operator
  *
  * - runs `fn` on each job in arrival order, one at a time, and emits the patched job — at once
@@ -46,7 +56,8 @@ function isPromiseLike<T>(x: T | PromiseLike<T>): x is PromiseLike<T> {
  *   `fn` throws or rejects with into the job's `error`, so one bad item never ends the stream;
  * - forwards the source's `error` at once and its `complete` after the last queued job;
  * - on teardown drops queued jobs, aborts the in-flight job's {@link StageContext.signal} and runs
- *   the cleanups it registered.
+ *   the cleanups it registered; a patch that arrives afterwards is dropped, and a `release` it
+ *   brought (a read buffer `decode` got) is called.
  *
  * Parallelism across jobs belongs to {@link concurrent} / {@link pullMap}, which run a whole
  * per-job pipeline for several jobs at once.
@@ -100,7 +111,7 @@ export function stage(name: string, fn: StageFn, options: StageOptions = {}): Op
             }
             result.then(
               (patch) => {
-                if (active !== controller) return;
+                if (active !== controller) return releaseLatePatch(job, patch);
                 subscriber.next(finish(job, t0, { patch }));
                 drain();
               },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lastValueFrom, pipe, toArray } from 'rxjs';
-import { gridLayout } from '@d2pruner/core';
+import { gridLayout, methodRegistry, registerMethod, type Method } from '@d2pruner/core';
 import { d2pruneLazy } from '@d2pruner/methods';
 import { decode, d2prunerStages, pruneBatch, pruneBatchResults, type FileReader } from '../src/index.js';
 import { makeScene, sceneBytes } from './helpers/scenes.js';
@@ -125,5 +125,35 @@ describe('pruneBatch (docs/formats.md §3)', () => {
       const direct = d2pruneLazy(inputs[k], 8, { alpha: 0.5 });
       expect({ keep: o.keep, pivots: o.pivots, picks: o.picks, rounds: o.rounds }).toEqual({ keep: direct.keep, pivots: direct.pivots, picks: direct.picks, rounds: direct.rounds });
     });
+  });
+});
+
+describe('pruneBatch: a result that cannot be written', () => {
+  it('fails only its own line (and gives its read buffer back); the batch goes on', async () => {
+    const unwritable: Method = {
+      name: 'test-bigint',
+      description: 'returns a selection JSON cannot write',
+      requires: [],
+      optional: [],
+      needsLayout: false,
+      params: [],
+      select: async (_input, budget) => ({ method: 'test-bigint', n: 36, budget, keep: [0], backend: 'cpu', timings: { totalMs: 0 }, extra: 1n }) as never,
+    };
+    registerMethod(unwritable, { replace: true });
+    try {
+      const bytes = sceneBytes(makeScene({ peak: 1 }));
+      let released = 0;
+      const readFile: FileReader = async () => ({ bytes: bytes.slice(), release: () => released++ });
+      const lines = [{ id: 'a', input: 'a', keep: 1, method: 'test-bigint' }, { input: 'b', keep: 1 }].map((l) => JSON.stringify(l));
+      const out = await lastValueFrom(pruneBatchResults(lines, { readFile }).pipe(toArray()));
+      expect(out.map((r) => [r.line, r.error?.code ?? 'ok'])).toEqual([
+        [1, 'INTERNAL'],
+        [2, 'ok'],
+      ]);
+      expect(JSON.parse(out[0].text)).toMatchObject({ id: 'a', line: 1 });
+      expect(released).toBe(2);
+    } finally {
+      methodRegistry.unregister('test-bigint');
+    }
   });
 });

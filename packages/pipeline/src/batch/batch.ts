@@ -108,9 +108,14 @@ export function pruneBatchResults(lines: AsyncIterable<string> | Iterable<string
       }
       return runStagesOnce(job, stages).pipe(
         map((done) => {
-          const result = resultOf(done, line);
-          done.release?.();
-          return result;
+          // a selection that cannot be written (a custom method's BigInt, a cycle) fails its line only
+          try {
+            return resultOf(done, line);
+          } catch (e) {
+            return errorResult(index, line, toErrorJson(e), done.request.id);
+          } finally {
+            done.release?.();
+          }
         }),
       );
     },

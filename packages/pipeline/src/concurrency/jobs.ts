@@ -24,23 +24,46 @@ export function runStagesOnce(job: PruneJob, stages: OperatorFunction<PruneJob, 
 }
 
 /**
+ * Runs `stages` on each job, and gives back, on teardown, the leases of finished jobs held for
+ * reordering that the stages took (a read buffer `decode` got); a lease the job brought in is
+ * the caller's, who may share the job elsewhere.
+ */
+function leaseAware(stages: OperatorFunction<PruneJob, PruneJob>): { work: (job: PruneJob) => Observable<PruneJob>; discard: (result: unknown) => void } {
+  const incoming = new WeakSet<() => void>();
+  return {
+    work: (job) => {
+      if (job.release) incoming.add(job.release);
+      return runStagesOnce(job, stages);
+    },
+    discard: (result) => {
+      const release = (result as PruneJob).release;
+      if (release && !incoming.has(release)) release();
+    },
+  };
+}
+
+/**
  * Runs a per-job pipeline (`stages`, e.g. `pipe(decode(), prune())`) on up to `concurrency`
  * jobs of a push source at once, in source order by default. Each job gets its own subscription
- * to `stages`, so a stage's state never mixes jobs.
+ * to `stages`, so a stage's state never mixes jobs. A finished job dropped on teardown (held
+ * for reordering) has its `release` called when the stages gave it one.
  */
 export function concurrently(stages: OperatorFunction<PruneJob, PruneJob>, options: ConcurrencyOptions = {}): OperatorFunction<PruneJob, PruneJob> {
-  return concurrent((job: PruneJob) => runStagesOnce(job, stages), options);
+  const { work, discard } = leaseAware(stages);
+  return concurrent(work, { ...options, discard: options.discard ?? discard });
 }
 
 /**
  * The pull-based entry point: turns requests (or bare sources: paths, bytes, token inputs) from
  * an (async) iterable into jobs numbered 0, 1, … and runs `stages` on each with bounded
- * concurrency and backpressure ({@link pullMap}). Returns the finished jobs.
+ * concurrency and backpressure ({@link pullMap}). Returns the finished jobs; one dropped on
+ * teardown (held for reordering) has its `release` called.
  */
 export function pruneStream(
   requests: AsyncIterable<PruneRequest | PruneSource> | Iterable<PruneRequest | PruneSource>,
   stages: OperatorFunction<PruneJob, PruneJob>,
   options: PullOptions = {},
 ): Observable<PruneJob> {
-  return pullMap(requests, (request, index) => runStagesOnce(createJob(request, index), stages), options);
+  const { work, discard } = leaseAware(stages);
+  return pullMap(requests, (request, index) => work(createJob(request, index)), { ...options, discard: options.discard ?? discard });
 }

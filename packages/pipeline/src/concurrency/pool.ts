@@ -1,5 +1,5 @@
 import { InvalidArgumentError, assertInteger } from '@d2pruner/core';
-import { from, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
+import { from, Subscription, type ObservableInput, type Subscriber } from 'rxjs';
 import { ProgressTracker, type ProgressOptions } from '../progress.js';
 
 /** How many items run at once and in which order results leave. */
@@ -16,6 +16,12 @@ export interface ConcurrencyOptions extends ProgressOptions {
   bufferSize?: number;
   /** Whether a result counts as failed in progress events (default: it has an `error` field). */
   isFailure?: (result: unknown) => boolean;
+  /**
+   * Called on teardown (unsubscribe, abort, an error) for each result that was produced but
+   * will never be emitted — one held for reordering — e.g. to give back a lease it holds.
+   * `pruneStream` and `concurrently` release jobs' `release` by default.
+   */
+  discard?: (result: unknown) => void;
 }
 
 /** Validated {@link ConcurrencyOptions}. */
@@ -51,9 +57,11 @@ export class WorkPool<T, R> {
   /** Finished items waiting in `pending` for an earlier one. */
   private held = 0;
   private readonly running = new Set<Subscription>();
+  private disposed = false;
   private readonly options: ResolvedConcurrency;
   private readonly progress: ProgressTracker;
   private readonly isFailure: (r: unknown) => boolean;
+  private readonly discard: ((r: unknown) => void) | undefined;
 
   /**
    * @param work the inner observable of one item
@@ -70,6 +78,7 @@ export class WorkPool<T, R> {
     this.options = resolveConcurrency(options);
     this.progress = new ProgressTracker(options);
     this.isFailure = options.isFailure ?? hasError;
+    this.discard = options.discard;
   }
 
   /** True when another item may start. */
@@ -88,49 +97,52 @@ export class WorkPool<T, R> {
    * head item's values go out as they come; later items' values wait until it finishes.
    */
   start(item: T, index: number): void {
+    if (this.disposed) return;
     this.inFlight++;
     this.progress.started();
     const slot = { values: [] as R[], done: false };
     if (this.options.ordered) this.pending.set(index, slot);
-    let finished = false;
     let failed = false;
-    let subscription: Subscription | undefined;
+    // registered before the inner subscribes: a value it emits synchronously may end the stream
+    // (take, first) and dispose the pool before `subscribe` returns, and must still tear it down
+    const subscription = new Subscription();
+    this.running.add(subscription);
     const ordered = this.options.ordered;
     try {
-      subscription = from(this.work(item, index)).subscribe({
-        next: (v) => {
-          if (this.isFailure(v)) failed = true;
-          if (ordered && index !== this.nextEmit) slot.values.push(v);
-          else this.out.next(v);
-        },
-        error: (e: unknown) => {
-          finished = true;
-          this.out.error(e);
-        },
-        complete: () => {
-          finished = true;
-          if (subscription) this.running.delete(subscription);
-          this.inFlight--;
-          try {
-            this.progress.finished(failed);
-          } catch (e) {
-            // a throwing progress callback ends the stream with its error instead of stalling it
+      subscription.add(
+        from(this.work(item, index)).subscribe({
+          next: (v) => {
+            if (this.isFailure(v)) failed = true;
+            if (ordered && index !== this.nextEmit) slot.values.push(v);
+            else this.out.next(v);
+          },
+          error: (e: unknown) => {
+            this.running.delete(subscription);
             this.out.error(e);
-            return;
-          }
-          if (ordered) {
-            slot.done = true;
-            this.held++;
-            this.flush();
-          }
-          this.onSettled();
-        },
-      });
+          },
+          complete: () => {
+            this.running.delete(subscription);
+            this.inFlight--;
+            try {
+              this.progress.finished(failed);
+            } catch (e) {
+              // a throwing progress callback ends the stream with its error instead of stalling it
+              this.out.error(e);
+              return;
+            }
+            if (ordered) {
+              slot.done = true;
+              this.held++;
+              this.flush();
+            }
+            this.onSettled();
+          },
+        }),
+      );
     } catch (e) {
+      this.running.delete(subscription);
       this.out.error(e);
-      return;
     }
-    if (!finished) this.running.add(subscription);
   }
 
   /** Sends the final progress event. */
@@ -151,11 +163,19 @@ export class WorkPool<T, R> {
     }
   }
 
-  /** Unsubscribes every running item (their stages abort) and drops held results. */
+  /**
+   * Unsubscribes every running item (their stages abort) and drops held results, handing each
+   * to the `discard` option; no item starts afterwards.
+   */
   dispose(): void {
-    for (const s of this.running) s.unsubscribe();
+    this.disposed = true;
+    const running = [...this.running];
     this.running.clear();
+    for (const s of running) s.unsubscribe();
+    const held = [...this.pending.values()].flatMap((slot) => slot.values);
     this.pending.clear();
     this.held = 0;
+    const discard = this.discard;
+    if (discard) for (const v of held) discard(v);
   }
 }

@@ -126,9 +126,11 @@ export function pullMap<T, R>(
       }
     };
 
-    const removeAbort = errorOnAbort(options.signal, subscriber);
-    pump();
-    return () => {
+    let removeAbort = (): void => {};
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
       removeAbort();
       pool.dispose();
       if (!exhausted) {
@@ -141,5 +143,8 @@ export function pullMap<T, R>(
         }
       }
     };
+    removeAbort = errorOnAbort(options.signal, subscriber, close);
+    pump();
+    return close;
   });
 }
