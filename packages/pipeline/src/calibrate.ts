@@ -1,4 +1,4 @@
-import { InvalidInputError, MissingTensorError, layoutToJson, toErrorJson, writeSafetensors, type ErrorJson, type Layout } from '@d2pruner/core';
+import { InvalidInputError, MissingTensorError, adapterRegistry, layoutToJson, toErrorJson, writeSafetensors, type ErrorJson, type Layout } from '@d2pruner/core';
 import { PriorAccumulator } from '@d2pruner/scoring';
 import { firstValueFrom, of, reduce, type OperatorFunction } from 'rxjs';
 import { pullMap, type PullOptions } from './concurrency/pull.js';
@@ -7,7 +7,10 @@ import { decode, type FileReader } from './operators/decode.js';
 
 /** Options of {@link calibrate}. */
 export interface CalibrateOptions extends PullOptions {
-  /** Adapter id stored with the prior; default: the first averaged input's `d2pruner.model`. */
+  /**
+   * Adapter id stored with the prior; default: the first averaged input's `d2pruner.model`.
+   * Inputs that record another model are skipped (field `model`): a prior belongs to one model.
+   */
   model?: string;
   /** Layer K whose attention is averaged, stored with the prior. */
   layer?: number;
@@ -32,7 +35,7 @@ export interface SkippedInput {
   index: number;
   /** Its path, when it was given as one. */
   path?: string;
-  /** Why: `layout` (another layout), `attention` (missing or invalid), or a read / decode error. */
+  /** Why: `layout` (another layout), `model` (another model), `attention` (missing or invalid), or a read / decode error. */
   error: ErrorJson;
 }
 
@@ -61,6 +64,11 @@ interface Acc {
   skipped: SkippedInput[];
 }
 
+/** A model id compared as its registered adapter's id (aliases, any case), else as written, lower-cased. */
+function modelKey(id: string): string {
+  return (adapterRegistry.find(id)?.id ?? id).toLowerCase();
+}
+
 function absorb(s: Acc, job: PruneJob, options: CalibrateOptions): void {
   const path = typeof job.request.input === 'string' ? job.request.input : undefined;
   const skip = (error: ErrorJson) => {
@@ -74,6 +82,11 @@ function absorb(s: Acc, job: PruneJob, options: CalibrateOptions): void {
   if (!layout) return skip(new InvalidInputError('layout', 'the input carries no layout and N is not square; pass a layout').toJSON());
   // a zero-token input has no positions to average, and as the first input it would fix an empty layout
   if (input.attention.length === 0) return skip(new InvalidInputError('attention', 'the input has no visual tokens; a prior is averaged over inputs with at least one').toJSON());
+  // a prior belongs to one model (docs/algorithm.md §6): the given one, else the first averaged input's
+  const model = options.model ?? s.model;
+  if (input.model !== undefined && model !== undefined && modelKey(input.model) !== modelKey(model)) {
+    return skip(new InvalidInputError('model', `the input was recorded with model ${input.model}, the prior is for ${model}; a prior averages inputs of one model`).toJSON());
+  }
   try {
     s.acc.add(input.attention, layout);
   } catch (e) {
@@ -85,10 +98,11 @@ function absorb(s: Acc, job: PruneJob, options: CalibrateOptions): void {
 
 /**
  * `d2pruner calibrate`: the streaming mean of `attention` per position over inputs that share
- * one layout (scoring's `PriorAccumulator`; memory O(N) whatever the number of inputs). Inputs
- * are read and decoded with bounded concurrency and in order; an input with another layout, no
- * attention, or a read / decode error is reported in `skipped` (and to `onSkip`), never
- * averaged in. Rejects with a typed error when no input could be averaged.
+ * one layout and one model (scoring's `PriorAccumulator`; memory O(N) whatever the number of
+ * inputs). Inputs are read and decoded with bounded concurrency and in order; an input with
+ * another layout, another recorded `d2pruner.model` (than `model`, else the first averaged
+ * input's), no attention, or a read / decode error is reported in `skipped` (and to `onSkip`),
+ * never averaged in. Rejects with a typed error when no input could be averaged.
  */
 export async function calibrate(inputs: AsyncIterable<PruneSource> | Iterable<PruneSource>, options: CalibrateOptions = {}): Promise<CalibrationResult> {
   const stages = options.stages ?? decode({ readFile: options.readFile, layout: options.layout });

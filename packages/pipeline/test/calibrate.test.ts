@@ -93,6 +93,20 @@ describe('calibrate', () => {
     expect(other.error).toMatchObject({ code: 'INVALID_INPUT', field: 'prior', message: expect.stringContaining('4×6, 24 tokens') });
   });
 
+  it('inputs recorded with another model are skipped naming model, never averaged in (a prior belongs to one model)', async () => {
+    const at = (values: number[], model?: string) => ({ attention: Float32Array.from(values), ...(model === undefined ? {} : { model }) });
+    const list = [at([1, 2, 3, 4], 'model-a'), at([5, 6, 7, 8], 'model-b'), at([3, 3, 3, 3], 'MODEL-A'), at([2, 2, 2, 2])];
+    const first = await calibrate(list);
+    // by hand: ([1,2,3,4] + [3,3,3,3] + [2,2,2,2]) / 3; ids compare without case, an input naming no model is kept
+    expect(Array.from(first.prior)).toEqual([2, 7 / 3, 8 / 3, 3].map(Math.fround));
+    expect(first).toMatchObject({ samples: 3, model: 'model-a' });
+    expect(first.skipped.map((x) => [x.index, x.error.code, x.error.field])).toEqual([[1, 'INVALID_INPUT', 'model']]);
+    const given = await calibrate(list, { model: 'model-b' });
+    expect(Array.from(given.prior)).toEqual([3.5, 4, 4.5, 5]);
+    expect(given).toMatchObject({ samples: 2, model: 'model-b' });
+    expect(given.skipped.map((x) => x.index)).toEqual([0, 2]);
+  });
+
   it('no usable input is a typed error; read errors are reported with the path', async () => {
     await expect(calibrate([])).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'attention' });
     const readFile = async () => {

@@ -1,3 +1,5 @@
+import { registerInternVLAdapters } from '@d2pruner/adapter-internvl';
+import { registerLlavaAdapters } from '@d2pruner/adapter-llava';
 import { InvalidArgumentError, gridLayout } from '@d2pruner/core';
 import { priorFileBytes } from '@d2pruner/pipeline';
 import { calibrateFiles } from '@d2pruner/pipeline/node';
@@ -14,8 +16,9 @@ import { resolveWorkers, withWorkerPool } from '../workers.js';
  * streaming mean of `attention` per position over inputs with the same layout (the first usable
  * input's), on the calibration pipeline; the files are read and decoded on `--workers` threads
  * (default one per core, 0 = main thread). Inputs with another layout or without attention are
- * reported on stderr and not averaged in. `--model` must be a registered adapter and `--layer` an
- * integer in its range; inputs with no tokens are skipped by the calibration pipeline (their prior could not be read back).
+ * reported on stderr and not averaged in, as are inputs that record another `d2pruner.model` than
+ * `--model` (else the first averaged input's). `--model` must be a registered adapter, recorded
+ * by its id, and `--layer` an integer in its range; inputs with no tokens are skipped by the calibration pipeline (their prior could not be read back).
  */
 export const calibrateCommand = defineCommand({
   name: 'calibrate',
@@ -34,13 +37,17 @@ export const calibrateCommand = defineCommand({
     const out = values.out;
     if (!out) throw new InvalidArgumentError('out', 'calibrate needs --out prior.safetensors');
     if (files.length === 0) throw new InvalidArgumentError('FILE', 'calibrate needs at least one token file');
-    checkModelLayer(values.model, values.layer);
+    // the prior records the adapter's id (docs/formats.md §1), not the alias or case typed
+    const model = checkModelLayer(values.model, values.layer)?.id;
+    // inputs' d2pruner.model compare through the registered adapters' aliases
+    registerLlavaAdapters();
+    registerInternVLAdapters();
     await checkOutputPath(out, 'out', files);
     const grid = values.grid;
     const workers = resolveWorkers(values.workers, undefined);
     const result = await withWorkerPool(workers, (pool) => calibrateFiles(files, {
       pool,
-      model: values.model,
+      model,
       layer: values.layer,
       layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
       onSkip: (s) => io.err(`calibrate: skipped ${s.path ?? `input ${s.index}`}: [${s.error.code}] ${s.error.field}: ${s.error.message}\n`),

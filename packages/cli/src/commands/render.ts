@@ -33,7 +33,7 @@ async function overImage(io: CliIo, file: string, loaded: TokenInput, imagePath:
   checkLayoutOption(file, loaded, tl.layout, 'image');
   const { input, rows } = applyAdapterLayout(loaded, tl);
   const selection = await executeRequest(input, request);
-  const image = await renderOnImage(sharp, source, tl, selection, (k) => (rows ? rows[k] : tl.candidates[k]));
+  const image = renderOnImage(source, tl, selection, (k) => (rows ? rows[k] : tl.candidates[k]));
   return { selection, image };
 }
 

@@ -6,7 +6,18 @@ export interface SharpLike {
   (input?: Buffer | Uint8Array | { text: { text: string; font?: string; dpi?: number; rgba?: boolean } }, options?: { raw?: { width: number; height: number; channels: 4 } }): SharpPipeline;
 }
 
+/** What `metadata()` reports of an image file, read from its header without decoding the pixels. */
+export interface SharpMetadata {
+  /** Stored width in pixels, before EXIF orientation. */
+  width?: number;
+  /** Stored height in pixels, before EXIF orientation. */
+  height?: number;
+  /** EXIF orientation 1–8 (5–8 swap width and height), when recorded. */
+  orientation?: number;
+}
+
 interface SharpPipeline {
+  metadata(): Promise<SharpMetadata>;
   rotate(): SharpPipeline;
   ensureAlpha(): SharpPipeline;
   resize(width: number, height: number, options?: { fit?: 'fill' }): SharpPipeline;
