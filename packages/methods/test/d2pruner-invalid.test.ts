@@ -69,6 +69,21 @@ describe('D2Pruner invalid input (docs/algorithm.md §2)', () => {
     }
   });
 
+  it('a prior the debias uses is checked even when the budget is trivial: NaN, or ≤ −eps, at n = 0 and n ≥ N', async () => {
+    for (const bad of [NaN, -1e-6]) {
+      for (const n of [0, 9, 20]) {
+        const input = base();
+        input.prior![4] = bad;
+        await expect(d2prune(input, n), `prior ${bad}, n ${n}`).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'prior' });
+        await expect(d2prune(input, n, { debias: 'trend' }), `trend, prior ${bad}, n ${n}`).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'prior' });
+      }
+    }
+    // a prior the debias does not use is not read
+    const unused = base();
+    unused.prior![4] = NaN;
+    await expect(d2prune(unused, 9, { debias: 'none' })).resolves.toMatchObject({ keep: [0, 1, 2, 3, 4, 5, 6, 7, 8] });
+  });
+
   it('a layout with two tokens on one cell is refused naming layout, by the lazy and the dense graph alike', async () => {
     const dup = (): TokenInput => {
       const i = base();

@@ -16,7 +16,7 @@ import {
 import { buildDenseGraph, LazyGraph, validateEdgeRule, type EdgeRule } from '@d2pruner/graph';
 import { assertFiniteF32, kernelRegistry, type BackendRequest, type D2PrunerWorkload, type KernelRegistry } from '@d2pruner/kernels';
 import { greedyMis, type ConflictGraph } from '@d2pruner/mis';
-import { debiasedImportance, rankOrder, resolveDebias, type DebiasName, type DebiasOptions } from '@d2pruner/scoring';
+import { checkPrior, debiasedImportance, rankOrder, resolveDebias, type DebiasName, type DebiasOptions } from '@d2pruner/scoring';
 import { D2PRUNER_PARAM_SPECS, type D2PrunerParams } from './params.js';
 
 /** A validated D2Pruner problem: everything the selection steps need. */
@@ -45,8 +45,10 @@ export function prepareD2Pruner(input: TokenInput, budget: number, raw: MethodPa
   assertFiniteNonNegative('attention', input.attention);
   assertFiniteF32('features', input.features.data);
   const debias = resolveDebias({ debias: params.debias, prior: input.prior });
-  if ((debias === 'prior' || (debias === 'trend' && params.trendBeta === undefined)) && !input.prior) {
-    throw new MissingTensorError('prior', `debias '${debias}'`);
+  if (debias === 'prior' || (debias === 'trend' && params.trendBeta === undefined)) {
+    if (!input.prior) throw new MissingTensorError('prior', `debias '${debias}'`);
+    // checked here too, not only when scoring: a trivial budget (0, or ≥ N) stops before scoring
+    checkPrior(input.prior, n, params.eps);
   }
   const layout = input.layout ?? defaultLayout(n);
   validateLayout(layout, n);
