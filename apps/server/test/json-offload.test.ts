@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniformRng, writeSafetensors } from '@d2pruner/core';
 import { OFFLOAD_JSON_BYTES } from '../src/input/json-body-pool.js';
 import { call, errorOf, postBytes, type Res } from './helpers.js';
-import { spawnServer, type ServerProcess } from './server-process.js';
+import { loopLagMs, spawnServer, type ServerProcess } from './server-process.js';
 
 /** `n` × `d` features and `n` attention values (random float32 values, fixed seed). */
 function tokens(n: number, d: number, seed = 5): { features: Float32Array; attention: Float32Array } {
@@ -16,18 +16,6 @@ function rows(x: Float32Array, n: number, d: number): number[][] {
 }
 
 const postJson = (url: string, body: string | Buffer): Promise<Res> => call(`${url}/v1/prune`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-
-/**
- * The server's longest event-loop delay since the last call, in ms: its own measure (prom-client's
- * `nodejs_eventloop_lag_max_seconds`, reset by each read of /metrics), so a busy test process or
- * machine does not count, as it would in the latency of probes sent from here.
- */
-async function loopLagMs(url: string): Promise<number> {
-  const text = (await call(`${url}/metrics`)).text;
-  const m = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
-  if (!m) throw new Error('no nodejs_eventloop_lag_max_seconds in /metrics');
-  return Number(m[1]) * 1000;
-}
 
 /** A JSON body of `n` × `d` zero features (2 bytes a value) and zero attention, with `tail` spliced in before the closing brace. */
 function zerosBody(n: number, d: number, tail = ''): Buffer {

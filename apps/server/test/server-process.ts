@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ROOT } from './helpers.js';
+import { ROOT, call } from './helpers.js';
 
 const MAIN = resolve(ROOT, 'apps/server/dist/main.js');
 
@@ -52,6 +52,18 @@ export async function spawnServer(args: string[]): Promise<ServerProcess> {
     if (Date.now() - t0 > 30_000) throw new Error(`no start-up line: ${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * The server's longest event-loop delay since the last call, in ms: its own measure (prom-client's
+ * `nodejs_eventloop_lag_max_seconds`, reset by each read of /metrics), so a busy test process or
+ * machine does not count, as it would in the latency of probes sent from here.
+ */
+export async function loopLagMs(url: string): Promise<number> {
+  const text = (await call(`${url}/metrics`)).text;
+  const m = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
+  if (!m) throw new Error('no nodejs_eventloop_lag_max_seconds in /metrics');
+  return Number(m[1]) * 1000;
 }
 
 export { dripUpload, watchHealth } from '../src/load/hostile.js';

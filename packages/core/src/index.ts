@@ -5,6 +5,7 @@
  */
 export * from './errors.js';
 export * from './json-depth.js';
+export * from './json-member.js';
 export * from './validate.js';
 export * from './tensor.js';
 export * from './layout.js';
