@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { D2PrunerError, type ErrorCode } from '@d2pruner/core';
+import type { PruneRequest } from '@d2pruner/pipeline';
 import { Piscina } from 'piscina';
 import { HttpError, type AjvError, type HttpOnlyCode } from '../http-error.js';
 import type { InputCaps } from './caps.js';
@@ -9,6 +10,9 @@ import { BodyValidationError, type ParsedPruneBody } from './prune-body.js';
 
 /** Bodies from this size on are parsed in the worker; smaller ones cost the event loop less than the hand-over. */
 export const OFFLOAD_JSON_BYTES = 1 << 20;
+
+/** What the worker parses: a `POST /v1/prune` body, or a line of `POST /v1/prune/batch`. */
+export type JsonTask = { kind: 'body'; bytes: Uint8Array } | { kind: 'line'; text: string };
 
 /** A failed parse as data (it crosses the thread boundary); {@link JsonBodyPool.parse} rejects with the error it names. */
 export type BodyFailure =
@@ -39,7 +43,8 @@ function workerFile(): string {
 }
 
 /**
- * One worker thread that parses large `POST /v1/prune` JSON bodies — the structure scan,
+ * One worker thread that parses large `POST /v1/prune` JSON bodies and large lines of
+ * `POST /v1/prune/batch` — the structure scan,
  * `JSON.parse`, the schema check and the copy into typed arrays take about a second of CPU for a
  * 64 MiB body, which would stall every other request on the event loop. The thread starts on the
  * first large body and stops after 30 s without one. Its errors are those of the event-loop path.
@@ -61,13 +66,28 @@ export class JsonBodyPool {
    * Aborting `signal` (the request's deadline, or the client gone) stops the worker's parse.
    */
   async parse(bytes: Uint8Array, signal?: AbortSignal): Promise<ParsedPruneBody> {
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    const out = await this.run({ kind: 'body', bytes }, whole ? [bytes.buffer as ArrayBuffer] : undefined, signal);
+    if (!('ok' in out)) throw new Error('the JSON worker answered a body with a request');
+    return out.ok;
+  }
+
+  /**
+   * Parses one line of `POST /v1/prune/batch` as `parseBatchLine` does on the event loop, and
+   * rejects with the error it throws.
+   */
+  async parseLine(text: string, signal?: AbortSignal): Promise<PruneRequest> {
+    const out = await this.run({ kind: 'line', text }, undefined, signal);
+    if (!('request' in out)) throw new Error('the JSON worker answered a line with a body');
+    return out.request;
+  }
+
+  private async run(task: JsonTask, transferList: ArrayBuffer[] | undefined, signal: AbortSignal | undefined): Promise<{ ok: ParsedPruneBody } | { request: PruneRequest }> {
     const workerData: JsonBodyWorkerData = { caps: this.caps, methodNames: [...this.methodNames] };
     this.piscina ??= new Piscina({ filename: workerFile(), minThreads: 0, maxThreads: 1, idleTimeout: 30_000, workerData, execArgv: [] });
-    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-    const transferList = whole ? [bytes.buffer as ArrayBuffer] : undefined;
-    const out = (await this.piscina.run(bytes, { transferList, signal })) as { ok: ParsedPruneBody } | { failed: BodyFailure };
+    const out = (await this.piscina.run(task, { transferList, signal })) as { ok: ParsedPruneBody } | { request: PruneRequest } | { failed: BodyFailure };
     if ('failed' in out) throw errorOf(out.failed);
-    return out.ok;
+    return out;
   }
 
   /** Stops the worker (waits for a parse in flight). */

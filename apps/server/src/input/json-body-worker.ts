@@ -1,7 +1,8 @@
 /**
  * The worker of {@link JsonBodyPool}: parses one large `POST /v1/prune` JSON body
- * ({@link PruneBodyParser}) and moves its tensors back without copying, or returns its error as
- * plain data. Its caps and method names come in `workerData`. Importing it has no side effects.
+ * ({@link PruneBodyParser}) or one large line of `POST /v1/prune/batch` (`parseBatchLine`) and
+ * moves its tensors back without copying, or returns its error as plain data. Its caps and method
+ * names come in `workerData`. Importing it has no side effects.
  * @packageDocumentation
  */
 import { workerData } from 'node:worker_threads';
@@ -9,9 +10,11 @@ import { isD2PrunerError } from '@d2pruner/core';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { HttpError } from '../http-error.js';
 import { jsonPruneBodySchema } from '../schemas/bodies.js';
+import type { PruneRequest } from '@d2pruner/pipeline';
+import { parseBatchLine } from './batch-line.js';
 import type { InputCaps } from './caps.js';
 import { BodyValidationError, PruneBodyParser, type ParsedPruneBody } from './prune-body.js';
-import type { BodyFailure } from './json-body-pool.js';
+import type { BodyFailure, JsonTask } from './json-body-pool.js';
 
 /** What the pool passes to each worker: the caps, and the method names of the body schema. */
 export interface JsonBodyWorkerData {
@@ -30,26 +33,36 @@ function failure(e: unknown): BodyFailure {
   throw e;
 }
 
-/** The typed arrays of a parsed input (their buffers move to the caller). */
-function buffersOf(input: ParsedPruneBody['input']): ArrayBuffer[] {
+/** The buffers of the typed arrays of a parsed input or request (they move to the caller). */
+function buffersOf(values: readonly unknown[]): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  for (const v of Object.values(input)) {
+  for (const v of values) {
     const data: unknown = ArrayBuffer.isView(v) ? v : (v as { data?: unknown } | undefined)?.data;
-    if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer) out.add(data.buffer);
+    if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) out.add(data.buffer);
   }
   return [...out];
 }
 
-/** Parses the body in `bytes` (UTF-8). */
-export default function parseBody(bytes: Uint8Array): { ok: ParsedPruneBody } | { failed: BodyFailure } {
+/** `value` handed to piscina so that the buffers in `transfer` move instead of being copied. */
+function moved<T>(value: T, transfer: ArrayBuffer[]): T {
+  const wrapped = { [transferableSymbol]: transfer, [valueSymbol]: value };
+  return move(wrapped as unknown as Parameters<typeof move>[0]) as unknown as T;
+}
+
+/** Parses one task: a body (UTF-8 bytes) or a batch line. */
+export default function parseTask(task: JsonTask): { ok: ParsedPruneBody } | { request: PruneRequest } | { failed: BodyFailure } {
   const data = workerData as JsonBodyWorkerData;
-  parser ??= new PruneBodyParser(data.caps, jsonPruneBodySchema(data.methodNames));
-  let ok: ParsedPruneBody;
   try {
-    ok = parser.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    if (task.kind === 'line') {
+      const request = parseBatchLine(task.text, data.caps);
+      const input = request.input;
+      return moved({ request }, buffersOf(ArrayBuffer.isView(input) ? [input] : typeof input === 'object' ? Object.values(input) : []));
+    }
+    parser ??= new PruneBodyParser(data.caps, jsonPruneBodySchema(data.methodNames));
+    const { bytes } = task;
+    const ok = parser.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    return moved({ ok }, buffersOf(Object.values(ok.input)));
   } catch (e) {
     return { failed: failure(e) };
   }
-  const wrapped = { [transferableSymbol]: buffersOf(ok.input), [valueSymbol]: { ok } };
-  return move(wrapped as unknown as Parameters<typeof move>[0]) as unknown as { ok: ParsedPruneBody };
 }

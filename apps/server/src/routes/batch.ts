@@ -1,11 +1,12 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { InvalidArgumentError } from '@d2pruner/core';
-import { createJob, pullMap, requestIdOf, resultOf, type PruneJob } from '@d2pruner/pipeline';
+import { createJob, pullMap, requestIdOf, resultOf, type PruneJob, type PruneRequest } from '@d2pruner/pipeline';
 import { drainGate } from '@d2pruner/pipeline/node';
 import type { FastifyInstance } from 'fastify';
-import { map, of, timeout, type Observable } from 'rxjs';
+import { catchError, defer, finalize, from, map, mergeMap, of, timeout, type Observable } from 'rxjs';
 import { HttpError, errorResponse } from '../http-error.js';
 import { parseBatchLine } from '../input/batch-line.js';
+import { OFFLOAD_JSON_BYTES } from '../input/json-body-pool.js';
 import { ndjsonLines, type NdjsonLine } from '../input/ndjson.js';
 import { serverStages } from '../run.js';
 import type { RouteSchemas } from '../schemas/routes.js';
@@ -49,28 +50,42 @@ export function batchRoute(app: FastifyInstance, state: ServerState, schema: Rou
         metrics.errors.inc(['PAYLOAD_TOO_LARGE']);
         return of(errorLine(item.line, { code: 'PAYLOAD_TOO_LARGE', field: 'line', message: `line ${item.line} has more than ${config.maxBodyBytes} bytes (--max-body-bytes)` }));
       }
-      let job: PruneJob;
-      try {
-        const req = parseBatchLine(item.text, caps);
-        if (req.method === undefined && defaultMethod !== undefined) req.method = defaultMethod;
-        job = createJob(req, index);
-      } catch (e) {
-        const { body: eb } = errorResponse(e);
-        metrics.errors.inc([eb.error.code]);
-        return of(errorLine(item.line, eb.error, requestIdOf(item.text)));
-      }
-      return of(job).pipe(
-        state.gate.through(stages),
-        map((done) => {
-          if (done.error) metrics.errors.inc([done.error.code]);
-          else if (done.selection) metrics.selections.inc([done.selection.method, done.selection.backend]);
-          return resultOf(done, item.line).text;
+      // a large line is parsed by the JSON thread, as a large body of POST /v1/prune is
+      const parsed: Observable<PruneRequest> =
+        state.jsonBodies && item.text.length >= OFFLOAD_JSON_BYTES
+          ? defer(() => {
+              const ac = new AbortController();
+              return from(state.jsonBodies!.parseLine(item.text, ac.signal)).pipe(finalize(() => ac.abort()));
+            })
+          : defer(() => of(parseBatchLine(item.text, caps)));
+      let job: PruneJob | undefined;
+      const lineResult = parsed.pipe(
+        mergeMap((req) => {
+          if (req.method === undefined && defaultMethod !== undefined) req.method = defaultMethod;
+          job = createJob(req, index);
+          return of(job).pipe(
+            state.gate.through(stages),
+            map((done) => {
+              if (done.error) metrics.errors.inc([done.error.code]);
+              else if (done.selection) metrics.selections.inc([done.selection.method, done.selection.backend]);
+              return resultOf(done, item.line).text;
+            }),
+          );
+        }),
+      );
+      return lineResult.pipe(
+        catchError((e: unknown) => {
+          // only a line that failed to parse errors here: a failed job is its result line
+          if (job !== undefined) throw e;
+          const { body: eb } = errorResponse(e);
+          metrics.errors.inc([eb.error.code]);
+          return of(errorLine(item.line, eb.error, requestIdOf(item.text)));
         }),
         timeout({
           first: config.timeoutMs,
           with: () => {
             metrics.errors.inc(['TIMEOUT']);
-            return of(errorLine(item.line, { code: 'TIMEOUT', field: 'line', message: `line ${item.line} took longer than ${config.timeoutMs} ms (--timeout-ms)` }, job.request.id));
+            return of(errorLine(item.line, { code: 'TIMEOUT', field: 'line', message: `line ${item.line} took longer than ${config.timeoutMs} ms (--timeout-ms)` }, job?.request.id ?? requestIdOf(item.text)));
           },
         }),
       );
