@@ -14,10 +14,15 @@ import {
 } from '@d2pruner/core';
 import { ADAPTER_FLAGS, withFlagNames } from './flag-fields.js';
 
-/** Registers the built-in adapters (idempotent) and looks one up by id or alias. */
-export function adapterById(id: string): ModelAdapter {
+/** Registers the built-in adapters (idempotent), so recorded model ids compare through their aliases. */
+export function registerBuiltinAdapters(): void {
   registerLlavaAdapters();
   registerInternVLAdapters();
+}
+
+/** Registers the built-in adapters (idempotent) and looks one up by id or alias. */
+export function adapterById(id: string): ModelAdapter {
+  registerBuiltinAdapters();
   return withFlagNames(ADAPTER_FLAGS, () => getAdapter(id));
 }
 

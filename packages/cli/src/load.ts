@@ -5,6 +5,7 @@ import {
   ShapeMismatchError,
   isD2PrunerError,
   gridLayout,
+  priorKeyFromMetadata,
   readSafetensors,
   tokenCount,
   tokenInputFromSafetensors,
@@ -12,6 +13,7 @@ import {
   type Layout,
   type TokenInput,
 } from '@d2pruner/core';
+import { registerBuiltinAdapters } from './adapters.js';
 import type { CliIo } from './io.js';
 import { checkLayoutOption } from './layout-conflict.js';
 import { cannotWriteError, writeFailure } from './output-path.js';
@@ -69,7 +71,7 @@ export async function loadTokenFile(io: CliIo, path: string, options: LoadOption
   return input;
 }
 
-/** A prior file from `--prior FILE`: the vector and the layout it was calibrated on. */
+/** A prior file from `--prior FILE`: the vector and the key (model, layer, layout) it was calibrated on. */
 export interface PriorFile {
   /** The `prior` tensor, [N]. */
   prior: Float32Array;
@@ -78,18 +80,25 @@ export interface PriorFile {
    * belongs to (docs/algorithm.md §6); undefined when the file records none (no layout check).
    */
   layoutSignature?: string;
+  /** The file's `d2pruner.model`; undefined when it records none (empty, or `unknown`): no model check. */
+  model?: string;
+  /** The file's `d2pruner.layer`; undefined when it records none (empty): no layer check. */
+  layer?: number;
 }
 
 /**
  * Reads a prior file written by `d2pruner calibrate`: its `prior` tensor, which must be a vector
- * (`SHAPE_MISMATCH` naming `prior` otherwise, as for a token file's own prior), and the layout
- * signature it records.
+ * (`SHAPE_MISMATCH` naming `prior` otherwise, as for a token file's own prior), and the model,
+ * layer and layout signature it records (a `d2pruner.layer` that is not an integer ≥ 0 is
+ * `INVALID_INPUT` naming `prior`).
  */
 export async function loadPriorFile(io: CliIo, path: string): Promise<PriorFile> {
   const file = readSafetensors(await readInputFile(io, path, 'prior'));
   const t = file.get('prior');
   if (!t) throw new D2PrunerError('MISSING_TENSOR', 'prior', `the prior file ${path} holds no 'prior' tensor (d2pruner calibrate writes one)`);
   if (t.shape.length !== 1) throw new ShapeMismatchError('prior', `prior must be [N], got shape [${t.shape.join(', ')}] in ${path}`);
-  const signature = file.metadata['d2pruner.layoutSignature'];
-  return { prior: t.data, layoutSignature: signature === undefined || signature === '' ? undefined : signature };
+  const { model, layer, layoutSignature } = priorKeyFromMetadata(file.metadata);
+  // the recorded models compare through the adapters' aliases (docs/algorithm.md §6)
+  if (model !== undefined) registerBuiltinAdapters();
+  return { prior: t.data, layoutSignature, model, layer };
 }

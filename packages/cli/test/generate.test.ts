@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeSafetensors } from '@d2pruner/core';
 import { testImagePng, writeTinyModel } from '@d2pruner-tools/tiny-model';
 import { runCli } from './helpers.js';
 
@@ -70,6 +71,23 @@ describe('d2pruner generate', () => {
     await expectErr([...base(), '--keep', '4', '--layout', 'rows'], '[INVALID_ARGUMENT] layout:');
     await expectErr(['generate', '--model', dir, '--image', join(root, 'missing.png'), '--prompt', 'x', '--keep', '4'], '[INVALID_INPUT] image:');
     await expectErr(['generate', '--model', join(root, 'nope'), '--image', image, '--prompt', 'x', '--keep', '4'], '[INVALID_INPUT] model:');
+  });
+
+  it('--prior of another model or layer is refused naming prior; the same model (an alias) and layer runs (docs/algorithm.md §6)', async () => {
+    const prior = (name: string, metadata: Record<string, string>) => {
+      const f = join(root, name);
+      writeFileSync(f, writeSafetensors({ prior: { shape: [N], data: new Float32Array(N).fill(1) } }, metadata));
+      return f;
+    };
+    const otherModel = await runCli([...base(), '--keep', '64', '--prior', prior('p-13b.safetensors', { 'd2pruner.model': 'llava-1.5-13b', 'd2pruner.layer': '0' })]);
+    expect(otherModel.code).toBe(2);
+    expect(otherModel.err).toMatch(/\[INVALID_INPUT\] prior: [^\n]*model/);
+    const otherLayer = await runCli([...base(), '--keep', '64', '--prior', prior('p-l2.safetensors', { 'd2pruner.model': 'llava-1.5-7b', 'd2pruner.layer': '2' })]);
+    expect(otherLayer.code).toBe(2);
+    expect(otherLayer.err).toMatch(/\[INVALID_INPUT\] prior: [^\n]*layer/);
+    const same = await runCli([...base(), '--keep', '64', '--json', '--prior', prior('p-7b.safetensors', { 'd2pruner.model': 'LLaVA-v1.5-7B', 'd2pruner.layer': '0' })]);
+    expect(same.code, same.err).toBe(0);
+    expect(JSON.parse(same.out).visualTokens).toEqual({ before: N, after: 64 });
   });
 
   it('a model directory that is not LLaVA-family is a clear typed error', async () => {

@@ -23,6 +23,7 @@ export * from './safetensors/write.js';
 export * from './params.js';
 export * from './cost.js';
 export * from './adapter.js';
+export * from './prior-key.js';
 export * from './adapter-spans.js';
 export * from './adapter-define.js';
 export * from './adapter-keep.js';

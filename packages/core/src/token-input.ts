@@ -1,6 +1,7 @@
 import { InvalidArgumentError, InvalidInputError, ShapeMismatchError } from './errors.js';
 import type { Layout } from './layout.js';
 import { parseLayout, validateLayout } from './layout.js';
+import { parseRecordedLayer } from './prior-key.js';
 import type { SafetensorsFile } from './safetensors/read.js';
 import type { Matrix, Tensor } from './tensor.js';
 import { asMatrix, assertMatrix, vectorOrHeadMean } from './tensor.js';
@@ -63,6 +64,8 @@ export interface TokenInput {
   layout?: Layout;
   /** Adapter id from `d2pruner.model`, when present. */
   model?: string;
+  /** Layer K from `d2pruner.layer` (the layer whose input the tokens are), when present: an integer ≥ 0. */
+  layer?: number;
   /** The file's remaining metadata. */
   metadata?: Record<string, string>;
 }
@@ -132,6 +135,10 @@ export function validateTokenInput(input: TokenInput): number {
     throw new ShapeMismatchError('textKeys', `textKeys has ${input.textKeys.rows} rows but textFeatures has ${input.textFeatures.rows}`);
   }
   if (input.layout) validateLayout(input.layout, n);
+  const layer = input.layer as unknown;
+  if (layer !== undefined && !(typeof layer === 'number' && Number.isSafeInteger(layer) && layer >= 0)) {
+    throw new InvalidInputError('layer', `layer (d2pruner.layer) must be an integer ≥ 0, got ${String(layer)}`);
+  }
   return n;
 }
 
@@ -139,10 +146,19 @@ function matrixOf(t: Tensor | undefined, name: string): Matrix | undefined {
   return t ? asMatrix(t, name) : undefined;
 }
 
+function recordedLayerOrNone(text: string | undefined): number | undefined {
+  try {
+    return parseRecordedLayer(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Builds a {@link TokenInput} from a parsed safetensors file (docs/formats.md §1): decodes the known
- * tensors, reduces [H, N] attention to [N], parses the `d2pruner.layout` metadata, and checks
- * shapes. Values are not range-checked here; each method checks what it consumes.
+ * tensors, reduces [H, N] attention to [N], parses the `d2pruner.layout` metadata, reads
+ * `d2pruner.model` and `d2pruner.layer` (an integer ≥ 0; empty or anything else means none)
+ * into `model` and `layer`, and checks shapes. Values are not range-checked here; each method checks what it consumes.
  */
 export function tokenInputFromSafetensors(file: SafetensorsFile): TokenInput {
   const input: TokenInput = { metadata: { ...file.metadata } };
@@ -166,6 +182,9 @@ export function tokenInputFromSafetensors(file: SafetensorsFile): TokenInput {
   const layoutJson = file.metadata['d2pruner.layout'];
   if (layoutJson !== undefined) input.layout = parseLayout(layoutJson);
   if (file.metadata['d2pruner.model']) input.model = file.metadata['d2pruner.model'];
+  // only used to match a prior: a value that is not a layer number (another tool's '-2' or
+  // 'vision') counts as not recorded rather than making the file unreadable for every method
+  input.layer = recordedLayerOrNone(file.metadata['d2pruner.layer']);
   for (const k of Object.keys(input) as (keyof TokenInput)[]) if (input[k] === undefined) delete input[k];
   validateTokenInput(input);
   return input;

@@ -1,4 +1,4 @@
-import { InvalidInputError, MissingTensorError, adapterRegistry, layoutToJson, toErrorJson, writeSafetensors, type ErrorJson, type Layout } from '@d2pruner/core';
+import { InvalidInputError, MissingTensorError, layoutToJson, modelKey, toErrorJson, writeSafetensors, type ErrorJson, type Layout } from '@d2pruner/core';
 import { PriorAccumulator } from '@d2pruner/scoring';
 import { firstValueFrom, of, reduce, type OperatorFunction } from 'rxjs';
 import { pullMap, type PullOptions } from './concurrency/pull.js';
@@ -12,7 +12,10 @@ export interface CalibrateOptions extends PullOptions {
    * Inputs that record another model are skipped (field `model`): a prior belongs to one model.
    */
   model?: string;
-  /** Layer K whose attention is averaged, stored with the prior. */
+  /**
+   * Layer K whose attention is averaged, stored with the prior; default: the first averaged
+   * input's `d2pruner.layer`. Inputs that record another layer are skipped (field `layer`).
+   */
   layer?: number;
   /** Reads inputs given as paths (Node: `nodeReadFile`). */
   readFile?: FileReader;
@@ -24,7 +27,7 @@ export interface CalibrateOptions extends PullOptions {
   onSkip?: (skipped: SkippedInput) => void;
   /**
    * Replaces the per-input `decode` (e.g. a worker pool's `attentionStage`): must emit each job
-   * once with `input.attention` (and `model`) and `layout` set, or with `error`.
+   * once with `input.attention` (and `model`, `layer`) and `layout` set, or with `error`.
    */
   stages?: OperatorFunction<PruneJob, PruneJob>;
 }
@@ -35,7 +38,7 @@ export interface SkippedInput {
   index: number;
   /** Its path, when it was given as one. */
   path?: string;
-  /** Why: `layout` (another layout), `model` (another model), `attention` (missing or invalid), or a read / decode error. */
+  /** Why: `layout` (another layout), `model` (another model), `layer` (another layer), `attention` (missing or invalid), or a read / decode error. */
   error: ErrorJson;
 }
 
@@ -51,7 +54,7 @@ export interface CalibrationResult {
   layout: Layout;
   /** Adapter id, when known. */
   model?: string;
-  /** Layer, when given. */
+  /** Layer, when given or recorded by the averaged inputs. */
   layer?: number;
   /** Inputs not averaged in, with the reason. */
   skipped: SkippedInput[];
@@ -61,12 +64,8 @@ interface Acc {
   acc: PriorAccumulator;
   layout?: Layout;
   model?: string;
+  layer?: number;
   skipped: SkippedInput[];
-}
-
-/** A model id compared as its registered adapter's id (aliases, any case), else as written, lower-cased. */
-function modelKey(id: string): string {
-  return (adapterRegistry.find(id)?.id ?? id).toLowerCase();
 }
 
 function absorb(s: Acc, job: PruneJob, options: CalibrateOptions): void {
@@ -87,6 +86,11 @@ function absorb(s: Acc, job: PruneJob, options: CalibrateOptions): void {
   if (input.model !== undefined && model !== undefined && modelKey(input.model) !== modelKey(model)) {
     return skip(new InvalidInputError('model', `the input was recorded with model ${input.model}, the prior is for ${model}; a prior averages inputs of one model`).toJSON());
   }
+  // and to one layer: the given one, else the first averaged input's
+  const layer = options.layer ?? s.layer;
+  if (input.layer !== undefined && layer !== undefined && input.layer !== layer) {
+    return skip(new InvalidInputError('layer', `the input was recorded at layer ${input.layer}, the prior is for layer ${layer}; a prior averages inputs of one layer`).toJSON());
+  }
   try {
     s.acc.add(input.attention, layout);
   } catch (e) {
@@ -94,15 +98,17 @@ function absorb(s: Acc, job: PruneJob, options: CalibrateOptions): void {
   }
   s.layout ??= layout;
   s.model ??= input.model;
+  s.layer ??= input.layer;
 }
 
 /**
  * `d2pruner calibrate`: the streaming mean of `attention` per position over inputs that share
- * one layout and one model (scoring's `PriorAccumulator`; memory O(N) whatever the number of
- * inputs). Inputs are read and decoded with bounded concurrency and in order; an input with
- * another layout, another recorded `d2pruner.model` (than `model`, else the first averaged
- * input's), no attention, or a read / decode error is reported in `skipped` (and to `onSkip`),
- * never averaged in. Rejects with a typed error when no input could be averaged.
+ * one layout, one model and one layer (scoring's `PriorAccumulator`; memory O(N) whatever the
+ * number of inputs). Inputs are read and decoded with bounded concurrency and in order; an input
+ * with another layout, another recorded `d2pruner.model` (than `model`, else the first averaged
+ * input's), another recorded `d2pruner.layer` (than `layer`, else the first averaged input's),
+ * no attention, or a read / decode error is reported in `skipped` (and to `onSkip`), never
+ * averaged in. The prior records `model` and `layer`, else those of the averaged inputs. Rejects with a typed error when no input could be averaged.
  */
 export async function calibrate(inputs: AsyncIterable<PruneSource> | Iterable<PruneSource>, options: CalibrateOptions = {}): Promise<CalibrationResult> {
   const stages = options.stages ?? decode({ readFile: options.readFile, layout: options.layout });
@@ -125,7 +131,8 @@ export async function calibrate(inputs: AsyncIterable<PruneSource> | Iterable<Pr
   const out: CalibrationResult = { ...result, layout: state.layout as Layout, skipped: state.skipped };
   const model = options.model ?? state.model;
   if (model !== undefined) out.model = model;
-  if (options.layer !== undefined) out.layer = options.layer;
+  const layer = options.layer ?? state.layer;
+  if (layer !== undefined) out.layer = layer;
   return out;
 }
 

@@ -15,6 +15,7 @@ export * from './operators/pivots.js';
 export * from './operators/graph.js';
 export * from './operators/mis.js';
 export * from './operators/prune.js';
+export * from './operators/prior.js';
 export * from './operators/d2pruner.js';
 export * from './concurrency/pool.js';
 export * from './concurrency/pull.js';

@@ -79,6 +79,18 @@ export interface PruningOptions {
    * Unset: not checked.
    */
   priorLayout?: string;
+  /**
+   * The model `prior` was calibrated for (its file's `d2pruner.model`): when it names another
+   * adapter than `adapter` (compared through the adapter registry: aliases and case match), every
+   * image fails with `INVALID_INPUT` naming `prior` (a prior is keyed by model, layer and layout,
+   * docs/algorithm.md §6). Unset: not checked.
+   */
+  priorModel?: string;
+  /**
+   * The layer `prior` was calibrated at (its file's `d2pruner.layer`): when it is not `layer`,
+   * every image fails with `INVALID_INPUT` naming `prior`. Unset: not checked.
+   */
+  priorLayer?: number;
   /** Keep each image's full pruning input (features, attention, keys, layout) in the report (`images[i].input`), e.g. to save calibration files. Default false. */
   captureInputs?: boolean;
   /** Adapter (object or id) giving the token layout. Default `llava-1.5-7b`. */
@@ -121,6 +133,10 @@ export interface ResolvedPruningOptions {
   prior?: Float32Array;
   /** The layout signature the prior belongs to (checked against each image's layout). */
   priorLayout?: string;
+  /** The model the prior belongs to (checked against the adapter). */
+  priorModel?: string;
+  /** The layer the prior belongs to (checked against `layer`). */
+  priorLayer?: number;
   /** Keep each image's full pruning input in the report. */
   captureInputs: boolean;
   /** The adapter giving the token layout. */
@@ -199,6 +215,8 @@ export function resolvePruningOptions(options: PruningOptions, padded = false): 
     ...(options.split !== undefined ? { split: options.split } : {}),
     ...(prior ? { prior } : {}),
     ...(prior && options.priorLayout !== undefined ? { priorLayout: checkedSignature(options.priorLayout) } : {}),
+    ...(prior && options.priorModel !== undefined ? { priorModel: checkedPriorModel(options.priorModel) } : {}),
+    ...(prior && options.priorLayer !== undefined ? { priorLayer: checkedPriorLayer(options.priorLayer) } : {}),
     captureInputs: options.captureInputs ?? false,
     adapter,
     layoutOptions: options.layoutOptions ?? (hasPreprocess ? { preprocess: padded ? 'pad' : 'crop' } : undefined),
@@ -208,6 +226,18 @@ export function resolvePruningOptions(options: PruningOptions, padded = false): 
     enabled,
     onPrefill: options.onPrefill,
   };
+}
+
+/** A `priorModel` option: a non-empty string (an adapter id or alias). */
+function checkedPriorModel(value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError('priorModel', 'priorModel is the model a prior was calibrated for (a non-empty adapter id)');
+  return value;
+}
+
+/** A `priorLayer` option: an integer ≥ 0. */
+function checkedPriorLayer(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError('priorLayer', `priorLayer is the layer a prior was calibrated at (an integer ≥ 0), got ${String(value)}`);
+  return value;
 }
 
 /** A layout signature option: a non-empty string. */

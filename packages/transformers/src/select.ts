@@ -1,6 +1,7 @@
 import {
   InvalidInputError,
   MissingTensorError,
+  checkPriorKey,
   defaultLayout,
   layoutSignature,
   ShapeMismatchError,
@@ -134,6 +135,9 @@ export async function selectImage(opts: ResolvedPruningOptions, img: ImageToPrun
     if (opts.priorLayout !== undefined && layoutSignature(layout) !== opts.priorLayout) {
       throw new InvalidInputError('prior', `the prior was calibrated on another layout (${opts.priorLayout}) than this image's (${layoutSignature(layout)}); calibrate one for this layout`);
     }
+    // and to one model and layer: the adapter's (by its id or an alias, registered or not) and the pruning layer's
+    const named = opts.priorModel !== undefined && [opts.adapter.id, ...(opts.adapter.aliases ?? [])].some((n) => n.toLowerCase() === opts.priorModel?.toLowerCase());
+    checkPriorKey({ model: named ? undefined : opts.priorModel, layer: opts.priorLayer }, { model: opts.adapter.id, layer: opts.layer });
     input.prior = pick(opts.prior);
   }
   const sel = await method.select(input, budget, opts.params);

@@ -26,6 +26,10 @@ export interface BatchOptions {
   prior?: Float32Array;
   /** The layout signature `prior` was calibrated on: inputs of another layout fail naming `prior`. */
   priorLayout?: string;
+  /** The model `prior` was calibrated for: inputs that record another model fail naming `prior`. */
+  priorModel?: string;
+  /** The layer `prior` was calibrated at: inputs that record another layer fail naming `prior`. */
+  priorLayer?: number;
   /** `--strict`: exit 1 when any line failed (default: 0 whenever the batch ran to its end). */
   strict?: boolean;
 }
@@ -54,6 +58,8 @@ async function runLines(source: string, io: CliIo, options: BatchOptions & { con
     layout: options.layout,
     prior: options.prior,
     priorLayout: options.priorLayout,
+    priorModel: options.priorModel,
+    priorLayer: options.priorLayer,
     concurrency,
     ensureBackend,
     gate: io.outGate,

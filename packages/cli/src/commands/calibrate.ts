@@ -17,7 +17,8 @@ import { resolveWorkers, withWorkerPool } from '../workers.js';
  * input's), on the calibration pipeline; the files are read and decoded on `--workers` threads
  * (default one per core, 0 = main thread). Inputs with another layout or without attention are
  * reported on stderr and not averaged in, as are inputs that record another `d2pruner.model` than
- * `--model` (else the first averaged input's). `--model` must be a registered adapter, recorded
+ * `--model` (else the first averaged input's) or another `d2pruner.layer` than `--layer` (else the
+ * first averaged input's); the prior records that model and layer. `--model` must be a registered adapter, recorded
  * by its id, and `--layer` an integer in its range; inputs with no tokens are skipped by the calibration pipeline (their prior could not be read back).
  */
 export const calibrateCommand = defineCommand({
@@ -28,7 +29,7 @@ export const calibrateCommand = defineCommand({
   options: {
     out: { type: 'string', valueName: 'FILE', description: 'the prior file to write (required)' },
     model: { ...MODEL_ID_OPTION, description: 'model id recorded in the prior' },
-    layer: { type: 'number', valueName: 'K', description: "layer the attention was taken at, recorded in the prior: an integer ≥ 0, at most the --model's layer count" },
+    layer: { type: 'number', valueName: 'K', description: "layer the attention was taken at, recorded in the prior (default: the inputs' d2pruner.layer; inputs recording another are skipped): an integer ≥ 0, at most the --model's layer count" },
     grid: GRID_OPTION,
     workers: WORKERS_OPTION,
   },

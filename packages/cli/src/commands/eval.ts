@@ -59,6 +59,8 @@ export const evalCommand = defineCommand({
     const priorFile = values.prior ? await loadPriorFile(io, values.prior) : undefined;
     const prior = priorFile?.prior;
     const priorLayout = priorFile?.layoutSignature;
+    const priorModel = priorFile?.model;
+    const priorLayer = priorFile?.layer;
     const libraries = values.report !== undefined ? await readChartLibraries() : undefined;
     const samples = sampleCollector(runs);
     const reported = new Set<string>();
@@ -75,11 +77,13 @@ export const evalCommand = defineCommand({
           runs,
           prior,
           priorLayout,
+          priorModel,
+          priorLayer,
           backend: values.backend,
           concurrency: pool ? Math.max(concurrency, pool.workers) : concurrency,
           ensureBackend,
           readFile: (path) => readInputFile(io, path),
-          stages: pool ? poolStages(pool, { prior, priorLayout, backend: values.backend, ensureBackend }) : undefined,
+          stages: pool ? poolStages(pool, { prior, priorLayout, priorModel, priorLayer, backend: values.backend, ensureBackend }) : undefined,
           total: positionals.length,
           onProgress: io.isTTY ? progressRenderer(io.err, 'eval') : undefined,
         }).pipe(tap(onOutcome), evaluate(runs)),

@@ -110,6 +110,9 @@ export const generateCommand = defineCommand({
             ...(prior ? { prior } : {}),
             // a prior belongs to the layout it was calibrated on (docs/algorithm.md §6), as in prune
             ...(priorFile?.layoutSignature !== undefined ? { priorLayout: priorFile.layoutSignature } : {}),
+            // and to the model and layer it was calibrated for (docs/algorithm.md §6)
+            ...(priorFile?.model !== undefined ? { priorModel: priorFile.model } : {}),
+            ...(priorFile?.layer !== undefined ? { priorLayer: priorFile.layer } : {}),
             ...(saveTokens ? { captureInputs: true } : {}),
             ...(layout === 'grid' ? { layout: 'grid' as const } : {}),
           },

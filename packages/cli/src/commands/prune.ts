@@ -1,4 +1,4 @@
-import { InvalidArgumentError, gridLayout } from '@d2pruner/core';
+import { InvalidArgumentError, checkPriorKey, gridLayout } from '@d2pruner/core';
 import { checkPriorLayout, completeLayout } from '@d2pruner/pipeline';
 import { getMethod } from '@d2pruner/methods';
 import { defineCommand } from '../cli/command.js';
@@ -58,6 +58,8 @@ export const pruneCommand = defineCommand({
         layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
         prior: batchPrior?.prior,
         priorLayout: batchPrior?.layoutSignature,
+        priorModel: batchPrior?.model,
+        priorLayer: batchPrior?.layer,
         strict: values.strict === true,
       });
     }
@@ -83,6 +85,8 @@ export const pruneCommand = defineCommand({
       const input = layout && !adapted.input.layout ? { ...adapted.input, layout } : adapted.input;
       // a prior belongs to the layout it was calibrated on (docs/algorithm.md §6), as in prune --batch
       if (prior?.layoutSignature !== undefined && layout) checkPriorLayout(prior.layoutSignature, layout);
+      // and to the model and layer it was calibrated for, when both it and the file record them
+      if (prior) checkPriorKey(prior, loaded);
       const selection = await executeRequest(input, { method: method.name, keep: values.keep, ratio: values.ratio, params, backend: values.backend });
       if (rows) selection.keep = selection.keep.map((k) => rows[k]);
       await io.out(values.json ? selectionJson(selection) + '\n' : formatSelection(file, selection));

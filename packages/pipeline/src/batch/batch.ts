@@ -4,7 +4,8 @@ import { runStagesOnce } from '../concurrency/jobs.js';
 import { pullMap, type PullOptions } from '../concurrency/pull.js';
 import { createJob, type PruneJob } from '../job.js';
 import { decode, type FileReader } from '../operators/decode.js';
-import { prune, withBackend, withPrior, type PruneOptions } from '../operators/prune.js';
+import { prune, withBackend, type PruneOptions } from '../operators/prune.js';
+import { priorCheckOf, withPrior } from '../operators/prior.js';
 import { parseRequestLine, requestIdOf, resolveInputPath } from './request.js';
 
 /** Options of {@link pruneBatch}. */
@@ -25,6 +26,15 @@ export interface BatchOptions extends PullOptions, PruneOptions {
   prior?: Float32Array;
   /** The layout signature `prior` was calibrated on (its file's `d2pruner.layoutSignature`): inputs of another layout fail naming `prior`. */
   priorLayout?: string;
+  /** The model `prior` was calibrated for (its file's `d2pruner.model`): inputs that record another model fail naming `prior`. */
+  priorModel?: string;
+  /**
+   * Every name `priorModel` goes by, lower-cased (`modelNames` of `@d2pruner/core`): set by a
+   * worker pool for its workers, whose adapter registry may be empty. Default: resolved here.
+   */
+  priorModelNames?: readonly string[];
+  /** The layer `prior` was calibrated at (its file's `d2pruner.layer`): inputs that record another layer fail naming `prior`. */
+  priorLayer?: number;
   /**
    * The per-request pipeline after parsing; default `decode → withPrior → withBackend → prune`.
    * A custom one receives jobs whose `request` is parsed and must emit each job once.
@@ -82,7 +92,7 @@ export function resultOf(job: PruneJob, line: number): BatchResult {
 export function batchStages(options: BatchOptions): OperatorFunction<PruneJob, PruneJob> {
   return pipe(
     decode({ readFile: options.readFile, layout: options.layout }),
-    options.prior ? withPrior(options.prior, options.priorLayout) : (s: Observable<PruneJob>) => s,
+    options.prior ? withPrior(options.prior, priorCheckOf(options)) : (s: Observable<PruneJob>) => s,
     withBackend(options.backend ?? 'auto'),
     prune(options.method, options),
   );

@@ -3,7 +3,8 @@ import { concatMap, from, map, mergeMap, of, type Observable, type OperatorFunct
 import { pullMap, type PullOptions } from '../concurrency/pull.js';
 import { createJob, type PruneJob } from '../job.js';
 import { bytesOf, decode, type FileReader } from '../operators/decode.js';
-import { prune, withPrior, type PruneOptions } from '../operators/prune.js';
+import { prune, type PruneOptions } from '../operators/prune.js';
+import { priorCheckOf, withPrior } from '../operators/prior.js';
 import { evaluate, runKey, type EvalOutcome, type EvalReport, type EvalRun } from './evaluate.js';
 import { labelsFromSafetensors, type EvalLabels } from './labels.js';
 import { evalBudget } from './metrics.js';
@@ -23,6 +24,10 @@ export interface EvalOptions extends PullOptions, Pick<PruneOptions, 'ensureBack
   prior?: Float32Array;
   /** The layout signature `prior` was calibrated on; files of another layout are skipped naming `prior`. */
   priorLayout?: string;
+  /** The model `prior` was calibrated for (`d2pruner.model`); files that record another model are skipped naming `prior`. */
+  priorModel?: string;
+  /** The layer `prior` was calibrated at (`d2pruner.layer`); files that record another layer are skipped naming `prior`. */
+  priorLayer?: number;
   /** Kernel backend (default `auto`). */
   backend?: string;
   /**
@@ -67,7 +72,7 @@ function decodeFile(source: EvalSource, index: number, options: EvalOptions): Ob
         ? of<DecodedFile>({ source, file, index, error: r.error })
         : of(createJob({ id: file, input: r.bytes }, index)).pipe(
         decode({ layout: options.layout }),
-        options.prior ? withPrior(options.prior, options.priorLayout) : (s: Observable<PruneJob>) => s,
+        options.prior ? withPrior(options.prior, priorCheckOf(options)) : (s: Observable<PruneJob>) => s,
         map((job): DecodedFile => {
           if (job.error) return { source, file, index, error: job.error };
           try {

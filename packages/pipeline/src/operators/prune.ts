@@ -1,4 +1,4 @@
-import { InvalidInputError, describeLayout, layoutSignature, resolveBudget, tokenCount, type BudgetSpec, type Layout, type MethodParams } from '@d2pruner/core';
+import { resolveBudget, tokenCount, type BudgetSpec, type MethodParams } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 import { map, type OperatorFunction } from 'rxjs';
 import { isFailed, type PruneJob } from '../job.js';
@@ -54,34 +54,4 @@ export function prune(method?: string, options: PruneOptions = {}): OperatorFunc
  */
 export function withBackend(backend: string, options: { force?: boolean } = {}): OperatorFunction<PruneJob, PruneJob> {
   return map((job) => (!isFailed(job) && (job.request.backend === undefined || options.force) ? { ...job, request: { ...job.request, backend } } : job));
-}
-
-/** Throws INVALID_INPUT naming `prior` unless `layout` has the prior's layout signature. */
-export function checkPriorLayout(priorSignature: string, layout: Layout): void {
-  const actual = layoutSignature(layout);
-  if (actual !== priorSignature) {
-    throw new InvalidInputError('prior', `the prior was calibrated on layout ${priorSignature}, but this input's layout is ${actual} (${describeLayout(layout)}); calibrate a prior for this layout`);
-  }
-}
-
-/**
- * Gives every decoded input a positional prior (a calibrated one shared by a stream of frames,
- * or one chosen per job), replacing the input's own. Put it after `decode` and before `prepare`
- * or `prune`; the method validates the prior's length and values. With `layoutSignature` (the
- * `d2pruner.layoutSignature` a calibrated prior file records), a job whose layout has another
- * signature fails with INVALID_INPUT naming `prior`: a prior belongs to one layout, and another
- * layout with the same N would silently get the wrong positions.
- */
-export function withPrior(prior: Float32Array | ((job: PruneJob) => Float32Array | undefined), layoutSignature?: string): OperatorFunction<PruneJob, PruneJob> {
-  return stage(
-    'withPrior',
-    (job) => {
-      const input = requireInput(job, 'withPrior');
-      const p = typeof prior === 'function' ? prior(job) : prior;
-      if (!p) return {};
-      if (layoutSignature !== undefined && job.layout) checkPriorLayout(layoutSignature, job.layout);
-      return { input: { ...input, prior: p } };
-    },
-    { timed: false },
-  );
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Layout } from '@d2pruner/core';
+import { InvalidArgumentError, modelNames, type Layout } from '@d2pruner/core';
 import { BUILTIN_METHODS, getMethod } from '@d2pruner/methods';
 import { map, mergeMap, of, type OperatorFunction } from 'rxjs';
 import { batchStages, type BatchOptions } from '../../batch/batch.js';
@@ -40,8 +40,10 @@ export interface PoolStageOptions extends Omit<BatchOptions, 'stages' | 'concurr
 }
 
 function defaultsOf(options: PoolStageOptions): WorkerDefaults {
-  const { method, backend, layout, prior, priorLayout, params, budget } = options;
-  return { method, backend, layout, prior, priorLayout, params, budget };
+  const { method, backend, layout, prior, priorLayout, priorModel, priorLayer, params, budget } = options;
+  // the names are resolved here, where the adapters are registered: a worker's registry may hold none
+  const priorModelNames = options.priorModelNames ?? (priorModel === undefined ? undefined : modelNames(priorModel));
+  return { method, backend, layout, prior, priorLayout, priorModel, priorModelNames, priorLayer, params, budget };
 }
 
 /**
@@ -108,7 +110,7 @@ export function pruneInPool(pool: PrunePool, options: PruneInPoolOptions = {}): 
 
 /**
  * Calibration's decode run in `pool` (`CalibrateOptions.stages`): each input is read and decoded
- * in a worker and only its attention, model and layout come back (moved, not copied).
+ * in a worker and only its attention, model, layer and layout come back (moved, not copied).
  */
 export function attentionStage(pool: PrunePool, layout?: Layout): OperatorFunction<PruneJob, PruneJob> {
   return stage('decode', async (job, { signal }) => {

@@ -13,6 +13,12 @@ export interface WorkerDefaults {
   prior?: Float32Array;
   /** The layout signature the prior was calibrated on; inputs of another layout fail naming `prior`. */
   priorLayout?: string;
+  /** The model the prior was calibrated for; inputs that record another model fail naming `prior`. */
+  priorModel?: string;
+  /** Every name `priorModel` goes by, lower-cased, resolved on the calling thread (the worker's adapter registry may be empty). */
+  priorModelNames?: readonly string[];
+  /** The layer the prior was calibrated at; inputs that record another layer fail naming `prior`. */
+  priorLayer?: number;
   /** Parameters for requests that give none. */
   params?: MethodParams;
   /** Budget for requests that give neither `keep` nor `ratio`. */
@@ -55,8 +61,8 @@ export interface PruneOutcome {
 
 /** The outcome of an {@link AttentionTask}. */
 export interface AttentionOutcome {
-  /** The decoded input's attention, layout and model (the other tensors stay in the worker). */
-  input?: Pick<TokenInput, 'attention' | 'model' | 'layout'>;
+  /** The decoded input's attention, layout, model and layer (the other tensors stay in the worker). */
+  input?: Pick<TokenInput, 'attention' | 'model' | 'layer' | 'layout'>;
   /** The input's layout (its own, the task's, or the square default). */
   layout?: Layout;
   timings: Record<string, number>;

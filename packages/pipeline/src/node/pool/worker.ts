@@ -34,7 +34,7 @@ async function runAttention(task: AttentionTask): Promise<AttentionOutcome> {
   const job: PruneJob = await lastValueFrom(of(createJob(task.input, 0)).pipe(decode({ readFile: nodeReadFile, layout: task.layout })));
   if (job.error) return { timings: { ...job.timings }, error: job.error };
   const input = job.input ?? {};
-  const out: AttentionOutcome = { timings: { ...job.timings }, input: { attention: input.attention, model: input.model, layout: input.layout } };
+  const out: AttentionOutcome = { timings: { ...job.timings }, input: { attention: input.attention, model: input.model, layer: input.layer, layout: input.layout } };
   if (job.layout) out.layout = job.layout;
   return out;
 }
