@@ -15,6 +15,7 @@ import { checkJsonCounts, jsonBounds } from './input/json-scan.js';
 import { armDeadline, requestSignal } from './deadline.js';
 import { JsonBodyPool, OFFLOAD_JSON_BYTES } from './input/json-body-pool.js';
 import { PARSED_INPUT } from './input/prune-body.js';
+import { PARSED_IMAGE } from './input/generate-body.js';
 import { HttpError, clipText, errorResponse, type ErrorBody } from './http-error.js';
 import { ServerMetrics } from './metrics.js';
 import { ModelManager, type TransformersLoader } from './model.js';
@@ -49,6 +50,8 @@ export interface App {
 const RELEASE = Symbol('release');
 const STARTED = Symbol('started');
 type Tracked = FastifyRequest & { [RELEASE]?: () => void; [STARTED]?: bigint };
+/** Paths whose routes take a JSON body. */
+const JSON_ROUTES: ReadonlySet<string> = new Set(['/v1/prune', '/v1/generate']);
 /** Paths whose requests take a concurrency slot (their routes set `config.gated`). */
 const GATED_PATHS: ReadonlySet<string> = new Set(['/v1/prune', '/v1/prune/batch', '/v1/generate', '/v1/eval']);
 
@@ -170,7 +173,22 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   const bounds = jsonBounds(state.caps);
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (request, body, done) => {
     const bytes = body as Buffer;
-    if (state.jsonBodies && bytes.byteLength >= OFFLOAD_JSON_BYTES && request.routeOptions.url === '/v1/prune') {
+    const route = request.routeOptions.url;
+    // only these routes take JSON: any other (a stream route, an unknown path, /v1/generate
+    // without a model) answers without reading it, so parsing it would only hold the event loop
+    if (!JSON_ROUTES.has(route ?? '') || (route === '/v1/generate' && !state.model.loaded)) {
+      done(null, undefined);
+      return;
+    }
+    if (state.jsonBodies && bytes.byteLength >= OFFLOAD_JSON_BYTES && route === '/v1/generate') {
+      // a large image: parsed, checked and base64-decoded by the JSON thread
+      state.jsonBodies.parseGenerate(bytes, state.model.maxPromptChars, requestSignal(request)).then(
+        ({ fields, image, imageError }) => done(null, { ...fields, [PARSED_IMAGE]: image ?? imageError }),
+        (e: unknown) => done(e as Error, undefined),
+      );
+      return;
+    }
+    if (state.jsonBodies && bytes.byteLength >= OFFLOAD_JSON_BYTES && route === '/v1/prune') {
       // a large token input: parsed, checked and copied into typed arrays by a worker thread
       state.jsonBodies.parse(bytes, requestSignal(request)).then(
         ({ fields, input }) => done(null, { ...fields, [PARSED_INPUT]: input }),

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidInputError, resolveBudget, tokenCount, type ParamSpec, type TokenInput } from '@d2pruner/core';
+import { InvalidArgumentError, InvalidInputError, resolveBudget, tokenCount, type Method, type ParamSpec, type TokenInput } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 import type { PruneRequest } from '@d2pruner/pipeline';
 import type { ServerConfig } from './config.js';
@@ -48,6 +48,19 @@ function checkParam(spec: ParamSpec, value: unknown, limits: RequestLimits): voi
   if (spec.type === 'number' && spec.min === undefined && value < -MAX_ABS_NUMBER) throw new InvalidInputError(spec.name, `${spec.name} is ${value}; at least ${-MAX_ABS_NUMBER}`);
 }
 
+/**
+ * Checks a method's numeric parameters against the server's bounds ({@link paramUpperBound},
+ * else ±{@link MAX_ABS_NUMBER} for a real-valued one without a declared range): 422
+ * `INVALID_INPUT` naming the first one over. Parameters the method does not declare are left to it.
+ */
+export function checkParamLimits(method: Pick<Method, 'params'>, params: Readonly<Record<string, unknown>>, limits: RequestLimits): void {
+  const specs = new Map(method.params.map((p) => [p.name, p]));
+  for (const [name, value] of Object.entries(params)) {
+    const spec = specs.get(name);
+    if (spec) checkParam(spec, value, limits);
+  }
+}
+
 /** N of a request's tokens without decoding them: a decoded input's count, or the shapes in a safetensors header. */
 export function tokensOf(input: PruneRequest['input']): number | undefined {
   try {
@@ -72,11 +85,7 @@ export function tokensOf(input: PruneRequest['input']): number | undefined {
 export function checkRequestLimits(request: PruneRequest, limits: RequestLimits, defaultMethod = 'd2pruner'): void {
   const method = getMethod(request.method ?? defaultMethod);
   const params = request.params ?? {};
-  const specs = new Map(method.params.map((p) => [p.name, p]));
-  for (const [name, value] of Object.entries(params)) {
-    const spec = specs.get(name);
-    if (spec) checkParam(spec, value, limits);
-  }
+  checkParamLimits(method, params, limits);
   if (request.keep !== undefined && request.keep > limits.maxTokens) throw new InvalidArgumentError('keep', `keep is ${request.keep}; at most ${limits.maxTokens} (--max-tokens)`);
   const n = tokensOf(request.input);
   if (n === undefined) return;

@@ -3,7 +3,7 @@ import type { GenerateResult } from '@d2pruner/transformers';
 import type { ServerConfig } from './config.js';
 import { HttpError } from './http-error.js';
 import type { EncodedImage } from './input/image.js';
-import type { GenerateSpec } from './input/generate-request.js';
+import { maxPromptChars, type GenerateSpec } from './input/generate-request.js';
 
 /** `@d2pruner/transformers` (types only here: the module is imported on demand). */
 export type TransformersPackage = typeof import('@d2pruner/transformers');
@@ -92,6 +92,22 @@ export class ModelManager {
   get imageToken(): string {
     const t = this.model?.processor.config?.image_token;
     return typeof t === 'string' ? t : '<image>';
+  }
+
+  /**
+   * The model's context length: `max_position_embeddings` of its text config (else of its
+   * config), or undefined without a model or when the config gives none.
+   */
+  get maxPositions(): number | undefined {
+    const config = this.model?.config as Record<string, unknown> | undefined;
+    const text = config?.text_config;
+    const limit = (typeof text === 'object' && text !== null ? (text as Record<string, unknown>) : (config ?? {})).max_position_embeddings;
+    return typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 ? limit : undefined;
+  }
+
+  /** The longest prompt this model takes, in characters (`maxPromptChars` of its context length). */
+  get maxPromptChars(): number {
+    return maxPromptChars(this.maxPositions);
   }
 
   /** What `/healthz` reports. */

@@ -36,6 +36,40 @@ export const DEFAULT_MAX_NEW_TOKENS = 32;
 /** Largest `maxNewTokens` a request may ask for. */
 export const MAX_NEW_TOKENS_LIMIT = 1024;
 
+/**
+ * Characters of prompt allowed per position of the model's context (`max_position_embeddings`):
+ * a LLaMA-family token averages about 4 characters of text, so this leaves twice that room, while
+ * a prompt of megabytes — tokenized on the event loop before the context check could refuse it,
+ * about 1.6 s and 250 MB per MB of text — is refused unread.
+ */
+export const PROMPT_CHARS_PER_POSITION = 8;
+
+/** Longest prompt, in characters (UTF-16 code units), for a model whose config gives no context length. */
+export const DEFAULT_MAX_PROMPT_CHARS = 65536;
+
+/** Options of {@link parseGenerateRequest} besides the body. */
+export interface GenerateParseOptions {
+  /** Longest prompt in characters (413 `PAYLOAD_TOO_LARGE prompt` beyond). Default {@link DEFAULT_MAX_PROMPT_CHARS}. */
+  maxPromptChars?: number;
+  /** The image already decoded from the body off the event loop (or the error its decoding gave), used instead of `image`. */
+  image?: EncodedImage | Error;
+}
+
+/**
+ * The longest prompt a model takes: {@link PROMPT_CHARS_PER_POSITION} characters per position of
+ * its context, or {@link DEFAULT_MAX_PROMPT_CHARS} when its config gives no context length.
+ */
+export function maxPromptChars(maxPositions: number | undefined): number {
+  return maxPositions === undefined ? DEFAULT_MAX_PROMPT_CHARS : PROMPT_CHARS_PER_POSITION * maxPositions;
+}
+
+/** 413 `PAYLOAD_TOO_LARGE prompt` when a prompt is longer than `max` characters. */
+export function checkPromptLength(prompt: string, max: number): void {
+  if (prompt.length > max) {
+    throw new HttpError('PAYLOAD_TOO_LARGE', 'prompt', `"prompt" has more than ${max} characters, more than the model's context can hold (${PROMPT_CHARS_PER_POSITION} per position of max_position_embeddings)`);
+  }
+}
+
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Uint8Array) && typeof (x as { pipe?: unknown }).pipe !== 'function';
 }
@@ -64,9 +98,10 @@ function normalise(raw: Record<string, unknown>): Record<string, unknown> {
  * noPrune?, maxNewTokens?, importance?, layout?}` — before any inference: a non-JSON body is 415,
  * a body that is not an object 400, and every bad field a 422 naming it (method and parameters
  * are checked against the registry; the image's format and size from its header).
- * `imageToken` is the processor's placeholder: a prompt may hold it at most once.
+ * `imageToken` is the processor's placeholder: a prompt may hold it at most once; a prompt over
+ * `maxPromptChars` characters is 413 `PAYLOAD_TOO_LARGE prompt` (before it is tokenized).
  */
-export function parseGenerateRequest(raw: unknown, imageToken = '<image>'): GenerateSpec {
+export function parseGenerateRequest(raw: unknown, imageToken = '<image>', options: GenerateParseOptions = {}): GenerateSpec {
   if (!isRecord(raw)) {
     if (raw instanceof Uint8Array || typeof raw === 'string' || typeof (raw as { pipe?: unknown } | null)?.pipe === 'function') {
       throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'content-type', 'POST /v1/generate takes application/json: {"prompt","image":"<base64 PNG/JPEG or data: URL>","keep":…}');
@@ -76,8 +111,10 @@ export function parseGenerateRequest(raw: unknown, imageToken = '<image>'): Gene
   const body = normalise(raw);
   const prompt = body.prompt;
   if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidInputError('prompt', '"prompt" must be a non-empty string');
+  checkPromptLength(prompt, options.maxPromptChars ?? DEFAULT_MAX_PROMPT_CHARS);
   if (prompt.split(imageToken).length > 2) throw new InvalidInputError('prompt', `"prompt" holds the image placeholder ${imageToken} more than once; one image is sent`);
-  const image = imageFromRequest(body.image, 'image');
+  if (options.image instanceof Error) throw options.image;
+  const image = options.image ?? imageFromRequest(body.image, 'image');
 
   const noPrune = body.noPrune ?? false;
   if (typeof noPrune !== 'boolean') throw new InvalidInputError('noPrune', '"noPrune" must be true or false');

@@ -6,13 +6,28 @@ import { Piscina } from 'piscina';
 import { HttpError, type AjvError, type HttpOnlyCode } from '../http-error.js';
 import type { InputCaps } from './caps.js';
 import type { JsonBodyWorkerData } from './json-body-worker.js';
-import { BodyValidationError, type ParsedPruneBody } from './prune-body.js';
+import { BodyValidationError } from './checked-json.js';
+import type { ParsedPruneBody } from './prune-body.js';
+import type { EvalLine } from './eval-line.js';
+import type { ParsedGenerateBody } from './generate-body.js';
 
 /** Bodies from this size on are parsed in the worker; smaller ones cost the event loop less than the hand-over. */
 export const OFFLOAD_JSON_BYTES = 1 << 20;
 
-/** What the worker parses: a `POST /v1/prune` body, or a line of `POST /v1/prune/batch`. */
-export type JsonTask = { kind: 'body'; bytes: Uint8Array } | { kind: 'line'; text: string };
+/** What the worker parses: a `POST /v1/prune` body, a line of `POST /v1/prune/batch`, a `POST /v1/generate` body, or a line of `POST /v1/eval`. */
+export type JsonTask =
+  | { kind: 'body'; bytes: Uint8Array }
+  | { kind: 'line'; text: string }
+  | { kind: 'generate'; bytes: Uint8Array; maxPromptChars: number }
+  | { kind: 'eval'; text: string; fallbackName: string };
+
+/** The worker's answer to a {@link JsonTask}, or the failure as data. */
+export type JsonAnswer =
+  | { ok: ParsedPruneBody }
+  | { request: PruneRequest }
+  | { generate: Omit<ParsedGenerateBody, 'imageError'>; imageFailed?: BodyFailure }
+  | { evalLine: EvalLine }
+  | { failed: BodyFailure };
 
 /** A failed parse as data (it crosses the thread boundary); {@link JsonBodyPool.parse} rejects with the error it names. */
 export type BodyFailure =
@@ -20,6 +35,12 @@ export type BodyFailure =
   | { kind: 'library'; code: ErrorCode; field: string; message: string }
   | { kind: 'validation'; validation: AjvError[] }
   | { kind: 'syntax'; message: string };
+
+/** The buffer of bytes that cover all of it (it moves to the worker), else none (they are copied). */
+function transferOf(bytes: Uint8Array): ArrayBuffer[] | undefined {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  return whole ? [bytes.buffer as ArrayBuffer] : undefined;
+}
 
 function errorOf(f: BodyFailure): Error {
   switch (f.kind) {
@@ -43,8 +64,8 @@ function workerFile(): string {
 }
 
 /**
- * One worker thread that parses large `POST /v1/prune` JSON bodies and large lines of
- * `POST /v1/prune/batch` — the structure scan,
+ * One worker thread that parses large `POST /v1/prune` and `POST /v1/generate` JSON bodies and
+ * large lines of `POST /v1/prune/batch` and `POST /v1/eval` — the structure scan,
  * `JSON.parse`, the schema check and the copy into typed arrays take about a second of CPU for a
  * 64 MiB body, which would stall every other request on the event loop. The thread starts on the
  * first large body and stops after 30 s without one. Its errors are those of the event-loop path.
@@ -66,10 +87,28 @@ export class JsonBodyPool {
    * Aborting `signal` (the request's deadline, or the client gone) stops the worker's parse.
    */
   async parse(bytes: Uint8Array, signal?: AbortSignal): Promise<ParsedPruneBody> {
-    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-    const out = await this.run({ kind: 'body', bytes }, whole ? [bytes.buffer as ArrayBuffer] : undefined, signal);
-    if (!('ok' in out)) throw new Error('the JSON worker answered a body with a request');
+    const out = await this.run({ kind: 'body', bytes }, transferOf(bytes), signal);
+    if (!('ok' in out)) throw new Error('the JSON worker answered a body with something else');
     return out.ok;
+  }
+
+  /**
+   * Parses a `POST /v1/generate` body as the event-loop path does up to the handler (structure,
+   * `JSON.parse`, the route's schema) and decodes its image; a prompt over `maxPromptChars` comes
+   * back cut to one character over it. The image's decoding error, if any, is returned as
+   * `imageError` for the handler to throw where it checks the image.
+   */
+  async parseGenerate(bytes: Uint8Array, maxPromptChars: number, signal?: AbortSignal): Promise<ParsedGenerateBody> {
+    const out = await this.run({ kind: 'generate', bytes, maxPromptChars }, transferOf(bytes), signal);
+    if (!('generate' in out)) throw new Error('the JSON worker answered a generate body with something else');
+    return out.imageFailed ? { ...out.generate, imageError: errorOf(out.imageFailed) } : out.generate;
+  }
+
+  /** Parses one line of `POST /v1/eval` as `parseEvalLine` does on the event loop, and rejects with the error it throws. */
+  async parseEvalLine(text: string, fallbackName: string, signal?: AbortSignal): Promise<EvalLine> {
+    const out = await this.run({ kind: 'eval', text, fallbackName }, undefined, signal);
+    if (!('evalLine' in out)) throw new Error('the JSON worker answered an eval line with something else');
+    return out.evalLine;
   }
 
   /**
@@ -78,14 +117,14 @@ export class JsonBodyPool {
    */
   async parseLine(text: string, signal?: AbortSignal): Promise<PruneRequest> {
     const out = await this.run({ kind: 'line', text }, undefined, signal);
-    if (!('request' in out)) throw new Error('the JSON worker answered a line with a body');
+    if (!('request' in out)) throw new Error('the JSON worker answered a line with something else');
     return out.request;
   }
 
-  private async run(task: JsonTask, transferList: ArrayBuffer[] | undefined, signal: AbortSignal | undefined): Promise<{ ok: ParsedPruneBody } | { request: PruneRequest }> {
+  private async run(task: JsonTask, transferList: ArrayBuffer[] | undefined, signal: AbortSignal | undefined): Promise<Exclude<JsonAnswer, { failed: BodyFailure }>> {
     const workerData: JsonBodyWorkerData = { caps: this.caps, methodNames: [...this.methodNames] };
     this.piscina ??= new Piscina({ filename: workerFile(), minThreads: 0, maxThreads: 1, idleTimeout: 30_000, workerData, execArgv: [] });
-    const out = (await this.piscina.run(task, { transferList, signal })) as { ok: ParsedPruneBody } | { request: PruneRequest } | { failed: BodyFailure };
+    const out = (await this.piscina.run(task, { transferList, signal })) as JsonAnswer;
     if ('failed' in out) throw errorOf(out.failed);
     return out;
   }

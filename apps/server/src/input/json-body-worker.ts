@@ -1,7 +1,8 @@
 /**
  * The worker of {@link JsonBodyPool}: parses one large `POST /v1/prune` JSON body
- * ({@link PruneBodyParser}) or one large line of `POST /v1/prune/batch` (`parseBatchLine`) and
- * moves its tensors back without copying, or returns its error as plain data. Its caps and method
+ * ({@link PruneBodyParser}), `POST /v1/generate` body ({@link GenerateBodyParser}), line of
+ * `POST /v1/prune/batch` (`parseBatchLine`) or line of `POST /v1/eval` (`parseEvalLine`) and
+ * moves its tensors and image bytes back without copying, or returns its error as plain data. Its caps and method
  * names come in `workerData`. Importing it has no side effects.
  * @packageDocumentation
  */
@@ -9,12 +10,14 @@ import { workerData } from 'node:worker_threads';
 import { isD2PrunerError } from '@d2pruner/core';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { HttpError } from '../http-error.js';
-import { jsonPruneBodySchema } from '../schemas/bodies.js';
-import type { PruneRequest } from '@d2pruner/pipeline';
+import { generateBodySchema, jsonPruneBodySchema } from '../schemas/bodies.js';
+import { parseEvalLine } from './eval-line.js';
+import { GenerateBodyParser } from './generate-body.js';
 import { parseBatchLine } from './batch-line.js';
 import type { InputCaps } from './caps.js';
-import { BodyValidationError, PruneBodyParser, type ParsedPruneBody } from './prune-body.js';
-import type { BodyFailure, JsonTask } from './json-body-pool.js';
+import { BodyValidationError } from './checked-json.js';
+import { PruneBodyParser } from './prune-body.js';
+import type { BodyFailure, JsonAnswer, JsonTask } from './json-body-pool.js';
 
 /** What the pool passes to each worker: the caps, and the method names of the body schema. */
 export interface JsonBodyWorkerData {
@@ -23,6 +26,7 @@ export interface JsonBodyWorkerData {
 }
 
 let parser: PruneBodyParser | undefined;
+let generateParser: GenerateBodyParser | undefined;
 
 /** The error of a failed parse as data the pool turns back into the same error. */
 function failure(e: unknown): BodyFailure {
@@ -49,8 +53,10 @@ function moved<T>(value: T, transfer: ArrayBuffer[]): T {
   return move(wrapped as unknown as Parameters<typeof move>[0]) as unknown as T;
 }
 
-/** Parses one task: a body (UTF-8 bytes) or a batch line. */
-export default function parseTask(task: JsonTask): { ok: ParsedPruneBody } | { request: PruneRequest } | { failed: BodyFailure } {
+const utf8 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+
+/** Parses one task: a prune or generate body (UTF-8 bytes), or a batch or eval line. */
+export default function parseTask(task: JsonTask): JsonAnswer {
   const data = workerData as JsonBodyWorkerData;
   try {
     if (task.kind === 'line') {
@@ -58,9 +64,19 @@ export default function parseTask(task: JsonTask): { ok: ParsedPruneBody } | { r
       const input = request.input;
       return moved({ request }, buffersOf(ArrayBuffer.isView(input) ? [input] : typeof input === 'object' ? Object.values(input) : []));
     }
+    if (task.kind === 'eval') {
+      const evalLine = parseEvalLine(task.text, data.caps, task.fallbackName);
+      return moved({ evalLine }, 'bytes' in evalLine ? buffersOf([evalLine.bytes]) : []);
+    }
+    if (task.kind === 'generate') {
+      generateParser ??= new GenerateBodyParser(data.caps, generateBodySchema(data.methodNames));
+      const { imageError, ...generate } = generateParser.parse(utf8(task.bytes), task.maxPromptChars);
+      if (imageError !== undefined) return { generate, imageFailed: failure(imageError) };
+      return moved({ generate }, generate.image ? buffersOf([generate.image.bytes]) : []);
+    }
     parser ??= new PruneBodyParser(data.caps, jsonPruneBodySchema(data.methodNames));
     const { bytes } = task;
-    const ok = parser.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    const ok = parser.parse(utf8(bytes));
     return moved({ ok }, buffersOf(Object.values(ok.input)));
   } catch (e) {
     return { failed: failure(e) };

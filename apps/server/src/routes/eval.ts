@@ -4,9 +4,8 @@ import { poolStages } from '@d2pruner/pipeline/node';
 import type { FastifyInstance } from 'fastify';
 import { lastValueFrom, mergeMap, of, pipe, timeout, type Observable } from 'rxjs';
 import { HttpError, errorResponse } from '../http-error.js';
-import { bytesFromDataUrl } from '../input/batch-line.js';
-import { checkSafetensorsCaps } from '../input/caps.js';
-import { checkJsonLine } from '../input/json-scan.js';
+import { parseEvalLine } from '../input/eval-line.js';
+import { OFFLOAD_JSON_BYTES } from '../input/json-body-pool.js';
 import { ndjsonLines } from '../input/ndjson.js';
 import { admit, errorFromJson } from '../run.js';
 import type { RouteSchemas } from '../schemas/routes.js';
@@ -61,17 +60,9 @@ export function evalRoute(app: FastifyInstance, state: ServerState, schema: Rout
         const name = `line ${item.line}`;
         try {
           if ('tooLarge' in item) throw new HttpError('PAYLOAD_TOO_LARGE', 'line', `line ${item.line} has more than ${config.maxBodyBytes} bytes (--max-body-bytes)`);
-          checkJsonLine(item.text, caps);
-          const o = JSON.parse(item.text) as { input?: unknown; name?: unknown };
-          if (typeof o !== 'object' || o === null || typeof o.input !== 'string' || o.input === '') throw new InvalidInputError('input', 'a line needs "input": a sample name or a data: URL of a labelled safetensors file');
-          const label = typeof o.name === 'string' && o.name !== '' ? o.name : o.input.startsWith('data:') ? name : o.input;
-          if (!o.input.startsWith('data:')) {
-            yield o.input;
-            continue;
-          }
-          const bytes = bytesFromDataUrl(o.input);
-          checkSafetensorsCaps(bytes, caps);
-          yield { name: label, bytes };
+          // a large line (a file in base64) is parsed and decoded by the JSON thread, as a large batch line is
+          const line = state.jsonBodies && item.text.length >= OFFLOAD_JSON_BYTES ? await state.jsonBodies.parseEvalLine(item.text, name, sub.signal) : parseEvalLine(item.text, caps, name);
+          yield 'sample' in line ? line.sample : line;
         } catch (e) {
           failed.set(name, e instanceof SyntaxError ? new InvalidInputError('line', 'the line is not valid JSON').toJSON() : (errorResponse(e).body.error as ErrorJson));
           yield name;

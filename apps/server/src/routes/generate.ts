@@ -2,7 +2,10 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { requestSignal } from '../deadline.js';
 import { errorResponse } from '../http-error.js';
+import { checkGenerateLimits } from '../generate-limits.js';
+import { PARSED_IMAGE } from '../input/generate-body.js';
 import { parseGenerateRequest } from '../input/generate-request.js';
+import type { EncodedImage } from '../input/image.js';
 import { EVENT_STREAM_TYPE, sseEvent } from '../sse.js';
 import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
@@ -25,7 +28,8 @@ export function generateRoute(app: FastifyInstance, state: ServerState, schema: 
   };
   app.post('/v1/generate', { schema, config: { gated: true, generation: true }, preValidation }, async (request, reply) => {
     const { model, metrics, config } = state;
-    const spec = parseGenerateRequest(request.body, model.imageToken);
+    const spec = parseGenerateRequest(request.body, model.imageToken, { maxPromptChars: model.maxPromptChars, image: (request.body as { [PARSED_IMAGE]?: EncodedImage | Error } | undefined)?.[PARSED_IMAGE] });
+    checkGenerateLimits(spec, config, model.maxPositions);
     const image = await model.decodeImage(spec.image);
     const signal = requestSignal(request);
     const label = spec.method ?? 'none';
