@@ -18,6 +18,9 @@ beforeAll(async () => {
   const result = await calibrate([...calibrationScenes(OPTIONS, 16)].map((s) => s.input));
   prior = result.prior;
   writeFileSync(join(dir, 'prior.safetensors'), priorFileBytes(result));
+  // the same N (256) on another grid: a prior for another layout
+  const other = await calibrate([...calibrationScenes({ ...OPTIONS, layout: '8x32' }, 4)].map((s) => s.input));
+  writeFileSync(join(dir, 'prior-8x32.safetensors'), priorFileBytes(other));
   server = await start({ sampleDirs: [dir], batchConcurrency: 2 });
 });
 afterAll(async () => {
@@ -54,6 +57,19 @@ describe('POST /v1/eval', () => {
     expect(fastv).toMatchObject({ files: 4, skipped: 2 });
     expect(fastv?.skipReasons?.map((s) => s.reason.split(':')[0])).toEqual(['[INVALID_INPUT] line', '[UNKNOWN_NAME] input']);
     expect(got.results.find((x) => x.method === 'dart')).toMatchObject({ files: 0, skipped: 6, referentHit: null });
+  });
+
+  it('a prior sample calibrated on another layout is refused for every input, naming prior (it was applied as if it fit)', async () => {
+    const body = [JSON.stringify({ input: 'scene0' }), JSON.stringify({ input: 'scene1' })].join('\n');
+    const r = await postEval(body, '?methods=d2pruner,fastv&ratio=0.1&prior=prior-8x32');
+    expect(r.status, r.text).toBe(200);
+    const got = r.json as EvalReport;
+    // as with `d2pruner eval --prior`: the prior goes with every input, so a misfit fails each run of it
+    for (const method of ['d2pruner', 'fastv']) {
+      const row = got.results.find((x) => x.method === method);
+      expect(row, method).toMatchObject({ files: 0, skipped: 2 });
+      expect(row?.skipReasons?.[0].reason, method).toMatch(/^\[INVALID_INPUT\] prior: .*layout/);
+    }
   });
 
   it('rejects bad queries before reading the body, naming the field', async () => {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidInputError, MissingTensorError, readSafetensors, type ErrorJson } from '@d2pruner/core';
+import { InvalidArgumentError, InvalidInputError, MissingTensorError, priorKeyFromMetadata, readSafetensors, type ErrorJson } from '@d2pruner/core';
 import { budgetsFromText, evalRuns, evaluateFiles, prune, splitList, type EvalSource, type PruneJob } from '@d2pruner/pipeline';
 import { poolStages } from '@d2pruner/pipeline/node';
 import type { FastifyInstance } from 'fastify';
@@ -48,10 +48,15 @@ export function evalRoute(app: FastifyInstance, state: ServerState, schema: Rout
     const ctx = state.runContext();
     const priorName = single(query, 'prior');
     let prior: Float32Array | undefined;
+    let priorKey: { priorLayout?: string; priorModel?: string; priorLayer?: number } = {};
     if (priorName !== undefined) {
-      const t = readSafetensors(await state.samples.read(priorName, 'prior')).get('prior');
+      const file = readSafetensors(await state.samples.read(priorName, 'prior'));
+      const t = file.get('prior');
       if (!t) throw new MissingTensorError('prior', `the prior sample '${priorName}'`);
       prior = t.data;
+      // a prior is keyed by (model, layer, layout): inputs that record another are skipped naming prior
+      const key = priorKeyFromMetadata(file.metadata);
+      priorKey = { priorLayout: key.layoutSignature, priorModel: key.model, priorLayer: key.layer };
     }
     const { caps, config } = state;
     const failed = new Map<string, ErrorJson>();
@@ -69,7 +74,7 @@ export function evalRoute(app: FastifyInstance, state: ServerState, schema: Rout
         }
       }
     }
-    const runOptions = { readFile: ctx.readFile, backend: backend ?? ctx.defaultBackend, ensureBackend: ctx.ensureBackend, prior };
+    const runOptions = { readFile: ctx.readFile, backend: backend ?? ctx.defaultBackend, ensureBackend: ctx.ensureBackend, prior, ...priorKey };
     const sub = new AbortController();
     reply.raw.once('close', () => sub.abort());
     // the answer comes at the end, so the socket is quiet while the runs compute: each run is
@@ -95,6 +100,7 @@ export function evalRoute(app: FastifyInstance, state: ServerState, schema: Rout
       evaluateFiles(sources(), {
         runs,
         prior,
+        ...priorKey,
         backend: runOptions.backend,
         ensureBackend: ctx.ensureBackend,
         stages: gatedRun,
