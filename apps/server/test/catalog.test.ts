@@ -75,6 +75,10 @@ describe('GET /v1/flops', () => {
       ['?model=llava-next-7b&keep=64&visual=100&image=672x672', 'INVALID_ARGUMENT', 'image'],
       // one option under its two spellings
       ['?model=internvl-2.5-8b&keep=64&image=896x896&max-tiles=1&maxTiles=12', 'INVALID_ARGUMENT', 'max-tiles'],
+      // as `d2pruner flops`: max-tiles tiles an image, so with a token count it is refused, not ignored
+      ['?model=internvl-2.5-8b&keep=64&visual=576&max-tiles=65', 'INVALID_ARGUMENT', 'max-tiles'],
+      ['?model=internvl-2.5-8b&keep=64&visual=576&maxTiles=6', 'INVALID_ARGUMENT', 'max-tiles'],
+      ['?model=llava-1.5-7b&keep=64&visual=576&max-tiles=6', 'INVALID_ARGUMENT', 'max-tiles'],
     ];
     for (const [q, code, field] of cases) {
       const res = await call(`${server.url}/v1/flops${q}`);

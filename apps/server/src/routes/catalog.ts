@@ -92,11 +92,15 @@ export function catalogRoutes(app: FastifyInstance, state: ServerState, schemas:
   typed.get('/v1/flops', { schema: schemas.flops }, async ({ query: q }) => {
     // as `d2pruner flops`: the visual token count and the image size are alternatives
     if (q.visual !== undefined && q.image !== undefined) throw new InvalidArgumentError('image', 'visual and image are alternatives: give the token count or the image size, not both');
+    const layout = layoutOptions(q);
+    if (layout !== undefined && q.image === undefined) {
+      throw new InvalidArgumentError('max-tiles', 'max-tiles only applies with image=WxH (it changes how the image is tiled); with visual give the token count it yields');
+    }
     return flopsJson(adapterOfQuery(q.model), {
       keep: q.keep,
       visual: q.visual,
       image: q.image ? parseImageSize(q.image) : undefined,
-      layoutOptions: layoutOptions(q),
+      layoutOptions: layout,
       layer: q.layer,
       text: q.text,
       formula: (q.formula ?? 'fastv') as FlopsFormula,
