@@ -5,6 +5,7 @@ import { commandHelp, generalHelp } from './cli/help.js';
 import { parseCommandArgs, wantsHelp } from './cli/parse.js';
 import { COMMAND_LIST } from './commands/index.js';
 import { processIo, type CliIo } from './io.js';
+import { oneLine } from './one-line.js';
 import { cliVersion } from './version.js';
 
 /** The commands by name. */
@@ -41,17 +42,17 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code. Typed errors
  * print `error [CODE] field: message` on stderr and return 2; anything else returns 1. Never a
- * stack trace.
+ * stack trace, and always one line (`oneLine`: a message quoting a file's value keeps no line break).
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
     return await dispatch(argv, io);
   } catch (e) {
     if (isD2PrunerError(e)) {
-      io.err(`d2pruner: error [${e.code}] ${e.field}: ${e.message}\n`);
+      io.err(`d2pruner: error [${e.code}] ${oneLine(e.field)}: ${oneLine(e.message)}\n`);
       return e.code === 'INTERNAL' ? 1 : 2;
     }
-    io.err(`d2pruner: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.err(`d2pruner: internal error: ${oneLine(e instanceof Error ? e.message : String(e))}\n`);
     return 1;
   } finally {
     for (const line of await describeLoadedBackends()) io.err(`d2pruner: ${line}\n`);

@@ -4,8 +4,11 @@ import { InvalidInputError, layoutToJson, subsetLayout, writeSafetensors, type S
  * The pruned features as a safetensors file: the kept rows in ascending index order, with a
  * merge-style method's merged row in place of its target row, plus the kept tokens' layout and
  * their original indices (`keep` tensor) so the result can be fed to a model.
+ * `s` indexes `input`'s rows; when `input` holds only the candidate rows of the file
+ * (`applyAdapterLayout` with structural tokens), `fileRows[k]` is the file's row of candidate k
+ * and the `keep` tensor and `d2pruner.keep` record those file rows.
  */
-export function prunedFeaturesFile(input: TokenInput, s: Selection): Uint8Array {
+export function prunedFeaturesFile(input: TokenInput, s: Selection, fileRows?: ArrayLike<number>): Uint8Array {
   const h = input.features;
   if (!h) throw new InvalidInputError('features', '--out needs the features tensor');
   const d = h.cols;
@@ -16,14 +19,15 @@ export function prunedFeaturesFile(input: TokenInput, s: Selection): Uint8Array 
     if (row) data.set(row, k * d);
     else data.set(h.data.subarray(idx * d, (idx + 1) * d), k * d);
   });
+  const original = fileRows ? s.keep.map((k) => fileRows[k]) : s.keep;
   const metadata: Record<string, string> = {
     'd2pruner.method': s.method,
-    'd2pruner.keep': JSON.stringify(s.keep),
+    'd2pruner.keep': JSON.stringify(original),
   };
   if (input.layout) metadata['d2pruner.layout'] = JSON.stringify(layoutToJson(subsetLayout(input.layout, s.keep)));
   if (input.model) metadata['d2pruner.model'] = input.model;
   return writeSafetensors(
-    { features: { shape: [s.keep.length, d], data }, keep: { shape: [s.keep.length], data: Float32Array.from(s.keep) } },
+    { features: { shape: [s.keep.length, d], data }, keep: { shape: [s.keep.length], data: Float32Array.from(original) } },
     metadata,
   );
 }

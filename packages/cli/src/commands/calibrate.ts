@@ -7,6 +7,7 @@ import { defineCommand } from '../cli/command.js';
 import { GRID_OPTION, MODEL_ID_OPTION, WORKERS_OPTION } from '../cli/common-options.js';
 import { writeOutputFile } from '../load.js';
 import { checkModelLayer } from '../model-layer.js';
+import { oneLine } from '../one-line.js';
 import { checkOutputPath } from '../output-path.js';
 import { progressRenderer } from '../progress.js';
 import { resolveWorkers, withWorkerPool } from '../workers.js';
@@ -51,7 +52,7 @@ export const calibrateCommand = defineCommand({
       model,
       layer: values.layer,
       layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
-      onSkip: (s) => io.err(`calibrate: skipped ${s.path ?? `input ${s.index}`}: [${s.error.code}] ${s.error.field}: ${s.error.message}\n`),
+      onSkip: (s) => io.err(`calibrate: skipped ${oneLine(s.path ?? `input ${s.index}`)}: [${s.error.code}] ${oneLine(s.error.field)}: ${oneLine(s.error.message)}\n`),
       onProgress: io.isTTY ? progressRenderer(io.err, 'calibrate') : undefined,
     }));
     await writeOutputFile(io, out, priorFileBytes(result));

@@ -10,6 +10,7 @@ import { BACKEND_OPTION, JSON_OPTION } from '../cli/common-options.js';
 import { checkParamValues } from '../eval/args.js';
 import { formatEvalTable } from '../eval/table.js';
 import { loadPriorFile, readInputFile, writeOutputFile } from '../load.js';
+import { oneLine } from '../one-line.js';
 import { checkOutputPath } from '../output-path.js';
 import { progressRenderer } from '../progress.js';
 import { withWorkerPool } from '../workers.js';
@@ -67,7 +68,7 @@ export const evalCommand = defineCommand({
     const onOutcome = (o: EvalOutcome) => {
       samples.add(o);
       if (!o.error) return;
-      const line = `eval: skipped ${o.run.method} on ${o.file}: [${o.error.code}] ${o.error.field}: ${o.error.message}\n`;
+      const line = `eval: skipped ${oneLine(o.run.method)} on ${oneLine(o.file)}: [${o.error.code}] ${oneLine(o.error.field)}: ${oneLine(o.error.message)}\n`;
       if (!reported.has(line)) io.err(line);
       reported.add(line);
     };

@@ -8,6 +8,7 @@ import { loadPriorFile, loadTokenFile, writeOutputFile } from '../load.js';
 import { methodParamsFromArgs } from '../method-args.js';
 import { checkOutputPath } from '../output-path.js';
 import { prunedFeaturesFile } from '../pruned-output.js';
+import { selectionInFileRows } from '../file-rows.js';
 import { executeRequest } from '../request.js';
 import { adapterLayoutFromArgs, applyAdapterLayout } from '../adapters.js';
 import { runBatch } from './batch.js';
@@ -88,10 +89,11 @@ export const pruneCommand = defineCommand({
       // and to the model and layer it was calibrated for, when both it and the file record them
       if (prior) checkPriorKey(prior, loaded);
       const selection = await executeRequest(input, { method: method.name, keep: values.keep, ratio: values.ratio, params, backend: values.backend });
-      if (rows) selection.keep = selection.keep.map((k) => rows[k]);
-      await io.out(values.json ? selectionJson(selection) + '\n' : formatSelection(file, selection));
+      // among the candidate rows of a file that counts structural tokens: report every index in the file's rows
+      const shown = rows ? selectionInFileRows(selection, rows) : selection;
+      await io.out(values.json ? selectionJson(shown) + '\n' : formatSelection(file, shown));
       if (out !== undefined) {
-        await writeOutputFile(io, out, prunedFeaturesFile(input, selection));
+        await writeOutputFile(io, out, prunedFeaturesFile(input, selection, rows));
         io.err(`prune: wrote the ${selection.keep.length} kept rows of ${file} (features [${selection.keep.length}, ${input.features?.cols ?? 0}], keep, layout) → ${out}\n`);
       }
     }
