@@ -140,26 +140,42 @@ export function parseLayout(json: string | unknown): Layout {
  * Checks that a layout describes exactly `n` tokens, declares at most {@link LAYOUT_MAX_CELLS}
  * cells, that every coordinate lies on its frame and that no two tokens share a cell (field
  * `layout`: the graph's spatial rule and `uniform` are only defined for one token per cell).
- * Throws a typed error naming the field otherwise. Memory O(N) whatever the frame sizes.
+ * For untyped callers it also checks the shape of the object: `layout` an object, every frame
+ * `{ rows, cols }` with integers ≥ 0 (field `layout.frames[i]`), `frame`, `row` and `col`
+ * arrays (SHAPE_MISMATCH naming them) of integers. Throws a typed error naming the field
+ * otherwise. Memory O(N) whatever the frame sizes.
  */
 export function validateLayout(layout: Layout, n: number): void {
+  if (typeof layout !== 'object' || layout === null) throw new InvalidInputError('layout', `layout must be an object { frames, frame, row, col }, got ${quoteValue(layout)}`);
   if (!Array.isArray(layout.frames) || layout.frames.length === 0) throw new InvalidInputError('layout.frames', 'layout.frames must be a non-empty array of {rows, cols}');
+  layout.frames.forEach((f: unknown, i: number) => {
+    const fr = f as Partial<FrameSize> | null;
+    if (typeof fr !== 'object' || fr === null || !Number.isSafeInteger(fr.rows) || !Number.isSafeInteger(fr.cols) || (fr.rows as number) < 0 || (fr.cols as number) < 0) {
+      throw new InvalidInputError(`layout.frames[${i}]`, `layout.frames[${i}] must be { rows, cols } with integers ≥ 0, got ${quoteValue(f)}`);
+    }
+  });
   checkLayoutCells(layout.frames);
   for (const key of ['frame', 'row', 'col'] as const) {
-    if (layout[key].length !== n) {
-      throw new ShapeMismatchError(`layout.${key}`, `layout.${key} has ${layout[key].length} entries but there are ${n} visual tokens`);
+    const a = layout[key] as unknown;
+    if (!Array.isArray(a) && !(ArrayBuffer.isView(a) && !(a instanceof DataView))) {
+      throw new ShapeMismatchError(`layout.${key}`, `layout.${key} must be an Int32Array [N] (one entry per token), got ${a === null ? 'null' : typeof a}`);
+    }
+    if ((a as ArrayLike<unknown>).length !== n) {
+      throw new ShapeMismatchError(`layout.${key}`, `layout.${key} has ${(a as ArrayLike<unknown>).length} entries but there are ${n} visual tokens`);
     }
   }
   const nf = layout.frames.length;
   for (let i = 0; i < n; i++) {
     const f = layout.frame[i];
-    if (f < 0 || f >= nf) throw new InvalidInputError('layout.frame', `layout.frame[${i}] = ${f} but there are ${nf} frames`);
+    if (!Number.isInteger(f) || f < 0 || f >= nf) throw new InvalidInputError('layout.frame', `layout.frame[${i}] = ${quoteValue(f)} but there are ${nf} frames`);
     const { rows, cols } = layout.frames[f];
-    if (layout.row[i] < 0 || layout.row[i] >= rows) {
-      throw new InvalidInputError('layout.row', `layout.row[${i}] = ${layout.row[i]} is outside frame ${f} (${rows} rows)`);
+    const r = layout.row[i];
+    const c = layout.col[i];
+    if (!Number.isInteger(r) || r < 0 || r >= rows) {
+      throw new InvalidInputError('layout.row', `layout.row[${i}] = ${quoteValue(r)} is outside frame ${f} (${rows} rows)`);
     }
-    if (layout.col[i] < 0 || layout.col[i] >= cols) {
-      throw new InvalidInputError('layout.col', `layout.col[${i}] = ${layout.col[i]} is outside frame ${f} (${cols} cols)`);
+    if (!Number.isInteger(c) || c < 0 || c >= cols) {
+      throw new InvalidInputError('layout.col', `layout.col[${i}] = ${quoteValue(c)} is outside frame ${f} (${cols} cols)`);
     }
   }
   const index = layoutCellIndex(layout);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LAYOUT_MAX_CELLS, gridLayout, layoutCellIndex, parseLayout, validateLayout, type Layout } from '../src/index.js';
+import { errorOf } from './typed-error.js';
 
 const layoutOf = (frames: { rows: number; cols: number }[], cells: [number, number, number][]): Layout => ({
   frames,
@@ -43,5 +44,36 @@ describe('layout cells hold one token each', () => {
   });
   it('the same cell on two frames is fine', () => {
     validateLayout(layoutOf([{ rows: 1, cols: 1 }, { rows: 1, cols: 1 }], [[0, 0, 0], [1, 0, 0]]), 2);
+  });
+});
+
+describe('layouts from untyped callers', () => {
+  const base = (): Layout => gridLayout(2, 2);
+  const fieldOf = (l: unknown, n = 4) => errorOf(() => validateLayout(l as Layout, n));
+
+  it('a missing or non-array frame / row / col is SHAPE_MISMATCH naming it, not a TypeError', () => {
+    const { frames, row, col } = base();
+    expect(fieldOf({ frames, row, col })).toMatchObject({ code: 'SHAPE_MISMATCH', field: 'layout.frame' });
+    expect(fieldOf({ ...base(), row: null })).toMatchObject({ code: 'SHAPE_MISMATCH', field: 'layout.row' });
+    expect(fieldOf({ ...base(), col: 'abcd' })).toMatchObject({ code: 'SHAPE_MISMATCH', field: 'layout.col' });
+    expect(fieldOf('layout')).toMatchObject({ code: 'INVALID_INPUT', field: 'layout' });
+  });
+
+  it('a frame entry that is not { rows, cols } of integers ≥ 0 is INVALID_INPUT naming it', () => {
+    for (const bad of [null, 5, { rows: 'a', cols: 2 }, { rows: 2.5, cols: 2 }, { rows: 2, cols: -1 }, { rows: 2 }]) {
+      expect(fieldOf({ ...base(), frames: [bad] })).toMatchObject({ code: 'INVALID_INPUT', field: 'layout.frames[0]' });
+    }
+  });
+
+  it('coordinates that are not integers are INVALID_INPUT naming the array, not a TypeError or a silent answer', () => {
+    expect(fieldOf({ ...base(), frame: [0, 0.5, 0, 0] })).toMatchObject({ code: 'INVALID_INPUT', field: 'layout.frame' });
+    expect(fieldOf({ ...base(), row: [0, 0, 1, 0.5] })).toMatchObject({ code: 'INVALID_INPUT', field: 'layout.row' });
+    expect(fieldOf({ ...base(), col: ['0', '1', '0', '1'] })).toMatchObject({ code: 'INVALID_INPUT', field: 'layout.col' });
+  });
+
+  it('plain integer arrays and the empty grid stay valid', () => {
+    const l = base();
+    validateLayout({ frames: l.frames, frame: Array.from(l.frame), row: Array.from(l.row), col: Array.from(l.col) } as unknown as Layout, 4);
+    validateLayout(gridLayout(0, 0), 0);
   });
 });

@@ -171,3 +171,20 @@ describe('baselines: typed errors (§1.4)', () => {
     expect(getMethod('uniform').aliases).toEqual(['window']);
   });
 });
+
+describe('untyped layouts', () => {
+  it('uniform and d2pruner give a typed error for a layout without frame, with a null frame entry or fractional coordinates', async () => {
+    const s = scene();
+    const l = s.layout!;
+    const bad: [unknown, string][] = [
+      [{ frames: l.frames, row: l.row, col: l.col }, 'layout.frame'],
+      [{ ...l, frames: [null] }, 'layout.frames[0]'],
+      [{ ...l, frame: Array.from(l.frame, (f) => f + 0.5) }, 'layout.frame'],
+    ];
+    for (const [layout, field] of bad) {
+      for (const name of ['uniform', 'd2pruner']) {
+        await expect(getMethod(name).select({ ...s, layout: layout as TokenInput['layout'] }, 4)).rejects.toMatchObject({ field });
+      }
+    }
+  });
+});

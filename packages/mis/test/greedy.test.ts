@@ -48,3 +48,30 @@ describe('greedy MIS', () => {
     expect(isIndependent([0, 3, 4], path, 5)).toBe(false);
   });
 });
+
+describe('greedy MIS on untyped or malformed input', () => {
+  const path: ConflictGraph = { conflicts: (v, taken) => taken.members.some((u) => Math.abs(u - v) === 1) };
+
+  it('a repeated vertex id is INVALID_INPUT naming order instead of a round loop that never ends', () => {
+    expect(() => greedyMis([0, 0, 2, 2], 4, path)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'order' }));
+    expect(() => greedyMis([0, 0, 2, 2], 3, path)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'order' }));
+  });
+
+  it('ids that are not integers ≥ 0 (or not below size) are INVALID_INPUT naming order', () => {
+    for (const bad of [NaN, -1, 1.5, '1' as unknown as number]) {
+      expect(() => greedyMis([0, bad, 2, 3], 3, path)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'order' }));
+    }
+    expect(() => greedyMis([0, 4], 1, path, 'rounds', 4)).toThrow(expect.objectContaining({ field: 'order' }));
+    expect(() => greedyMis([0, 1], 1, path, 'rounds', -1)).toThrow(expect.objectContaining({ field: 'size' }));
+  });
+
+  it('a graph that conflicts with an empty round is INVALID_ARGUMENT naming graph, not a hang', () => {
+    const broken: ConflictGraph = { conflicts: () => true };
+    expect(() => greedyMis([0, 1, 2, 3], 2, broken)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'graph' }));
+  });
+
+  it('null order or graph are typed errors', () => {
+    expect(() => greedyMis(null as unknown as number[], 1, path)).toThrow(expect.objectContaining({ field: 'order' }));
+    expect(() => greedyMis([0, 1], 1, null as unknown as ConflictGraph)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'graph' }));
+  });
+});

@@ -1,3 +1,4 @@
+import { assertInteger } from '@d2pruner/core';
 import { radixRankOrder } from './radix-order.js';
 
 /** Below this many scores the comparator sort is as fast as the radix passes. */
@@ -20,9 +21,11 @@ export function rankOrder(score: ArrayLike<number>): Int32Array {
 
 /**
  * The first `k` entries of {@link rankOrder} without sorting everything: O(N log k) via a
- * partial selection, same result index for index.
+ * partial selection, same result index for index. `k` must be an integer ≥ 0 (INVALID_INPUT
+ * naming `k`; k ≥ N gives the whole order).
  */
 export function topK(score: ArrayLike<number>, k: number): Int32Array {
+  assertInteger('k', k);
   const n = score.length;
   if (k >= n / 4) return rankOrder(score).slice(0, k);
   const better = (a: number, b: number) => score[a] > score[b] || (score[a] === score[b] && a < b);

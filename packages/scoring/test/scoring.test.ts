@@ -10,6 +10,11 @@ describe('rank order', () => {
     const s = Array.from({ length: 500 }, (_, i) => ((i * 7919) % 97) / 7);
     for (const k of [0, 1, 5, 50, 124, 499, 500]) expect(Array.from(topK(s, k))).toEqual(Array.from(rankOrder(s).slice(0, k)));
   });
+  it('topK: k that is not an integer ≥ 0 is INVALID_INPUT naming k (was a RangeError, or silently 1 or 0 entries)', () => {
+    const s = Float32Array.from([0.1, 0.4, 0.2, 0.3]);
+    for (const k of [-1, 1.5, Number.NaN, '2' as unknown as number]) expect(() => topK(s, k)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'k' }));
+    expect(Array.from(topK(s, 10))).toEqual([1, 3, 2, 0]);
+  });
 
   /** The definition, written out: a comparator on `<` and the index. */
   const byDefinition = (s: ArrayLike<number>) =>
@@ -75,6 +80,23 @@ describe('debias strategies', () => {
     expect(() => ropePrior({ headDim: 4096, base: 10000, queryPosition: 2 ** 18 }, 4)).toThrow(expect.objectContaining({ field: 'rope.queryPosition' }));
     expect(performance.now() - t0).toBeLessThan(100);
     expect(ROPE_MAX_COSINES).toBe(2 ** 28);
+  });
+  it('rope prior: a token count past the keys is refused before anything is allocated', () => {
+    const t0 = performance.now();
+    // 1e9 visual positions after 35 cannot fit under query position 100: used to allocate 12 GB and run for 40 s first
+    expect(() => ropePrior({ headDim: 128, base: 10000, queryPosition: 100, visualStart: 35 }, 1e9)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'rope.positions' }));
+    expect(() => ropePrior({ headDim: 128, base: 10000, queryPosition: 100 }, -1)).toThrow(expect.objectContaining({ field: 'n' }));
+    expect(() => ropePrior({ headDim: 128, base: 10000, queryPosition: 100, visualStart: 0.5 }, 4)).toThrow(expect.objectContaining({ field: 'rope.visualStart' }));
+    expect(performance.now() - t0).toBeLessThan(100);
+  });
+  it('rope prior: a base ≤ 0 or fractional positions are INVALID_INPUT, never NaN importance', () => {
+    const a = Float32Array.from([0.1, 0.4, 0.2, 0.3]);
+    expect(() => debiasedImportance(a, { debias: 'rope', rope: { headDim: 128, base: 0, queryPosition: 100 } })).toThrow(expect.objectContaining({ field: 'rope.base' }));
+    expect(() => debiasedImportance(a, { debias: 'rope', rope: { headDim: 128, base: -2, queryPosition: 100 } })).toThrow(expect.objectContaining({ field: 'rope.base' }));
+    const positions = [1, 2, 3, 4.5] as unknown as Int32Array;
+    expect(() => debiasedImportance(a, { debias: 'rope', rope: { headDim: 128, base: 10000, queryPosition: 100, positions } })).toThrow(expect.objectContaining({ field: 'rope.positions' }));
+    const ok = debiasedImportance(a, { debias: 'rope', rope: { headDim: 128, base: 10000, queryPosition: 100, positions: Int32Array.from([1, 2, 3, 4]) } });
+    expect(Array.from(ok).every(Number.isFinite)).toBe(true);
   });
 });
 

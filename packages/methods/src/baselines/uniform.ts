@@ -86,7 +86,8 @@ export function uniform(input: TokenInput, budget: number, params: MethodParams 
   resolveParams('uniform', UNIFORM_PARAM_SPECS, params);
   assertTokenInput(input);
   let layout = input.layout;
-  if (layout) validateLayout(layout, layout.frame.length);
+  // an untyped layout without `frame` is reported by validateLayout, not read here first
+  if (layout) validateLayout(layout, (layout as Partial<Layout>).frame?.length ?? 0);
   else layout = gridLayout(1, tokenCount(input));
   const n = layout.frame.length;
   const grids = frameGrids(layout);
