@@ -1,4 +1,5 @@
 import { InvalidInputError, MissingTensorError, assertInRange, assertNumber, assertOneOf } from '@d2pruner/core';
+import { assertScores } from './check-scores.js';
 import { ropePrior, type RopeOptions } from './rope.js';
 import { fitTrendBeta } from './trend.js';
 
@@ -34,6 +35,8 @@ export function resolveDebias(options: DebiasOptions): DebiasName {
  * double precision. The caller validates `attention` (finite, ≥ 0).
  */
 export function debiasedImportance(attention: Float32Array, options: DebiasOptions = {}): Float64Array {
+  assertScores('attention', attention);
+  if (typeof options !== 'object' || options === null) throw new InvalidInputError('options', 'the debias options must be an object');
   const eps = options.eps ?? 1e-7;
   assertNumber('eps', eps);
   const n = attention.length;

@@ -1,4 +1,5 @@
 import { assertInteger } from '@d2pruner/core';
+import { assertScores } from './check-scores.js';
 import { radixRankOrder } from './radix-order.js';
 
 /** Below this many scores the comparator sort is as fast as the radix passes. */
@@ -10,6 +11,7 @@ const RADIX_MIN = 64;
  * (the same order), a comparator sort below or when a score is NaN.
  */
 export function rankOrder(score: ArrayLike<number>): Int32Array {
+  assertScores('score', score);
   const radix = score.length >= RADIX_MIN ? radixRankOrder(score) : undefined;
   if (radix) return radix;
   const idx = Int32Array.from({ length: score.length }, (_, i) => i);
@@ -25,6 +27,7 @@ export function rankOrder(score: ArrayLike<number>): Int32Array {
  * naming `k`; k ≥ N gives the whole order).
  */
 export function topK(score: ArrayLike<number>, k: number): Int32Array {
+  assertScores('score', score);
   assertInteger('k', k);
   const n = score.length;
   if (k >= n / 4) return rankOrder(score).slice(0, k);

@@ -44,6 +44,7 @@ export class PriorAccumulator {
 
   /** Adds one attention vector; throws when its layout or length differs. */
   add(attention: Float32Array, layout: Layout): void {
+    if (typeof layout !== 'object' || layout === null) throw new InvalidInputError('layout', 'a prior is averaged per layout: pass the input\'s layout');
     const sig = layoutSignature(layout);
     if (this.signature !== undefined && sig !== this.signature) {
       throw new InvalidInputError('layout', `layout ${sig} differs from the calibration layout ${this.signature}`);

@@ -112,3 +112,28 @@ describe('prior accumulator', () => {
     expect(() => acc.add(new Float32Array(4), gridLayout(1, 4))).toThrow(expect.objectContaining({ field: 'layout' }));
   });
 });
+
+describe('calls from plain JavaScript', () => {
+  const typed = (f: () => unknown): unknown => {
+    try {
+      f();
+    } catch (e) {
+      return { name: (e as Error).constructor.name, code: (e as { code?: string }).code, field: (e as { field?: string }).field };
+    }
+    return 'no error';
+  };
+
+  it('null, a number or a string where scores, attention, options or a layout belong is INVALID_INPUT naming it, not a TypeError', () => {
+    const bad = [null, undefined, 5, 'abc'] as unknown[];
+    for (const x of bad) {
+      expect(typed(() => rankOrder(x as number[])), String(x)).toMatchObject({ code: 'INVALID_INPUT', field: 'score' });
+      expect(typed(() => topK(x as number[], 1)), String(x)).toMatchObject({ code: 'INVALID_INPUT', field: 'score' });
+      expect(typed(() => debiasedImportance(x as Float32Array)), String(x)).toMatchObject({ code: 'INVALID_INPUT', field: 'attention' });
+    }
+    expect(typed(() => debiasedImportance(new Float32Array(4), null as never))).toMatchObject({ code: 'INVALID_INPUT', field: 'options' });
+    expect(typed(() => new PriorAccumulator().add(new Float32Array(4), undefined as never))).toMatchObject({ code: 'INVALID_INPUT', field: 'layout' });
+    // arrays and typed arrays still work
+    expect(Array.from(rankOrder([1, 3, 2]))).toEqual([1, 2, 0]);
+    expect(Array.from(topK(new Float64Array([1, 3, 2]), 2))).toEqual([1, 2]);
+  });
+});
