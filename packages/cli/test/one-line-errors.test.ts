@@ -39,7 +39,8 @@ describe('stderr stays one line whatever a file records', () => {
   it('prune --prior: a megabyte-long model is cut short, on one line', async () => {
     const r = await runCli(['prune', HUGE, '--keep', '4', '--prior', PRIOR]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^d2pruner: error \[INVALID_INPUT\] prior: [^\n]*more characters\)\n$/);
+    // cut where the value is quoted (core) or, failing that, at the end of the line (the CLI)
+    expect(r.err).toMatch(/^d2pruner: error \[INVALID_INPUT\] prior: [^\n]*characters\)[^\n]*\n$/);
     expect(r.err.length).toBeLessThan(5000);
   });
 

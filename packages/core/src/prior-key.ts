@@ -1,5 +1,5 @@
 import { adapterRegistry } from './adapter.js';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, quoteValue } from './errors.js';
 
 /**
  * The parts of a prior's key (docs/algorithm.md §6: model, layer, layout signature) besides the
@@ -55,7 +55,7 @@ function matchesModel(prior: PriorKeyCheck & { model: string }, model: string): 
  */
 export function checkPriorKey(prior: PriorKeyCheck, input: RecordedKey): void {
   if (prior.model !== undefined && input.model !== undefined && !matchesModel({ ...prior, model: prior.model }, input.model)) {
-    throw new InvalidInputError('prior', `the prior was calibrated for model ${prior.model}, but this input was recorded with model ${input.model}; calibrate a prior for this model`);
+    throw new InvalidInputError('prior', `the prior was calibrated for model ${quoteValue(prior.model)}, but this input was recorded with model ${quoteValue(input.model)}; calibrate a prior for this model`);
   }
   if (prior.layer !== undefined && input.layer !== undefined && prior.layer !== input.layer) {
     throw new InvalidInputError('prior', `the prior was calibrated at layer ${prior.layer}, but this input was recorded at layer ${input.layer}; calibrate a prior for this layer`);

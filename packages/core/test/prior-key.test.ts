@@ -76,3 +76,14 @@ describe('priorKeyFromMetadata: what a prior file records', () => {
     expect(errorOf(() => priorKeyFromMetadata({ 'd2pruner.layer': 'x' }))).toMatchObject({ code: 'INVALID_INPUT', field: 'prior' });
   });
 });
+
+describe('checkPriorKey quotes what the files record, cut short', () => {
+  it('a megabyte-long model name is quoted in at most a few hundred characters, with its length', () => {
+    const long = 'm'.repeat(1_000_000);
+    const e = errorOf(() => checkPriorKey({ model: long }, { model: 'other-model' }));
+    expect(e).toMatchObject({ code: 'INVALID_INPUT', field: 'prior' });
+    expect(e.message.length).toBeLessThan(600);
+    expect(e.message).toContain('(1000002 characters)');
+    expect(e.message).toContain('"other-model"');
+  });
+});
