@@ -3,7 +3,8 @@ import { InvalidInputError, layoutToJson, subsetLayout, writeSafetensors, type S
 /**
  * The pruned features as a safetensors file: the kept rows in ascending index order, with a
  * merge-style method's merged row in place of its target row, plus the kept tokens' layout and
- * their original indices (`keep` tensor) so the result can be fed to a model.
+ * their original indices (`keep` tensor) so the result can be fed to a model, and the input's
+ * `d2pruner.model` and `d2pruner.layer` (what a prior is matched against).
  * `s` indexes `input`'s rows; when `input` holds only the candidate rows of the file
  * (`applyAdapterLayout` with structural tokens), `fileRows[k]` is the file's row of candidate k
  * and the `keep` tensor and `d2pruner.keep` record those file rows.
@@ -26,6 +27,7 @@ export function prunedFeaturesFile(input: TokenInput, s: Selection, fileRows?: A
   };
   if (input.layout) metadata['d2pruner.layout'] = JSON.stringify(layoutToJson(subsetLayout(input.layout, s.keep)));
   if (input.model) metadata['d2pruner.model'] = input.model;
+  if (input.layer !== undefined) metadata['d2pruner.layer'] = String(input.layer);
   return writeSafetensors(
     { features: { shape: [s.keep.length, d], data }, keep: { shape: [s.keep.length], data: Float32Array.from(original) } },
     metadata,
