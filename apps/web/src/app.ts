@@ -1,4 +1,4 @@
-import { isD2PrunerError, type MethodParams } from '@d2pruner/core';
+import { InvalidArgumentError, isD2PrunerError, type MethodParams } from '@d2pruner/core';
 import { listMethods } from '@d2pruner/methods';
 import { EMPTY, Subject, catchError, concat, defer, finalize, from, ignoreElements, switchMap, tap, type Observable } from 'rxjs';
 import { abortable } from './abortable.js';
@@ -230,11 +230,16 @@ export class App {
 
   private plan(scene: Scene): RunPlan {
     const keep = parseKeep($<HTMLInputElement>('keep').value);
+    const methods = [...document.querySelectorAll<HTMLInputElement>('input[name=method]:checked')].map((c) => c.value);
+    const targets = [...document.querySelectorAll<HTMLInputElement>('input[name=backend]:checked')].map((c) => c.value as RunTarget).filter((t) => RUN_TARGETS.includes(t));
+    // Nothing ticked (or a URL's ?methods= / ?backends= naming none that exist) would "run" nothing and say done.
+    if (!methods.length) throw new InvalidArgumentError('methods', 'no method is ticked; choose at least one under Methods');
+    if (!targets.length) throw new InvalidArgumentError('backends', 'no backend is ticked; choose at least one under Run on (WebGPU, CPU or server)');
     return {
       scene,
       keep,
-      methods: [...document.querySelectorAll<HTMLInputElement>('input[name=method]:checked')].map((c) => c.value),
-      targets: [...document.querySelectorAll<HTMLInputElement>('input[name=backend]:checked')].map((c) => c.value as RunTarget).filter((t) => RUN_TARGETS.includes(t)),
+      methods,
+      targets,
       params: (m) => this.params(m),
       unavailable: (t) => (t === 'webgpu' && !this.gpu.available ? `no WebGPU adapter (${this.gpu.description})` : undefined),
       onStart: (method, target) => this.status(`${method} on ${target} — ${scene.name}, keep ${keep}…`),

@@ -43,21 +43,33 @@ export interface Geometry {
 }
 
 /**
+ * Longest side of a card's canvas, in pixels. A layout may declare up to 2^24 cells with a handful
+ * of tokens (a 4096×4096 frame, a 1×2^24 strip, thousands of 1×1 frames): drawn at whole cells of
+ * 2 px or more its canvas would be 8192×8192 (256 MiB of pixels per card) or wider than a browser
+ * draws. Such a layout is scaled down (fractional cells and gaps) to fit this side.
+ */
+export const MAX_CANVAS_SIDE = 2048;
+
+/**
  * Lays the layout's frames out left to right with `gap` pixels between them, with the largest
- * whole cell size (2…`maxCell`) that fits `maxWidth`.
+ * whole cell size (2…`maxCell`) that fits `maxWidth`; a layout that would still be drawn wider or
+ * taller than {@link MAX_CANVAS_SIDE} is scaled down to fit it.
  */
 export function geometry(layout: Layout, maxWidth: number, gap = 8, maxCell = 14): Geometry {
   const totalCols = layout.frames.reduce((a, f) => a + f.cols, 0);
+  const maxRows = layout.frames.reduce((a, f) => Math.max(a, f.rows), 0);
   const gaps = gap * (layout.frames.length - 1);
-  const cell = Math.max(2, Math.min(maxCell, Math.floor((maxWidth - gaps) / Math.max(1, totalCols))));
+  const whole = Math.max(2, Math.min(maxCell, Math.floor((maxWidth - gaps) / Math.max(1, totalCols))));
+  const scale = Math.min(1, MAX_CANVAS_SIDE / Math.max(1, totalCols * whole + gaps), MAX_CANVAS_SIDE / Math.max(1, maxRows * whole));
+  const cell = whole * scale;
+  const gapPx = gap * scale;
   const boxes: FrameBox[] = [];
   let x = 0;
   layout.frames.forEach((f, frame) => {
     boxes.push({ frame, x, y: 0, rows: f.rows, cols: f.cols });
-    x += f.cols * cell + gap;
+    x += f.cols * cell + gapPx;
   });
-  const height = Math.max(...layout.frames.map((f) => f.rows)) * cell;
-  return { cell, width: Math.max(0, x - gap), height, boxes };
+  return { cell, width: Math.max(0, Math.ceil(x - gapPx)), height: Math.ceil(maxRows * cell), boxes };
 }
 
 /** The pixel rectangle of token `i`. */

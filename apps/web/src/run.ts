@@ -53,8 +53,16 @@ export async function runOnServer(scene: Scene, method: string, keep: number, pa
       ? { method: 'POST', signal }
       : { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: scene.bytes as unknown as BodyInit, signal };
     const res = await fetchFn(`./v1/prune?${serverQuery(method, keep, params, scene.sample)}`, init);
-    const body = (await res.json()) as Selection | { error: ErrorInfo };
+    const text = await res.text();
     const ms = performance.now() - t0;
+    let body: Selection | { error: ErrorInfo };
+    try {
+      body = JSON.parse(text) as Selection | { error: ErrorInfo };
+    } catch {
+      // Not the server's JSON: no d2pruner server behind the page (a static host's 404, a proxy's 502 page).
+      const what = res.ok ? 'an answer that is not JSON' : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} without the server's JSON error`;
+      return { target: 'server', ok: false, error: { code: res.ok ? 'INTERNAL' : `HTTP ${res.status}`, field: 'server', message: `POST /v1/prune gave ${what}; is the d2pruner server running behind this page?` }, ms };
+    }
     if ('error' in body && body.error) return { target: 'server', ok: false, error: body.error as ErrorInfo, ms };
     return { target: 'server', ok: true, selection: body as Selection, ms };
   } catch (e) {

@@ -192,4 +192,31 @@ describe.skipIf(!hasChromium)('the Compare tab in headless Chromium', () => {
       expect(errors).toEqual([]);
     });
   });
+
+  it('refuses to run with no method or no backend ticked (a URL naming none that exist, or everything unticked) instead of saying done with no result', { timeout: 240_000 }, async () => {
+    const { url, release } = await serve();
+    release();
+    await withPage(async (page, errors) => {
+      const snapshot = async () => (await page.evaluate(() => (window as unknown as { __d2pruner: AppSnapshot }).__d2pruner)) as AppSnapshot;
+      await page.goto(`${url}?backends=cpu&methods=nosuch`);
+      await page.waitForFunction("['done', 'error'].includes(document.body.dataset.state)", undefined, { timeout: 120_000 });
+      expect((await snapshot()).state).toBe('error');
+      expect(await page.locator('#error').textContent()).toMatch(/no method is ticked/);
+      expect((await snapshot()).started).toBe(0);
+
+      await page.check('input[name=method][value=d2pruner]');
+      for (const cb of await page.locator('input[name=backend]').all()) await cb.uncheck();
+      await page.click('#run');
+      await page.waitForFunction("document.body.dataset.state === 'error'", undefined, { timeout: 30_000 });
+      expect(await page.locator('#error').textContent()).toMatch(/no backend is ticked/);
+      expect((await snapshot()).started).toBe(0);
+
+      await page.check('input[name=backend][value=cpu]');
+      await page.click('#run');
+      await page.waitForFunction("document.body.dataset.state === 'done'", undefined, { timeout: 120_000 });
+      expect((await snapshot()).results.d2pruner?.cpu).toMatchObject({ ok: true });
+      expect(await page.locator('#error').isHidden()).toBe(true);
+      expect(errors).toEqual([]);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { gridLayout, parseLayout } from '@d2pruner/core';
 import { describe, expect, it } from 'vitest';
-import { geometry, tokenKinds, tokenRect } from '../src/draw.js';
+import { MAX_CANVAS_SIDE, geometry, tokenKinds, tokenRect } from '../src/draw.js';
 import { sameSelection } from '../src/compare.js';
 
 describe('tokenKinds', () => {
@@ -27,6 +27,28 @@ describe('geometry', () => {
     expect(g.height).toBe(20);
     expect(tokenRect(layout, g, 8)).toEqual({ x: 48, y: 0, w: 10, h: 10 });
     expect(tokenRect(layout, g, 6)).toEqual({ x: 20, y: 10, w: 10, h: 10 });
+  });
+});
+
+describe('geometry of layouts with few tokens on many cells', () => {
+  it('keeps the canvas within MAX_CANVAS_SIDE (a 4096×4096 frame, a 1×2^24 strip) and lays out 200000 frames without a stack overflow', () => {
+    const one = (rows: number, cols: number, col = [0]) => parseLayout({ frames: [{ rows, cols }], frame: col.map(() => 0), row: col.map(() => 0), col });
+    const square = geometry(one(4096, 4096), 420);
+    expect(square.width).toBeLessThanOrEqual(MAX_CANVAS_SIDE);
+    expect(square.height).toBeLessThanOrEqual(MAX_CANVAS_SIDE);
+    expect(square.width).toBeGreaterThan(0);
+    const strip = one(1, 2 ** 24, [0, 2 ** 24 - 1]);
+    const g = geometry(strip, 420);
+    expect(g.width).toBeLessThanOrEqual(MAX_CANVAS_SIDE);
+    const last = tokenRect(strip, g, 1);
+    expect(last.x + last.w).toBeLessThanOrEqual(g.width + 1e-6);
+    const nf = 200_000;
+    const many = parseLayout({ frames: Array.from({ length: nf }, () => ({ rows: 1, cols: 1 })), frame: Array.from({ length: nf }, (_, i) => i), row: new Array<number>(nf).fill(0), col: new Array<number>(nf).fill(0) });
+    const m = geometry(many, 420);
+    expect(m.width).toBeLessThanOrEqual(MAX_CANVAS_SIDE);
+    expect(m.height).toBeGreaterThan(0);
+    const end = tokenRect(many, m, nf - 1);
+    expect(end.x + end.w).toBeLessThanOrEqual(m.width + 1e-6);
   });
 });
 

@@ -73,4 +73,13 @@ describe('runInPage (CPU) and runOnServer', () => {
     expect(await runOnServer(named, 'd2pruner', 8, {}, failing)).toMatchObject({ ok: false, error: { code: 'OVERLOADED' } });
     expect(serverQuery('uniform', 3, { x: true })).toBe('method=uniform&keep=3&x=true');
   });
+
+  it('a server answer that is not JSON (no server behind the page: a 404 page, an empty 502) is an HTTP error naming the server, not a JSON parse error', async () => {
+    const named = sceneFromBytes('llava-sample.safetensors', sample, 'llava-sample');
+    const notFound = (async () => new Response('', { status: 404, statusText: 'Not Found' })) as typeof fetch;
+    const r = await runOnServer(named, 'd2pruner', 8, {}, notFound);
+    expect(r).toMatchObject({ ok: false, target: 'server', error: { code: 'HTTP 404', field: 'server', message: expect.stringMatching(/^POST \/v1\/prune gave HTTP 404 Not Found .*d2pruner server running/) } });
+    const html = (async () => new Response('<html>Bad Gateway</html>', { status: 502 })) as typeof fetch;
+    expect(await runOnServer(named, 'd2pruner', 8, {}, html)).toMatchObject({ ok: false, error: { code: 'HTTP 502', field: 'server' } });
+  });
 });
