@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { InvalidArgumentError, InvalidInputError } from '@d2pruner/core';
+import { InvalidArgumentError, InvalidInputError, isD2PrunerError } from '@d2pruner/core';
 import { checkContextLength, checkGenerateOptions } from './generate-checks.js';
 import { logitsProcessorOf } from './layer/logits.js';
 import { generateSplit } from './layer/split-generate.js';
@@ -66,20 +66,60 @@ async function readImage(loaded: LoadedLlava, image: string | object): Promise<u
   }
 }
 
+/** The tail of each model's queue of layer-0 generations (see {@link generateWithPruning}). */
+const layer0Queues = new WeakMap<object, Promise<void>>();
+
+/** Runs `task` after every layer-0 generation queued before it on `model` has settled. */
+async function queuedOn<T>(model: object, task: () => Promise<T>): Promise<T> {
+  const previous = layer0Queues.get(model) ?? Promise.resolve();
+  const result = previous.then(task);
+  const tail = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  layer0Queues.set(model, tail);
+  try {
+    return await result;
+  } finally {
+    if (layer0Queues.get(model) === tail) layer0Queues.delete(model);
+  }
+}
+
+/** Runs the processor; an image object it cannot read is INVALID_INPUT `image`, not its raw TypeError. */
+async function preprocess(loaded: LoadedLlava, image: unknown, prompt: string): Promise<Record<string, TensorLike>> {
+  try {
+    return await loaded.processor(image, prompt);
+  } catch (e) {
+    if (isD2PrunerError(e)) throw e;
+    throw new InvalidInputError('image', `the processor cannot read the image object (pass a file path or a transformers.js RawImage): ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 /**
  * Generates an answer about one image with a loaded model, pruning its visual tokens at the
  * prefill (or not, with `pruning: false`), greedy decoding. The model is patched for the call
  * only and restored afterwards. Malformed options (not an object, `pruning` neither `false` nor
- * options, a non-function `onToken`, …) are typed errors naming the field, before any work.
+ * options, a non-function `onToken`, …) are typed errors naming the field, before any work; an
+ * image object the processor cannot read is INVALID_INPUT `image`.
+ *
+ * Concurrent calls on one loaded model are allowed: at layer 0 (and with `pruning: false`) they
+ * run one after another, since each patches the model's `forward` for its duration; at layer
+ * K ≥ 1 they run side by side (each with its own KV caches). A model patched by the caller's own
+ * {@link withPruning} handle is still refused (INVALID_ARGUMENT `model`).
  */
 export async function generateWithPruning(loaded: LoadedLlava, options: GenerateOptions): Promise<GenerateResult> {
   const maxNewTokens = checkGenerateOptions(options);
   const image = await readImage(loaded, options.image);
   const imageToken = typeof loaded.processor.config?.image_token === 'string' ? loaded.processor.config.image_token : '<image>';
-  const inputs = await loaded.processor(image, formatPrompt(options.prompt, imageToken));
+  const inputs = await preprocess(loaded, image, formatPrompt(options.prompt, imageToken));
   const promptLength = inputs.input_ids.dims[1];
   checkContextLength(loaded.config, promptLength, maxNewTokens);
   if (options.pruning !== false && (options.pruning.layer ?? 0) > 0) return generateAtLayer(loaded, options, options.pruning, inputs);
+  return queuedOn(loaded.model, () => generateAtLayer0(loaded, options, inputs, promptLength, maxNewTokens));
+}
+
+/** `generateWithPruning` at layer 0 (or unpruned): transformers.js' own generate on the patched model. */
+async function generateAtLayer0(loaded: LoadedLlava, options: GenerateOptions, inputs: Record<string, TensorLike>, promptLength: number, maxNewTokens: number): Promise<GenerateResult> {
   const handle = withPruning(loaded.model, loaded.processor, options.pruning === false ? { enabled: false } : options.pruning);
   let seen = 0;
   const streamer = options.onToken && {
@@ -119,10 +159,25 @@ function eosIds(loaded: LoadedLlava): Set<number> {
   return new Set(ids === undefined || ids === null ? [] : Array.isArray(ids) ? ids : [ids]);
 }
 
+/**
+ * A pruning layer K ≥ 1 must leave layers on both sides of the cut: K ≤ L − 1 for the config's
+ * `num_hidden_layers` L (of `text_config`, else the top level; unchecked when absent), else
+ * INVALID_ARGUMENT `layer` — rather than a search for a split pair that cannot be made.
+ */
+function checkLayerInModel(config: Record<string, unknown>, layer: number): void {
+  const t = (typeof config.text_config === 'object' && config.text_config !== null ? config.text_config : config) as Record<string, unknown>;
+  const layers = t.num_hidden_layers;
+  if (typeof layers !== 'number' || !Number.isSafeInteger(layers) || layers <= 0) return;
+  if (layer >= layers) {
+    throw new InvalidArgumentError('layer', `the model's LLM has ${layers} layers (num_hidden_layers): a pruning layer K must be in [1, ${layers - 1}] (layer 0 prunes before the LLM), got ${layer}`);
+  }
+}
+
 /** `generateWithPruning` with `pruning.layer` ≥ 1: the split decoder pair runs instead of transformers.js' generate. */
 async function generateAtLayer(loaded: LoadedLlava, options: GenerateOptions, pruning: PruningOptions, inputs: Record<string, TensorLike>): Promise<GenerateResult> {
   const padded = loaded.processor.image_processor?.do_pad === true || loaded.processor.image_processor?.config?.do_pad === true;
   const opts = resolvePruningOptions(pruning, padded);
+  checkLayerInModel(loaded.config, opts.layer);
   let split = options.splitDecoder;
   const own = !split;
   if (!split) {

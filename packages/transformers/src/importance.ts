@@ -54,10 +54,15 @@ export function minMaxScale(values: ArrayLike<number>): Float32Array {
 }
 
 /**
- * Checks a caller-supplied importance vector: `n` finite, non-negative values.
+ * Checks a caller-supplied importance vector (or what an importance function returned): an
+ * array-like of `n` finite, non-negative values. Anything else (`null`, a number, a string) is
+ * INVALID_INPUT naming `field`, a wrong length SHAPE_MISMATCH.
  * @param field the option name reported on error
  */
 export function checkImportanceVector(values: ArrayLike<number>, n: number, field = 'importance'): Float32Array {
+  if (typeof values !== 'object' || values === null || typeof (values as { length?: unknown }).length !== 'number') {
+    throw new InvalidInputError(field, `importance must be a vector of ${n} numbers (an array or Float32Array), got ${values === null ? 'null' : typeof values}`);
+  }
   if (values.length !== n) throw new ShapeMismatchError(field, `importance has ${values.length} values but the image has ${n} candidate tokens`);
   const out = Float32Array.from(values);
   for (let i = 0; i < n; i++) {

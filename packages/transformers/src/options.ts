@@ -69,7 +69,8 @@ export interface PruningOptions {
   /**
    * Positional prior b [N] (per visual token, docs/algorithm.md §6) given to the method as `prior`:
    * D2Pruner then ranks by a / (b + eps). Learn it with `d2pruner calibrate` from layer-(K−1)
-   * attention vectors (see the README).
+   * attention vectors (see the README). Anything but an array or typed array (`null` included)
+   * is INVALID_ARGUMENT `prior`.
    */
   prior?: ArrayLike<number>;
   /**
@@ -200,7 +201,7 @@ export function resolvePruningOptions(options: PruningOptions, padded = false): 
     throw new InvalidArgumentError('importance', "importance 'attention' is the LLM's layer-(K−1) attention: it needs layer ≥ 1 (a split decoder)");
   }
   if (options.split !== undefined && (typeof options.split !== 'string' || layer === 0)) throw new InvalidArgumentError('split', 'split is the directory of a split decoder pair and needs layer ≥ 1');
-  const prior = options.prior === undefined ? undefined : Float32Array.from(options.prior);
+  const prior = options.prior === undefined ? undefined : Float32Array.from(checkedPrior(options.prior));
   if (typeof options.layout === 'string' && options.layout !== 'grid') throw new InvalidArgumentError('layout', `layout must be 'grid', a layout or a function, got '${options.layout}'`);
   const adapter = resolveAdapter(options.adapter);
   const hasPreprocess = adapter.layoutOptions.some((s) => s.name === 'preprocess');
@@ -226,6 +227,15 @@ export function resolvePruningOptions(options: PruningOptions, padded = false): 
     enabled,
     onPrefill: options.onPrefill,
   };
+}
+
+/** A `prior` option: an array or typed array of numbers (`null`, a string, a number… is INVALID_ARGUMENT `prior`). */
+function checkedPrior(value: unknown): ArrayLike<number> {
+  if (typeof value !== 'object' || value === null || typeof (value as { length?: unknown }).length !== 'number') {
+    const got = value === null ? 'null' : typeof value;
+    throw new InvalidArgumentError('prior', `prior must be a vector of numbers (an array or Float32Array, one per visual token), got ${got}`);
+  }
+  return value as ArrayLike<number>;
 }
 
 /** A `priorModel` option: a non-empty string (an adapter id or alias). */

@@ -125,3 +125,65 @@ describe('loadSplitDecoder: failures release the sessions already created and ar
     expect(c.live()).toBe(0);
   });
 });
+
+describe('generateWithPruning: hostile values inside the options are typed errors, not TypeErrors', () => {
+  it('prior null, an importance function returning null, an image object the processor cannot read', async () => {
+    const prior = await caught(() => generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 1, pruning: { keep: 8, prior: null as unknown as number[] } }));
+    expect(prior).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'prior' });
+    expect(await caught(() => generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 1, pruning: { layer: 2, keep: 8, prior: 'abc' as unknown as number[] } }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'prior' });
+    const importance = await caught(() => generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 1, pruning: { layer: 2, keep: 8, importance: () => null as unknown as number[] } }));
+    expect(importance).toMatchObject({ code: 'INVALID_INPUT', field: 'importance' });
+    const k0 = await caught(() => generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 1, pruning: { keep: 8, importance: () => 7 as unknown as number[] } }));
+    expect(k0).toMatchObject({ code: 'INVALID_INPUT', field: 'importance' });
+    for (const pruning of [false, { layer: 2, keep: 8 }] as const) {
+      expect(await caught(() => generateWithPruning(loaded, { image: {}, prompt: PROMPT, maxNewTokens: 1, pruning }))).toMatchObject({ code: 'INVALID_INPUT', field: 'image' });
+    }
+    expect(Object.prototype.hasOwnProperty.call(loaded.model, 'forward')).toBe(false);
+  });
+
+  it('a pruning layer at or beyond the LLM\'s layer count is INVALID_ARGUMENT layer naming the valid range, not a missing split pair', async () => {
+    for (const layer of [4, 9]) {
+      const e = await caught(() => generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 1, pruning: { layer, keep: 8 } }));
+      expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'layer' });
+      expect(e.message).toContain('[1, 3]');
+    }
+    // the last layer that leaves part B a layer still runs (the fixture has no pair for it: a missing split, not a bad layer)
+    expect(await caught(() => generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 1, pruning: { layer: 3, keep: 8 } }))).toMatchObject({ code: 'INVALID_INPUT', field: 'split' });
+  });
+});
+
+describe('generateWithPruning: concurrent calls on one loaded model', () => {
+  it('layer-0 generations started together all finish with the tokens each gives alone; one that fails does not stop the others', async () => {
+    const alone = [];
+    for (const pruning of [{ keep: 64 }, false, { keep: 8 }] as const) alone.push((await generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 3, pruning })).tokenIds);
+    const together = await Promise.allSettled([
+      generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 3, pruning: { keep: 64 } }),
+      generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 3, pruning: false }),
+      generateWithPruning(loaded, {
+        image,
+        prompt: PROMPT,
+        maxNewTokens: 3,
+        pruning: { keep: 64 },
+        onToken: () => {
+          throw new Error('client gone');
+        },
+      }),
+      generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 3, pruning: { layer: 2, keep: 64 } }),
+      generateWithPruning(loaded, { image, prompt: PROMPT, maxNewTokens: 3, pruning: { keep: 8 } }),
+    ]);
+    const ok = (i: number) => {
+      const r = together[i];
+      if (r.status !== 'fulfilled') throw r.reason;
+      return r.value;
+    };
+    expect(ok(0).tokenIds).toEqual(alone[0]);
+    expect(ok(0).visualTokens).toEqual({ before: 576, after: 64 });
+    expect(ok(1).tokenIds).toEqual(alone[1]);
+    expect(ok(1).visualTokens).toEqual({ before: 576, after: 576 });
+    expect(together[2]).toMatchObject({ status: 'rejected', reason: { message: 'client gone' } });
+    expect(ok(3).visualTokens).toEqual({ before: 576, after: 64 });
+    expect(ok(4).tokenIds).toEqual(alone[2]);
+    expect(ok(4).visualTokens).toEqual({ before: 576, after: 8 });
+    expect(Object.prototype.hasOwnProperty.call(loaded.model, 'forward')).toBe(false);
+  });
+});
