@@ -34,6 +34,23 @@ describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
     });
   });
 
+  it('says why a method was skipped on every scene (DART needs keys the scenes do not carry): the table shows dashes, the list under it the reason', { timeout: 240_000 }, async () => {
+    const url = await app.serve();
+    await withPage(async (page, errors) => {
+      await page.goto(url);
+      await page.click('nav.tabs button[value=evaluate]');
+      await page.fill('#eval-count', '2');
+      await page.fill('#eval-methods', 'dart,fastv');
+      await page.fill('#eval-ratios', '0.1');
+      await page.click('#eval-run');
+      await page.waitForSelector('body[data-eval-state=done], body[data-eval-state=error]', { timeout: 180_000 });
+      const items = await page.$$eval('#eval-skips li', (lis) => lis.map((li) => li.textContent ?? ''));
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatch(/^dart \(ratio 0\.1\): 2 file\(s\) skipped — \[MISSING_TENSOR\] keys/);
+      expect(errors).toEqual([]);
+    });
+  });
+
   it('refuses a Scenes count above 200 (typed 1e6, or max removed in devtools) and an empty Strength box in the tab, before any work', { timeout: 240_000 }, async () => {
     const url = await app.serve();
     await withPage(async (page, errors) => {

@@ -60,7 +60,12 @@ export function reportTable(report: EvalReport): string {
   return `<table id="eval-table"><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
 
-function skipList(report: EvalReport): string {
+/**
+ * The HTML list of why runs were skipped (`<h2>Skipped</h2><ul id="eval-skips">…`), one item
+ * per (method, budget, reason) with its file count; empty text when nothing was skipped. A run
+ * skipped on every file shows dashes in {@link reportTable}; this says why.
+ */
+export function reportSkips(report: EvalReport): string {
   const items = report.results.flatMap((r) => (r.skipReasons ?? []).map((s) => `<li>${escapeHtml(r.method)} (${escapeHtml(budgetLabel(r.budget))}): ${s.files} file(s) skipped — ${escapeHtml(s.reason)}</li>`));
   return items.length ? `<h2>Skipped</h2><ul id="eval-skips">${items.join('')}</ul>` : '';
 }
@@ -91,7 +96,7 @@ export function reportHtml(report: EvalReport, samples: readonly ReportSample[],
 <h1>${escapeHtml(title)}</h1>
 <p class="note">${report.files} file(s); means over the files each (method, budget) ran on; referent metrics over files that name a referent.</p>
 ${reportTable(report)}
-${skipList(report)}
+${reportSkips(report)}
 <h2>Budget sweep</h2><div id="sweeps">${REPORT_METRICS.map((m) => `<div id="sweep-${m.key}" class="sweep"></div>`).join('')}</div>
 <h2>Token grids</h2><p class="note">Kept tokens dark (red on an object, blue on background), objects tinted, the referent outlined.</p>
 ${grids}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalReport } from '@d2pruner/pipeline';
-import { gridSpec, reportHtml, sweepSpec, type ReportSample } from '../src/index.js';
+import { gridSpec, reportHtml, reportSkips, sweepSpec, type ReportSample } from '../src/index.js';
 
 const REPORT: EvalReport = {
   files: 2,
@@ -54,5 +54,23 @@ describe('reportHtml', () => {
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
     const data = /<script type="application\/json" id="eval-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
     expect(JSON.parse(data).report).toEqual(REPORT);
+  });
+});
+
+describe('reportSkips', () => {
+  it('lists each skip reason with its method, budget and file count (escaped), and is empty without skips', () => {
+    const base = { files: 0, skipped: 2, referentHit: null, referentShare: null, objectRecall: null, msPerFile: null, referentFiles: 0, kept: null, keptRatio: null };
+    const withSkips = {
+      files: 2,
+      results: [
+        { method: 'dart', budget: { ratio: 0.1 }, ...base, skipReasons: [{ reason: '[MISSING_TENSOR] keys: dart needs <keys>', files: 2 }] },
+        { method: 'fastv', budget: { ratio: 0.1 }, ...base, files: 2, skipped: 0 },
+      ],
+    } as unknown as EvalReport;
+    const html = reportSkips(withSkips);
+    expect(html).toContain('<ul id="eval-skips">');
+    expect(html).toContain('<li>dart (ratio 0.1): 2 file(s) skipped — [MISSING_TENSOR] keys: dart needs &#60;keys&#62;</li>');
+    expect(html).not.toContain('fastv');
+    expect(reportSkips({ files: 2, results: [withSkips.results[1]] } as unknown as EvalReport)).toBe('');
   });
 });

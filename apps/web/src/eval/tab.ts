@@ -1,5 +1,5 @@
 import { isD2PrunerError } from '@d2pruner/core';
-import { reportCharts, reportTable } from '@d2pruner/eval-report';
+import { reportCharts, reportSkips, reportTable } from '@d2pruner/eval-report';
 import { splitList, budgetsFromText, type SceneBias } from '@d2pruner/pipeline';
 import { EvalCancelledError, runLabelledEval, type LabelledEvalResult } from './labelled.js';
 import { parseSceneCount, parseStrength } from './limits.js';
@@ -76,7 +76,8 @@ async function run(snapshot: EvalTabSnapshot, signal: AbortSignal): Promise<void
       signal,
     });
     if (signal.aborted) return;
-    $('eval-report-table').innerHTML = reportTable(result.report);
+    // a run skipped on every scene shows dashes in the table; the list under it says why
+    $('eval-report-table').innerHTML = reportTable(result.report) + reportSkips(result.report);
     await drawCharts(result, signal);
     if (signal.aborted) return;
     status.textContent = `${result.report.files} scenes evaluated`;
