@@ -1,6 +1,7 @@
 import { InvalidInputError, MissingTensorError, layoutToJson, modelKey, toErrorJson, writeSafetensors, type ErrorJson, type Layout } from '@d2pruner/core';
 import { PriorAccumulator } from '@d2pruner/scoring';
-import { firstValueFrom, of, reduce, type OperatorFunction } from 'rxjs';
+import { firstValueFrom, reduce, type OperatorFunction } from 'rxjs';
+import { runStagesOnce } from './concurrency/jobs.js';
 import { pullMap, type PullOptions } from './concurrency/pull.js';
 import { createJob, type PruneJob, type PruneSource } from './job.js';
 import { decode, type FileReader } from './operators/decode.js';
@@ -112,12 +113,18 @@ function absorb(s: Acc, job: PruneJob, options: CalibrateOptions): void {
  */
 export async function calibrate(inputs: AsyncIterable<PruneSource> | Iterable<PruneSource>, options: CalibrateOptions = {}): Promise<CalibrationResult> {
   const stages = options.stages ?? decode({ readFile: options.readFile, layout: options.layout });
-  const jobs$ = pullMap(inputs, (input, index) => of(createJob(input, index)).pipe(stages), options);
+  // one result per input, as every other entry point (custom stages that emit twice fail that input)
+  const jobs$ = pullMap(inputs, (input, index) => runStagesOnce(createJob(input, index), stages), options);
   const seed: Acc = { acc: new PriorAccumulator(options.layoutSignature), skipped: [] };
   const state = await firstValueFrom(
     jobs$.pipe(
       reduce((s: Acc, job: PruneJob) => {
-        absorb(s, job, options);
+        try {
+          absorb(s, job, options);
+        } finally {
+          // the attention is summed (copied) now: a pooled read buffer goes back to its pool
+          job.release?.();
+        }
         return s;
       }, seed),
     ),

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { lastValueFrom, of, pipe, toArray } from 'rxjs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lastValueFrom, mergeMap, of, pipe, toArray } from 'rxjs';
 import { gridLayout, layoutSignature } from '@d2pruner/core';
-import { calibrate, createJob, debias, decode, prepare, pruneStream, selectPivots, score, withPrior, type SkippedInput } from '../src/index.js';
+import { calibrate, createJob, debias, decode, prepare, pruneStream, selectPivots, score, withPrior, type PruneJob, type SkippedInput } from '../src/index.js';
+import { pooledReadFile, ReadBufferPool } from '../src/node/index.js';
 import { makeScene, sceneBytes } from './helpers/scenes.js';
 import { SIDE, ramp, rampScene } from './helpers/ramp.js';
 
@@ -115,5 +119,35 @@ describe('calibrate', () => {
     const result = await calibrate(['x.safetensors', rampScene(3)], { readFile });
     expect(result.samples).toBe(1);
     expect(result.skipped).toEqual([{ index: 0, path: 'x.safetensors', error: { code: 'INTERNAL', field: '', message: 'unreadable' } }]);
+  });
+});
+
+describe('calibrate with a pooled reader, and one result per input', () => {
+  it('gives each pooled read buffer back once the input is averaged, so a long calibration reuses them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'd2p-calibrate-pool-'));
+    try {
+      const paths = [0, 1, 2].map((k) => {
+        const p = join(dir, `s${k}.safetensors`);
+        writeFileSync(p, sceneBytes(rampScene(k + 1)));
+        return p;
+      });
+      const buffers = new ReadBufferPool();
+      const result = await calibrate(paths, { readFile: pooledReadFile(buffers) });
+      expect(result.samples).toBe(3);
+      expect(buffers.retainedBytes).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('custom stages that emit an input twice fail that input (INTERNAL naming stages) instead of averaging it twice', async () => {
+    const inputs = [rampScene(1), rampScene(2)];
+    const twice = pipe(decode(), mergeMap((job: PruneJob) => of(job, job)));
+    const skipped: SkippedInput[] = [];
+    await expect(calibrate(inputs, { stages: twice, onSkip: (s) => skipped.push(s) })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'input' });
+    expect(skipped.map((s) => [s.error.code, s.error.field])).toEqual([
+      ['INTERNAL', 'stages'],
+      ['INTERNAL', 'stages'],
+    ]);
   });
 });

@@ -10,7 +10,10 @@ import { transferables, type AttentionOutcome, type PruneOutcome, type WorkerDef
 export interface PrunePoolOptions {
   /** Worker threads (integer ≥ 1; default: the machine's available parallelism). */
   workers?: number;
-  /** Tasks that may wait for a free worker before `prune` rejects (default: no limit). */
+  /**
+   * Tasks that may wait for a free worker (default: no limit); a request beyond them gets an
+   * INTERNAL error naming `workers` as its result (`prune` rejects only when aborted or closed).
+   */
   maxQueue?: number;
   /**
    * Lowers the workers' scheduling priority by this much (Unix `nice`, 0–19; default 0), so a
