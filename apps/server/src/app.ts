@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { MAX_JSON_DEPTH, MAX_QUOTED_CHARS } from '@d2pruner/core';
+import { MAX_QUOTED_CHARS } from '@d2pruner/core';
 import { listMethods } from '@d2pruner/methods';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -10,8 +10,7 @@ import { BackendManager, type WebGpuLoader } from './backend.js';
 import type { ServerConfig } from './config.js';
 import { createPrunePool } from '@d2pruner/pipeline/node';
 import { ConcurrencyGate } from './gate.js';
-import type { JsonScan } from '@d2pruner/core';
-import { checkJsonCounts, jsonBounds } from './input/json-scan.js';
+import { checkJsonBody, jsonBounds } from './input/json-scan.js';
 import { armDeadline, requestSignal } from './deadline.js';
 import { JsonBodyPool, OFFLOAD_JSON_BYTES } from './input/json-body-pool.js';
 import { PARSED_INPUT } from './input/prune-body.js';
@@ -180,32 +179,26 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
       done(null, undefined);
       return;
     }
-    if (state.jsonBodies && bytes.byteLength >= OFFLOAD_JSON_BYTES && route === '/v1/generate') {
-      // a large image: parsed, checked and base64-decoded by the JSON thread
-      state.jsonBodies.parseGenerate(bytes, state.model.maxPromptChars, requestSignal(request)).then(
-        ({ fields, image, imageError }) => done(null, { ...fields, [PARSED_IMAGE]: image ?? imageError }),
-        (e: unknown) => done(e as Error, undefined),
-      );
-      return;
-    }
-    if (state.jsonBodies && bytes.byteLength >= OFFLOAD_JSON_BYTES && route === '/v1/prune') {
-      // a large token input: parsed, checked and copied into typed arrays by a worker thread
-      state.jsonBodies.parse(bytes, requestSignal(request)).then(
-        ({ fields, input }) => done(null, { ...fields, [PARSED_INPUT]: input }),
+    const pool = state.jsonBodies;
+    if (pool && bytes.byteLength >= OFFLOAD_JSON_BYTES) {
+      // a large body: parsed and checked by the JSON thread, which also decodes a generate
+      // body's image or copies a token input into typed arrays
+      const signal = requestSignal(request);
+      const parsed =
+        route === '/v1/generate'
+          ? pool.parseGenerate(bytes, state.model.maxPromptChars, signal).then(({ fields, image, imageError }) => ({ ...fields, [PARSED_IMAGE]: image ?? imageError }))
+          : pool.parse(bytes, signal).then(({ fields, input }) => ({ ...fields, [PARSED_INPUT]: input }));
+      parsed.then(
+        (parsedBody) => done(null, parsedBody),
         (e: unknown) => done(e as Error, undefined),
       );
       return;
     }
     const text = bytes.toString('utf8');
-    let scan: JsonScan;
     try {
-      scan = checkJsonCounts(text, 'body', bounds);
+      checkJsonBody(text, bounds);
     } catch (e) {
       done(e as Error, undefined);
-      return;
-    }
-    if (scan.over === 'depth') {
-      done(new HttpError('MALFORMED_BODY', 'body', `the JSON body nests arrays or objects more than ${MAX_JSON_DEPTH} deep`), undefined);
       return;
     }
     parseJson(request, text, done);

@@ -1,11 +1,10 @@
-import { MAX_JSON_DEPTH } from '@d2pruner/core';
 import secureJson from 'secure-json-parse';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { HttpError, type AjvError } from '../http-error.js';
+import type { AjvError } from '../http-error.js';
 import { schemaErrors } from '../schemas/errors.js';
 import type { InputCaps } from './caps.js';
-import { checkJsonCounts, jsonBounds } from './json-scan.js';
+import { checkJsonBody, jsonBounds } from './json-scan.js';
 
 /** A schema check failed: the errors in Ajv's format, as Fastify reports them (`validationContext: 'body'`). */
 export class BodyValidationError extends Error {
@@ -40,8 +39,7 @@ export class CheckedJsonParser {
    * `constructor.prototype`, or a {@link BodyValidationError}.
    */
   parse(text: string): unknown {
-    const scan = checkJsonCounts(text, 'body', jsonBounds(this.caps));
-    if (scan.over === 'depth') throw new HttpError('MALFORMED_BODY', 'body', `the JSON body nests arrays or objects more than ${MAX_JSON_DEPTH} deep`);
+    checkJsonBody(text, jsonBounds(this.caps));
     const body: unknown = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
     if (!this.check.Check(body)) throw new BodyValidationError(schemaErrors(this.schema, body));
     return body;

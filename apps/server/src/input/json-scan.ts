@@ -36,3 +36,12 @@ export function checkJsonCounts(text: string, field: string, bounds: JsonBounds)
 export function checkJsonLine(text: string, caps: Pick<InputCaps, 'maxTokens'>): void {
   if (checkJsonCounts(text, 'line', jsonBounds(caps)).over === 'depth') throw new InvalidInputError('line', `line nests arrays or objects more than ${MAX_JSON_DEPTH} deep`);
 }
+
+/**
+ * Checks a JSON body before it is parsed, wherever it is parsed (the event loop or the JSON
+ * thread): more members or containers than `bounds` allow is 413 (see {@link checkJsonCounts}),
+ * nested deeper than {@link MAX_JSON_DEPTH} is 400 `MALFORMED_BODY` naming `body`.
+ */
+export function checkJsonBody(text: string, bounds: JsonBounds): void {
+  if (checkJsonCounts(text, 'body', bounds).over === 'depth') throw new HttpError('MALFORMED_BODY', 'body', `the JSON body nests arrays or objects more than ${MAX_JSON_DEPTH} deep`);
+}
