@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EvalTabSnapshot } from '../src/eval/tab.js';
 import { BuiltApp, chromiumOrSkip, withPage } from './browser.js';
@@ -7,6 +8,16 @@ const hasChromium = chromiumOrSkip('the Evaluate tab browser test');
 /** The built app alone: /v1 answers 404, as with no server behind it. */
 const app = new BuiltApp();
 afterAll(() => app.dispose());
+
+/** Runs `body` on a fresh page of the served app, switched to the Evaluate tab. */
+async function onEvalTab(body: (page: Page, errors: string[]) => Promise<void>): Promise<void> {
+  const url = await app.serve();
+  await withPage(async (page, errors) => {
+    await page.goto(url);
+    await page.click('nav.tabs button[value=evaluate]');
+    await body(page, errors);
+  });
+}
 
 describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
   it('runs the labelled sample scenes in the page and shows the table and the charts of the command-line report', { timeout: 240_000 }, async () => {
@@ -35,10 +46,7 @@ describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
   });
 
   it('says why a method was skipped on every scene (DART needs keys the scenes do not carry): the table shows dashes, the list under it the reason', { timeout: 240_000 }, async () => {
-    const url = await app.serve();
-    await withPage(async (page, errors) => {
-      await page.goto(url);
-      await page.click('nav.tabs button[value=evaluate]');
+    await onEvalTab(async (page, errors) => {
       await page.fill('#eval-count', '2');
       await page.fill('#eval-methods', 'dart,fastv');
       await page.fill('#eval-ratios', '0.1');
@@ -52,10 +60,7 @@ describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
   });
 
   it('refuses a Scenes count above 200 (typed 1e6, or max removed in devtools) and an empty Strength box in the tab, before any work', { timeout: 240_000 }, async () => {
-    const url = await app.serve();
-    await withPage(async (page, errors) => {
-      await page.goto(url);
-      await page.click('nav.tabs button[value=evaluate]');
+    await onEvalTab(async (page, errors) => {
       await page.evaluate(() => {
         const w = window as unknown as { statuses: string[] };
         w.statuses = [];
@@ -84,10 +89,7 @@ describe.skipIf(!hasChromium)('the Evaluate tab in headless Chromium', () => {
   });
 
   it('a second Evaluate click replaces the run in flight (only the newest run writes), and a success clears an earlier error', { timeout: 240_000 }, async () => {
-    const url = await app.serve();
-    await withPage(async (page, errors) => {
-      await page.goto(url);
-      await page.click('nav.tabs button[value=evaluate]');
+    await onEvalTab(async (page, errors) => {
       const snapshot = async () => (await page.evaluate(() => (window as unknown as { __d2prunerEval: EvalTabSnapshot }).__d2prunerEval)) as EvalTabSnapshot;
 
       await page.fill('#eval-methods', 'nosuch');
