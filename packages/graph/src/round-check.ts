@@ -167,10 +167,9 @@ export class ScreenedRoundCheck {
       for (let k = 0; k < count; k++) {
         const u = order[from + k];
         if (u === first || !this.decide(v, u, tier ? screened[k] : NaN, this.bounds[k], tier)) continue;
-        if (from + k > 0) {
-          order.splice(from + k, 1);
-          order.unshift(u);
-        }
+        // move to front: only the members before u shift (splice + unshift moved the whole list twice)
+        for (let j = from + k; j > 0; j--) order[j] = order[j - 1];
+        order[0] = u;
         return this.block(v, u, this.lastLower);
       }
     }

@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Layout } from '@d2pruner/core';
-import { pruneBatchResults } from '@d2pruner/pipeline';
-import { batchFileOptions, readLines, withPool, type NodeBatchOptions } from '@d2pruner/pipeline/node';
+import { batchFileOptions, pruneNodeBatchResults, readLines, type NodeBatchOptions } from '@d2pruner/pipeline/node';
 import { ensureBackend } from '../backends.js';
 import type { CliIo } from '../io.js';
 import { progressRenderer } from '../progress.js';
@@ -16,8 +15,8 @@ export interface BatchOptions {
    */
   workers?: number;
   /**
-   * Requests in flight: sent to the workers (default 2 × workers, so a worker never waits for
-   * the next line), or interleaved on the main thread with `--workers 0` (default 2).
+   * In flight: groups of lines sent to the workers (default 2 × workers, so a worker never waits
+   * for the next group), or requests interleaved on the main thread with `--workers 0` (default 2).
    */
   concurrency?: number;
   /** Layout for inputs that carry none (`--grid`). */
@@ -69,7 +68,7 @@ async function runLines(source: string, io: CliIo, options: BatchOptions & { con
   let ok = 0;
   let failed = 0;
   await new Promise<void>((resolve, reject) => {
-    pruneBatchResults(lines, withPool(pipelineOptions)).subscribe({
+    pruneNodeBatchResults(lines, pipelineOptions).subscribe({
       next: (r) => {
         if (r.error) failed++;
         else ok++;

@@ -54,12 +54,14 @@ export interface BatchResult {
   error?: ErrorJson;
 }
 
-interface NumberedLine {
+/** A non-blank request line and its 1-based line number in the JSONL input. */
+export interface NumberedLine {
   line: number;
   text: string;
 }
 
-async function* requestLines(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<NumberedLine, void, undefined> {
+/** The non-blank lines of a batch with their 1-based line numbers (blank lines are skipped but counted). */
+export async function* requestLines(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<NumberedLine, void, undefined> {
   let line = 0;
   for await (const text of lines) {
     line++;
@@ -67,7 +69,8 @@ async function* requestLines(lines: AsyncIterable<string> | Iterable<string>): A
   }
 }
 
-function errorResult(index: number, line: number, error: ErrorJson, id?: string | number): BatchResult {
+/** The error line of request `index` (input line `line`), with the request's `id` when it has one. */
+export function errorResult(index: number, line: number, error: ErrorJson, id?: string | number): BatchResult {
   const body = id === undefined ? { error, line } : { id, error, line };
   return { index, line, text: JSON.stringify(body), error };
 }
@@ -109,27 +112,42 @@ export function pruneBatchResults(lines: AsyncIterable<string> | Iterable<string
   const stages = options.stages ?? batchStages(options);
   return pullMap(
     requestLines(lines),
-    ({ line, text }: NumberedLine, index: number) => {
-      let job: PruneJob;
-      try {
-        job = createJob(parseRequestLine(text, resolve), index);
-      } catch (e) {
-        return of(errorResult(index, line, toErrorJson(e), requestIdOf(text)));
-      }
-      return runStagesOnce(job, stages).pipe(
-        map((done) => {
-          // a selection that cannot be written (a custom method's BigInt, a cycle) fails its line only
-          try {
-            return resultOf(done, line);
-          } catch (e) {
-            return errorResult(index, line, toErrorJson(e), done.request.id);
-          } finally {
-            done.release?.();
-          }
-        }),
-      );
+    (item: NumberedLine, index: number) => {
+      const job = lineJob(item, index, resolve);
+      return 'text' in job ? of(job) : jobResult(job, item.line, stages);
     },
     options,
+  );
+}
+
+/**
+ * Request line `item` (request number `index`) parsed into a job, its paths resolved with
+ * `resolve` — or, when the line is not a valid request, its error result.
+ */
+export function lineJob(item: NumberedLine, index: number, resolve: (path: string) => string): PruneJob | BatchResult {
+  try {
+    return createJob(parseRequestLine(item.text, resolve), index);
+  } catch (e) {
+    return errorResult(index, item.line, toErrorJson(e), requestIdOf(item.text));
+  }
+}
+
+/**
+ * Runs a parsed request through `stages` and writes its result line (input line `line`); the
+ * job's leases are released once the line is written. A selection that cannot be written (a
+ * custom method's BigInt, a cycle) fails its line only.
+ */
+export function jobResult(job: PruneJob, line: number, stages: OperatorFunction<PruneJob, PruneJob>): Observable<BatchResult> {
+  return runStagesOnce(job, stages).pipe(
+    map((done) => {
+      try {
+        return resultOf(done, line);
+      } catch (e) {
+        return errorResult(job.index, line, toErrorJson(e), done.request.id);
+      } finally {
+        done.release?.();
+      }
+    }),
   );
 }
 

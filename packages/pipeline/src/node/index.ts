@@ -8,11 +8,12 @@
 import { once } from 'node:events';
 import type { ReadStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Observable } from 'rxjs';
-import { pruneBatch, pruneBatchResults, type BatchOptions, type BatchResult } from '../batch/batch.js';
+import { map, type Observable } from 'rxjs';
+import { pruneBatchResults, type BatchOptions, type BatchResult } from '../batch/batch.js';
 import { calibrate, priorFileBytes, type CalibrateOptions, type CalibrationResult } from '../calibrate.js';
 import { splitLines } from '../lines.js';
 import { attentionStage, poolStages } from './pool/operators.js';
+import { nodePathResolver, pruneBatchInPool } from './pool/batch-in-pool.js';
 import type { PrunePool } from './pool/prune-pool.js';
 import type { FileReader } from '../operators/decode.js';
 import { openRegularFile, readError, readRegularFile, readRegularFileSync } from './read-file.js';
@@ -122,7 +123,7 @@ export function drained(stream: NodeJS.WritableStream): Promise<void> {
  */
 export function batchFileOptions(file: string): Pick<BatchOptions, 'readFile' | 'resolvePath' | 'baseDir'> {
   const baseDir = file === '-' ? process.cwd() : dirname(resolve(file));
-  return { readFile: pooledReadFile(), baseDir, resolvePath: (p) => resolve(baseDir, p) };
+  return { readFile: pooledReadFile(), baseDir, resolvePath: nodePathResolver(baseDir) };
 }
 
 /** Batch options with an optional worker pool. */
@@ -134,11 +135,20 @@ export interface NodeBatchOptions extends BatchOptions {
   pool?: PrunePool;
 }
 
-/** The batch options with the pool's stages and concurrency filled in. */
+/** The batch options with the pool's stages and concurrency filled in (one request per hand-over). */
 export function withPool(options: NodeBatchOptions): BatchOptions {
   const { pool, ...rest } = options;
   if (!pool) return rest;
   return { ...rest, concurrency: rest.concurrency ?? pool.workers, stages: rest.stages ?? poolStages(pool, rest) };
+}
+
+/**
+ * Batch results from request lines, on `options.pool` when given — the lines handed to the
+ * workers in groups ({@link pruneBatchInPool}) — else on this thread.
+ */
+export function pruneNodeBatchResults(lines: AsyncIterable<string> | Iterable<string>, options: NodeBatchOptions = {}): Observable<BatchResult> {
+  const { pool, ...rest } = options;
+  return pool ? pruneBatchInPool(lines, { ...rest, pool }) : pruneBatchResults(lines, rest);
 }
 
 /**
@@ -147,12 +157,12 @@ export function withPool(options: NodeBatchOptions): BatchOptions {
  * on its worker threads.
  */
 export function pruneBatchFile(file: string, options: NodeBatchOptions = {}): Observable<string> {
-  return pruneBatch(readLines(file), withPool({ ...batchFileOptions(file), ...options }));
+  return pruneBatchFileResults(file, options).pipe(map((r) => r.text));
 }
 
 /** {@link pruneBatchFile} with structured results (index, line, text, error). */
 export function pruneBatchFileResults(file: string, options: NodeBatchOptions = {}): Observable<BatchResult> {
-  return pruneBatchResults(readLines(file), withPool({ ...batchFileOptions(file), ...options }));
+  return pruneNodeBatchResults(readLines(file), { ...batchFileOptions(file), ...options });
 }
 
 /** Calibration options with an optional worker pool. */
@@ -171,5 +181,6 @@ export function calibrateFiles(files: AsyncIterable<string> | Iterable<string>, 
 export * from './pool/task.js';
 export * from './pool/prune-pool.js';
 export * from './pool/operators.js';
+export * from './pool/batch-in-pool.js';
 
 export { priorFileBytes };

@@ -9,10 +9,8 @@ import { resolveConcurrency } from '../../concurrency/pool.js';
 import { createJob, type PruneJob, type PruneRequest, type PruneSource } from '../../job.js';
 import { stage } from '../../stage.js';
 import type { PrunePool } from './prune-pool.js';
-import type { WorkerDefaults } from './task.js';
+import { WORKER_BACKENDS, type WorkerDefaults } from './task.js';
 
-/** Backends a worker runs; jobs naming another (a GPU) run on the calling thread. */
-export const WORKER_BACKENDS: ReadonlySet<string> = new Set(['auto', 'cpu']);
 
 const BUILTINS: ReadonlySet<unknown> = new Set(BUILTIN_METHODS);
 
@@ -39,7 +37,8 @@ export interface PoolStageOptions extends Omit<BatchOptions, 'stages' | 'concurr
   readOnCaller?: boolean;
 }
 
-function defaultsOf(options: PoolStageOptions): WorkerDefaults {
+/** What a worker needs of the batch options (all structured-cloneable): defaults, the prior and its key. */
+export function defaultsOf(options: PoolStageOptions): WorkerDefaults {
   const { method, backend, layout, prior, priorLayout, priorModel, priorLayer, params, budget } = options;
   // the names are resolved here, where the adapters are registered: a worker's registry may hold none
   const priorModelNames = options.priorModelNames ?? (priorModel === undefined ? undefined : modelNames(priorModel));

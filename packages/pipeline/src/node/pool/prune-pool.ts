@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { D2PrunerError, assertInteger, toErrorJson, type Layout } from '@d2pruner/core';
 import { Piscina } from 'piscina';
 import type { PruneRequest } from '../../job.js';
-import { transferables, type AttentionOutcome, type PruneOutcome, type WorkerDefaults } from './task.js';
+import { transferables, type AttentionOutcome, type LinesOutcome, type LinesTask, type PruneOutcome, type WorkerDefaults } from './task.js';
 
 /** Options of {@link createPrunePool}. */
 export interface PrunePoolOptions {
@@ -111,6 +111,17 @@ export class PrunePool {
    */
   async prune(request: PruneRequest, defaults: WorkerDefaults = {}, options: PoolCallOptions = {}): Promise<PruneOutcome> {
     return this.run<PruneOutcome>({ kind: 'prune', request, defaults }, transferables(request), options);
+  }
+
+  /**
+   * Runs consecutive batch lines in one worker, one after the other (see {@link LinesTask}):
+   * resolves with each line's result line, or with `onCaller` for a line whose backend only the
+   * calling thread runs. A failed task (its worker died) resolves with `error` and no results;
+   * rejects only when aborted or closed.
+   */
+  async lines(lines: LinesTask['lines'], baseDir: string | undefined, defaults: WorkerDefaults = {}, options: PoolCallOptions = {}): Promise<LinesOutcome> {
+    const task: LinesTask = { kind: 'lines', lines, defaults, ...(baseDir === undefined ? {} : { baseDir }) };
+    return this.run<LinesOutcome>(task, [], options);
   }
 
   /** Reads and decodes one token file (or bytes) in a worker and returns its attention, model and layout (calibration). */

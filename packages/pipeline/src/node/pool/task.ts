@@ -1,5 +1,9 @@
 import type { BudgetSpec, ErrorJson, Layout, MethodParams, Selection, TokenInput } from '@d2pruner/core';
+import type { BatchResult, NumberedLine } from '../../batch/batch.js';
 import type { PruneRequest } from '../../job.js';
+
+/** Backends a worker runs; jobs naming another (a GPU) run on the calling thread. */
+export const WORKER_BACKENDS: ReadonlySet<string> = new Set(['auto', 'cpu']);
 
 /** Defaults a worker applies to a request that does not set them (a batch's command-line options). */
 export interface WorkerDefaults {
@@ -39,13 +43,44 @@ export interface AttentionTask {
   layout?: Layout;
 }
 
+/**
+ * Consecutive lines of a batch run in one worker, one after the other: each is parsed, read,
+ * decoded, pruned and written as its result line there, so the calling thread only forwards
+ * text. `index` is the request's position in the whole batch.
+ */
+export interface LinesTask {
+  kind: 'lines';
+  lines: (NumberedLine & { index: number })[];
+  /** Folder relative `input` paths are resolved against (`path.resolve`); absent: kept as given. */
+  baseDir?: string;
+  defaults: WorkerDefaults;
+}
+
+/**
+ * A line of a {@link LinesTask} that must run on the calling thread: its backend is not one a
+ * worker runs (a GPU backend).
+ */
+export interface CallerLine {
+  index: number;
+  line: number;
+  onCaller: true;
+}
+
+/** The outcome of a {@link LinesTask}: one entry per line, in order. */
+export interface LinesOutcome {
+  results?: (BatchResult | CallerLine)[];
+  timings: Record<string, number>;
+  /** The task itself failed (its worker died): no line has a result. */
+  error?: ErrorJson;
+}
+
 /** Answers at once: sent to every worker by `warm`, so the workers have loaded their modules. */
 export interface PingTask {
   kind: 'ping';
 }
 
 /** What a pool worker accepts. */
-export type PoolTask = PruneTask | AttentionTask | PingTask;
+export type PoolTask = PruneTask | AttentionTask | LinesTask | PingTask;
 
 /** The outcome of a {@link PruneTask}: the job fields a batch writes. */
 export interface PruneOutcome {

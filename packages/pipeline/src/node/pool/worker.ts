@@ -1,26 +1,44 @@
 /**
  * The pool's worker: runs one {@link PoolTask} per call on this thread — a whole prune request
- * (reading a path here, decoding, the method) or the attention-only decode of calibration — and
- * moves the typed arrays of its result back to the caller without copying. Loaded by piscina;
- * importing it has no side effects.
+ * (reading a path here, decoding, the method), consecutive batch lines written as result lines,
+ * or the attention-only decode of calibration — and moves the typed arrays of its result back to
+ * the caller without copying. Loaded by piscina; importing it has no side effects.
  * @packageDocumentation
  */
+import { resolve } from 'node:path';
 import { toErrorJson } from '@d2pruner/core';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { lastValueFrom, of } from 'rxjs';
-import { batchStages } from '../../batch/batch.js';
+import { batchStages, jobResult, lineJob, type BatchResult } from '../../batch/batch.js';
 import { createJob, type PruneJob } from '../../job.js';
 import { decode } from '../../operators/decode.js';
 import { nodeReadFile, pooledReadFile } from '../index.js';
 import { ReadBufferPool } from '../read-buffers.js';
-import { buffersOf, transferables, withOwnArrays, type AttentionOutcome, type AttentionTask, type PoolTask, type PruneOutcome, type PruneTask } from './task.js';
+import {
+  WORKER_BACKENDS,
+  buffersOf,
+  transferables,
+  withOwnArrays,
+  type AttentionOutcome,
+  type AttentionTask,
+  type CallerLine,
+  type LinesOutcome,
+  type LinesTask,
+  type PoolTask,
+  type PruneOutcome,
+  type PruneTask,
+} from './task.js';
 
 let buffers: ReadBufferPool | undefined;
 
-async function runPrune(task: PruneTask): Promise<PruneOutcome> {
-  const { defaults } = task;
+/** The batch stages of this thread: files read into its pooled buffers, the task's defaults. */
+function workerStages(defaults: PruneTask['defaults']) {
   buffers ??= new ReadBufferPool();
-  const stages = batchStages({ readFile: pooledReadFile(buffers, { sync: true }), ...defaults });
+  return batchStages({ readFile: pooledReadFile(buffers, { sync: true }), ...defaults });
+}
+
+async function runPrune(task: PruneTask): Promise<PruneOutcome> {
+  const stages = workerStages(task.defaults);
   const job: PruneJob = await lastValueFrom(of(createJob(task.request, 0)).pipe(stages));
   const out: PruneOutcome = { timings: { ...job.timings } };
   if (job.budget !== undefined) out.budget = job.budget;
@@ -28,6 +46,20 @@ async function runPrune(task: PruneTask): Promise<PruneOutcome> {
   if (job.error) out.error = job.error;
   job.release?.();
   return out;
+}
+
+async function runLines(task: LinesTask): Promise<LinesOutcome> {
+  const { baseDir, defaults } = task;
+  const stages = workerStages(defaults);
+  const resolvePath = (p: string): string => (baseDir === undefined ? p : resolve(baseDir, p));
+  const results: (BatchResult | CallerLine)[] = [];
+  for (const item of task.lines) {
+    const job = lineJob(item, item.index, resolvePath);
+    if ('text' in job) results.push(job);
+    else if (!WORKER_BACKENDS.has(job.request.backend ?? defaults.backend ?? 'auto')) results.push({ index: item.index, line: item.line, onCaller: true });
+    else results.push(await lastValueFrom(jobResult(job, item.line, stages)));
+  }
+  return { results, timings: {} };
 }
 
 async function runAttention(task: AttentionTask): Promise<AttentionOutcome> {
@@ -46,9 +78,10 @@ function movable<T extends object>(value: T): T {
 }
 
 /** Runs one task; a failure of the request is its `error`, never a rejection. */
-export default async function runTask(task: PoolTask): Promise<PruneOutcome | AttentionOutcome> {
+export default async function runTask(task: PoolTask): Promise<PruneOutcome | AttentionOutcome | LinesOutcome> {
   if (task.kind === 'ping') return { timings: {} };
   try {
+    if (task.kind === 'lines') return await runLines(task);
     return movable(task.kind === 'attention' ? await runAttention(task) : await runPrune(task));
   } catch (e) {
     return { timings: {}, error: toErrorJson(e) };

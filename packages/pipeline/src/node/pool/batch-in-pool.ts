@@ -1,0 +1,106 @@
+import { resolve } from 'node:path';
+import { listMethods, BUILTIN_METHODS } from '@d2pruner/methods';
+import { concat, defer, finalize, from, mergeMap, of, tap, type Observable } from 'rxjs';
+import { batchStages, jobResult, lineJob, pruneBatchResults, requestLines, type BatchOptions, type BatchResult, type NumberedLine } from '../../batch/batch.js';
+import { resolveInputPath } from '../../batch/request.js';
+import { pullMap } from '../../concurrency/pull.js';
+import { ProgressTracker } from '../../progress.js';
+import { doublingSizes, readyChunks } from './line-chunks.js';
+import { defaultsOf, poolStages } from './operators.js';
+import type { PrunePool } from './prune-pool.js';
+import type { CallerLine, LinesOutcome } from './task.js';
+
+/** Lines a worker runs per hand-over once a batch is going (fewer at its start). */
+export const MAX_LINES_PER_TASK = 8;
+
+/** The folder each resolver made by {@link nodePathResolver} joins paths to (a worker rebuilds it from that). */
+const RESOLVER_DIRS = new WeakMap<(path: string) => string, string>();
+
+/**
+ * Resolves batch `input` paths against `baseDir` with Node's `path.resolve` (absolute paths kept),
+ * in a form {@link pruneBatchInPool} can hand to its workers.
+ */
+export function nodePathResolver(baseDir: string): (path: string) => string {
+  const fn = (path: string): string => resolve(baseDir, path);
+  RESOLVER_DIRS.set(fn, baseDir);
+  return fn;
+}
+
+const BUILTINS: ReadonlySet<unknown> = new Set(BUILTIN_METHODS);
+
+/**
+ * How the workers resolve paths (`baseDir` for `path.resolve`), or undefined when the options'
+ * resolver exists only on this thread: none given (then the `baseDir` join of the batch, which
+ * a worker cannot reproduce with `path.resolve`), or a caller's own function.
+ */
+function workerPaths(options: BatchOptions): { baseDir?: string } | undefined {
+  if (options.resolvePath === undefined) return options.baseDir === undefined ? {} : undefined;
+  const baseDir = RESOLVER_DIRS.get(options.resolvePath);
+  return baseDir === undefined ? undefined : { baseDir };
+}
+
+/** Options of {@link pruneBatchInPool}: the batch options and the pool. */
+export interface PoolBatchOptions extends BatchOptions {
+  pool: PrunePool;
+}
+
+/**
+ * A batch run on a worker pool with the lines handed over in groups: each worker parses, reads,
+ * decodes, prunes and writes a group of consecutive lines, and this thread only forwards the
+ * result lines — far less work here per request than one hand-over each, which on a machine
+ * with as many workers as cores takes CPU from the workers. Results, error lines and order are
+ * those of `pruneBatchResults` with `poolStages`, which it falls back to when the lines cannot
+ * all go to workers as text: custom `stages`, a path resolver of the caller's own, or a method
+ * registered at run time (it exists only on this thread). A line naming a GPU backend still
+ * runs here; a group whose worker died is run again one line per task, so only the line that
+ * killed it fails. `concurrency` counts groups in flight (default: two per worker); progress
+ * counts lines.
+ */
+export function pruneBatchInPool(lines: AsyncIterable<string> | Iterable<string>, options: PoolBatchOptions): Observable<BatchResult> {
+  const { pool, ...rest } = options;
+  const paths = workerPaths(rest);
+  const perLine = { ...rest, concurrency: rest.concurrency ?? pool.workers, stages: poolStages(pool, rest) };
+  if (rest.stages || !paths || !listMethods().every((m) => BUILTINS.has(m))) return pruneBatchResults(lines, { ...perLine, stages: rest.stages ?? perLine.stages });
+  const { onProgress, total, progressIntervalMs, now, ...pullOptions } = rest;
+  const concurrency = rest.concurrency ?? 2 * pool.workers;
+  const progress = new ProgressTracker({ onProgress, total, progressIntervalMs, now });
+  const defaults = defaultsOf(rest);
+  const resolvePath = rest.resolvePath ?? ((p: string) => resolveInputPath(p, rest.baseDir));
+  const here = batchStages(rest);
+  const numbered = (async function* () {
+    let index = 0;
+    for await (const item of requestLines(lines)) yield { ...item, index: index++ };
+  })();
+
+  /** One line on this thread: a GPU backend's, or each line of a group whose worker died. */
+  const onCaller = (item: NumberedLine & { index: number }, stages = here): Observable<BatchResult> => {
+    const job = lineJob(item, item.index, resolvePath);
+    return 'text' in job ? of(job) : jobResult(job, item.line, stages);
+  };
+  const settle = (group: (NumberedLine & { index: number })[], outcome: LinesOutcome): Observable<BatchResult> => {
+    if (!outcome.results) return concat(...group.map((item) => onCaller(item, perLine.stages)));
+    return concat(...outcome.results.map((r, k) => (isCallerLine(r) ? onCaller(group[k]) : of(r))));
+  };
+  const runGroup = (group: (NumberedLine & { index: number })[]): Observable<BatchResult> =>
+    defer(() => {
+      for (let k = 0; k < group.length; k++) progress.started();
+      const ac = new AbortController();
+      let settled = false;
+      // a group that failed as a whole (its worker died, the pool closed) is run again line by line
+      const failed: LinesOutcome = { timings: {} };
+      return from(pool.lines(group, paths.baseDir, defaults, { signal: ac.signal }).catch(() => failed)).pipe(
+        tap(() => (settled = true)),
+        finalize(() => settled || ac.abort()),
+        mergeMap((outcome) => settle(group, outcome)),
+        tap((r) => progress.finished(r.error !== undefined)),
+      );
+    });
+  return pullMap(readyChunks(numbered, doublingSizes(concurrency, MAX_LINES_PER_TASK)), runGroup, { ...pullOptions, concurrency }).pipe(
+    tap({ complete: () => progress.complete() }),
+  );
+}
+
+function isCallerLine(r: BatchResult | CallerLine): r is CallerLine {
+  return 'onCaller' in r;
+}
+
