@@ -4,7 +4,8 @@
 // with the requests on the main thread (--workers 0) and on 1 and 2 worker threads: the whole
 // process, and its steady rate read from the times its result lines arrive (past the first
 // quarter, once process and worker start are behind it); then the steady state in process (a
-// pool warmed by one untimed pass, `pruneInPool`, no process or worker start), with the CPU
+// pool warmed by one untimed pass, no process or worker start; one request per hand-over with
+// `pruneInPool`, and the lines in groups with `pruneBatchInPool` as the CLI does), with the CPU
 // seconds the process got — on a shared machine the ratio is bounded by the CPU it is given —
 // and each request kind's method time alone (1 worker) and beside another worker (2 workers);
 // then the same batch split over two separate 1-worker processes run side by side; last, the
@@ -18,7 +19,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { layoutToJson, writeSafetensors } from '@d2pruner/core';
-import { createPrunePool, pruneInPool } from '@d2pruner/pipeline/node';
+import { createPrunePool, pruneBatchInPool, pruneInPool } from '@d2pruner/pipeline/node';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { scene, tiledLayout } from './scene.mjs';
 import { copyBandwidth } from './bandwidth.mjs';
@@ -65,7 +66,12 @@ function requestKind(r) {
   return `${r.input.includes('internvl') ? 'InternVL' : 'LLaVA'} keep ${r.keep} α ${r.params?.alpha ?? 1}`;
 }
 
-/** Wall ms and CPU seconds of the whole batch through a pool of `workers` threads warmed by one untimed pass (JIT, WebAssembly, memory pools). */
+/**
+ * Wall ms and CPU seconds of the whole batch through a pool of `workers` threads warmed by one
+ * untimed pass (JIT, WebAssembly, memory pools): one request per hand-over (`pruneInPool`, what
+ * an evaluation loop uses), then the batch's lines in groups (`pruneBatchInPool`, what
+ * `prune --batch` uses).
+ */
 async function steadyState(workers) {
   const pool = createPrunePool({ workers });
   try {
@@ -83,7 +89,15 @@ async function steadyState(workers) {
       const kind = requestKind(requests[i]);
       method.set(kind, [...(method.get(kind) ?? []), j.selection.timings.totalMs]);
     });
-    return { ms, cpuS: (cpu.user + cpu.system) / 1e6, keeps: jobs.map((j) => JSON.stringify(j.selection.keep)).join('\n'), method };
+    const lines = requests.map((r) => JSON.stringify(r));
+    const l0 = process.cpuUsage();
+    const t1 = performance.now();
+    const results = await lastValueFrom(pruneBatchInPool(lines, { pool }).pipe(toArray()));
+    const linesMs = performance.now() - t1;
+    const lcpu = process.cpuUsage(l0);
+    if (results.some((r) => r.error)) throw new Error(`grouped batch failed: ${results.find((r) => r.error).text}`);
+    const lineKeeps = results.map((r) => JSON.stringify(JSON.parse(r.text).keep)).join('\n');
+    return { ms, cpuS: (cpu.user + cpu.system) / 1e6, linesMs, linesCpuS: (lcpu.user + lcpu.system) / 1e6, keeps: jobs.map((j) => JSON.stringify(j.selection.keep)).join('\n'), lineKeeps, method };
   } finally {
     await pool.close();
   }
@@ -166,21 +180,23 @@ try {
     const first = median(runs.get(w).map((x) => x.first));
     console.log(row([w === 0 ? '0 (main)' : w, m.toFixed(0), ((ITEMS * 1000) / m).toFixed(1), `${(base / m).toFixed(2)}×`, first.toFixed(0), rate.toFixed(1), `${(rate / baseRate).toFixed(2)}×`], widths));
   }
-  console.log(`steady state in process (pool warmed by one untimed pass, pruneInPool, concurrency 2 × workers), median of ${REPS} runs:`);
-  const sw = [12, 10, 10, 12, 12];
-  console.log(row(['workers', 'wall ms', 'items/s', 'vs 1 worker', 'CPU cores'], sw));
+  console.log(`steady state in process (pool warmed by one untimed pass), median of ${REPS} runs: one request per hand-over (pruneInPool, concurrency 2 × workers) and the lines in groups (pruneBatchInPool, as prune --batch)`);
+  const sw = [12, 14, 10, 10, 12, 12];
+  console.log(row(['workers', 'hand-over', 'wall ms', 'items/s', 'vs 1 worker', 'CPU cores'], sw));
   const steady = new Map([1, 2].map((w) => [w, []]));
   for (let r = 0; r < REPS; r++) {
     for (const w of [1, 2]) {
       const s = await steadyState(w);
-      if (s.keeps !== results.get('keep')) throw new Error(`the pool (${w} workers) selected other tokens than the CLI`);
+      if (s.keeps !== results.get('keep') || s.lineKeeps !== results.get('keep')) throw new Error(`the pool (${w} workers) selected other tokens than the CLI`);
       steady.get(w).push(s);
     }
   }
   const med = (w, key) => median(steady.get(w).map((s) => s[key]));
-  for (const w of [1, 2]) {
-    const ms = med(w, 'ms');
-    console.log(row([w, ms.toFixed(0), ((ITEMS * 1000) / ms).toFixed(1), `${(med(1, 'ms') / ms).toFixed(2)}×`, (med(w, 'cpuS') / (ms / 1000)).toFixed(2)], sw));
+  for (const [label, msKey, cpuKey] of [['per request', 'ms', 'cpuS'], ['line groups', 'linesMs', 'linesCpuS']]) {
+    for (const w of [1, 2]) {
+      const ms = med(w, msKey);
+      console.log(row([w, label, ms.toFixed(0), ((ITEMS * 1000) / ms).toFixed(1), `${(med(1, msKey) / ms).toFixed(2)}×`, (med(w, cpuKey) / (ms / 1000)).toFixed(2)], sw));
+    }
   }
   console.log('method time per request (validation + selection, result timings), median over the runs: alone vs beside another worker');
   const kw = [28, 12, 12, 8];
