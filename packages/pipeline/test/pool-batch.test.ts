@@ -34,6 +34,13 @@ describe('readyChunks: batch lines grouped for the workers', () => {
     expect(groups).toEqual([[0], [1], [2, 3], [4, 5], [6, 7, 8, 9], [10, 11, 12, 13], [14, 15, 16, 17], [18, 19]]);
   });
 
+  it('closes a group once its items weigh the limit (the first item always goes)', async () => {
+    const groups: string[][] = [];
+    const items = ['aaaa', 'b', 'cc', 'dddddd', 'e', 'f', 'g'];
+    for await (const g of readyChunks(items, () => 8, { weight: (s) => s.length, max: 5 })) groups.push(g);
+    expect(groups).toEqual([['aaaa', 'b'], ['cc', 'dddddd'], ['e', 'f', 'g']]);
+  });
+
   it('does not wait for items that are not there yet: a slow source gets groups of one', async () => {
     async function* slow() {
       for (let k = 0; k < 4; k++) {

@@ -13,6 +13,13 @@ import type { CallerLine, LinesOutcome } from './task.js';
 /** Lines a worker runs per hand-over once a batch is going (fewer at its start). */
 export const MAX_LINES_PER_TASK = 8;
 
+/**
+ * Characters a group of lines may reach before it closes (its first line always goes): lines
+ * of requests are short, and a group of long (hostile) lines then holds no more memory in
+ * flight than one of them.
+ */
+export const MAX_GROUP_CHARS = 2 ** 20;
+
 /** The folder each resolver made by {@link nodePathResolver} joins paths to (a worker rebuilds it from that). */
 const RESOLVER_DIRS = new WeakMap<(path: string) => string, string>();
 
@@ -95,7 +102,8 @@ export function pruneBatchInPool(lines: AsyncIterable<string> | Iterable<string>
         tap((r) => progress.finished(r.error !== undefined)),
       );
     });
-  return pullMap(readyChunks(numbered, doublingSizes(concurrency, MAX_LINES_PER_TASK)), runGroup, { ...pullOptions, concurrency }).pipe(
+  const groups = readyChunks(numbered, doublingSizes(concurrency, MAX_LINES_PER_TASK), { weight: (item) => item.text.length, max: MAX_GROUP_CHARS });
+  return pullMap(groups, runGroup, { ...pullOptions, concurrency }).pipe(
     tap({ complete: () => progress.complete() }),
   );
 }

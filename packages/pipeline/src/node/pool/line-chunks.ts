@@ -5,15 +5,28 @@ function nextTurn(): Promise<typeof LATER> {
   return new Promise((resolve) => setImmediate(resolve, LATER));
 }
 
+/** Bounds on a group of {@link readyChunks} beyond its item count. */
+export interface ChunkLimit<T> {
+  /** An item's weight (e.g. a line's length). */
+  weight: (item: T) => number;
+  /** A group closes once its items weigh this much (its first item is always taken). */
+  max: number;
+}
+
 /**
  * Groups the items of `source` into arrays of at most `sizeOf(k)` items (k = 0, 1, … the group's
  * number), taking into a group only the items that are ready: once a group has one item, the
  * next is added only when the source gives it before the event loop turns (a line already read
  * from the file). A slow source — requests typed or piped one at a time — thus gets groups of
- * one, and its results do not wait for lines that have not come yet. Closing the generator
- * closes the source.
+ * one, and its results do not wait for lines that have not come yet. With `limit`, a group also
+ * closes once its items weigh `limit.max`, so groups of long lines hold no more memory than one
+ * such line. Closing the generator closes the source.
  */
-export async function* readyChunks<T>(source: AsyncIterable<T> | Iterable<T>, sizeOf: (k: number) => number): AsyncGenerator<T[], void, undefined> {
+export async function* readyChunks<T>(
+  source: AsyncIterable<T> | Iterable<T>,
+  sizeOf: (k: number) => number,
+  limit?: ChunkLimit<T>,
+): AsyncGenerator<T[], void, undefined> {
   const it: AsyncIterator<T> | Iterator<T> = Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
   let pending: Promise<IteratorResult<T>> | undefined;
   let done = false;
@@ -27,7 +40,8 @@ export async function* readyChunks<T>(source: AsyncIterable<T> | Iterable<T>, si
       }
       const chunk = [first.value];
       const size = sizeOf(k);
-      while (chunk.length < size) {
+      let weight = limit ? limit.weight(first.value) : 0;
+      while (chunk.length < size && !(limit && weight >= limit.max)) {
         const next = Promise.resolve(it.next());
         const r = await Promise.race([next, nextTurn()]);
         if (r === LATER) {
@@ -39,6 +53,7 @@ export async function* readyChunks<T>(source: AsyncIterable<T> | Iterable<T>, si
           break;
         }
         chunk.push(r.value);
+        if (limit) weight += limit.weight(r.value);
       }
       yield chunk;
       if (done) return;
