@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { methodRegistry, registerMethod, type Method } from '@d2pruner/core';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -180,6 +180,20 @@ describe('pruneBatchInPool: lines handed to the workers in groups', () => {
     const final = events.at(-1);
     expect(final).toMatchObject({ done: 12, failed: 0, inFlight: 0, final: true });
     expect(events.filter((e) => !e.final).map((e) => e.done)).toEqual(Array.from({ length: 12 }, (_, k) => k + 1));
+  });
+
+  it('a pool of more workers than cores starts one per core, and the others only when tasks wait', async () => {
+    const cores = availableParallelism();
+    const big = createPrunePool({ workers: cores + 6 });
+    try {
+      const out = await lastValueFrom(pruneBatchInPool(vectorLines().slice(0, 2), { ...batchFileOptions(join(D2, 'b.jsonl')), pool: big }).pipe(toArray()));
+      expect(out.map((r) => r.error)).toEqual([undefined, undefined]);
+      expect(big.threads).toBeLessThanOrEqual(Math.max(cores, 2));
+      await big.warm();
+      expect(big.threads).toBe(cores + 6);
+    } finally {
+      await big.close();
+    }
   });
 
   it('pruneBatchFileResults with a pool goes through the groups and reads the file lazily', async () => {

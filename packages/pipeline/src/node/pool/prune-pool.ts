@@ -8,7 +8,10 @@ import { transferables, type AttentionOutcome, type LinesOutcome, type LinesTask
 
 /** Options of {@link createPrunePool}. */
 export interface PrunePoolOptions {
-  /** Worker threads (integer ≥ 1; default: the machine's available parallelism). */
+  /**
+   * Worker threads at most (integer ≥ 1; default: the machine's available parallelism). Up to
+   * one per core start with the pool; any beyond start only when tasks wait for a thread.
+   */
   workers?: number;
   /**
    * Tasks that may wait for a free worker (default: no limit); a request beyond them gets an
@@ -67,7 +70,7 @@ function abortReason(signal: AbortSignal | undefined, e: unknown): unknown {
  * copied / shared instead). Create one per process and {@link PrunePool.close} it at the end.
  */
 export class PrunePool {
-  /** Worker threads. */
+  /** Worker threads at most: one per core start at once, the others only when tasks wait for a thread. */
   readonly workers: number;
   /** The script the workers run (the bundled worker when the build made one). */
   readonly script: string;
@@ -85,7 +88,8 @@ export class PrunePool {
     this.script = workerFile();
     this.piscina = new Piscina({
       filename: this.script,
-      minThreads: workers,
+      // more threads than cores start only when tasks wait: `--workers 256` on a two-line batch starts two
+      minThreads: Math.min(workers, availableParallelism()),
       maxThreads: workers,
       concurrentTasksPerWorker: 1,
       idleTimeout: Infinity,
@@ -94,6 +98,11 @@ export class PrunePool {
       niceIncrement: options.niceIncrement ?? 0,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
+  }
+
+  /** Worker threads started so far (at most {@link workers}). */
+  get threads(): number {
+    return this.piscina.threads.length;
   }
 
   /** Tasks waiting for a worker. */
