@@ -19,14 +19,22 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array | string> | I
     let start = 0;
     for (let nl = rest.indexOf('\n'); nl >= 0; nl = rest.indexOf('\n', start)) {
       const end = nl > start && rest.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      // a whole long line inside one large chunk is refused as one split across chunks is
+      if (end - start > maxLineChars) throw tooLong(field, lineNo + 1, maxLineChars);
       const line = rest.slice(start, end);
       start = nl + 1;
       lineNo++;
       yield line;
     }
     rest = rest.slice(start);
-    if (rest.length > maxLineChars) throw new InvalidInputError(field, `line ${lineNo + 1} is longer than ${maxLineChars} characters`);
+    if (rest.length > maxLineChars) throw tooLong(field, lineNo + 1, maxLineChars);
   }
   rest += decoder.decode();
-  if (rest.length > 0) yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+  const last = rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+  if (last.length > maxLineChars) throw tooLong(field, lineNo + 1, maxLineChars);
+  if (rest.length > 0) yield last;
+}
+
+function tooLong(field: string, line: number, maxLineChars: number): InvalidInputError {
+  return new InvalidInputError(field, `line ${line} is longer than ${maxLineChars} characters`);
 }

@@ -12,6 +12,19 @@ describe('splitLines', () => {
     expect(await collect(splitLines(['a\r', '\nbb\n', '\ncc', 'c\r\nd']))).toEqual(['a', 'bb', '', 'ccc', 'd']);
   });
 
+  it('refuses a line over the limit however it arrives: whole in one chunk, split across chunks, or last without a newline', async () => {
+    const err = { code: 'INVALID_INPUT', field: 'batch', message: 'line 2 is longer than 4 characters' };
+    const lines: string[] = [];
+    const whole = (async () => {
+      for await (const l of splitLines(['ok\nabcdef\nz\n'], 4)) lines.push(l);
+    })();
+    await expect(whole).rejects.toMatchObject(err);
+    expect(lines).toEqual(['ok']);
+    await expect(collect(splitLines(['ok\nabc', 'def\n'], 4))).rejects.toMatchObject(err);
+    await expect(collect(splitLines(['ok\nabcdef'], 4))).rejects.toMatchObject(err);
+    expect(await collect(splitLines(['ok\nabcd\r\nefgh'], 4))).toEqual(['ok', 'abcd', 'efgh']);
+  });
+
   it('decodes UTF-8 sequences split between chunks', async () => {
     const bytes = new TextEncoder().encode('é→x\n✓\n');
     const chunks = Array.from(bytes, (b) => new Uint8Array([b]));

@@ -103,6 +103,23 @@ describe('pruneBatchInPool: lines handed to the workers in groups', () => {
     expect(JSON.parse(there[2].text).keep).toEqual(cases[2].expected.keep);
   });
 
+  it('with a GPU default backend the lines are routed one by one, none sent to a worker only to come back', async () => {
+    const watched = Object.create(pool) as PrunePool;
+    let groups = 0;
+    watched.lines = async (...args) => {
+      groups++;
+      return pool.lines(...args);
+    };
+    const lines = vectorLines().slice(0, 4);
+    lines[1] = JSON.stringify({ input: cases[1].input, keep: cases[1].keep, params: cases[1].params, backend: 'cpu' });
+    const options = { ...batchFileOptions(join(D2, 'b.jsonl')), backend: 'elsewhere', ensureBackend: async () => undefined };
+    const here = await lastValueFrom(pruneBatchResults(lines, options).pipe(toArray()));
+    const out = await lastValueFrom(pruneBatchInPool(lines, { ...options, pool: watched }).pipe(toArray()));
+    expect(groups).toBe(0);
+    expect(out.map((r) => [r.line, r.error?.code ?? 'ok'])).toEqual(here.map((r) => [r.line, r.error?.code ?? 'ok']));
+    expect(JSON.parse(out[1].text).keep).toEqual(cases[1].expected.keep);
+  });
+
   it('a method registered at run time exists only on this thread: its lines still get its answer', async () => {
     const custom: Method = {
       name: 'zz-first-tokens',

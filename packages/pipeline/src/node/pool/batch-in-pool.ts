@@ -8,7 +8,7 @@ import { ProgressTracker } from '../../progress.js';
 import { doublingSizes, readyChunks } from './line-chunks.js';
 import { defaultsOf, poolStages } from './operators.js';
 import type { PrunePool } from './prune-pool.js';
-import type { CallerLine, LinesOutcome } from './task.js';
+import { WORKER_BACKENDS, type CallerLine, type LinesOutcome } from './task.js';
 
 /** Lines a worker runs per hand-over once a batch is going (fewer at its start). */
 export const MAX_LINES_PER_TASK = 8;
@@ -57,20 +57,21 @@ export interface PoolBatchOptions extends BatchOptions {
  * result lines — far less work here per request than one hand-over each, which on a machine
  * with as many workers as cores takes CPU from the workers. Results, error lines and order are
  * those of `pruneBatchResults` with `poolStages`, which it falls back to when the lines cannot
- * all go to workers as text: custom `stages`, a path resolver of the caller's own, or a method
- * registered at run time (it exists only on this thread). A line naming a GPU backend still
- * runs here; a group whose worker died is run again one line per task, so only the line that
- * killed it fails. `concurrency` counts groups in flight (default: two per worker); progress
- * counts lines.
+ * all go to workers as text: custom `stages`, a path resolver of the caller's own, a GPU default
+ * `backend` (its lines run here), or methods other than the built-ins (registered, replaced or removed at run time: the workers know only
+ * the built-ins). A line naming a GPU backend still runs here; a group whose worker died is run
+ * again one line per task, so only the line that killed it fails. `concurrency` counts groups
+ * in flight (default: two per worker); progress counts lines (`isFailure` applies to each).
  */
 export function pruneBatchInPool(lines: AsyncIterable<string> | Iterable<string>, options: PoolBatchOptions): Observable<BatchResult> {
   const { pool, ...rest } = options;
   const paths = workerPaths(rest);
   const perLine = { ...rest, concurrency: rest.concurrency ?? pool.workers, stages: poolStages(pool, rest) };
-  if (rest.stages || !paths || !listMethods().every((m) => BUILTINS.has(m))) return pruneBatchResults(lines, { ...perLine, stages: rest.stages ?? perLine.stages });
-  const { onProgress, total, progressIntervalMs, now, ...pullOptions } = rest;
+  // a GPU default backend: lines would go to a worker only to come back, so each is routed here
+  const gpuDefault = !WORKER_BACKENDS.has(rest.backend ?? 'auto');
+  if (rest.stages || !paths || gpuDefault || !onlyBuiltinMethods()) return pruneBatchResults(lines, { ...perLine, stages: rest.stages ?? perLine.stages });
+  const { onProgress, total, progressIntervalMs, now, isFailure = (r: unknown) => (r as BatchResult).error !== undefined, ...pullOptions } = rest;
   const concurrency = rest.concurrency ?? 2 * pool.workers;
-  const progress = new ProgressTracker({ onProgress, total, progressIntervalMs, now });
   const defaults = defaultsOf(rest);
   const resolvePath = rest.resolvePath ?? ((p: string) => resolveInputPath(p, rest.baseDir));
   const here = batchStages(rest);
@@ -88,7 +89,7 @@ export function pruneBatchInPool(lines: AsyncIterable<string> | Iterable<string>
     if (!outcome.results) return concat(...group.map((item) => onCaller(item, perLine.stages)));
     return concat(...outcome.results.map((r, k) => (isCallerLine(r) ? onCaller(group[k]) : of(r))));
   };
-  const runGroup = (group: (NumberedLine & { index: number })[]): Observable<BatchResult> =>
+  const runGroup = (group: (NumberedLine & { index: number })[], progress: ProgressTracker): Observable<BatchResult> =>
     defer(() => {
       for (let k = 0; k < group.length; k++) progress.started();
       const ac = new AbortController();
@@ -99,13 +100,25 @@ export function pruneBatchInPool(lines: AsyncIterable<string> | Iterable<string>
         tap(() => (settled = true)),
         finalize(() => settled || ac.abort()),
         mergeMap((outcome) => settle(group, outcome)),
-        tap((r) => progress.finished(r.error !== undefined)),
+        tap((r) => progress.finished(isFailure(r))),
       );
     });
   const groups = readyChunks(numbered, doublingSizes(concurrency, MAX_LINES_PER_TASK), { weight: (item) => item.text.length, max: MAX_GROUP_CHARS });
-  return pullMap(groups, runGroup, { ...pullOptions, concurrency }).pipe(
-    tap({ complete: () => progress.complete() }),
-  );
+  return defer(() => {
+    // progress counts lines, from the subscription on; pullMap's own events count groups, and only
+    // its final one goes on: it comes when the batch completes and when the source fails
+    const progress = new ProgressTracker({ onProgress, total, progressIntervalMs, now });
+    return pullMap(groups, (group) => runGroup(group, progress), { ...pullOptions, concurrency, onProgress: (e) => e.final && progress.complete() });
+  });
+}
+
+/**
+ * Whether the method registry holds the built-in methods and nothing else: the workers know
+ * exactly those (a method registered, replaced or removed on this thread would differ there).
+ */
+function onlyBuiltinMethods(): boolean {
+  const methods = listMethods();
+  return methods.length === BUILTINS.size && methods.every((m) => BUILTINS.has(m));
 }
 
 function isCallerLine(r: BatchResult | CallerLine): r is CallerLine {

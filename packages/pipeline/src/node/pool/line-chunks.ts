@@ -1,6 +1,15 @@
 /** What a pending `next()` loses its race to: the next turn of the event loop. */
 const LATER = Symbol('later');
 
+/** The iterator's next result as a promise: one that throws gives a rejected promise. */
+function nextOf<T>(it: AsyncIterator<T> | Iterator<T>): Promise<IteratorResult<T>> {
+  try {
+    return Promise.resolve(it.next());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 function nextTurn(): Promise<typeof LATER> {
   return new Promise((resolve) => setImmediate(resolve, LATER));
 }
@@ -20,7 +29,9 @@ export interface ChunkLimit<T> {
  * from the file). A slow source — requests typed or piped one at a time — thus gets groups of
  * one, and its results do not wait for lines that have not come yet. With `limit`, a group also
  * closes once its items weigh `limit.max`, so groups of long lines hold no more memory than one
- * such line. Closing the generator closes the source.
+ * such line. A source that fails ends the group being filled, which is yielded; the failure is
+ * thrown at the next pull, so no item read before it is lost. Closing the generator closes the
+ * source.
  */
 export async function* readyChunks<T>(
   source: AsyncIterable<T> | Iterable<T>,
@@ -42,8 +53,9 @@ export async function* readyChunks<T>(
       const size = sizeOf(k);
       let weight = limit ? limit.weight(first.value) : 0;
       while (chunk.length < size && !(limit && weight >= limit.max)) {
-        const next = Promise.resolve(it.next());
-        const r = await Promise.race([next, nextTurn()]);
+        const next = nextOf(it);
+        // a read that fails ends the group: its items go out, and the failure comes at the next pull
+        const r = await Promise.race([next, nextTurn()]).catch((): typeof LATER => LATER);
         if (r === LATER) {
           pending = next;
           break;

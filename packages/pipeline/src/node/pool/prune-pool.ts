@@ -98,6 +98,10 @@ export class PrunePool {
       niceIncrement: options.niceIncrement ?? 0,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
+    // piscina reports here what belongs to no task: the late result of a task aborted as its worker
+    // finished it (unsubscribing a batch), a worker that died between tasks. Unheard, the 'error'
+    // event would be an uncaught exception; every task's own failure already reaches its caller.
+    this.piscina.on('error', () => {});
   }
 
   /** Worker threads started so far (at most {@link workers}). */
