@@ -1,12 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { methodRegistry, registerMethod, type Method } from '@d2pruner/core';
+import { methodRegistry, registerMethod } from '@d2pruner/core';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneBatchResults, type ProgressEvent } from '../src/index.js';
 import { doublingSizes, readyChunks } from '../src/node/pool/line-chunks.js';
 import { batchFileOptions, createPrunePool, pruneBatchFileResults, pruneBatchInPool, readLines, type PrunePool } from '../src/node/index.js';
+import { firstTokensMethod } from './helpers/methods.js';
 import { VECTORS, d2Cases } from './helpers/vectors.js';
 
 const D2 = join(VECTORS, 'd2pruner');
@@ -121,13 +122,7 @@ describe('pruneBatchInPool: lines handed to the workers in groups', () => {
   });
 
   it('a method registered at run time exists only on this thread: its lines still get its answer', async () => {
-    const custom: Method = {
-      name: 'zz-first-tokens',
-      description: 'keeps the first tokens',
-      params: {},
-      requires: [],
-      select: async (input: { features: { rows: number } }, budget: number) => ({ method: 'zz-first-tokens', n: input.features.rows, budget, keep: Array.from({ length: budget }, (_, k) => k), backend: 'cpu', timings: { totalMs: 0 } }),
-    } as unknown as Method;
+    const custom = firstTokensMethod('zz-first-tokens');
     registerMethod(custom);
     try {
       const lines = [JSON.stringify({ input: cases[0].input, keep: 3, method: 'zz-first-tokens' }), vectorLines()[1]];

@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from '@d2pruner/core';
 import { reportHtml, sampleCollector } from '@d2pruner/eval-report';
 import { readChartLibraries } from '@d2pruner/eval-report/node';
-import { budgetsFromText, evalRuns, evaluate, evaluateOutcomes, splitList, type EvalOutcome, type EvalReport } from '@d2pruner/pipeline';
-import { poolStages } from '@d2pruner/pipeline/node';
+import { budgetsFromText, evalRuns, evaluate, evaluateOutcomes, splitList, type EvalOptions, type EvalOutcome, type EvalReport } from '@d2pruner/pipeline';
+import { evaluateInPool } from '@d2pruner/pipeline/node';
 import { lastValueFrom, tap } from 'rxjs';
 import { ensureBackend } from '../backends.js';
 import { defineCommand } from '../cli/command.js';
@@ -72,24 +72,24 @@ export const evalCommand = defineCommand({
       if (!reported.has(line)) io.err(line);
       reported.add(line);
     };
-    const report: EvalReport = await withWorkerPool(workers ?? 0, (pool) =>
-      lastValueFrom(
-        evaluateOutcomes(positionals, {
-          runs,
-          prior,
-          priorLayout,
-          priorModel,
-          priorLayer,
-          backend: values.backend,
-          concurrency: pool ? Math.max(concurrency, pool.workers) : concurrency,
-          ensureBackend,
-          readFile: (path) => readInputFile(io, path),
-          stages: pool ? poolStages(pool, { prior, priorLayout, priorModel, priorLayer, backend: values.backend, ensureBackend }) : undefined,
-          total: positionals.length,
-          onProgress: io.isTTY ? progressRenderer(io.err, 'eval') : undefined,
-        }).pipe(tap(onOutcome), evaluate(runs)),
-      ),
-    );
+    const report: EvalReport = await withWorkerPool(workers ?? 0, (pool) => {
+      const options: EvalOptions = {
+        runs,
+        prior,
+        priorLayout,
+        priorModel,
+        priorLayer,
+        backend: values.backend,
+        concurrency: pool ? Math.max(concurrency, 2 * pool.workers) : concurrency,
+        ensureBackend,
+        readFile: (path) => readInputFile(io, path),
+        total: positionals.length,
+        onProgress: io.isTTY ? progressRenderer(io.err, 'eval') : undefined,
+      };
+      // with a pool, each file goes to a worker whole: decoded once there, every run on it
+      const outcomes = pool ? evaluateInPool(positionals, { ...options, pool }) : evaluateOutcomes(positionals, options);
+      return lastValueFrom(outcomes.pipe(tap(onOutcome), evaluate(runs)));
+    });
     await io.out(values.json ? JSON.stringify(report) + '\n' : formatEvalTable(report));
     if (values.report !== undefined && libraries) {
       await writeOutputFile(io, values.report, new TextEncoder().encode(reportHtml(report, samples.samples(), libraries)), 'report');

@@ -49,11 +49,13 @@ interface DecodedFile {
   error?: ErrorJson;
 }
 
-function sourceName(source: EvalSource): string {
+/** The name an input's outcomes carry: its path, or the in-memory file's name. */
+export function evalSourceName(source: EvalSource): string {
   return typeof source === 'string' ? source : source.name;
 }
 
-async function readSource(source: EvalSource, options: EvalOptions): Promise<Uint8Array> {
+/** The bytes of a labelled input: a path read with `options.readFile`, or the in-memory bytes themselves. */
+export async function readEvalSource(source: EvalSource, options: Pick<EvalOptions, 'readFile'>): Promise<Uint8Array> {
   if (typeof source !== 'string') return source.bytes;
   if (!options.readFile) throw new InvalidArgumentError('readFile', `input '${source}' is a path but the evaluation has no file reader (Node: nodeReadFile)`);
   return bytesOf(await options.readFile(source, new AbortController().signal));
@@ -61,8 +63,8 @@ async function readSource(source: EvalSource, options: EvalOptions): Promise<Uin
 
 /** Reads one file once: the `decode` stage of the batch pipeline for the tokens, then the labels. */
 function decodeFile(source: EvalSource, index: number, options: EvalOptions): Observable<DecodedFile> {
-  const file = sourceName(source);
-  const read = readSource(source, options).then(
+  const file = evalSourceName(source);
+  const read = readEvalSource(source, options).then(
     (bytes) => ({ bytes }),
     (e: unknown) => ({ error: toErrorJson(e) }),
   );
@@ -117,17 +119,25 @@ function runOnFile(d: DecodedFile, run: EvalRun, options: EvalOptions): Observab
  * outcomes with the reason and the stream goes on.
  */
 export function evaluateOutcomes(sources: AsyncIterable<EvalSource> | Iterable<EvalSource>, options: EvalOptions): Observable<EvalOutcome> {
-  if (options.runs.length === 0) throw new InvalidArgumentError('methods', 'an evaluation needs at least one (method, budget)');
-  const keys = options.runs.map(runKey);
-  const twice = keys.find((k, i) => keys.indexOf(k) !== i);
-  // the report has one row per (method, budget): a second run of it would be counted into the first
-  if (twice !== undefined) throw new InvalidArgumentError('runs', `the run ${twice} is given twice (one row per method and budget; parameters do not split a row)`);
+  checkEvalRuns(options.runs);
   return pullMap(
     sources,
     (source: EvalSource, index: number) =>
       decodeFile(source, index, options).pipe(concatMap((d) => from(options.runs).pipe(concatMap((run) => runOnFile(d, run, options))))),
     options,
   );
+}
+
+/**
+ * Checks an evaluation's runs before any file is read: at least one, and each (method, budget)
+ * once — the report has one row per (method, budget), so a second run of it would be counted
+ * into the first. Typed errors name `methods` or `runs`.
+ */
+export function checkEvalRuns(runs: readonly EvalRun[]): void {
+  if (runs.length === 0) throw new InvalidArgumentError('methods', 'an evaluation needs at least one (method, budget)');
+  const keys = runs.map(runKey);
+  const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (twice !== undefined) throw new InvalidArgumentError('runs', `the run ${twice} is given twice (one row per method and budget; parameters do not split a row)`);
 }
 
 /** {@link evaluateOutcomes} reduced by {@link evaluate}: the eval JSON of docs/eval.md §3. */

@@ -182,5 +182,6 @@ export * from './pool/task.js';
 export * from './pool/prune-pool.js';
 export * from './pool/operators.js';
 export * from './pool/batch-in-pool.js';
+export * from './pool/eval-in-pool.js';
 
 export { priorFileBytes };

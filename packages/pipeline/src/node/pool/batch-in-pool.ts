@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { listMethods, BUILTIN_METHODS } from '@d2pruner/methods';
 import { concat, defer, finalize, from, mergeMap, of, tap, type Observable } from 'rxjs';
 import { batchStages, jobResult, lineJob, pruneBatchResults, requestLines, type BatchOptions, type BatchResult, type NumberedLine } from '../../batch/batch.js';
 import { resolveInputPath } from '../../batch/request.js';
@@ -9,6 +8,7 @@ import { doublingSizes, readyChunks } from './line-chunks.js';
 import { defaultsOf, poolStages } from './operators.js';
 import type { PrunePool } from './prune-pool.js';
 import { WORKER_BACKENDS, type CallerLine, type LinesOutcome } from './task.js';
+import { onlyBuiltinMethods } from './worker-methods.js';
 
 /** Lines a worker runs per hand-over once a batch is going (fewer at its start). */
 export const MAX_LINES_PER_TASK = 8;
@@ -32,8 +32,6 @@ export function nodePathResolver(baseDir: string): (path: string) => string {
   RESOLVER_DIRS.set(fn, baseDir);
   return fn;
 }
-
-const BUILTINS: ReadonlySet<unknown> = new Set(BUILTIN_METHODS);
 
 /**
  * How the workers resolve paths (`baseDir` for `path.resolve`), or undefined when the options'
@@ -110,15 +108,6 @@ export function pruneBatchInPool(lines: AsyncIterable<string> | Iterable<string>
     const progress = new ProgressTracker({ onProgress, total, progressIntervalMs, now });
     return pullMap(groups, (group) => runGroup(group, progress), { ...pullOptions, concurrency, onProgress: (e) => e.final && progress.complete() });
   });
-}
-
-/**
- * Whether the method registry holds the built-in methods and nothing else: the workers know
- * exactly those (a method registered, replaced or removed on this thread would differ there).
- */
-function onlyBuiltinMethods(): boolean {
-  const methods = listMethods();
-  return methods.length === BUILTINS.size && methods.every((m) => BUILTINS.has(m));
 }
 
 function isCallerLine(r: BatchResult | CallerLine): r is CallerLine {

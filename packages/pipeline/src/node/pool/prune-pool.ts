@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { D2PrunerError, assertInteger, toErrorJson, type Layout } from '@d2pruner/core';
 import { Piscina } from 'piscina';
 import type { PruneRequest } from '../../job.js';
-import { transferables, type AttentionOutcome, type LinesOutcome, type LinesTask, type PruneOutcome, type WorkerDefaults } from './task.js';
+import type { EvalRun } from '../../eval/evaluate.js';
+import { transferables, type AttentionOutcome, type EvalFileOutcome, type EvalWorkerOptions, type LinesOutcome, type LinesTask, type PruneOutcome, type WorkerDefaults } from './task.js';
 
 /** Options of {@link createPrunePool}. */
 export interface PrunePoolOptions {
@@ -135,6 +136,17 @@ export class PrunePool {
   async lines(lines: LinesTask['lines'], baseDir: string | undefined, defaults: WorkerDefaults = {}, options: PoolCallOptions = {}): Promise<LinesOutcome> {
     const task: LinesTask = { kind: 'lines', lines, defaults, ...(baseDir === undefined ? {} : { baseDir }) };
     return this.run<LinesOutcome>(task, [], options);
+  }
+
+  /**
+   * Runs every evaluation run on one labelled file in a worker (an `EvalFileTask`): the
+   * file is decoded and its labels read once there. `bytes` move to the worker when they own
+   * their whole buffer (detached here), else they are copied. Resolves with one outcome per
+   * run, or with `error` and none when the task failed (its worker died); rejects only when
+   * aborted or closed.
+   */
+  async evalFile(name: string, bytes: Uint8Array, runs: EvalRun[], options: EvalWorkerOptions = {}, callOptions: PoolCallOptions = {}): Promise<EvalFileOutcome> {
+    return this.run<EvalFileOutcome>({ kind: 'eval', name, bytes, runs, options }, transferables(bytes), callOptions);
   }
 
   /** Reads and decodes one token file (or bytes) in a worker and returns its attention, model and layout (calibration). */

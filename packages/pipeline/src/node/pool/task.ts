@@ -1,5 +1,7 @@
 import type { BudgetSpec, ErrorJson, Layout, MethodParams, Selection, TokenInput } from '@d2pruner/core';
 import type { BatchResult, NumberedLine } from '../../batch/batch.js';
+import type { EvalOptions } from '../../eval/pipeline.js';
+import type { EvalOutcome, EvalRun } from '../../eval/evaluate.js';
 import type { PruneRequest } from '../../job.js';
 
 /** Backends a worker runs; jobs naming another (a GPU) run on the calling thread. */
@@ -74,13 +76,38 @@ export interface LinesOutcome {
   error?: ErrorJson;
 }
 
+/** What a worker needs of the evaluation options (all structured-cloneable). */
+export type EvalWorkerOptions = Pick<EvalOptions, 'layout' | 'prior' | 'priorLayout' | 'priorModel' | 'priorLayer' | 'backend'>;
+
+/**
+ * Every run of an evaluation on one labelled file, in one worker: the file is decoded and its
+ * labels read once, then each (method, budget) runs on it (`evaluateOutcomes` of one file).
+ */
+export interface EvalFileTask {
+  kind: 'eval';
+  /** The file's name in the outcomes. */
+  name: string;
+  /** The file's bytes (moved to the worker when they own their buffer). */
+  bytes: Uint8Array;
+  runs: EvalRun[];
+  options: EvalWorkerOptions;
+}
+
+/** The outcome of an {@link EvalFileTask}: one outcome per run, in run order. */
+export interface EvalFileOutcome {
+  outcomes?: EvalOutcome[];
+  timings: Record<string, number>;
+  /** The task itself failed (its worker died): no run has an outcome. */
+  error?: ErrorJson;
+}
+
 /** Answers at once: sent to every worker by `warm`, so the workers have loaded their modules. */
 export interface PingTask {
   kind: 'ping';
 }
 
 /** What a pool worker accepts. */
-export type PoolTask = PruneTask | AttentionTask | LinesTask | PingTask;
+export type PoolTask = PruneTask | AttentionTask | LinesTask | EvalFileTask | PingTask;
 
 /** The outcome of a {@link PruneTask}: the job fields a batch writes. */
 export interface PruneOutcome {

@@ -1,15 +1,16 @@
 /**
  * The pool's worker: runs one {@link PoolTask} per call on this thread — a whole prune request
  * (reading a path here, decoding, the method), consecutive batch lines written as result lines,
- * or the attention-only decode of calibration — and moves the typed arrays of its result back to
+ * every evaluation run on one labelled file, or the attention-only decode of calibration — and moves the typed arrays of its result back to
  * the caller without copying. Loaded by piscina; importing it has no side effects.
  * @packageDocumentation
  */
 import { resolve } from 'node:path';
 import { toErrorJson } from '@d2pruner/core';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { lastValueFrom, of } from 'rxjs';
+import { lastValueFrom, of, toArray } from 'rxjs';
 import { batchStages, jobResult, lineJob, type BatchResult } from '../../batch/batch.js';
+import { evaluateOutcomes } from '../../eval/pipeline.js';
 import { createJob, type PruneJob } from '../../job.js';
 import { decode } from '../../operators/decode.js';
 import { nodeReadFile, pooledReadFile } from '../index.js';
@@ -22,6 +23,8 @@ import {
   type AttentionOutcome,
   type AttentionTask,
   type CallerLine,
+  type EvalFileOutcome,
+  type EvalFileTask,
   type LinesOutcome,
   type LinesTask,
   type PoolTask,
@@ -62,6 +65,11 @@ async function runLines(task: LinesTask): Promise<LinesOutcome> {
   return { results, timings: {} };
 }
 
+async function runEvalFile(task: EvalFileTask): Promise<EvalFileOutcome> {
+  const outcomes = await lastValueFrom(evaluateOutcomes([{ name: task.name, bytes: task.bytes }], { runs: task.runs, ...task.options }).pipe(toArray()));
+  return { outcomes, timings: {} };
+}
+
 async function runAttention(task: AttentionTask): Promise<AttentionOutcome> {
   const job: PruneJob = await lastValueFrom(of(createJob(task.input, 0)).pipe(decode({ readFile: nodeReadFile, layout: task.layout })));
   if (job.error) return { timings: { ...job.timings }, error: job.error };
@@ -78,10 +86,11 @@ function movable<T extends object>(value: T): T {
 }
 
 /** Runs one task; a failure of the request is its `error`, never a rejection. */
-export default async function runTask(task: PoolTask): Promise<PruneOutcome | AttentionOutcome | LinesOutcome> {
+export default async function runTask(task: PoolTask): Promise<PruneOutcome | AttentionOutcome | LinesOutcome | EvalFileOutcome> {
   if (task.kind === 'ping') return { timings: {} };
   try {
     if (task.kind === 'lines') return await runLines(task);
+    if (task.kind === 'eval') return movable(await runEvalFile(task));
     return movable(task.kind === 'attention' ? await runAttention(task) : await runPrune(task));
   } catch (e) {
     return { timings: {}, error: toErrorJson(e) };
