@@ -26,6 +26,12 @@ export interface EvalOptions extends PullOptions, Pick<PruneOptions, 'ensureBack
   priorLayout?: string;
   /** The model `prior` was calibrated for (`d2pruner.model`); files that record another model are skipped naming `prior`. */
   priorModel?: string;
+  /**
+   * Every name `priorModel` goes by, lower-cased (`modelNames` of `@d2pruner/core`), resolved
+   * where the adapters are registered (a worker's adapter registry may be empty); default:
+   * `priorModel` is resolved through this thread's adapter registry.
+   */
+  priorModelNames?: readonly string[];
   /** The layer `prior` was calibrated at (`d2pruner.layer`); files that record another layer are skipped naming `prior`. */
   priorLayer?: number;
   /** Kernel backend (default `auto`). */
@@ -99,9 +105,10 @@ function runOnFile(d: DecodedFile, run: EvalRun, options: EvalOptions): Observab
   } catch (e) {
     return of({ ...base, error: toErrorJson(e), ms: 0 });
   }
+  // stages may move the bytes to a worker: they get a copy (a Node Buffer's `slice` would be a view)
   const job: PruneJob = {
     ...d.job,
-    request: { ...d.job.request, input: typeof d.source === 'string' ? d.source : options.stages ? d.source.bytes.slice() : d.source.bytes, method: run.method, keep: n, params: run.params ?? {}, backend: d.job.request.backend ?? options.backend ?? 'auto' },
+    request: { ...d.job.request, input: typeof d.source === 'string' ? d.source : options.stages ? new Uint8Array(d.source.bytes) : d.source.bytes, method: run.method, keep: n, params: run.params ?? {}, backend: d.job.request.backend ?? options.backend ?? 'auto' },
     timings: {},
   };
   return of(job).pipe(

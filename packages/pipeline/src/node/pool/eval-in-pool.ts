@@ -1,4 +1,4 @@
-import { toErrorJson } from '@d2pruner/core';
+import { modelNames, toErrorJson } from '@d2pruner/core';
 import { defer, finalize, from, map, mergeMap, tap, type Observable } from 'rxjs';
 import { pullMap } from '../../concurrency/pull.js';
 import type { EvalOutcome } from '../../eval/evaluate.js';
@@ -10,6 +10,7 @@ import { onlyBuiltinMethods } from './worker-methods.js';
 
 /** Options of {@link evaluateInPool}: the evaluation options and the pool. */
 export interface PoolEvalOptions extends EvalOptions {
+  /** The worker pool the files go to. */
   pool: PrunePool;
 }
 
@@ -20,28 +21,33 @@ export interface PoolEvalOptions extends EvalOptions {
  * per run, each run re-reading the file. Same outcomes, in the same order, as on this thread.
  * It falls back to one task per run (`poolStages`) when the work cannot go to a worker: custom
  * `stages`, a GPU `backend`, or methods other than the built-ins (registered, replaced or
- * removed at run time); a file whose worker died is evaluated again that way. `concurrency`
- * counts files in flight; progress counts files.
+ * removed at run time); a file whose worker died is evaluated again that way. That per-run
+ * pipeline too reads paths on this thread with `readFile` and keeps the `layout` option, and
+ * `priorModel`'s aliases are resolved here (a worker's adapter registry may be empty).
+ * `concurrency` counts files in flight; progress counts files.
  */
 export function evaluateInPool(sources: AsyncIterable<EvalSource> | Iterable<EvalSource>, options: PoolEvalOptions): Observable<EvalOutcome> {
   const { pool, ...rest } = options;
-  const { layout, prior, priorLayout, priorModel, priorLayer, backend, ensureBackend } = rest;
-  const perRun = { ...rest, stages: rest.stages ?? poolStages(pool, { prior, priorLayout, priorModel, priorLayer, backend, ensureBackend }) };
+  const { readFile, layout, prior, priorLayout, priorModel, priorLayer, backend, ensureBackend } = rest;
+  // resolved here, where the adapters are registered: a worker's registry may hold none
+  const priorModelNames = rest.priorModelNames ?? (priorModel === undefined ? undefined : modelNames(priorModel));
+  const keyOptions = { layout, prior, priorLayout, priorModel, priorModelNames, priorLayer, backend };
+  // per run: paths are read here with the caller's `readFile`, whether the run goes to a worker or stays here
+  const perRun = { ...rest, stages: rest.stages ?? poolStages(pool, { ...keyOptions, ensureBackend, readFile, readOnCaller: true }) };
   if (rest.stages || !WORKER_BACKENDS.has(backend ?? 'auto') || !onlyBuiltinMethods()) return evaluateOutcomes(sources, perRun);
   checkEvalRuns(rest.runs);
   const runs = [...rest.runs];
-  const workerOptions = { layout, prior, priorLayout, priorModel, priorLayer, backend };
 
   // a file whose worker died is evaluated again with one task per run (no progress of its own)
-  const oneFile: EvalOptions = { runs: rest.runs, readFile: rest.readFile, layout, prior, priorLayout, priorModel, priorLayer, backend, ensureBackend, stages: perRun.stages };
+  const oneFile: EvalOptions = { runs: rest.runs, readFile, ...keyOptions, ensureBackend, stages: perRun.stages };
   const perRunFile = (source: EvalSource, index: number): Observable<EvalOutcome> =>
     evaluateOutcomes([source], oneFile).pipe(map((o) => ({ ...o, fileIndex: index })));
   const runFile = (source: EvalSource, index: number): Observable<EvalOutcome> =>
     defer(async () => {
       try {
         const read = await readEvalSource(source, rest);
-        // the caller's in-memory bytes are copied: moving them would detach the caller's buffer
-        return { bytes: typeof source === 'string' ? read : read.slice() };
+        // the caller's in-memory bytes are copied (a Node Buffer's `slice` is a view): moving them would detach the caller's buffer
+        return { bytes: typeof source === 'string' ? read : new Uint8Array(read) };
       } catch (e) {
         return { error: toErrorJson(e) };
       }
@@ -52,7 +58,7 @@ export function evaluateInPool(sources: AsyncIterable<EvalSource> | Iterable<Eva
         const ac = new AbortController();
         let settled = false;
         const failed: EvalFileOutcome = { timings: {} };
-        return from(pool.evalFile(file, r.bytes, runs, workerOptions, { signal: ac.signal }).catch(() => failed)).pipe(
+        return from(pool.evalFile(file, r.bytes, runs, keyOptions, { signal: ac.signal }).catch(() => failed)).pipe(
           tap(() => (settled = true)),
           finalize(() => settled || ac.abort()),
           mergeMap((outcome) =>

@@ -76,8 +76,11 @@ export interface LinesOutcome {
   error?: ErrorJson;
 }
 
-/** What a worker needs of the evaluation options (all structured-cloneable). */
-export type EvalWorkerOptions = Pick<EvalOptions, 'layout' | 'prior' | 'priorLayout' | 'priorModel' | 'priorLayer' | 'backend'>;
+/**
+ * What a worker needs of the evaluation options (all structured-cloneable), `priorModelNames`
+ * resolved on the calling thread (the worker's adapter registry may be empty).
+ */
+export type EvalWorkerOptions = Pick<EvalOptions, 'layout' | 'prior' | 'priorLayout' | 'priorModel' | 'priorModelNames' | 'priorLayer' | 'backend'>;
 
 /**
  * Every run of an evaluation on one labelled file, in one worker: the file is decoded and its
