@@ -78,6 +78,11 @@ describe('d2pruner eval --workers: the same report as on the calling thread', ()
       expect(r.code, r.err).toBe(0);
       expect(r.err).toMatch(/\reval \[#{20}\] 4\/4 done, 1 failed[^\r]*\n$/);
       expect(r.err.match(/eval: skipped/g)).toHaveLength(2);
+      // a skip line never runs on after the bar: the bar's line is cleared first
+      for (const m of r.err.matchAll(/eval: skipped/g)) {
+        const before = r.err.slice(0, m.index);
+        expect(before === '' || before.endsWith('\n') || before.endsWith('\r\u001b[K'), JSON.stringify(before.slice(-60))).toBe(true);
+      }
     }
   });
 });

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Layout } from '@d2pruner/core';
 import { batchFileOptions, pruneNodeBatchResults, readLines, type NodeBatchOptions } from '@d2pruner/pipeline/node';
 import { ensureBackend } from '../backends.js';
 import type { CliIo } from '../io.js';
-import { progressRenderer } from '../progress.js';
+import { progressLine } from '../progress.js';
 import { resolveWorkers, withWorkerPool } from '../workers.js';
 
 /** Options of {@link runBatch}. */
@@ -62,7 +62,7 @@ async function runLines(source: string, io: CliIo, options: BatchOptions & { con
     concurrency,
     ensureBackend,
     gate: io.outGate,
-    onProgress: io.isTTY ? progressRenderer(io.err, 'batch') : undefined,
+    onProgress: progressLine(io.err, 'batch', io.isTTY).onProgress,
   };
   const lines = readLines(source === '-' ? io.stdin() : source);
   let ok = 0;

@@ -9,7 +9,7 @@ import { writeOutputFile } from '../load.js';
 import { checkModelLayer } from '../model-layer.js';
 import { oneLine } from '../one-line.js';
 import { checkOutputPath } from '../output-path.js';
-import { progressRenderer } from '../progress.js';
+import { progressLine } from '../progress.js';
 import { resolveWorkers, withWorkerPool } from '../workers.js';
 
 /**
@@ -47,13 +47,14 @@ export const calibrateCommand = defineCommand({
     await checkOutputPath(out, 'out', files);
     const grid = values.grid;
     const workers = resolveWorkers(values.workers, undefined);
+    const progress = progressLine(io.err, 'calibrate', io.isTTY);
     const result = await withWorkerPool(workers, (pool) => calibrateFiles(files, {
       pool,
       model,
       layer: values.layer,
       layout: grid ? gridLayout(grid[0], grid[1]) : undefined,
-      onSkip: (s) => io.err(`calibrate: skipped ${oneLine(s.path ?? `input ${s.index}`)}: [${s.error.code}] ${oneLine(s.error.field)}: ${oneLine(s.error.message)}\n`),
-      onProgress: io.isTTY ? progressRenderer(io.err, 'calibrate') : undefined,
+      onSkip: (s) => progress.message(`calibrate: skipped ${oneLine(s.path ?? `input ${s.index}`)}: [${s.error.code}] ${oneLine(s.error.field)}: ${oneLine(s.error.message)}\n`),
+      onProgress: progress.onProgress,
     }));
     await writeOutputFile(io, out, priorFileBytes(result));
     io.err(`calibrate: averaged ${result.samples} inputs (${result.skipped.length} skipped) → ${out}\n`);

@@ -12,7 +12,7 @@ import { formatEvalTable } from '../eval/table.js';
 import { loadPriorFile, readInputFile, writeOutputFile } from '../load.js';
 import { oneLine } from '../one-line.js';
 import { checkOutputPath } from '../output-path.js';
-import { progressRenderer } from '../progress.js';
+import { progressLine } from '../progress.js';
 import { withWorkerPool } from '../workers.js';
 import { MAX_WORKERS } from '../worker-limit.js';
 
@@ -65,11 +65,12 @@ export const evalCommand = defineCommand({
     const libraries = values.report !== undefined ? await readChartLibraries() : undefined;
     const samples = sampleCollector(runs);
     const reported = new Set<string>();
+    const progress = progressLine(io.err, 'eval', io.isTTY);
     const onOutcome = (o: EvalOutcome) => {
       samples.add(o);
       if (!o.error) return;
       const line = `eval: skipped ${oneLine(o.run.method)} on ${oneLine(o.file)}: [${o.error.code}] ${oneLine(o.error.field)}: ${oneLine(o.error.message)}\n`;
-      if (!reported.has(line)) io.err(line);
+      if (!reported.has(line)) progress.message(line);
       reported.add(line);
     };
     const report: EvalReport = await withWorkerPool(workers ?? 0, (pool) => {
@@ -84,7 +85,7 @@ export const evalCommand = defineCommand({
         ensureBackend,
         readFile: (path) => readInputFile(io, path),
         total: positionals.length,
-        onProgress: io.isTTY ? progressRenderer(io.err, 'eval') : undefined,
+        onProgress: progress.onProgress,
       };
       // with a pool, each file goes to a worker whole: decoded once there, every run on it
       const outcomes = pool ? evaluateInPool(positionals, { ...options, pool }) : evaluateOutcomes(positionals, options);
