@@ -46,6 +46,7 @@ function workerPaths(options: BatchOptions): { baseDir?: string } | undefined {
 
 /** Options of {@link pruneBatchInPool}: the batch options and the pool. */
 export interface PoolBatchOptions extends BatchOptions {
+  /** The worker pool the lines go to. */
   pool: PrunePool;
 }
 
@@ -56,10 +57,11 @@ export interface PoolBatchOptions extends BatchOptions {
  * with as many workers as cores takes CPU from the workers. Results, error lines and order are
  * those of `pruneBatchResults` with `poolStages`, which it falls back to when the lines cannot
  * all go to workers as text: custom `stages`, a path resolver of the caller's own, a GPU default
- * `backend` (its lines run here), or methods other than the built-ins (registered, replaced or removed at run time: the workers know only
- * the built-ins). A line naming a GPU backend still runs here; a group whose worker died is run
- * again one line per task, so only the line that killed it fails. `concurrency` counts groups
- * in flight (default: two per worker); progress counts lines (`isFailure` applies to each).
+ * `backend` (its lines run here), or methods other than the built-ins (registered, replaced or
+ * removed at run time: the workers know only the built-ins). A line naming a GPU backend still
+ * runs here; a group whose worker died is run again one line per task, so only the line that
+ * killed it fails. `concurrency` counts groups in flight (default: two per worker); progress
+ * counts lines (`isFailure` applies to each).
  */
 export function pruneBatchInPool(lines: AsyncIterable<string> | Iterable<string>, options: PoolBatchOptions): Observable<BatchResult> {
   const { pool, ...rest } = options;
