@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { methodRegistry, registerMethod } from '@d2pruner/core';
+import { methodRegistry, registerMethod, type Method } from '@d2pruner/core';
+import { listMethods } from '@d2pruner/methods';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneBatchResults, type ProgressEvent } from '../src/index.js';
@@ -119,6 +120,23 @@ describe('pruneBatchInPool: lines handed to the workers in groups', () => {
     expect(groups).toBe(0);
     expect(out.map((r) => [r.line, r.error?.code ?? 'ok'])).toEqual(here.map((r) => [r.line, r.error?.code ?? 'ok']));
     expect(JSON.parse(out[1].text).keep).toEqual(cases[1].expected.keep);
+  });
+
+  it('a built-in alias lost on this thread (taken over by a method since unregistered) fails its lines as on the other paths', async () => {
+    const uniform = listMethods().find((m) => m.name === 'uniform') as Method;
+    expect(uniform.aliases).toContain('window');
+    registerMethod({ ...firstTokensMethod('zz-alias-thief'), aliases: ['window'] });
+    methodRegistry.unregister('zz-alias-thief');
+    try {
+      const lines = [JSON.stringify({ input: cases[0].input, keep: 3, method: 'window' }), vectorLines()[1]];
+      const options = batchFileOptions(join(D2, 'b.jsonl'));
+      const here = await lastValueFrom(pruneBatchResults(lines, options).pipe(toArray()));
+      const out = await lastValueFrom(pruneBatchInPool(lines, { ...options, pool }).pipe(toArray()));
+      expect(here.map((r) => r.error?.code)).toEqual(['UNKNOWN_NAME', undefined]);
+      expect(out.map((r) => r.error?.code)).toEqual(here.map((r) => r.error?.code));
+    } finally {
+      registerMethod(uniform, { replace: true });
+    }
   });
 
   it('a method registered at run time exists only on this thread: its lines still get its answer', async () => {
