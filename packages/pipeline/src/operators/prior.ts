@@ -1,4 +1,4 @@
-import { InvalidInputError, checkPriorKey, describeLayout, layoutSignature, type Layout, type PriorKeyCheck } from '@d2pruner/core';
+import { InvalidInputError, checkPriorKey, describeLayout, layoutSignature, modelNames, type Layout, type PriorKeyCheck } from '@d2pruner/core';
 import type { OperatorFunction } from 'rxjs';
 import type { PruneJob } from '../job.js';
 import { stage } from '../stage.js';
@@ -46,6 +46,15 @@ export function withPrior(prior: Float32Array | ((job: PruneJob) => Float32Array
     },
     { timed: false },
   );
+}
+
+/**
+ * Every name the prior's model goes by, lower-cased: the options' own `priorModelNames`, else
+ * `priorModel` resolved through this thread's adapter registry (undefined without a model). A
+ * worker pool resolves them on the calling thread, where the adapters are registered.
+ */
+export function priorModelNamesOf(options: { priorModel?: string; priorModelNames?: readonly string[] }): readonly string[] | undefined {
+  return options.priorModelNames ?? (options.priorModel === undefined ? undefined : modelNames(options.priorModel));
 }
 
 /** The {@link PriorCheck} of options that give the prior's key part by part (`priorLayout`, `priorModel`, …). */

@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
-import { concat, defer, finalize, from, mergeMap, of, tap, type Observable } from 'rxjs';
+import { concat, defer, mergeMap, of, tap, type Observable } from 'rxjs';
 import { batchStages, jobResult, lineJob, pruneBatchResults, requestLines, type BatchOptions, type BatchResult, type NumberedLine } from '../../batch/batch.js';
 import { resolveInputPath } from '../../batch/request.js';
 import { pullMap } from '../../concurrency/pull.js';
 import { ProgressTracker } from '../../progress.js';
 import { doublingSizes, readyChunks } from './line-chunks.js';
 import { defaultsOf, poolStages } from './operators.js';
+import { poolCall } from './pool-call.js';
 import type { PrunePool } from './prune-pool.js';
-import { WORKER_BACKENDS, type CallerLine, type LinesOutcome } from './task.js';
+import { onWorkerBackend, type CallerLine, type LinesOutcome } from './task.js';
 import { onlyBuiltinMethods } from './worker-methods.js';
 
 /** Lines a worker runs per hand-over once a batch is going (fewer at its start). */
@@ -68,7 +69,7 @@ export function pruneBatchInPool(lines: AsyncIterable<string> | Iterable<string>
   const paths = workerPaths(rest);
   const perLine = { ...rest, concurrency: rest.concurrency ?? pool.workers, stages: poolStages(pool, rest) };
   // a GPU default backend: lines would go to a worker only to come back, so each is routed here
-  const gpuDefault = !WORKER_BACKENDS.has(rest.backend ?? 'auto');
+  const gpuDefault = !onWorkerBackend({}, rest);
   if (rest.stages || !paths || gpuDefault || !onlyBuiltinMethods()) return pruneBatchResults(lines, { ...perLine, stages: rest.stages ?? perLine.stages });
   const { onProgress, total, progressIntervalMs, now, isFailure = (r: unknown) => (r as BatchResult).error !== undefined, ...pullOptions } = rest;
   const concurrency = rest.concurrency ?? 2 * pool.workers;
@@ -92,13 +93,9 @@ export function pruneBatchInPool(lines: AsyncIterable<string> | Iterable<string>
   const runGroup = (group: (NumberedLine & { index: number })[], progress: ProgressTracker): Observable<BatchResult> =>
     defer(() => {
       for (let k = 0; k < group.length; k++) progress.started();
-      const ac = new AbortController();
-      let settled = false;
       // a group that failed as a whole (its worker died, the pool closed) is run again line by line
       const failed: LinesOutcome = { timings: {} };
-      return from(pool.lines(group, paths.baseDir, defaults, { signal: ac.signal }).catch(() => failed)).pipe(
-        tap(() => (settled = true)),
-        finalize(() => settled || ac.abort()),
+      return poolCall((signal) => pool.lines(group, paths.baseDir, defaults, { signal }), failed).pipe(
         mergeMap((outcome) => settle(group, outcome)),
         tap((r) => progress.finished(isFailure(r))),
       );

@@ -1,11 +1,13 @@
-import { modelNames, toErrorJson } from '@d2pruner/core';
-import { defer, finalize, from, map, mergeMap, tap, type Observable } from 'rxjs';
+import { toErrorJson } from '@d2pruner/core';
+import { defer, from, map, mergeMap, type Observable } from 'rxjs';
 import { pullMap } from '../../concurrency/pull.js';
 import type { EvalOutcome } from '../../eval/evaluate.js';
+import { priorModelNamesOf } from '../../operators/prior.js';
 import { checkEvalRuns, evalSourceName, evaluateOutcomes, readEvalSource, type EvalOptions, type EvalSource } from '../../eval/pipeline.js';
 import { poolStages } from './operators.js';
+import { poolCall } from './pool-call.js';
 import type { PrunePool } from './prune-pool.js';
-import { WORKER_BACKENDS, type EvalFileOutcome } from './task.js';
+import { onWorkerBackend, type EvalFileOutcome } from './task.js';
 import { onlyBuiltinMethods } from './worker-methods.js';
 
 /** Options of {@link evaluateInPool}: the evaluation options and the pool. */
@@ -30,11 +32,10 @@ export function evaluateInPool(sources: AsyncIterable<EvalSource> | Iterable<Eva
   const { pool, ...rest } = options;
   const { readFile, layout, prior, priorLayout, priorModel, priorLayer, backend, ensureBackend } = rest;
   // resolved here, where the adapters are registered: a worker's registry may hold none
-  const priorModelNames = rest.priorModelNames ?? (priorModel === undefined ? undefined : modelNames(priorModel));
-  const keyOptions = { layout, prior, priorLayout, priorModel, priorModelNames, priorLayer, backend };
+  const keyOptions = { layout, prior, priorLayout, priorModel, priorModelNames: priorModelNamesOf(rest), priorLayer, backend };
   // per run: paths are read here with the caller's `readFile`, whether the run goes to a worker or stays here
   const perRun = { ...rest, stages: rest.stages ?? poolStages(pool, { ...keyOptions, ensureBackend, readFile, readOnCaller: true }) };
-  if (rest.stages || !WORKER_BACKENDS.has(backend ?? 'auto') || !onlyBuiltinMethods()) return evaluateOutcomes(sources, perRun);
+  if (rest.stages || !onWorkerBackend({}, rest) || !onlyBuiltinMethods()) return evaluateOutcomes(sources, perRun);
   checkEvalRuns(rest.runs);
   const runs = [...rest.runs];
 
@@ -55,12 +56,8 @@ export function evaluateInPool(sources: AsyncIterable<EvalSource> | Iterable<Eva
       mergeMap((r) => {
         const file = evalSourceName(source);
         if ('error' in r) return from(runs.map((run): EvalOutcome => ({ file, fileIndex: index, run, error: r.error, ms: 0 })));
-        const ac = new AbortController();
-        let settled = false;
         const failed: EvalFileOutcome = { timings: {} };
-        return from(pool.evalFile(file, r.bytes, runs, keyOptions, { signal: ac.signal }).catch(() => failed)).pipe(
-          tap(() => (settled = true)),
-          finalize(() => settled || ac.abort()),
+        return poolCall((signal) => pool.evalFile(file, r.bytes, runs, keyOptions, { signal }), failed).pipe(
           mergeMap((outcome) =>
             outcome.outcomes ? from(outcome.outcomes.map((o, k) => ({ ...o, file, fileIndex: index, run: runs[k] }))) : perRunFile(source, index),
           ),

@@ -1,5 +1,5 @@
-import { InvalidArgumentError, modelNames, type Layout } from '@d2pruner/core';
-import { BUILTIN_METHODS, getMethod } from '@d2pruner/methods';
+import { InvalidArgumentError, type Layout } from '@d2pruner/core';
+import { getMethod } from '@d2pruner/methods';
 import { map, mergeMap, of, type OperatorFunction } from 'rxjs';
 import { batchStages, type BatchOptions } from '../../batch/batch.js';
 import { bytesOf } from '../../operators/decode.js';
@@ -7,22 +7,21 @@ import { DEFAULT_METHOD } from '../../operators/prune.js';
 import { concurrently, runStagesOnce } from '../../concurrency/jobs.js';
 import { resolveConcurrency } from '../../concurrency/pool.js';
 import { createJob, type PruneJob, type PruneRequest, type PruneSource } from '../../job.js';
+import { priorModelNamesOf } from '../../operators/prior.js';
 import { stage } from '../../stage.js';
 import type { PrunePool } from './prune-pool.js';
-import { WORKER_BACKENDS, type WorkerDefaults } from './task.js';
-
-
-const BUILTINS: ReadonlySet<unknown> = new Set(BUILTIN_METHODS);
+import { onWorkerBackend, type WorkerDefaults } from './task.js';
+import { isBuiltinMethod } from './worker-methods.js';
 
 /**
- * Whether a job can run in a worker: its backend is a {@link WORKER_BACKENDS} one and its method
- * resolves, here, to a built-in one — a method registered in this thread at run time (or a
- * built-in replaced) exists only here, so such jobs run here.
+ * Whether a job can run in a worker: its backend is one a worker runs ({@link onWorkerBackend})
+ * and its method resolves, here, to a built-in one — a method registered in this thread at run
+ * time (or a built-in replaced) exists only here, so such jobs run here.
  */
 export function runsInWorker(job: PruneJob, defaults: { method?: string; backend?: string }): boolean {
-  if (!WORKER_BACKENDS.has(job.request.backend ?? defaults.backend ?? 'auto')) return false;
+  if (!onWorkerBackend(job.request, defaults)) return false;
   try {
-    return BUILTINS.has(getMethod(job.request.method ?? defaults.method ?? DEFAULT_METHOD));
+    return isBuiltinMethod(getMethod(job.request.method ?? defaults.method ?? DEFAULT_METHOD));
   } catch {
     return false;
   }
@@ -41,8 +40,7 @@ export interface PoolStageOptions extends Omit<BatchOptions, 'stages' | 'concurr
 export function defaultsOf(options: PoolStageOptions): WorkerDefaults {
   const { method, backend, layout, prior, priorLayout, priorModel, priorLayer, params, budget } = options;
   // the names are resolved here, where the adapters are registered: a worker's registry may hold none
-  const priorModelNames = options.priorModelNames ?? (priorModel === undefined ? undefined : modelNames(priorModel));
-  return { method, backend, layout, prior, priorLayout, priorModel, priorModelNames, priorLayer, params, budget };
+  return { method, backend, layout, prior, priorLayout, priorModel, priorModelNames: priorModelNamesOf(options), priorLayer, params, budget };
 }
 
 /**

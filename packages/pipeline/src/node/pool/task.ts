@@ -7,6 +7,11 @@ import type { PruneRequest } from '../../job.js';
 /** Backends a worker runs; jobs naming another (a GPU) run on the calling thread. */
 export const WORKER_BACKENDS: ReadonlySet<string> = new Set(['auto', 'cpu']);
 
+/** Whether a request's backend — its own, else the default one, else `auto` — is one a worker runs. */
+export function onWorkerBackend(request: { backend?: string }, defaults: { backend?: string }): boolean {
+  return WORKER_BACKENDS.has(request.backend ?? defaults.backend ?? 'auto');
+}
+
 /** Defaults a worker applies to a request that does not set them (a batch's command-line options). */
 export interface WorkerDefaults {
   /** Method for requests that name none (default `d2pruner`). */

@@ -1,8 +1,9 @@
 /**
  * The pool's worker: runs one {@link PoolTask} per call on this thread — a whole prune request
  * (reading a path here, decoding, the method), consecutive batch lines written as result lines,
- * every evaluation run on one labelled file, or the attention-only decode of calibration — and moves the typed arrays of its result back to
- * the caller without copying. Loaded by piscina; importing it has no side effects.
+ * every evaluation run on one labelled file, or the attention-only decode of calibration — and
+ * moves the typed arrays of its result back to the caller without copying. Loaded by piscina;
+ * importing it has no side effects.
  * @packageDocumentation
  */
 import { resolve } from 'node:path';
@@ -16,8 +17,8 @@ import { decode } from '../../operators/decode.js';
 import { nodeReadFile, pooledReadFile } from '../index.js';
 import { ReadBufferPool } from '../read-buffers.js';
 import {
-  WORKER_BACKENDS,
   buffersOf,
+  onWorkerBackend,
   transferables,
   withOwnArrays,
   type AttentionOutcome,
@@ -59,7 +60,7 @@ async function runLines(task: LinesTask): Promise<LinesOutcome> {
   for (const item of task.lines) {
     const job = lineJob(item, item.index, resolvePath);
     if ('text' in job) results.push(job);
-    else if (!WORKER_BACKENDS.has(job.request.backend ?? defaults.backend ?? 'auto')) results.push({ index: item.index, line: item.line, onCaller: true });
+    else if (!onWorkerBackend(job.request, defaults)) results.push({ index: item.index, line: item.line, onCaller: true });
     else results.push(await lastValueFrom(jobResult(job, item.line, stages)));
   }
   return { results, timings: {} };
