@@ -95,6 +95,60 @@ describe('sumRowsByGroup', () => {
       expect(sumRowsByGroup(x, rows, cols, assign, 1)).toBeNull();
     }
   });
+
+  /** `rows × cols` values placed 4 bytes into a WebAssembly-backed region (read in place). */
+  function inWasmMemory(rows: number, cols: number, seed: number): Float32Array {
+    const bytes = wasmBackedBytes(rows * cols * 4 + 4);
+    if (!bytes) throw new Error('no WebAssembly memory');
+    const x = new Float32Array(bytes.buffer, bytes.byteOffset + 4, rows * cols);
+    x.set(values(rows * cols, seed));
+    expect(inPlaceKernels(x)).toBeDefined();
+    return x;
+  }
+
+  function scalarSums(x: Float32Array, rows: number, cols: number, assign: Int32Array, groups: number): Float64Array {
+    const ref = new Float64Array(groups * cols);
+    for (let i = 0; i < rows; i++) if (assign[i] >= 0) for (let c = 0; c < cols; c++) ref[assign[i] * cols + c] += x[i * cols + c];
+    return ref;
+  }
+
+  it('in place (a file read into WebAssembly memory): the scalar double loop bit for bit, groups of 0 to 40 rows', () => {
+    for (const cols of [16, 64, 1024]) {
+      const rows = 333;
+      const x = inWasmMemory(rows, cols, cols);
+      // group sizes around the kernel's 16-row chunks: 0, 1, 15, 16, 17, 33, 40 … and ungrouped rows
+      const sizes = [0, 1, 15, 16, 17, 33, 40, 2, 0, 31];
+      const assign = new Int32Array(rows).fill(-1);
+      let at = 0;
+      sizes.forEach((size, g) => {
+        for (let k = 0; k < size; k++) assign[(at++ * 41) % rows] = g;
+      });
+      // huge values: the double sums do not overflow as float32 sums would
+      for (let c = 0; c < cols; c++) x[(rows - 1) * cols + c] = 3.4e38;
+      assign[rows - 1] = 3;
+      const sums = sumRowsByGroup(x, rows, cols, assign, sizes.length);
+      expect(sums).toEqual(scalarSums(x, rows, cols, assign, sizes.length));
+      expect(sums).toEqual(sumRowsByGroup(x.slice(), rows, cols, assign, sizes.length));
+    }
+  });
+
+  it('in place: null for a NaN or ±Inf in a grouped row, an ungrouped row or the last value', () => {
+    const rows = 100;
+    const cols = 64;
+    const assign = Int32Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? -1 : i % 4));
+    for (const at of [0, 1 * cols + 5, 2 * cols + 63, 50 * cols, 51 * cols + 17, rows * cols - 1]) {
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+        const x = inWasmMemory(rows, cols, 3);
+        x[at] = bad;
+        expect(sumRowsByGroup(x, rows, cols, assign, 4)).toBeNull();
+      }
+    }
+    // +Inf and −Inf in one group's column: the sum is NaN, still caught
+    const x = inWasmMemory(rows, cols, 3);
+    x[1 * cols] = Number.POSITIVE_INFINITY;
+    x[5 * cols] = Number.NEGATIVE_INFINITY;
+    expect(sumRowsByGroup(x, rows, cols, assign, 4)).toBeNull();
+  });
 });
 
 describe('screenCosines', () => {

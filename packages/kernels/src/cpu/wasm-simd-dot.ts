@@ -24,6 +24,7 @@ import { combineRowsF64Fn } from './wasm-combine.js';
 import { dotsPairRowF32SeqFn, dotsPairTileF32SeqFn, dotsRowF32SeqFn, dotsTileF32SeqFn } from './wasm-f32-tile.js';
 import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn, top2x4F32Fn } from './wasm-scan.js';
 import { dotsF64RowsFn, dotsTileF64Fn } from './wasm-f64-tile.js';
+import { sumListF64Fn } from './wasm-sum-list.js';
 
 /** Floats per row padding unit (the f32 kernel's step). */
 export const SIMD_ROW_ALIGN = 16;
@@ -189,6 +190,7 @@ const moduleBytes = (importMemory = false): Uint8Array =>
       dots2x4F32Fn,
       dots2x4F32NoSqFn,
       addRowsF64Fn,
+      sumListF64Fn,
       top2x4F32Fn,
       cholColumnFn,
       dotsTileF64Fn,
@@ -266,6 +268,8 @@ export interface DotExports {
   top2x4F32(first: number, count: number, n: number, vecs: number, groups: number, inv: number, nv: number, out: number): void;
   /** Adds each of `count` consecutive rows (as doubles) to the double row `assign[r]` of `acc`, skipping assign[r] < 0. */
   addRowsF64(first: number, count: number, n: number, assign: number, acc: number): void;
+  /** The double sums of the `count` float32 rows of n floats (n a multiple of 16) listed at `list` (byte offsets), in list order; n doubles to `out` (see `sumListF64Fn`). */
+  sumListF64(list: number, count: number, n: number, out: number): void;
   /** The lazy greedy MAP's column update of one token (see `cholColumnFn`); returns the new d². */
   cholColumn(ci: number, list: number, lv: number, sc: number, from: number, count: number, d2: number): number;
   /** A float32 row against 4·groups listed double rows, four per pass (see `dotsTileF64Fn`); doubles to `out`. */
