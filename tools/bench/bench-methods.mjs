@@ -1,7 +1,8 @@
 // Every method at LLaVA-1.5 size (N 576, D 4096, keep 64) and InternVL-2.5 size (N 3328,
 // D 1024, keep 333) on the realistic scenes, each request file on disk → result through the
 // batch pipeline (reading included), with the numpy reference peer (peers/) on the same files in
-// the same run (issues 3, 13). Run with `npm run bench:methods` (builds first).
+// the same run (issues 3, 13); VisionZip in numpy twice: merged as the official code merges (the
+// ratio column) and by member sums only. Run with `npm run bench:methods` (builds first).
 // Each case is run 3 times untimed, then timed at least BENCH_REPS times and, for fast
 // requests, until the timed runs add up to 0.4 s (file-run.mjs).
 // Env: BENCH_REPS (default 5; InternVL uses BENCH_REPS_LARGE, default 5), BENCH_PEER_REPS
@@ -30,9 +31,16 @@ console.log(`Methods on the CPU, Node ${process.version}: realistic scenes, file
 console.log(`numpy peer: ${noPeer ? `skipped — ${noPeer}` : `${PEER_REPS} runs per case, same files, same run`}`);
 console.log('stages (medians): read the file, decode (header, tensor views), method (validation included), rest (pipeline and the result line)');
 const peerCases = noPeer ? [] : cases.filter((c) => PEERS.has(c.name));
-const peer = new Map(peerCases.length ? runPeer(peerCases.map((c) => ({ file: c.file.path, method: c.name, keep: c.keep, reps: PEER_REPS }))).map((r, i) => [peerCases[i], r]) : []);
+// VisionZip twice in numpy: merged as the official code merges (a one-hot assignment matrix times
+// the rows: the ratio column) and by summing each target's members only (faster than the official code)
+const gatherCases = peerCases.filter((c) => c.name === 'visionzip');
+const peerRequests = [...peerCases.map((c) => ({ method: c.name, c })), ...gatherCases.map((c) => ({ method: 'visionzip-gather', c }))];
+const peerRuns = peerRequests.length ? runPeer(peerRequests.map(({ method, c }) => ({ file: c.file.path, method, keep: c.keep, reps: PEER_REPS }))) : [];
+const peer = new Map(peerCases.map((c, i) => [c, peerRuns[i]]));
+const gather = new Map(gatherCases.map((c, i) => [c, peerRuns[peerCases.length + i]]));
 
 const widths = [11, 13, 6, 5, 6, 9, 6, 7, 8, 6, 9, 8, 5];
+const projectMs = new Map();
 console.log(row(['method', 'size', 'N', 'keep', 'MB', 'project', 'read', 'decode', 'method', 'rest', 'numpy', '×numpy', 'same'], widths));
 for (const c of cases) {
   const t = await timeFile(c.file.path, c.name, c.keep, {}, c.reps, 3);
@@ -43,4 +51,17 @@ for (const c of cases) {
   const stages = [read, decode - read, method, Math.max(0, t.median - decode - method)].map((x) => x.toFixed(1));
   const cells = [c.name, c.label, c.n, c.keep, (c.file.bytes / 1e6).toFixed(1), t.median.toFixed(1), ...stages, p ? p.median.toFixed(1) : '—', p ? `${(p.median / t.median).toFixed(1)}×` : '—', same];
   console.log(row(cells, widths));
+  projectMs.set(c, t.median);
+}
+if (gather.size) {
+  console.log("numpy's VisionZip above merges as the official code does (a one-hot assignment matrix times the rows to merge);");
+  console.log('the same selection with each merged row summed from its own members only (faster than the official code):');
+  const w = [13, 9, 14, 9, 5];
+  console.log(row(['size', 'project', 'numpy gather', '×numpy', 'same'], w));
+  for (const [c, p] of gather) {
+    const t = projectMs.get(c);
+    if (t === undefined) continue;
+    const same = JSON.stringify(p.keep) === JSON.stringify(peer.get(c)?.keep) ? 'yes' : 'NO';
+    console.log(row([c.label, t.toFixed(1), p.median.toFixed(1), `${(p.median / t).toFixed(1)}×`, same], w));
+  }
 }

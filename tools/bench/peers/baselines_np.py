@@ -85,7 +85,9 @@ def vispruner(t, n, important_ratio=0.5, drop_per_step=8):
     return sorted(int(i) for i in np.concatenate([important, q]))
 
 
-def visionzip(t, n, contextual=None):
+def visionzip(t, n, contextual=None, merge="onehot"):
+    """merge="onehot" merges as the official code does (a one-hot assignment matrix times the rows
+    to merge: k x N_other x D products); merge="gather" sums each target's members only."""
     h, c, keys = t["features"], t["clsAttention"], t["keys"]
     n_tok = h.shape[0]
     if n >= n_tok:
@@ -101,6 +103,14 @@ def visionzip(t, n, contextual=None):
     ku = unit_rows(keys)
     assign = np.argmax(ku[others] @ ku[targets].T, axis=1)
     h64 = h.astype(np.float64)
+    if merge == "onehot":
+        one_hot = np.zeros((len(others), k))
+        one_hot[np.arange(len(others)), assign] = 1.0
+        counts = one_hot.sum(0)
+        sums = one_hot.T @ h64[others]
+        rows = h64[targets] + np.where(counts[:, None] > 0, sums / np.maximum(counts, 1.0)[:, None], 0.0)
+        merged = [(int(g), rows[j]) for j, g in enumerate(targets)]
+        return sorted(int(i) for i in np.concatenate([dominant, targets])), merged
     merged = []
     for j, g in enumerate(targets):
         members = others[assign == j]

@@ -14,6 +14,7 @@ METHODS = {
     "divprune": lambda t, meta, keep, p: divprune(t, keep),
     "vispruner": lambda t, meta, keep, p: vispruner(t, keep),
     "visionzip": lambda t, meta, keep, p: visionzip(t, keep)[0],
+    "visionzip-gather": lambda t, meta, keep, p: visionzip(t, keep, merge="gather")[0],
     "cdpruner": lambda t, meta, keep, p: cdpruner(t, keep),
     "d2pruner": lambda t, meta, keep, p: d2pruner(t, json.loads(meta["d2pruner.layout"]), keep, alpha=p.get("alpha", 1.0))[0],
 }
