@@ -1,4 +1,5 @@
 import { resultJson, type Selection } from '@d2pruner/core';
+import { writeFloat32ArrayWasm } from '@d2pruner/kernels';
 
 function list(values: readonly number[], max = 24): string {
   const head = values.slice(0, max).join(' ');
@@ -19,5 +20,5 @@ export function formatSelection(file: string, s: Selection): string {
 
 /** The JSON line of a selection (docs/formats.md §2); merged rows as float32 values (`resultJson`). */
 export function selectionJson(s: Selection): string {
-  return resultJson(s);
+  return resultJson(s, { writeFloat32Array: writeFloat32ArrayWasm });
 }

@@ -12,8 +12,8 @@ const POW_COUNT = 128;
 /** The writer's lookup tables, built on first use (nothing runs on import). */
 interface Tables {
   readonly pow10: Float64Array;
-  /** Pairs of ASCII digits '00' … '99'. */
-  readonly pairs: Uint8Array;
+  /** The ASCII digit pairs '00' … '99' as little-endian 16-bit words (first digit in the low byte). */
+  readonly pairs: Uint16Array;
   /** One double and its two 32-bit words, to read a value's binary exponent. */
   readonly bits: Float64Array;
   readonly words: Uint32Array;
@@ -25,11 +25,7 @@ let cached: Tables | undefined;
 
 function tables(): Tables {
   if (cached) return cached;
-  const pairs = new Uint8Array(200);
-  for (let i = 0; i < 100; i++) {
-    pairs[2 * i] = 48 + Math.floor(i / 10);
-    pairs[2 * i + 1] = 48 + (i % 10);
-  }
+  const pairs = Uint16Array.from({ length: 100 }, (_, i) => (48 + Math.floor(i / 10)) | ((48 + (i % 10)) << 8));
   const bits = new Float64Array([1]);
   const words = new Uint32Array(bits.buffer);
   const pow10 = Float64Array.from({ length: POW_COUNT }, (_, i) => Number(`1e${i + POW_MIN}`));
@@ -43,26 +39,19 @@ export const FLOAT32_JSON_MAX_BYTES = 22;
 /** Most bytes of any number `JSON.stringify` writes (`-1.2345678901234567e-300`). */
 const TEXT_MAX_BYTES = 24;
 
-/** Writes the 9 digits of `d` (10⁸ ≤ d < 10⁹) at `at` … `at` + 8: no loop, no branch. */
-function write9(out: Uint8Array, pairs: Uint8Array, at: number, d: number): void {
+/**
+ * Writes the 9 digits of `d` (10⁸ ≤ d < 10⁹) at `at` … `at` + 8: no loop, no branch; the first
+ * digit as a byte, the other eight as two little-endian 32-bit words of digit pairs.
+ */
+function write9(out: Uint8Array, view: DataView, pairs: Uint16Array, at: number, d: number): void {
   const hi = (d / 10000) | 0;
   const lo = d - hi * 10000;
   const h = (hi / 100) | 0;
-  const h2 = 2 * (hi - h * 100);
   const a = (h / 100) | 0;
-  const h1 = 2 * (h - a * 100);
   const l = (lo / 100) | 0;
-  const l1 = 2 * l;
-  const l2 = 2 * (lo - l * 100);
   out[at] = 48 + a;
-  out[at + 1] = pairs[h1];
-  out[at + 2] = pairs[h1 + 1];
-  out[at + 3] = pairs[h2];
-  out[at + 4] = pairs[h2 + 1];
-  out[at + 5] = pairs[l1];
-  out[at + 6] = pairs[l1 + 1];
-  out[at + 7] = pairs[l2];
-  out[at + 8] = pairs[l2 + 1];
+  view.setUint32(at + 1, pairs[h - a * 100] | (pairs[hi - h * 100] << 16), true);
+  view.setUint32(at + 5, pairs[l] | (pairs[lo - l * 100] << 16), true);
 }
 
 /** Writes ASCII `text` (a JSON number or `null`, at most {@link TEXT_MAX_BYTES} characters) at `at`. */
@@ -82,6 +71,7 @@ function writeText(text: string, out: Uint8Array, at: number): number {
  */
 function writeNumbers(values: ArrayLike<unknown>, out: Uint8Array, at: number): number {
   const { pow10, pairs, bits, words, high } = tables();
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const n = values.length;
   let p = at;
   for (let i = 0; i < n; i++) {
@@ -120,7 +110,7 @@ function writeNumbers(values: ArrayLike<unknown>, out: Uint8Array, at: number): 
     if (e10 >= 0 && e10 < 21) {
       if (count <= e10 + 1) {
         // an integer: the digits, then zeros
-        write9(out, pairs, p, d);
+        write9(out, view, pairs, p, d);
         if (e10 < 9) p += e10 + 1;
         else {
           p += 9;
@@ -128,7 +118,7 @@ function writeNumbers(values: ArrayLike<unknown>, out: Uint8Array, at: number): 
         }
       } else {
         // the digits one place to the right, then the integer part moved left over a '.'
-        write9(out, pairs, p + 1, d);
+        write9(out, view, pairs, p + 1, d);
         for (let k = 0; k <= e10; k++) out[p + k] = out[p + 1 + k];
         out[p + e10 + 1] = 46;
         p += 1 + count;
@@ -137,11 +127,11 @@ function writeNumbers(values: ArrayLike<unknown>, out: Uint8Array, at: number): 
       out[p++] = 48;
       out[p++] = 46;
       for (let k = -1; k > e10; k--) out[p++] = 48;
-      write9(out, pairs, p, d);
+      write9(out, view, pairs, p, d);
       p += count;
     } else {
       // d.ddde±x
-      write9(out, pairs, p + 1, d);
+      write9(out, view, pairs, p + 1, d);
       out[p] = out[p + 1];
       if (count > 1) {
         out[p + 1] = 46;
@@ -179,6 +169,24 @@ export function writeFloat32(v: number, out: Uint8Array, at: number): number {
   return writeNumbers(single, out, at);
 }
 
+/**
+ * Writes `values` into `out` from `at`, comma-separated and without brackets, each as
+ * {@link float32ArrayJson} writes it, and returns the position after the last; −1 when some value
+ * is not a number (what was written is then of no use). `out` needs 25 bytes a value from `at`.
+ */
+export function writeFloat32Array(values: ArrayLike<number>, out: Uint8Array, at: number): number {
+  return writeNumbers(values, out, at);
+}
+
+/**
+ * A writer with {@link writeFloat32Array}'s contract and output (a faster implementation, such as
+ * the WebAssembly one of `@d2pruner/kernels`).
+ */
+export type Float32ArrayWriter = (values: ArrayLike<number>, out: Uint8Array, at: number) => number;
+
+/** Bytes {@link writeFloat32Array} may need for one value (the longest number and its comma). */
+export const FLOAT32_ARRAY_BYTES_PER_VALUE = TEXT_MAX_BYTES + 1;
+
 let scratch = new Uint8Array(0);
 let ascii: { decode(bytes: Uint8Array): string } | undefined;
 
@@ -189,7 +197,7 @@ let ascii: { decode(bytes: Uint8Array): string } | undefined;
  * as `JSON.stringify` writes it.
  */
 export function float32ArrayJson(values: ArrayLike<number>): string {
-  const need = 2 + values.length * (TEXT_MAX_BYTES + 1);
+  const need = 2 + values.length * FLOAT32_ARRAY_BYTES_PER_VALUE;
   if (scratch.length < need) scratch = new Uint8Array(Math.max(need, 2 * scratch.length));
   const out = scratch;
   out[0] = 91;

@@ -92,6 +92,19 @@ describe('resultJson', () => {
     expect(rest).toEqual(JSON.parse(JSON.stringify(restBody)));
   });
 
+  it('writes long lines (a row of 200,000 values) and non-ASCII text whole, in one flat string, line after line', () => {
+    const rand = uniformRng(9);
+    for (const n of [200_000, 3, 70_000]) {
+      const row = Array.from({ length: n }, () => Math.fround((rand() - 0.5) * 10 ** Math.floor(rand() * 10 - 5)));
+      const body = { id: 'é"\u2028😀', method: 'visionzip', merged: [{ index: 2, members: [2], row }, { members: [], index: 3, row: [1] }], note: 'ü', line: n };
+      const parsed = JSON.parse(resultJson(body)) as typeof body;
+      expect(parsed.merged[0].row.length).toBe(n);
+      expect(Float32Array.from(parsed.merged[0].row)).toEqual(Float32Array.from(row));
+      expect({ ...parsed, merged: null }).toEqual({ ...body, merged: null });
+      expect(parsed.merged[1]).toEqual({ members: [], index: 3, row: [1] });
+    }
+  });
+
   it('leaves entries it does not recognise to JSON.stringify', () => {
     const body = { merged: [null, { index: 1, row: 'x' }, { index: 2, row: [1, 'a'] }, [1]] };
     expect(resultJson(body)).toBe(JSON.stringify(body));

@@ -26,3 +26,4 @@ export * from './cpu/row-scan.js';
 export * from './cpu/screened-cosines.js';
 export * from './cpu/screened-argmax.js';
 export * from './cpu/sum-rows.js';
+export { writeFloat32ArrayWasm } from './cpu/float32-json-wasm.js';

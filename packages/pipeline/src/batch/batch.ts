@@ -1,4 +1,5 @@
 import { D2PrunerError, resultJson, toErrorJson, type ErrorJson, type Layout } from '@d2pruner/core';
+import { writeFloat32ArrayWasm } from '@d2pruner/kernels';
 import { map, of, pipe, type Observable, type OperatorFunction } from 'rxjs';
 import { runStagesOnce } from '../concurrency/jobs.js';
 import { pullMap, type PullOptions } from '../concurrency/pull.js';
@@ -80,7 +81,7 @@ export function errorResult(index: number, line: number, error: ErrorJson, id?: 
  * and its 1-based input `line` last, so every result can be matched to its request whatever the
  * order; or its error (also with `id` and `line`). The pipeline's stage times (`decodeMs`,
  * `pruneMs`, …) join the method's `timings`. Merged rows are written as float32 values
- * (`resultJson` of `@d2pruner/core`).
+ * (`resultJson` of `@d2pruner/core`, the numbers written in WebAssembly where it runs).
  */
 export function resultOf(job: PruneJob, line: number): BatchResult {
   const id = job.request.id;
@@ -88,7 +89,7 @@ export function resultOf(job: PruneJob, line: number): BatchResult {
   if (!job.selection) return errorResult(job.index, line, new D2PrunerError('INTERNAL', 'stages', 'the per-request pipeline produced no selection').toJSON(), id);
   const selection = { ...job.selection, timings: { ...job.timings, ...job.selection.timings } };
   const body = { ...(id === undefined ? {} : { id }), ...selection, line };
-  return { index: job.index, line, text: resultJson(body) };
+  return { index: job.index, line, text: resultJson(body, { writeFloat32Array: writeFloat32ArrayWasm }) };
 }
 
 /** The default per-request pipeline of a batch. */
