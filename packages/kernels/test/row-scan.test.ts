@@ -272,4 +272,26 @@ describe('screenArgmax', () => {
       expect(screenArgmax(x, rows, cols, vectors)).toBeUndefined();
     }
   });
+
+  it('decides almost every row of well-separated data, for every vector count around the groups of 4', () => {
+    const rows = 300;
+    const cols = 64;
+    const x = values(rows * cols, 5);
+    for (const nv of [2, 3, 4, 5, 7, 8, 9, 52]) {
+      const vectors = Array.from({ length: nv }, (_, j) => values(cols, 100 + j));
+      const screen = screenArgmax(x, rows, cols, vectors);
+      if (!screen) throw new Error('no screen');
+      let decided = 0;
+      for (let i = 0; i < rows; i++) {
+        let want = 0;
+        for (let j = 1; j < nv; j++) if (screen.exact(j, i) > screen.exact(want, i)) want = j;
+        if (screen.pick[i] >= 0) {
+          decided++;
+          expect([nv, i, screen.pick[i]]).toEqual([nv, i, want]);
+        }
+      }
+      expect(decided).toBeGreaterThan(0.95 * rows);
+      screen.release();
+    }
+  });
 });

@@ -134,6 +134,11 @@ export const op = {
   f64Ge: [0x66],
   f64Neg: [0x9a],
   f32DemoteF64: [0xb6],
+  v128Const: (bytes: number[]) => [...simd(0x0c), ...bytes],
+  i8x16Shuffle: (lanes: number[]) => [...simd(0x0d), ...lanes],
+  f32x4Ne: simd(0x42),
+  f32x4Gt: simd(0x44),
+  f32x4Pmax: simd(0xeb),
   f64PromoteF32: [0xbb],
 } as const;
 

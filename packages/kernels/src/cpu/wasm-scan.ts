@@ -15,6 +15,9 @@ import { op, T, type WasmFunction } from './wasm-asm.js';
 
 const { get, set, tee } = op;
 
+/** The 16 byte lanes of an i8x16.shuffle that picks the four 32-bit lanes `picks` (0–3 first operand, 4–7 second). */
+const lanes4 = (picks: number[]): number[] => picks.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+
 /** The four lanes of the f32x4 in local `l` summed as (l0 + l1) + (l2 + l3) (leaves an f32). */
 export const laneSumF32 = (l: number): number[] => [...get(l), ...op.f32x4Lane(0), ...get(l), ...op.f32x4Lane(1), ...op.f32Add, ...get(l), ...op.f32x4Lane(2), ...get(l), ...op.f32x4Lane(3), ...op.f32Add, ...op.f32Add];
 
@@ -148,44 +151,51 @@ export const dots2x4F32NoSqFn = dots2x4F32(false);
 /**
  * top2x4F32: for rows in pairs (count even), the float32 scores d̃_v · inv[v] of every vector
  * v < nv (4 interleaved per group, groups one after another at `vecs`, their f32 multipliers at
- * `inv`), keeping per row only the largest score, its vector, the runner-up, and whether a score
- * was NaN (an unscreened vector), plus the row's sum of squares: 5 values per row at `out` (top
- * f32, second f32, at i32, nan i32, sum of squares f32). Params 0 first, 1 count, 2 n, 3 vecs,
- * 4 groups, 5 inv, 6 nv, 7 out; locals i32 8 pr, 9 pr2, 10 pv, 11 end, 12 g, 13 pinv, 14, 15 at,
- * 16, 17 nan, 18 idx; f32 19 top0, 20 second0, 21 top1, 22 second1, 23 v; v128 24..31
- * accumulators, 32, 33 squares, 34, 35 rows, 36 vector.
+ * `inv`, 4 per group), keeping per row only the largest score, its vector, the runner-up, and
+ * whether a score was NaN (an unscreened vector), plus the row's sum of squares: 5 values per row
+ * at `out` (top f32, second f32, at i32, nan i32, sum of squares f32). A group's four dots of a
+ * row come out of its four accumulators as one f32x4 (a 4 × 4 transpose-and-add: each dot is
+ * (l0 + l2) + (l1 + l3) of its lanes, two levels as before), and the best and runner-up are kept
+ * per lane (vector v mod 4) in SIMD, lanes past nv masked to −∞; the four lanes are merged once
+ * per row. Params 0 first, 1 count, 2 n, 3 vecs, 4 groups, 5 inv, 6 nv, 7 out; locals i32 8 pr,
+ * 9 pr2, 10 pv, 11 end, 12 g, 13 pinv, 14 at; f32 15 top, 16 second; v128 17..24 accumulators,
+ * 25, 26 squares, 27, 28 rows, 29 vector, 30, 31 lane tops, 32, 33 lane runners-up, 34, 35 lane
+ * vectors, 36, 37 lane NaN flags, 38..41 scratch, 42 lane vector numbers, 43 valid lanes.
  */
 export const top2x4F32Fn: WasmFunction = (() => {
-  const [PR, PR2, PV, END, G, PINV, IDX, VAL] = [8, 9, 10, 11, 12, 13, 18, 23];
-  const AT = [14, 15];
-  const NAN = [16, 17];
-  const TOP = [19, 21];
-  const SECOND = [20, 22];
-  const ACC = 24;
-  const SQ = 32;
-  const X = 34;
-  const V = 36;
+  const [PR, PR2, PV, END, G, PINV, ATS, TOPS, SECS] = [8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const ACC = 17;
+  const SQ = 25;
+  const X = 27;
+  const V = 29;
+  const TOP = [30, 31];
+  const SEC = [32, 33];
+  const AT = [34, 35];
+  const NAN = [36, 37];
+  const [T0, T1, S01, D, IDXV, MASK] = [38, 39, 40, 41, 42, 43];
   const lanes = laneSumF32;
-  // if v > top: second = top, top = v, at = idx; else if v > second: second = v; else if v ≠ v: nan = 1
-  const update = (r: number) => [
-    ...get(VAL), ...get(TOP[r]), ...op.f32Gt,
-    ...op.if,
-    ...get(TOP[r]), ...set(SECOND[r]), ...get(VAL), ...set(TOP[r]), ...get(IDX), ...set(AT[r]),
-    ...op.else,
-    ...get(VAL), ...get(SECOND[r]), ...op.f32Gt,
-    ...op.if,
-    ...get(VAL), ...set(SECOND[r]),
-    ...op.else,
-    ...get(VAL), ...get(VAL), ...op.f32Ne,
-    ...op.if, ...op.i32(1), ...set(NAN[r]), ...op.end,
-    ...op.end,
-    ...op.end,
+  const iota = op.v128Const([0, 1, 2, 3].flatMap((i) => [i, 0, 0, 0]));
+  const negInf = op.v128Const(Array.from(new Uint8Array(Float32Array.of(-Infinity, -Infinity, -Infinity, -Infinity).buffer)));
+  /** The pairwise sums of accumulators a, b: (a0 + a2, b0 + b2, a1 + a3, b1 + b3). */
+  const pairSums = (a: number, b: number): number[] => [
+    ...get(a), ...get(b), ...op.i8x16Shuffle(lanes4([0, 4, 1, 5])),
+    ...get(a), ...get(b), ...op.i8x16Shuffle(lanes4([2, 6, 3, 7])),
+    ...op.f32x4Add,
   ];
-  const score = (p: number) => [
-    ...get(G), ...op.i32(2), ...op.i32Shl, ...op.i32(p), ...op.i32Add, ...tee(IDX), ...get(6), ...op.i32LtU,
-    ...op.if,
-    ...[0, 1].flatMap((r) => [...lanes(ACC + 4 * r + p), ...get(PINV), ...op.f32Load(4 * p), ...op.f32Mul, ...set(VAL), ...update(r)]),
-    ...op.end,
+  /** Row r's scores of this group: its four dots (one f32x4) times inv, lanes past nv −∞; then the lane-wise top-2 update. */
+  const score = (r: number) => [
+    ...pairSums(ACC + 4 * r, ACC + 4 * r + 1), ...set(S01),
+    ...pairSums(ACC + 4 * r + 2, ACC + 4 * r + 3), ...set(T1),
+    ...get(S01), ...get(T1), ...op.i8x16Shuffle(lanes4([0, 1, 4, 5])),
+    ...get(S01), ...get(T1), ...op.i8x16Shuffle(lanes4([2, 3, 6, 7])),
+    ...op.f32x4Add,
+    ...get(PINV), ...op.v128Load(0), ...op.f32x4Mul,
+    ...negInf, ...get(MASK), ...op.v128Bitselect, ...set(D),
+    ...get(NAN[r]), ...get(D), ...get(D), ...op.f32x4Ne, ...op.v128Or, ...set(NAN[r]),
+    ...get(D), ...get(TOP[r]), ...op.f32x4Gt, ...set(T0),
+    ...get(TOP[r]), ...get(SEC[r]), ...get(D), ...op.f32x4Pmax, ...get(T0), ...op.v128Bitselect, ...set(SEC[r]),
+    ...get(D), ...get(TOP[r]), ...get(T0), ...op.v128Bitselect, ...set(TOP[r]),
+    ...get(IDXV), ...get(AT[r]), ...get(T0), ...op.v128Bitselect, ...set(AT[r]),
   ];
   const half = (h: number) => tile2x4Step(PR, PR2, 16 * h, X, V, ACC, (p) => [...get(PV), ...op.v128Load(64 * h + 16 * p)]);
   const rows = [...get(0), ...set(PR), ...get(0), ...get(2), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...tee(END), ...set(PR2)];
@@ -201,7 +211,7 @@ export const top2x4F32Fn: WasmFunction = (() => {
     ...op.end,
   ];
   const init = [
-    ...[0, 1].flatMap((r) => [...op.f32Const(-Infinity), ...set(TOP[r]), ...op.f32Const(-Infinity), ...set(SECOND[r]), ...op.i32(0), ...set(AT[r]), ...op.i32(0), ...set(NAN[r])]),
+    ...[0, 1].flatMap((r) => [...negInf, ...set(TOP[r]), ...negInf, ...set(SEC[r]), ...op.v128Zero, ...set(AT[r]), ...op.v128Zero, ...set(NAN[r])]),
     ...op.i32(0), ...set(G), ...get(3), ...set(PV), ...get(5), ...set(PINV),
   ];
   const groupsLoop = [
@@ -215,24 +225,42 @@ export const top2x4F32Fn: WasmFunction = (() => {
     ...get(PV), ...op.i32(128), ...op.i32Add, ...set(PV),
     ...advance(32),
     ...op.end,
-    ...score(0), ...score(1), ...score(2), ...score(3),
+    ...get(G), ...op.i32(2), ...op.i32Shl, ...tee(ATS), ...op.i32x4Splat, ...iota, ...op.i32x4Add, ...set(IDXV),
+    ...get(6), ...get(ATS), ...op.i32Sub, ...op.i32x4Splat, ...iota, ...op.i32x4GtS, ...set(MASK),
+    ...score(0), ...score(1),
     ...get(PINV), ...op.i32(16), ...op.i32Add, ...set(PINV),
     ...get(G), ...op.i32(1), ...op.i32Add, ...tee(G), ...get(4), ...op.i32LtU, ...op.brIf(0),
     ...op.end,
     ...op.end,
   ];
+  /** Inserts the score `value` (f32 on the stack via `push`) of vector `at` into the row's best and runner-up. */
+  const insert = (push: number[], at: number[]) => [
+    ...push, ...get(TOPS), ...op.f32Gt,
+    ...op.if,
+    ...get(TOPS), ...set(SECS), ...push, ...set(TOPS), ...at, ...set(ATS),
+    ...op.else,
+    ...push, ...get(SECS), ...op.f32Gt,
+    ...op.if, ...push, ...set(SECS), ...op.end,
+    ...op.end,
+  ];
+  /** Row r's four lanes merged into one best, runner-up, vector and NaN flag, stored at out + 20r. */
   const store = (r: number) => [
-    ...get(7), ...get(TOP[r]), ...op.f32Store(20 * r),
-    ...get(7), ...get(SECOND[r]), ...op.f32Store(20 * r + 4),
-    ...get(7), ...get(AT[r]), ...op.i32Store(20 * r + 8),
-    ...get(7), ...get(NAN[r]), ...op.i32Store(20 * r + 12),
+    ...get(TOP[r]), ...op.f32x4Lane(0), ...set(TOPS), ...get(SEC[r]), ...op.f32x4Lane(0), ...set(SECS), ...get(AT[r]), ...op.i32x4Lane(0), ...set(ATS),
+    ...[1, 2, 3].flatMap((l) => [
+      ...insert([...get(TOP[r]), ...op.f32x4Lane(l)], [...get(AT[r]), ...op.i32x4Lane(l)]),
+      ...insert([...get(SEC[r]), ...op.f32x4Lane(l)], [...get(AT[r]), ...op.i32x4Lane(l)]),
+    ]),
+    ...get(7), ...get(TOPS), ...op.f32Store(20 * r),
+    ...get(7), ...get(SECS), ...op.f32Store(20 * r + 4),
+    ...get(7), ...get(ATS), ...op.i32Store(20 * r + 8),
+    ...get(7), ...get(NAN[r]), ...op.i32x4Bitmask, ...op.i32Store(20 * r + 12),
     ...get(7), ...lanes(SQ + r), ...op.f32Store(20 * r + 16),
   ];
   return {
     exportName: 'top2x4F32',
     params: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32],
     results: [],
-    locals: [[T.i32, 11], [T.f32, 5], [T.v128, 13]],
+    locals: [[T.i32, 7], [T.f32, 2], [T.v128, 27]],
     body: [
       ...op.block,
       ...op.loop,
