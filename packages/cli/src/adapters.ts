@@ -38,9 +38,14 @@ export interface AdapterLayoutArgs {
   'max-tiles'?: number;
 }
 
-/** The adapter layout for `--model ID --image WxH`, or undefined when neither is given. */
+/**
+ * The adapter layout for `--model ID --image WxH`, or undefined when neither is given. One
+ * without the other, or `--max-tiles M` without them, is a typed error naming the flag rather
+ * than silently ignored.
+ */
 export function adapterLayoutFromArgs(args: AdapterLayoutArgs): TokenLayout | undefined {
   const { model, image } = args;
+  if (!model && !image && args['max-tiles'] !== undefined) throw new InvalidArgumentError('max-tiles', '--max-tiles M goes with --model ID --image WxH (it changes how the image is tiled)');
   if (!model && !image) return undefined;
   if (!model || !image) throw new InvalidArgumentError(model ? 'image' : 'model', '--model ID and --image WxH go together');
   return adapterLayout(model, parseImageSize(image), args['max-tiles']);

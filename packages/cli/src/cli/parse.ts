@@ -22,11 +22,17 @@ export function wantsHelp(argv: readonly string[]): boolean {
 /**
  * Rewrites what `node:util` parseArgs would misread: a negative number after an option that
  * takes a value (`--keep -3` → `--keep=-3`), and explicit boolean values (`--text false`,
- * `--text=false`, `--no-text`), which are taken out and returned separately.
+ * `--text=false`, `--no-text`), which are taken out and returned separately (`taken` lists their
+ * names once per occurrence, so that a repeated one is still seen).
  */
 function normalize(argv: readonly string[], booleans: ReadonlySet<string>, valued: ReadonlySet<string>) {
   const args: string[] = [];
   const explicit = new Map<string, boolean>();
+  const taken: string[] = [];
+  const take = (name: string, value: boolean) => {
+    explicit.set(name, value);
+    taken.push(name);
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {
@@ -39,13 +45,28 @@ function normalize(argv: readonly string[], booleans: ReadonlySet<string>, value
       continue;
     }
     const [, name, inline] = m;
-    if (booleans.has(name) && inline !== undefined && BOOLEAN_WORD.test(inline)) explicit.set(name, inline === 'true' || inline === '1');
-    else if (booleans.has(name) && inline === undefined && BOOLEAN_WORD.test(argv[i + 1] ?? '')) explicit.set(name, ['true', '1'].includes(argv[++i]));
-    else if (name.startsWith('no-') && booleans.has(name.slice(3)) && inline === undefined) explicit.set(name.slice(3), false);
+    if (booleans.has(name) && inline !== undefined && BOOLEAN_WORD.test(inline)) take(name, inline === 'true' || inline === '1');
+    else if (booleans.has(name) && inline === undefined && BOOLEAN_WORD.test(argv[i + 1] ?? '')) take(name, ['true', '1'].includes(argv[++i]));
+    else if (name.startsWith('no-') && booleans.has(name.slice(3)) && inline === undefined) take(name.slice(3), false);
     else if (valued.has(name) && inline === undefined && NEGATIVE_NUMBER.test(argv[i + 1] ?? '')) args.push(`--${name}=${argv[++i]}`);
     else args.push(a);
   }
-  return { args, explicit };
+  return { args, explicit, taken };
+}
+
+/**
+ * The first option of `command` given more than once (an option declared `multiple` may repeat),
+ * counting the options parseArgs read and the boolean values `normalize` took out; undefined when
+ * none is. A repeated option would otherwise keep its last value and drop the others silently.
+ */
+function repeatedOption(command: AnyCommand, tokens: readonly { kind: string; name?: string }[], taken: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const name of [...taken, ...tokens.flatMap((t) => (t.kind === 'option' && t.name ? [t.name] : []))]) {
+    if (command.options[name]?.multiple) continue;
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
 }
 
 function parseError(command: AnyCommand, e: unknown): Error {
@@ -64,7 +85,8 @@ function parseError(command: AnyCommand, e: unknown): Error {
 
 /**
  * Parses a command's arguments against its declaration with `node:util` parseArgs (strict):
- * values typed and defaulted, an unknown option or a missing value a typed error naming it.
+ * values typed and defaulted, an unknown option, a missing value or an option given twice (one
+ * not declared `multiple`, method parameter flags included) a typed error naming it.
  * Commands with `methodParams` also accept every method's parameter flags, returned raw.
  */
 export function parseCommandArgs(command: AnyCommand, argv: readonly string[]): CommandArgs<OptionSpecs> {
@@ -81,13 +103,15 @@ export function parseCommandArgs(command: AnyCommand, argv: readonly string[]): 
     (spec.type === 'boolean' ? booleans : valued).add(name);
     if (spec.type !== 'boolean') booleans.delete(name);
   }
-  const { args, explicit } = normalize(argv, booleans, valued);
-  let parsed: ReturnType<typeof parseArgs>;
+  const { args, explicit, taken } = normalize(argv, booleans, valued);
+  let parsed;
   try {
-    parsed = parseArgs({ args, options: config, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args, options: config, strict: true, allowPositionals: true, tokens: true });
   } catch (e) {
     throw parseError(command, e);
   }
+  const repeated = repeatedOption(command, parsed.tokens, taken);
+  if (repeated) throw new InvalidArgumentError(repeated, `--${repeated} is given more than once; give it once`);
   const raw = new Map<string, string | boolean | (string | boolean)[]>(Object.entries(parsed.values).map(([k, v]) => [k, v as string | boolean | (string | boolean)[]]));
   for (const [k, v] of explicit) raw.set(k, v);
   if (!command.positionals && parsed.positionals.length) {

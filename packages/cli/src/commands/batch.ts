@@ -1,6 +1,7 @@
-import { InvalidArgumentError, type Layout } from '@d2pruner/core';
+import type { Layout } from '@d2pruner/core';
 import { batchFileOptions, pruneNodeBatchResults, readLines, type NodeBatchOptions } from '@d2pruner/pipeline/node';
 import { ensureBackend } from '../backends.js';
+import { checkConcurrency } from '../concurrency-limit.js';
 import type { CliIo } from '../io.js';
 import { progressLine } from '../progress.js';
 import { resolveWorkers, withWorkerPool } from '../workers.js';
@@ -17,6 +18,7 @@ export interface BatchOptions {
   /**
    * In flight: groups of lines sent to the workers (default 2 × workers, so a worker never waits
    * for the next group), or requests interleaved on the main thread with `--workers 0` (default 2).
+   * At most `MAX_CONCURRENCY`.
    */
   concurrency?: number;
   /** Layout for inputs that carry none (`--grid`). */
@@ -43,8 +45,7 @@ export interface BatchOptions {
  */
 export async function runBatch(source: string, io: CliIo, options: BatchOptions = {}): Promise<number> {
   const workers = resolveWorkers(options.workers, options.backend);
-  const concurrency = options.concurrency ?? (workers > 0 ? 2 * workers : 2);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', '--concurrency must be an integer ≥ 1');
+  const concurrency = checkConcurrency(options.concurrency ?? (workers > 0 ? 2 * workers : 2));
   return withWorkerPool(workers, (pool) => runLines(source, io, { ...options, concurrency }, pool));
 }
 

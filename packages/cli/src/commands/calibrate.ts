@@ -6,7 +6,7 @@ import { calibrateFiles } from '@d2pruner/pipeline/node';
 import { defineCommand } from '../cli/command.js';
 import { GRID_OPTION, MODEL_ID_OPTION, WORKERS_OPTION } from '../cli/common-options.js';
 import { writeOutputFile } from '../load.js';
-import { checkModelLayer } from '../model-layer.js';
+import { checkModelLayer, checkRecordedModelLayer } from '../model-layer.js';
 import { oneLine } from '../one-line.js';
 import { checkOutputPath } from '../output-path.js';
 import { progressLine } from '../progress.js';
@@ -20,7 +20,8 @@ import { resolveWorkers, withWorkerPool } from '../workers.js';
  * reported on stderr and not averaged in, as are inputs that record another `d2pruner.model` than
  * `--model` (else the first averaged input's) or another `d2pruner.layer` than `--layer` (else the
  * first averaged input's); the prior records that model and layer. `--model` must be a registered adapter, recorded
- * by its id, and `--layer` an integer in its range; inputs with no tokens are skipped by the calibration pipeline (their prior could not be read back).
+ * by its id, and `--layer` an integer in its range (without `--model`, in the range of the model the
+ * averaged inputs record, when an adapter knows it: checked before the prior is written); inputs with no tokens are skipped by the calibration pipeline (their prior could not be read back).
  */
 export const calibrateCommand = defineCommand({
   name: 'calibrate',
@@ -56,6 +57,8 @@ export const calibrateCommand = defineCommand({
       onSkip: (s) => progress.message(`calibrate: skipped ${oneLine(s.path ?? `input ${s.index}`)}: [${s.error.code}] ${oneLine(s.error.field)}: ${oneLine(s.error.message)}\n`),
       onProgress: progress.onProgress,
     }));
+    // without --model, the model is known once the inputs are read: --layer is checked against it before the prior is written
+    if (values.model === undefined) checkRecordedModelLayer(result.model, values.layer);
     await writeOutputFile(io, out, priorFileBytes(result));
     io.err(`calibrate: averaged ${result.samples} inputs (${result.skipped.length} skipped) → ${out}\n`);
     return 0;

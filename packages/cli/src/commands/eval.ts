@@ -7,6 +7,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import { ensureBackend } from '../backends.js';
 import { defineCommand } from '../cli/command.js';
 import { BACKEND_OPTION, JSON_OPTION } from '../cli/common-options.js';
+import { MAX_CONCURRENCY, checkConcurrency } from '../concurrency-limit.js';
 import { checkParamValues } from '../eval/args.js';
 import { formatEvalTable } from '../eval/table.js';
 import { loadPriorFile, readInputFile, writeOutputFile } from '../load.js';
@@ -39,7 +40,7 @@ export const evalCommand = defineCommand({
     backend: BACKEND_OPTION,
     json: { ...JSON_OPTION, description: 'print the eval JSON instead of a table' },
     report: { type: 'string', valueName: 'FILE.html', description: 'also write a self-contained HTML report (table, budget sweeps, token grids)' },
-    concurrency: { type: 'number', valueName: 'K', default: 2, description: 'files in flight' },
+    concurrency: { type: 'number', valueName: 'K', default: 2, description: `files in flight (at most ${MAX_CONCURRENCY})` },
     workers: { type: 'number', valueName: 'W', description: `run the methods in a pool of W worker threads (CPU backends, at most ${MAX_WORKERS}), as prune --batch does` },
   },
   examples: [
@@ -53,7 +54,7 @@ export const evalCommand = defineCommand({
     checkParamValues(values.param ?? []);
     const runs = evalRuns(splitList(values.methods), budgets, values.param ?? []);
     const { concurrency, workers } = values;
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', '--concurrency must be an integer ≥ 1');
+    checkConcurrency(concurrency);
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) throw new InvalidArgumentError('workers', `--workers must be an integer in [1, ${MAX_WORKERS}]`);
     if (values.report === '') throw new InvalidArgumentError('report', '--report needs a file name (e.g. --report report.html)');
     if (values.report !== undefined) await checkOutputPath(values.report, 'report', [...positionals, values.prior]);

@@ -5,6 +5,7 @@ import { BUDGET_OPTIONS, JSON_OPTION, METHOD_OPTION } from '../cli/common-option
 import { loadPriorFile, writeOutputFile } from '../load.js';
 import { methodParamsFromArgs } from '../method-args.js';
 import { checkOutputPath } from '../output-path.js';
+import { TRANSFORMERS_DTYPES, checkMaxNewTokens, generateFlagError } from '../generate-args.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -48,7 +49,7 @@ export const generateCommand = defineCommand({
     importance: { type: 'string', choices: IMPORTANCE, defaultNote: 'attention with --layer K ≥ 1, else relevance', description: 'importance signal taken from the model' },
     layout: { type: 'string', choices: ['adapter', 'grid'], default: 'adapter', description: "token layout: the model adapter's or a plain grid" },
     device: { type: 'string', valueName: 'D', defaultNote: "transformers.js's", description: 'transformers.js device (cpu, webgpu, …)' },
-    dtype: { type: 'string', valueName: 'T', defaultNote: "the model's", description: 'transformers.js weight type (fp32, q8, …)' },
+    dtype: { type: 'string', choices: TRANSFORMERS_DTYPES, defaultNote: "the model's", description: 'transformers.js weight type' },
     json: JSON_OPTION,
   },
   examples: [
@@ -71,7 +72,7 @@ export const generateCommand = defineCommand({
   const params = methodParamsFromArgs(method, flags);
   const importance = values.importance as (typeof IMPORTANCE)[number] | undefined;
   const layout = values.layout;
-  const maxNewTokens = values['max-new-tokens'];
+  const maxNewTokens = checkMaxNewTokens(values['max-new-tokens']);
   const layer = values.layer;
   if (!Number.isInteger(layer) || layer < 0) throw new InvalidArgumentError('layer', `--layer must be an integer ≥ 0, got ${layer}`);
   const split = values.split;
@@ -88,7 +89,9 @@ export const generateCommand = defineCommand({
       `d2pruner generate needs the optional package @d2pruner/transformers (npm i @d2pruner/transformers @huggingface/transformers): ${e instanceof Error ? e.message : String(e)}`,
     );
   });
-  const loaded = await tf.loadLocalLlava(modelDir, { device: values.device, dtype: values.dtype });
+  const loaded = await tf.loadLocalLlava(modelDir, { device: values.device, dtype: values.dtype }).catch((e: unknown) => {
+    throw generateFlagError(e);
+  });
   let result: Awaited<ReturnType<typeof tf.generateWithPruning>>;
   try {
     result = await tf.generateWithPruning(loaded, {
@@ -117,6 +120,8 @@ export const generateCommand = defineCommand({
             ...(layout === 'grid' ? { layout: 'grid' as const } : {}),
           },
     });
+  } catch (e) {
+    throw generateFlagError(e);
   } finally {
     await loaded.model.dispose();
   }

@@ -13,6 +13,7 @@ import { executeRequest } from '../request.js';
 import { adapterLayoutFromArgs, applyAdapterLayout } from '../adapters.js';
 import { runBatch } from './batch.js';
 import { checkLayoutOption } from '../layout-conflict.js';
+import { MAX_CONCURRENCY } from '../concurrency-limit.js';
 
 /** The options that apply to `prune --batch`. */
 const BATCH_OPTIONS: ReadonlySet<string> = new Set(['batch', 'backend', 'concurrency', 'workers', 'grid', 'prior', 'strict']);
@@ -36,7 +37,7 @@ export const pruneCommand = defineCommand({
     out: { type: 'string', valueName: 'FILE', description: 'write the kept feature rows (with their layout) as safetensors; one input only' },
     batch: { type: 'string', valueName: 'FILE.jsonl|-', description: 'one request per line (- for stdin), one result line per request' },
     workers: WORKERS_OPTION,
-    concurrency: { type: 'number', valueName: 'C', defaultNote: '2 × workers; 2 with --workers 0', description: 'batch requests in flight: groups of lines sent to the workers, or requests interleaved on the main thread' },
+    concurrency: { type: 'number', valueName: 'C', defaultNote: '2 × workers; 2 with --workers 0', description: `batch requests in flight: groups of lines sent to the workers, or requests interleaved on the main thread (at most ${MAX_CONCURRENCY})` },
     grid: { ...GRID_OPTION, description: "token grid (rows x cols) for inputs without a layout; one contradicting a file's own layout is an error" },
     strict: { type: 'boolean', description: 'with --batch: exit 1 when any line failed (default: exit 0 once every line has its result or error line)' },
     prior: { type: 'string', valueName: 'FILE', description: 'positional prior from d2pruner calibrate, for every input' },
