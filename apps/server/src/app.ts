@@ -7,6 +7,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { BackendManager, type WebGpuLoader } from './backend.js';
+import { BodyBudget, bufferedBytesLimit, declaredLength } from './body-budget.js';
 import type { ServerConfig } from './config.js';
 import { createPrunePool } from '@d2pruner/pipeline/node';
 import { ConcurrencyGate } from './gate.js';
@@ -51,6 +52,8 @@ const STARTED = Symbol('started');
 type Tracked = FastifyRequest & { [RELEASE]?: () => void; [STARTED]?: bigint };
 /** Paths whose routes take a JSON body. */
 const JSON_ROUTES: ReadonlySet<string> = new Set(['/v1/prune', '/v1/generate']);
+/** Methods whose bodies Fastify never reads (Node discards them): they hold no body bytes. */
+const BODYLESS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'TRACE']);
 /** Paths whose requests take a concurrency slot (their routes set `config.gated`). */
 const GATED_PATHS: ReadonlySet<string> = new Set(['/v1/prune', '/v1/prune/batch', '/v1/generate', '/v1/eval']);
 
@@ -84,6 +87,11 @@ function answerClientError(error: Error & { code?: string; rawPacket?: unknown }
   socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
 }
 
+/** How often Node checks for requests whose headers are late: a quarter of the limit, between 50 ms and 1 s. */
+export function connectionsCheckMs(headersTimeoutMs: number): number {
+  return Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4)));
+}
+
 /** Whether a static path is canonical: no `.`/`..` segments, no NUL, no backslash. */
 function canonicalStaticPath(path: string): boolean {
   return !path.includes('\0') && !path.includes('\\') && !path.split('/').some((seg) => seg === '.' || seg === '..');
@@ -101,6 +109,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   const backends = new BackendManager(config.backend, options.webgpuLoader);
   await backends.init();
   const gate = new ConcurrencyGate(config.maxConcurrent);
+  const bodies = new BodyBudget(bufferedBytesLimit(config));
   const samples = new SampleStore(config.sampleDirs);
   const webAvailable = config.webDir !== null && existsSync(join(config.webDir, 'index.html'));
   const metrics = new ServerMetrics({
@@ -115,6 +124,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     samples,
     metrics,
     gate,
+    bodies,
     model,
     caps,
     pool: config.workers > 0 ? createPrunePool({ workers: config.workers }) : undefined,
@@ -135,6 +145,9 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.maxBodyBytes,
     connectionTimeout: 2 * config.timeoutMs,
+    // Node checks the headers' deadline only every connectionsCheckingInterval (30 s by default):
+    // check often enough that a client trickling its headers is cut off close to the limit
+    http: { headersTimeout: config.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: connectionsCheckMs(config.headersTimeoutMs) },
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     clientErrorHandler: (error, socket) => answerClientError(error, socket, state),
@@ -151,6 +164,8 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     },
   });
 
+  app.server.maxConnections = config.maxConnections;
+  app.server.on('drop', () => metrics.rejected.inc(['connections']));
   app.setValidatorCompiler(validatorCompiler);
   const methods = listMethods();
   const schemas = routeSchemas(methods);
@@ -221,7 +236,27 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
 
   app.addHook('preParsing', async (request, reply, payload) => {
     const streaming = ((request.routeOptions.config ?? {}) as GatedRouteConfig).streaming === true;
-    const guard = new UploadGuard({ idleTimeoutMs: config.idleTimeoutMs, minUploadRate: streaming ? 0 : config.minUploadRate, lineTimeoutMs: config.timeoutMs }, streaming);
+    // a whole body is held in memory until the response has gone: its bytes count against
+    // --max-buffered-bytes, all of a declared Content-Length before a byte is read (one over
+    // --max-body-bytes is left to Fastify's 413), else chunk by chunk as they arrive
+    const hold = streaming || BODYLESS.has(request.method) ? undefined : bodies.hold();
+    const declared = declaredLength(request.headers['content-length']);
+    if (hold) {
+      reply.raw.once('close', () => hold.release());
+      if (declared !== undefined && declared <= config.maxBodyBytes) {
+        try {
+          hold.take(declared);
+        } catch (e) {
+          state.metrics.rejected.inc(['buffered_bytes']);
+          throw e;
+        }
+      }
+    }
+    const guard = new UploadGuard(
+      { idleTimeoutMs: config.idleTimeoutMs, minUploadRate: streaming ? 0 : config.minUploadRate, lineTimeoutMs: config.timeoutMs, bodyTimeoutMs: streaming ? config.streamTimeoutMs : 0 },
+      streaming,
+      declared === undefined ? hold : undefined,
+    );
     payload.once('error', (e) => guard.destroy(e));
     // a reply sent before the body is read (413 on Content-Length, 422, 503) leaves the guard
     // with no reader: retire it with the response so its timer cannot fail it later
@@ -243,8 +278,12 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     reply.raw.once('close', release);
   });
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (state.closing) reply.header('connection', 'close');
+  app.addHook('onSend', async (request, reply, payload) => {
+    // a response that goes before its request's body has arrived (an early error, a GET carrying
+    // a body) closes the connection: else Node would read the rest of the body, however slowly
+    // it comes, to keep the connection alive (a batch's results stream while its body does)
+    const streamed = ((request.routeOptions.config ?? {}) as GatedRouteConfig).streaming === true && reply.statusCode < 400;
+    if (state.closing || (!streamed && !request.raw.complete)) reply.header('connection', 'close');
     return payload;
   });
 
@@ -260,13 +299,20 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
 
   app.server.on('checkContinue', (req, res) => {
     const path = (req.url ?? '').split('?')[0];
-    const refuse = state.closing ? new HttpError('SHUTTING_DOWN', 'server', 'the server is shutting down', { 'retry-after': '1' }) : GATED_PATHS.has(path) && gate.inFlight >= gate.limit ? overloaded(gate.limit) : null;
+    const declared = declaredLength(req.headers['content-length']);
+    const refuse = state.closing
+      ? new HttpError('SHUTTING_DOWN', 'server', 'the server is shutting down', { 'retry-after': '1' })
+      : GATED_PATHS.has(path) && gate.inFlight >= gate.limit
+        ? overloaded(gate.limit)
+        : declared !== undefined && declared <= config.maxBodyBytes && !bodies.fits(declared)
+          ? bodies.overloaded(declared)
+          : null;
     if (!refuse) {
       res.writeContinue();
       app.server.emit('request', req, res);
       return;
     }
-    state.metrics.rejected.inc([refuse.code === 'OVERLOADED' ? 'overloaded' : 'shutting_down']);
+    state.metrics.rejected.inc([refuse.code === 'SHUTTING_DOWN' ? 'shutting_down' : refuse.field === 'body' ? 'buffered_bytes' : 'overloaded']);
     state.metrics.errors.inc([refuse.code]);
     state.metrics.requests.inc([req.method ?? 'POST', GATED_PATHS.has(path) ? path : 'unmatched', '503']);
     res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close', ...refuse.headers });

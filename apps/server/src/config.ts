@@ -13,6 +13,11 @@ export interface ServerConfig {
   port: number;
   /** Largest request body in bytes (`--max-body-bytes`, `D2PRUNER_MAX_BODY_BYTES`; default 64 MiB). */
   maxBodyBytes: number;
+  /**
+   * Bytes of request bodies held at once, uploads in progress and requests in flight
+   * (`--max-buffered-bytes`, `D2PRUNER_MAX_BUFFERED_BYTES`; default 0 = `maxConcurrent × maxBodyBytes`) → 503.
+   */
+  maxBufferedBytes: number;
   /** Largest N×D of any matrix in one input (`--max-elements`, `D2PRUNER_MAX_ELEMENTS`; default 2^24). */
   maxElements: number;
   /** Largest N of one input, and largest row count of a text tensor (`--max-tokens`, `D2PRUNER_MAX_TOKENS`; default 16384). */
@@ -36,6 +41,16 @@ export interface ServerConfig {
   maxConcurrent: number;
   /** Per-request time limit in ms, body upload included (`--timeout-ms`, `D2PRUNER_TIMEOUT_MS`; default 30000). */
   timeoutMs: number;
+  /**
+   * Longest time a `POST /v1/prune/batch` or `POST /v1/eval` body may take to arrive, from the
+   * request's start (`--stream-timeout-ms`, `D2PRUNER_STREAM_TIMEOUT_MS`; default 3600000; 0 = none)
+   * → a `SLOW_UPLOAD` error (the batch's last line) and the connection closed.
+   */
+  streamTimeoutMs: number;
+  /** Longest time for a request's headers to arrive (`--headers-timeout-ms`, `D2PRUNER_HEADERS_TIMEOUT_MS`; default 10000) → 408 and the connection closed. */
+  headersTimeoutMs: number;
+  /** Open connections at most; further ones are closed at once, unanswered (`--max-connections`, `D2PRUNER_MAX_CONNECTIONS`; default 1024). */
+  maxConnections: number;
   /** How long shutdown waits for in-flight requests (`--shutdown-timeout-ms`, `D2PRUNER_SHUTDOWN_TIMEOUT_MS`; default 10000). */
   shutdownTimeoutMs: number;
   /** Kernel backend policy (`--backend`, `D2PRUNER_BACKEND`; default auto). */
@@ -66,6 +81,7 @@ export function defaultConfig(): ServerConfig {
     host: '127.0.0.1',
     port: 8080,
     maxBodyBytes: 64 * MiB,
+    maxBufferedBytes: 0,
     maxElements: 1 << 24,
     maxTokens: 16384,
     maxDim: 16384,
@@ -77,6 +93,9 @@ export function defaultConfig(): ServerConfig {
     maxConcurrent: 16,
     timeoutMs: 30_000,
     shutdownTimeoutMs: 10_000,
+    streamTimeoutMs: 3_600_000,
+    headersTimeoutMs: 10_000,
+    maxConnections: 1024,
     backend: 'auto',
     batchConcurrency: Math.max(1, Math.min(2, availableParallelism())),
     webDir: defaultWebDir(),
@@ -106,6 +125,7 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'host', flag: 'host', env: 'HOST', kind: 'string', help: 'interface to listen on (default 127.0.0.1)' },
   { key: 'port', flag: 'port', env: 'PORT', kind: 'int', min: 0, help: 'port (default 8080; 0 = any free port, printed on start-up)' },
   { key: 'maxBodyBytes', flag: 'max-body-bytes', env: 'D2PRUNER_MAX_BODY_BYTES', kind: 'int', min: 1, help: 'largest request body, and largest line of a batch body (default 67108864) → 413' },
+  { key: 'maxBufferedBytes', flag: 'max-buffered-bytes', env: 'D2PRUNER_MAX_BUFFERED_BYTES', kind: 'int', min: 0, help: 'request body bytes held at once, uploads included (default 0 = --max-concurrent × --max-body-bytes) → 503 + Retry-After' },
   { key: 'maxElements', flag: 'max-elements', env: 'D2PRUNER_MAX_ELEMENTS', kind: 'int', min: 1, help: 'largest N×D of any matrix (default 16777216) → 413' },
   { key: 'maxTokens', flag: 'max-tokens', env: 'D2PRUNER_MAX_TOKENS', kind: 'int', min: 1, help: 'largest N, and largest row count of a text tensor (default 16384) → 413' },
   { key: 'maxDim', flag: 'max-dim', env: 'D2PRUNER_MAX_DIM', kind: 'int', min: 1, help: 'largest matrix width D (default 16384) → 413' },
@@ -116,6 +136,9 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'minUploadRate', flag: 'min-upload-rate', env: 'D2PRUNER_MIN_UPLOAD_RATE', kind: 'int', min: 0, help: 'slowest accepted upload in bytes/s after the first second (default 4096; 0 = no minimum) → 408' },
   { key: 'maxConcurrent', flag: 'max-concurrent', env: 'D2PRUNER_MAX_CONCURRENT', kind: 'int', min: 1, help: 'pruning requests in flight before 503 + Retry-After (default 16); a slot is taken once a body (a batch line) is in' },
   { key: 'timeoutMs', flag: 'timeout-ms', env: 'D2PRUNER_TIMEOUT_MS', kind: 'int', min: 1, help: 'per-request limit, upload included (default 30000) → 504' },
+  { key: 'streamTimeoutMs', flag: 'stream-timeout-ms', env: 'D2PRUNER_STREAM_TIMEOUT_MS', kind: 'int', min: 0, help: 'longest upload of a batch or eval body, from the request start (default 3600000; 0 = none) → SLOW_UPLOAD, connection closed' },
+  { key: 'headersTimeoutMs', flag: 'headers-timeout-ms', env: 'D2PRUNER_HEADERS_TIMEOUT_MS', kind: 'int', min: 1, help: 'longest time for request headers to arrive (default 10000) → 408, connection closed' },
+  { key: 'maxConnections', flag: 'max-connections', env: 'D2PRUNER_MAX_CONNECTIONS', kind: 'int', min: 1, help: 'open connections at most; more are closed at once (default 1024)' },
   { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'D2PRUNER_SHUTDOWN_TIMEOUT_MS', kind: 'int', min: 0, help: 'grace period for in-flight requests on SIGTERM/SIGINT (default 10000)' },
   { key: 'backend', flag: 'backend', env: 'D2PRUNER_BACKEND', kind: 'backend', help: 'auto (WebGPU on a hardware adapter, else CPU) | cpu | webgpu (any adapter, software too)' },
   { key: 'batchConcurrency', flag: 'batch-concurrency', env: 'D2PRUNER_BATCH_CONCURRENCY', kind: 'int', min: 1, help: 'requests of one batch in flight (default 2)' },

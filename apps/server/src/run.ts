@@ -1,5 +1,5 @@
 import { D2PrunerError, type ErrorJson, type Selection } from '@d2pruner/core';
-import { batchStages, bytesOf, createJob, resultOf, stage, type FileReader, type PruneJob, type PruneRequest } from '@d2pruner/pipeline';
+import { batchStages, bytesOf, createJob, selectionText, stage, timedSelection, type FileReader, type PruneJob, type PruneRequest } from '@d2pruner/pipeline';
 import { poolStages, type PrunePool } from '@d2pruner/pipeline/node';
 import { Subscription, of, pipe, type OperatorFunction } from 'rxjs';
 import { HttpError } from './http-error.js';
@@ -57,6 +57,17 @@ export function errorFromJson(e: ErrorJson): D2PrunerError {
   return new D2PrunerError(e.code, e.field, e.message);
 }
 
+/**
+ * The selection JSON of a single request (docs/formats.md §2): the job's selection with the
+ * pipeline's stage times (`decodeMs`, `pruneMs`, …) joined to its `timings`. Unlike a batch
+ * result line (`resultOf` of `@d2pruner/pipeline`) it carries no `line` (nor `id`): the contract
+ * defines those for batch lines only.
+ */
+export function selectionJson(job: Pick<PruneJob, 'selection' | 'timings'>): string {
+  if (!job.selection) throw new D2PrunerError('INTERNAL', 'pipeline', 'the pipeline produced no selection');
+  return selectionText(timedSelection(job.selection, job.timings));
+}
+
 /** A finished single request: the selection and its JSON text (stage times joined to `timings`). */
 export interface RunResult {
   selection: Selection;
@@ -92,7 +103,7 @@ export function runOne(request: PruneRequest, ctx: RunContext, signal?: AbortSig
           signal?.removeEventListener('abort', onAbort);
           if (job.error) reject(errorFromJson(job.error));
           else if (!job.selection) reject(new D2PrunerError('INTERNAL', 'pipeline', 'the pipeline produced no selection'));
-          else resolve({ selection: job.selection, json: resultOf(job, 0).text });
+          else resolve({ selection: job.selection, json: selectionJson(job) });
         },
         error: (e: unknown) => {
           done = true;

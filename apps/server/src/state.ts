@@ -1,5 +1,6 @@
 import type { PrunePool } from '@d2pruner/pipeline/node';
 import type { BackendManager } from './backend.js';
+import type { BodyBudget } from './body-budget.js';
 import type { ServerConfig } from './config.js';
 import type { ConcurrencyGate } from './gate.js';
 import type { InputCaps } from './input/caps.js';
@@ -16,6 +17,8 @@ export interface ServerState {
   readonly samples: SampleStore;
   readonly metrics: ServerMetrics;
   readonly gate: ConcurrencyGate;
+  /** Bytes of request bodies held at once (`--max-buffered-bytes`). */
+  readonly bodies: BodyBudget;
   /** The generation model (`--model-dir`; none loaded without it). */
   readonly model: ModelManager;
   readonly caps: InputCaps;

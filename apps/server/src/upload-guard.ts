@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import type { BodyHold } from './body-budget.js';
 import { HttpError } from './http-error.js';
 
 /** How slowly a client may send a request body. */
@@ -9,6 +10,8 @@ export interface UploadLimits {
   minUploadRate: number;
   /** NDJSON mode: longest time from a line's first byte to its newline, in ms. */
   lineTimeoutMs: number;
+  /** NDJSON mode: longest time for the whole body, from the guard's creation (the request's start), in ms (0 = none). */
+  bodyTimeoutMs?: number;
 }
 
 /** Grace before the minimum rate applies (headers, TLS, TCP slow start). */
@@ -20,7 +23,8 @@ const RATE_GRACE_MS = 1000;
  * `idleTimeoutMs`, and at least `minUploadRate` bytes/s on average after the first second.
  * NDJSON bodies (`ndjson`): the limits apply to each line — a started line must not pause over
  * `idleTimeoutMs` and must end within `lineTimeoutMs`; between lines the connection's own idle
- * timeout applies (a client may stream requests as they come).
+ * timeout applies (a client may stream requests as they come), and the whole body must have
+ * arrived within `bodyTimeoutMs`, so no pace of lines holds a connection indefinitely.
  */
 export class UploadGuard extends Transform {
   private readonly start = Date.now();
@@ -30,10 +34,16 @@ export class UploadGuard extends Transform {
   private lineStart: number | null = null;
   private readonly timer: NodeJS.Timeout;
 
-  /** @param limits the limits @param ndjson per-line mode */
+  /**
+   * @param limits the limits
+   * @param ndjson per-line mode
+   * @param hold where each chunk's bytes are counted as they arrive (a body without
+   *   `Content-Length`); a chunk that does not fit fails the body with the hold's 503
+   */
   constructor(
     private readonly limits: UploadLimits,
     private readonly ndjson: boolean,
+    private readonly hold?: BodyHold,
   ) {
     super();
     const every = Math.max(20, Math.min(250, limits.idleTimeoutMs / 4));
@@ -45,6 +55,13 @@ export class UploadGuard extends Transform {
     const now = Date.now();
     this.last = now;
     this.bytes += chunk.length;
+    try {
+      this.hold?.take(chunk.length);
+    } catch (e) {
+      clearInterval(this.timer);
+      done(e as Error);
+      return;
+    }
     if (this.ndjson) {
       const nl = chunk.lastIndexOf(10);
       if (nl < 0) this.lineStart ??= now;
@@ -86,6 +103,8 @@ export class UploadGuard extends Transform {
     const now = Date.now();
     const { idleTimeoutMs, minUploadRate, lineTimeoutMs } = this.limits;
     if (this.ndjson) {
+      const { bodyTimeoutMs = 0 } = this.limits;
+      if (bodyTimeoutMs > 0 && now - this.start > bodyTimeoutMs) return this.fail(`the request body took over ${bodyTimeoutMs} ms to arrive (--stream-timeout-ms)`);
       if (this.lineStart === null) return;
       if (now - this.last > idleTimeoutMs) return this.fail(`a batch line stalled for over ${idleTimeoutMs} ms (--idle-timeout-ms)`);
       if (now - this.lineStart > lineTimeoutMs) this.fail(`a batch line took over ${lineTimeoutMs} ms to arrive (--timeout-ms)`);

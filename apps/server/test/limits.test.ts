@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { registerMethod, type Method } from '@d2pruner/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
@@ -178,6 +179,179 @@ describe('Expect: 100-continue', () => {
     expect(refused.continued).toBe(false);
     expect(JSON.parse(refused.text)).toMatchObject({ error: { code: 'OVERLOADED' } });
     expect((await busy).status).toBe(200);
+  });
+});
+
+describe('request bodies held at once (--max-buffered-bytes)', () => {
+  /** Starts an upload declaring `length` bytes (or chunked, without one), sends `first` bytes, and resolves with the answer (or null when the socket ends without one). */
+  function upload(s: RunningServer, length: number | null, first: number) {
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    if (length !== null) headers['content-length'] = String(length);
+    const req = rawRequest(`${s.url}/v1/prune?keep=8`, 'POST', headers);
+    const answer = new Promise<{ status: number; retryAfter?: string; text: string } | null>((resolve) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, text }));
+        res.on('error', () => resolve(null));
+      });
+      req.on('error', () => resolve(null));
+    });
+    if (first > 0) req.write(Buffer.alloc(first));
+    else req.flushHeaders();
+    return { req, answer };
+  }
+
+  it('refuses an upload that would pass the budget with 503 OVERLOADED naming body before reading it, counts chunked bodies as they arrive, and gives the bytes back', async () => {
+    const MiB = 1024 * 1024;
+    // budget: --max-concurrent × --max-body-bytes = 2 MiB; uploads stall (no minimum rate, long idle timeout)
+    const s = await server({ maxBodyBytes: MiB, maxConcurrent: 2, idleTimeoutMs: 20_000, minUploadRate: 0 });
+    expect(s.state.bodies.limit).toBe(2 * MiB);
+    const stalled = [upload(s, 1_000_000, 1000), upload(s, 1_000_000, 1000)];
+    await until(() => s.state.bodies.held === 2_000_000);
+    const t0 = Date.now();
+    const declared = await upload(s, 100_000, 0).answer;
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(declared?.status).toBe(503);
+    expect(declared?.retryAfter).toBe('1');
+    expect(JSON.parse(declared?.text ?? '{}')).toMatchObject({ error: { code: 'OVERLOADED', field: 'body' } });
+    const chunked = upload(s, null, 0);
+    chunked.req.write(Buffer.alloc(200_000));
+    const refused = await chunked.answer;
+    expect(refused?.status).toBe(503);
+    expect(JSON.parse(refused?.text ?? '{}')).toMatchObject({ error: { code: 'OVERLOADED', field: 'body' } });
+    expect(s.state.bodies.held).toBe(2_000_000);
+    for (const u of stalled) u.req.destroy();
+    await until(() => s.state.bodies.held === 0);
+    const ok = await call(`${s.url}/v1/prune?keep=8`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: readFileSync(SAMPLE) });
+    expect(ok.status, ok.text).toBe(200);
+    await until(() => s.state.bodies.held === 0);
+  });
+});
+
+describe('NDJSON lines held at once (--max-buffered-bytes)', () => {
+  /** Starts a chunked NDJSON upload to `path`, sends `first` bytes of one unfinished line, and resolves with the whole answer once the server ends it (or null when the socket fails first). */
+  function stream(s: RunningServer, path: string, first: number) {
+    const req = rawRequest(`${s.url}${path}`, 'POST', { 'content-type': 'application/x-ndjson' });
+    const answer = new Promise<{ status: number; text: string; connection?: string } | null>((resolve) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, connection: res.headers.connection }));
+        res.on('error', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', () => resolve(null));
+    });
+    req.write('{"input":"' + 'x'.repeat(first - 10));
+    return { req, answer };
+  }
+
+  it('counts a batch or eval line as it is buffered: a line that does not fit ends that batch with an OVERLOADED line naming body (and eval with 503); other requests go on', async () => {
+    const s = await server({ maxBodyBytes: 1_000_000, maxBufferedBytes: 1_500_000, idleTimeoutMs: 20_000, minUploadRate: 0 });
+    const held = stream(s, '/v1/prune/batch', 1_000_000);
+    await until(() => s.state.bodies.held === 1_000_000);
+    const t0 = Date.now();
+    const batch = await stream(s, '/v1/prune/batch', 800_000).answer;
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(batch?.status).toBe(200);
+    const lines = (batch?.text ?? '').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ error: { code: 'OVERLOADED', field: 'body' }, line: 1 });
+    const evaluation = await stream(s, '/v1/eval', 800_000).answer;
+    expect(evaluation?.status).toBe(503);
+    expect(JSON.parse(evaluation?.text ?? '{}')).toMatchObject({ error: { code: 'OVERLOADED', field: 'body' } });
+    expect((await call(`${s.url}/healthz`)).status).toBe(200);
+    await until(() => s.state.bodies.held === 1_000_000);
+    held.req.destroy();
+    await until(() => s.state.bodies.held === 0);
+    const body = [JSON.stringify({ input: 'llava-sample', keep: 4 }), JSON.stringify({ input: 'llava-sample', keep: 8 })].join('\n');
+    const ok = await call(`${s.url}/v1/prune/batch`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+    expect(ok.text.trim().split('\n').map((l) => (JSON.parse(l) as { budget: number }).budget)).toEqual([4, 8]);
+    await until(() => s.state.bodies.held === 0);
+    expect((await call(`${s.url}/metrics`)).text).toMatch(/d2pruner_rejected_total\{reason="buffered_bytes"\} 2/);
+  });
+});
+
+describe('slow and idle connections', () => {
+  /** A raw TCP connection to the server, with everything it receives and whether it has closed. */
+  async function socketTo(s: RunningServer): Promise<{ socket: Socket; received: () => string; closed: () => boolean }> {
+    const socket = connect(s.port, '127.0.0.1');
+    let text = '';
+    let closed = false;
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (text += d));
+    socket.on('close', () => (closed = true));
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    return { socket, received: () => text, closed: () => closed };
+  }
+
+  it('cuts off headers that trickle in over --headers-timeout-ms with 408', async () => {
+    const s = await server({ headersTimeoutMs: 300 });
+    const c = await socketTo(s);
+    c.socket.write('GET /healthz HTTP/1.1\r\nhost: x\r\n');
+    const drip = setInterval(() => c.socket.write('x-drip: 1\r\n'), 50);
+    try {
+      await until(() => c.closed(), 3000);
+    } finally {
+      clearInterval(drip);
+    }
+    expect(c.received()).toMatch(/^HTTP\/1\.1 408/);
+    expect(c.received()).toContain('"SLOW_UPLOAD"');
+  });
+
+  it('closes the connection of a response that goes before its request body has arrived (a GET trickling a body)', async () => {
+    const s = await server({});
+    const c = await socketTo(s);
+    c.socket.write('GET /healthz HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n');
+    const drip = setInterval(() => c.socket.write('x'), 50);
+    try {
+      await until(() => c.closed(), 3000);
+    } finally {
+      clearInterval(drip);
+    }
+    expect(c.received()).toMatch(/^HTTP\/1\.1 200/);
+    expect(c.received().toLowerCase()).toContain('connection: close');
+  });
+
+  it('ends a batch whose body takes over --stream-timeout-ms with a SLOW_UPLOAD line, after the results of its complete lines', async () => {
+    const s = await server({ streamTimeoutMs: 500, idleTimeoutMs: 20_000 });
+    const req = rawRequest(`${s.url}/v1/prune/batch`, 'POST', { 'content-type': 'application/x-ndjson' });
+    const answer = new Promise<string>((resolve) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve(text));
+        res.on('error', () => resolve(text));
+      });
+      req.on('error', () => resolve(''));
+    });
+    req.write(JSON.stringify({ input: 'llava-sample', keep: 4 }) + '\n');
+    const t0 = Date.now();
+    const lines = (await answer).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ budget: 4 });
+    expect(lines[1]).toMatchObject({ error: { code: 'SLOW_UPLOAD', field: 'body' } });
+    expect((lines[1].error as { message: string }).message).toContain('--stream-timeout-ms');
+    req.destroy();
+  });
+
+  it('refuses connections beyond --max-connections, and serves again once one closes', async () => {
+    const s = await server({ maxConnections: 2 });
+    const open = [await socketTo(s), await socketTo(s)];
+    const third = await socketTo(s);
+    await until(() => third.closed(), 3000);
+    expect(third.received()).toBe('');
+    open[0].socket.destroy();
+    await sleep(100);
+    const health = await call(`${s.url}/healthz`, { headers: { connection: 'close' } });
+    expect(health.status).toBe(200);
+    open[1].socket.destroy();
+    expect((await call(`${s.url}/metrics`, { headers: { connection: 'close' } })).text).toMatch(/d2pruner_rejected_total\{reason="connections"\} 1/);
   });
 });
 

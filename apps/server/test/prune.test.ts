@@ -36,6 +36,19 @@ describe('POST /v1/prune', () => {
     expect((s.timings as Record<string, number>).decodeMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('answers the selection of docs/formats.md §2 alone: no batch-line `line` or `id`', async () => {
+    const bytes = await postBytes(`${server.url}/v1/prune?method=d2pruner&keep=8`, sample);
+    const sampled = await call(`${server.url}/v1/prune?sample=llava-sample&keep=8`, { method: 'POST' });
+    const inline = await postJson(`${server.url}/v1/prune`, { ...grid6Json(), keep: 4 });
+    for (const res of [bytes, sampled, inline]) {
+      expect(res.status, res.text).toBe(200);
+      const s = res.json as Record<string, unknown>;
+      expect(Object.keys(s)).toContain('keep');
+      expect(Object.keys(s)).not.toContain('line');
+      expect(Object.keys(s)).not.toContain('id');
+    }
+  });
+
   it('takes method parameters from the query string, camelCase or kebab-case', async () => {
     const half = vectorCase('llava-7.safetensors', 64, { alpha: 0.5 }).expected;
     const a = await postBytes(`${server.url}/v1/prune?keep=64&alpha=0.5`, sample);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyGate, checkSafetensorsCaps, ndjsonLines, type NdjsonLine } from '../src/index.js';
+import { BodyBudget, ConcurrencyGate, LineOverBudgetError, checkSafetensorsCaps, ndjsonLines, type NdjsonLine } from '../src/index.js';
 import { writeSafetensors } from '@d2pruner/core';
 
 async function collect(chunks: (string | Uint8Array)[], max: number): Promise<NdjsonLine[]> {
@@ -12,9 +12,9 @@ describe('ndjsonLines', () => {
   it('splits across chunk boundaries, strips CR, drops blank lines but counts them', async () => {
     const got = await collect(['{"a":', '1}\r\n\n{"b"', ':2}\n{"c":3}'], 100);
     expect(got).toEqual([
-      { line: 1, text: '{"a":1}' },
-      { line: 3, text: '{"b":2}' },
-      { line: 4, text: '{"c":3}' },
+      { line: 1, text: '{"a":1}', bytes: 8 },
+      { line: 3, text: '{"b":2}', bytes: 7 },
+      { line: 4, text: '{"c":3}', bytes: 7 },
     ]);
   });
 
@@ -22,7 +22,7 @@ describe('ndjsonLines', () => {
     const got = await collect(['x'.repeat(30), 'y'.repeat(30), '\nok\n', 'z'.repeat(61)], 50);
     expect(got).toEqual([
       { line: 1, tooLarge: 60 },
-      { line: 2, text: 'ok' },
+      { line: 2, text: 'ok', bytes: 2 },
       { line: 3, tooLarge: 61 },
     ]);
   });
@@ -30,7 +30,45 @@ describe('ndjsonLines', () => {
   it('decodes UTF-8 split inside a character', async () => {
     const bytes = new TextEncoder().encode('{"s":"é"}\n');
     const got = await collect([bytes.subarray(0, 7), bytes.subarray(7)], 100);
-    expect(got).toEqual([{ line: 1, text: '{"s":"é"}' }]);
+    expect(got).toEqual([{ line: 1, text: '{"s":"é"}', bytes: 10 }]);
+  });
+
+  it('counts each line against a budget as it is buffered, gives back blank, skipped and unfinished lines, and fails naming the line that does not fit', async () => {
+    const budget = new BodyBudget(100);
+    const hold = budget.hold();
+    const lines = ndjsonLines(['{"a":1}\n   \n', 'x'.repeat(60), '\n{"b":', '2}\n', 'y'.repeat(40)], 50, hold);
+    const first = await lines.next();
+    expect(first.value).toEqual({ line: 1, text: '{"a":1}', bytes: 7 });
+    expect(budget.held).toBe(7);
+    const second = await lines.next();
+    // the blank line and the skipped one hold nothing
+    expect(second.value).toEqual({ line: 3, tooLarge: 60 });
+    expect(budget.held).toBe(7);
+    const third = await lines.next();
+    expect(third.value).toEqual({ line: 4, text: '{"b":2}', bytes: 7 });
+    expect(budget.held).toBe(14);
+    hold.give(7);
+    hold.give(7);
+    // another request holds 70 of the 100 bytes: a 40-byte line does not fit
+    const partial = ndjsonLines(['z'.repeat(40)], 50, hold);
+    const other = budget.hold();
+    other.take(70);
+    await expect(partial.next()).rejects.toSatisfy((e: unknown) => e instanceof LineOverBudgetError && e.line === 1 && e.code === 'OVERLOADED' && e.field === 'body');
+    expect(budget.held).toBe(70);
+    other.release();
+    // the body fails part-way through a line: that line's 30 bytes go back, the finished line's stay
+    async function* broken(): AsyncGenerator<string> {
+      yield 'ok\n';
+      yield 'w'.repeat(30);
+      throw new Error('reset');
+    }
+    const unfinished = ndjsonLines(broken(), 50, hold);
+    expect((await unfinished.next()).value).toEqual({ line: 1, text: 'ok', bytes: 2 });
+    await expect(unfinished.next()).rejects.toThrow('reset');
+    expect(budget.held).toBe(2);
+    await lines.return(undefined);
+    hold.release();
+    expect(budget.held).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
-import { resultJson, type Selection } from '@d2pruner/core';
-import { writeFloat32ArrayWasm } from '@d2pruner/kernels';
+import type { Selection } from '@d2pruner/core';
+import { selectionText } from '@d2pruner/pipeline';
 
 function list(values: readonly number[], max = 24): string {
   const head = values.slice(0, max).join(' ');
@@ -18,7 +18,7 @@ export function formatSelection(file: string, s: Selection): string {
   return lines.join('\n') + '\n';
 }
 
-/** The JSON line of a selection (docs/formats.md §2); merged rows as float32 values (`resultJson`). */
+/** The JSON line of a selection (docs/formats.md §2); merged rows as float32 values (`selectionText`). */
 export function selectionJson(s: Selection): string {
-  return resultJson(s, { writeFloat32Array: writeFloat32ArrayWasm });
+  return selectionText(s);
 }

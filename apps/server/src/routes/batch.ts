@@ -7,7 +7,7 @@ import { catchError, defer, finalize, from, map, mergeMap, of, timeout, type Obs
 import { HttpError, errorResponse } from '../http-error.js';
 import { parseBatchLine } from '../input/batch-line.js';
 import { OFFLOAD_JSON_BYTES } from '../input/json-body-pool.js';
-import { ndjsonLines, type NdjsonLine } from '../input/ndjson.js';
+import { LineOverBudgetError, ndjsonLines, type NdjsonLine } from '../input/ndjson.js';
 import { serverStages } from '../run.js';
 import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
@@ -44,8 +44,12 @@ export function batchRoute(app: FastifyInstance, state: ServerState, schema: Rou
     const stages = serverStages({ ...ctx, defaultBackend: defaultBackend ?? ctx.defaultBackend });
     const out = new PassThrough();
     const { metrics, caps, config } = state;
+    // each line's bytes count against --max-buffered-bytes from its first byte until its work is
+    // done; whatever the batch still holds goes back when the response closes
+    const hold = state.bodies.hold();
+    reply.raw.once('close', () => hold.release());
 
-    const work = (item: NdjsonLine, index: number): Observable<string> => {
+    const lineWork = (item: NdjsonLine, index: number): Observable<string> => {
       if ('tooLarge' in item) {
         metrics.errors.inc(['PAYLOAD_TOO_LARGE']);
         return of(errorLine(item.line, { code: 'PAYLOAD_TOO_LARGE', field: 'line', message: `line ${item.line} has more than ${config.maxBodyBytes} bytes (--max-body-bytes)` }));
@@ -91,15 +95,22 @@ export function batchRoute(app: FastifyInstance, state: ServerState, schema: Rou
       );
     };
 
-    const sub = pullMap(ndjsonLines(body as AsyncIterable<Uint8Array>, config.maxBodyBytes), work, {
+    // a line's bytes go back once its result is out (or it is torn down)
+    const work = (item: NdjsonLine, index: number): Observable<string> => ('tooLarge' in item ? lineWork(item, index) : lineWork(item, index).pipe(finalize(() => hold.give(item.bytes))));
+
+    const sub = pullMap(ndjsonLines(body as AsyncIterable<Uint8Array>, config.maxBodyBytes, hold), work, {
       concurrency: config.batchConcurrency,
       gate: drainGate(out),
     }).subscribe({
       next: (text) => out.write(text + '\n'),
       error: (e: unknown) => {
         const { body: eb } = errorResponse(e);
+        if (e instanceof LineOverBudgetError) {
+          metrics.errors.inc([eb.error.code]);
+          metrics.rejected.inc(['buffered_bytes']);
+        }
         reply.raw.once('finish', () => request.raw.destroy());
-        out.end(JSON.stringify({ error: eb.error }) + '\n');
+        out.end((e instanceof LineOverBudgetError ? errorLine(e.line, eb.error) : JSON.stringify({ error: eb.error })) + '\n');
       },
       complete: () => out.end(),
     });

@@ -6,7 +6,7 @@ import { lastValueFrom, mergeMap, of, pipe, timeout, type Observable } from 'rxj
 import { HttpError, errorResponse } from '../http-error.js';
 import { parseEvalLine } from '../input/eval-line.js';
 import { OFFLOAD_JSON_BYTES } from '../input/json-body-pool.js';
-import { ndjsonLines } from '../input/ndjson.js';
+import { LineOverBudgetError, ndjsonLines } from '../input/ndjson.js';
 import { admit, errorFromJson } from '../run.js';
 import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
@@ -60,18 +60,26 @@ export function evalRoute(app: FastifyInstance, state: ServerState, schema: Rout
     }
     const { caps, config } = state;
     const failed = new Map<string, ErrorJson>();
+    // a line's bytes count against --max-buffered-bytes from its first byte until it is parsed;
+    // whatever is still held goes back when the response closes
+    const hold = state.bodies.hold();
+    reply.raw.once('close', () => hold.release());
     async function* sources(): AsyncGenerator<EvalSource, void, undefined> {
-      for await (const item of ndjsonLines(request.body as AsyncIterable<Uint8Array>, config.maxBodyBytes)) {
+      for await (const item of ndjsonLines(request.body as AsyncIterable<Uint8Array>, config.maxBodyBytes, hold)) {
         const name = `line ${item.line}`;
+        let parsed: EvalSource;
         try {
           if ('tooLarge' in item) throw new HttpError('PAYLOAD_TOO_LARGE', 'line', `line ${item.line} has more than ${config.maxBodyBytes} bytes (--max-body-bytes)`);
           // a large line (a file in base64) is parsed and decoded by the JSON thread, as a large batch line is
           const line = state.jsonBodies && item.text.length >= OFFLOAD_JSON_BYTES ? await state.jsonBodies.parseEvalLine(item.text, name, sub.signal) : parseEvalLine(item.text, caps, name);
-          yield 'sample' in line ? line.sample : line;
+          parsed = 'sample' in line ? line.sample : line;
         } catch (e) {
           failed.set(name, e instanceof SyntaxError ? new InvalidInputError('line', 'the line is not valid JSON').toJSON() : (errorResponse(e).body.error as ErrorJson));
-          yield name;
+          parsed = name;
+        } finally {
+          if ('bytes' in item) hold.give(item.bytes);
         }
+        yield parsed;
       }
     }
     const runOptions = { readFile: ctx.readFile, backend: backend ?? ctx.defaultBackend, ensureBackend: ctx.ensureBackend, prior, ...priorKey };
@@ -96,7 +104,7 @@ export function evalRoute(app: FastifyInstance, state: ServerState, schema: Rout
           ),
         ),
       );
-    const report = await lastValueFrom(
+    const evaluation = lastValueFrom(
       evaluateFiles(sources(), {
         runs,
         prior,
@@ -112,6 +120,10 @@ export function evalRoute(app: FastifyInstance, state: ServerState, schema: Rout
         signal: sub.signal,
       }),
     );
+    const report = await evaluation.catch((e: unknown) => {
+      if (e instanceof LineOverBudgetError) state.metrics.rejected.inc(['buffered_bytes']);
+      throw e;
+    });
     return reply.type('application/json; charset=utf-8').send(report);
   });
 }

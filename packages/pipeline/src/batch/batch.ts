@@ -1,4 +1,4 @@
-import { D2PrunerError, resultJson, toErrorJson, type ErrorJson, type Layout } from '@d2pruner/core';
+import { D2PrunerError, resultJson, toErrorJson, type ErrorJson, type Layout, type Selection } from '@d2pruner/core';
 import { writeFloat32ArrayWasm } from '@d2pruner/kernels';
 import { map, of, pipe, type Observable, type OperatorFunction } from 'rxjs';
 import { runStagesOnce } from '../concurrency/jobs.js';
@@ -87,9 +87,18 @@ export function resultOf(job: PruneJob, line: number): BatchResult {
   const id = job.request.id;
   if (job.error) return errorResult(job.index, line, job.error, id);
   if (!job.selection) return errorResult(job.index, line, new D2PrunerError('INTERNAL', 'stages', 'the per-request pipeline produced no selection').toJSON(), id);
-  const selection = { ...job.selection, timings: { ...job.timings, ...job.selection.timings } };
-  const body = { ...(id === undefined ? {} : { id }), ...selection, line };
-  return { index: job.index, line, text: resultJson(body, { writeFloat32Array: writeFloat32ArrayWasm }) };
+  const body = { ...(id === undefined ? {} : { id }), ...timedSelection(job.selection, job.timings), line };
+  return { index: job.index, line, text: selectionText(body) };
+}
+
+/** A selection with a job's stage times (`readMs`, `decodeMs`, `pruneMs`, …) joined to its `timings`. */
+export function timedSelection(selection: Selection, timings: PruneJob['timings']): Selection {
+  return { ...selection, timings: { ...timings, ...selection.timings } };
+}
+
+/** The JSON text of a selection or a result line around one: `resultJson`, merged rows written in WebAssembly where it runs. */
+export function selectionText(value: Record<string, unknown>): string {
+  return resultJson(value, { writeFloat32Array: writeFloat32ArrayWasm });
 }
 
 /** The default per-request pipeline of a batch. */
