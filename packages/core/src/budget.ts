@@ -1,17 +1,19 @@
 import { InvalidArgumentError } from './errors.js';
+import { roundRatioTimes } from './ratio-round.js';
 import { assertInRange, assertInteger } from './validate.js';
 
 /** A budget: an absolute count of visual tokens to keep, or a fraction of N. */
 export interface BudgetSpec {
   /** Tokens to keep (integer ≥ 0). */
   keep?: number;
-  /** Fraction of the N tokens to keep, in [0, 1]; n = round(ratio · N). */
+  /** Fraction of the N tokens to keep, in [0, 1]; n = round(ratio · N), half up on the ratio as written. */
   ratio?: number;
 }
 
 /**
  * Turns `{keep}` or `{ratio}` into a token count for an input of `n` tokens. Exactly one of the
- * two must be given; `ratio` rounds half away from zero.
+ * two must be given; `ratio` · n rounds half up, computed on the ratio as written (0.7 of 45 is
+ * 31.5, so 32, although the floating-point product is 31.499999999999996): `roundRatioTimes`.
  */
 export function resolveBudget(spec: BudgetSpec, n: number): number {
   const hasKeep = spec.keep !== undefined && spec.keep !== null;
@@ -22,5 +24,5 @@ export function resolveBudget(spec: BudgetSpec, n: number): number {
     return spec.keep;
   }
   assertInRange('ratio', spec.ratio, 0, 1);
-  return Math.round(spec.ratio * n);
+  return roundRatioTimes(spec.ratio, n);
 }

@@ -14,6 +14,7 @@ export * from './selection.js';
 export * from './float32-json.js';
 export * from './result-json.js';
 export * from './budget.js';
+export * from './ratio-round.js';
 export * from './registry.js';
 export * from './method.js';
 export * from './context.js';

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@d2pruner/core';
 import { reportHtml, sampleCollector } from '@d2pruner/eval-report';
 import { readChartLibraries } from '@d2pruner/eval-report/node';
-import { budgetsFromText, evalRuns, evaluate, evaluateOutcomes, splitList, type EvalOptions, type EvalOutcome, type EvalReport } from '@d2pruner/pipeline';
+import { budgetsFromText, evalRuns, evaluate, evaluateOutcomes, scoreOutcome, splitList, type EvalOptions, type EvalOutcome, type EvalReport } from '@d2pruner/pipeline';
 import { evaluateInPool } from '@d2pruner/pipeline/node';
 import { lastValueFrom, tap } from 'rxjs';
 import { ensureBackend } from '../backends.js';
@@ -23,8 +23,9 @@ export const DEFAULT_EVAL_METHODS = 'd2pruner,fastv,divprune';
 /**
  * `d2pruner eval FILES…` (docs/eval.md): every (method, budget) on every labelled file through
  * the batch pipeline, then the table (or the JSON) and optionally the self-contained HTML report.
- * A method that a file cannot run (a missing tensor, say) is reported on stderr, once per file
- * and method, and counted as skipped — never as a zero.
+ * A method that a file cannot run (a missing tensor, say), or whose selection the metrics refuse
+ * (|K| ≠ min(n, N)), is reported on stderr, once per file and method, and counted as skipped —
+ * never as a zero.
  */
 export const evalCommand = defineCommand({
   name: 'eval',
@@ -69,8 +70,10 @@ export const evalCommand = defineCommand({
     const progress = progressLine(io.err, 'eval', io.isTTY);
     const onOutcome = (o: EvalOutcome) => {
       samples.add(o);
-      if (!o.error) return;
-      const line = `eval: skipped ${oneLine(o.run.method)} on ${oneLine(o.file)}: [${o.error.code}] ${oneLine(o.error.field)}: ${oneLine(o.error.message)}\n`;
+      // every skip the report counts, a selection the metrics refuse (|K| ≠ min(n, N)) included
+      const { error } = scoreOutcome(o);
+      if (!error) return;
+      const line = `eval: skipped ${oneLine(o.run.method)} on ${oneLine(o.file)}: [${error.code}] ${oneLine(error.field)}: ${oneLine(error.message)}\n`;
       if (!reported.has(line)) progress.message(line);
       reported.add(line);
     };

@@ -1,7 +1,7 @@
-import { toErrorJson, type ErrorJson, type Layout, type MethodParams, type Selection } from '@d2pruner/core';
+import type { ErrorJson, Layout, MethodParams, Selection } from '@d2pruner/core';
 import { defer, map, reduce, scan, type OperatorFunction } from 'rxjs';
 import type { EvalLabels } from './labels.js';
-import { fileMetrics } from './metrics.js';
+import { scoreOutcome } from './score.js';
 
 /** A budget of docs/eval.md §2: a token count or a fraction of N. */
 export type EvalBudget = { keep: number } | { ratio: number };
@@ -131,23 +131,19 @@ function absorb(state: EvalState, o: EvalOutcome): EvalState {
   const key = runKey(o.run);
   let t = state.tallies.get(key);
   if (!t) state.tallies.set(key, (t = emptyTally(o.run)));
-  if (o.error || !o.selection || !o.labels || o.n === undefined) {
-    skip(t, o.error ?? { code: 'INTERNAL', field: 'selection', message: 'the run produced no selection' });
+  const score = scoreOutcome(o);
+  if (score.error) {
+    skip(t, score.error);
     return state;
   }
-  let m;
-  try {
-    m = fileMetrics(o.selection.keep, o.labels, o.n);
-  } catch (e) {
-    skip(t, toErrorJson(e));
-    return state;
-  }
+  const m = score.metrics;
+  const size = o.labels?.object.length ?? 0;
   t.files++;
   t.recall += m.objectRecall;
   t.kept += m.kept;
-  if (o.labels.object.length > 0) {
+  if (size > 0) {
     t.ratioFiles++;
-    t.keptRatio += m.kept / o.labels.object.length;
+    t.keptRatio += m.kept / size;
   }
   t.ms += o.ms;
   if (m.referentHit !== undefined && m.referentShare !== undefined) {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidInputError } from '@d2pruner/core';
+import { InvalidArgumentError, InvalidInputError, roundRatioTimes } from '@d2pruner/core';
 import type { EvalLabels } from './labels.js';
 
 /** The metrics of one selection on one labelled file (docs/eval.md §2). */
@@ -15,7 +15,8 @@ export interface FileMetrics {
 
 /**
  * The token budget n of docs/eval.md §2 for N tokens: `keep` as given, or max(1, round(ratio·N)) with
- * round half away from zero (N ≥ 1, ratio ∈ (0, 1]).
+ * round half up on the ratio as written ({@link roundRatioTimes}: ratio 0.7 of 45 tokens is 31.5,
+ * so 32), for N ≥ 0 and ratio ∈ (0, 1].
  */
 export function evalBudget(spec: { keep: number } | { ratio: number }, n: number): number {
   if ('keep' in spec) {
@@ -23,7 +24,7 @@ export function evalBudget(spec: { keep: number } | { ratio: number }, n: number
     return spec.keep;
   }
   if (!(spec.ratio > 0 && spec.ratio <= 1)) throw new InvalidArgumentError('ratio', `ratio must be in (0, 1], got ${spec.ratio}`);
-  return Math.max(1, Math.round(spec.ratio * n));
+  return Math.max(1, roundRatioTimes(spec.ratio, n));
 }
 
 /**
