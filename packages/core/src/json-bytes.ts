@@ -11,10 +11,13 @@ export class JsonBytes {
   private static encoder: { encodeInto(text: string, into: Uint8Array): { read: number; written: number } } | undefined;
   private static decoder: { decode(bytes: Uint8Array): string } | undefined;
 
-  /** An empty buffer of `capacity` bytes to start with. */
-  constructor(capacity = 1 << 16) {
+  /** An empty buffer of `capacity` bytes to start with (and to go back to after a line over {@link JsonBytes.RETAIN_MAX}). */
+  constructor(private readonly capacity = 1 << 16) {
     this.buf = new Uint8Array(capacity);
   }
+
+  /** Largest buffer kept for the next text after {@link take}: one huge line does not pin its memory. */
+  static readonly RETAIN_MAX = 8 << 20;
 
   /** Room for `bytes` more bytes. */
   private reserve(bytes: number): void {
@@ -64,6 +67,7 @@ export class JsonBytes {
     JsonBytes.decoder ??= new TextDecoder();
     const text = JsonBytes.decoder.decode(this.buf.subarray(0, this.p));
     this.p = 0;
+    if (this.buf.length > JsonBytes.RETAIN_MAX) this.buf = new Uint8Array(this.capacity);
     return text;
   }
 }
