@@ -200,7 +200,6 @@ async function generateAtLayer(loaded: LoadedLlava, options: GenerateOptions, pr
     if (own) await split.release();
   }
   const { report, tokenIds } = result;
-  opts.onPrefill?.(report);
   return {
     visualTokens: report.visualTokens,
     prefillTokens: report.prefillTokens,

@@ -62,6 +62,7 @@ export interface PruningOptions {
    * Pruning layer K. 0 (default): before the LLM, inside transformers.js' own generation.
    * K ≥ 1: inside the LLM, through a split decoder pair (layers 0…K−1 see every token, layers
    * K…L−1 only the kept ones, at their original positions); only `generateWithPruning` runs it.
+   * Anything but an integer ≥ 0 (`null` included) is INVALID_ARGUMENT `layer`.
    */
   layer?: number;
   /** Directory of the split decoder pair for `layer` (`part_a.onnx`, `part_b.onnx`, `split.json`). Default `MODEL_DIR/split-k{K}`. */
@@ -110,7 +111,7 @@ export interface PruningOptions {
   clsAttentionOutput?: string;
   /** False: measure only (the prefill runs with every visual token). Default true. */
   enabled?: boolean;
-  /** Called after every pruned prefill with its report. */
+  /** Called after every pruned prefill with its report, before the first token is decoded (at every layer K). */
   onPrefill?: (report: PrefillReport) => void;
 }
 
@@ -191,7 +192,8 @@ export function resolvePruningOptions(options: PruningOptions, padded = false): 
   if (hasRatio && !(typeof options.ratio === 'number' && options.ratio >= 0 && options.ratio <= 1)) {
     throw new InvalidArgumentError('ratio', `ratio must be a number in [0, 1], got ${String(options.ratio)}`);
   }
-  const layer = options.layer ?? 0;
+  // null is not "absent": it would silently switch in-LLM pruning to pre-LLM (layer 0)
+  const layer = options.layer === undefined ? 0 : options.layer;
   if (!Number.isInteger(layer) || layer < 0) throw new InvalidArgumentError('layer', `layer must be an integer ≥ 0, got ${String(options.layer)}`);
   const importance = options.importance ?? (layer > 0 ? 'attention' : 'relevance');
   if (typeof importance === 'string' && importance !== 'relevance' && importance !== 'cls' && importance !== 'attention') {

@@ -1,4 +1,4 @@
-import { ShapeMismatchError } from '@d2pruner/core';
+import { MissingTensorError } from '@d2pruner/core';
 import { float32Data, tensorClassOf } from './tensors.js';
 import type { LlavaModelLike, TensorData, TensorLike } from './types.js';
 
@@ -13,7 +13,8 @@ export interface EncodedImages {
 /**
  * Runs the vision encoder. When its session has the output `clsOutput` and takes only
  * `pixel_values`, the session is run directly so that output comes back too (one run);
- * otherwise `model.encode_image` runs as transformers.js would.
+ * otherwise `model.encode_image` runs as transformers.js would. A directly run encoder without an
+ * `image_features` output is MISSING_TENSOR `image_features`.
  */
 export async function encodeImages(model: LlavaModelLike, pixelValues: TensorLike, clsOutput: string): Promise<EncodedImages> {
   const session = model.sessions.vision_encoder;
@@ -22,7 +23,7 @@ export async function encodeImages(model: LlavaModelLike, pixelValues: TensorLik
   const out = await session.run({ pixel_values: pixelValues.ort_tensor });
   const feats = out.image_features;
   const cls = out[clsOutput];
-  if (!feats) throw new ShapeMismatchError('image_features', 'the vision encoder has no image_features output');
+  if (!feats) throw new MissingTensorError('image_features', `the image merge (the vision encoder's outputs are ${session.outputNames.join(', ')})`);
   const Tensor = tensorClassOf(pixelValues);
   const features = new Tensor(feats.type, feats.data as TensorData, [...feats.dims]);
   return { features, clsAttention: float32Data(new Tensor(cls.type, cls.data as TensorData, [...cls.dims]), clsOutput) };

@@ -15,6 +15,7 @@ import {
 } from '../src/index.js';
 import { gridLayout, layoutSignature } from '@d2pruner/core';
 import { caught, tinyModelFixture } from './helpers.js';
+import { topK } from './top-k.js';
 
 const N = 576;
 const K = 2;
@@ -49,12 +50,6 @@ function spy(session: SessionLike, pastName: string): { calls: Call[]; stop(): v
   return { calls, stop: () => void (s.run = run) };
 }
 
-const topK = (v: ArrayLike<number>, k: number) =>
-  Array.from(v, (x, i) => [x, i] as const)
-    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
-    .slice(0, k)
-    .map(([, i]) => i)
-    .sort((a, b) => a - b);
 
 beforeAll(async () => {
   const fx = await tinyModelFixture({ seed: 3, layers: LAYERS, hidden: HIDDEN, heads: HEADS }, [1, K]);

@@ -83,7 +83,8 @@ const int64 = (Tensor: TensorConstructor, values: readonly number[]) => new Tens
  * 3. per image, run the method on: importance = that attention over the image tokens (or the
  *    chosen `importance`), `prior`, features = the image rows of `H^(K−1)`, keys = layer K−1's
  *    keys (heads concatenated), text hidden states / keys, projected embeddings, the layout;
- * 4. prefill part B (layers K…L−1) on the kept rows with their original position ids;
+ * 4. prefill part B (layers K…L−1) on the kept rows with their original position ids, then
+ *    hand the prefill report to `opts.onPrefill` before any token is decoded (as at layer 0);
  * 5. decode token by token through both parts, each with its own cache and mask: part A sees
  *    every token, part B only the kept ones; both use the same (original) next position.
  */
@@ -130,6 +131,23 @@ export async function generateSplit(model: LlavaModelLike, split: SplitDecoder, 
   cacheB.update(outB);
   const t4 = performance.now();
 
+  const dims = llmDimsOfConfig(model.config);
+  const report: PrefillReport = {
+    method: opts.method?.name ?? null,
+    visualTokens: { before: images.reduce((a, r) => a + r.before, 0), after: images.reduce((a, r) => a + r.after, 0) },
+    sequenceBefore: S,
+    prefillTokens: S2,
+    images,
+    encodeMs: mp.encodeMs,
+    pruneMs: opts.method ? t3 - t2 : 0,
+    prefillMs: t2 - t1 + (t4 - t3),
+    layer: split.layer,
+    partAMs: t2 - t1,
+    partBMs: t4 - t3,
+    ...(dims ? { macs: prefillMacsByPart(dims, split.layer, S, S2) } : {}),
+  };
+  opts.onPrefill?.(report);
+
   const tokenIds: number[] = [];
   const ids = mp.ids.map((v) => BigInt(v));
   const pick = (logits: TensorLike) => argmaxLast(logits, Tensor, ids, run.logitsProcessor);
@@ -151,20 +169,5 @@ export async function generateSplit(model: LlavaModelLike, split: SplitDecoder, 
     next = pick(wrap(b.logits));
   }
 
-  const dims = llmDimsOfConfig(model.config);
-  const report: PrefillReport = {
-    method: opts.method?.name ?? null,
-    visualTokens: { before: images.reduce((a, r) => a + r.before, 0), after: images.reduce((a, r) => a + r.after, 0) },
-    sequenceBefore: S,
-    prefillTokens: S2,
-    images,
-    encodeMs: mp.encodeMs,
-    pruneMs: opts.method ? t3 - t2 : 0,
-    prefillMs: t2 - t1 + (t4 - t3),
-    layer: split.layer,
-    partAMs: t2 - t1,
-    partBMs: t4 - t3,
-    ...(dims ? { macs: prefillMacsByPart(dims, split.layer, S, S2) } : {}),
-  };
   return { tokenIds, report };
 }
