@@ -32,6 +32,9 @@ export interface AppSnapshot {
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
+/** The input behind each field a typed error can name (`parseKeep`, `parseParam`), marked `aria-invalid` while the error shows. */
+const FIELD_INPUTS: Readonly<Record<string, string>> = { keep: 'keep', alpha: 'alpha', theta: 'theta', 'pivot ratio': 'pivot-ratio' };
+
 /**
  * The page: sample or dropped file → chosen methods on chosen backends → cards. Every action
  * (load a sample, drop files, prune) is a job; jobs go through one `switchMap`, so a new job
@@ -46,6 +49,12 @@ export class App {
   private gpu: GpuStatus = { available: false, software: false, eligible: false, description: 'not probed' };
   private readonly warmed = new Set<RunTarget>();
   private readonly jobs = new Subject<Observable<unknown>>();
+  /**
+   * The newest load (the opening job's, a sample's, a drop's) until it completes or fails. A Prune
+   * (or a slider move) while it is in flight runs after it instead of cancelling it: the run is
+   * for the scene the user chose, not the one before.
+   */
+  private pendingLoad: Observable<never> | null = null;
 
   constructor() {
     this.jobs.pipe(switchMap((job) => job.pipe(catchError((e: unknown) => (this.fail(e), EMPTY))))).subscribe();
@@ -54,13 +63,23 @@ export class App {
   private setState(state: AppSnapshot['state']): void {
     this.snapshot.state = state;
     document.body.dataset.state = state;
+    const busy = state === 'loading' || state === 'running';
+    $<HTMLButtonElement>('cancel').disabled = !busy;
+    $('cards').setAttribute('aria-busy', String(busy));
   }
 
-  private showError(message: string | null): void {
+  /** Shows (or, with null, hides) the error; `input` is the id of the box it is about, marked `aria-invalid` until the next job. */
+  private showError(message: string | null, input?: string): void {
     const box = $<HTMLParagraphElement>('error');
     box.hidden = message === null;
     box.textContent = message ?? '';
     this.snapshot.error = message;
+    for (const el of document.querySelectorAll('#panel-compare [aria-invalid]')) {
+      el.removeAttribute('aria-invalid');
+      el.removeAttribute('aria-describedby');
+    }
+    if (input) $(input).setAttribute('aria-invalid', 'true');
+    if (input) $(input).setAttribute('aria-describedby', 'error');
   }
 
   private status(text: string): void {
@@ -90,12 +109,12 @@ export class App {
     this.wire();
 
     const setup = this.setup(url);
-    this.jobs.next(
+    this.loadThenRun(
       from(setup).pipe(
         switchMap((first) => {
           if (!first) return EMPTY;
           $<HTMLSelectElement>('sample').value = first;
-          return concat(this.loadSample$(first), this.run$());
+          return this.loadSample$(first);
         }),
       ),
     );
@@ -119,13 +138,14 @@ export class App {
   }
 
   private wire(): void {
-    $('load-sample').addEventListener('click', () => this.jobs.next(concat(this.loadSample$($<HTMLSelectElement>('sample').value), this.run$())));
-    $('run').addEventListener('click', () => this.jobs.next(this.run$()));
+    $('load-sample').addEventListener('click', () => this.loadThenRun(this.loadSample$($<HTMLSelectElement>('sample').value)));
+    $('run').addEventListener('click', () => this.prune());
+    $('cancel').addEventListener('click', () => this.cancel());
     const keep = $<HTMLInputElement>('keep');
     const range = $<HTMLInputElement>('keep-range');
     keep.addEventListener('input', () => (range.value = keep.value));
     range.addEventListener('input', () => (keep.value = range.value));
-    range.addEventListener('change', () => this.jobs.next(this.run$()));
+    range.addEventListener('change', () => this.prune());
     const drop = $('drop');
     drop.addEventListener('dragover', (e) => {
       e.preventDefault();
@@ -135,14 +155,53 @@ export class App {
     drop.addEventListener('drop', (e) => {
       e.preventDefault();
       drop.classList.remove('over');
-      this.jobs.next(concat(this.loadFiles$([...(e.dataTransfer?.files ?? [])]), this.run$()));
+      this.loadThenRun(this.loadFiles$([...(e.dataTransfer?.files ?? [])]));
     });
-    $<HTMLInputElement>('files').addEventListener('change', (e) => this.jobs.next(concat(this.loadFiles$([...((e.target as HTMLInputElement).files ?? [])]), this.run$())));
+    $<HTMLInputElement>('files').addEventListener('change', (e) => this.loadThenRun(this.loadFiles$([...((e.target as HTMLInputElement).files ?? [])])));
   }
 
+  /** Starts a job that loads (`load`) and then prunes; the load stays pending for a Prune until it settles. */
+  private loadThenRun(load: Observable<never>): void {
+    const pending: Observable<never> = load.pipe(
+      tap({
+        complete: () => this.settled(pending),
+        error: () => this.settled(pending),
+      }),
+    );
+    this.pendingLoad = pending;
+    this.jobs.next(concat(pending, this.run$()));
+  }
+
+  private settled(load: Observable<never>): void {
+    if (this.pendingLoad === load) this.pendingLoad = null;
+  }
+
+  /** Prunes the current scene, after the load in flight if there is one (it is restarted, not lost). */
+  private prune(): void {
+    this.jobs.next(concat(this.pendingLoad ?? EMPTY, this.run$()));
+  }
+
+  /** Stops the job in flight (its fetches and runs are aborted) and any pending load; the page keeps its scene. */
+  private cancel(): void {
+    const was = this.snapshot.state;
+    this.pendingLoad = null;
+    this.jobs.next(
+      defer(() => {
+        if (was === 'loading' || was === 'running') {
+          this.setState('idle');
+          this.status(`${was === 'loading' ? 'loading' : 'run'} cancelled`);
+        }
+        return EMPTY;
+      }),
+    );
+  }
+
+  /** Shows a job's error: a typed one as `CODE (field): message`, its input marked invalid and described by the message. */
   private fail(e: unknown): void {
     this.setState('error');
-    this.showError(e instanceof SceneError ? e.message : `Error: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof SceneError) this.showError(e.message);
+    else if (isD2PrunerError(e)) this.showError(`${e.code} (${e.field}): ${e.message}`, FIELD_INPUTS[e.field]);
+    else this.showError(`Error: ${e instanceof Error ? e.message : String(e)}`);
     this.status('');
   }
 
@@ -235,14 +294,17 @@ export class App {
     // Nothing ticked (or a URL's ?methods= / ?backends= naming none that exist) would "run" nothing and say done.
     if (!methods.length) throw new InvalidArgumentError('methods', 'no method is ticked; choose at least one under Methods');
     if (!targets.length) throw new InvalidArgumentError('backends', 'no backend is ticked; choose at least one under Run on (WebGPU, CPU or server)');
+    // Read (and checked) here, before the previous results are cleared: an invalid box changes nothing but the error.
+    const params = new Map(methods.map((m) => [m, this.params(m)]));
     return {
       scene,
       keep,
       methods,
       targets,
-      params: (m) => this.params(m),
+      params: (m) => params.get(m) ?? {},
       unavailable: (t) => (t === 'webgpu' && !this.gpu.available ? `no WebGPU adapter (${this.gpu.description})` : undefined),
       onStart: (method, target) => this.status(`${method} on ${target} — ${scene.name}, keep ${keep}…`),
+      onRetry: (method, seconds, attempt) => this.status(`${method} on server — the server is busy (503); retry ${attempt} in ${seconds} s…`),
     };
   }
 
@@ -272,19 +334,20 @@ export class App {
       this.clearResults();
       this.snapshot.targets = plan.targets;
       this.snapshot.started++;
-      let completed = false;
+      let ended = false;
       return runPlan(plan).pipe(
         tap({
           next: (r) => this.show(plan, r),
+          error: () => (ended = true),
           complete: () => {
-            completed = true;
+            ended = true;
             this.snapshot.runs++;
             this.status(`${plan.methods.length} method(s) × ${plan.targets.length} backend(s) on ${scene.name}, keep ${plan.keep}`);
             this.setState('done');
           },
         }),
         finalize(() => {
-          if (!completed) console.log(`[d2pruner] run on ${scene.name} cancelled by a newer job`);
+          if (!ended) console.log(`[d2pruner] run on ${scene.name} cancelled by a newer job`);
         }),
         ignoreElements(),
       );

@@ -16,6 +16,8 @@ export interface RunPlan {
   unavailable(target: RunTarget): string | undefined;
   /** Called before each run, e.g. for the status line. */
   onStart?(method: string, target: RunTarget): void;
+  /** Called when the server answered 503 with `Retry-After` and the run waits `seconds` before retrying. */
+  onRetry?(method: string, seconds: number, attempt: number): void;
 }
 
 /** The runs of one method: outcomes, targets skipped with the reason, and their order. */
@@ -27,7 +29,9 @@ export interface MethodResult {
 
 function runOne(plan: RunPlan, method: string, params: MethodParams, target: RunTarget): Observable<RunOutcome> {
   return abortable((signal) =>
-    target === 'server' ? runOnServer(plan.scene, method, plan.keep, params, fetch, signal) : runInPage(plan.scene, method, plan.keep, params, target, signal),
+    target === 'server'
+      ? runOnServer(plan.scene, method, plan.keep, params, fetch, signal, (seconds, attempt) => plan.onRetry?.(method, seconds, attempt))
+      : runInPage(plan.scene, method, plan.keep, params, target, signal),
   );
 }
 

@@ -42,17 +42,72 @@ export function serverQuery(method: string, keep: number, params: MethodParams, 
   return q.toString();
 }
 
+/** Times a `503` with `Retry-After` is retried before its error is shown. */
+export const SERVER_RETRIES = 3;
+
+/** Longest `Retry-After` the page waits for (seconds); a longer one is shown as the error at once. */
+export const MAX_RETRY_AFTER_S = 10;
+
+/** Seconds to wait from a `Retry-After` header (delay-seconds or an HTTP date), or undefined when absent or unreadable. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(header)) return Number(header);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** Resolves after `ms`, or rejects with the abort reason as soon as `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const onAbort = () => (clearTimeout(timer), reject(signal?.reason));
+    const timer = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** A fetch that failed before any answer (nothing listening, connection reset): the server is unreachable. */
+export function unreachable(what: string, e: unknown): ErrorInfo {
+  const detail = e instanceof Error ? e.message : String(e);
+  return { code: 'BACKEND_UNAVAILABLE', field: 'server', message: `could not reach the server (${what}: ${detail}); is the d2pruner server running behind this page?` };
+}
+
 /**
  * Runs a method on the server (`POST /v1/prune`): a bundled sample by name, any other scene by
  * uploading its safetensors bytes. The page's wall time includes the upload; `signal` aborts it.
+ * A `503` with `Retry-After` (the server is busy or restarting) is retried after the wait it asks
+ * for, up to {@link SERVER_RETRIES} times and {@link MAX_RETRY_AFTER_S} seconds a wait, calling
+ * `onRetry` before each wait; a server that cannot be reached is `BACKEND_UNAVAILABLE` (field `server`).
  */
-export async function runOnServer(scene: Scene, method: string, keep: number, params: MethodParams, fetchFn: typeof fetch = fetch, signal?: AbortSignal): Promise<RunOutcome> {
+export async function runOnServer(
+  scene: Scene,
+  method: string,
+  keep: number,
+  params: MethodParams,
+  fetchFn: typeof fetch = fetch,
+  signal?: AbortSignal,
+  onRetry?: (seconds: number, attempt: number) => void,
+): Promise<RunOutcome> {
   const t0 = performance.now();
   try {
     const init: RequestInit = scene.sample
       ? { method: 'POST', signal }
       : { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: scene.bytes as unknown as BodyInit, signal };
-    const res = await fetchFn(`./v1/prune?${serverQuery(method, keep, params, scene.sample)}`, init);
+    const url = `./v1/prune?${serverQuery(method, keep, params, scene.sample)}`;
+    let res: Response;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await fetchFn(url, init);
+      } catch (e) {
+        if (signal?.aborted || (e instanceof Error && e.name === 'AbortError')) throw e;
+        return { target: 'server', ok: false, error: unreachable('POST /v1/prune', e), ms: performance.now() - t0 };
+      }
+      const wait = res.status === 503 ? retryAfterSeconds(res.headers.get('retry-after')) : undefined;
+      if (wait === undefined || wait > MAX_RETRY_AFTER_S || attempt > SERVER_RETRIES) break;
+      await res.body?.cancel();
+      onRetry?.(wait, attempt);
+      await sleep(wait * 1000, signal);
+    }
     const text = await res.text();
     const ms = performance.now() - t0;
     let body: Selection | { error: ErrorInfo };

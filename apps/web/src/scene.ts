@@ -8,6 +8,7 @@ import {
   type Layout,
   type TokenInput,
 } from '@d2pruner/core';
+import { unreachable } from './run.js';
 
 /** A ground-truth object box from `d2pruner.objects`, in [0, 1] image coordinates. */
 export interface ObjectBox {
@@ -101,16 +102,27 @@ export interface SampleInfo {
   d: number;
 }
 
+/** `fetchFn(url, init)`, with a failure to reach the server as a {@link SceneError} `BACKEND_UNAVAILABLE` (field `server`) naming `what`; an abort passes through. */
+async function fetchOrUnreachable(what: string, fetchFn: typeof fetch, url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetchFn(url, init);
+  } catch (e) {
+    if (init?.signal?.aborted || (e instanceof Error && e.name === 'AbortError')) throw e;
+    const info = unreachable(`GET ${url.slice(1)}`, e);
+    throw new SceneError(what, info.code, info.field, info.message);
+  }
+}
+
 /** The bundled samples the server offers. */
 export async function fetchSampleList(fetchFn: typeof fetch = fetch): Promise<SampleInfo[]> {
-  const res = await fetchFn('./v1/samples');
+  const res = await fetchOrUnreachable('the sample list', fetchFn, './v1/samples');
   if (!res.ok) throw new SceneError('the sample list', `HTTP ${res.status}`, '', await res.text());
   return (await res.json()) as SampleInfo[];
 }
 
 /** Downloads a bundled sample from the server and decodes it; `signal` aborts the download. */
 export async function fetchSample(info: Pick<SampleInfo, 'name' | 'url'>, fetchFn: typeof fetch = fetch, signal?: AbortSignal): Promise<Scene> {
-  const res = await fetchFn(`.${info.url}`, { signal });
+  const res = await fetchOrUnreachable(`${info.name}.safetensors`, fetchFn, `.${info.url}`, { signal });
   if (!res.ok) throw new SceneError(`${info.name}.safetensors`, `HTTP ${res.status}`, '', await res.text());
   return sceneFromBytes(`${info.name}.safetensors`, new Uint8Array(await res.arrayBuffer()), info.name);
 }

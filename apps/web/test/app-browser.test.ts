@@ -188,7 +188,7 @@ describe.skipIf(!hasChromium)('the Compare tab in headless Chromium', () => {
       await page.fill('#keep', '');
       await page.click('#run');
       await page.waitForFunction("document.body.dataset.state === 'error'", undefined, { timeout: 30_000 });
-      expect(await page.locator('#error').textContent()).toBe("Error: keep must be a whole number ≥ 0, got ''");
+      expect(await page.locator('#error').textContent()).toBe("INVALID_ARGUMENT (keep): keep must be a whole number ≥ 0, got ''");
       expect(errors).toEqual([]);
     });
   });

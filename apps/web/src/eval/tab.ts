@@ -49,6 +49,14 @@ export function setupEvalTab(snapshot: EvalTabSnapshot): void {
     current = new AbortController();
     void run(snapshot, current.signal);
   });
+  $('eval-cancel').addEventListener('click', () => {
+    if (!current || current.signal.aborted || snapshot.state !== 'running') return;
+    current.abort();
+    snapshot.state = 'idle';
+    document.body.dataset.evalState = 'idle';
+    $<HTMLButtonElement>('eval-cancel').disabled = true;
+    $('eval-status').textContent = `cancelled ${$('eval-status').textContent ? `after ${$('eval-status').textContent}` : 'before the first scene'}`;
+  });
 }
 
 async function run(snapshot: EvalTabSnapshot, signal: AbortSignal): Promise<void> {
@@ -60,6 +68,7 @@ async function run(snapshot: EvalTabSnapshot, signal: AbortSignal): Promise<void
   document.body.dataset.evalState = 'running';
   error.hidden = true;
   status.textContent = '';
+  $<HTMLButtonElement>('eval-cancel').disabled = false;
   for (const id of ['eval-report-table', 'eval-sweeps', 'eval-grids']) $(id).replaceChildren();
   try {
     // The boxes' min/max are advice to the browser only: a typed 1e6 or a devtools edit gets here.
@@ -90,5 +99,6 @@ async function run(snapshot: EvalTabSnapshot, signal: AbortSignal): Promise<void
     error.textContent = snapshot.error;
     error.hidden = false;
   }
+  $<HTMLButtonElement>('eval-cancel').disabled = true;
   document.body.dataset.evalState = snapshot.state;
 }
