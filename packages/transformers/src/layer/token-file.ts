@@ -3,7 +3,8 @@ import type { ImagePruning } from '../report.js';
 
 /**
  * One pruned image's method input as a token file (docs/formats.md §1): `attention` (the layer-(K−1)
- * attention at layer K), `features`, `keys`, `clsAttention`, text tensors and `d2pruner.layout`,
+ * attention at layer K, `image.attention`, even when the method ranked by CLS attention or
+ * relevance; else the method's own attention input), `features`, `keys`, `clsAttention`, text tensors and `d2pruner.layout`,
  * `d2pruner.model`, `d2pruner.layer` metadata. Such files feed `d2pruner calibrate`, which
  * averages `attention` per position into a prior, and `d2pruner prune`. Needs a report made with
  * `captureInputs: true`.
@@ -17,7 +18,10 @@ export function imageTokenFile(image: ImagePruning, layer: number): Uint8Array {
     const m = input[name];
     if (m) tensors[name] = { shape: [m.rows, m.cols], data: m.data };
   }
-  if (input.attention) tensors.attention = { shape: [input.attention.length], data: input.attention };
+  // the layer-(K−1) attention when the report has it (K ≥ 1), whatever importance the method used
+  // (CLS attention or relevance would otherwise be saved as attention and averaged into a prior)
+  const attention = image.attention ?? input.attention;
+  if (attention) tensors.attention = { shape: [attention.length], data: attention };
   if (input.clsAttention) tensors.clsAttention = { shape: [input.clsAttention.length], data: input.clsAttention };
   const metadata: Record<string, string> = { 'd2pruner.layer': String(layer) };
   if (input.layout) metadata['d2pruner.layout'] = JSON.stringify(layoutToJson(input.layout));
