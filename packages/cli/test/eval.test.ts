@@ -119,7 +119,12 @@ describe('d2pruner eval --workers', () => {
     const pooled = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/d2pruner.js'), ...args, '--workers', '2'], { encoding: 'utf8' });
     expect(pooled.status, pooled.stderr).toBe(0);
     expect(strip(JSON.parse(pooled.stdout) as EvalReport)).toEqual(strip(JSON.parse(here.out) as EvalReport));
-    expect((await runCli([...args, '--workers', '0'])).code).toBe(2);
+    // --workers 0 is the main thread, as for prune --batch and calibrate; below 0 is refused
+    const main = await runCli([...args, '--workers', '0']);
+    expect(main.code, main.err).toBe(0);
+    expect(strip(JSON.parse(main.out) as EvalReport)).toEqual(strip(JSON.parse(here.out) as EvalReport));
+    const negative = await runCli([...args, '--workers', '-1']);
+    expect([negative.code, negative.err]).toEqual([2, expect.stringContaining('workers') as unknown as string]);
   });
 });
 

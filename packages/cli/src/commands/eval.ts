@@ -42,7 +42,7 @@ export const evalCommand = defineCommand({
     json: { ...JSON_OPTION, description: 'print the eval JSON instead of a table' },
     report: { type: 'string', valueName: 'FILE.html', description: 'also write a self-contained HTML report (table, budget sweeps, token grids)' },
     concurrency: { type: 'number', valueName: 'K', default: 2, description: `files in flight (at most ${MAX_CONCURRENCY})` },
-    workers: { type: 'number', valueName: 'W', description: `run the methods in a pool of W worker threads (CPU backends, at most ${MAX_WORKERS}), as prune --batch does` },
+    workers: { type: 'number', valueName: 'W', description: `run the methods in a pool of W worker threads (CPU backends, at most ${MAX_WORKERS}), as prune --batch does; 0 (the default) runs them on the main thread` },
   },
   examples: [
     'scenes scenes/ --count 60 --bias bottom --strength 4',
@@ -56,7 +56,7 @@ export const evalCommand = defineCommand({
     const runs = evalRuns(splitList(values.methods), budgets, values.param ?? []);
     const { concurrency, workers } = values;
     checkConcurrency(concurrency);
-    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) throw new InvalidArgumentError('workers', `--workers must be an integer in [1, ${MAX_WORKERS}]`);
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= MAX_WORKERS)) throw new InvalidArgumentError('workers', `--workers must be an integer in [0, ${MAX_WORKERS}] (0: the main thread, as without it)`);
     if (values.report === '') throw new InvalidArgumentError('report', '--report needs a file name (e.g. --report report.html)');
     if (values.report !== undefined) await checkOutputPath(values.report, 'report', [...positionals, values.prior]);
     const priorFile = values.prior ? await loadPriorFile(io, values.prior) : undefined;
