@@ -42,6 +42,36 @@ const snapshot = async (page: Page) => (await page.evaluate(() => (window as unk
 const settled = (page: Page) => page.waitForFunction("['done', 'error', 'idle'].includes(document.body.dataset.state)", undefined, { timeout: 120_000 });
 
 describe.skipIf(!hasChromium)('jobs, errors and layout in headless Chromium', () => {
+  it('the view tabs follow the tabs pattern on the keyboard: arrows (wrapping), Home and End select and focus; only the selected tab is in the Tab order', { timeout: 120_000 }, async () => {
+    const { url } = await serve();
+    await withPage(async (page, errors) => {
+      await page.goto(`${url}?backends=cpu`);
+      await page.waitForFunction("document.body.dataset.state === 'done'", undefined, { timeout: 120_000 });
+      const state = () =>
+        page.evaluate(() => ({
+          selected: [...document.querySelectorAll('[role="tab"]')].filter((t) => t.getAttribute('aria-selected') === 'true').map((t) => t.id),
+          focused: document.activeElement?.id,
+          visible: [...document.querySelectorAll<HTMLElement>('[role="tabpanel"]')].filter((p) => !p.hidden).map((p) => p.id),
+          tabindex: [...document.querySelectorAll<HTMLElement>('[role="tab"]')].map((t) => t.tabIndex),
+        }));
+      expect((await state()).tabindex).toEqual([0, -1]);
+      await page.focus('#tab-compare');
+      await page.keyboard.press('ArrowRight');
+      expect(await state()).toEqual({ selected: ['tab-evaluate'], focused: 'tab-evaluate', visible: ['panel-evaluate'], tabindex: [-1, 0] });
+      await page.keyboard.press('ArrowRight');
+      expect(await state()).toEqual({ selected: ['tab-compare'], focused: 'tab-compare', visible: ['panel-compare'], tabindex: [0, -1] });
+      await page.keyboard.press('ArrowLeft');
+      expect((await state()).selected).toEqual(['tab-evaluate']);
+      await page.keyboard.press('Home');
+      expect((await state()).selected).toEqual(['tab-compare']);
+      await page.keyboard.press('End');
+      expect((await state()).selected).toEqual(['tab-evaluate']);
+      await page.click('#tab-compare');
+      expect(await state()).toMatchObject({ selected: ['tab-compare'], visible: ['panel-compare'], tabindex: [0, -1] });
+      expect(errors).toEqual([]);
+    });
+  });
+
   it('a Prune (or a slider move) while a chosen sample downloads runs on that sample instead of dropping it; Cancel stops a load', { timeout: 240_000 }, async () => {
     const { url, held } = await serve();
     await withPage(async (page, errors) => {

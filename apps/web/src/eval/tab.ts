@@ -3,6 +3,7 @@ import { reportCharts, reportSkips, reportTable } from '@d2pruner/eval-report';
 import { splitList, budgetsFromText, type SceneBias } from '@d2pruner/pipeline';
 import { EvalCancelledError, runLabelledEval, type LabelledEvalResult } from './labelled.js';
 import { parseSceneCount, parseStrength } from './limits.js';
+import { setupTabs } from '../tabs.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -35,13 +36,8 @@ async function drawCharts(result: LabelledEvalResult, signal: AbortSignal): Prom
  * page) and shows the table, the budget sweeps and the token grids of the command's report.
  */
 export function setupEvalTab(snapshot: EvalTabSnapshot): void {
-  const tabs = document.querySelectorAll<HTMLButtonElement>('nav.tabs button');
-  for (const b of tabs) {
-    b.addEventListener('click', () => {
-      for (const other of tabs) other.setAttribute('aria-selected', String(other === b));
-      for (const panel of document.querySelectorAll<HTMLElement>('[data-tab]')) panel.hidden = panel.dataset.tab !== b.value;
-    });
-  }
+  const nav = document.querySelector<HTMLElement>('nav.tabs');
+  if (nav) setupTabs(nav);
   let current: AbortController | undefined;
   $('eval-run').addEventListener('click', () => {
     // A new evaluation replaces the one in flight: it is cancelled and never writes to the page.
