@@ -4,7 +4,7 @@ import { EMPTY, Subject, catchError, concat, defer, finalize, from, ignoreElemen
 import { abortable } from './abortable.js';
 import { agreement, renderCard } from './cards.js';
 import { selectionCore } from './compare.js';
-import { parseKeep, parseParam } from './controls.js';
+import { keepText, parseKeep, parseParam } from './controls.js';
 import { loadImage } from './image/load.js';
 import { runPlan, type MethodResult, type RunPlan } from './plan.js';
 import { type ErrorInfo, type RunTarget, RUN_TARGETS } from './run.js';
@@ -303,7 +303,7 @@ export class App {
       targets,
       params: (m) => params.get(m) ?? {},
       unavailable: (t) => (t === 'webgpu' && !this.gpu.available ? `no WebGPU adapter (${this.gpu.description})` : undefined),
-      onStart: (method, target) => this.status(`${method} on ${target} — ${scene.name}, keep ${keep}…`),
+      onStart: (method, target) => this.status(`${method} on ${target} — ${scene.name}, ${keepText(keep, scene.n)}…`),
       onRetry: (method, seconds, attempt) => this.status(`${method} on server — the server is busy (503); retry ${attempt} in ${seconds} s…`),
     };
   }
@@ -342,7 +342,7 @@ export class App {
           complete: () => {
             ended = true;
             this.snapshot.runs++;
-            this.status(`${plan.methods.length} method(s) × ${plan.targets.length} backend(s) on ${scene.name}, keep ${plan.keep}`);
+            this.status(`${plan.methods.length} method(s) × ${plan.targets.length} backend(s) on ${scene.name}, ${keepText(plan.keep, scene.n)}`);
             this.setState('done');
           },
         }),

@@ -10,6 +10,15 @@ export function parseKeep(text: string): number {
   return keep;
 }
 
+/**
+ * The budget as the status line says it: `keep n`, or, when the Keep box asks for more than the
+ * scene's `tokens`, what is kept and what was asked (`keep 576 (asked 1000; the scene has 576
+ * tokens)`) — every method keeps at most all of them.
+ */
+export function keepText(keep: number, tokens: number): string {
+  return keep > tokens ? `keep ${tokens} (asked ${keep}; the scene has ${tokens} tokens)` : `keep ${keep}`;
+}
+
 /** A number typed in a parameter box (α, θ, pivot ratio): finite, and an empty box is an error, not 0. */
 export function parseParam(name: string, text: string): number {
   const value = Number(text);

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MethodParams } from '@d2pruner/core';
-import { parseKeep, parseParam } from '../src/controls.js';
+import { keepText, parseKeep, parseParam } from '../src/controls.js';
 import { runPlan } from '../src/plan.js';
 import { sceneFromBytes } from '../src/scene.js';
 
@@ -62,5 +62,13 @@ describe('runPlan', () => {
     const seen: string[] = [];
     await expect(lastValueFrom(runPlan({ ...plan, onStart: (m: string) => void seen.push(m) }))).rejects.toMatchObject({ field: 'alpha' });
     expect(seen).toEqual([]);
+  });
+});
+
+describe('keepText', () => {
+  it('says what is kept when the Keep box asks for more than the scene has', () => {
+    expect(keepText(64, 576)).toBe('keep 64');
+    expect(keepText(576, 576)).toBe('keep 576');
+    expect(keepText(1000, 576)).toBe('keep 576 (asked 1000; the scene has 576 tokens)');
   });
 });
