@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { D2PrunerError, assertInteger, toErrorJson, type Layout } from '@d2pruner/core';
+import { BackendUnavailableError, D2PrunerError, assertInteger, toErrorJson, type Layout } from '@d2pruner/core';
 import { Piscina } from 'piscina';
 import type { PruneRequest } from '../../job.js';
 import type { EvalRun } from '../../eval/evaluate.js';
@@ -78,6 +78,8 @@ export class PrunePool {
   private readonly piscina: Piscina;
   /** Set by {@link close}: calls then reject instead of starting workers again. */
   private closed = false;
+  /** Set when no worker could start (see {@link onPoolError}): every call then resolves with it. */
+  private failure: D2PrunerError | undefined;
 
   /** @param options threads, queue bound, heap limits */
   constructor(options: PrunePoolOptions = {}) {
@@ -102,7 +104,21 @@ export class PrunePool {
     // piscina reports here what belongs to no task: the late result of a task aborted as its worker
     // finished it (unsubscribing a batch), a worker that died between tasks. Unheard, the 'error'
     // event would be an uncaught exception; every task's own failure already reaches its caller.
-    this.piscina.on('error', () => {});
+    this.piscina.on('error', (e: unknown) => this.onPoolError(e));
+  }
+
+  /**
+   * An error that belongs to no task. When it leaves no worker alive, the workers died while
+   * starting (a heap limit too small to load the modules, a broken worker script): piscina then
+   * stops starting new ones, and queued tasks would wait forever. The pool is marked failed and
+   * its threads torn down, so every waiting and later call resolves with `BACKEND_UNAVAILABLE`
+   * naming `workers` instead of hanging.
+   */
+  private onPoolError(e: unknown): void {
+    if (this.closed || this.failure || this.piscina.threads.length > 0) return;
+    const why = e instanceof Error ? e.message : String(e);
+    this.failure = new BackendUnavailableError('workers', `the worker threads could not start: ${why}`);
+    void this.piscina.destroy().catch(() => undefined);
   }
 
   /** Worker threads started so far (at most {@link workers}). */
@@ -158,13 +174,20 @@ export class PrunePool {
     const { signal } = options;
     signal?.throwIfAborted();
     if (this.closed) throw closedError();
+    const failed = this.failedOutcome<T>();
+    if (failed) return failed;
     try {
       return (await this.piscina.run(task, { transferList, ...(signal ? { signal } : {}) })) as T;
     } catch (e) {
       if (signal?.aborted) throw abortReason(signal, e);
       if (this.closed) throw closedError();
-      return { timings: {}, error: { ...toErrorJson(e), code: 'INTERNAL', field: 'workers' } } as unknown as T;
+      return this.failedOutcome<T>() ?? ({ timings: {}, error: { ...toErrorJson(e), code: 'INTERNAL', field: 'workers' } } as unknown as T);
     }
+  }
+
+  /** The outcome every call gets once no worker could start, else undefined. */
+  private failedOutcome<T>(): T | undefined {
+    return this.failure ? ({ timings: {}, error: this.failure.toJSON() } as unknown as T) : undefined;
   }
 
   /**
