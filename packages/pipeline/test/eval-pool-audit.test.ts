@@ -1,27 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adapterRegistry, gridLayout, layoutToJson, methodRegistry, registerMethod, writeSafetensors, type ModelAdapter } from '@d2pruner/core';
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { evaluateOutcomes, makeScene, makeScenes, sceneFileBytes, type EvalOptions, type EvalOutcome, type EvalRun, type EvalSource } from '../src/index.js';
-import { createPrunePool, evaluateInPool, nodeReadFile, poolStages, type PrunePool } from '../src/node/index.js';
+import { evaluateInPool, nodeReadFile, poolStages, type PrunePool } from '../src/node/index.js';
 import { firstTokensMethod } from './helpers/methods.js';
+import { useSharedPool } from './helpers/shared-pool.js';
 
 const OPTIONS = { layout: '8x8', bias: 'bottom' as const, strength: 4, seed: 5, dim: 8 };
 const BUILTINS = ['d2pruner', 'fastv', 'dart', 'divprune', 'vispruner', 'visionzip', 'cdpruner', 'uniform', 'random'];
 let pool: PrunePool;
 let dir: string;
-
-beforeAll(() => {
-  pool = createPrunePool({ workers: 2 });
-  dir = mkdtempSync(join(tmpdir(), 'd2p-eval-pool-audit-'));
-});
-afterAll(async () => {
-  await pool.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+useSharedPool((p, d) => ((pool = p), (dir = d)), 'd2p-eval-pool-audit-');
 
 function scenes(count: number) {
   return [...makeScenes(OPTIONS, count)].map((s, k) => ({ name: `scene-${k}`, bytes: sceneFileBytes(s) }));

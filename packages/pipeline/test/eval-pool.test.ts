@@ -1,9 +1,10 @@
 import { writeSafetensors, methodRegistry, registerMethod } from '@d2pruner/core';
 import { firstValueFrom, toArray } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { evaluateOutcomes, makeScene, makeScenes, sceneFileBytes, type EvalOutcome, type EvalRun, type ProgressEvent } from '../src/index.js';
-import { createPrunePool, evaluateInPool, type PrunePool } from '../src/node/index.js';
+import { evaluateInPool, type PrunePool } from '../src/node/index.js';
 import { firstTokensMethod } from './helpers/methods.js';
+import { useSharedPool } from './helpers/shared-pool.js';
 
 const OPTIONS = { layout: '8x8', bias: 'bottom' as const, strength: 4, seed: 5, dim: 8 };
 const runs: EvalRun[] = [
@@ -13,13 +14,7 @@ const runs: EvalRun[] = [
   { method: 'divprune', budget: { keep: 9 } },
 ];
 let pool: PrunePool;
-
-beforeAll(() => {
-  pool = createPrunePool({ workers: 2 });
-});
-afterAll(async () => {
-  await pool.close();
-});
+useSharedPool((p) => (pool = p));
 
 function scenes(count: number) {
   return [...makeScenes(OPTIONS, count)].map((s, k) => ({ name: `scene-${k}`, bytes: sceneFileBytes(s) }));

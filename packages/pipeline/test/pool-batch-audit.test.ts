@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { methodRegistry } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 import { lastValueFrom, take, toArray, type Observable } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pruneBatchResults, type BatchResult, type ProgressEvent } from '../src/index.js';
 import { readyChunks } from '../src/node/pool/line-chunks.js';
 import { batchFileOptions, createPrunePool, pruneBatchInPool, withPool, type PrunePool } from '../src/node/index.js';
 import { VECTORS, d2Cases } from './helpers/vectors.js';
+import { useSharedPool } from './helpers/shared-pool.js';
 
 // An adversarial audit of the grouped batch path (`pruneBatchInPool`) against the one-request-
 // per-task path (`pruneBatchResults` with `withPool`) and the main thread.
@@ -15,13 +16,7 @@ const D2 = join(VECTORS, 'd2pruner');
 const cases = d2Cases();
 const options = batchFileOptions(join(D2, 'batch.jsonl'));
 let pool: PrunePool;
-
-beforeAll(() => {
-  pool = createPrunePool({ workers: 2 });
-});
-afterAll(async () => {
-  await pool.close();
-});
+useSharedPool((p) => (pool = p));
 
 function vectorLines(): string[] {
   return cases.map((c, k) => JSON.stringify({ id: k, input: c.input, keep: c.keep, params: c.params }));

@@ -1,28 +1,22 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { methodRegistry, registerMethod, type Method } from '@d2pruner/core';
 import { listMethods } from '@d2pruner/methods';
 import { lastValueFrom, toArray } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pruneBatchResults, type ProgressEvent } from '../src/index.js';
 import { doublingSizes, readyChunks } from '../src/node/pool/line-chunks.js';
 import { batchFileOptions, createPrunePool, pruneBatchFileResults, pruneBatchInPool, readLines, type PrunePool } from '../src/node/index.js';
 import { firstTokensMethod } from './helpers/methods.js';
 import { VECTORS, d2Cases } from './helpers/vectors.js';
+import { useSharedPool } from './helpers/shared-pool.js';
 
 const D2 = join(VECTORS, 'd2pruner');
 const cases = d2Cases();
 let pool: PrunePool;
 let dir: string;
-
-beforeAll(() => {
-  pool = createPrunePool({ workers: 2 });
-  dir = mkdtempSync(join(tmpdir(), 'd2pruner-pool-batch-'));
-});
-afterAll(async () => {
-  await pool.close();
-});
+useSharedPool((p, d) => ((pool = p), (dir = d)), 'd2pruner-pool-batch-');
 
 /** The batch file of the D2Pruner vectors, paths relative to the vectors' folder. */
 function vectorLines(): string[] {

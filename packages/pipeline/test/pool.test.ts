@@ -1,22 +1,17 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { calibrate } from '../src/index.js';
-import { calibrateFiles, createPrunePool, pruneBatchFileResults, pruneInPool, type PrunePool } from '../src/node/index.js';
+import { calibrateFiles, pruneBatchFileResults, pruneInPool, type PrunePool } from '../src/node/index.js';
 import { VECTORS, d2Cases, d2SceneBytes } from './helpers/vectors.js';
+import { useSharedPool } from './helpers/shared-pool.js';
 
 const D2 = join(VECTORS, 'd2pruner');
 const cases = d2Cases();
 let pool: PrunePool;
-
-beforeAll(() => {
-  pool = createPrunePool({ workers: 2 });
-});
-afterAll(async () => {
-  await pool.close();
-});
+useSharedPool((p) => (pool = p));
 
 /** A case that runs MIS rounds (not a trivial budget). */
 const busy = cases.find((x) => x.keep >= 4 && x.expected.rounds > 0) ?? cases[0];
