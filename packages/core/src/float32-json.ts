@@ -5,8 +5,9 @@
  * (`Math.fround(JSON.parse(text)) === value`), and what float32 data carries.
  */
 
-/** Powers 10^k for k in [POW_MIN, POW_MIN + POW_COUNT), correctly rounded. */
-const POW_MIN = -64;
+/** The smallest power of ten in {@link float32JsonTables} (10^k for k = this … this + 127). */
+export const FLOAT32_JSON_POW_MIN = -64;
+const POW_MIN = FLOAT32_JSON_POW_MIN;
 const POW_COUNT = 128;
 
 /** The writer's lookup tables, built on first use (nothing runs on import). */
@@ -31,6 +32,17 @@ function tables(): Tables {
   const pow10 = Float64Array.from({ length: POW_COUNT }, (_, i) => Number(`1e${i + POW_MIN}`));
   cached = { pow10, pairs, bits, words, high: words[1] !== 0 ? 1 : 0 };
   return cached;
+}
+
+/**
+ * The writer's tables: the correctly rounded powers 10^k for k = {@link FLOAT32_JSON_POW_MIN} …
+ * +127, and the ASCII digit pairs '00' … '99' as 16-bit words (first digit in the low byte).
+ * Another writer of the same text (the WebAssembly one of `@d2pruner/kernels`) must scale by these
+ * same powers; do not modify them.
+ */
+export function float32JsonTables(): { readonly pow10: Float64Array; readonly pairs: Uint16Array } {
+  const { pow10, pairs } = tables();
+  return { pow10, pairs };
 }
 
 /** Most bytes {@link writeFloat32} writes for one float32 value (an integer below 10²¹: `-123456789000000000000`). */

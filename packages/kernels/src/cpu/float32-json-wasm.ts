@@ -1,6 +1,6 @@
-import { writeFloat32Array } from '@d2pruner/core';
+import { float32JsonTables, writeFloat32Array } from '@d2pruner/core';
 import { assemble } from './wasm-asm.js';
-import { FLOAT_JSON_PAIRS_AT, FLOAT_JSON_POW_MIN, float32JsonFn } from './wasm-float-json.js';
+import { FLOAT_JSON_PAIRS_AT, float32JsonFn } from './wasm-float-json.js';
 import { compileModule, type WasmMemory } from './wasm-simd-dot.js';
 
 /** Where the values start in the writer's memory (after its tables). */
@@ -22,13 +22,11 @@ function instance(): Writer | null {
   const compiled = compileModule(() => assemble([float32JsonFn]));
   if (!compiled) return (writer = null);
   const made = new compiled.api.Instance(compiled.module).exports as Writer;
-  const pow10 = new Float64Array(made.mem.buffer, 0, 128);
-  for (let i = 0; i < 128; i++) pow10[i] = Number(`1e${i + FLOAT_JSON_POW_MIN}`);
-  const pairs = new Uint8Array(made.mem.buffer, FLOAT_JSON_PAIRS_AT, 200);
-  for (let i = 0; i < 100; i++) {
-    pairs[2 * i] = 48 + Math.floor(i / 10);
-    pairs[2 * i + 1] = 48 + (i % 10);
-  }
+  // core's own tables, little-endian as WebAssembly reads them
+  const { pow10, pairs } = float32JsonTables();
+  const view = new DataView(made.mem.buffer);
+  pow10.forEach((p, i) => view.setFloat64(8 * i, p, true));
+  pairs.forEach((p, i) => view.setUint16(FLOAT_JSON_PAIRS_AT + 2 * i, p, true));
   return (writer = made);
 }
 

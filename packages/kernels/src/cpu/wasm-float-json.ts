@@ -5,18 +5,17 @@
  * is byte for byte what `writeFloat32Array` of `@d2pruner/core` writes: at most 9 significant
  * digits (d = round(v·10^(8−e)) with the same correctly rounded powers of ten), trailing zeros
  * dropped, JavaScript's number notation (plain for 10⁻⁶ ≤ |v| < 10²¹, else `d.ddde±x`), `0` for
- * ±0. `tables` holds the doubles 10^k for k = −64 … 63 (1024 bytes), then the digit pairs '00' …
- * '99' as little-endian 16-bit words.
+ * ±0. `tables` holds core's `float32JsonTables`: the doubles 10^k for k = −64 … 63 (1024 bytes),
+ * then the digit pairs '00' … '99' as little-endian 16-bit words.
  */
 
+import { FLOAT32_JSON_POW_MIN } from '@d2pruner/core';
 import { op, T, type WasmFunction } from './wasm-asm.js';
 
 const { get, set } = op;
 
 /** Byte offset of the digit pairs in the tables. */
 export const FLOAT_JSON_PAIRS_AT = 1024;
-/** The smallest power of ten in the tables. */
-export const FLOAT_JSON_POW_MIN = -64;
 
 // Params 0 src, 1 count, 2 dst, 3 tables; locals i32 4 i, 5 end, 6 p, 7 e10, 8 d, 9 count,
 // 10 t, 11 k, 12 hi, 13 lo, 14 h, 15 a, 16 l, 17 at; f64 18 v, 19 x.
@@ -27,7 +26,7 @@ const inc = (local: number, n = 1): number[] => add(local, op.i32(n));
 /** Writes the byte `code` at p and moves p on. */
 const putc = (code: number): number[] => [...get(P), ...op.i32(code), ...op.i32Store8(0), ...inc(P)];
 /** x = v · 10^(8 − e10). */
-const scale = [...get(V), ...get(3), ...op.i32(8 - FLOAT_JSON_POW_MIN), ...get(E10), ...op.i32Sub, ...op.i32(3), ...op.i32Shl, ...op.i32Add, ...op.f64Load(0), ...op.f64Mul, ...set(X)];
+const scale = [...get(V), ...get(3), ...op.i32(8 - FLOAT32_JSON_POW_MIN), ...get(E10), ...op.i32Sub, ...op.i32(3), ...op.i32Shl, ...op.i32Add, ...op.f64Load(0), ...op.f64Mul, ...set(X)];
 /** The 16-bit digit pair of the value `n` pushes. */
 const pair = (n: number[]): number[] => [...get(3), ...n, ...op.i32(1), ...op.i32Shl, ...op.i32Add, ...op.i32Load16U(FLOAT_JSON_PAIRS_AT)];
 /** Writes the 9 digits of d at the address `at` pushes. */
