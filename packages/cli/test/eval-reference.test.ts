@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EvalReport } from '@d2pruner/pipeline';
-import { ROOT, runCli } from './helpers.js';
+import { ROOT, runCli, sceneFiles } from './helpers.js';
 
 const REFERENCE = join(ROOT, 'tools/eval-reference/reference.py');
 const probe = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
@@ -43,9 +43,7 @@ describe.skipIf(!hasNumpy)('d2pruner eval against an independent Python/numpy re
     const dir = mkdtempSync(join(tmpdir(), 'd2p-evalref-'));
     dirs.push(dir);
     expect((await runCli(['scenes', dir, '--count', String(count), '--layout', layout, '--bias', bias, '--strength', '4', '--seed', '5'])).code).toBe(0);
-    const files = readdirSync(dir)
-      .filter((f) => f.startsWith('scene-'))
-      .map((f) => join(dir, f));
+    const files = sceneFiles(dir);
     const prior = join(dir, 'prior.safetensors');
     const tokens = layout === 'llava-1.5' ? 576 : 7 * 256;
     const r = await runCli(['eval', ...files, '--methods', 'fastv,divprune,d2pruner', '--ratio', RATIOS.join(','), '--prior', prior, '--json']);

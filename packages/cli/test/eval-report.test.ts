@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EvalReport } from '@d2pruner/pipeline';
-import { runCli } from './helpers.js';
+import { runCli, sceneFiles } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
@@ -17,9 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe.skipIf(!hasChromium)('d2pruner eval --report in headless Chromium with the network blocked', () => {
   it('renders the table, a sweep per metric with one line per method, and the token grids; the numbers equal the JSON', { timeout: 180_000 }, async () => {
     expect((await runCli(['scenes', dir, '--count', '8', '--seed', '3'])).code).toBe(0);
-    const files = readdirSync(dir)
-      .filter((f) => f.startsWith('scene-'))
-      .map((f) => join(dir, f));
+    const files = sceneFiles(dir);
     const html = join(dir, 'report.html');
     const r = await runCli(['eval', ...files, '--ratio', '0.05,0.1,0.2', '--prior', join(dir, 'prior.safetensors'), '--json', '--report', html]);
     expect(r.code, r.err).toBe(0);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSafetensors } from '@d2pruner/core';
 import type { EvalReport, EvalResult } from '@d2pruner/pipeline';
-import { runCli } from './helpers.js';
+import { runCli, resultsWithoutTimings } from './helpers.js';
 
 // Tiny labelled files built here, the metrics of docs/eval.md §2 worked out by hand. Attention
 // decreases with the index, so FastV keeps tokens 0…n−1.
@@ -42,7 +42,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const strip = (r: EvalReport) => ({ ...r, results: r.results.map(({ msPerFile, ...rest }) => ({ ...rest, ran: msPerFile !== null })) });
+const strip = (r: EvalReport) => ({ ...r, results: resultsWithoutTimings(r) });
 const skipLines = (err: string) => err.split('\n').filter((l) => l.startsWith('eval: skipped'));
 
 function expectRow(row: EvalResult | undefined, want: Partial<Record<keyof EvalResult, unknown>>): void {

@@ -1,27 +1,18 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { layoutToJson, writeSafetensors } from '@d2pruner/core';
 import { makeScene, type EvalReport } from '@d2pruner/pipeline';
-import { runCli } from './helpers.js';
+import { runCli, useScenes, resultsWithoutTimings } from './helpers.js';
 
 // `eval --workers W` must report what `eval` reports on the calling thread (timings aside)
 
 let dir: string;
 let files: string[];
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'd2p-eval-workers-audit-'));
-  const r = await runCli(['scenes', dir, '--count', '3', '--layout', '8x8', '--bias', 'bottom', '--strength', '4', '--seed', '3', '--calibration', '8']);
-  expect(r.code, r.err).toBe(0);
-  files = readdirSync(dir)
-    .filter((f) => f.startsWith('scene-'))
-    .map((f) => join(dir, f));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+useScenes('d2p-eval-workers-audit-', ['--count', '3', '--layout', '8x8', '--bias', 'bottom', '--strength', '4', '--seed', '3', '--calibration', '8'], (d, f) => ((dir = d), (files = f)));
 
 /** The report without its timings. */
-const strip = (r: EvalReport) => r.results.map(({ msPerFile, ...rest }) => ({ ...rest, ran: msPerFile !== null }));
+const strip = resultsWithoutTimings;
 
 /** The skip lines of stderr (an in-process run may also log a GPU backend an earlier test loaded). */
 const skips = (err: string) => err.split('\n').filter((l) => l.startsWith('eval: skipped'));

@@ -2,22 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EvalReport } from '@d2pruner/pipeline';
-import { ROOT, runCli } from './helpers.js';
+import { ROOT, runCli, useScenes, resultsWithoutTimings } from './helpers.js';
 
 let dir: string;
 let files: string[];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'd2p-eval-'));
-  const r = await runCli(['scenes', dir, '--count', '6', '--layout', '16x16', '--bias', 'bottom', '--strength', '4', '--seed', '2', '--calibration', '16']);
-  expect(r.code, r.err).toBe(0);
-  files = readdirSync(dir)
-    .filter((f) => f.startsWith('scene-'))
-    .map((f) => join(dir, f));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+useScenes('d2p-eval-', ['--count', '6', '--layout', '16x16', '--bias', 'bottom', '--strength', '4', '--seed', '2', '--calibration', '16'], (d, f) => ((dir = d), (files = f)));
 
 describe('d2pruner scenes', () => {
   it('writes the labelled scenes and a calibrated prior', () => {
@@ -113,7 +104,7 @@ describe('d2pruner eval', () => {
 describe('d2pruner eval --workers', () => {
   it('runs the methods in a worker pool with the same metrics as on the calling thread', { timeout: 60_000 }, async () => {
     const args = ['eval', ...files, '--methods', 'd2pruner,fastv,divprune,dart', '--ratio', '0.1,0.2', '--prior', join(dir, 'prior.safetensors'), '--json'];
-    const strip = (r: EvalReport) => r.results.map(({ msPerFile, ...rest }) => ({ ...rest, ran: msPerFile !== null }));
+    const strip = resultsWithoutTimings;
     const here = await runCli(args);
     // the built binary: worker threads load the built packages, not the sources vitest resolves
     const pooled = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/d2pruner.js'), ...args, '--workers', '2'], { encoding: 'utf8' });

@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gridLayout, layoutToJson, writeSafetensors, type Layout } from '@d2pruner/core';
 import type { EvalReport } from '@d2pruner/pipeline';
-import { runCli } from './helpers.js';
+import { runCli, sceneFiles } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'd2pruner-prior-layout-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -102,7 +102,7 @@ describe('--prior belongs to the layout it was calibrated on (docs/algorithm.md 
 describe('eval --prior checks the layout too', () => {
   let dir4x6: string;
   let dir6x4: string;
-  const scenes = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('scene-')).map((f) => join(dir, f));
+  const scenes = sceneFiles;
 
   beforeAll(async () => {
     dir4x6 = join(tmp, 'scenes-4x6');
