@@ -288,16 +288,21 @@ describe('slow and idle connections', () => {
     return { socket, received: () => text, closed: () => closed };
   }
 
-  it('cuts off headers that trickle in over --headers-timeout-ms with 408', async () => {
-    const s = await server({ headersTimeoutMs: 300 });
-    const c = await socketTo(s);
-    c.socket.write('GET /healthz HTTP/1.1\r\nhost: x\r\n');
-    const drip = setInterval(() => c.socket.write('x-drip: 1\r\n'), 50);
+  /** Writes `chunk` every 50 ms until the server closes the connection (at most 3 s). */
+  async function dripUntilClosed(c: { socket: Socket; closed: () => boolean }, chunk: string): Promise<void> {
+    const drip = setInterval(() => c.socket.write(chunk), 50);
     try {
       await until(() => c.closed(), 3000);
     } finally {
       clearInterval(drip);
     }
+  }
+
+  it('cuts off headers that trickle in over --headers-timeout-ms with 408', async () => {
+    const s = await server({ headersTimeoutMs: 300 });
+    const c = await socketTo(s);
+    c.socket.write('GET /healthz HTTP/1.1\r\nhost: x\r\n');
+    await dripUntilClosed(c, 'x-drip: 1\r\n');
     expect(c.received()).toMatch(/^HTTP\/1\.1 408/);
     expect(c.received()).toContain('"SLOW_UPLOAD"');
   });
@@ -306,12 +311,7 @@ describe('slow and idle connections', () => {
     const s = await server({});
     const c = await socketTo(s);
     c.socket.write('GET /healthz HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n');
-    const drip = setInterval(() => c.socket.write('x'), 50);
-    try {
-      await until(() => c.closed(), 3000);
-    } finally {
-      clearInterval(drip);
-    }
+    await dripUntilClosed(c, 'x');
     expect(c.received()).toMatch(/^HTTP\/1\.1 200/);
     expect(c.received().toLowerCase()).toContain('connection: close');
   });
