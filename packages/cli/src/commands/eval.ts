@@ -1,7 +1,7 @@
-import { InvalidArgumentError } from '@d2pruner/core';
+import { InvalidArgumentError, type ErrorJson } from '@d2pruner/core';
 import { reportHtml, sampleCollector } from '@d2pruner/eval-report';
 import { readChartLibraries } from '@d2pruner/eval-report/node';
-import { budgetsFromText, evalRuns, evaluate, evaluateOutcomes, scoreOutcome, splitList, type EvalOptions, type EvalOutcome, type EvalReport } from '@d2pruner/pipeline';
+import { budgetsFromText, evalRuns, evaluate, evaluateOutcomes, splitList, type EvalOptions, type EvalOutcome, type EvalReport } from '@d2pruner/pipeline';
 import { evaluateInPool } from '@d2pruner/pipeline/node';
 import { lastValueFrom, tap } from 'rxjs';
 import { ensureBackend } from '../backends.js';
@@ -68,11 +68,8 @@ export const evalCommand = defineCommand({
     const samples = sampleCollector(runs);
     const reported = new Set<string>();
     const progress = progressLine(io.err, 'eval', io.isTTY);
-    const onOutcome = (o: EvalOutcome) => {
-      samples.add(o);
-      // every skip the report counts, a selection the metrics refuse (|K| ≠ min(n, N)) included
-      const { error } = scoreOutcome(o);
-      if (!error) return;
+    // every skip the report counts, a selection the metrics refuse (|K| ≠ min(n, N)) included
+    const onSkip = (o: EvalOutcome, error: ErrorJson) => {
       const line = `eval: skipped ${oneLine(o.run.method)} on ${oneLine(o.file)}: [${error.code}] ${oneLine(error.field)}: ${oneLine(error.message)}\n`;
       if (!reported.has(line)) progress.message(line);
       reported.add(line);
@@ -93,7 +90,7 @@ export const evalCommand = defineCommand({
       };
       // with a pool, each file goes to a worker whole: decoded once there, every run on it
       const outcomes = pool ? evaluateInPool(positionals, { ...options, pool }) : evaluateOutcomes(positionals, options);
-      return lastValueFrom(outcomes.pipe(tap(onOutcome), evaluate(runs)));
+      return lastValueFrom(outcomes.pipe(tap((o) => samples.add(o)), evaluate(runs, { onSkip })));
     });
     await io.out(values.json ? JSON.stringify(report) + '\n' : formatEvalTable(report));
     if (values.report !== undefined && libraries) {

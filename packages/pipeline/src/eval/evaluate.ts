@@ -125,8 +125,17 @@ function skip(t: Tally, error: ErrorJson): void {
   t.reasons.set(reason, (t.reasons.get(reason) ?? 0) + 1);
 }
 
-/** Adds one outcome to the state (mutates it; the operators below own their state). */
-function absorb(state: EvalState, o: EvalOutcome): EvalState {
+/** Told of every outcome the report counts as skipped, with the reason (the one `scoreOutcome` gives). */
+export type SkipListener = (outcome: EvalOutcome, reason: ErrorJson) => void;
+
+/** Options of {@link evaluate}. */
+export interface EvaluateOptions {
+  /** Called for every skipped outcome as it is counted: where a command reports skips. */
+  onSkip?: SkipListener;
+}
+
+/** Adds one outcome to the state (mutates it; the operators below own their state); a skipped one goes to `onSkip` too. */
+function absorb(state: EvalState, o: EvalOutcome, onSkip?: SkipListener): EvalState {
   state.files.add(o.fileIndex);
   const key = runKey(o.run);
   let t = state.tallies.get(key);
@@ -134,6 +143,7 @@ function absorb(state: EvalState, o: EvalOutcome): EvalState {
   const score = scoreOutcome(o);
   if (score.error) {
     skip(t, score.error);
+    onSkip?.(o, score.error);
     return state;
   }
   const m = score.metrics;
@@ -182,10 +192,10 @@ function reportOf(state: EvalState): EvalReport {
  * Evaluation as a reduction over a stream of {@link EvalOutcome}s (docs/eval.md §2–3): emits one
  * {@link EvalReport} when the stream completes. `runs` fixes the row order (and lists runs that
  * never ran); outcomes of other runs add rows in the order first seen. A skipped outcome counts
- * in `skipped` with its reason, never as a zero.
+ * in `skipped` with its reason, never as a zero, and `options.onSkip` hears of it as it is counted.
  */
-export function evaluate(runs: readonly EvalRun[] = []): OperatorFunction<EvalOutcome, EvalReport> {
-  return (source) => defer(() => source.pipe(reduce(absorb, seed(runs)), map(reportOf)));
+export function evaluate(runs: readonly EvalRun[] = [], options: EvaluateOptions = {}): OperatorFunction<EvalOutcome, EvalReport> {
+  return (source) => defer(() => source.pipe(reduce((state: EvalState, o: EvalOutcome) => absorb(state, o, options.onSkip), seed(runs)), map(reportOf)));
 }
 
 /**
@@ -193,10 +203,10 @@ export function evaluate(runs: readonly EvalRun[] = []): OperatorFunction<EvalOu
  * live table or chart while a long evaluation runs.
  */
 export function evaluateRunning(runs: readonly EvalRun[] = []): OperatorFunction<EvalOutcome, EvalReport> {
-  return (source) => defer(() => source.pipe(scan(absorb, seed(runs)), map(reportOf)));
+  return (source) => defer(() => source.pipe(scan((state: EvalState, o: EvalOutcome) => absorb(state, o), seed(runs)), map(reportOf)));
 }
 
 /** The report of outcomes already in hand (the same fold as {@link evaluate}, without a stream). */
 export function reportOfOutcomes(outcomes: readonly EvalOutcome[], runs: readonly EvalRun[] = []): EvalReport {
-  return reportOf(outcomes.reduce(absorb, seed(runs)));
+  return reportOf(outcomes.reduce((state, o) => absorb(state, o), seed(runs)));
 }
