@@ -66,6 +66,11 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Whether a failed fetch was aborted (its `signal`, or an `AbortError`) rather than unable to reach the server. */
+export function wasAborted(e: unknown, signal?: AbortSignal | null): boolean {
+  return signal?.aborted === true || (e instanceof Error && e.name === 'AbortError');
+}
+
 /** A fetch that failed before any answer (nothing listening, connection reset): the server is unreachable. */
 export function unreachable(what: string, e: unknown): ErrorInfo {
   const detail = e instanceof Error ? e.message : String(e);
@@ -99,7 +104,7 @@ export async function runOnServer(
       try {
         res = await fetchFn(url, init);
       } catch (e) {
-        if (signal?.aborted || (e instanceof Error && e.name === 'AbortError')) throw e;
+        if (wasAborted(e, signal)) throw e;
         return { target: 'server', ok: false, error: unreachable('POST /v1/prune', e), ms: performance.now() - t0 };
       }
       const wait = res.status === 503 ? retryAfterSeconds(res.headers.get('retry-after')) : undefined;

@@ -8,7 +8,7 @@ import {
   type Layout,
   type TokenInput,
 } from '@d2pruner/core';
-import { unreachable } from './run.js';
+import { unreachable, wasAborted } from './run.js';
 
 /** A ground-truth object box from `d2pruner.objects`, in [0, 1] image coordinates. */
 export interface ObjectBox {
@@ -107,7 +107,7 @@ async function fetchOrUnreachable(what: string, fetchFn: typeof fetch, url: stri
   try {
     return await fetchFn(url, init);
   } catch (e) {
-    if (init?.signal?.aborted || (e instanceof Error && e.name === 'AbortError')) throw e;
+    if (wasAborted(e, init?.signal)) throw e;
     const info = unreachable(`GET ${url.slice(1)}`, e);
     throw new SceneError(what, info.code, info.field, info.message);
   }
