@@ -1,11 +1,14 @@
 // Runs one request the way `d2pruner prune --batch` does (read the file, decode, validate,
-// select — the pipeline's batch stages) and returns the result line with its wall time. One
-// pooled reader serves every request, as in one `prune --batch` run.
+// select — the pipeline's batch stages) and returns the result line with its wall time: the line
+// as the batch hands it to stdout (UTF-8 bytes for VisionZip's merged rows, else a string; it is
+// parsed after the clock stops). One pooled reader serves every request, as in one
+// `prune --batch` run.
 import { pruneBatchResults } from '@d2pruner/pipeline';
 import { pooledReadFile } from '@d2pruner/pipeline/node';
 import { lastValueFrom } from 'rxjs';
 
 const readFile = pooledReadFile();
+const decoder = new TextDecoder();
 
 /** One request through the batch pipeline: `{ ms, result }` (result = the parsed result line). */
 export async function runFile(file, method, keep, params = {}) {
@@ -13,7 +16,7 @@ export async function runFile(file, method, keep, params = {}) {
   const t0 = performance.now();
   const r = await lastValueFrom(pruneBatchResults([line], { readFile, resolvePath: (p) => p }));
   const ms = performance.now() - t0;
-  const result = JSON.parse(r.text);
+  const result = JSON.parse(r.bytes ? decoder.decode(r.bytes) : r.text);
   if (result.error) throw new Error(`${method} on ${file}: ${result.error.code} ${result.error.message}`);
   return { ms, result };
 }

@@ -1,5 +1,5 @@
 import { D2PrunerError, type ErrorJson, type Selection } from '@d2pruner/core';
-import { batchStages, bytesOf, createJob, selectionText, stage, timedSelection, type FileReader, type PruneJob, type PruneRequest } from '@d2pruner/pipeline';
+import { batchStages, bytesOf, createJob, selectionPayload, stage, timedSelection, type FileReader, type PruneJob, type PruneRequest } from '@d2pruner/pipeline';
 import { poolStages, type PrunePool } from '@d2pruner/pipeline/node';
 import { Subscription, of, pipe, type OperatorFunction } from 'rxjs';
 import { HttpError } from './http-error.js';
@@ -61,17 +61,18 @@ export function errorFromJson(e: ErrorJson): D2PrunerError {
  * The selection JSON of a single request (docs/formats.md §2): the job's selection with the
  * pipeline's stage times (`decodeMs`, `pruneMs`, …) joined to its `timings`. Unlike a batch
  * result line (`resultOf` of `@d2pruner/pipeline`) it carries no `line` (nor `id`): the contract
- * defines those for batch lines only.
+ * defines those for batch lines only. A selection with merged rows (VisionZip) comes as its UTF-8
+ * bytes (`selectionPayload`), which Fastify sends as they are.
  */
-export function selectionJson(job: Pick<PruneJob, 'selection' | 'timings'>): string {
+export function selectionJson(job: Pick<PruneJob, 'selection' | 'timings'>): string | Uint8Array {
   if (!job.selection) throw new D2PrunerError('INTERNAL', 'pipeline', 'the pipeline produced no selection');
-  return selectionText(timedSelection(job.selection, job.timings));
+  return selectionPayload(timedSelection(job.selection, job.timings));
 }
 
-/** A finished single request: the selection and its JSON text (stage times joined to `timings`). */
+/** A finished single request: the selection and its JSON (stage times joined to `timings`; bytes for merged rows). */
 export interface RunResult {
   selection: Selection;
-  json: string;
+  json: string | Uint8Array;
 }
 
 /**

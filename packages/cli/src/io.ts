@@ -5,6 +5,12 @@ import { drainGate, drained, readRegularFile } from '@d2pruner/pipeline/node';
 export interface CliIo {
   /** Writes to standard output. */
   out(text: string): void | Promise<void>;
+  /**
+   * Writes UTF-8 bytes to standard output (optional): batch result lines that are bytes already
+   * (VisionZip's merged rows) are written with it, not made strings first; without it they go
+   * through {@link out} as text.
+   */
+  outBytes?(bytes: Uint8Array): void | Promise<void>;
   /** Writes to standard error. */
   err(text: string): void;
   /** Reads a whole regular file (size-capped; see `readRegularFile`), errors naming `field`. */
@@ -23,14 +29,15 @@ export interface CliIo {
  * Writes to a stream; when its buffer is full, resolves once it drains. Writers waiting at the
  * same time share one `drain` listener (no listener pile-up however many lines are queued).
  */
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> | void {
-  if (stream.write(text)) return;
+function write(stream: NodeJS.WriteStream, data: string | Uint8Array): Promise<void> | void {
+  if (stream.write(data)) return;
   return drained(stream);
 }
 
 /** The process's real standard streams and file system. */
 export const processIo: CliIo = {
   out: (text) => write(process.stdout, text),
+  outBytes: (bytes) => write(process.stdout, bytes),
   err: (text) => {
     process.stderr.write(text);
   },

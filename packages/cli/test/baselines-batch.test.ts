@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { baselineDiffs, type VectorCase } from '../../methods/test/vectors.js';
+import { Readable } from 'node:stream';
+import { main, type CliIo } from '../src/index.js';
 import { ROOT, runCli } from './helpers.js';
 
 const VEC = join(ROOT, 'fixtures/vectors/baselines');
@@ -27,3 +29,32 @@ describe('every baseline vector through d2pruner prune --batch', () => {
     expect(failures.slice(0, 10)).toEqual([]);
   }, 600_000);
 });
+
+describe('VisionZip lines through d2pruner prune --batch', () => {
+  it('go out as bytes where the output takes bytes, the same lines as written as text, on the main thread and on workers', async () => {
+    const cases = (JSON.parse(readFileSync(join(VEC, 'baseline-cases-7.json'), 'utf8')) as VectorCase[]).filter((c) => c.method === 'visionzip').slice(0, 40);
+    expect(cases.length).toBe(40);
+    const stdin = cases.map((c) => JSON.stringify({ input: join(VEC, c.input), method: c.method, keep: c.keep, params: c.params })).join('\n') + '\n';
+    const withoutTimings = (out: string) => out.trim().split('\n').map((l) => ({ ...(JSON.parse(l) as object), timings: null }));
+    const text = await runCli(['prune', '--batch', '-', '--workers', '0'], stdin, { textOnly: true });
+    const expected = withoutTimings(text.out);
+    expect(expected.filter((r) => 'merged' in r && Array.isArray(r.merged) && r.merged.length > 0).length).toBeGreaterThan(6);
+    for (const workers of ['0', '2']) {
+      let out = '';
+      let byteLines = 0;
+      const io: CliIo = {
+        out: (t) => void (out += t),
+        outBytes: (b) => void ((out += new TextDecoder().decode(b)), byteLines++),
+        err: () => undefined,
+        readFile: async (p) => new Uint8Array(readFileSync(p)),
+        writeFile: async () => undefined,
+        stdin: () => Readable.from([stdin]),
+        isTTY: false,
+      };
+      expect(await main(['prune', '--batch', '-', '--workers', workers], io)).toBe(0);
+      expect(byteLines).toBe(expected.filter((r) => 'merged' in r && Array.isArray(r.merged) && r.merged.length > 0).length);
+      expect(withoutTimings(out)).toEqual(expected);
+    }
+  }, 120_000);
+});
+

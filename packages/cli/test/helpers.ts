@@ -11,14 +11,19 @@ import { main, type CliIo } from '../src/index.js';
 /** Repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** Runs the CLI in-process and captures its output (`isTTY`: whether stderr is a terminal). */
-export async function runCli(argv: string[], stdin = '', { isTTY = false }: { isTTY?: boolean } = {}): Promise<{ code: number; out: string; err: string }> {
+/**
+ * Runs the CLI in-process and captures its output (`isTTY`: whether stderr is a terminal). Its
+ * output takes bytes as the real one does (`outBytes`: long batch lines), unless `textOnly`.
+ */
+export async function runCli(argv: string[], stdin = '', { isTTY = false, textOnly = false }: { isTTY?: boolean; textOnly?: boolean } = {}): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
+  const decoder = new TextDecoder();
   const io: CliIo = {
     out: (t) => {
       out += t;
     },
+    ...(textOnly ? {} : { outBytes: (b: Uint8Array) => void (out += decoder.decode(b)) }),
     err: (t) => {
       err += t;
     },

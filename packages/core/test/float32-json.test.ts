@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { float32ArrayJson, FLOAT32_JSON_MAX_BYTES, resultJson, uniformRng, writeFloat32 } from '../src/index.js';
+import { float32ArrayJson, FLOAT32_JSON_MAX_BYTES, resultJson, resultJsonPayload, uniformRng, writeFloat32 } from '../src/index.js';
 
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]\d+)?$/;
 
@@ -110,3 +110,33 @@ describe('resultJson', () => {
     expect(resultJson(body)).toBe(JSON.stringify(body));
   });
 });
+
+describe('resultJsonPayload', () => {
+  it('is the string resultJson returns for lines without merged rows to write', () => {
+    for (const body of [{ method: 'd2pruner', keep: [1, 2], line: 3 }, { method: 'visionzip', keep: [], merged: [], line: 1 }]) {
+      const payload = resultJsonPayload(body);
+      expect(typeof payload).toBe('string');
+      expect(payload).toBe(JSON.stringify(body));
+    }
+  });
+
+  it('is, for lines with merged rows, the UTF-8 bytes of what resultJson writes, each line in an array of its own', () => {
+    const rand = uniformRng(4);
+    const lines = [120_000, 5].map((n) => ({
+      id: 'é"\u2028😀',
+      method: 'visionzip',
+      merged: [{ index: 2, members: [2, 9], row: Array.from({ length: n }, () => Math.fround((rand() - 0.5) * 10 ** Math.floor(rand() * 12 - 6))) }],
+      line: n,
+    }));
+    const payloads = lines.map((body) => resultJsonPayload(body));
+    const decoder = new TextDecoder();
+    payloads.forEach((payload, k) => {
+      expect(payload).toBeInstanceOf(Uint8Array);
+      const bytes = payload as Uint8Array;
+      expect(bytes.byteOffset).toBe(0);
+      expect(bytes.buffer.byteLength).toBe(bytes.length);
+      expect(decoder.decode(bytes)).toBe(resultJson(lines[k]));
+    });
+  });
+});
+

@@ -23,5 +23,6 @@ export * from './concurrency/concurrent.js';
 export * from './concurrency/jobs.js';
 export * from './batch/request.js';
 export * from './batch/batch.js';
+export * from './batch/line-result.js';
 export * from './calibrate.js';
 export * from './eval/index.js';

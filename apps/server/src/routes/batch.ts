@@ -49,7 +49,7 @@ export function batchRoute(app: FastifyInstance, state: ServerState, schema: Rou
     const hold = state.bodies.hold();
     reply.raw.once('close', () => hold.release());
 
-    const lineWork = (item: NdjsonLine, index: number): Observable<string> => {
+    const lineWork = (item: NdjsonLine, index: number): Observable<string | Uint8Array> => {
       if ('tooLarge' in item) {
         metrics.errors.inc(['PAYLOAD_TOO_LARGE']);
         return of(errorLine(item.line, { code: 'PAYLOAD_TOO_LARGE', field: 'line', message: `line ${item.line} has more than ${config.maxBodyBytes} bytes (--max-body-bytes)` }));
@@ -72,7 +72,8 @@ export function batchRoute(app: FastifyInstance, state: ServerState, schema: Rou
             map((done) => {
               if (done.error) metrics.errors.inc([done.error.code]);
               else if (done.selection) metrics.selections.inc([done.selection.method, done.selection.backend]);
-              return resultOf(done, item.line).text;
+              const r = resultOf(done, item.line);
+              return r.bytes ?? r.text;
             }),
           );
         }),
@@ -96,13 +97,19 @@ export function batchRoute(app: FastifyInstance, state: ServerState, schema: Rou
     };
 
     // a line's bytes go back once its result is out (or it is torn down)
-    const work = (item: NdjsonLine, index: number): Observable<string> => ('tooLarge' in item ? lineWork(item, index) : lineWork(item, index).pipe(finalize(() => hold.give(item.bytes))));
+    const work = (item: NdjsonLine, index: number): Observable<string | Uint8Array> => ('tooLarge' in item ? lineWork(item, index) : lineWork(item, index).pipe(finalize(() => hold.give(item.bytes))));
 
     const sub = pullMap(ndjsonLines(body as AsyncIterable<Uint8Array>, config.maxBodyBytes, hold), work, {
       concurrency: config.batchConcurrency,
       gate: drainGate(out),
     }).subscribe({
-      next: (text) => out.write(text + '\n'),
+      next: (line) => {
+        if (typeof line === 'string') out.write(line + '\n');
+        else {
+          out.write(line);
+          out.write('\n');
+        }
+      },
       error: (e: unknown) => {
         const { body: eb } = errorResponse(e);
         if (e instanceof LineOverBudgetError) {

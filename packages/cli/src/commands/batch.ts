@@ -1,5 +1,6 @@
 import type { Layout } from '@d2pruner/core';
 import { batchFileOptions, pruneNodeBatchResults, readLines, type NodeBatchOptions } from '@d2pruner/pipeline/node';
+import type { BatchResult } from '@d2pruner/pipeline';
 import { ensureBackend } from '../backends.js';
 import { checkConcurrency } from '../concurrency-limit.js';
 import type { CliIo } from '../io.js';
@@ -73,7 +74,7 @@ async function runLines(source: string, io: CliIo, options: BatchOptions & { con
       next: (r) => {
         if (r.error) failed++;
         else ok++;
-        void io.out(r.text + '\n');
+        void writeLine(io, r);
       },
       error: reject,
       complete: resolve,
@@ -81,4 +82,11 @@ async function runLines(source: string, io: CliIo, options: BatchOptions & { con
   });
   io.err(`batch: ${ok} ok, ${failed} failed\n`);
   return options.strict && failed > 0 ? 1 : 0;
+}
+
+/** Writes one result line: its bytes as they are where it has bytes and `io` writes bytes, else its text. */
+function writeLine(io: CliIo, r: BatchResult): void | Promise<void> {
+  if (!r.bytes || !io.outBytes) return io.out(r.text + '\n');
+  void io.outBytes(r.bytes);
+  return io.out('\n');
 }

@@ -1,4 +1,4 @@
-import { D2PrunerError, resultJson, toErrorJson, type ErrorJson, type Layout, type Selection } from '@d2pruner/core';
+import { D2PrunerError, resultJson, resultJsonPayload, toErrorJson, type ErrorJson, type Layout, type Selection } from '@d2pruner/core';
 import { writeFloat32ArrayWasm } from '@d2pruner/kernels';
 import { map, of, pipe, type Observable, type OperatorFunction } from 'rxjs';
 import { runStagesOnce } from '../concurrency/jobs.js';
@@ -7,7 +7,10 @@ import { createJob, type PruneJob } from '../job.js';
 import { decode, type FileReader } from '../operators/decode.js';
 import { prune, withBackend, type PruneOptions } from '../operators/prune.js';
 import { priorCheckOf, withPrior } from '../operators/prior.js';
+import { lineResult, type BatchResult } from './line-result.js';
 import { parseRequestLine, requestIdOf, resolveInputPath } from './request.js';
+
+export type { BatchResult } from './line-result.js';
 
 /** Options of {@link pruneBatch}. */
 export interface BatchOptions extends PullOptions, PruneOptions {
@@ -43,18 +46,6 @@ export interface BatchOptions extends PullOptions, PruneOptions {
   stages?: OperatorFunction<PruneJob, PruneJob>;
 }
 
-/** One result of a batch, before it is written as a line. */
-export interface BatchResult {
-  /** Position of the request among the batch's requests (blank lines do not count). */
-  index: number;
-  /** 1-based line number in the JSONL input. */
-  line: number;
-  /** The result line (docs/formats.md §2): the selection JSON or `{"error":{…}}`. */
-  text: string;
-  /** The error, for a failed request. */
-  error?: ErrorJson;
-}
-
 /** A non-blank request line and its 1-based line number in the JSONL input. */
 export interface NumberedLine {
   line: number;
@@ -81,14 +72,15 @@ export function errorResult(index: number, line: number, error: ErrorJson, id?: 
  * and its 1-based input `line` last, so every result can be matched to its request whatever the
  * order; or its error (also with `id` and `line`). The pipeline's stage times (`decodeMs`,
  * `pruneMs`, …) join the method's `timings`. Merged rows are written as float32 values
- * (`resultJson` of `@d2pruner/core`, the numbers written in WebAssembly where it runs).
+ * (`resultJson` of `@d2pruner/core`, the numbers written in WebAssembly where it runs), and such
+ * a line is kept as bytes ({@link selectionPayload}).
  */
 export function resultOf(job: PruneJob, line: number): BatchResult {
   const id = job.request.id;
   if (job.error) return errorResult(job.index, line, job.error, id);
   if (!job.selection) return errorResult(job.index, line, new D2PrunerError('INTERNAL', 'stages', 'the per-request pipeline produced no selection').toJSON(), id);
   const body = { ...(id === undefined ? {} : { id }), ...timedSelection(job.selection, job.timings), line };
-  return { index: job.index, line, text: selectionText(body) };
+  return lineResult(job.index, line, selectionPayload(body));
 }
 
 /** A selection with a job's stage times (`readMs`, `decodeMs`, `pruneMs`, …) joined to its `timings`. */
@@ -99,6 +91,14 @@ export function timedSelection(selection: Selection, timings: PruneJob['timings'
 /** The JSON text of a selection or a result line around one: `resultJson`, merged rows written in WebAssembly where it runs. */
 export function selectionText(value: Record<string, unknown>): string {
   return resultJson(value, { writeFloat32Array: writeFloat32ArrayWasm });
+}
+
+/**
+ * {@link selectionText} for writers of bytes: a line with merged rows as its UTF-8 bytes (never
+ * made a string), any other line as its string (`resultJsonPayload` of `@d2pruner/core`).
+ */
+export function selectionPayload(value: Record<string, unknown>): string | Uint8Array {
+  return resultJsonPayload(value, { writeFloat32Array: writeFloat32ArrayWasm });
 }
 
 /** The default per-request pipeline of a batch. */

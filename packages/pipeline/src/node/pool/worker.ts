@@ -1,9 +1,9 @@
 /**
  * The pool's worker: runs one {@link PoolTask} per call on this thread — a whole prune request
- * (reading a path here, decoding, the method), consecutive batch lines written as result lines,
- * every evaluation run on one labelled file, or the attention-only decode of calibration — and
- * moves the typed arrays of its result back to the caller without copying. Loaded by piscina;
- * importing it has no side effects.
+ * (reading a path here, decoding, the method), consecutive batch lines written as result lines
+ * (long ones as bytes), every evaluation run on one labelled file, or the attention-only decode
+ * of calibration — and moves the typed arrays of its result back to the caller without copying.
+ * Loaded by piscina; importing it has no side effects.
  * @packageDocumentation
  */
 import { resolve } from 'node:path';
@@ -11,6 +11,7 @@ import { toErrorJson } from '@d2pruner/core';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { batchStages, jobResult, lineJob, type BatchResult } from '../../batch/batch.js';
+import { portableResult } from '../../batch/line-result.js';
 import { evaluateOutcomes } from '../../eval/pipeline.js';
 import { createJob, type PruneJob } from '../../job.js';
 import { decode } from '../../operators/decode.js';
@@ -61,7 +62,7 @@ async function runLines(task: LinesTask): Promise<LinesOutcome> {
     const job = lineJob(item, item.index, resolvePath);
     if ('text' in job) results.push(job);
     else if (!onWorkerBackend(job.request, defaults)) results.push({ index: item.index, line: item.line, onCaller: true });
-    else results.push(await lastValueFrom(jobResult(job, item.line, stages)));
+    else results.push(portableResult(await lastValueFrom(jobResult(job, item.line, stages))));
   }
   return { results, timings: {} };
 }
@@ -90,7 +91,7 @@ function movable<T extends object>(value: T): T {
 export default async function runTask(task: PoolTask): Promise<PruneOutcome | AttentionOutcome | LinesOutcome | EvalFileOutcome> {
   if (task.kind === 'ping') return { timings: {} };
   try {
-    if (task.kind === 'lines') return await runLines(task);
+    if (task.kind === 'lines') return movable(await runLines(task));
     if (task.kind === 'eval') return movable(await runEvalFile(task));
     return movable(task.kind === 'attention' ? await runAttention(task) : await runPrune(task));
   } catch (e) {
