@@ -47,7 +47,7 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
  * The generation model of the server: loaded once at start-up from `--model-dir` (nothing is
  * imported without it), one generation at a time — `withPruning` patches the model object for
  * the duration of a call, and ONNX Runtime's sessions belong to it — so a second concurrent
- * request gets 503 `OVERLOADED`. Aborting stops a generation between two tokens.
+ * request gets 503 `OVERLOADED`. Aborting stops a generation between two stages or tokens.
  */
 export class ModelManager {
   private tf: TransformersPackage | null = null;
@@ -143,8 +143,10 @@ export class ModelManager {
   /**
    * Generates greedily about `image`, pruning its visual tokens as `spec` says, calling
    * `onToken` for each token as it is produced. One at a time: 503 `OVERLOADED` while another
-   * runs. Once `signal` aborts, the next token rejects with the signal's reason (the prefill,
-   * one ONNX Runtime run, is not interrupted). Errors are the library's typed errors.
+   * runs. `signal` goes to `generateWithPruning`: once it aborts, generation stops at the next
+   * stage boundary (vision encoding, pruning, prefill) or decode step, no token is handed out
+   * after it, and the call rejects with the signal's reason (an ONNX Runtime run already going
+   * is not interrupted). Errors are the library's typed errors.
    */
   async generate(spec: GenerateSpec, image: object, signal: AbortSignal, onToken: (token: StreamedToken) => void): Promise<GenerateSummary> {
     const { tf, model } = this.require();
@@ -159,10 +161,8 @@ export class ModelManager {
       prompt: spec.prompt,
       maxNewTokens: spec.maxNewTokens,
       pruning,
-      onToken: (token) => {
-        if (signal.aborted) throw signal.reason;
-        onToken(token);
-      },
+      onToken,
+      signal,
     });
     this.running = run.then(
       () => undefined,

@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testImagePng, writeTinyModel } from '@d2pruner-tools/tiny-model';
 import { generateWithPruning, loadLocalLlava } from '@d2pruner/transformers';
-import type { RunningServer } from '../src/index.js';
+import type { RunningServer, TransformersLoader } from '../src/index.js';
 import { call, errorOf, postJson, series, sleep, start, type Res } from './helpers.js';
 
 /** Visual tokens of one image (336 / 14 = 24² patches). */
@@ -263,6 +263,60 @@ describe('POST /v1/generate: one at a time, disconnects, deadlines', () => {
     expect(series(metricsAfter, 'd2pruner_rejected_total', { reason: 'overloaded' })).toBeGreaterThanOrEqual(1);
     // the model is whole again
     expect(streamOf(await generate(server, { keep: 8, maxNewTokens: 2 })).tokens).toHaveLength(2);
+  });
+
+  it('a client that disconnects mid-stream aborts the library call: no token is produced after it, and it rejects with the signal\'s reason', async () => {
+    /** What the server's calls of generateWithPruning were given and did. */
+    const calls: { signal?: AbortSignal; tokens: number; tokensAfterAbort: number; outcome?: unknown }[] = [];
+    const watching: TransformersLoader = async () => {
+      const tf = await import('@d2pruner/transformers');
+      return {
+        ...tf,
+        generateWithPruning: (loaded, options) => {
+          const call: (typeof calls)[number] = { signal: options.signal, tokens: 0, tokensAfterAbort: 0 };
+          calls.push(call);
+          const run = tf.generateWithPruning(loaded, {
+            ...options,
+            onToken: (token) => {
+              call.tokens++;
+              if (options.signal?.aborted) call.tokensAfterAbort++;
+              options.onToken?.(token);
+            },
+          });
+          run.then(
+            () => void (call.outcome = 'finished'),
+            (e: unknown) => void (call.outcome = e),
+          );
+          return run;
+        },
+      };
+    };
+    const watched = await start({ modelDir: dir }, { transformersLoader: watching });
+    try {
+      const ac = new AbortController();
+      const res = await fetch(`${watched.url}/v1/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body({ keep: 64, maxNewTokens: 1024 })), signal: ac.signal });
+      expect(res.status).toBe(200);
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      for (let text = ''; !text.includes('event: token'); ) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the stream ended early');
+        text += new TextDecoder().decode(value);
+      }
+      ac.abort();
+      expect(calls).toHaveLength(1);
+      const [call] = calls;
+      expect(call.signal).toBeInstanceOf(AbortSignal);
+      // the generation stops within moments of the disconnect (a full run takes seconds)
+      await vi.waitFor(() => expect(call.outcome).toBeDefined(), { timeout: 5_000, interval: 10 });
+      expect(call.signal?.aborted).toBe(true);
+      expect(call.outcome).toBe(call.signal?.reason);
+      expect(call.tokensAfterAbort).toBe(0);
+      expect(call.tokens).toBeGreaterThan(0);
+      expect(call.tokens).toBeLessThan(1024);
+      await idle(watched);
+    } finally {
+      await watched.close();
+    }
   });
 
   it('a deadline during the stream ends it with an error event; before it, a 504', async () => {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, assertInteger } from '@d2pruner/core';
+import { isAbortSignalLike } from './abort.js';
 import { resolvePruningOptions, type PruningOptions } from './options.js';
 
 const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
@@ -7,7 +8,8 @@ const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array
  * Checks the shape of `generateWithPruning`'s options before any image is read or model run:
  * `options` an object; `image` a path or an image object; `prompt` a string; `maxNewTokens` an
  * integer ≥ 1; `pruning` `false` or valid pruning options; `onToken` a function when given;
- * `splitDecoder` a loaded pair (`layer`, `partA`, `partB`) when given. Failures are
+ * `splitDecoder` a loaded pair (`layer`, `partA`, `partB`) when given; `signal` an
+ * `AbortSignal` (a boolean `aborted` and `addEventListener`) when given. Failures are
  * INVALID_ARGUMENT (INVALID_INPUT for `maxNewTokens`) naming the field, never a raw TypeError.
  * @returns `maxNewTokens` with its default (32)
  */
@@ -25,6 +27,10 @@ export function checkGenerateOptions(options: unknown): number {
     resolvePruningOptions(o.pruning as PruningOptions);
   }
   if (o.onToken !== undefined && typeof o.onToken !== 'function') throw new InvalidArgumentError('onToken', `onToken must be a function, got ${kind(o.onToken)}`);
+  if (o.signal !== undefined && !isAbortSignalLike(o.signal)) {
+    const got = kind(o.signal) === 'object' ? 'an object without a boolean aborted and addEventListener' : kind(o.signal);
+    throw new InvalidArgumentError('signal', `signal must be an AbortSignal (AbortController.signal), got ${got}`);
+  }
   const split = o.splitDecoder as Record<string, unknown> | null | undefined;
   if (split !== undefined && (typeof split !== 'object' || split === null || typeof split.layer !== 'number' || typeof split.partA !== 'object' || typeof split.partB !== 'object')) {
     throw new InvalidArgumentError('splitDecoder', 'splitDecoder must be a pair loaded with loadSplitDecoder');

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { InvalidArgumentError, InvalidInputError, isD2PrunerError } from '@d2pruner/core';
+import { throwIfAborted } from './abort.js';
 import { checkContextLength, checkGenerateOptions } from './generate-checks.js';
 import { logitsProcessorOf } from './layer/logits.js';
 import { generateSplit } from './layer/split-generate.js';
@@ -7,7 +8,7 @@ import { loadSplitDecoder, sessionFactoryOf, type SplitDecoder } from './layer/s
 import { splitSessionOptions } from './layer/split-providers.js';
 import type { LoadedLlava } from './load.js';
 import { resolvePruningOptions, type PruningOptions } from './options.js';
-import { withPruning } from './patch.js';
+import { patchModel } from './patch.js';
 import { defaultSplitDir } from './split/files.js';
 import type { PrefillReport } from './report.js';
 import type { TensorLike } from './types.js';
@@ -29,6 +30,16 @@ export interface GenerateOptions {
   onToken?: (token: { id: number; text: string }) => void;
   /** A split decoder pair already loaded for `pruning.layer` (else it is loaded for this call and released after). */
   splitDecoder?: SplitDecoder;
+  /**
+   * Stops the generation: checked before any model work (an already-aborted signal rejects at
+   * once), between the stages — vision encoding, pruning, prefill — and before each decode step.
+   * Once it has aborted no more tokens are produced, `onToken` is not called again, what the call
+   * allocated is released as on a normal end, and the call rejects with `signal.reason` (an
+   * `AbortError` DOMException after `abort()` without a reason). A stage already running (one
+   * ONNX Runtime run) is not interrupted. A value that is not an AbortSignal is
+   * INVALID_ARGUMENT `signal`.
+   */
+  signal?: AbortSignal;
 }
 
 /** What {@link generateWithPruning} returns (the `d2pruner generate --json` object plus details). */
@@ -100,7 +111,8 @@ async function preprocess(loaded: LoadedLlava, image: unknown, prompt: string): 
  * prefill (or not, with `pruning: false`), greedy decoding. The model is patched for the call
  * only and restored afterwards. Malformed options (not an object, `pruning` neither `false` nor
  * options, a non-function `onToken`, …) are typed errors naming the field, before any work; an
- * image object the processor cannot read is INVALID_INPUT `image`.
+ * image object the processor cannot read is INVALID_INPUT `image`. Aborting `options.signal`
+ * stops it between stages or decode steps and rejects with the signal's reason.
  *
  * Concurrent calls on one loaded model are allowed: at layer 0 (and with `pruning: false`) they
  * run one after another, since each patches the model's `forward` for its duration; at layer
@@ -109,29 +121,44 @@ async function preprocess(loaded: LoadedLlava, image: unknown, prompt: string): 
  */
 export async function generateWithPruning(loaded: LoadedLlava, options: GenerateOptions): Promise<GenerateResult> {
   const maxNewTokens = checkGenerateOptions(options);
+  const { signal } = options;
+  throwIfAborted(signal);
   const image = await readImage(loaded, options.image);
   const imageToken = typeof loaded.processor.config?.image_token === 'string' ? loaded.processor.config.image_token : '<image>';
   const inputs = await preprocess(loaded, image, formatPrompt(options.prompt, imageToken));
   const promptLength = inputs.input_ids.dims[1];
   checkContextLength(loaded.config, promptLength, maxNewTokens);
-  if (options.pruning !== false && (options.pruning.layer ?? 0) > 0) return generateAtLayer(loaded, options, options.pruning, inputs);
-  return queuedOn(loaded.model, () => generateAtLayer0(loaded, options, inputs, promptLength, maxNewTokens));
+  const result =
+    options.pruning !== false && (options.pruning.layer ?? 0) > 0
+      ? await generateAtLayer(loaded, options, options.pruning, inputs)
+      : await queuedOn(loaded.model, () => generateAtLayer0(loaded, options, inputs, promptLength, maxNewTokens));
+  // an abort seen at the last token (or that stopped transformers.js' generate early) still rejects
+  throwIfAborted(signal);
+  return result;
 }
 
-/** `generateWithPruning` at layer 0 (or unpruned): transformers.js' own generate on the patched model. */
+/**
+ * `generateWithPruning` at layer 0 (or unpruned): transformers.js' own generate on the patched
+ * model. An abort seen after a step ends generate through a stopping criterion, so generate still
+ * disposes its KV cache as at a normal end (the caller then rejects); the token of that step is
+ * not handed to `onToken`.
+ */
 async function generateAtLayer0(loaded: LoadedLlava, options: GenerateOptions, inputs: Record<string, TensorLike>, promptLength: number, maxNewTokens: number): Promise<GenerateResult> {
-  const handle = withPruning(loaded.model, loaded.processor, options.pruning === false ? { enabled: false } : options.pruning);
+  const { signal } = options;
+  throwIfAborted(signal);
+  const handle = patchModel(loaded.model, loaded.processor, options.pruning === false ? { enabled: false } : options.pruning, signal);
   let seen = 0;
   const streamer = options.onToken && {
     put: (value: bigint[][]) => {
-      if (seen++ === 0) return;
+      if (seen++ === 0 || signal?.aborted) return;
       for (const id of value[0] ?? []) options.onToken?.({ id: Number(id), text: loaded.processor.batch_decode([[id]], { skip_special_tokens: true })[0] ?? '' });
     },
     end: () => undefined,
   };
+  const stopping = signal && { stopping_criteria: [(ids: unknown[]) => ids.map(() => signal.aborted)] };
   let out: TensorLike;
   try {
-    out = (await loaded.model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, ...(streamer ? { streamer } : {}) })) as TensorLike;
+    out = (await loaded.model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, ...(streamer ? { streamer } : {}), ...stopping })) as TensorLike;
   } finally {
     handle.restore();
   }
@@ -180,6 +207,7 @@ async function generateAtLayer(loaded: LoadedLlava, options: GenerateOptions, pr
   checkLayerInModel(loaded.config, opts.layer);
   let split = options.splitDecoder;
   const own = !split;
+  throwIfAborted(options.signal);
   if (!split) {
     const dir = opts.split ?? (loaded.dir ? defaultSplitDir(loaded.dir, opts.layer) : undefined);
     if (!dir) throw new InvalidArgumentError('split', `layer ${opts.layer} needs a split decoder pair: pass pruning.split (a directory written by d2pruner split-decoder)`);
@@ -195,6 +223,7 @@ async function generateAtLayer(loaded: LoadedLlava, options: GenerateOptions, pr
       eos: eosIds(loaded),
       onToken: options.onToken && ((id) => options.onToken?.({ id, text: decode(id) })),
       logitsProcessor: logitsProcessorOf(loaded.model, inputs.input_ids.dims[1], options.maxNewTokens ?? 32),
+      signal: options.signal,
     });
   } finally {
     if (own) await split.release();

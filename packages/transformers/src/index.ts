@@ -14,7 +14,7 @@ export * from './sequence.js';
 export * from './select.js';
 export * from './tensors.js';
 export * from './vision.js';
-export * from './patch.js';
+export { withPruning, type PrunedModel } from './patch.js';
 export * from './load.js';
 export * from './generate.js';
 export * from './split/index.js';

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, ShapeMismatchError, type Matrix } from '@d2pruner/core';
+import { throwIfAborted, type AbortSignalLike } from './abort.js';
 import { llmDimsOfConfig, prefillMacsByPart } from './cost.js';
 import { mergePrefill, rowsAt, runsOf, textPositions } from './merge.js';
 import { asLlavaModel, imageTokenIdOf } from './model-check.js';
@@ -34,7 +35,8 @@ function isPrefill(inputs: ForwardInputs): boolean {
  * mask together, then run the model's own forward on the shorter sequence. Position ids are
  * recomputed from the shorter mask (contiguous, as LLaVA's pre-LLM pruning does), the KV cache
  * is built from the shorter sequence, and transformers.js' decode steps rebuild the mask from
- * the cache length, so generation stays consistent.
+ * the cache length, so generation stays consistent. `signal` is checked after the vision
+ * encoding and after the selection (an aborted one throws its reason).
  */
 async function prunedPrefill(
   m: LlavaModelLike,
@@ -42,8 +44,10 @@ async function prunedPrefill(
   merge: LlavaModelLike['_merge_input_ids_with_image_features'],
   opts: ResolvedPruningOptions,
   inputs: ForwardInputs,
+  signal: AbortSignalLike | undefined,
 ): Promise<{ outputs: Record<string, unknown>; report: PrefillReport }> {
   const mp = await mergePrefill(m, merge, inputs, opts.clsAttentionOutput);
+  throwIfAborted(signal);
   const { B, S, d, ids, imageId, embeds: full, embedsData: fullData, mask, features: featData, Tensor } = mp;
   const t1 = now();
   const positions: Int32Array[] = [];
@@ -75,6 +79,7 @@ async function prunedPrefill(
   const maskPositions = P === 0 ? positions : positions.map((p) => Int32Array.from({ length: P + p.length }, (_, j) => (j < P ? j : P + p[j - P])));
   const prunedMask = new Tensor(mask.type, gatherPositions(mask.data as TensorData, B, T, 1, maskPositions), [B, P + S2]);
   const t2 = now();
+  throwIfAborted(signal);
 
   const outputs = await forward.call(m, { ...inputs, inputs_embeds: prunedEmbeds, attention_mask: prunedMask });
   const t3 = now();
@@ -115,6 +120,15 @@ async function prunedPrefill(
  * @returns a handle with the latest prefill report and `restore()`
  */
 export function withPruning<M extends object>(model: M, processor: ProcessorLike | null | undefined, options: PruningOptions): PrunedModel<M> {
+  return patchModel(model, processor, options, undefined);
+}
+
+/**
+ * {@link withPruning} whose pruned prefill checks `signal` between its stages (vision encoding,
+ * selection, the LLM prefill). Internal: `generateWithPruning`'s layer-0 path (the package
+ * index exports `withPruning` only).
+ */
+export function patchModel<M extends object>(model: M, processor: ProcessorLike | null | undefined, options: PruningOptions, signal: AbortSignalLike | undefined): PrunedModel<M> {
   const m = asLlavaModel(model);
   if ((m as unknown as Record<symbol, unknown>)[PATCHED]) throw new InvalidArgumentError('model', 'the model is already patched by withPruning; call restore() on the first handle');
   const padded = processor?.image_processor?.do_pad === true || processor?.image_processor?.config?.do_pad === true;
@@ -129,7 +143,7 @@ export function withPruning<M extends object>(model: M, processor: ProcessorLike
   let last: PrefillReport | undefined;
   m.forward = async function patchedForward(inputs: ForwardInputs) {
     if (!inputs || !isPrefill(inputs)) return forward.call(m, inputs);
-    const { outputs, report } = await prunedPrefill(m, forward, merge, opts, inputs);
+    const { outputs, report } = await prunedPrefill(m, forward, merge, opts, inputs, signal);
     last = report;
     opts.onPrefill?.(report);
     return outputs;

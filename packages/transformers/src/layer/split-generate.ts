@@ -1,4 +1,5 @@
 import { InvalidInputError, ShapeMismatchError } from '@d2pruner/core';
+import { throwIfAborted, type AbortSignalLike } from '../abort.js';
 import { llmDimsOfConfig, prefillMacsByPart } from '../cost.js';
 import { mergePrefill } from '../merge.js';
 import type { ResolvedPruningOptions } from '../options.js';
@@ -21,6 +22,12 @@ export interface SplitGenerateOptions {
   onToken?: (id: number) => void;
   /** Applied to each step's last logits before the argmax, as transformers.js' generate does ({@link logitsProcessorOf}). */
   logitsProcessor?: LogitsProcessorFn;
+  /**
+   * Checked before the vision encoding, between the stages (part A prefill, selection, part B
+   * prefill) and before each token is handed out and each decode step: once aborted, generation
+   * throws the signal's reason and `onToken` is not called again.
+   */
+  signal?: AbortSignalLike;
 }
 
 /** What {@link generateSplit} returns. */
@@ -87,11 +94,16 @@ const int64 = (Tensor: TensorConstructor, values: readonly number[]) => new Tens
  *    hand the prefill report to `opts.onPrefill` before any token is decoded (as at layer 0);
  * 5. decode token by token through both parts, each with its own cache and mask: part A sees
  *    every token, part B only the kept ones; both use the same (original) next position.
+ *
+ * An aborted `run.signal` throws its reason between these steps and between decode steps.
  */
 export async function generateSplit(model: LlavaModelLike, split: SplitDecoder, opts: ResolvedPruningOptions, inputs: ForwardInputs, run: SplitGenerateOptions): Promise<SplitGenerateResult> {
   const batch = inputs.input_ids?.dims[0];
   if (batch !== 1) throw new InvalidInputError('input_ids', `generation at layer ${split.layer} runs one prompt at a time; got a batch of ${String(batch)}`);
+  const { signal } = run;
+  throwIfAborted(signal);
   const mp = await mergePrefill(model, model._merge_input_ids_with_image_features, inputs, opts.clsAttentionOutput);
+  throwIfAborted(signal);
   const { S, d, Tensor } = mp;
   const mask = intData(mp.mask);
   if (mask.length !== S) throw new ShapeMismatchError('attention_mask', `the attention mask has ${mask.length} columns for ${S} tokens`);
@@ -109,6 +121,7 @@ export async function generateSplit(model: LlavaModelLike, split: SplitDecoder, 
   const outA = (await split.partA.run({ inputs_embeds: embedsOrt, attention_mask: int64(Tensor, mask), position_ids: int64(Tensor, positions), ...cacheA.feeds() })) as OrtOut;
   cacheA.update(outA);
   const t2 = performance.now();
+  throwIfAborted(signal);
 
   // Selection on layer-(K−1) signals.
   const keysName = `present.${split.layer - 1}.key`;
@@ -125,6 +138,7 @@ export async function generateSplit(model: LlavaModelLike, split: SplitDecoder, 
   const keptHidden = new Tensor(hiddenOut.type, gatherPositions(hiddenOut.data as TensorData, 1, S, d, [kept]), [1, S2, d]).ort_tensor;
   const maskB = Array.from(kept, (p) => mask[p]);
   const t3 = performance.now();
+  throwIfAborted(signal);
 
   // Part B on the kept rows, original positions.
   const outB = (await split.partB.run({ [SPLIT_NAMES.hidden]: keptHidden, attention_mask: int64(Tensor, maskB), position_ids: int64(Tensor, Array.from(kept, (p) => positions[p])), ...cacheB.feeds() })) as OrtOut;
@@ -154,10 +168,12 @@ export async function generateSplit(model: LlavaModelLike, split: SplitDecoder, 
   let next = pick(wrap(outB.logits));
   let position = Math.max(...positions) + 1;
   for (;;) {
+    throwIfAborted(signal);
     tokenIds.push(next);
     ids.push(BigInt(next));
     run.onToken?.(next);
     if (run.eos.has(next) || tokenIds.length >= run.maxNewTokens) break;
+    throwIfAborted(signal);
     mask.push(1);
     maskB.push(1);
     const e = await model.encode_text({ input_ids: new Tensor('int64', BigInt64Array.of(BigInt(next)), [1, 1]) });
