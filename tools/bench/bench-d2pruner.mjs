@@ -36,7 +36,7 @@ for (const [name, input, requests] of scenes) {
 
 console.log(`D2Pruner on the CPU, Node ${process.version}: file on disk → result through the batch pipeline (read, decode, validate, select)`);
 console.log('dots: SIMD dot products of the MIS round checks (int16 screen, float32 where it cannot decide); refine: pairs the int16 screen left to float32; implied: checks the triangle inequality answered without a dot');
-console.log(`medians over ${REPS} runs or more (fast requests run until 0.4 s; numpy peer: ${noPeer ? `skipped — ${noPeer}` : `${PEER_REPS} runs, same files, same run, file reading included`})`);
+console.log(`medians over ${REPS} runs or more (fast requests run until 0.4 s; numpy peer: ${noPeer ? `skipped — ${noPeer}` : `one untimed run, then ${PEER_REPS} runs or more, timed by the same rule, same files, same run, file reading included`})`);
 const peer = noPeer ? [] : runPeer(rows.map((r) => ({ file: r.file.path, method: 'd2pruner', keep: r.keep, params: r.params, reps: PEER_REPS })));
 
 const widths = [13, 5, 5, 4, 3, 6, 6, 6, 7, 7, 5, 6, 5, 5, 5, 5, 8, 7, 5];

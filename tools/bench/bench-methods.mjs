@@ -28,7 +28,7 @@ const sizes = [
 
 const cases = methods.flatMap((name) => sizes.map(([label, file, n, keep, reps]) => ({ name, label, file, n, keep, reps })));
 console.log(`Methods on the CPU, Node ${process.version}: realistic scenes, file on disk → result (reading included), median ms`);
-console.log(`numpy peer: ${noPeer ? `skipped — ${noPeer}` : `${PEER_REPS} runs per case, same files, same run`}`);
+console.log(`numpy peer: ${noPeer ? `skipped — ${noPeer}` : `one untimed run, then at least ${PEER_REPS} timed runs per case (more for fast cases, until they add up to 0.4 s, as on our side); same files, same run`}`);
 console.log('stages (medians): read the file, decode (header, tensor views), method (validation included), rest (pipeline and the result line)');
 const peerCases = noPeer ? [] : cases.filter((c) => PEERS.has(c.name));
 // VisionZip twice in numpy: merged as the official code merges (a one-hot assignment matrix times
