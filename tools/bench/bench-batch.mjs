@@ -7,7 +7,8 @@
 // pool warmed by one untimed pass, no process or worker start; one request per hand-over with
 // `pruneInPool`, and the lines in groups with `pruneBatchInPool` as the CLI does), with the CPU
 // seconds the process got — on a shared machine the ratio is bounded by the CPU it is given —
-// and each request kind's method time alone (1 worker) and beside another worker (2 workers);
+// and each request kind's method time and file time (read + decode) alone (1 worker) and beside
+// another worker (2 workers);
 // then the same batch split over two separate 1-worker processes run side by side; last, the
 // machine's memory-copy bandwidth for one thread and for two at once (what memory-bound stages
 // such as file reads can gain from a second thread).
@@ -85,9 +86,11 @@ async function steadyState(workers) {
     const cpu = process.cpuUsage(c0);
     if (jobs.some((j) => j.error)) throw new Error(`pool batch failed: ${JSON.stringify(jobs.find((j) => j.error).error)}`);
     const method = new Map();
+    const file = new Map();
     jobs.forEach((j, i) => {
       const kind = requestKind(requests[i]);
       method.set(kind, [...(method.get(kind) ?? []), j.selection.timings.totalMs]);
+      file.set(kind, [...(file.get(kind) ?? []), j.timings.decodeMs]);
     });
     const lines = requests.map((r) => JSON.stringify(r));
     const l0 = process.cpuUsage();
@@ -97,7 +100,7 @@ async function steadyState(workers) {
     const lcpu = process.cpuUsage(l0);
     if (results.some((r) => r.error)) throw new Error(`grouped batch failed: ${results.find((r) => r.error).text}`);
     const lineKeeps = results.map((r) => JSON.stringify(JSON.parse(r.text).keep)).join('\n');
-    return { ms, cpuS: (cpu.user + cpu.system) / 1e6, linesMs, linesCpuS: (lcpu.user + lcpu.system) / 1e6, keeps: jobs.map((j) => JSON.stringify(j.selection.keep)).join('\n'), lineKeeps, method };
+    return { ms, cpuS: (cpu.user + cpu.system) / 1e6, linesMs, linesCpuS: (lcpu.user + lcpu.system) / 1e6, keeps: jobs.map((j) => JSON.stringify(j.selection.keep)).join('\n'), lineKeeps, method, file };
   } finally {
     await pool.close();
   }
@@ -198,12 +201,13 @@ try {
       console.log(row([w, label, ms.toFixed(0), ((ITEMS * 1000) / ms).toFixed(1), `${(med(1, msKey) / ms).toFixed(2)}×`, (med(w, cpuKey) / (ms / 1000)).toFixed(2)], sw));
     }
   }
-  console.log('method time per request (validation + selection, result timings), median over the runs: alone vs beside another worker');
-  const kw = [28, 12, 12, 8];
-  console.log(row(['request', '1 worker', '2 workers', 'ratio'], kw));
+  console.log('time per request, median over the runs, alone (1 worker) vs beside another worker (2): the method (validation + selection) and the file (read + decode), from the result timings');
+  const kw = [28, 10, 10, 8, 10, 10, 8];
+  console.log(row(['request', 'method 1', 'method 2', 'ratio', 'file 1', 'file 2', 'ratio'], kw));
   for (const kind of steady.get(1)[0].method.keys()) {
-    const per = (w) => median(steady.get(w).flatMap((s) => s.method.get(kind)));
-    console.log(row([kind, per(1).toFixed(2), per(2).toFixed(2), `${(per(2) / per(1)).toFixed(2)}×`], kw));
+    const per = (w, key) => median(steady.get(w).flatMap((s) => s[key].get(kind)));
+    const pair = (key) => [per(1, key).toFixed(2), per(2, key).toFixed(2), `${(per(2, key) / per(1, key)).toFixed(2)}×`];
+    console.log(row([kind, ...pair('method'), ...pair('file')], kw));
   }
   // The batch split across two separate processes: they share no heap, pool or thread, only the
   // hardware (cores, caches, memory), and each pays its own start in parallel with the other —
