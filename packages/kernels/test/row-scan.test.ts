@@ -132,6 +132,25 @@ describe('sumRowsByGroup', () => {
     }
   });
 
+  it('writes into a reused array when given one with room (in place and copied), whatever it held; a short one is not used', () => {
+    for (const inPlace of [true, false]) {
+      const [rows, cols, groups] = [200, 64, 5];
+      const x = inPlace ? inWasmMemory(rows, cols, 3) : values(rows * cols, 3);
+      const out = new Float64Array(groups * cols + 7).fill(Number.NaN);
+      for (const seed of [1, 2]) {
+        const assign = Int32Array.from({ length: rows }, (_, i) => ((i * seed) % 9 < 2 ? -1 : (i * seed) % groups));
+        const sums = sumRowsByGroup(x, rows, cols, assign, groups, out) as Float64Array;
+        expect(sums.buffer).toBe(out.buffer);
+        expect(sums.length).toBe(groups * cols);
+        expect(sums).toEqual(scalarSums(x, rows, cols, assign, groups));
+      }
+      const short = new Float64Array(groups * cols - 1);
+      const sums = sumRowsByGroup(x, rows, cols, new Int32Array(rows), groups, short) as Float64Array;
+      expect(sums.buffer).not.toBe(short.buffer);
+      expect(sums).toEqual(scalarSums(x, rows, cols, new Int32Array(rows), groups));
+    }
+  });
+
   it('in place: null for a NaN or ±Inf in a grouped row, an ungrouped row or the last value', () => {
     const rows = 100;
     const cols = 64;

@@ -8,7 +8,7 @@ import { blockBytes, blockRows, paddedCols, scanBlocks, ScanMemory } from './row
  * sum non-finite (float32 values cannot overflow a double sum), so checking the sums checks those
  * rows.
  */
-function sumInPlace(mem: ScanMemory, x: Float32Array, rows: number, cols: number, assign: Int32Array, groups: number): Float64Array | null {
+function sumInPlace(mem: ScanMemory, x: Float32Array, rows: number, cols: number, assign: Int32Array, groups: number, out: Float64Array | undefined): Float64Array | null {
   const rowBytes = cols * 4;
   const base = x.byteOffset;
   for (let i = 0; i < rows; ) {
@@ -30,18 +30,23 @@ function sumInPlace(mem: ScanMemory, x: Float32Array, rows: number, cols: number
   for (let i = 0; i < rows; i++) if (assign[i] >= 0) order[fill[assign[i]]++] = i;
   mem.claim();
   const list = mem.at('list');
-  const out = mem.at('out');
-  const sums = new Float64Array(groups * cols);
+  const at = mem.at('out');
+  const sums = sumsArray(groups * cols, out);
   for (let j = 0; j < groups; j++) {
     const { i32, f64 } = mem.heap();
-    f64.fill(0, out >> 3, (out >> 3) + cols);
+    f64.fill(0, at >> 3, (at >> 3) + cols);
     for (let k = start[j], o = list >> 2; k < start[j + 1]; k++, o++) i32[o] = base + order[k] * rowBytes;
-    mem.wasm.sumListF64(list, start[j + 1] - start[j], cols, out);
-    const row = f64.subarray(out >> 3, (out >> 3) + cols);
+    mem.wasm.sumListF64(list, start[j + 1] - start[j], cols, at);
+    const row = f64.subarray(at >> 3, (at >> 3) + cols);
     for (let c = 0; c < cols; c++) if (row[c] - row[c] !== 0) return null;
     sums.set(row, j * cols);
   }
   return sums;
+}
+
+/** The first `length` doubles of `out` when it has room (its contents are overwritten), else a new array. */
+function sumsArray(length: number, out: Float64Array | undefined): Float64Array {
+  return out && out.length >= length ? out.subarray(0, length) : new Float64Array(length);
 }
 
 /**
@@ -49,11 +54,13 @@ function sumInPlace(mem: ScanMemory, x: Float32Array, rows: number, cols: number
  * `assign[i]` (skipped when assign[i] < 0), every element's sum taken in row order — the same
  * values as the scalar loop `acc[assign[i]][c] += x[i][c]` over i ascending. One SIMD pass over
  * `x` that also checks it is finite. Returns the sums ([groups, cols]), null when `x` holds a
- * NaN or ±Inf, undefined without WebAssembly SIMD.
+ * NaN or ±Inf, undefined without WebAssembly SIMD. With `out` of at least groups × cols doubles,
+ * the sums are written there (a caller summing file after file reuses one array: fewer new
+ * buffers, fewer full garbage collections) and the result is a view of it.
  */
-export function sumRowsByGroup(x: Float32Array, rows: number, cols: number, assign: Int32Array, groups: number): Float64Array | null | undefined {
+export function sumRowsByGroup(x: Float32Array, rows: number, cols: number, assign: Int32Array, groups: number, out?: Float64Array): Float64Array | null | undefined {
   const here = cols % 16 === 0 ? ScanMemory.onMatrix(x, { list: rows * 4, out: cols * 8 }) : undefined;
-  if (here) return sumInPlace(here, x, rows, cols, assign, groups);
+  if (here) return sumInPlace(here, x, rows, cols, assign, groups, out);
   const stride = paddedCols(cols);
   const per = blockRows(stride);
   const mem = ScanMemory.tryCreate({ assign: per * 4, acc: groups * stride * 8, block: blockBytes(cols) });
@@ -68,7 +75,7 @@ export function sumRowsByGroup(x: Float32Array, rows: number, cols: number, assi
     });
     if (!ok) return null;
     const f64 = mem.heap().f64;
-    const sums = new Float64Array(groups * cols);
+    const sums = sumsArray(groups * cols, out);
     for (let g = 0; g < groups; g++) sums.set(f64.subarray((acc >> 3) + g * stride, (acc >> 3) + g * stride + cols), g * cols);
     return sums;
   } finally {

@@ -39,6 +39,15 @@ export function assignToTargets(keys: Matrix, rest: readonly number[], targets: 
   return best;
 }
 
+/** Most doubles kept between calls for the sums (64 MB); larger sums get an array of their own. */
+const SCRATCH_MAX = 1 << 23;
+/**
+ * The sums of the last call, reused by the next: they are read into the rows before `mergeRows`
+ * returns, and a new 425 KB buffer per InternVL-size request would bring V8's full collections,
+ * which count buffers against the heap, about twice as often.
+ */
+let scratch = new Float64Array(0);
+
 /**
  * The merged rows x_j = H_{g_j} + (1/|A_j|)·Σ_{i∈A_j} H_i (x_j = H_{g_j} when A_j = ∅), one per
  * target. `assign[i]` = j for a member of A_j, −1 for every other row. One pass over `features`
@@ -52,7 +61,8 @@ export function assignToTargets(keys: Matrix, rest: readonly number[], targets: 
 export function mergeRows(h: Matrix, assign: Int32Array, targets: readonly number[], members: readonly number[][]): number[][] {
   const d = h.cols;
   const x = h.data;
-  const simd = sumRowsByGroup(x, h.rows, d, assign, targets.length);
+  if (scratch.length < targets.length * d && targets.length * d <= SCRATCH_MAX) scratch = new Float64Array(targets.length * d);
+  const simd = sumRowsByGroup(x, h.rows, d, assign, targets.length, scratch);
   if (simd === null) failFinite('features', h);
   const total = simd ?? groupSums(h, assign, targets.length);
   return targets.map((target, j) => {
