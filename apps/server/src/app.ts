@@ -8,6 +8,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { BackendManager, type WebGpuLoader } from './backend.js';
 import { BodyBudget, bufferedBytesLimit, declaredLength } from './body-budget.js';
+import { ClientConnections } from './client-connections.js';
 import type { ServerConfig } from './config.js';
 import { createPrunePool } from '@d2pruner/pipeline/node';
 import { ConcurrencyGate } from './gate.js';
@@ -125,6 +126,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     metrics,
     gate,
     bodies,
+    clientConnections: new ClientConnections(config.maxConnectionsPerClient, () => metrics.rejected.inc(['client_connections'])),
     model,
     caps,
     pool: config.workers > 0 ? createPrunePool({ workers: config.workers }) : undefined,
@@ -166,6 +168,9 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
 
   app.server.maxConnections = config.maxConnections;
   app.server.on('drop', () => metrics.rejected.inc(['connections']));
+  // after Node's HTTP listener has taken the socket, in the same tick: one over its client's
+  // limit is destroyed before a byte of it is read
+  state.clientConnections.watch(app.server);
   app.setValidatorCompiler(validatorCompiler);
   const methods = listMethods();
   const schemas = routeSchemas(methods);

@@ -51,6 +51,12 @@ export interface ServerConfig {
   headersTimeoutMs: number;
   /** Open connections at most; further ones are closed at once, unanswered (`--max-connections`, `D2PRUNER_MAX_CONNECTIONS`; default 1024). */
   maxConnections: number;
+  /**
+   * Open connections one client address may hold; further ones are closed at once, unanswered
+   * (`--max-connections-per-client`, `D2PRUNER_MAX_CONNECTIONS_PER_CLIENT`; default 256; 0 = no
+   * per-client limit, for a server behind a reverse proxy, where every connection comes from the proxy).
+   */
+  maxConnectionsPerClient: number;
   /** How long shutdown waits for in-flight requests (`--shutdown-timeout-ms`, `D2PRUNER_SHUTDOWN_TIMEOUT_MS`; default 10000). */
   shutdownTimeoutMs: number;
   /** Kernel backend policy (`--backend`, `D2PRUNER_BACKEND`; default auto). */
@@ -96,6 +102,7 @@ export function defaultConfig(): ServerConfig {
     streamTimeoutMs: 3_600_000,
     headersTimeoutMs: 10_000,
     maxConnections: 1024,
+    maxConnectionsPerClient: 256,
     backend: 'auto',
     batchConcurrency: Math.max(1, Math.min(2, availableParallelism())),
     webDir: defaultWebDir(),
@@ -139,6 +146,7 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { key: 'streamTimeoutMs', flag: 'stream-timeout-ms', env: 'D2PRUNER_STREAM_TIMEOUT_MS', kind: 'int', min: 0, help: 'longest upload of a batch or eval body, from the request start (default 3600000; 0 = none) → SLOW_UPLOAD, connection closed' },
   { key: 'headersTimeoutMs', flag: 'headers-timeout-ms', env: 'D2PRUNER_HEADERS_TIMEOUT_MS', kind: 'int', min: 1, help: 'longest time for request headers to arrive (default 10000) → 408, connection closed' },
   { key: 'maxConnections', flag: 'max-connections', env: 'D2PRUNER_MAX_CONNECTIONS', kind: 'int', min: 1, help: 'open connections at most; more are closed at once (default 1024)' },
+  { key: 'maxConnectionsPerClient', flag: 'max-connections-per-client', env: 'D2PRUNER_MAX_CONNECTIONS_PER_CLIENT', kind: 'int', min: 0, help: 'open connections of one client address at most; more are closed at once (default 256; 0 = no limit: behind a reverse proxy every connection comes from the proxy)' },
   { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'D2PRUNER_SHUTDOWN_TIMEOUT_MS', kind: 'int', min: 0, help: 'grace period for in-flight requests on SIGTERM/SIGINT (default 10000)' },
   { key: 'backend', flag: 'backend', env: 'D2PRUNER_BACKEND', kind: 'backend', help: 'auto (WebGPU on a hardware adapter, else CPU) | cpu | webgpu (any adapter, software too)' },
   { key: 'batchConcurrency', flag: 'batch-concurrency', env: 'D2PRUNER_BATCH_CONCURRENCY', kind: 'int', min: 1, help: 'requests of one batch in flight (default 2)' },
@@ -210,6 +218,8 @@ export function parseServerArgs(argv: readonly string[], env: Record<string, str
 /** The `--help` text: every flag with its environment variable. */
 export function serverHelp(): string {
   const lines = ['d2pruner-server [options]   (flags override environment variables)', ''];
-  for (const s of SERVER_OPTIONS) lines.push(`  --${s.flag.padEnd(22)} ${s.env.padEnd(30)} ${s.help}`);
+  const flagWidth = Math.max(...SERVER_OPTIONS.map((s) => s.flag.length));
+  const envWidth = Math.max(...SERVER_OPTIONS.map((s) => s.env.length));
+  for (const s of SERVER_OPTIONS) lines.push(`  --${s.flag.padEnd(flagWidth)} ${s.env.padEnd(envWidth)} ${s.help}`);
   return lines.join('\n') + '\n';
 }

@@ -10,6 +10,7 @@ export * from './http-error.js';
 export * from './metrics.js';
 export * from './gate.js';
 export * from './body-budget.js';
+export * from './client-connections.js';
 export * from './backend.js';
 export * from './samples.js';
 export * from './input/caps.js';

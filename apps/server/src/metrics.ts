@@ -51,7 +51,10 @@ export class ServerMetrics {
   readonly selectionTime: HistogramOf;
   /** `d2pruner_request_errors_total{code}`: error responses, failed batch lines and refused connections. */
   readonly errors: CounterOf;
-  /** `d2pruner_rejected_total{reason}`. */
+  /**
+   * `d2pruner_rejected_total{reason}`: `overloaded`, `shutting_down`, `buffered_bytes` (requests),
+   * `connections` (over `--max-connections`), `client_connections` (over `--max-connections-per-client`).
+   */
   readonly rejected: CounterOf;
   /** `d2pruner_generations_total{method,outcome}`: outcome `done`, `error`, `timeout` or `cancelled` (client gone); method `none` without pruning. */
   readonly generations: CounterOf;
@@ -85,7 +88,7 @@ export class ServerMetrics {
     this.selections = counter('d2pruner_selections_total', 'Selections computed, by pruning method and the kernel backend that ran', ['method', 'backend']);
     this.selectionTime = histogram('d2pruner_selection_duration_seconds', 'Time inside the pruning method (timings.totalMs)', ['method', 'backend']);
     this.errors = counter('d2pruner_request_errors_total', 'Error responses and failed batch lines, by error code', ['code']);
-    this.rejected = counter('d2pruner_rejected_total', 'Requests refused before any work (overloaded, shutting down)', ['reason']);
+    this.rejected = counter('d2pruner_rejected_total', 'Requests and connections refused before any work, by reason', ['reason']);
     this.generations = counter('d2pruner_generations_total', 'Generations of POST /v1/generate that started, by pruning method and outcome', ['method', 'outcome']);
     this.generatedTokens = counter('d2pruner_generated_tokens_total', 'Tokens streamed by POST /v1/generate');
     this.prefillTime = histogram('d2pruner_generation_prefill_seconds', 'LLM prefill time of finished generations (prefillMs)', ['method']);

@@ -1,6 +1,7 @@
 import type { PrunePool } from '@d2pruner/pipeline/node';
 import type { BackendManager } from './backend.js';
 import type { BodyBudget } from './body-budget.js';
+import type { ClientConnections } from './client-connections.js';
 import type { ServerConfig } from './config.js';
 import type { ConcurrencyGate } from './gate.js';
 import type { InputCaps } from './input/caps.js';
@@ -19,6 +20,8 @@ export interface ServerState {
   readonly gate: ConcurrencyGate;
   /** Bytes of request bodies held at once (`--max-buffered-bytes`). */
   readonly bodies: BodyBudget;
+  /** Open connections per client address (`--max-connections-per-client`). */
+  readonly clientConnections: ClientConnections;
   /** The generation model (`--model-dir`; none loaded without it). */
   readonly model: ModelManager;
   readonly caps: InputCaps;

@@ -34,10 +34,24 @@ describe('server configuration', () => {
       [['--workers', '0x2'], {}, 'workers'],
       [[], { D2PRUNER_TIMEOUT_MS: ' 500' }, 'timeout-ms'],
       [['--max-tokens', '1e400'], {}, 'max-tokens'],
+      [['--max-connections-per-client', '-1'], {}, 'max-connections-per-client'],
+      [['--max-connections-per-client=1.5'], {}, 'max-connections-per-client'],
+      [['--max-connections-per-client', 'abc'], {}, 'max-connections-per-client'],
+      [[], { D2PRUNER_MAX_CONNECTIONS_PER_CLIENT: '-1' }, 'max-connections-per-client'],
+      [[], { D2PRUNER_MAX_CONNECTIONS_PER_CLIENT: '1.5' }, 'max-connections-per-client'],
+      [[], { D2PRUNER_MAX_CONNECTIONS_PER_CLIENT: 'abc' }, 'max-connections-per-client'],
     ];
     for (const [argv, env, field] of bad) {
       expect(() => parseServerArgs(argv, env), argv.join(' ')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field }));
     }
+  });
+
+  it('--max-connections-per-client: 256 by default, 0 (no limit) or more from the flag or D2PRUNER_MAX_CONNECTIONS_PER_CLIENT', () => {
+    expect(config([]).maxConnectionsPerClient).toBe(256);
+    expect(config([], { D2PRUNER_MAX_CONNECTIONS_PER_CLIENT: '0' }).maxConnectionsPerClient).toBe(0);
+    expect(config(['--max-connections-per-client', '8'], { D2PRUNER_MAX_CONNECTIONS_PER_CLIENT: '0' }).maxConnectionsPerClient).toBe(8);
+    expect(() => parseServerArgs(['--max-connections-per-client', '-1'], {})).toThrow("--max-connections-per-client (D2PRUNER_MAX_CONNECTIONS_PER_CLIENT) must be an integer ≥ 0, got '-1'");
+    expect(serverHelp()).toMatch(/--max-connections-per-client +D2PRUNER_MAX_CONNECTIONS_PER_CLIENT +.*0 = no limit.*reverse proxy/);
   });
 
   it('documents every option with its flag and environment variable', () => {
@@ -47,6 +61,9 @@ describe('server configuration', () => {
       expect(help).toContain(`--${o.flag}`);
       expect(help).toContain(o.env);
     }
+    const lines = help.split('\n');
+    const envColumns = SERVER_OPTIONS.map((o) => lines.find((l) => l.startsWith(`  --${o.flag} `))?.indexOf(` ${o.env} `));
+    expect(new Set(envColumns).size, 'the environment variables line up').toBe(1);
     expect(Object.keys(defaultConfig()).sort()).toEqual(SERVER_OPTIONS.map((o) => o.key).sort());
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConfig, startServer, type AppOptions, type RunningServer, type ServerConfig } from '../src/index.js';
@@ -83,6 +84,35 @@ export function rawRequest(url: string, method: string, headers: Record<string, 
 
 /** Sleeps. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Waits until `cond()` holds, checking every 10 ms; throws after `ms`. */
+export async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('condition not reached');
+    await sleep(10);
+  }
+}
+
+/** A raw TCP connection: the socket, everything it has received, and whether it has closed. */
+export interface RawSocket {
+  socket: Socket;
+  received(): string;
+  closed(): boolean;
+}
+
+/** Opens a raw TCP connection to the server on 127.0.0.1 (errors are ignored: `closed()` says it ended). */
+export async function socketTo(s: { port: number }): Promise<RawSocket> {
+  const socket = connect(s.port, '127.0.0.1');
+  let text = '';
+  let closed = false;
+  socket.setEncoding('utf8');
+  socket.on('data', (d: string) => (text += d));
+  socket.on('close', () => (closed = true));
+  socket.on('error', () => {});
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  return { socket, received: () => text, closed: () => closed };
+}
 
 /** The value of one series in a Prometheus exposition (undefined when absent). */
 export function series(text: string, name: string, labels: Record<string, string> = {}): number | undefined {

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { registerMethod, type Method } from '@d2pruner/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
-import { SAMPLE, call, errorOf, rawRequest, sleep, start } from './helpers.js';
+import { SAMPLE, call, errorOf, rawRequest, sleep, socketTo, start, until, type RawSocket } from './helpers.js';
 
 /** Aborts seen by the slow test method (its `select` receives the request's signal). */
 const aborted: string[] = [];
@@ -46,14 +45,6 @@ async function server(overrides: Parameters<typeof start>[0]): Promise<RunningSe
 }
 
 const slow = (s: RunningServer, ms: number, tag = '') => call(`${s.url}/v1/prune?sample=llava-sample&method=test-slow&keep=3&ms=${ms}&tag=${tag}`, { method: 'POST' });
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('condition not reached');
-    await sleep(10);
-  }
-}
 
 describe('concurrency cap', () => {
   it('answers 503 OVERLOADED with Retry-After beyond --max-concurrent, and recovers', async () => {
@@ -275,21 +266,8 @@ describe('NDJSON lines held at once (--max-buffered-bytes)', () => {
 });
 
 describe('slow and idle connections', () => {
-  /** A raw TCP connection to the server, with everything it receives and whether it has closed. */
-  async function socketTo(s: RunningServer): Promise<{ socket: Socket; received: () => string; closed: () => boolean }> {
-    const socket = connect(s.port, '127.0.0.1');
-    let text = '';
-    let closed = false;
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => (text += d));
-    socket.on('close', () => (closed = true));
-    socket.on('error', () => {});
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    return { socket, received: () => text, closed: () => closed };
-  }
-
   /** Writes `chunk` every 50 ms until the server closes the connection (at most 3 s). */
-  async function dripUntilClosed(c: { socket: Socket; closed: () => boolean }, chunk: string): Promise<void> {
+  async function dripUntilClosed(c: RawSocket, chunk: string): Promise<void> {
     const drip = setInterval(() => c.socket.write(chunk), 50);
     try {
       await until(() => c.closed(), 3000);
