@@ -36,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const web = server.state.webAvailable ? `${server.url}/` : `not built (${config.webDir ?? 'disabled'}): npm run build -w @d2pruner/web`;
   const m = server.state.model.health();
   const model = m.loaded ? `${m.dir} (${m.type ?? '?'}, ${m.device ?? 'cpu'}): POST ${server.url}/v1/generate` : 'none (--model-dir DIR enables POST /v1/generate)';
-  process.stdout.write(`d2pruner server listening on ${server.url} (port ${server.port})\n  backend: ${h.adapter}\n  model:   ${model}\n  web app: ${web}   API: ${server.url}/openapi.json\n`);
+  const banner = `d2pruner server listening on ${server.url} (port ${server.port})\n  backend: ${h.adapter}\n  model:   ${model}\n  web app: ${web}   API: ${server.url}/openapi.json\n`;
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -59,5 +59,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // printed once the handlers are in place: a supervisor that signals as soon as it reads this
+    // line gets a graceful stop (a pipe write is synchronous, and a SIGTERM with no handler yet
+    // would end the process at once)
+    process.stdout.write(banner);
   });
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, call } from './helpers.js';
 
@@ -11,11 +12,11 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-function run(args: string[], env: Record<string, string> = {}): { child: ChildProcessWithoutNullStreams; out: () => string; err: () => string; exit: Promise<number | null> } {
+function run(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): { child: ChildProcessWithoutNullStreams; out: () => string; err: () => string; exit: Promise<number | null> } {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the server first (npx nx run @d2pruner/server:build, or npm run build -w @d2pruner/server)`);
   const base: Record<string, string | undefined> = { ...process.env };
   for (const k of Object.keys(base)) if (k === 'HOST' || k === 'PORT' || k.startsWith('D2PRUNER_')) delete base[k];
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...base, ...env }, stdio: 'pipe' });
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, ...args], { env: { ...base, ...env }, stdio: 'pipe' });
   children.push(child);
   let out = '';
   let err = '';
@@ -68,6 +69,31 @@ describe('the server command (dist/main.js)', () => {
     expect(taken.err()).toMatch(/cannot start/);
     first.child.kill('SIGTERM');
     expect(await first.exit).toBe(0);
+  });
+
+  it('prints its listening line only once SIGTERM and SIGINT stop it gracefully (a supervisor may signal on that line)', async () => {
+    // a preload reports how many SIGTERM / SIGINT listeners the process has when the line is written
+    const dir = mkdtempSync(join(tmpdir(), 'd2pruner-banner-'));
+    const preload = join(dir, 'probe.cjs');
+    writeFileSync(
+      preload,
+      "const w = process.stdout.write.bind(process.stdout);\n" +
+        "process.stdout.write = (chunk, ...rest) => {\n" +
+        "  if (String(chunk).includes('listening on')) process.stderr.write(`handlers at banner: ${process.listenerCount('SIGTERM')} ${process.listenerCount('SIGINT')}\\n`);\n" +
+        '  return w(chunk, ...rest);\n' +
+        '};\n',
+    );
+    try {
+      const p = run(['--port', '0', '--backend', 'cpu', '--web-dir', 'none', '--workers', '0'], {}, ['--require', preload]);
+      await listening(p);
+      const m = /handlers at banner: (\d+) (\d+)/.exec(p.err());
+      expect(m?.slice(1).map(Number)).toEqual([1, 1]);
+      p.child.kill('SIGTERM');
+      expect(await p.exit).toBe(0);
+      expect(p.out()).toContain('d2pruner server: stopped');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 naming model-dir when --model-dir does not load; says when no model is served', async () => {
