@@ -78,8 +78,10 @@ export class App {
       el.removeAttribute('aria-invalid');
       el.removeAttribute('aria-describedby');
     }
-    if (input) $(input).setAttribute('aria-invalid', 'true');
-    if (input) $(input).setAttribute('aria-describedby', 'error');
+    if (input) {
+      $(input).setAttribute('aria-invalid', 'true');
+      $(input).setAttribute('aria-describedby', 'error');
+    }
   }
 
   private status(text: string): void {

@@ -40,3 +40,8 @@ export function lineResult(index: number, line: number, payload: string | Uint8A
 export function portableResult(result: BatchResult): BatchResult {
   return result.bytes ? ({ index: result.index, line: result.line, bytes: result.bytes } as BatchResult) : result;
 }
+
+/** A result back from another thread as {@link portableResult} sent it: with `text` again (decoded from its bytes when read). */
+export function restoredResult(result: BatchResult): BatchResult {
+  return result.bytes ? lineResult(result.index, result.line, result.bytes) : result;
+}

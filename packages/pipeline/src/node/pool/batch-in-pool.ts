@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { concat, defer, mergeMap, of, tap, type Observable } from 'rxjs';
-import { lineResult } from '../../batch/line-result.js';
+import { restoredResult } from '../../batch/line-result.js';
 import { batchStages, jobResult, lineJob, pruneBatchResults, requestLines, type BatchOptions, type BatchResult, type NumberedLine } from '../../batch/batch.js';
 import { resolveInputPath } from '../../batch/request.js';
 import { pullMap } from '../../concurrency/pull.js';
@@ -89,7 +89,7 @@ export function pruneBatchInPool(lines: AsyncIterable<string> | Iterable<string>
   };
   const settle = (group: (NumberedLine & { index: number })[], outcome: LinesOutcome): Observable<BatchResult> => {
     if (!outcome.results) return concat(...group.map((item) => onCaller(item, perLine.stages)));
-    return concat(...outcome.results.map((r, k) => (isCallerLine(r) ? onCaller(group[k]) : of(r.bytes ? lineResult(r.index, r.line, r.bytes) : r))));
+    return concat(...outcome.results.map((r, k) => (isCallerLine(r) ? onCaller(group[k]) : of(restoredResult(r)))));
   };
   const runGroup = (group: (NumberedLine & { index: number })[], progress: ProgressTracker): Observable<BatchResult> =>
     defer(() => {
