@@ -117,7 +117,7 @@ describe('large lines of a batch are parsed by the JSON thread too', () => {
     expect(lines[3].id).toBe('x');
   });
 
-  it('a 134 MB line holds the server’s event loop well under 1 s while it is parsed (about 2.5 s on the loop); the next line is served', { timeout: 120_000 }, async () => {
+  it('a 134 MB line holds the server’s event loop well under 0.5 s while it is read and parsed (about 0.02 s; parsed on the loop: 2.5 s; decoded on the loop: 0.4 s, 1.2 s in a loaded CI); the next line is served', { timeout: 120_000 }, async () => {
     const row = `[${'0,'.repeat(8191)}0]`;
     const line = `{"id":1,"keep":8,"input":{"attention":[${'0,'.repeat(8191)}0],"prior":[0,"x"],"features":[${`${row},`.repeat(8191)}${row}]}}`;
     await loopLagMs(s.url);
@@ -126,7 +126,7 @@ describe('large lines of a batch are parsed by the JSON thread too', () => {
     expect(lines[0]).toMatchObject({ id: 1, error: { code: 'INVALID_INPUT' }, line: 1 });
     expect(lines[1]).toMatchObject({ id: 2 });
     expect(lines[1].keep).toHaveLength(57);
-    expect(lagMs).toBeLessThan(1000);
+    expect(lagMs).toBeLessThan(500);
   });
 });
 

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { BodyBudget, ConcurrencyGate, LineOverBudgetError, checkSafetensorsCaps, ndjsonLines, type NdjsonLine } from '../src/index.js';
 import { writeSafetensors } from '@d2pruner/core';
+import { SEGMENT_BYTES } from '../src/input/line-segments.js';
 
-async function collect(chunks: (string | Uint8Array)[], max: number): Promise<NdjsonLine[]> {
+async function collect(chunks: (string | Uint8Array)[], max: number, rawFrom?: number): Promise<NdjsonLine[]> {
   const out: NdjsonLine[] = [];
-  for await (const l of ndjsonLines(chunks, max)) out.push(l);
+  for await (const l of ndjsonLines(chunks, max, undefined, { rawFrom })) out.push(l);
   return out;
 }
+
+/** A line yielded as parts, with its parts joined as text. */
+const joined = (l: NdjsonLine) => ('parts' in l ? { line: l.line, joined: Buffer.concat(l.parts).toString('utf8'), bytes: l.bytes } : l);
 
 describe('ndjsonLines', () => {
   it('splits across chunk boundaries, strips CR, drops blank lines but counts them', async () => {
@@ -31,6 +35,26 @@ describe('ndjsonLines', () => {
     const bytes = new TextEncoder().encode('{"s":"é"}\n');
     const got = await collect([bytes.subarray(0, 7), bytes.subarray(7)], 100);
     expect(got).toEqual([{ line: 1, text: '{"s":"é"}', bytes: 10 }]);
+  });
+
+  it('yields lines of rawFrom bytes or more undecoded, in buffers of their own past segment boundaries; strips CR; a long blank line is dropped', async () => {
+    const long = `{"s":"${'é'.repeat(SEGMENT_BYTES / 2)}x"}`;
+    const bytes = new TextEncoder().encode(`{"a":1}\n${long}\r\n${' '.repeat(3000)}\n{"b":2}\n`);
+    // chunks of 1000 bytes: the long line starts mid-chunk, and é is split between chunks
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 1000) }, (_, i) => bytes.subarray(i * 1000, (i + 1) * 1000));
+    const got = await collect(chunks, 1 << 30, 2000);
+    expect(got.map(joined)).toEqual([
+      { line: 1, text: '{"a":1}', bytes: 7 },
+      { line: 2, joined: long, bytes: Buffer.byteLength(long) + 1 },
+      { line: 4, text: '{"b":2}', bytes: 7 },
+    ]);
+    const parts = (got[1] as { parts: Uint8Array[] }).parts;
+    expect(parts.length).toBe(2);
+    // none is a view into a chunk: each part's buffer is the line's own, so it can move to a thread
+    for (const p of parts) expect(p.buffer.byteLength).toBe(SEGMENT_BYTES);
+    expect(chunks.some((c) => c.buffer === parts[0].buffer)).toBe(false);
+    // without rawFrom the same line is text
+    expect((await collect(chunks, 1 << 30)).map(joined)[1]).toEqual({ line: 2, text: long, bytes: Buffer.byteLength(long) + 1 });
   });
 
   it('counts each line against a budget as it is buffered, gives back blank, skipped and unfinished lines, and fails naming the line that does not fit', async () => {

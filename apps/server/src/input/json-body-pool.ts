@@ -9,6 +9,7 @@ import type { JsonBodyWorkerData } from './json-body-worker.js';
 import { BodyValidationError } from './checked-json.js';
 import type { ParsedPruneBody } from './prune-body.js';
 import type { EvalLine } from './eval-line.js';
+import { buffersOfParts } from './line-segments.js';
 import type { ParsedGenerateBody } from './generate-body.js';
 
 /** Bodies from this size on are parsed in the worker; smaller ones cost the event loop less than the hand-over. */
@@ -17,9 +18,9 @@ export const OFFLOAD_JSON_BYTES = 1 << 20;
 /** What the worker parses: a `POST /v1/prune` body, a line of `POST /v1/prune/batch`, a `POST /v1/generate` body, or a line of `POST /v1/eval`. */
 export type JsonTask =
   | { kind: 'body'; bytes: Uint8Array }
-  | { kind: 'line'; text: string }
+  | { kind: 'line'; parts: Uint8Array[] }
   | { kind: 'generate'; bytes: Uint8Array; maxPromptChars: number }
-  | { kind: 'eval'; text: string; fallbackName: string };
+  | { kind: 'eval'; parts: Uint8Array[]; fallbackName: string };
 
 /** The worker's answer to a {@link JsonTask}, or the failure as data. */
 export type JsonAnswer =
@@ -27,7 +28,7 @@ export type JsonAnswer =
   | { request: PruneRequest }
   | { generate: Omit<ParsedGenerateBody, 'imageError'>; imageFailed?: BodyFailure }
   | { evalLine: EvalLine }
-  | { failed: BodyFailure };
+  | { failed: BodyFailure; id?: string | number };
 
 /** A failed parse as data (it crosses the thread boundary); {@link JsonBodyPool.parse} rejects with the error it names. */
 export type BodyFailure =
@@ -35,6 +36,14 @@ export type BodyFailure =
   | { kind: 'library'; code: ErrorCode; field: string; message: string }
   | { kind: 'validation'; validation: AjvError[] }
   | { kind: 'syntax'; message: string };
+
+/** The `id` of the batch lines whose parse failed in the worker (it read the id from the text the event loop never decoded). */
+const failedIds = new WeakMap<object, string | number>();
+
+/** The `id` of the line whose failed parse threw `e` (from {@link JsonBodyPool.parseLine}), if it had one. */
+export function failedLineId(e: unknown): string | number | undefined {
+  return typeof e === 'object' && e !== null ? failedIds.get(e) : undefined;
+}
 
 /** The buffer of bytes that cover all of it (it moves to the worker), else none (they are copied). */
 function transferOf(bytes: Uint8Array): ArrayBuffer[] | undefined {
@@ -104,19 +113,23 @@ export class JsonBodyPool {
     return out.imageFailed ? { ...out.generate, imageError: errorOf(out.imageFailed) } : out.generate;
   }
 
-  /** Parses one line of `POST /v1/eval` as `parseEvalLine` does on the event loop, and rejects with the error it throws. */
-  async parseEvalLine(text: string, fallbackName: string, signal?: AbortSignal): Promise<EvalLine> {
-    const out = await this.run({ kind: 'eval', text, fallbackName }, undefined, signal);
+  /**
+   * Parses one line of `POST /v1/eval` (its UTF-8 bytes as `parts`, whose buffers move to the
+   * worker) as `parseEvalLine` does on the event loop, and rejects with the error it throws.
+   */
+  async parseEvalLine(parts: Uint8Array[], fallbackName: string, signal?: AbortSignal): Promise<EvalLine> {
+    const out = await this.run({ kind: 'eval', parts, fallbackName }, buffersOfParts(parts), signal);
     if (!('evalLine' in out)) throw new Error('the JSON worker answered an eval line with something else');
     return out.evalLine;
   }
 
   /**
-   * Parses one line of `POST /v1/prune/batch` as `parseBatchLine` does on the event loop, and
-   * rejects with the error it throws.
+   * Parses one line of `POST /v1/prune/batch` (its UTF-8 bytes as `parts`, whose buffers move
+   * to the worker) as `parseBatchLine` does on the event loop, and rejects with the error it
+   * throws; {@link failedLineId} gives that error's line `id`.
    */
-  async parseLine(text: string, signal?: AbortSignal): Promise<PruneRequest> {
-    const out = await this.run({ kind: 'line', text }, undefined, signal);
+  async parseLine(parts: Uint8Array[], signal?: AbortSignal): Promise<PruneRequest> {
+    const out = await this.run({ kind: 'line', parts }, buffersOfParts(parts), signal);
     if (!('request' in out)) throw new Error('the JSON worker answered a line with something else');
     return out.request;
   }
@@ -125,7 +138,11 @@ export class JsonBodyPool {
     const workerData: JsonBodyWorkerData = { caps: this.caps, methodNames: [...this.methodNames] };
     this.piscina ??= new Piscina({ filename: workerFile(), minThreads: 0, maxThreads: 1, idleTimeout: 30_000, workerData, execArgv: [] });
     const out = (await this.piscina.run(task, { transferList, signal })) as JsonAnswer;
-    if ('failed' in out) throw errorOf(out.failed);
+    if ('failed' in out) {
+      const e = errorOf(out.failed);
+      if (out.id !== undefined) failedIds.set(e, out.id);
+      throw e;
+    }
     return out;
   }
 

@@ -8,6 +8,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { isD2PrunerError } from '@d2pruner/core';
+import { requestIdOf } from '@d2pruner/pipeline';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { HttpError } from '../http-error.js';
 import { generateBodySchema, jsonPruneBodySchema } from '../schemas/bodies.js';
@@ -16,6 +17,7 @@ import { GenerateBodyParser } from './generate-body.js';
 import { parseBatchLine } from './batch-line.js';
 import type { InputCaps } from './caps.js';
 import { BodyValidationError } from './checked-json.js';
+import { textOfParts } from './line-segments.js';
 import { PruneBodyParser } from './prune-body.js';
 import type { BodyFailure, JsonAnswer, JsonTask } from './json-body-pool.js';
 
@@ -58,14 +60,21 @@ const utf8 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, 
 /** Parses one task: a prune or generate body (UTF-8 bytes), or a batch or eval line. */
 export default function parseTask(task: JsonTask): JsonAnswer {
   const data = workerData as JsonBodyWorkerData;
-  try {
-    if (task.kind === 'line') {
-      const request = parseBatchLine(task.text, data.caps);
+  if (task.kind === 'line') {
+    const text = textOfParts(task.parts);
+    try {
+      const request = parseBatchLine(text, data.caps);
       const input = request.input;
       return moved({ request }, buffersOf(ArrayBuffer.isView(input) ? [input] : typeof input === 'object' ? Object.values(input) : []));
+    } catch (e) {
+      // the error line names the request's id, which only this thread has the text to find
+      const id = requestIdOf(text);
+      return id === undefined ? { failed: failure(e) } : { failed: failure(e), id };
     }
+  }
+  try {
     if (task.kind === 'eval') {
-      const evalLine = parseEvalLine(task.text, data.caps, task.fallbackName);
+      const evalLine = parseEvalLine(textOfParts(task.parts), data.caps, task.fallbackName);
       return moved({ evalLine }, 'bytes' in evalLine ? buffersOf([evalLine.bytes]) : []);
     }
     if (task.kind === 'generate') {

@@ -1,11 +1,28 @@
 import { HttpError } from '../http-error.js';
+import { LineSegments } from './line-segments.js';
 
 /**
- * One line of an NDJSON body: its 1-based number, its text and the bytes it holds in the
- * reader's {@link LineBudget} (to give back once the line is done with), or the size it would
+ * One line of an NDJSON body: its 1-based number, its text — or, for a line of at least the
+ * reader's `rawFrom` bytes, its undecoded bytes as `parts` — and the bytes it holds in the
+ * reader's {@link LineBudget} (to give back once the line is done with); or the size it would
  * have exceeded.
  */
-export type NdjsonLine = { line: number; text: string; bytes: number } | { line: number; tooLarge: number };
+export type NdjsonLine = { line: number; text: string; bytes: number } | { line: number; parts: Uint8Array[]; bytes: number } | { line: number; tooLarge: number };
+
+/** Options of {@link ndjsonLines}. */
+export interface NdjsonOptions {
+  /** Lines of this many bytes or more come as `parts`, copied into buffers of their own as they arrive and never decoded here (default: none). */
+  rawFrom?: number;
+}
+
+/** Whether `piece` holds a byte other than JSON whitespace (it stops at the first). */
+function hasContent(piece: Uint8Array): boolean {
+  for (let i = 0; i < piece.length; i++) {
+    const c = piece[i];
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return true;
+  }
+  return false;
+}
 
 /** Where {@link ndjsonLines} counts the bytes of the lines it buffers (a request's `BodyHold`). */
 export interface LineBudget {
@@ -42,14 +59,22 @@ export class LineOverBudgetError extends HttpError {
  * are given back here. When the budget refuses a chunk, reading fails with a
  * {@link LineOverBudgetError} (an `HttpError` of the budget's code and field) and the partial
  * line is dropped.
+ *
+ * With `rawFrom`, a line that reaches that many bytes is copied piece by piece into a
+ * {@link LineSegments} and yielded as `parts`: the event loop never holds the whole line in one
+ * block (a worker decodes and parses it). A line of whitespace only is blank at any size.
  */
 export async function* ndjsonLines(
   chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   maxLineBytes: number,
   budget?: LineBudget,
+  options: NdjsonOptions = {},
 ): AsyncGenerator<NdjsonLine, void, undefined> {
   const decoder = new TextDecoder('utf-8');
+  const rawFrom = options.rawFrom ?? Infinity;
   let parts: Uint8Array[] = [];
+  let segments: LineSegments | undefined;
+  let content = false;
   let size = 0;
   /** Bytes of the line in progress taken from `budget`. */
   let held = 0;
@@ -66,7 +91,15 @@ export async function* ndjsonLines(
       throw e instanceof HttpError ? new LineOverBudgetError(line + 1, e) : e;
     }
     held += piece.length;
-    parts.push(piece);
+    content ||= hasContent(piece);
+    if (segments) segments.append(piece);
+    else if (size >= rawFrom) {
+      // the line turns long: its pieces so far and from now on go to buffers of its own
+      segments = new LineSegments();
+      for (const p of parts) segments.append(p);
+      segments.append(piece);
+      parts = [];
+    } else parts.push(piece);
   };
   const finish = (): NdjsonLine | null => {
     line++;
@@ -76,6 +109,18 @@ export async function* ndjsonLines(
       parts = [];
       size = 0;
       return r;
+    }
+    const long = segments;
+    const blank = !content;
+    segments = undefined;
+    content = false;
+    if (long) {
+      size = 0;
+      const bytes = held;
+      held = 0;
+      if (!blank) return { line, parts: long.parts(), bytes };
+      if (bytes > 0) budget?.give(bytes);
+      return null;
     }
     const buf = parts.length === 1 ? parts[0] : concat(parts, size);
     parts = [];
@@ -99,6 +144,8 @@ export async function* ndjsonLines(
         if (!skipping && size > maxLineBytes) {
           skipping = true;
           parts = [];
+          segments = undefined;
+          content = false;
           giveBack();
         }
         if (!skipping && piece.length > 0) buffer(piece);
@@ -115,6 +162,7 @@ export async function* ndjsonLines(
   } finally {
     // reading failed or stopped inside a line: its bytes go back with it
     parts = [];
+    segments = undefined;
     giveBack();
   }
 }

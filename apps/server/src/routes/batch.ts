@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { catchError, defer, finalize, from, map, mergeMap, of, timeout, type Observable } from 'rxjs';
 import { HttpError, errorResponse } from '../http-error.js';
 import { parseBatchLine } from '../input/batch-line.js';
-import { OFFLOAD_JSON_BYTES } from '../input/json-body-pool.js';
+import { OFFLOAD_JSON_BYTES, failedLineId } from '../input/json-body-pool.js';
+import { textOfParts } from '../input/line-segments.js';
 import { LineOverBudgetError, ndjsonLines, type NdjsonLine } from '../input/ndjson.js';
 import { serverStages } from '../run.js';
 import type { RouteSchemas } from '../schemas/routes.js';
@@ -54,14 +55,18 @@ export function batchRoute(app: FastifyInstance, state: ServerState, schema: Rou
         metrics.errors.inc(['PAYLOAD_TOO_LARGE']);
         return of(errorLine(item.line, { code: 'PAYLOAD_TOO_LARGE', field: 'line', message: `line ${item.line} has more than ${config.maxBodyBytes} bytes (--max-body-bytes)` }));
       }
-      // a large line is parsed by the JSON thread, as a large body of POST /v1/prune is
+      // a large line comes undecoded and is parsed by the JSON thread, as a large body of
+      // POST /v1/prune is; its id, when it fails, comes from there too (a scan of its text)
+      const pool = state.jsonBodies;
       const parsed: Observable<PruneRequest> =
-        state.jsonBodies && item.text.length >= OFFLOAD_JSON_BYTES
+        'parts' in item && pool
           ? defer(() => {
               const ac = new AbortController();
-              return from(state.jsonBodies!.parseLine(item.text, ac.signal)).pipe(finalize(() => ac.abort()));
+              return from(pool.parseLine(item.parts, ac.signal)).pipe(finalize(() => ac.abort()));
             })
-          : defer(() => of(parseBatchLine(item.text, caps)));
+          : defer(() => of(parseBatchLine('text' in item ? item.text : textOfParts(item.parts), caps)));
+      // a line that fails before it parses names its id when the text is here to scan (a large one: when the JSON thread found it)
+      const idOf = (e?: unknown) => ('text' in item ? requestIdOf(item.text) : failedLineId(e));
       let job: PruneJob | undefined;
       const lineResult = parsed.pipe(
         mergeMap((req) => {
@@ -84,13 +89,13 @@ export function batchRoute(app: FastifyInstance, state: ServerState, schema: Rou
           if (job !== undefined) throw e;
           const { body: eb } = errorResponse(e);
           metrics.errors.inc([eb.error.code]);
-          return of(errorLine(item.line, eb.error, requestIdOf(item.text)));
+          return of(errorLine(item.line, eb.error, idOf(e)));
         }),
         timeout({
           first: config.timeoutMs,
           with: () => {
             metrics.errors.inc(['TIMEOUT']);
-            return of(errorLine(item.line, { code: 'TIMEOUT', field: 'line', message: `line ${item.line} took longer than ${config.timeoutMs} ms (--timeout-ms)` }, job?.request.id ?? requestIdOf(item.text)));
+            return of(errorLine(item.line, { code: 'TIMEOUT', field: 'line', message: `line ${item.line} took longer than ${config.timeoutMs} ms (--timeout-ms)` }, job?.request.id ?? idOf()));
           },
         }),
       );
@@ -99,7 +104,8 @@ export function batchRoute(app: FastifyInstance, state: ServerState, schema: Rou
     // a line's bytes go back once its result is out (or it is torn down)
     const work = (item: NdjsonLine, index: number): Observable<string | Uint8Array> => ('tooLarge' in item ? lineWork(item, index) : lineWork(item, index).pipe(finalize(() => hold.give(item.bytes))));
 
-    const sub = pullMap(ndjsonLines(body as AsyncIterable<Uint8Array>, config.maxBodyBytes, hold), work, {
+    const lines = ndjsonLines(body as AsyncIterable<Uint8Array>, config.maxBodyBytes, hold, { rawFrom: state.jsonBodies ? OFFLOAD_JSON_BYTES : undefined });
+    const sub = pullMap(lines, work, {
       concurrency: config.batchConcurrency,
       gate: drainGate(out),
     }).subscribe({

@@ -7,6 +7,7 @@ import { HttpError, errorResponse } from '../http-error.js';
 import { parseEvalLine } from '../input/eval-line.js';
 import { OFFLOAD_JSON_BYTES } from '../input/json-body-pool.js';
 import { LineOverBudgetError, ndjsonLines } from '../input/ndjson.js';
+import { textOfParts } from '../input/line-segments.js';
 import { admit, errorFromJson } from '../run.js';
 import type { RouteSchemas } from '../schemas/routes.js';
 import type { ServerState } from '../state.js';
@@ -65,13 +66,14 @@ export function evalRoute(app: FastifyInstance, state: ServerState, schema: Rout
     const hold = state.bodies.hold();
     reply.raw.once('close', () => hold.release());
     async function* sources(): AsyncGenerator<EvalSource, void, undefined> {
-      for await (const item of ndjsonLines(request.body as AsyncIterable<Uint8Array>, config.maxBodyBytes, hold)) {
+      const pool = state.jsonBodies;
+      for await (const item of ndjsonLines(request.body as AsyncIterable<Uint8Array>, config.maxBodyBytes, hold, { rawFrom: pool ? OFFLOAD_JSON_BYTES : undefined })) {
         const name = `line ${item.line}`;
         let parsed: EvalSource;
         try {
           if ('tooLarge' in item) throw new HttpError('PAYLOAD_TOO_LARGE', 'line', `line ${item.line} has more than ${config.maxBodyBytes} bytes (--max-body-bytes)`);
-          // a large line (a file in base64) is parsed and decoded by the JSON thread, as a large batch line is
-          const line = state.jsonBodies && item.text.length >= OFFLOAD_JSON_BYTES ? await state.jsonBodies.parseEvalLine(item.text, name, sub.signal) : parseEvalLine(item.text, caps, name);
+          // a large line (a file in base64) comes undecoded and is parsed and decoded by the JSON thread, as a large batch line is
+          const line = 'parts' in item && pool ? await pool.parseEvalLine(item.parts, name, sub.signal) : parseEvalLine('text' in item ? item.text : textOfParts(item.parts), caps, name);
           parsed = 'sample' in line ? line.sample : line;
         } catch (e) {
           failed.set(name, e instanceof SyntaxError ? new InvalidInputError('line', 'the line is not valid JSON').toJSON() : (errorResponse(e).body.error as ErrorJson));
