@@ -99,6 +99,23 @@ describe('d2pruner eval', () => {
     expect(report.results[0]).toMatchObject({ files: 1, skipped: 2 });
     expect(report.results[0].skipReasons?.map((s) => s.reason.slice(0, 30))).toEqual([expect.stringContaining('input') as string, expect.stringContaining('[MISSING_TENSOR] object') as string]);
   });
+
+  it('when no run could run on any file, the report is still printed and the exit code is 2 (an empty table is not a result)', async () => {
+    const none = await runCli(['eval', join(dir, 'missing.safetensors'), join(dir, 'prior.safetensors'), '--methods', 'fastv,divprune', '--json']);
+    expect(none.code, none.err).toBe(2);
+    expect((JSON.parse(none.out) as EvalReport).results.map((x) => [x.method, x.files, x.skipped])).toEqual([
+      ['fastv', 0, 2],
+      ['divprune', 0, 2],
+    ]);
+    expect(none.err).toMatch(/eval: no method ran on any of the 2 file\(s\)/);
+    // one method that runs is enough for 0: another skipped everywhere (dart needs keys) is normal
+    const some = await runCli(['eval', files[0], '--methods', 'fastv,dart', '--json']);
+    expect(some.code, some.err).toBe(0);
+    expect((JSON.parse(some.out) as EvalReport).results.map((x) => [x.method, x.files])).toEqual([
+      ['fastv', 1],
+      ['dart', 0],
+    ]);
+  });
 });
 
 describe('d2pruner eval --workers', () => {

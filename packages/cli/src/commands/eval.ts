@@ -25,7 +25,8 @@ export const DEFAULT_EVAL_METHODS = 'd2pruner,fastv,divprune';
  * the batch pipeline, then the table (or the JSON) and optionally the self-contained HTML report.
  * A method that a file cannot run (a missing tensor, say), or whose selection the metrics refuse
  * (|K| ≠ min(n, N)), is reported on stderr, once per file and method, and counted as skipped —
- * never as a zero.
+ * never as a zero. When nothing ran at all (every file unreadable or unlabelled, say), the report
+ * is still printed and the exit code is 2, so a script does not take an empty table for a result.
  */
 export const evalCommand = defineCommand({
   name: 'eval',
@@ -96,6 +97,10 @@ export const evalCommand = defineCommand({
     if (values.report !== undefined && libraries) {
       await writeOutputFile(io, values.report, new TextEncoder().encode(reportHtml(report, samples.samples(), libraries)), 'report');
       io.err(`eval: report → ${values.report}\n`);
+    }
+    if (report.results.every((r) => r.files === 0)) {
+      io.err(`eval: no method ran on any of the ${positionals.length} file(s); every run was skipped (reasons above)\n`);
+      return 2;
     }
     return 0;
   },
