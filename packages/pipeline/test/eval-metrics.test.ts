@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors, type D2PrunerError } from '@d2pruner/core';
-import { MAX_OBJECT_ID, budgetsFromText, evalBudget, evalRuns, fileMetrics, labelsFromSafetensors, reportOfOutcomes, type EvalLabels, type EvalOutcome, type EvalRun } from '../src/index.js';
+import { MAX_OBJECT_ID, budgetsFromText, splitList, evalBudget, evalRuns, fileMetrics, labelsFromSafetensors, reportOfOutcomes, type EvalLabels, type EvalOutcome, type EvalRun } from '../src/index.js';
 
 function errorOf(fn: () => unknown): D2PrunerError {
   try {
@@ -164,5 +164,23 @@ describe('evalRuns', () => {
     expect(errorOf(() => budgetsFromText(undefined, '0x40'))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'keep' });
     expect(errorOf(() => budgetsFromText('0b1', undefined))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'ratio' });
     expect(errorOf(() => budgetsFromText('Infinity', undefined))).toMatchObject({ field: 'ratio' });
+  });
+
+  it('an empty entry in a list is an error naming its flag, not dropped (64,,128 is not 64,128)', () => {
+    for (const [ratio, keep, field] of [
+      [undefined, '64,,128', 'keep'],
+      [undefined, '64,', 'keep'],
+      [',0.1', undefined, 'ratio'],
+      ['0.1, ,0.2', undefined, 'ratio'],
+    ] as const) {
+      const e = errorOf(() => budgetsFromText(ratio, keep));
+      expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', field });
+      expect(e.message).toMatch(/empty entry/);
+    }
+    expect(errorOf(() => budgetsFromText(undefined, '  '))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'keep', message: expect.stringMatching(/at least one value/) as unknown as string });
+    expect(errorOf(() => splitList('d2pruner,,fastv', 'methods'))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'methods' });
+    expect(splitList(' d2pruner , fastv ', 'methods')).toEqual(['d2pruner', 'fastv']);
+    // without a field, as before: empty entries dropped
+    expect(splitList('a,,b,')).toEqual(['a', 'b']);
   });
 });

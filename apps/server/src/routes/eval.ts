@@ -43,7 +43,7 @@ export function evalRoute(app: FastifyInstance, state: ServerState, schema: Rout
     const query = request.query as Record<string, unknown>;
     for (const k of Object.keys(query)) if (!QUERY_KEYS.has(k)) throw new InvalidArgumentError(k, `unknown query parameter '${k}'; query: ${[...QUERY_KEYS].join(', ')}`);
     const params = query.param === undefined ? [] : Array.isArray(query.param) ? (query.param as unknown[]).map(String) : [String(query.param)];
-    const runs = evalRuns(splitList(single(query, 'methods') ?? 'd2pruner,fastv,divprune'), budgetsFromText(single(query, 'ratio'), single(query, 'keep')), params);
+    const runs = evalRuns(splitList(single(query, 'methods') ?? 'd2pruner,fastv,divprune', 'methods'), budgetsFromText(single(query, 'ratio'), single(query, 'keep')), params);
     const backend = single(query, 'backend');
     if (backend !== undefined) await state.backends.ensure(backend);
     const ctx = state.runContext();

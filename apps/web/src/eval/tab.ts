@@ -73,7 +73,7 @@ async function run(snapshot: EvalTabSnapshot, signal: AbortSignal): Promise<void
     const result = await runLabelledEval({
       scenes: { layout: 'llava-1.5', bias: $<HTMLSelectElement>('eval-bias').value as SceneBias, strength, seed: 1 },
       count,
-      methods: splitList($<HTMLInputElement>('eval-methods').value),
+      methods: splitList($<HTMLInputElement>('eval-methods').value, 'methods'),
       budgets: budgetsFromText($<HTMLInputElement>('eval-ratios').value, undefined),
       onProgress: (done, total) => {
         if (!signal.aborted) status.textContent = `${done} / ${total} scenes`;

@@ -54,7 +54,7 @@ export const evalCommand = defineCommand({
     if (positionals.length === 0) throw new InvalidArgumentError('FILE', 'eval needs at least one labelled token file (safetensors with an object tensor)');
     const budgets = budgetsFromText(values.ratio, values.keep);
     checkParamValues(values.param ?? []);
-    const runs = evalRuns(splitList(values.methods), budgets, values.param ?? []);
+    const runs = evalRuns(splitList(values.methods, 'methods'), budgets, values.param ?? []);
     const { concurrency, workers } = values;
     checkConcurrency(concurrency);
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= MAX_WORKERS)) throw new InvalidArgumentError('workers', `--workers must be an integer in [0, ${MAX_WORKERS}] (0: the main thread, as without it)`);

@@ -61,8 +61,9 @@ export function evalRuns(methods: readonly string[], budgets: readonly EvalBudge
 export function budgetsFromText(ratio: string | undefined, keep: string | undefined): EvalBudget[] {
   if (ratio !== undefined && keep !== undefined) throw new InvalidArgumentError('keep', 'give ratio or keep, not both');
   const name = keep !== undefined ? 'keep' : 'ratio';
-  const values = splitList(keep ?? ratio ?? '0.1');
-  if (values.length === 0) throw new InvalidArgumentError(name, `${name} needs at least one value (comma-separated), got '${keep ?? ratio ?? ''}'`);
+  const text = keep ?? ratio ?? '0.1';
+  if (text.trim() === '') throw new InvalidArgumentError(name, `${name} needs at least one value (comma-separated), got '${text}'`);
+  const values = splitList(text, name);
   return values.map((v) => {
     const n = parseDecimal(v);
     if (n === undefined) throw new InvalidArgumentError(name, `${name} expects decimal numbers, got '${v}'`);
@@ -70,10 +71,15 @@ export function budgetsFromText(ratio: string | undefined, keep: string | undefi
   });
 }
 
-/** A comma-separated list, trimmed, empty entries dropped. */
-export function splitList(text: string): string[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+/**
+ * A comma-separated list, trimmed. With `field`, an empty entry (`64,,128`, a trailing comma, an
+ * empty text) is a typed error naming it — a value left out by mistake is not dropped silently;
+ * without, empty entries are dropped.
+ */
+export function splitList(text: string, field?: string): string[] {
+  const items = text.split(',').map((s) => s.trim());
+  if (field === undefined) return items.filter(Boolean);
+  const empty = items.indexOf('');
+  if (empty >= 0) throw new InvalidArgumentError(field, `${field} has an empty entry (number ${empty + 1}) in '${text}': give values separated by single commas, e.g. a,b`);
+  return items;
 }
