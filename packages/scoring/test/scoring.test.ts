@@ -78,7 +78,7 @@ describe('debias strategies', () => {
     // (2^23 + 1) positions × 64 frequencies > 2^28
     expect(() => ropePrior({ headDim: 128, base: 10000, queryPosition: 2 ** 23 }, 4)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'rope.queryPosition' }));
     expect(() => ropePrior({ headDim: 4096, base: 10000, queryPosition: 2 ** 18 }, 4)).toThrow(expect.objectContaining({ field: 'rope.queryPosition' }));
-    expect(performance.now() - t0).toBeLessThan(100);
+    expect(performance.now() - t0).toBeLessThan(1000); // at once: the work it guards against took seconds to minutes
     expect(ROPE_MAX_COSINES).toBe(2 ** 28);
   });
   it('rope prior: a token count past the keys is refused before anything is allocated', () => {
@@ -87,7 +87,7 @@ describe('debias strategies', () => {
     expect(() => ropePrior({ headDim: 128, base: 10000, queryPosition: 100, visualStart: 35 }, 1e9)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'rope.positions' }));
     expect(() => ropePrior({ headDim: 128, base: 10000, queryPosition: 100 }, -1)).toThrow(expect.objectContaining({ field: 'n' }));
     expect(() => ropePrior({ headDim: 128, base: 10000, queryPosition: 100, visualStart: 0.5 }, 4)).toThrow(expect.objectContaining({ field: 'rope.visualStart' }));
-    expect(performance.now() - t0).toBeLessThan(100);
+    expect(performance.now() - t0).toBeLessThan(1000); // at once: the work it guards against took seconds to minutes
   });
   it('rope prior: a base ≤ 0 or fractional positions are INVALID_INPUT, never NaN importance', () => {
     const a = Float32Array.from([0.1, 0.4, 0.2, 0.3]);
