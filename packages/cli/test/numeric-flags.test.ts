@@ -60,10 +60,15 @@ describe('numeric flags take plain decimal text only', () => {
   });
 
   it('eval --keep "" names keep (the flag given), not ratio', async () => {
-    for (const keep of ['', ',', ' , ']) {
+    for (const keep of ['', '  ']) {
       const r = await runCli(['eval', SAMPLE, '--methods', 'fastv', '--keep', keep]);
       expect(r.code, `'${keep}'`).toBe(2);
       expect(r.err, `'${keep}'`).toBe(`d2pruner: error [INVALID_ARGUMENT] keep: keep needs at least one value (comma-separated), got '${keep}'\n`);
+    }
+    for (const keep of [',', ' , ', '4,,8']) {
+      const r = await runCli(['eval', SAMPLE, '--methods', 'fastv', '--keep', keep]);
+      expect(r.code, `'${keep}'`).toBe(2);
+      expect(r.err, `'${keep}'`).toMatch(/^d2pruner: error \[INVALID_ARGUMENT\] keep: keep has an empty entry /);
     }
     const ratio = await runCli(['eval', SAMPLE, '--methods', 'fastv', '--ratio', '']);
     expect(ratio.err).toMatch(oneLine('ratio'));

@@ -114,9 +114,9 @@ describe('eval --prior checks the layout too', () => {
   });
 
   for (const workers of [[], ['--workers', '1']]) {
-    it(`a 4×6 prior on 6×4 scenes: every file skipped naming prior; on 4×6 scenes none ${workers.join(' ')}`, async () => {
+    it(`a 4×6 prior on 6×4 scenes: every file skipped naming prior (nothing ran: exit 2, the report still printed); on 4×6 scenes none ${workers.join(' ')}`, async () => {
       const wrong = await runCli(['eval', ...scenes(dir6x4), '--methods', 'd2pruner', '--keep', '4', '--prior', join(dir4x6, 'prior.safetensors'), '--json', ...workers]);
-      expect(wrong.code, wrong.err).toBe(0);
+      expect(wrong.code, wrong.err).toBe(2);
       expect((JSON.parse(wrong.out) as EvalReport).results.map((x) => [x.files, x.skipped])).toEqual([[0, 2]]);
       expect(wrong.err).toMatch(/eval: skipped d2pruner on [^\n]*: \[INVALID_INPUT\] prior: the prior was calibrated on layout 4x6:/);
       const right = await runCli(['eval', ...scenes(dir4x6), '--methods', 'd2pruner', '--keep', '4', '--prior', join(dir4x6, 'prior.safetensors'), '--json', ...workers]);
