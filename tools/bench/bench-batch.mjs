@@ -3,7 +3,8 @@
 // 3328×1024 (keep 333 α 1 / α 0.5), scenes with large similar regions (many MIS rounds at α 1),
 // with the requests on the main thread (--workers 0) and on 1 and 2 worker threads: the whole
 // process, and its steady rate read from the times its result lines arrive (past the first
-// quarter, once process and worker start are behind it); then the steady state in process (a
+// quarter, once process and worker start are behind it), and the requests' warm-up (their own
+// time over the first 48 lines against later ones); then the steady state in process (a
 // pool warmed by one untimed pass, no process or worker start; one request per hand-over with
 // `pruneInPool`, and the lines in groups with `pruneBatchInPool` as the CLI does), with the CPU
 // seconds the process got — on a shared machine the ratio is bounded by the CPU it is given —
@@ -31,6 +32,8 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 const SEEDS = 4;
 /** Result lines before this one count as start-up for the steady rate. */
 const STEADY_FROM = Math.floor(ITEMS / 4);
+/** Result lines per block of the warm-up table (the first block against the blocks past STEADY_FROM). */
+const WARM_LINES = 48;
 const bin = fileURLToPath(new URL('../../packages/cli/bin/d2pruner.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'd2pruner-bench-batch-'));
 
@@ -117,6 +120,8 @@ function cliRun(file, workers) {
     const p = spawn(process.execPath, [bin, 'prune', '--batch', file, '--workers', String(workers)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const at = [];
     const keeps = [];
+    /** Per result line: its request's stage time (read + decode + method), from its timings. */
+    const stageMs = [];
     let buf = '';
     let err = '';
     p.stdout.setEncoding('utf8');
@@ -128,7 +133,9 @@ function cliRun(file, workers) {
         const line = buf.slice(0, k);
         buf = buf.slice(k + 1);
         at.push(now);
-        keeps.push(JSON.stringify(JSON.parse(line).keep ?? line));
+        const parsed = JSON.parse(line);
+        keeps.push(JSON.stringify(parsed.keep ?? line));
+        stageMs.push((parsed.timings?.decodeMs ?? 0) + (parsed.timings?.pruneMs ?? 0));
       }
     });
     p.stderr.on('data', (d) => (err += d));
@@ -137,7 +144,10 @@ function cliRun(file, workers) {
       const ms = performance.now() - t0;
       const text = keeps.join('\n');
       if (code !== 0 || at.length !== ITEMS || text.includes('"error"')) return reject(new Error(`batch --workers ${workers} failed: ${err}`));
-      resolve({ ms, first: at[0], rate: ((at.length - 1 - STEADY_FROM) * 1000) / (at[at.length - 1] - at[STEADY_FROM]), keeps: text });
+      const sum = (xs) => xs.reduce((x, y) => x + y, 0);
+      const later = stageMs.slice(STEADY_FROM);
+      const warm = { first: sum(stageMs.slice(0, WARM_LINES)), later: (sum(later) * WARM_LINES) / Math.max(1, later.length) };
+      resolve({ ms, first: at[0], rate: ((at.length - 1 - STEADY_FROM) * 1000) / (at[at.length - 1] - at[STEADY_FROM]), keeps: text, warm });
     });
   });
 }
@@ -182,6 +192,13 @@ try {
     const rate = median(runs.get(w).map((x) => x.rate));
     const first = median(runs.get(w).map((x) => x.first));
     console.log(row([w === 0 ? '0 (main)' : w, m.toFixed(0), ((ITEMS * 1000) / m).toFixed(1), `${(base / m).toFixed(2)}×`, first.toFixed(0), rate.toFixed(1), `${(rate / baseRate).toFixed(2)}×`], widths));
+  }
+  console.log(`warm-up: the requests' own time (read + decode + method, from their timings) summed over the first ${WARM_LINES} result lines, against ${WARM_LINES} lines past line ${STEADY_FROM}; every worker compiles its own JIT code and faults in its own buffers, and with 2 workers both do it at once`);
+  const ww = [10, 14, 14, 8];
+  console.log(row(['workers', `first ${WARM_LINES} ms`, `later ${WARM_LINES} ms`, 'ratio'], ww));
+  for (const w of configs) {
+    const [f, l] = [median(runs.get(w).map((x) => x.warm.first)), median(runs.get(w).map((x) => x.warm.later))];
+    console.log(row([w === 0 ? '0 (main)' : w, f.toFixed(0), l.toFixed(0), `${(f / l).toFixed(2)}×`], ww));
   }
   console.log(`steady state in process (pool warmed by one untimed pass), median of ${REPS} runs: one request per hand-over (pruneInPool, concurrency 2 × workers) and the lines in groups (pruneBatchInPool, as prune --batch)`);
   const sw = [12, 14, 10, 10, 12, 12];
