@@ -63,6 +63,7 @@ function unshippedTargets(p, paths) {
  */
 const EXTRA_BUILD_OUTPUT = {
   '@d2pruner/pipeline': ['dist/node/pool/worker.bundle.js'], // scripts/bundle-worker.mjs
+  '@d2pruner/cli': ['dist/d2pruner.bundle.js'], // scripts/bundle-bin.mjs
 };
 
 /**

@@ -26,6 +26,13 @@ export interface ErrorJson {
 }
 
 /**
+ * Marks every typed error, in a registry shared by every copy of this package in a process (a
+ * bundle beside the installed package, two versions side by side): {@link isD2PrunerError} knows
+ * an error thrown by another copy, which `instanceof` does not.
+ */
+const TYPED = Symbol.for('@d2pruner/core:D2PrunerError');
+
+/**
  * Base class of every typed error. `code` says what went wrong, `field` names the input,
  * tensor, parameter or file region that caused it.
  */
@@ -41,6 +48,7 @@ export class D2PrunerError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.field = field;
+    Object.defineProperty(this, TYPED, { value: true });
   }
 
   /** Serialises to the `{code, field, message}` object of docs/formats.md §2. */
@@ -140,9 +148,16 @@ export function quoteValue(v: unknown, max = MAX_QUOTED_CHARS): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
 
-/** True when `e` is one of this library's typed errors. */
+/**
+ * True when `e` is one of this library's typed errors — also when another copy of
+ * `@d2pruner/core` in the process threw it (a bundled CLI and the GPU backend packages it loads,
+ * say), whose class `instanceof` does not know.
+ */
 export function isD2PrunerError(e: unknown): e is D2PrunerError {
-  return e instanceof D2PrunerError;
+  if (e instanceof D2PrunerError) return true;
+  if (typeof e !== 'object' || e === null || (e as Record<symbol, unknown>)[TYPED] !== true) return false;
+  const { code, field, message } = e as { code?: unknown; field?: unknown; message?: unknown };
+  return typeof code === 'string' && typeof field === 'string' && typeof message === 'string' && typeof (e as { toJSON?: unknown }).toJSON === 'function';
 }
 
 /**

@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
- * Packages the consumer examples must not need: the CLI and the transformers.js runtime bring
- * heavy Node-only dependencies (onnxruntime), which the selective-install examples exist to avoid.
+ * Packages the consumer examples must not need: the transformers.js runtime brings heavy
+ * Node-only dependencies (onnxruntime), which the selective-install examples exist to avoid. (The
+ * CLI takes it, the GPU backends and sharp only as optional peers, so cli-installed packs it.)
  */
-export const NOT_PACKED_BY_CONSUMER_TESTS = new Set(['@d2pruner/transformers', '@d2pruner/cli']);
+export const NOT_PACKED_BY_CONSUMER_TESTS = new Set(['@d2pruner/transformers']);
 
 /** Reads and parses a JSON file. */
 export function readJson(file) {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BackendUnavailableError, D2PrunerError, assertInteger, toErrorJson, type Layout } from '@d2pruner/core';
 import { Piscina } from 'piscina';
 import type { PruneRequest } from '../../job.js';
@@ -47,11 +48,25 @@ export interface PoolCallOptions {
 function workerFile(): string {
   const here = import.meta.url;
   const dir = here.endsWith('.ts') ? new URL('../../../dist/node/pool/', here) : new URL('./', here);
-  for (const name of ['worker.bundle.js', 'worker.js']) {
-    const path = fileURLToPath(new URL(name, dir));
-    if (existsSync(path)) return path;
+  // bundled into another file (the d2pruner command's bundle), this module is no longer next to
+  // the worker: the installed package's copy is found through the package's own name
+  const dirs = [dir, ...installedPoolDir(here)];
+  for (const d of dirs) {
+    for (const name of ['worker.bundle.js', 'worker.js']) {
+      const path = fileURLToPath(new URL(name, d));
+      if (existsSync(path)) return path;
+    }
   }
-  throw new D2PrunerError('INTERNAL', 'workers', `the pool's worker script is missing from ${fileURLToPath(dir)}; build @d2pruner/pipeline first`);
+  throw new D2PrunerError('INTERNAL', 'workers', `the pool's worker script is missing from ${dirs.map((d) => fileURLToPath(d)).join(' and ')}; build @d2pruner/pipeline first`);
+}
+
+/** The folder of the pool's built worker in the installed `@d2pruner/pipeline`, resolved from `from`; none when it cannot be resolved. */
+function installedPoolDir(from: string): URL[] {
+  try {
+    return [new URL('dist/node/pool/', pathToFileURL(createRequire(from).resolve('@d2pruner/pipeline/package.json')))];
+  } catch {
+    return [];
+  }
 }
 
 /** What a call on a closed pool rejects with. */
