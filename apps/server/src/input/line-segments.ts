@@ -10,8 +10,6 @@ export class LineSegments {
   private readonly full: Uint8Array[] = [];
   private current = new Uint8Array(SEGMENT_BYTES);
   private used = 0;
-  /** Bytes appended so far. */
-  size = 0;
 
   /** Copies `piece` in. */
   append(piece: Uint8Array): void {
@@ -27,7 +25,6 @@ export class LineSegments {
       this.used += n;
       at += n;
     }
-    this.size += piece.length;
   }
 
   /** The line's bytes as views, in order, without the trailing `\r` of a CRLF line ending. */
@@ -41,7 +38,7 @@ export class LineSegments {
 
 /** The UTF-8 text of a line's parts (on the worker thread that parses it). */
 export function textOfParts(parts: readonly Uint8Array[]): string {
-  return Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))).toString('utf8');
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /** The buffers under `parts`, to move to a worker with them. */

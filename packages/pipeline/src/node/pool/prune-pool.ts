@@ -48,24 +48,32 @@ export interface PoolCallOptions {
 function workerFile(): string {
   const here = import.meta.url;
   const dir = here.endsWith('.ts') ? new URL('../../../dist/node/pool/', here) : new URL('./', here);
+  const found = workerIn(dir);
+  if (found) return found;
   // bundled into another file (the d2pruner command's bundle), this module is no longer next to
   // the worker: the installed package's copy is found through the package's own name
-  const dirs = [dir, ...installedPoolDir(here)];
-  for (const d of dirs) {
-    for (const name of ['worker.bundle.js', 'worker.js']) {
-      const path = fileURLToPath(new URL(name, d));
-      if (existsSync(path)) return path;
-    }
-  }
+  const installed = installedPoolDir(here);
+  const again = installed && workerIn(installed);
+  if (again) return again;
+  const dirs = installed ? [dir, installed] : [dir];
   throw new D2PrunerError('INTERNAL', 'workers', `the pool's worker script is missing from ${dirs.map((d) => fileURLToPath(d)).join(' and ')}; build @d2pruner/pipeline first`);
 }
 
-/** The folder of the pool's built worker in the installed `@d2pruner/pipeline`, resolved from `from`; none when it cannot be resolved. */
-function installedPoolDir(from: string): URL[] {
+/** The worker script in `dir`: the bundle when built, else `worker.js`; undefined when neither is there. */
+function workerIn(dir: URL): string | undefined {
+  for (const name of ['worker.bundle.js', 'worker.js']) {
+    const path = fileURLToPath(new URL(name, dir));
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+/** The folder of the pool's built worker in the installed `@d2pruner/pipeline`, resolved from `from`; undefined when it cannot be resolved. */
+function installedPoolDir(from: string): URL | undefined {
   try {
-    return [new URL('dist/node/pool/', pathToFileURL(createRequire(from).resolve('@d2pruner/pipeline/package.json')))];
+    return new URL('dist/node/pool/', pathToFileURL(createRequire(from).resolve('@d2pruner/pipeline/package.json')));
   } catch {
-    return [];
+    return undefined;
   }
 }
 
