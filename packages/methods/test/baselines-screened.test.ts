@@ -149,7 +149,7 @@ describe('CDPruner columns: the tiled WebAssembly dots against the scalar double
 });
 
 describe('CDPruner columns: row dots with a double vector (the relevance sums)', () => {
-  it.each([1, 3, 6, 250, 1023])('D %i', (cols) => {
+  it.each([1, 3, 6, 16, 250, 1023, 1024])('D %i', (cols) => {
     const rows = 23;
     const next = mulberry32(cols + 7);
     const rand = () => next() / 2 ** 32 - 0.5;
@@ -173,6 +173,39 @@ describe('CDPruner columns: row dots with a double vector (the relevance sums)',
       columns.release();
     }
     expect(dppColumns(h, 5, false).rowDots(w)).toBeUndefined();
+  });
+});
+
+describe('CDPruner columns: row norms (one copy of every row where rows need no padding)', () => {
+  it.each([6, 16, 250, 1024])('D %i', (cols) => {
+    const rows = 19;
+    const next = mulberry32(cols + 11);
+    const rand = () => next() / 2 ** 32 - 0.5;
+    const data = Float32Array.from({ length: rows * cols }, () => rand() * 2 ** ((next() % 16) - 8));
+    data.fill(0, 3 * cols, 4 * cols);
+    const h = { rows, cols, data };
+    const columns = dppColumns(h, 5);
+    try {
+      const norms = columns.rowNorms();
+      if (cols % 16 !== 0) {
+        expect(norms).toBeUndefined();
+        return;
+      }
+      expect(norms).toBeDefined();
+      for (let i = 0; i < rows; i++) {
+        let ref = 0;
+        for (let c = 0; c < cols; c++) ref += data[i * cols + c] * data[i * cols + c];
+        expect(Math.abs(norms![i] - Math.sqrt(ref))).toBeLessThanOrEqual(1e-13 * Math.sqrt(ref));
+      }
+      expect(norms![3]).toBe(0);
+      // the rows it loaded serve the exact dots: row 5 with itself as the first pick
+      columns.pick(0, 5, 1, 1, norms![5]);
+      const self = columns.dots(5, [5], 0, 1)[0];
+      expect(Math.abs(self - norms![5] ** 2)).toBeLessThanOrEqual(1e-13 * norms![5] ** 2);
+    } finally {
+      columns.release();
+    }
+    expect(dppColumns(h, 5, false).rowNorms()).toBeUndefined();
   });
 });
 

@@ -199,7 +199,7 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
   const dispatch = new KernelDispatch(context.backend);
   const columns = (await dispatch.cpuOnly()) ? dppColumns(h, budget, true, DppScreen.worthwhile(n, h.cols, budget)) : undefined;
   try {
-    const norms = rowNorms64(h.data, n, h.cols);
+    const norms = columns?.rowNorms() ?? rowNorms64(h.data, n, h.cols);
     const r = relevance(e, t, n, p, h, norms, columns);
     const t1 = performance.now();
     const d2 = new Float64Array(n);

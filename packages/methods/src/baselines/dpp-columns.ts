@@ -40,6 +40,11 @@ export interface DppColumns {
    * of columns has no fast path (the caller computes it). May load every row.
    */
   rowDots(w: Float64Array): Float64Array | undefined;
+  /**
+   * The double L2 norm of every row (the summation order of this kind of columns), or undefined
+   * where there is no fast path (the caller computes them). May load every row.
+   */
+  rowNorms(): Float64Array | undefined;
   /** Frees the memory. */
   release(): void;
 }
@@ -152,6 +157,18 @@ class WasmColumns implements DppColumns {
     return this.screen ?? noScreen();
   }
 
+  /**
+   * Copies every row into the instance in one copy where rows need no padding (one copy per row
+   * costs about ten times as much); returns whether it did.
+   */
+  private loadRows(): boolean {
+    const { h, stride } = this;
+    if (stride !== h.cols) return false;
+    this.rowsF32.set(h.data.subarray(0, h.rows * h.cols));
+    this.rowLoaded.fill(1);
+    return true;
+  }
+
   /** Copies token i's row into the instance (once); returns its byte offset there. */
   private row(i: number): number {
     const { h, stride } = this;
@@ -165,6 +182,7 @@ class WasmColumns implements DppColumns {
 
   rowDots(w: Float64Array): Float64Array {
     const { h, stride } = this;
+    this.loadRows();
     const buffer = this.wasm.mem.buffer;
     new Int32Array(buffer, this.vectorAt, 1)[0] = this.vectorAt + align(4);
     new Float64Array(buffer, this.vectorAt + align(4), stride).fill(0).set(w.subarray(0, h.cols));
@@ -172,6 +190,17 @@ class WasmColumns implements DppColumns {
     for (let i = 0; i < h.rows; i++) {
       this.wasm.dotsF64Rows(this.row(i), this.vectorAt, 1, stride, this.lvAt);
       out[i] = this.lv[0];
+    }
+    return out;
+  }
+
+  rowNorms(): Float64Array | undefined {
+    const { h, stride } = this;
+    if (!this.loadRows()) return undefined;
+    const out = new Float64Array(h.rows);
+    for (let i = 0; i < h.rows; i++) {
+      const row = this.row(i);
+      out[i] = Math.sqrt(this.wasm.dot(row, row, stride));
     }
     return out;
   }
@@ -226,6 +255,10 @@ class JsColumns implements DppColumns {
   }
 
   rowDots(): undefined {
+    return undefined;
+  }
+
+  rowNorms(): undefined {
     return undefined;
   }
 
