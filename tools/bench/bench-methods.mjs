@@ -6,8 +6,11 @@
 // the result line (numpy writes none). Run with `npm run bench:methods` (builds first).
 // Each case is run 3 times untimed, then timed at least BENCH_REPS times and, for fast
 // requests, until the timed runs add up to 0.4 s (file-run.mjs).
-// Env: BENCH_REPS (default 5; InternVL uses BENCH_REPS_LARGE, default 5), BENCH_PEER_REPS
-// (default 3), BENCH_METHODS (comma list to restrict), BENCH_NO_PEER=1.
+// numpy's BLAS uses every core (the ratio column); a last table runs the InternVL cases again
+// with numpy held to one BLAS thread, as each of our requests runs on one thread (a per-core
+// comparison). Env: BENCH_REPS (default 5; InternVL uses BENCH_REPS_LARGE, default 5),
+// BENCH_PEER_REPS (default 3), BENCH_METHODS (comma list to restrict), BENCH_NO_PEER=1,
+// BENCH_NO_ONE_THREAD=1 (skip the last table).
 import { listMethods } from '@d2pruner/methods';
 import { timeFile } from './file-run.mjs';
 import { peerUnavailable, runPeer } from './peer.mjs';
@@ -38,6 +41,8 @@ const gatherCases = peerCases.filter((c) => c.name === 'visionzip');
 const peerRequests = [...peerCases.map((c) => ({ method: c.name, c })), ...gatherCases.map((c) => ({ method: 'visionzip-gather', c }))];
 const peerRuns = peerRequests.length ? runPeer(peerRequests.map(({ method, c }) => ({ file: c.file.path, method, keep: c.keep, reps: PEER_REPS }))) : [];
 const peer = new Map(peerCases.map((c, i) => [c, peerRuns[i]]));
+const oneThreadCases = process.env.BENCH_NO_ONE_THREAD === '1' ? [] : peerCases.filter((c) => c.n > 1000);
+const oneThreadRuns = oneThreadCases.length ? runPeer(oneThreadCases.map((c) => ({ file: c.file.path, method: c.name, keep: c.keep, reps: PEER_REPS })), { oneThread: true }) : [];
 const gather = new Map(gatherCases.map((c, i) => [c, peerRuns[peerCases.length + i]]));
 
 const widths = [11, 13, 6, 5, 6, 9, 6, 7, 8, 6, 9, 8, 5];
@@ -68,4 +73,16 @@ if (gather.size) {
     const ratios = [`${(p.median / t.median).toFixed(1)}×`, t.selection.toFixed(1), official ? `${(official / t.selection).toFixed(1)}×` : '—', `${(p.median / t.selection).toFixed(1)}×`];
     console.log(row([c.label, t.median.toFixed(1), p.median.toFixed(1), ...ratios, same], w));
   }
+}
+if (oneThreadCases.length) {
+  console.log(`numpy held to one BLAS thread (OPENBLAS/OMP/MKL_NUM_THREADS=1; the ratio column above is against numpy's default, every core), against the same project medians:`);
+  const w = [11, 13, 9, 11, 9, 13, 9];
+  console.log(row(['method', 'size', 'project', 'numpy all', '×numpy', 'numpy 1 thr', '×1 thr'], w));
+  oneThreadCases.forEach((c, i) => {
+    const t = projectMs.get(c);
+    const all = peer.get(c)?.median;
+    const one = oneThreadRuns[i].median;
+    if (t === undefined || all === undefined) return;
+    console.log(row([c.name, c.label, t.median.toFixed(1), all.toFixed(1), `${(all / t.median).toFixed(1)}×`, one.toFixed(1), `${(one / t.median).toFixed(1)}×`], w));
+  });
 }

@@ -16,11 +16,18 @@ export function peerUnavailable() {
   return undefined;
 }
 
-/** Runs the requests ({file, method, keep, params, reps}) in numpy: one {median, ms, keep} each. */
-export function runPeer(requests) {
+/** Variables that hold numpy's BLAS (OpenBLAS, MKL, or an OpenMP build) to one thread. */
+const ONE_BLAS_THREAD = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+
+/**
+ * Runs the requests ({file, method, keep, params, reps}) in numpy: one {median, ms, keep} each.
+ * numpy's BLAS uses every core by default; `oneThread` holds it to one (a per-core comparison).
+ */
+export function runPeer(requests, { oneThread = false } = {}) {
   const list = join(tmpdir(), `d2pruner-peer-${process.pid}.json`);
   writeFileSync(list, JSON.stringify(requests));
-  const r = spawnSync('python3', [PEER, list], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const env = oneThread ? { ...process.env, ...ONE_BLAS_THREAD } : process.env;
+  const r = spawnSync('python3', [PEER, list], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env });
   if (r.status !== 0) throw new Error(`numpy peer failed: ${r.stderr}`);
   return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
 }
