@@ -80,6 +80,8 @@ class WasmColumns implements DppColumns {
   private readonly rowsF32: Float32Array;
   /** 1 once token i's row was copied. */
   private readonly rowLoaded: Uint8Array;
+  /** Whether {@link loadRows} copied every row. */
+  private allLoaded = false;
   private readonly picksF64: Float64Array;
   private readonly listAt: number;
   private readonly scalesAt: number;
@@ -159,13 +161,17 @@ class WasmColumns implements DppColumns {
 
   /**
    * Copies every row into the instance in one copy where rows need no padding (one copy per row
-   * costs about ten times as much); returns whether it did.
+   * costs about ten times as much), once (the row norms and the row dots both ask); returns
+   * whether every row is there.
    */
   private loadRows(): boolean {
     const { h, stride } = this;
     if (stride !== h.cols) return false;
-    this.rowsF32.set(h.data.subarray(0, h.rows * h.cols));
-    this.rowLoaded.fill(1);
+    if (!this.allLoaded) {
+      this.rowsF32.set(h.data.subarray(0, h.rows * h.cols));
+      this.rowLoaded.fill(1);
+      this.allLoaded = true;
+    }
     return true;
   }
 
