@@ -298,6 +298,48 @@ export class SimdRowStore {
   }
 
   /**
+   * Float32 dots of row i with rows `others[from … from+count)` (count ≤ {@link SIMD_BATCH}) into
+   * `out[0 … count)`, four listed rows per pass (`dotsTileF32`: each chunk of row i is loaded once
+   * for the four), the last 1–3 through `dotsF32`: each within `f32TileDotBound(stride)`·‖row i‖·‖row j‖
+   * of the exact value (stride = cols padded to a multiple of 16) when the norm product lies in
+   * `F32_SAFE_NORM_PRODUCT`; for screening only.
+   */
+  dotsF32Tiled(i: number, others: ArrayLike<number>, from: number, count: number, out: Float64Array): void {
+    SimdRowStore.checkBatch(count);
+    const a = this.offset(i);
+    this.list(others, from, count);
+    const groups = count >> 2;
+    if (groups > 0) this.wasm.dotsTileF32(a, 0, groups, this.stride, SIMD_BATCH * 4);
+    const done = groups << 2;
+    if (done < count) this.wasm.dotsF32(a, 4 * done, count - done, this.stride, SIMD_BATCH * 4 + 4 * done);
+    const f = this.scratch().f32;
+    for (let k = 0; k < count; k++) out[k] = f[k];
+  }
+
+  /**
+   * {@link dotsF32Tiled} for rows i and k at once (count ≤ {@link SIMD_BATCH} / 2): each chunk of
+   * the listed rows is read once for both (`dotsPairTileF32`); dot(i, others[from + s]) to
+   * out[2s], dot(k, …) to out[2s + 1]. Same bound.
+   */
+  dotsF32PairTiled(i: number, k: number, others: ArrayLike<number>, from: number, count: number, out: Float64Array): void {
+    if (count >>> 0 !== count || 2 * count > SIMD_BATCH) throw new InvalidArgumentError('count', `a pair batch holds 0 … ${SIMD_BATCH / 2} rows, got ${count}`);
+    const a = this.offset(i);
+    const b = this.offset(k);
+    this.list(others, from, count);
+    const at = SIMD_BATCH * 4;
+    const groups = count >> 2;
+    if (groups > 0) this.wasm.dotsPairTileF32(a, b, 0, groups, this.stride, at, 2);
+    const f = this.scratch().f32;
+    for (let s = 0; s < 2 * (groups << 2); s++) out[s] = f[s];
+    const done = groups << 2;
+    if (done === count) return;
+    for (const [row, lane] of [[a, 0], [b, 1]]) {
+      this.wasm.dotsF32(row, 4 * done, count - done, this.stride, at);
+      for (let s = done; s < count; s++) out[2 * s + lane] = f[s - done];
+    }
+  }
+
+  /**
    * Float32 dots (f32x4 products and sums) of row i with rows `others[from … from+count)` into
    * `out[0 … count)`: within `f32DotBound(cols)·‖row i‖·‖row j‖` of the exact value when the
    * norm product lies in `F32_SAFE_NORM_PRODUCT`; for screening only.

@@ -20,14 +20,15 @@ export const F32_TILE = 4;
 /**
  * tile(a₀ … a_{tokens−1}, first, groups, n, out[, outStride]): each of `tokens` rows (n float32,
  * n a multiple of 4·chunks, byte offsets) against rows·groups consecutive rows of n floats from
- * byte offset `first`; the floats go to `out` row by row, the tokens' dots with one row together
+ * byte offset `first` (`listed`: against the rows whose byte offsets are listed, one i32 each,
+ * from byte offset `first`); the floats go to `out` row by row, the tokens' dots with one row together
  * (out[r·S + t], S = `outStride` floats for two tokens, else 1). `chunks` 4-float chunks per
  * iteration, each (token, row, chunk slot) with its own accumulator; each chunk of a row is
  * loaded once for all tokens. Params: the tokens, then first, groups, n, out (and outStride);
  * locals i32 off (bytes into the row), row bytes, output bytes per row, `rows` row pointers; v128
  * the tokens' chunks, the accumulators (token, row, chunk), the row chunk.
  */
-function tileFn(exportName: string, tokens: number, rows: number, chunkCount: number): WasmFunction {
+function tileFn(exportName: string, tokens: number, rows: number, chunkCount: number, listed = false): WasmFunction {
   const [FIRST, GROUPS, N, OUT] = [tokens, tokens + 1, tokens + 2, tokens + 3];
   const strided = tokens > 1;
   const params = tokens + 4 + (strided ? 1 : 0);
@@ -59,7 +60,7 @@ function tileFn(exportName: string, tokens: number, rows: number, chunkCount: nu
       ...op.block, ...op.loop,
       ...get(GROUPS), ...op.i32Eqz, ...op.brIf(1),
       ...tile.flatMap((p) => [
-        ...get(FIRST), ...op.i32(p), ...get(ROW_BYTES), ...op.i32Mul, ...op.i32Add, ...set(ptr(p)),
+        ...(listed ? [...get(FIRST), ...op.i32Load(4 * p)] : [...get(FIRST), ...op.i32(p), ...get(ROW_BYTES), ...op.i32Mul, ...op.i32Add]), ...set(ptr(p)),
         ...toks.flatMap((t) => chunks.flatMap((h) => [...op.v128Zero, ...set(acc(t, p, h))])),
       ]),
       ...op.i32(0), ...set(OFF),
@@ -74,7 +75,7 @@ function tileFn(exportName: string, tokens: number, rows: number, chunkCount: nu
       ...op.end,
       ...tile.flatMap((p) => toks.flatMap((t) => [...get(OUT), ...get(OUT_BYTES), ...op.i32(p), ...op.i32Mul, ...op.i32Add, ...sum(t, p), ...op.f32Store(4 * t)])),
       ...get(OUT), ...get(OUT_BYTES), ...op.i32(rows), ...op.i32Mul, ...op.i32Add, ...set(OUT),
-      ...get(FIRST), ...get(ROW_BYTES), ...op.i32(rows), ...op.i32Mul, ...op.i32Add, ...set(FIRST),
+      ...(listed ? [...get(FIRST), ...op.i32(4 * rows)] : [...get(FIRST), ...get(ROW_BYTES), ...op.i32(rows), ...op.i32Mul]), ...op.i32Add, ...set(FIRST),
       ...get(GROUPS), ...op.i32(1), ...op.i32Sub, ...set(GROUPS),
       ...op.br(0),
       ...op.end, ...op.end,
@@ -85,6 +86,12 @@ function tileFn(exportName: string, tokens: number, rows: number, chunkCount: nu
 /** `dotsTileF32Seq(a, first, groups, n, out)`: four consecutive rows per pass (see {@link tileFn}). */
 export const dotsTileF32SeqFn: WasmFunction = tileFn('dotsTileF32Seq', 1, F32_TILE, 1);
 
+/**
+ * `dotsTileF32(a, list, groups, n, out)`: {@link dotsTileF32SeqFn} against 4·groups rows anywhere
+ * in memory, their byte offsets listed at `list` (the rows are read as in the consecutive form).
+ */
+export const dotsTileF32Fn: WasmFunction = tileFn('dotsTileF32', 1, F32_TILE, 1, true);
+
 /** `dotsRowF32Seq(a, first, count, n, out)`: the same dots one row at a time (a run's last 1–3 rows). */
 export const dotsRowF32SeqFn: WasmFunction = tileFn('dotsRowF32Seq', 1, 1, 4);
 
@@ -93,6 +100,12 @@ export const dotsRowF32SeqFn: WasmFunction = tileFn('dotsRowF32Seq', 1, 1, 4);
  * rows per pass, each row chunk loaded once for both (out[r·outStride], out[r·outStride + 1]).
  */
 export const dotsPairTileF32SeqFn: WasmFunction = tileFn('dotsPairTileF32Seq', 2, F32_TILE, 1);
+
+/**
+ * `dotsPairTileF32(a, b, list, groups, n, out, outStride)`: {@link dotsPairTileF32SeqFn} against
+ * 4·groups rows whose byte offsets are listed at `list`.
+ */
+export const dotsPairTileF32Fn: WasmFunction = tileFn('dotsPairTileF32', 2, F32_TILE, 1, true);
 
 /** `dotsPairRowF32Seq(a, b, first, count, n, out, outStride)`: the pair's dots one row at a time (a run's last 1–3 rows). */
 export const dotsPairRowF32SeqFn: WasmFunction = tileFn('dotsPairRowF32Seq', 2, 1, 2);

@@ -13,7 +13,7 @@
  * - `dotsI16` and `quantizeI16`: exact integer dots of int16 rows, and the float-to-int16 step
  *   that makes them ({@link QuantizedRows}, the coarse screen of the MIS round checks);
  * - `combineRowsF64` (one Gram–Schmidt step, `wasm-combine.ts`) and `dotsTileF32Seq`,
- *   `dotsRowF32Seq` and their two-row `dotsPair…` forms (register-tiled float32 dots against
+ *   their listed forms `dotsTileF32`, `dotsPairTileF32`, `dotsRowF32Seq` and their two-row `dotsPair…` forms (register-tiled float32 dots against
  *   consecutive rows, `wasm-f32-tile.ts`): CDPruner's float32 screen.
  * Rows live in the module's memory, padded with zeros to a multiple of 16 floats.
  */
@@ -21,7 +21,7 @@
 import { assemble, op, T, type WasmFunction } from './wasm-asm.js';
 import { quantizeI16Fn } from './wasm-i16.js';
 import { combineRowsF64Fn } from './wasm-combine.js';
-import { dotsPairRowF32SeqFn, dotsPairTileF32SeqFn, dotsRowF32SeqFn, dotsTileF32SeqFn } from './wasm-f32-tile.js';
+import { dotsPairRowF32SeqFn, dotsPairTileF32Fn, dotsPairTileF32SeqFn, dotsRowF32SeqFn, dotsTileF32Fn, dotsTileF32SeqFn } from './wasm-f32-tile.js';
 import { addRowsF64Fn, dots2x4F32Fn, dots2x4F32NoSqFn, finiteFn, top2x4F32Fn } from './wasm-scan.js';
 import { dotsF64RowsFn, dotsTileF64Fn } from './wasm-f64-tile.js';
 import { sumListF64Fn } from './wasm-sum-list.js';
@@ -202,6 +202,8 @@ const moduleBytes = (importMemory = false): Uint8Array =>
       dotsRowF32SeqFn,
       dotsPairTileF32SeqFn,
       dotsPairRowF32SeqFn,
+      dotsTileF32Fn,
+      dotsPairTileF32Fn,
     ],
     { importMemory },
   );
@@ -284,10 +286,14 @@ export interface DotExports {
   combineRowsF64(x: number, a: number, first: number, coef: number, count: number, n: number, inv: number, out: number): void;
   /** Float32 dots of row `a` with 4·groups consecutive rows of n floats from `first`, four per pass (see `dotsTileF32SeqFn`); floats to `out`. */
   dotsTileF32Seq(a: number, first: number, groups: number, n: number, out: number): void;
+  /** `dotsTileF32Seq` against 4·groups rows whose byte offsets are listed at `list` (see `dotsTileF32Fn`). */
+  dotsTileF32(a: number, list: number, groups: number, n: number, out: number): void;
   /** `dotsTileF32Seq` one row at a time (`count` rows). */
   dotsRowF32Seq(a: number, first: number, count: number, n: number, out: number): void;
   /** `dotsTileF32Seq` for two rows `a`, `b` at once (floats to out[r·outStride], out[r·outStride + 1]; see `dotsPairTileF32SeqFn`). */
   dotsPairTileF32Seq(a: number, b: number, first: number, groups: number, n: number, out: number, outStride: number): void;
+  /** `dotsPairTileF32Seq` against 4·groups rows whose byte offsets are listed at `list` (see `dotsPairTileF32Fn`). */
+  dotsPairTileF32(a: number, b: number, list: number, groups: number, n: number, out: number, outStride: number): void;
   /** `dotsPairTileF32Seq` one row at a time (`count` rows). */
   dotsPairRowF32Seq(a: number, b: number, first: number, count: number, n: number, out: number, outStride: number): void;
 }
