@@ -10,14 +10,19 @@
 // with numpy held to one BLAS thread, as each of our requests runs on one thread (a per-core
 // comparison). Env: BENCH_REPS (default 5; InternVL uses BENCH_REPS_LARGE, default 5),
 // BENCH_PEER_REPS (default 3), BENCH_METHODS (comma list to restrict), BENCH_NO_PEER=1,
-// BENCH_NO_ONE_THREAD=1 (skip the last table).
+// BENCH_NO_ONE_THREAD=1 (skip the last table), BENCH_NO_HELPER=1 (no helper thread).
+// Requests run on the main thread with the process's helper thread, as `d2pruner prune` runs
+// them (CDPruner screens on the second core); CDPruner at InternVL size is also timed without
+// it (row `cdpruner-1t`).
 import { listMethods } from '@d2pruner/methods';
+import { helperThread } from '@d2pruner/pipeline/node';
 import { timeFile } from './file-run.mjs';
 import { peerUnavailable, runPeer } from './peer.mjs';
 import { internvlRealistic, llavaRealistic, withBaselineTensors } from './scene.mjs';
 import { row } from './stats.mjs';
 import { writeTokenFile } from './token-file.mjs';
 
+const helper = process.env.BENCH_NO_HELPER === '1' ? undefined : helperThread();
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const REPS_LARGE = Number(process.env.BENCH_REPS_LARGE ?? 5);
 const PEER_REPS = Number(process.env.BENCH_PEER_REPS ?? 3);
@@ -34,6 +39,7 @@ const cases = methods.flatMap((name) => sizes.map(([label, file, n, keep, reps])
 console.log(`Methods on the CPU, Node ${process.version}: realistic scenes, file on disk → result (reading included), median ms`);
 console.log(`numpy peer: ${noPeer ? `skipped — ${noPeer}` : `one untimed run, then at least ${PEER_REPS} timed runs per case (more for fast cases, until they add up to 0.4 s, as on our side); same files, same run`}`);
 console.log('stages (medians): read the file, decode (header, tensor views), method (validation included), rest (pipeline and the result line)');
+console.log(`helper thread: ${helper ? 'yes (CDPruner screens on a second core, as `d2pruner prune` runs it); cdpruner-1t: without it' : 'no'}`);
 const peerCases = noPeer ? [] : cases.filter((c) => PEERS.has(c.name));
 // VisionZip twice in numpy: merged as the official code merges (a one-hot assignment matrix times
 // the rows: the ratio column) and by summing each target's members only (faster than the official code)
@@ -48,16 +54,21 @@ const gather = new Map(gatherCases.map((c, i) => [c, peerRuns[peerCases.length +
 const widths = [11, 13, 6, 5, 6, 9, 6, 7, 8, 6, 9, 8, 5];
 const projectMs = new Map();
 console.log(row(['method', 'size', 'N', 'keep', 'MB', 'project', 'read', 'decode', 'method', 'rest', 'numpy', '×numpy', 'same'], widths));
-for (const c of cases) {
-  const t = await timeFile(c.file.path, c.name, c.keep, {}, c.reps, 3);
+/** Times case `c` (with `withHelper` the process's helper thread) and prints its row under `label`. */
+async function timeCase(c, label, withHelper) {
+  const t = await timeFile(c.file.path, c.name, c.keep, {}, c.reps, 3, withHelper ? helper : undefined);
   if (t.result.keep.length !== c.keep) throw new Error(`${c.name} kept ${t.result.keep.length}, expected ${c.keep}`);
   const p = peer.get(c);
   const same = p ? (JSON.stringify(p.keep) === JSON.stringify(t.result.keep) ? 'yes' : 'NO') : '—';
   const [read, decode, method] = [t.stage('readMs'), t.stage('decodeMs'), t.stage('pruneMs')];
   const stages = [read, decode - read, method, Math.max(0, t.median - decode - method)].map((x) => x.toFixed(1));
-  const cells = [c.name, c.label, c.n, c.keep, (c.file.bytes / 1e6).toFixed(1), t.median.toFixed(1), ...stages, p ? p.median.toFixed(1) : '—', p ? `${(p.median / t.median).toFixed(1)}×` : '—', same];
+  const cells = [label, c.label, c.n, c.keep, (c.file.bytes / 1e6).toFixed(1), t.median.toFixed(1), ...stages, p ? p.median.toFixed(1) : '—', p ? `${(p.median / t.median).toFixed(1)}×` : '—', same];
   console.log(row(cells, widths));
-  projectMs.set(c, { median: t.median, selection: decode + method });
+  return { median: t.median, selection: decode + method };
+}
+for (const c of cases) {
+  projectMs.set(c, await timeCase(c, c.name, true));
+  if (helper && c.name === 'cdpruner' && c.n > 1000) await timeCase(c, 'cdpruner-1t', false);
 }
 if (gather.size) {
   console.log("numpy's VisionZip above merges as the official code does (a one-hot assignment matrix times the rows to merge);");

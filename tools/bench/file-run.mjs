@@ -10,11 +10,15 @@ import { lastValueFrom } from 'rxjs';
 const readFile = pooledReadFile();
 const decoder = new TextDecoder();
 
-/** One request through the batch pipeline: `{ ms, result }` (result = the parsed result line). */
-export async function runFile(file, method, keep, params = {}) {
+/**
+ * One request through the batch pipeline: `{ ms, result }` (result = the parsed result line);
+ * `helper`: the process's helper thread (`helperThread()`), as the CLI passes it for requests on
+ * its main thread.
+ */
+export async function runFile(file, method, keep, params = {}, helper = undefined) {
   const line = JSON.stringify({ input: file, method, keep, params });
   const t0 = performance.now();
-  const r = await lastValueFrom(pruneBatchResults([line], { readFile, resolvePath: (p) => p }));
+  const r = await lastValueFrom(pruneBatchResults([line], { readFile, resolvePath: (p) => p, helper }));
   const ms = performance.now() - t0;
   const result = JSON.parse(r.bytes ? decoder.decode(r.bytes) : r.text);
   if (result.error) throw new Error(`${method} on ${file}: ${result.error.code} ${result.error.message}`);
@@ -32,12 +36,12 @@ const MAX_RUNS = 60;
  * {@link MAX_RUNS}), so that one garbage collection does not move the median: per-run ms,
  * per-stage medians, the last result.
  */
-export async function timeFile(file, method, keep, params, reps, warmup = 1) {
-  for (let i = 0; i < warmup; i++) await runFile(file, method, keep, params);
+export async function timeFile(file, method, keep, params, reps, warmup = 1, helper = undefined) {
+  for (let i = 0; i < warmup; i++) await runFile(file, method, keep, params, helper);
   const runs = [];
   let total = 0;
   while (runs.length < reps || (total < MIN_TIMED_MS && runs.length < MAX_RUNS)) {
-    const run = await runFile(file, method, keep, params);
+    const run = await runFile(file, method, keep, params, helper);
     runs.push(run);
     total += run.ms;
   }

@@ -1,6 +1,6 @@
 import { D2PrunerError, type ErrorJson, type Selection } from '@d2pruner/core';
 import { batchStages, bytesOf, createJob, selectionPayload, stage, timedSelection, type FileReader, type PruneJob, type PruneRequest } from '@d2pruner/pipeline';
-import { poolStages, type PrunePool } from '@d2pruner/pipeline/node';
+import { helperThread, poolStages, type PrunePool } from '@d2pruner/pipeline/node';
 import { Subscription, of, pipe, type OperatorFunction } from 'rxjs';
 import { HttpError } from './http-error.js';
 import { checkRequestLimits, type RequestLimits } from './limits.js';
@@ -44,12 +44,13 @@ export function admit(ctx: Pick<RunContext, 'readFile' | 'limits'>): OperatorFun
 /**
  * The server's per-request pipeline: {@link admit}, then the whole request — decode, default
  * backend, method — in the worker pool (`poolStages`; GPU backends stay on the event loop), or
- * `@d2pruner/pipeline`'s batch stages here when there is no pool. Tearing a job down (the
+ * `@d2pruner/pipeline`'s batch stages here when there is no pool (with the process's helper
+ * thread, which CDPruner uses for a second core). Tearing a job down (the
  * deadline) terminates the worker running it.
  */
 export function serverStages(ctx: RunContext): OperatorFunction<PruneJob, PruneJob> {
   const options = { readFile: ctx.readFile, backend: ctx.defaultBackend, ensureBackend: ctx.ensureBackend };
-  return pipe(admit(ctx), ctx.pool ? poolStages(ctx.pool, options) : batchStages(options));
+  return pipe(admit(ctx), ctx.pool ? poolStages(ctx.pool, options) : batchStages({ ...options, helper: helperThread() }));
 }
 
 /** Re-throws a job's error JSON as the library's typed error (code and field kept). */

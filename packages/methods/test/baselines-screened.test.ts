@@ -1,6 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { HelperThread } from '@d2pruner/core';
 import { cosineFromDot, cpuDppUpdate, cpuMaxMinUpdate, pairDot, rowNorms64, storeFor } from '@d2pruner/kernels';
-import { farthestRow, farthestRowScreened, getMethod, mulberry32, NeighbourLists } from '../src/index.js';
+import { dppHelperWorkerSource, farthestRow, farthestRowScreened, getMethod, mulberry32, NeighbourLists } from '../src/index.js';
 import { dppColumns } from '../src/baselines/dpp-columns.js';
 import { DppScreen } from '../src/baselines/dpp-screen.js';
 
@@ -88,14 +91,30 @@ describe('DivPrune first pick: screened scan equals the exact scan', () => {
   });
 });
 
-describe.each([['its size rule', false], ['the float32 screen forced on', true]])('CDPruner with %s: the lazy greedy equals the eager dppUpdate greedy', (_, forced) => {
-  it.each([[3, 90, 50], [8, 120, 40], [13, 100, 60], [64, 300, 80], [257, 200, 120], [1023, 120, 50], [1024, 150, 60], [320, 700, 300], [256, 1200, 150]])('D %i, N %i, keep %i', async (cols, rows, keep) => {
+/** A real helper thread (the worker source every host runs), started before the tests that use it. */
+const helperWorker: { worker?: Worker; thread?: HelperThread; screens: number } = { screens: 0 };
+beforeAll(async () => {
+  const worker = new Worker(dppHelperWorkerSource(), { eval: true });
+  await once(worker, 'online');
+  helperWorker.worker = worker;
+  helperWorker.thread = { post: (m) => worker.postMessage(m) };
+});
+afterAll(() => helperWorker.worker?.terminate());
+
+describe.each([
+  ['its size rule', false, false],
+  ['the float32 screen forced on', true, false],
+  ['the float32 screen forced on and a helper thread', true, true],
+])('CDPruner with %s: the lazy greedy equals the eager dppUpdate greedy', (_, forced, helped) => {
+  it.each([[3, 90, 50], [8, 120, 40], [13, 100, 60], [64, 300, 80], [257, 200, 120], [1023, 120, 50], [1024, 150, 60], [320, 700, 300], [256, 1200, 150], [64, 3000, 300]])('D %i, N %i, keep %i', async (cols, rows, keep) => {
     const data = hardScene(rows, cols, 3 * cols + rows);
     const worthwhile = forced ? vi.spyOn(DppScreen, 'worthwhile').mockReturnValue(true) : undefined;
     const s = await getMethod('cdpruner')
-      .select({ features: { rows, cols, data } }, keep, { text: false })
+      .select({ features: { rows, cols, data } }, keep, { text: false }, { helper: helped ? helperWorker.thread : undefined })
       .finally(() => worthwhile?.mockRestore());
     if (forced || DppScreen.worthwhile(rows, cols, keep)) expect(Number(s.timings.screens)).toBeGreaterThan(0);
+    if (!helped) expect(s.timings.helperScreens ?? 0).toBe(0);
+    helperWorker.screens += Number(s.timings.helperScreens ?? 0);
     const norms = rowNorms64(data, rows, cols);
     const relevance = new Float64Array(rows).fill(1);
     let d2: Float64Array = Float64Array.from(norms, (v) => (v > 0 ? 1 : 0));
@@ -115,6 +134,8 @@ describe.each([['its size rule', false], ['the float32 screen forced on', true]]
     expect((s.order as number[]).slice(0, want.length)).toEqual(want);
     expect(s.filled).toBe(keep - want.length);
   });
+
+  if (helped) it('the helper thread took part (its screens lowered bounds the greedy used)', () => expect(helperWorker.screens).toBeGreaterThan(0));
 });
 
 describe('CDPruner columns: the tiled WebAssembly dots against the scalar double dot', () => {

@@ -1,5 +1,5 @@
 import type { Layout } from '@d2pruner/core';
-import { batchFileOptions, pruneNodeBatchResults, readLines, type NodeBatchOptions } from '@d2pruner/pipeline/node';
+import { batchFileOptions, helperThread, pruneNodeBatchResults, readLines, type NodeBatchOptions } from '@d2pruner/pipeline/node';
 import type { BatchResult } from '@d2pruner/pipeline';
 import { ensureBackend } from '../backends.js';
 import { checkConcurrency } from '../concurrency-limit.js';
@@ -63,6 +63,7 @@ async function runLines(source: string, io: CliIo, options: BatchOptions & { con
     priorLayer: options.priorLayer,
     concurrency,
     ensureBackend,
+    helper: pool ? undefined : helperThread(),
     gate: io.outGate,
     onProgress: progressLine(io.err, 'batch', io.isTTY).onProgress,
   };

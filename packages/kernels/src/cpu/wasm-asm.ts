@@ -155,11 +155,18 @@ export interface WasmFunction {
 export interface AssembleOptions {
   /** Import the memory as `env.mem` (the caller's) instead of defining and exporting `mem`. */
   importMemory?: boolean;
+  /** With `importMemory`: the memory is shared (threads), of at most this many pages. */
+  sharedMaxPages?: number;
+}
+
+/** The limits of an imported memory: at least 1 page; shared (flag 3) up to `sharedMaxPages`. */
+function memoryLimits(sharedMaxPages?: number): number[] {
+  return sharedMaxPages === undefined ? [0x00, 1] : [0x03, 1, ...uleb(sharedMaxPages)];
 }
 
 /**
  * A module of `functions` sharing one memory: its own, exported as `mem` (1 page to start), or
- * with `importMemory` one the instantiator passes as `env.mem`.
+ * with `importMemory` one the instantiator passes as `env.mem` (a shared one with `sharedMaxPages`).
  */
 export function assemble(functions: WasmFunction[], options: AssembleOptions = {}): Uint8Array {
   const types = functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec(f.results.map((r) => [r]))]);
@@ -170,7 +177,7 @@ export function assemble(functions: WasmFunction[], options: AssembleOptions = {
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     ...section(1, vec(types)),
-    ...(options.importMemory ? section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 1]])) : []),
+    ...(options.importMemory ? section(2, vec([[...name('env'), ...name('mem'), 0x02, ...memoryLimits(options.sharedMaxPages)]])) : []),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
     ...(options.importMemory ? [] : section(5, vec([[0x00, 1]]))),
     ...section(7, vec([...(options.importMemory ? [] : [[...name('mem'), 0x02, 0]]), ...functions.map((f, i) => [...name(f.exportName), 0x00, ...uleb(i)])])),

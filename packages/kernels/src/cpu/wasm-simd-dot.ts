@@ -178,7 +178,7 @@ const cholColumnFn: WasmFunction = {
 };
 
 
-const moduleBytes = (importMemory = false): Uint8Array =>
+const moduleBytes = (importMemory = false, sharedMaxPages?: number): Uint8Array =>
   assemble(
     [
       dotFn,
@@ -205,7 +205,7 @@ const moduleBytes = (importMemory = false): Uint8Array =>
       dotsTileF32Fn,
       dotsPairTileF32Fn,
     ],
-    { importMemory },
+    { importMemory, sharedMaxPages },
   );
 
 /**
@@ -242,8 +242,8 @@ export interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   /** Instantiates a compiled module with its imports. */
   Instance: new (module: object, imports?: object) => { exports: unknown };
-  /** Makes a memory of `initial` (up to `maximum`) pages. */
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  /** Makes a memory of `initial` (up to `maximum`) pages, shared between threads with `shared`. */
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
 
 /** The exports of one instance. */
@@ -331,6 +331,58 @@ export function dotInstanceOn(memory: WasmMemory): DotExports | null {
   if (!cachedImporting) return null;
   const exports = new cachedImporting.api.Instance(cachedImporting.module, { env: { mem: memory } }).exports as Omit<DotExports, 'mem'>;
   return { ...exports, mem: memory };
+}
+
+/** Largest shared kernel memory, in pages of 64 KiB (1 GiB: address space reserved, not memory). */
+export const SHARED_MAX_PAGES = 16384;
+
+let cachedShared: { api: WasmApi; module: object } | null | undefined;
+
+/**
+ * The kernel module compiled to import a shared memory (of at most {@link SHARED_MAX_PAGES}
+ * pages), or null where the runtime has no SIMD or no shared memories. A compiled module can be
+ * posted to a worker, which instantiates it on the same memory.
+ */
+export function sharedKernelModule(): object | null {
+  if (cachedShared === undefined) {
+    const c = compileModule(() => moduleBytes(true, SHARED_MAX_PAGES));
+    let ok = false;
+    try {
+      ok = c !== null && new c.api.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true }).buffer instanceof SharedArrayBuffer;
+    } catch {
+      ok = false;
+    }
+    cachedShared = ok ? c : null;
+  }
+  return cachedShared?.module ?? null;
+}
+
+/** One released shared instance, its pages already mapped. */
+let sharedSpare: DotExports | null = null;
+
+/**
+ * The kernels on a shared memory of at least `bytes` bytes (a released one when large enough;
+ * grown otherwise), or null where {@link sharedKernelModule} is null or `bytes` exceeds the
+ * shared maximum. Hand it back with {@link releaseSharedDotInstance} once no thread reads it.
+ */
+export function sharedDotInstance(bytes: number): DotExports | null {
+  const module = sharedKernelModule();
+  const api = wasmApi();
+  if (!module || !api || bytes > SHARED_MAX_PAGES * 65536) return null;
+  let wasm = sharedSpare;
+  sharedSpare = null;
+  if (!wasm) {
+    const mem = new api.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+    wasm = { ...(new api.Instance(module, { env: { mem } }).exports as Omit<DotExports, 'mem'>), mem };
+  }
+  const have = wasm.mem.buffer.byteLength;
+  if (bytes > have) wasm.mem.grow(Math.ceil((bytes - have) / 65536));
+  return wasm;
+}
+
+/** Keeps a shared instance for the next {@link sharedDotInstance} (one is kept, when not too large). */
+export function releaseSharedDotInstance(wasm: DotExports): void {
+  if (wasm.mem.buffer.byteLength <= POOL_MAX_BYTES) sharedSpare = wasm;
 }
 
 /** Released instances whose memory pages are already mapped (first-touch page faults cost more than the copies). */

@@ -125,7 +125,7 @@ function lazyGreedy(lazy: LazyGreedyDpp, order: number[], selected: Uint8Array, 
     selected[j] = 1;
     order.push(j);
   }
-  return { refreshes: lazy.refreshes, screens: lazy.screens, dots: lazy.dotCount };
+  return { refreshes: lazy.refreshes, screens: lazy.screens, helperScreens: lazy.helperScreens, dots: lazy.dotCount };
 }
 
 /** Greedy MAP on a named backend, one `dppUpdate` per step over all tokens. */
@@ -197,7 +197,8 @@ export async function cdpruner(input: TokenInput, budget: number, raw: MethodPar
   if (budget === 0) return selection('cdpruner', n, budget, [], { order: [], filled: 0 }, 'cpu', t0);
 
   const dispatch = new KernelDispatch(context.backend);
-  const columns = (await dispatch.cpuOnly()) ? dppColumns(h, budget, true, DppScreen.worthwhile(n, h.cols, budget)) : undefined;
+  const screen = DppScreen.worthwhile(n, h.cols, budget);
+  const columns = (await dispatch.cpuOnly()) ? dppColumns(h, budget, true, screen, screen ? context.helper : undefined) : undefined;
   try {
     const norms = columns?.rowNorms() ?? rowNorms64(h.data, n, h.cols);
     const r = relevance(e, t, n, p, h, norms, columns);

@@ -1,5 +1,6 @@
-import { dotInstance, F64_TILE, releaseDotInstance, SIMD_BATCH, SIMD_ROW_ALIGN, type DotExports } from '@d2pruner/kernels';
-import type { Matrix } from '@d2pruner/core';
+import { dotInstance, F64_TILE, releaseDotInstance, releaseSharedDotInstance, sharedDotInstance, sharedKernelModule, SIMD_BATCH, SIMD_ROW_ALIGN, type DotExports } from '@d2pruner/kernels';
+import type { HelperThread, Matrix } from '@d2pruner/core';
+import { DppHelperRun, dppHelperBytes, dppHelperLayout } from './dpp-helper.js';
 import { DppScreen } from './dpp-screen.js';
 import { PickDots } from './pick-dots.js';
 
@@ -18,6 +19,8 @@ export interface DppColumns {
   readonly dotCount: number;
   /** Steps the float32 screen covers ({@link DppScreen}; 0 where there is none). */
   readonly screenLimit: number;
+  /** The screen helper of this request, when a helper thread takes part ({@link dppColumns}). */
+  readonly helper: DppHelperRun | undefined;
   /**
    * Records pick j at step s (steps in order; j's column up to step s) with its scale √d²_j, its
    * relevance r_j and the norm of its row (for the screen's basis).
@@ -51,13 +54,19 @@ export interface DppColumns {
 
 /**
  * Columns for the rows of `h` and up to `steps` picks: WebAssembly when available (and `simd`),
- * else JavaScript. `screen` (WebAssembly only; default on) adds the float32 screen.
+ * else JavaScript. `screen` (WebAssembly only; default on) adds the float32 screen; with a
+ * `helper` thread too, the columns lie in a shared memory where the helper screens tokens
+ * beside the main thread ({@link DppHelperRun}), when the runtime shares WebAssembly memories.
  */
-export function dppColumns(h: Matrix, steps: number, simd = true, screen = true): DppColumns {
+export function dppColumns(h: Matrix, steps: number, simd = true, screen = true, helper?: HelperThread): DppColumns {
   const stride = Math.ceil(h.cols / SIMD_ROW_ALIGN) * SIMD_ROW_ALIGN;
   const basis = screen ? steps : 0;
   const bytes = (h.rows + stride + steps + 4) * steps * 8 + h.rows * stride * 4 + basis * stride * 12;
-  const wasm = simd && bytes < 2 ** 30 ? dotInstance() : null;
+  if (!simd || bytes >= 2 ** 30) return new JsColumns(h, steps);
+  const module = helper && screen ? sharedKernelModule() : null;
+  const shared = module ? sharedDotInstance(bytes + 2 * steps * 4 + 64 + dppHelperBytes(h.rows, steps)) : null;
+  if (helper && module && shared) return new WasmColumns(shared, h, steps, stride, screen, { thread: helper, module });
+  const wasm = dotInstance();
   return wasm ? new WasmColumns(wasm, h, steps, stride, screen) : new JsColumns(h, steps);
 }
 
@@ -66,7 +75,7 @@ export function dppColumns(h: Matrix, steps: number, simd = true, screen = true)
  * promoted to double, and a token's row is copied next to them (float32) on its first refresh,
  * so its dots with the picks run in the register-tiled `dotsTileF64` kernel; a pick's column
  * (final once picked) is copied next to the earlier picks' so the column updates read them
- * packed. Layout (bytes, 16-aligned): column offsets per step, scales, lv, a double vector
+ * packed. Layout (bytes, 16-aligned): 16 bytes kept free, column offsets per step, scales, lv, a double vector
  * (with its own offset before it), pick-row offsets, pick rows, pick columns, token columns,
  * token rows, then the screen's regions ({@link DppScreenLayout}).
  */
@@ -75,6 +84,7 @@ class WasmColumns implements DppColumns {
   dotCount = 0;
   /** The float32 screen, when asked for. */
   private readonly screen: DppScreen | undefined;
+  readonly helper: DppHelperRun | undefined;
   private readonly list: Int32Array;
   private readonly scales: Float64Array;
   private readonly rowsF32: Float32Array;
@@ -100,9 +110,11 @@ class WasmColumns implements DppColumns {
     private readonly steps: number,
     private readonly stride: number,
     screening: boolean,
+    shared?: { thread: HelperThread; module: object },
   ) {
-    this.listAt = 0;
-    this.scalesAt = align(steps * 4);
+    // the first 16 bytes stay free: a screen helper's control words lie there (DPP_HELPER_CTL_AT)
+    this.listAt = 16;
+    this.scalesAt = this.listAt + align(steps * 4);
     this.lvAt = this.scalesAt + align(steps * 8);
     this.vectorAt = this.lvAt + align(SIMD_BATCH * 8);
     this.pickListAt = this.vectorAt + align(4) + stride * 8;
@@ -114,7 +126,9 @@ class WasmColumns implements DppColumns {
     const basisF64 = this.rowsAt + h.rows * stride * 4;
     const basisF32 = basisF64 + basis * stride * 8;
     const out = basisF32 + basis * stride * 4;
-    const bytes = out + align(2 * basis * 4);
+    const helperAt = out + align(2 * basis * 4);
+    const helperLayout = shared && screening ? dppHelperLayout(helperAt, h.rows, steps, stride, basisF32, this.rowsAt) : undefined;
+    const bytes = helperAt + (helperLayout ? dppHelperBytes(h.rows, steps) : 0);
     const have = wasm.mem.buffer.byteLength;
     if (bytes > have) wasm.mem.grow(Math.ceil((bytes - have) / 65536));
     const buffer = wasm.mem.buffer;
@@ -126,7 +140,9 @@ class WasmColumns implements DppColumns {
     this.picksF64 = new Float64Array(buffer, this.picksAt, steps * stride);
     const pickList = new Int32Array(buffer, this.pickListAt, steps);
     for (let s = 0; s < steps; s++) pickList[s] = this.picksAt + s * stride * 8;
-    this.screen = screening ? new DppScreen(wasm, { basisF64, basisF32, out }, steps, stride) : undefined;
+    this.helper = shared && helperLayout ? new DppHelperRun(shared.thread, wasm.mem, shared.module, helperLayout) : undefined;
+    if (this.helper && !this.loadRows()) for (let i = 0; i < h.rows; i++) this.row(i);
+    this.screen = screening ? new DppScreen(wasm, { basisF64, basisF32, out }, steps, stride, this.helper?.eta) : undefined;
   }
 
   get screenLimit(): number {
@@ -143,7 +159,10 @@ class WasmColumns implements DppColumns {
     this.scales[s] = scale;
     this.picksF64.set(h.data.subarray(j * h.cols, (j + 1) * h.cols), s * stride);
     this.picksF64.fill(0, s * stride + h.cols, (s + 1) * stride);
-    this.screen?.add(s, this.picksAt + s * stride * 8, r / norm, at, scale, scale / r);
+    if (!this.screen) return;
+    const limit = this.screen.limit;
+    this.screen.add(s, this.picksAt + s * stride * 8, r / norm, at, scale, scale / r);
+    if (this.screen.limit !== limit) this.helper?.publish(this.screen.limit);
   }
 
   screenFall(i: number, invNorm: number, from: number, count: number): number {
@@ -228,7 +247,8 @@ class WasmColumns implements DppColumns {
   }
 
   release(): void {
-    releaseDotInstance(this.wasm);
+    if (!this.helper) releaseDotInstance(this.wasm);
+    else if (this.helper.finish()) releaseSharedDotInstance(this.wasm);
   }
 }
 
@@ -236,6 +256,7 @@ class WasmColumns implements DppColumns {
 class JsColumns implements DppColumns {
   readonly lv = new Float64Array(SIMD_BATCH);
   readonly screenLimit = 0;
+  readonly helper = undefined;
   private readonly col: Float64Array;
   private readonly picks: Int32Array;
   private readonly scales: Float64Array;

@@ -50,15 +50,17 @@ export class DppScreen {
    * @param at the regions
    * @param steps basis rows at most (the budget)
    * @param stride doubles / floats per row (a multiple of 16, zero padded)
+   * @param eta where to keep η_s (`steps` doubles; a screen helper reads them there), else own memory
    */
   constructor(
     private readonly wasm: DotExports,
     private readonly at: DppScreenLayout,
     steps: number,
     private readonly stride: number,
+    eta?: Float64Array,
   ) {
     const buffer = wasm.mem.buffer;
-    this.eta = new Float64Array(steps);
+    this.eta = eta ?? new Float64Array(steps);
     this.gamma = f32TileDotBound(stride);
     this.dots = new Float32Array(buffer, at.out, 2 * steps);
     this.basisF64 = new Float64Array(buffer, at.basisF64, steps * stride);

@@ -17,6 +17,10 @@ const EXACT_SLACK = 1e-9;
  * one call (in WebAssembly four picks per pass, `dotsTileF64`); tokens far from every pick are
  * touched rarely. Memory: budget doubles per token, plus a double row per pick.
  *
+ * With a screen helper ({@link DppColumns.helper}), a stale token on top first takes the
+ * helper's bound when it covers more steps and is lower (any upper bound of d² at a step, lowered
+ * by the falls of later steps only, stays one), and the heap lives where the helper reads it.
+ *
  * Where the columns have a float32 screen ({@link DppScreen}), a stale token on top is first
  * screened: its heap key drops to a still-valid upper bound of its d² at the cost of float32
  * dots, and only a token whose bound stays on top gets the exact refresh. Keys of tokens not
@@ -55,7 +59,29 @@ export class LazyGreedyDpp {
     this.screened = new Int32Array(n);
     this.key = Float64Array.from(d2);
     this.invNorm = norms.map((x) => (DppScreen.screenable(x) ? 1 / x : 0));
-    this.heap = new LazyMaxHeap(this.key, Int32Array.from({ length: n }, (_, i) => i));
+    const helper = columns.helper;
+    this.heap = new LazyMaxHeap(this.key, Int32Array.from({ length: n }, (_, i) => i), helper?.heap);
+    if (helper) {
+      for (let i = 0; i < n; i++) helper.bound[i] = d2[i] + EXACT_SLACK * r[i] * r[i];
+      helper.inv.set(this.invNorm);
+      for (let i = 0; i < n; i++) helper.r2[i] = r[i] * r[i];
+      helper.start();
+    }
+  }
+
+  /** Token screens the helper thread made (diagnostic; 0 without one). */
+  get helperScreens(): number {
+    return this.columns.helper?.screens ?? 0;
+  }
+
+  /** Takes the helper's bound of token i when it covers more steps and is lower than the key; returns whether the key dropped. */
+  private adopt(i: number): boolean {
+    const helper = this.columns.helper;
+    const bound = helper?.take(i, this.screened[i], this.key[i]);
+    if (helper === undefined || bound === undefined) return false;
+    this.key[i] = bound;
+    this.screened[i] = helper.takenStep;
+    return true;
   }
 
   /** Double dot products computed (diagnostic). */
@@ -79,6 +105,10 @@ export class LazyGreedyDpp {
         return i;
       }
       const upto = Math.min(t, this.columns.screenLimit);
+      if (this.adopt(i)) {
+        this.heap.lowered();
+        continue;
+      }
       if (this.canScreen(i, upto)) {
         const k = this.heap.runnerUp();
         if (k >= 0 && this.canScreen(k, upto)) {

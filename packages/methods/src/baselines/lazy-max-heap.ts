@@ -10,12 +10,14 @@ export class LazyMaxHeap {
   /** Heap position of the entry {@link runnerUp} returned last. */
   private second = 1;
 
-  /** Heap of `members` (all unselected), ordered by `keys`. */
+  /** Heap of `members` (all unselected), ordered by `keys`; kept in `storage` when given (members.length entries, e.g. shared memory a helper thread reads). */
   constructor(
     private readonly keys: Float64Array,
     members: ArrayLike<number>,
+    storage?: Int32Array,
   ) {
-    this.heap = Int32Array.from(members);
+    this.heap = storage ? storage.subarray(0, members.length) : new Int32Array(members.length);
+    this.heap.set(members);
     this.size = this.heap.length;
     for (let p = (this.size >> 1) - 1; p >= 0; p--) this.siftDown(p);
   }

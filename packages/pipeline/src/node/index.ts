@@ -21,6 +21,7 @@ import { ReadBufferPool } from './read-buffers.js';
 
 export { MAX_INPUT_FILE_BYTES, openRegularFile, readRegularFile, readRegularFileSync, type ReadFileOptions } from './read-file.js';
 export { ReadBufferPool, type ReadBufferPoolOptions } from './read-buffers.js';
+export { helperThread } from './helper-thread.js';
 
 /**
  * Reads a whole regular file (cancellable through the signal) of at most

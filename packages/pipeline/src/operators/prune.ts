@@ -1,4 +1,4 @@
-import { resolveBudget, tokenCount, type BudgetSpec, type MethodParams } from '@d2pruner/core';
+import { resolveBudget, tokenCount, type BudgetSpec, type HelperThread, type MethodParams } from '@d2pruner/core';
 import { getMethod } from '@d2pruner/methods';
 import { map, type OperatorFunction } from 'rxjs';
 import { isFailed, type PruneJob } from '../job.js';
@@ -19,6 +19,12 @@ export interface PruneOptions {
    * backend on first use (the CLI's `ensureBackend`). Rejecting fails the job.
    */
   ensureBackend?: (backend: string) => Promise<void>;
+  /**
+   * A thread the methods may use beside this one for a request (CDPruner's screen helper; Node:
+   * `helperThread()` of `@d2pruner/pipeline/node`). Leave it out where other threads already
+   * fill the cores, as in a worker pool.
+   */
+  helper?: HelperThread;
 }
 
 /**
@@ -40,7 +46,7 @@ export function prune(method?: string, options: PruneOptions = {}): OperatorFunc
       const backend = job.request.backend ?? 'auto';
       if (options.ensureBackend) await options.ensureBackend(backend);
       const withLayout = job.layout && !input.layout ? { ...input, layout: job.layout } : input;
-      const selection = await m.select(withLayout, budget, job.request.params ?? options.params ?? {}, { backend, signal });
+      const selection = await m.select(withLayout, budget, job.request.params ?? options.params ?? {}, { backend, signal, helper: options.helper });
       return { budget, selection };
     },
     { skipFinished: false },

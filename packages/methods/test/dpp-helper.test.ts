@@ -1,0 +1,71 @@
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HelperThread, TokenInput } from '@d2pruner/core';
+import { dppHelperWorkerSource, getMethod, mulberry32 } from '../src/index.js';
+
+/*
+ * CDPruner's screen helper where the thread misbehaves or messages arrive late: the selection
+ * never depends on it. The equality with the eager greedy on hard scenes, helper included, is in
+ * baselines-screened.test.ts.
+ */
+
+/** Features of `rows` tokens in a few clusters (many tokens close to the top: the screen pays, the helper works). */
+function clustered(rows: number, cols: number, seed: number): TokenInput {
+  const next = mulberry32(seed);
+  const rand = () => next() / 2 ** 32 - 0.5;
+  const centres = Array.from({ length: 12 }, () => Array.from({ length: cols }, rand));
+  const data = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) data[i * cols + k] = centres[(i * 7) % 12][k] + 0.3 * rand();
+  const text = new Float32Array(4 * cols);
+  for (let k = 0; k < text.length; k++) text[k] = rand();
+  return { features: { rows, cols, data }, textFeatures: { rows: 4, cols, data: text } };
+}
+
+const input = clustered(2048, 256, 5);
+const keep = 200;
+let worker: Worker;
+let real: HelperThread;
+beforeAll(async () => {
+  worker = new Worker(dppHelperWorkerSource(), { eval: true });
+  await once(worker, 'online');
+  real = { post: (m) => worker.postMessage(m) };
+});
+afterAll(() => worker.terminate());
+
+const run = (helper?: HelperThread) => getMethod('cdpruner').select(input, keep, {}, { helper });
+
+describe('CDPruner screen helper', () => {
+  it('a thread that never runs the job (messages lost): the same selection, no helper screens, no wait', async () => {
+    const alone = await run();
+    const lost = await run({ post: () => undefined });
+    expect(lost.keep).toEqual(alone.keep);
+    expect(lost.order).toEqual(alone.order);
+    expect(lost.timings.helperScreens).toBe(0);
+  });
+
+  it('a job cancelled before the helper saw it, delivered late while the next job runs on the same memory, does not run', async () => {
+    const alone = await run();
+    const stale: unknown[] = [];
+    await run({ post: (m) => stale.push(m) });
+    expect(stale).toHaveLength(1);
+    const late: HelperThread = {
+      post: (m) => {
+        worker.postMessage(stale[0]);
+        worker.postMessage(m);
+      },
+    };
+    const helped = await run(late);
+    expect(helped.keep).toEqual(alone.keep);
+    expect(helped.order).toEqual(alone.order);
+    expect(Number(helped.timings.helperScreens)).toBeGreaterThan(0);
+  });
+
+  it('runs after runs with a real thread give the selection of one thread', async () => {
+    const alone = await run();
+    for (let k = 0; k < 4; k++) {
+      const helped = await run(real);
+      expect(helped.order).toEqual(alone.order);
+    }
+  });
+});
