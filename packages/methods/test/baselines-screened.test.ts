@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HelperThread } from '@d2pruner/core';
 import { cosineFromDot, cpuDppUpdate, cpuMaxMinUpdate, pairDot, rowNorms64, storeFor } from '@d2pruner/kernels';
-import { dppHelperWorkerSource, farthestRow, farthestRowScreened, getMethod, mulberry32, NeighbourLists } from '../src/index.js';
+import { helperWorkerSource, farthestRow, farthestRowScreened, getMethod, mulberry32, NeighbourLists } from '../src/index.js';
 import { dppColumns } from '../src/baselines/dpp-columns.js';
 import { DppScreen } from '../src/baselines/dpp-screen.js';
 
@@ -56,11 +56,12 @@ describe('DivPrune: the lazy greedy equals the eager double-precision max–min 
   });
 });
 
-describe('NeighbourLists: screened build and refreshes give the exact maxima', () => {
-  it.each([[64, 400, 8], [300, 250, 4]])('D %i, N %i, lists of %i', (cols, rows, k) => {
+describe.each([['one thread', false], ['a helper thread sharing the build', true]])('NeighbourLists on %s: screened build and refreshes give the exact maxima', (_, helped) => {
+  let helperGroups = 0;
+  it.each([[64, 400, 8], [300, 250, 4], [48, 900, 16], [33, 600, 8]])('D %i, N %i, lists of %i', (cols, rows, k) => {
     const data = hardScene(rows, cols, 7 * cols + rows);
     const norms = rowNorms64(data, rows, cols);
-    const lists = new NeighbourLists(data, rows, cols, norms, k);
+    const lists = new NeighbourLists(data, rows, cols, norms, k, helped ? helperWorker.thread : undefined);
     const next = mulberry32(cols);
     let residual = Int32Array.from({ length: rows }, (_, i) => i).filter((i) => i % 7 !== 3);
     lists.build(residual);
@@ -73,7 +74,11 @@ describe('NeighbourLists: screened build and refreshes give the exact maxima', (
       residual = residual.filter(() => next() % 5 !== 0);
     }
     expect(lists.refreshes).toBeGreaterThan(0);
+    if (!helped) expect(lists.helperGroups).toBe(0);
+    helperGroups += lists.helperGroups;
   });
+
+  if (helped) it('the helper thread computed part of the builds', () => expect(helperGroups).toBeGreaterThan(0));
 });
 
 describe('DivPrune first pick: screened scan equals the exact scan', () => {
@@ -94,7 +99,7 @@ describe('DivPrune first pick: screened scan equals the exact scan', () => {
 /** A real helper thread (the worker source every host runs), started before the tests that use it. */
 const helperWorker: { worker?: Worker; thread?: HelperThread; screens: number } = { screens: 0 };
 beforeAll(async () => {
-  const worker = new Worker(dppHelperWorkerSource(), { eval: true });
+  const worker = new Worker(helperWorkerSource(), { eval: true });
   await once(worker, 'online');
   helperWorker.worker = worker;
   helperWorker.thread = { post: (m) => worker.postMessage(m) };

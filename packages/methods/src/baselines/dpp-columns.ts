@@ -112,7 +112,7 @@ class WasmColumns implements DppColumns {
     screening: boolean,
     shared?: { thread: HelperThread; module: object },
   ) {
-    // the first 16 bytes stay free: a screen helper's control words lie there (DPP_HELPER_CTL_AT)
+    // the first 16 bytes stay free: a screen helper's control words lie there (HELPER_CTL_AT)
     this.listAt = 16;
     this.scalesAt = this.listAt + align(steps * 4);
     this.lvAt = this.scalesAt + align(steps * 8);

@@ -11,7 +11,7 @@ export interface DppHelperJob {
   stride: number;
   /** Basis rows at most. */
   steps: number;
-  /** Int32 control words ({@link HELPER_CTL}). */
+  /** Int32 control words (`HELPER_CTL`, at `HELPER_CTL_AT`). */
   ctlAt: number;
   /** The main thread's heap: token per heap position (Int32, n). */
   heapAt: number;
@@ -34,9 +34,6 @@ export interface DppHelperJob {
   /** The helper's own dot output (2·steps floats). */
   outAt: number;
 }
-
-/** Indices of the control words: published basis rows, the stop flag, the phase word, the helper's screens. */
-export const HELPER_CTL = { limit: 0, stop: 1, phase: 2, screens: 3 } as const;
 
 /** The kernel exports the helper calls (see `DotExports`). */
 interface HelperKernels {

@@ -14,6 +14,6 @@ export * from './vispruner.js';
 export * from './neighbour-lists.js';
 export * from './visionzip.js';
 export * from './cdpruner.js';
-export { dppHelperWorkerSource } from './dpp-helper.js';
+export { helperWorkerSource } from './helper-job.js';
 export * from './uniform.js';
 export * from './random.js';

@@ -1,5 +1,10 @@
 import { cosineFromDot, dot1x4, dot4x4, F32_SAFE_NORM_PRODUCT, f32QuadDotBound, pairDot, SIMD_BATCH, SIMD_ROW_ALIGN, storeFor, type SimdRowStore } from '@d2pruner/kernels';
+import type { HelperThread } from '@d2pruner/core';
+import { QuadDotsRun } from './quad-dots.js';
 import { kthSmallest } from './screened-bottomk.js';
+
+/** Smallest subset whose build is shared with a helper thread (below it the copy into shared memory costs more than half the build). */
+const SHARED_BUILD_MIN = 256;
 
 /**
  * Top-K most similar partners of every row of a token subset, for VisPruner's repeated
@@ -37,6 +42,8 @@ export class NeighbourLists {
   refreshes = 0;
   /** Dot products computed (diagnostic). */
   dots = 0;
+  /** Build groups (four rows' dots with the rest) a helper thread computed (diagnostic). */
+  helperGroups = 0;
 
   /**
    * @param x row-major features [rows × cols]
@@ -44,6 +51,7 @@ export class NeighbourLists {
    * @param cols number of columns
    * @param norms L2 norm of every row
    * @param k partners kept per row
+   * @param helper a thread that computes part of the build's float32 dots ({@link QuadDotsRun}), if any
    */
   constructor(
     private readonly x: Float32Array,
@@ -51,6 +59,7 @@ export class NeighbourLists {
     private readonly cols: number,
     private readonly norms: Float64Array,
     private readonly k = 32,
+    private readonly helper?: HelperThread,
   ) {
     this.stride = 2 * k;
     this.screened = new Float64Array(rows * this.stride);
@@ -143,13 +152,30 @@ export class NeighbourLists {
 
   /**
    * Every pair's screened cosine: the subset's rows in ascending groups of four, each group's
-   * float32 dots with every higher row in one tiled pass ({@link SimdRowStore.dotsQuadF32}).
+   * float32 dots with every higher row in one tiled pass ({@link SimdRowStore.dotsQuadF32}); with
+   * a helper thread and at least {@link SHARED_BUILD_MIN} rows, the groups' dots are shared
+   * between the two threads ({@link QuadDotsRun}: the same kernels, so the same values) and
+   * offered in the same order.
    */
   private buildScreened(subset: Int32Array, store: SimdRowStore): void {
     const rows = this.norms.length;
     const inSubset = new Uint8Array(rows);
     for (const i of subset) inSubset[i] = 1;
     const sorted = Int32Array.from(subset).sort();
+    const shared = this.helper && sorted.length >= SHARED_BUILD_MIN ? QuadDotsRun.create(this.helper, this.x, rows, this.cols, sorted) : undefined;
+    if (shared) {
+      try {
+        shared.start();
+        for (let g = 0; g < shared.groups; g++) {
+          const j0 = shared.firstOf(g);
+          if (j0 < rows) this.collectGroup(sorted, 4 * g, j0, inSubset, shared.group(g));
+        }
+      } finally {
+        this.helperGroups += shared.byHelper;
+        shared.release();
+      }
+      return;
+    }
     const quad = [0, 0, 0, 0];
     const dots = new Float64Array(4 * rows);
     for (let g = 0; g < sorted.length; g += 4) {
@@ -158,17 +184,27 @@ export class NeighbourLists {
       const j0 = quad[0] + 1;
       if (j0 >= rows) continue;
       store.dotsQuadF32(quad, j0, rows - j0, dots);
-      this.dots += size * (rows - j0);
-      for (let j = j0; j < rows; j++) {
-        if (!inSubset[j]) continue;
-        const at = 4 * (j - j0);
-        for (let p = 0; p < size; p++) {
-          const i = quad[p];
-          if (j <= i) continue;
-          const v = this.screenedCosine(i, j, dots[at + p]);
-          this.collect(i, j, v);
-          this.collect(j, i, v);
-        }
+      this.collectGroup(sorted, g, j0, inSubset, dots);
+    }
+  }
+
+  /**
+   * Offers the pairs of the group of rows sorted[g … g+3] (fewer at the end) with the subset's
+   * rows from j0 on, from their float32 dots (`dots[4(j − j0) + p]`, the quad build's layout).
+   */
+  private collectGroup(sorted: Int32Array, g: number, j0: number, inSubset: Uint8Array, dots: ArrayLike<number>): void {
+    const rows = this.norms.length;
+    const size = Math.min(4, sorted.length - g);
+    this.dots += size * (rows - j0);
+    for (let j = j0; j < rows; j++) {
+      if (!inSubset[j]) continue;
+      const at = 4 * (j - j0);
+      for (let p = 0; p < size; p++) {
+        const i = sorted[g + p];
+        if (j <= i) continue;
+        const v = this.screenedCosine(i, j, dots[at + p]);
+        this.collect(i, j, v);
+        this.collect(j, i, v);
       }
     }
   }

@@ -1,6 +1,7 @@
 import {
   assertFinite,
   resolveParams,
+  type HelperThread,
   type Matrix,
   type Method,
   type MethodContextBase,
@@ -65,7 +66,7 @@ export async function vispruner(input: TokenInput, budget: number, raw: MethodPa
   const ranked = rankOrder(c);
   const important = ranked.slice(0, nImp);
   const dispatch = new KernelDispatch(context.backend);
-  const dedup = nImp < budget ? await deduplicate(h, ranked.slice(nImp), budget - nImp, p.dropPerStep, dispatch, context.signal) : undefined;
+  const dedup = nImp < budget ? await deduplicate(h, ranked.slice(nImp), budget - nImp, p.dropPerStep, dispatch, context.signal, context.helper) : undefined;
   const residual = dedup?.residual ?? (p.exactBudget ? [] : ranked.slice(nImp));
   const keep = sortedIndices([...important, ...residual]);
   const diagnostics = { important: sortedIndices(important), steps: dedup?.steps ?? 0 };
@@ -80,12 +81,12 @@ interface Dedup {
 }
 
 /** Step 4: passes over the residual list `q` (rank order) until `nDiv` tokens remain. */
-async function deduplicate(h: Matrix, q: Int32Array, nDiv: number, dropPerStep: number, dispatch: KernelDispatch, signal?: AbortSignal): Promise<Dedup> {
+async function deduplicate(h: Matrix, q: Int32Array, nDiv: number, dropPerStep: number, dispatch: KernelDispatch, signal?: AbortSignal, helper?: HelperThread): Promise<Dedup> {
   const norms = rowNorms64(h.data, h.rows, h.cols);
   // 64 partners: listed values are screened (a double dot only when a query needs one), so a
   // longer list costs little in the build and spares re-scans of |Q| float32 dots
   const listLength = 64;
-  const lists = (await dispatch.cpuOnly()) ? new NeighbourLists(h.data, h.rows, h.cols, norms, listLength) : undefined;
+  const lists = (await dispatch.cpuOnly()) ? new NeighbourLists(h.data, h.rows, h.cols, norms, listLength, helper) : undefined;
   const stats: Record<string, number> = {};
   let steps = 0;
   for (;;) {
@@ -119,6 +120,7 @@ async function deduplicate(h: Matrix, q: Int32Array, nDiv: number, dropPerStep: 
   if (lists) {
     stats.dots = lists.dots;
     stats.refreshes = lists.refreshes;
+    stats.helperGroups = lists.helperGroups;
   }
   return { residual: q, steps, stats };
 }

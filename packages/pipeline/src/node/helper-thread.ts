@@ -1,5 +1,5 @@
 import type { HelperThread } from '@d2pruner/core';
-import { dppHelperWorkerSource } from '@d2pruner/methods';
+import { helperWorkerSource } from '@d2pruner/methods';
 import { availableParallelism } from 'node:os';
 import { isMainThread, Worker } from 'node:worker_threads';
 
@@ -30,7 +30,7 @@ export function helperThread(): HelperThread | undefined {
 /** Starts the helper worker; null when it cannot start. */
 function startHelper(): Worker | null {
   try {
-    const started = new Worker(dppHelperWorkerSource(), { eval: true, name: 'd2pruner-helper' });
+    const started = new Worker(helperWorkerSource(), { eval: true, name: 'd2pruner-helper' });
     started.unref();
     const gone = () => {
       if (worker === started) worker = null;

@@ -2,11 +2,12 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HelperThread, TokenInput } from '@d2pruner/core';
-import { dppHelperWorkerSource, getMethod, mulberry32 } from '../src/index.js';
+import { helperWorkerSource, getMethod, mulberry32 } from '../src/index.js';
 
 /*
- * CDPruner's screen helper where the thread misbehaves or messages arrive late: the selection
- * never depends on it. The equality with the eager greedy on hard scenes, helper included, is in
+ * The helper thread's jobs (CDPruner's screen, VisPruner's shared build) where the thread
+ * misbehaves or messages arrive late: the selection never depends on it. The equality with the
+ * eager greedy and the exact maxima on hard scenes, helper included, are in
  * baselines-screened.test.ts.
  */
 
@@ -27,7 +28,7 @@ const keep = 200;
 let worker: Worker;
 let real: HelperThread;
 beforeAll(async () => {
-  worker = new Worker(dppHelperWorkerSource(), { eval: true });
+  worker = new Worker(helperWorkerSource(), { eval: true });
   await once(worker, 'online');
   real = { post: (m) => worker.postMessage(m) };
 });
@@ -67,5 +68,40 @@ describe('CDPruner screen helper', () => {
       const helped = await run(real);
       expect(helped.order).toEqual(alone.order);
     }
+  });
+});
+
+describe('VisPruner build shared with a helper thread', () => {
+  const vis = (() => {
+    const next = mulberry32(9);
+    const base = clustered(700, 96, 8);
+    const cls = Float32Array.from({ length: 700 }, () => next() / 2 ** 32);
+    return { ...base, clsAttention: cls };
+  })();
+  const prune = (helper?: HelperThread) => getMethod('vispruner').select(vis, 64, {}, { helper });
+
+  it('with a real thread, a thread that never runs the job, a job delivered after the next one started: the selection of one thread', async () => {
+    const alone = await prune();
+    expect(alone.timings.helperGroups).toBe(0);
+    const helped = await prune(real);
+    expect(helped.keep).toEqual(alone.keep);
+    const lost = await prune({ post: () => undefined });
+    expect(lost.keep).toEqual(alone.keep);
+    expect(lost.timings.helperGroups).toBe(0);
+    const stale: unknown[] = [];
+    await prune({ post: (m) => stale.push(m) });
+    const late = await prune({
+      post: (m) => {
+        worker.postMessage(stale[0]);
+        worker.postMessage(m);
+      },
+    });
+    expect(late.keep).toEqual(alone.keep);
+  });
+
+  it('the helper computes part of the build when it runs', async () => {
+    let groups = 0;
+    for (let k = 0; k < 4; k++) groups += Number((await prune(real)).timings.helperGroups);
+    expect(groups).toBeGreaterThan(0);
   });
 });
