@@ -2,7 +2,7 @@ import { InvalidArgumentError, type ErrorJson } from '@d2pruner/core';
 import { reportHtml, sampleCollector } from '@d2pruner/eval-report';
 import { readChartLibraries } from '@d2pruner/eval-report/node';
 import { budgetsFromText, evalRuns, evaluate, evaluateOutcomes, splitList, type EvalOptions, type EvalOutcome, type EvalReport } from '@d2pruner/pipeline';
-import { evaluateInPool } from '@d2pruner/pipeline/node';
+import { evaluateInPool, helperThread } from '@d2pruner/pipeline/node';
 import { lastValueFrom, tap } from 'rxjs';
 import { ensureBackend } from '../backends.js';
 import { defineCommand } from '../cli/command.js';
@@ -90,7 +90,7 @@ export const evalCommand = defineCommand({
         onProgress: progress.onProgress,
       };
       // with a pool, each file goes to a worker whole: decoded once there, every run on it
-      const outcomes = pool ? evaluateInPool(positionals, { ...options, pool }) : evaluateOutcomes(positionals, options);
+      const outcomes = pool ? evaluateInPool(positionals, { ...options, pool }) : evaluateOutcomes(positionals, { ...options, helper: helperThread() });
       return lastValueFrom(outcomes.pipe(tap((o) => samples.add(o)), evaluate(runs, { onSkip })));
     });
     await io.out(values.json ? JSON.stringify(report) + '\n' : formatEvalTable(report));

@@ -13,7 +13,7 @@ import { evalBudget } from './metrics.js';
 export type EvalSource = string | { name: string; bytes: Uint8Array };
 
 /** Options of {@link evaluateOutcomes} and {@link evaluateFiles}. */
-export interface EvalOptions extends PullOptions, Pick<PruneOptions, 'ensureBackend'> {
+export interface EvalOptions extends PullOptions, Pick<PruneOptions, 'ensureBackend' | 'helper'> {
   /** Every (method, budget) to run on every file. */
   runs: readonly EvalRun[];
   /** Reads paths (Node: `nodeReadFile` from `@d2pruner/pipeline/node`). */
@@ -112,7 +112,7 @@ function runOnFile(d: DecodedFile, run: EvalRun, options: EvalOptions): Observab
     timings: {},
   };
   return of(job).pipe(
-    options.stages ?? prune(undefined, { ensureBackend: options.ensureBackend }),
+    options.stages ?? prune(undefined, { ensureBackend: options.ensureBackend, helper: options.helper }),
     map((done): EvalOutcome => ({ ...base, n, labels, layout: done.layout, selection: done.selection, error: done.error, ms: done.timings.pruneMs ?? 0 })),
   );
 }
