@@ -47,19 +47,24 @@ describe('CDPruner screen helper', () => {
 
   it('a job cancelled before the helper saw it, delivered late while the next job runs on the same memory, does not run', async () => {
     const alone = await run();
-    const stale: unknown[] = [];
-    await run({ post: (m) => stale.push(m) });
-    expect(stale).toHaveLength(1);
-    const late: HelperThread = {
-      post: (m) => {
-        worker.postMessage(stale[0]);
-        worker.postMessage(m);
-      },
-    };
-    const helped = await run(late);
-    expect(helped.keep).toEqual(alone.keep);
-    expect(helped.order).toEqual(alone.order);
-    expect(Number(helped.timings.helperScreens)).toBeGreaterThan(0);
+    // until the helper ran the later job (a loaded machine may not schedule it in time)
+    let screens = 0;
+    for (let k = 0; k < 10 && screens === 0; k++) {
+      const stale: unknown[] = [];
+      await run({ post: (m) => stale.push(m) });
+      expect(stale).toHaveLength(1);
+      const late: HelperThread = {
+        post: (m) => {
+          worker.postMessage(stale[0]);
+          worker.postMessage(m);
+        },
+      };
+      const helped = await run(late);
+      expect(helped.keep).toEqual(alone.keep);
+      expect(helped.order).toEqual(alone.order);
+      screens = Number(helped.timings.helperScreens);
+    }
+    expect(screens).toBeGreaterThan(0);
   });
 
   it('runs after runs with a real thread give the selection of one thread', async () => {
@@ -101,7 +106,7 @@ describe('VisPruner build shared with a helper thread', () => {
 
   it('the helper computes part of the build when it runs', async () => {
     let groups = 0;
-    for (let k = 0; k < 4; k++) groups += Number((await prune(real)).timings.helperGroups);
+    for (let k = 0; k < 20 && groups === 0; k++) groups += Number((await prune(real)).timings.helperGroups);
     expect(groups).toBeGreaterThan(0);
   });
 });

@@ -26,9 +26,13 @@ describe('helperThread (a second thread for requests on the main thread)', () =>
   it.skipIf(availableParallelism() < 2)('CDPruner requests with it: the selections of one thread, and the helper screens', async () => {
     const alone = await results(undefined, 1);
     expect((alone[0].timings as Record<string, number>).helperScreens).toBe(0);
-    const helped = await results(helperThread());
-    for (const r of helped) expect(r.keep).toEqual(alone[0].keep);
-    // the worker starts on the first request: later ones find it running
-    expect(Math.max(...helped.map((r) => (r.timings as Record<string, number>).helperScreens))).toBeGreaterThan(0);
+    // the worker starts on the first request: later ones find it running (a loaded machine may need more)
+    let screens = 0;
+    for (let k = 0; k < 10 && screens === 0; k++) {
+      const helped = await results(helperThread());
+      for (const r of helped) expect(r.keep).toEqual(alone[0].keep);
+      screens = Math.max(...helped.map((r) => (r.timings as Record<string, number>).helperScreens));
+    }
+    expect(screens).toBeGreaterThan(0);
   });
 });
