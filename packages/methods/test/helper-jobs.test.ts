@@ -67,6 +67,15 @@ describe('CDPruner screen helper', () => {
     expect(screens).toBeGreaterThan(0);
   });
 
+  it('a request aborted while the helper runs stops it; the next request on the same memory gets the selection of one thread', async () => {
+    const alone = await run();
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    await expect(getMethod('cdpruner').select(input, keep, {}, { helper: real, signal: controller.signal })).rejects.toThrow();
+    const after = await run(real);
+    expect(after.order).toEqual(alone.order);
+  });
+
   it('runs after runs with a real thread give the selection of one thread', async () => {
     const alone = await run();
     for (let k = 0; k < 4; k++) {
