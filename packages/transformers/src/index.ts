@@ -26,3 +26,4 @@ export * from './layer/split-generate.js';
 export * from './layer/token-file.js';
 export * from './layer/signals.js';
 export * from './layer/logits.js';
+export type { AbortSignalLike } from './abort.js';

@@ -79,7 +79,7 @@ export class GpuContext {
   /**
    * Requests a device with the adapter's full buffer limits (and `timestamp-query` when
    * `timestamps` is asked for and the adapter has it: kernel-only times for benchmarks), then
-   * refuses it unless a known-answer compute pass is exact ({@link checkDeviceComputes}).
+   * refuses it unless a known-answer compute pass is exact (`checkDeviceComputes`, the self-test).
    */
   static async create(handle: GpuAdapterHandle, poolBytes: number, residentBytes: number, timestamps = false): Promise<GpuContext> {
     const requiredLimits: Record<string, number> = {};

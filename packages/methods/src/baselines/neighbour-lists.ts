@@ -51,7 +51,7 @@ export class NeighbourLists {
    * @param cols number of columns
    * @param norms L2 norm of every row
    * @param k partners kept per row
-   * @param helper a thread that computes part of the build's float32 dots ({@link QuadDotsRun}), if any
+   * @param helper a thread that computes part of the build's float32 dots (`QuadDotsRun`), if any
    */
   constructor(
     private readonly x: Float32Array,
