@@ -17,9 +17,10 @@ const EXACT_SLACK = 1e-9;
  * one call (in WebAssembly four picks per pass, `dotsTileF64`); tokens far from every pick are
  * touched rarely. Memory: budget doubles per token, plus a double row per pick.
  *
- * With a screen helper ({@link DppColumns.helper}), a stale token on top first takes the
- * helper's bound when it covers more steps and is lower (any upper bound of d² at a step, lowered
- * by the falls of later steps only, stays one), and the heap lives where the helper reads it.
+ * With a screen helper ({@link DppColumns.helper}), a stale token on top — and the runner-up
+ * before it joins the top's screen — first takes the helper's bound when it covers more steps
+ * and is lower (any upper bound of d² at a step, lowered by the falls of later steps only, stays
+ * one), and the heap lives where the helper reads it.
  *
  * Where the columns have a float32 screen ({@link DppScreen}), a stale token on top is first
  * screened: its heap key drops to a still-valid upper bound of its d² at the cost of float32
@@ -111,6 +112,11 @@ export class LazyGreedyDpp {
       }
       if (this.canScreen(i, upto)) {
         const k = this.heap.runnerUp();
+        // the runner-up joins the top's screen from its own step: take the helper's bound first
+        if (k >= 0 && this.adopt(k)) {
+          this.heap.loweredRunnerUp();
+          continue;
+        }
         if (k >= 0 && this.canScreen(k, upto)) {
           this.screenPair(i, k, upto);
           this.heap.loweredRunnerUp();
