@@ -1,6 +1,7 @@
 import { InvalidArgumentError, uniformRng } from '@d2pruner/core';
 import { describe, expect, it } from 'vitest';
-import { f32TileDotBound, rowDot, SIMD_BATCH, SimdRowStore, wasmBackedBytes } from '../src/index.js';
+import { wasmBackedRows } from './dot-instance.js';
+import { f32TileDotBound, rowDot, SIMD_BATCH, SimdRowStore } from '../src/index.js';
 
 function matrix(rows: number, cols: number, seed: number, into?: Float32Array): Float32Array {
   const rand = uniformRng(seed);
@@ -48,8 +49,7 @@ describe('SimdRowStore listed tiles (dotsF32Tiled, dotsF32PairTiled: four listed
   it('read rows in place from WebAssembly memory', () => {
     const rows = 77;
     const cols = 64;
-    const bytes = wasmBackedBytes(rows * cols * 4)!;
-    const x = matrix(rows, cols, 9, new Float32Array(bytes.buffer, bytes.byteOffset, rows * cols));
+    const x = matrix(rows, cols, 9, wasmBackedRows(rows, cols));
     const store = new SimdRowStore(x, rows, cols);
     expect(store.inPlace).toBe(true);
     check(store, x, cols, 76, 0, scattered(rows, 40, 2), 3, 37);

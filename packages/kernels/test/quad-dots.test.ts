@@ -1,6 +1,7 @@
 import { uniformRng } from '@d2pruner/core';
 import { describe, expect, it } from 'vitest';
-import { f32QuadDotBound, rowDot, SimdRowStore, wasmBackedBytes } from '../src/index.js';
+import { wasmBackedRows } from './dot-instance.js';
+import { f32QuadDotBound, rowDot, SimdRowStore } from '../src/index.js';
 
 function matrix(rows: number, cols: number, seed: number, into?: Float32Array): Float32Array {
   const rand = uniformRng(seed);
@@ -40,8 +41,7 @@ describe('SimdRowStore.dotsQuadF32 (two quad rows at a time in the pair tile)', 
     check(new SimdRowStore(one, 1, 40).loadAll(), one, 40, [0, 0, 0, 0], 0, 1);
     const rows = 131;
     const cols = 64;
-    const bytes = wasmBackedBytes(rows * cols * 4)!;
-    const x = matrix(rows, cols, 5, new Float32Array(bytes.buffer, bytes.byteOffset, rows * cols));
+    const x = matrix(rows, cols, 5, wasmBackedRows(rows, cols));
     const store = new SimdRowStore(x, rows, cols);
     expect(store.inPlace).toBe(true);
     check(store, x, cols, [5, 6, 7, 130], 1, rows - 1);

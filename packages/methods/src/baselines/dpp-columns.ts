@@ -64,7 +64,8 @@ export function dppColumns(h: Matrix, steps: number, simd = true, screen = true,
   const bytes = (h.rows + stride + steps + 4) * steps * 8 + h.rows * stride * 4 + basis * stride * 12;
   if (!simd || bytes >= 2 ** 30) return new JsColumns(h, steps);
   const module = helper && screen ? sharedKernelModule() : null;
-  const shared = module ? sharedDotInstance(bytes + 2 * steps * 4 + 64 + dppHelperBytes(h.rows, steps)) : null;
+  // sized roughly; the columns grow it to their exact layout
+  const shared = module ? sharedDotInstance(bytes + dppHelperBytes(h.rows, steps)) : null;
   if (helper && module && shared) return new WasmColumns(shared, h, steps, stride, screen, { thread: helper, module });
   const wasm = dotInstance();
   return wasm ? new WasmColumns(wasm, h, steps, stride, screen) : new JsColumns(h, steps);

@@ -11,8 +11,6 @@ export interface DppHelperJob {
   stride: number;
   /** Basis rows at most. */
   steps: number;
-  /** Int32 control words (`HELPER_CTL`, at `HELPER_CTL_AT`). */
-  ctlAt: number;
   /** The main thread's heap: token per heap position (Int32, n). */
   heapAt: number;
   /** Steps the helper's bound of each token covers (Int32, n). */
@@ -58,7 +56,8 @@ export function runDppHelperJob(kernels: HelperKernels, buffer: ArrayBufferLike,
   const CTL_PHASE = 2;
   const CTL_SCREENS = 3;
   const { n, stride, steps } = job;
-  const ctl = new Int32Array(buffer, job.ctlAt, 4);
+  // the control words (HELPER_CTL) at HELPER_CTL_AT = 0 of every helper job's memory
+  const ctl = new Int32Array(buffer, 0, 4);
   if (Atomics.compareExchange(ctl, CTL_PHASE, job.id * 4, job.id * 4 + 1) !== job.id * 4) return;
   const heap = new Int32Array(buffer, job.heapAt, n);
   const hs = new Int32Array(buffer, job.hsAt, n);

@@ -1,6 +1,6 @@
 import type { HelperThread } from '@d2pruner/core';
 import type { DppHelperJob } from './dpp-helper-loop.js';
-import { HELPER_CTL, HELPER_CTL_AT, HelperJob } from './helper-job.js';
+import { HELPER_CTL, HelperJob } from './helper-job.js';
 
 /** Byte size of the helper regions of a request of `n` tokens and `steps` basis rows, besides the control words (see {@link dppHelperLayout}). */
 export function dppHelperBytes(n: number, steps: number): number {
@@ -14,7 +14,6 @@ export function dppHelperBytes(n: number, steps: number): number {
  * (`basisAt`, `rowsAt`).
  */
 export function dppHelperLayout(at: number, n: number, steps: number, stride: number, basisAt: number, rowsAt: number): DppHelperJob {
-  const ctlAt = HELPER_CTL_AT;
   const heapAt = at;
   const hsAt = heapAt + align8(4 * n);
   const verAt = hsAt + align8(4 * n);
@@ -23,7 +22,7 @@ export function dppHelperLayout(at: number, n: number, steps: number, stride: nu
   const r2At = invAt + 8 * n;
   const etaAt = r2At + 8 * n;
   const outAt = etaAt + 8 * steps;
-  return { id: 0, n, stride, steps, ctlAt, heapAt, hsAt, verAt, hbAt, invAt, r2At, etaAt, basisAt, rowsAt, outAt };
+  return { id: 0, n, stride, steps, heapAt, hsAt, verAt, hbAt, invAt, r2At, etaAt, basisAt, rowsAt, outAt };
 }
 
 /**

@@ -61,6 +61,7 @@ export function computeQuadGroup(kernels: PairKernels, buffer: ArrayBufferLike, 
 export function runQuadDotsJob(kernels: PairKernels, buffer: ArrayBufferLike, job: QuadDotsJob, compute: typeof computeQuadGroup): void {
   const CTL_STOP = 1;
   const CTL_PHASE = 2;
+  // the control words (HELPER_CTL) at HELPER_CTL_AT = 0 of every helper job's memory
   const ctl = new Int32Array(buffer, 0, 4);
   if (Atomics.compareExchange(ctl, CTL_PHASE, job.id * 4, job.id * 4 + 1) !== job.id * 4) return;
   const state = new Int32Array(buffer, job.stateAt, job.groups);

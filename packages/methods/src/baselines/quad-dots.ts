@@ -51,22 +51,23 @@ export class QuadDotsRun extends HelperJob {
     const outAt = firstAt + 4 * groups;
     const stateAt = outAt + 4 * groups;
     const rowsAt = Math.ceil((stateAt + 4 * groups) / 16) * 16;
-    let outBytes = 0;
-    for (let g = 0; g < groups; g++) outBytes += 16 * Math.max(0, rows - sorted[4 * g] - 1);
-    const outFrom = rowsAt + rows * stride * 4;
-    const wasm = sharedDotInstance(outFrom + outBytes);
+    // each group's first partner row and output offset (4 floats per row from it on)
+    const firsts = Int32Array.from({ length: groups }, (_, g) => Math.min(rows, sorted[4 * g] + 1));
+    const outs = new Int32Array(groups);
+    let end = rowsAt + rows * stride * 4;
+    for (let g = 0; g < groups; g++) {
+      outs[g] = end;
+      end += 16 * (rows - firsts[g]);
+    }
+    const wasm = sharedDotInstance(end);
     if (!wasm) return undefined;
     const buffer = wasm.mem.buffer;
     const quads = new Int32Array(buffer, quadAt, 4 * groups);
-    const first = new Int32Array(buffer, firstAt, groups);
-    const out = new Int32Array(buffer, outAt, groups);
-    let at = outFrom;
+    new Int32Array(buffer, firstAt, groups).set(firsts);
+    new Int32Array(buffer, outAt, groups).set(outs);
     for (let g = 0; g < groups; g++) {
       const size = Math.min(4, sorted.length - 4 * g);
       for (let p = 0; p < 4; p++) quads[4 * g + p] = sorted[4 * g + Math.min(p, size - 1)];
-      first[g] = Math.min(rows, quads[4 * g] + 1);
-      out[g] = at;
-      at += 16 * (rows - first[g]);
     }
     const heap = new Float32Array(buffer, rowsAt, rows * stride);
     if (stride === cols) heap.set(x.subarray(0, rows * cols));
