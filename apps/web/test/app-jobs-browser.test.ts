@@ -29,7 +29,13 @@ async function serve() {
     const m = /^\/samples\/(.+)\.safetensors$/.exec(path);
     if (m && files[m[1]]) {
       const send = () => res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(files[m[1]]);
-      if (held.name === m[1]) held.release = send;
+      // one release per held download: a load cancelled before its request reached us leaves no
+      // download held, and releasing then must not answer the earlier, already released one again
+      if (held.name === m[1])
+        held.release = () => {
+          held.release = () => {};
+          send();
+        };
       else send();
       return true;
     }
