@@ -21,6 +21,20 @@ export interface EdgeRuleShape {
   cosineUnused: boolean;
 }
 
+/**
+ * A copy of the rule's three fields in one fixed object shape. Callers pass whole parameter
+ * objects whose shapes differ from request to request (optional fields present or not, alpha a
+ * small integer or a fraction); a hot graph that keeps such an object sees a new shape on the
+ * next request, and V8 throws away and recompiles the MIS loop each time. The copy keeps the
+ * graphs' code on one shape (alpha and theta stored as fractions from the first request on).
+ */
+export function edgeRuleOf(rule: EdgeRule): EdgeRule {
+  const copy: EdgeRule = { alpha: 0.5, theta: 0.5, radius: rule.radius };
+  copy.alpha = rule.alpha;
+  copy.theta = rule.theta;
+  return copy;
+}
+
 /** Validates an edge rule, naming the offending field. */
 export function validateEdgeRule(rule: EdgeRule): void {
   assertInRange('alpha', rule.alpha, 0, 1);

@@ -1,5 +1,5 @@
 import type { Layout, Matrix } from '@d2pruner/core';
-import { isEdge, shapeOf, type EdgeRule, type EdgeRuleShape } from './edge-rule.js';
+import { edgeRuleOf, isEdge, shapeOf, type EdgeRule, type EdgeRuleShape } from './edge-rule.js';
 import { ScreenedRoundCheck } from './round-check.js';
 import { LazyCosine, type LazyCosineOptions } from './similarity.js';
 import { SpatialIndex } from './spatial.js';
@@ -16,6 +16,8 @@ const SCREEN_MIN = 2;
 export class LazyGraph {
   private readonly shape: EdgeRuleShape;
   private readonly window: number;
+  /** The edge rule (its three fields, in one object shape: {@link edgeRuleOf}). */
+  readonly rule: EdgeRule;
   /** Shared cosine cache (exposes the dot-product counter). */
   readonly cosine: LazyCosine;
   /** Cell lookup for the layout. */
@@ -30,14 +32,15 @@ export class LazyGraph {
   constructor(
     features: Matrix,
     layout: Layout,
-    readonly rule: EdgeRule,
+    rule: EdgeRule,
     options: LazyCosineOptions = {},
   ) {
+    this.rule = edgeRuleOf(rule);
     this.cosine = new LazyCosine(features, options);
     this.spatial = new SpatialIndex(layout);
     this.shape = shapeOf(rule);
     this.window = SpatialIndex.windowSize(rule.radius);
-    this.roundCheck = new ScreenedRoundCheck(this.cosine, this.spatial, rule, (i, j) => this.hasEdge(i, j));
+    this.roundCheck = new ScreenedRoundCheck(this.cosine, this.spatial, this.rule, (i, j) => this.hasEdge(i, j));
   }
 
   private readonly roundCheck: ScreenedRoundCheck;

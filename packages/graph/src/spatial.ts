@@ -7,23 +7,36 @@ import { layoutCellIndex, type Layout, type LayoutCellIndex } from '@d2pruner/co
  */
 export class SpatialIndex {
   private readonly cells: LayoutCellIndex;
+  // the layout's arrays, and its frame sizes as arrays: the hot queries then read this class's
+  // own fields, whatever object shape the caller's layout (and its frame entries) has
+  private readonly frame: Int32Array;
+  private readonly row: Int32Array;
+  private readonly col: Int32Array;
+  private readonly frameRows: Int32Array;
+  private readonly frameCols: Int32Array;
 
   /** @param layout a validated layout (one token per cell) */
   constructor(readonly layout: Layout) {
     this.cells = layoutCellIndex(layout);
+    this.frame = layout.frame;
+    this.row = layout.row;
+    this.col = layout.col;
+    this.frameRows = Int32Array.from(layout.frames, (f) => f.rows);
+    this.frameCols = Int32Array.from(layout.frames, (f) => f.cols);
   }
 
   /** 1 when i and j share a frame and max(|Δrow|, |Δcol|) ≤ radius, else 0. */
   adjacent(i: number, j: number, radius: number): 0 | 1 {
-    const { frame, row, col } = this.layout;
+    const { frame, row, col } = this;
     return frame[i] === frame[j] && Math.abs(row[i] - row[j]) <= radius && Math.abs(col[i] - col[j]) <= radius ? 1 : 0;
   }
 
   /** Calls `fn` for every other token within Chebyshev `radius` of `i` on its frame; stops when fn returns true. */
   someNeighbour(i: number, radius: number, fn: (j: number) => boolean): boolean {
-    const { frame, row, col, frames } = this.layout;
+    const { frame, row, col } = this;
     const f = frame[i];
-    const { rows, cols } = frames[f];
+    const rows = this.frameRows[f];
+    const cols = this.frameCols[f];
     const cells = this.cells;
     const dense = cells.dense;
     const base = dense ? dense.offsets[f] : 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gridLayout, matrixFromRows, uniformRng, type Matrix } from '@d2pruner/core';
-import { buildDenseGraph, isEdge, LazyGraph, shapeOf, SpatialIndex, validateEdgeRule } from '../src/index.js';
+import { buildDenseGraph, edgeRuleOf, isEdge, LazyGraph, shapeOf, SpatialIndex, validateEdgeRule } from '../src/index.js';
 
 describe('edge rule', () => {
   it('alpha 1 is cos > theta; alpha 0.5, theta 0.8 is adjacent and cos > 0.6', () => {
@@ -14,6 +14,18 @@ describe('edge rule', () => {
     expect(shapeOf({ alpha: 0.5, theta: 0.8, radius: 1 })).toEqual({ nonSpatialPossible: false, adjacentAlwaysEdge: false, cosineUnused: false });
     expect(shapeOf({ alpha: 0, theta: 0.5, radius: 1 })).toEqual({ nonSpatialPossible: false, adjacentAlwaysEdge: true, cosineUnused: true });
     expect(shapeOf({ alpha: 1, theta: 0.8, radius: 1 }).nonSpatialPossible).toBe(true);
+  });
+  it('edgeRuleOf copies the three fields of a wider parameter object, and the lazy graph keeps that copy', () => {
+    const params = { pivotRatio: 0.7, theta: 0.8, alpha: 1, radius: 2, eps: 1e-7, debias: 'prior' };
+    const copy = edgeRuleOf(params);
+    expect(copy).toEqual({ alpha: 1, theta: 0.8, radius: 2 });
+    expect(Object.keys(copy)).toEqual(['alpha', 'theta', 'radius']);
+    const features = matrixFromRows([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]]);
+    const layout = gridLayout(2, 2);
+    const graph = new LazyGraph(features, layout, params);
+    expect(graph.rule).toEqual(copy);
+    params.alpha = 0.5;
+    expect(graph.rule.alpha).toBe(1);
   });
   it('validation names the field', () => {
     expect(() => validateEdgeRule({ alpha: 2, theta: 0.8, radius: 1 })).toThrow(expect.objectContaining({ field: 'alpha' }));
