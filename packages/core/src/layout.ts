@@ -165,12 +165,17 @@ export function validateLayout(layout: Layout, n: number): void {
     }
   }
   const nf = layout.frames.length;
+  // the per-token loop reads arrays only (frame sizes copied once), not the caller's objects
+  const frameRows = Float64Array.from(layout.frames, (f) => f.rows);
+  const frameCols = Float64Array.from(layout.frames, (f) => f.cols);
+  const { frame, row, col } = layout;
   for (let i = 0; i < n; i++) {
-    const f = layout.frame[i];
+    const f = frame[i];
     if (!Number.isInteger(f) || f < 0 || f >= nf) throw new InvalidInputError('layout.frame', `layout.frame[${i}] = ${quoteValue(f)} but there are ${nf} frames`);
-    const { rows, cols } = layout.frames[f];
-    const r = layout.row[i];
-    const c = layout.col[i];
+    const rows = frameRows[f];
+    const cols = frameCols[f];
+    const r = row[i];
+    const c = col[i];
     if (!Number.isInteger(r) || r < 0 || r >= rows) {
       throw new InvalidInputError('layout.row', `layout.row[${i}] = ${quoteValue(r)} is outside frame ${f} (${rows} rows)`);
     }
@@ -251,7 +256,7 @@ export function subsetLayout(layout: Layout, indices: ArrayLike<number>): Layout
     if (!Number.isInteger(i) || i < 0 || i >= n) throw new InvalidInputError('indices', `indices[${k}] is ${String(i)}; token indices are integers in [0, ${n})`);
   }
   const pick = (a: Int32Array) => Int32Array.from({ length: indices.length }, (_, k) => a[indices[k]]);
-  return { frames: layout.frames.map((f) => ({ ...f })), frame: pick(layout.frame), row: pick(layout.row), col: pick(layout.col) };
+  return { frames: layout.frames.map((f) => ({ rows: f.rows, cols: f.cols })), frame: pick(layout.frame), row: pick(layout.row), col: pick(layout.col) };
 }
 
 /** A layout in words for messages: frame sizes and token count (`24×24, 576 tokens`). */
