@@ -18,7 +18,7 @@ export * from './cpu/wasm-simd-dot.js';
 export * from './cpu/simd-row-store.js';
 export { F64_TILE, F64_TILE_WIDTH } from './cpu/wasm-f64-tile.js';
 export { F32_TILE, f32QuadDotBound, f32TileDotBound } from './cpu/wasm-f32-tile.js';
-export { seqDotsF32, seqPairDotsF32 } from './cpu/seq-dots.js';
+export { seqDotsF32, seqPairDotsF32, type SeqDotKernels, type SeqPairDotKernels } from './cpu/seq-dots.js';
 export * from './cpu/quantized-rows.js';
 export * from './cpu/wasm-backed.js';
 export { decodeHalfSimd } from './cpu/wasm-half.js';

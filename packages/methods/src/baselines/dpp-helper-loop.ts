@@ -1,3 +1,6 @@
+import type { SeqDotKernels, SeqPairDotKernels, seqDotsF32, seqPairDotsF32 } from '@d2pruner/kernels';
+import type { screenFallSum } from './dpp-fall-sum.js';
+
 /**
  * Byte offsets and sizes of one CDPruner request's screen-helper regions in the shared kernel
  * memory (all 8-aligned), posted to the helper thread with the job.
@@ -34,11 +37,20 @@ export interface DppHelperJob {
 }
 
 /** The kernel exports the helper calls (see `DotExports`). */
-interface HelperKernels {
-  dotsTileF32Seq(a: number, first: number, groups: number, n: number, out: number): void;
-  dotsRowF32Seq(a: number, first: number, count: number, n: number, out: number): void;
-  dotsPairTileF32Seq(a: number, b: number, first: number, groups: number, n: number, out: number, outStride: number): void;
-  dotsPairRowF32Seq(a: number, b: number, first: number, count: number, n: number, out: number, outStride: number): void;
+type HelperKernels = SeqDotKernels & SeqPairDotKernels;
+
+/**
+ * The functions {@link runDppHelperJob} shares with the main thread's screen, passed in because
+ * the helper runs their source text (each self-contained): the tiled dot dispatch of one row or
+ * of two, and the bound's sum.
+ */
+export interface DppHelperOps {
+  /** `seqDotsF32` (kernels). */
+  seqDots: typeof seqDotsF32;
+  /** `seqPairDotsF32` (kernels). */
+  seqPairDots: typeof seqPairDotsF32;
+  /** {@link screenFallSum}. */
+  fallSum: typeof screenFallSum;
 }
 
 /**
@@ -48,9 +60,10 @@ interface HelperKernels {
  * screen (`DppScreen.fall`: Σ (|dot|·‖h_i‖⁻¹ − η_s)₊², times r_i², subtracted from a bound) —
  * and publishes each (bound, step) under a per-token version, until the stop flag. Reads of the
  * heap are hints only (the main thread moves it meanwhile); a bound it writes is valid whatever
- * it read. Self-contained (no imports, no outer names): the worker runs its source text.
+ * it read. Self-contained (no outer names; the shared functions come in `ops`): the worker runs
+ * its source text.
  */
-export function runDppHelperJob(kernels: HelperKernels, buffer: ArrayBufferLike, job: DppHelperJob): void {
+export function runDppHelperJob(kernels: HelperKernels, buffer: ArrayBufferLike, job: DppHelperJob, ops: DppHelperOps): void {
   const CTL_LIMIT = 0;
   const CTL_STOP = 1;
   const CTL_PHASE = 2;
@@ -73,20 +86,11 @@ export function runDppHelperJob(kernels: HelperKernels, buffer: ArrayBufferLike,
   const rowBytes = stride * 4;
   const row = (i: number) => job.rowsAt + i * rowBytes;
   const basis = (s: number) => job.basisAt + s * rowBytes;
-  const sum = (from: number, count: number, invNorm: number, at: number, step: number) => {
-    let total = 0;
-    for (let k = 0; k < count; k++) {
-      const v = Math.abs(dots[at + k * step]) * invNorm - eta[from + k];
-      if (v > 0) total += v * v;
-    }
-    return total;
-  };
+  const sum = (from: number, count: number, invNorm: number, at: number, step: number) => ops.fallSum(dots, eta, from, count, invNorm, at, step);
   const fall = (i: number, from: number, upto: number) => {
     const count = upto - from;
     if (count <= 0) return 0;
-    const groups = count >> 2;
-    if (groups > 0) kernels.dotsTileF32Seq(row(i), basis(from), groups, stride, job.outAt);
-    if (groups * 4 < count) kernels.dotsRowF32Seq(row(i), basis(from + groups * 4), count - groups * 4, stride, job.outAt + groups * 16);
+    ops.seqDots(kernels, row(i), basis(from), count, stride, job.outAt);
     return sum(from, count, inv[i], 0, 1);
   };
   const publish = (i: number, bound: number, upto: number) => {
@@ -104,9 +108,7 @@ export function runDppHelperJob(kernels: HelperKernels, buffer: ArrayBufferLike,
     const aheadA = fall(a, hs[a], common);
     const aheadB = fall(b, hs[b], common);
     const count = upto - common;
-    const groups = count >> 2;
-    if (groups > 0) kernels.dotsPairTileF32Seq(row(a), row(b), basis(common), groups, stride, job.outAt, 2);
-    if (groups * 4 < count) kernels.dotsPairRowF32Seq(row(a), row(b), basis(common + groups * 4), count - groups * 4, stride, job.outAt + groups * 32, 2);
+    ops.seqPairDots(kernels, row(a), row(b), basis(common), count, stride, job.outAt, 2);
     const [fa, fb] = [sum(common, count, inv[a], 0, 2), sum(common, count, inv[b], 1, 2)];
     publish(a, hb[a] - r2[a] * (aheadA + fa), upto);
     publish(b, hb[b] - r2[b] * (aheadB + fb), upto);

@@ -1,4 +1,5 @@
 import { F32_SAFE_NORM_PRODUCT, f32TileDotBound, seqDotsF32, seqPairDotsF32, type DotExports } from '@d2pruner/kernels';
+import { screenFallSum } from './dpp-fall-sum.js';
 
 /** Byte offsets of the screen's regions in the instance's memory (16-aligned). */
 export interface DppScreenLayout {
@@ -140,14 +141,8 @@ export class DppScreen {
     return this.at.basisF32 + s * this.stride * 4;
   }
 
-  /** Σ_k (|dots[at + k·step]|·invNorm − η_{from+k})₊² over k < count. */
+  /** Σ_k (|dots[at + k·step]|·invNorm − η_{from+k})₊² over k < count ({@link screenFallSum}). */
   private sum(from: number, count: number, invNorm: number, at: number, step: number): number {
-    const { dots, eta } = this;
-    let sum = 0;
-    for (let k = 0; k < count; k++) {
-      const v = Math.abs(dots[at + k * step]) * invNorm - eta[from + k];
-      if (v > 0) sum += v * v;
-    }
-    return sum;
+    return screenFallSum(this.dots, this.eta, from, count, invNorm, at, step);
   }
 }

@@ -1,4 +1,6 @@
 import type { HelperThread } from '@d2pruner/core';
+import { seqDotsF32, seqPairDotsF32 } from '@d2pruner/kernels';
+import { screenFallSum } from './dpp-fall-sum.js';
 import { runDppHelperJob } from './dpp-helper-loop.js';
 import { computeQuadGroup, runQuadDotsJob } from './quad-dots-loop.js';
 
@@ -34,9 +36,10 @@ export function helperWorkerSource(): string {
     `const runDpp = ${runDppHelperJob.toString()};`,
     `const runQuads = ${runQuadDotsJob.toString()};`,
     `const computeQuad = ${computeQuadGroup.toString()};`,
+    `const dppOps = { seqDots: (${seqDotsF32.toString()}), seqPairDots: (${seqPairDotsF32.toString()}), fallSum: (${screenFallSum.toString()}) };`,
     'parentPort.on("message", (m) => {',
     '  const kernels = new WebAssembly.Instance(m.module, { env: { mem: m.memory } }).exports;',
-    '  if (m.kind === "dpp") runDpp(kernels, m.memory.buffer, m.job);',
+    '  if (m.kind === "dpp") runDpp(kernels, m.memory.buffer, m.job, dppOps);',
     '  else if (m.kind === "quads") runQuads(kernels, m.memory.buffer, m.job, computeQuad);',
     '});',
   ].join('\n');
