@@ -4,6 +4,7 @@
 // the same run (issues 3, 13); VisionZip in numpy twice: merged as the official code merges (the
 // ratio column) and by member sums only, both also against our time to the selection without
 // the result line (numpy writes none). Run with `npm run bench:methods` (builds first).
+// Each case's numpy runs come just before ours, so a ratio's two sides are timed seconds apart.
 // Each case is run 3 times untimed, then timed at least BENCH_REPS times and, for fast
 // requests, until the timed runs add up to 0.4 s (file-run.mjs).
 // numpy's BLAS uses every core (the ratio column); a last table runs the InternVL cases again
@@ -37,19 +38,30 @@ const sizes = [
 
 const cases = methods.flatMap((name) => sizes.map(([label, file, n, keep, reps]) => ({ name, label, file, n, keep, reps })));
 console.log(`Methods on the CPU, Node ${process.version}: realistic scenes, file on disk → result (reading included), median ms`);
-console.log(`numpy peer: ${noPeer ? `skipped — ${noPeer}` : `one untimed run, then at least ${PEER_REPS} timed runs per case (more for fast cases, until they add up to 0.4 s, as on our side); same files, same run`}`);
+console.log(`numpy peer: ${noPeer ? `skipped — ${noPeer}` : `one untimed run, then at least ${PEER_REPS} timed runs per case (more for fast cases, until they add up to 0.4 s, as on our side), run just before our runs of the same case; same files, same run`}`);
 console.log('stages (medians): read the file, decode (header, tensor views), method (validation included), rest (pipeline and the result line)');
 console.log(`helper thread: ${helper ? 'yes (CDPruner screens on a second core, as `d2pruner prune` runs it); cdpruner-1t: without it' : 'no'}`);
 const peerCases = noPeer ? [] : cases.filter((c) => PEERS.has(c.name));
 // VisionZip twice in numpy: merged as the official code merges (a one-hot assignment matrix times
 // the rows: the ratio column) and by summing each target's members only (faster than the official code)
 const gatherCases = peerCases.filter((c) => c.name === 'visionzip');
-const peerRequests = [...peerCases.map((c) => ({ method: c.name, c })), ...gatherCases.map((c) => ({ method: 'visionzip-gather', c }))];
-const peerRuns = peerRequests.length ? runPeer(peerRequests.map(({ method, c }) => ({ file: c.file.path, method, keep: c.keep, reps: PEER_REPS }))) : [];
-const peer = new Map(peerCases.map((c, i) => [c, peerRuns[i]]));
 const oneThreadCases = process.env.BENCH_NO_ONE_THREAD === '1' ? [] : peerCases.filter((c) => c.n > 1000);
-const oneThreadRuns = oneThreadCases.length ? runPeer(oneThreadCases.map((c) => ({ file: c.file.path, method: c.name, keep: c.keep, reps: PEER_REPS })), { oneThread: true }) : [];
-const gather = new Map(gatherCases.map((c, i) => [c, peerRuns[peerCases.length + i]]));
+const peer = new Map();
+const gather = new Map();
+const oneThread = new Map();
+/**
+ * The numpy runs of case `c`, made just before ours (so that both sides of a ratio are timed
+ * within seconds of each other, not minutes apart on a machine whose speed drifts): the
+ * official run, VisionZip's gather variant, and the one-BLAS-thread run of an InternVL case.
+ */
+function runPeersOf(c) {
+  if (!peerCases.includes(c)) return;
+  const requests = [c.name, ...(gatherCases.includes(c) ? ['visionzip-gather'] : [])].map((method) => ({ file: c.file.path, method, keep: c.keep, reps: PEER_REPS }));
+  const [official, gathered] = runPeer(requests);
+  peer.set(c, official);
+  if (gathered) gather.set(c, gathered);
+  if (oneThreadCases.includes(c)) oneThread.set(c, runPeer([requests[0]], { oneThread: true })[0]);
+}
 
 const widths = [11, 13, 6, 5, 6, 9, 6, 7, 8, 6, 9, 8, 5];
 const projectMs = new Map();
@@ -67,6 +79,7 @@ async function timeCase(c, label, withHelper) {
   return { median: t.median, selection: decode + method };
 }
 for (const c of cases) {
+  runPeersOf(c);
   projectMs.set(c, await timeCase(c, c.name, true));
   if (helper && c.name === 'cdpruner' && c.n > 1000) await timeCase(c, 'cdpruner-1t', false);
 }
@@ -89,10 +102,10 @@ if (oneThreadCases.length) {
   console.log(`numpy held to one BLAS thread (OPENBLAS/OMP/MKL_NUM_THREADS=1; the ratio column above is against numpy's default, every core), against the same project medians:`);
   const w = [11, 13, 9, 11, 9, 13, 9];
   console.log(row(['method', 'size', 'project', 'numpy all', '×numpy', 'numpy 1 thr', '×1 thr'], w));
-  oneThreadCases.forEach((c, i) => {
+  oneThreadCases.forEach((c) => {
     const t = projectMs.get(c);
     const all = peer.get(c)?.median;
-    const one = oneThreadRuns[i].median;
+    const one = oneThread.get(c).median;
     if (t === undefined || all === undefined) return;
     console.log(row([c.name, c.label, t.median.toFixed(1), all.toFixed(1), `${(all / t.median).toFixed(1)}×`, one.toFixed(1), `${(one / t.median).toFixed(1)}×`], w));
   });
