@@ -36,11 +36,12 @@ export function helperWorkerSource(): string {
     `const runDpp = ${runDppHelperJob.toString()};`,
     `const runQuads = ${runQuadDotsJob.toString()};`,
     `const computeQuad = ${computeQuadGroup.toString()};`,
-    `const dppOps = { seqDots: (${seqDotsF32.toString()}), seqPairDots: (${seqPairDotsF32.toString()}), fallSum: (${screenFallSum.toString()}) };`,
+    `const seqPairDots = (${seqPairDotsF32.toString()});`,
+    `const dppOps = { seqDots: (${seqDotsF32.toString()}), seqPairDots, fallSum: (${screenFallSum.toString()}) };`,
     'parentPort.on("message", (m) => {',
     '  const kernels = new WebAssembly.Instance(m.module, { env: { mem: m.memory } }).exports;',
     '  if (m.kind === "dpp") runDpp(kernels, m.memory.buffer, m.job, dppOps);',
-    '  else if (m.kind === "quads") runQuads(kernels, m.memory.buffer, m.job, computeQuad);',
+    '  else if (m.kind === "quads") runQuads(kernels, m.memory.buffer, m.job, computeQuad, seqPairDots);',
     '});',
   ].join('\n');
 }

@@ -1,3 +1,5 @@
+import type { SeqPairDotKernels, seqPairDotsF32 } from '@d2pruner/kernels';
+
 /**
  * Byte offsets of one shared all-pairs build (VisPruner's neighbour lists) in the shared kernel
  * memory, posted to the helper thread with the job: groups of four rows, each group's float32
@@ -24,41 +26,32 @@ export interface QuadDotsJob {
   stateAt: number;
 }
 
-/** The kernel exports the helper calls (see `DotExports`). */
-interface PairKernels {
-  dotsPairTileF32Seq(a: number, b: number, first: number, groups: number, n: number, out: number, outStride: number): void;
-  dotsPairRowF32Seq(a: number, b: number, first: number, count: number, n: number, out: number, outStride: number): void;
-}
-
 /**
- * Computes group g of a {@link QuadDotsJob}: dots of its four rows with rows j0 … rows − 1 in
- * two passes of the pair kernels (`dotsPairTileF32Seq`, four rows per pass, then the last 1–3),
- * out[4r + p] for row j0 + r and quad row p. Self-contained (the helper runs its source text).
+ * Computes group g of a {@link QuadDotsJob}: dots of its four rows with rows j0 … rows − 1, two
+ * rows at a time through `seqPairDots` (`seqPairDotsF32` of the kernels: four rows per pass,
+ * then the last 1–3), out[4r + p] for row j0 + r and quad row p. Self-contained (the helper runs
+ * its source text, with `seqPairDots` from theirs).
  */
-export function computeQuadGroup(kernels: PairKernels, buffer: ArrayBufferLike, job: QuadDotsJob, g: number): void {
+export function computeQuadGroup(kernels: SeqPairDotKernels, buffer: ArrayBufferLike, job: QuadDotsJob, g: number, seqPairDots: typeof seqPairDotsF32): void {
   const quad = new Int32Array(buffer, job.quadAt + 16 * g, 4);
   const j0 = new Int32Array(buffer, job.firstAt, job.groups)[g];
   const out = new Int32Array(buffer, job.outAt, job.groups)[g];
   const rowBytes = job.stride * 4;
-  const first = job.rowsAt + j0 * rowBytes;
-  const count = job.rows - j0;
-  const tiles = count >> 2;
-  const done = tiles << 2;
   for (let h = 0; h < 2; h++) {
     const a = job.rowsAt + quad[2 * h] * rowBytes;
     const b = job.rowsAt + quad[2 * h + 1] * rowBytes;
-    if (tiles > 0) kernels.dotsPairTileF32Seq(a, b, first, tiles, job.stride, out + 8 * h, 4);
-    if (done < count) kernels.dotsPairRowF32Seq(a, b, first + done * rowBytes, count - done, job.stride, out + 8 * h + 16 * done, 4);
+    seqPairDots(kernels, a, b, job.rowsAt + j0 * rowBytes, job.rows - j0, job.stride, out + 8 * h, 4);
   }
 }
 
 /**
  * The helper's side of a {@link QuadDotsJob}: claims groups from the last one down (the main
  * thread claims from the first one up, computing or waiting for each in order), computes each
- * (`compute`: {@link computeQuadGroup}), marks it done, and stops at the first group the main
- * thread has claimed, or at the stop flag. Self-contained (the helper runs its source text).
+ * (`compute`: {@link computeQuadGroup}, with `seqPairDots`), marks it done, and stops at the
+ * first group the main thread has claimed, or at the stop flag. Self-contained (the helper runs
+ * its source text).
  */
-export function runQuadDotsJob(kernels: PairKernels, buffer: ArrayBufferLike, job: QuadDotsJob, compute: typeof computeQuadGroup): void {
+export function runQuadDotsJob(kernels: SeqPairDotKernels, buffer: ArrayBufferLike, job: QuadDotsJob, compute: typeof computeQuadGroup, seqPairDots: typeof seqPairDotsF32): void {
   const CTL_STOP = 1;
   const CTL_PHASE = 2;
   // the control words (HELPER_CTL) at HELPER_CTL_AT = 0 of every helper job's memory
@@ -67,7 +60,7 @@ export function runQuadDotsJob(kernels: PairKernels, buffer: ArrayBufferLike, jo
   const state = new Int32Array(buffer, job.stateAt, job.groups);
   for (let g = job.groups - 1; g >= 0; g--) {
     if (Atomics.load(ctl, CTL_STOP) !== 0 || Atomics.compareExchange(state, g, 0, 1) !== 0) break;
-    compute(kernels, buffer, job, g);
+    compute(kernels, buffer, job, g, seqPairDots);
     Atomics.store(state, g, 2);
     Atomics.notify(state, g);
   }

@@ -1,5 +1,5 @@
 import type { HelperThread } from '@d2pruner/core';
-import { releaseSharedDotInstance, sharedDotInstance, sharedKernelModule, SIMD_ROW_ALIGN, type DotExports } from '@d2pruner/kernels';
+import { releaseSharedDotInstance, seqPairDotsF32, sharedDotInstance, sharedKernelModule, SIMD_ROW_ALIGN, type DotExports } from '@d2pruner/kernels';
 import { HELPER_CTL_AT, HelperJob, waitWhile } from './helper-job.js';
 import { computeQuadGroup, type QuadDotsJob } from './quad-dots-loop.js';
 
@@ -93,14 +93,14 @@ export class QuadDotsRun extends HelperJob {
    */
   group(g: number): Float32Array {
     const { state, job } = this;
-    if (Atomics.compareExchange(state, g, 0, 1) === 0) computeQuadGroup(this.wasm, this.wasm.mem.buffer, job, g);
+    if (Atomics.compareExchange(state, g, 0, 1) === 0) computeQuadGroup(this.wasm, this.wasm.mem.buffer, job, g, seqPairDotsF32);
     else {
       this.byHelper++;
       const deadline = performance.now() + GROUP_WAIT_MS;
       while (Atomics.load(state, g) !== 2) {
         const left = deadline - performance.now();
         if (left <= 0) {
-          computeQuadGroup(this.wasm, this.wasm.mem.buffer, job, g);
+          computeQuadGroup(this.wasm, this.wasm.mem.buffer, job, g, seqPairDotsF32);
           break;
         }
         waitWhile(state, g, 1, left);
