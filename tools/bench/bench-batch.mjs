@@ -3,8 +3,9 @@
 // 3328×1024 (keep 333 α 1 / α 0.5), scenes with large similar regions (many MIS rounds at α 1),
 // with the requests on the main thread (--workers 0) and on 1 and 2 worker threads: the whole
 // process, and its steady rate read from the times its result lines arrive (past the first
-// quarter, once process and worker start are behind it), and the requests' warm-up (their own
-// time over the first 48 lines against later ones); then the steady state in process (a
+// quarter, once process and worker start are behind it), the CPU time of all the process's
+// threads (cpu-report.mjs, preloaded), and the requests' warm-up (their own time over the first
+// 48 lines against later ones); then the steady state in process (a
 // pool warmed by one untimed pass, no process or worker start; one request per hand-over with
 // `pruneInPool`, and the lines in groups with `pruneBatchInPool` as the CLI does), with the CPU
 // seconds the process got — on a shared machine the ratio is bounded by the CPU it is given —
@@ -25,6 +26,7 @@ import { createPrunePool, pruneBatchInPool, pruneInPool } from '@d2pruner/pipeli
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { scene, tiledLayout } from './scene.mjs';
 import { copyBandwidth } from './bandwidth.mjs';
+import { cpuFromStderr } from './cpu-report.mjs';
 import { median, row } from './stats.mjs';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 576);
@@ -35,6 +37,8 @@ const STEADY_FROM = Math.floor(ITEMS / 4);
 /** Result lines per block of the warm-up table (the first block against the blocks past STEADY_FROM). */
 const WARM_LINES = 48;
 const bin = fileURLToPath(new URL('../../packages/cli/bin/d2pruner.js', import.meta.url));
+/** Preloaded into each batch process: reports the process's CPU time when it exits. */
+const cpuReport = new URL('./cpu-report-preload.mjs', import.meta.url).href;
 const dir = mkdtempSync(join(tmpdir(), 'd2pruner-bench-batch-'));
 
 /** Scenes with regions of 8×8 (LLaVA) or a whole 16×16 tile (InternVL) of similar tokens. */
@@ -117,7 +121,7 @@ async function steadyState(workers) {
 function cliRun(file, workers) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, [bin, 'prune', '--batch', file, '--workers', String(workers)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', cpuReport, bin, 'prune', '--batch', file, '--workers', String(workers)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const at = [];
     const keeps = [];
     /** Per result line: its request's stage time (read + decode + method), from its timings. */
@@ -147,7 +151,9 @@ function cliRun(file, workers) {
       const sum = (xs) => xs.reduce((x, y) => x + y, 0);
       const later = stageMs.slice(STEADY_FROM);
       const warm = { first: sum(stageMs.slice(0, WARM_LINES)), later: (sum(later) * WARM_LINES) / Math.max(1, later.length) };
-      resolve({ ms, first: at[0], rate: ((at.length - 1 - STEADY_FROM) * 1000) / (at[at.length - 1] - at[STEADY_FROM]), keeps: text, warm });
+      const cpu = cpuFromStderr(err);
+      if (!cpu) return reject(new Error(`batch --workers ${workers} reported no CPU time: ${err}`));
+      resolve({ ms, first: at[0], rate: ((at.length - 1 - STEADY_FROM) * 1000) / (at[at.length - 1] - at[STEADY_FROM]), keeps: text, warm, ...cpu });
     });
   });
 }
@@ -192,6 +198,19 @@ try {
     const rate = median(runs.get(w).map((x) => x.rate));
     const first = median(runs.get(w).map((x) => x.first));
     console.log(row([w === 0 ? '0 (main)' : w, m.toFixed(0), ((ITEMS * 1000) / m).toFixed(1), `${(base / m).toFixed(2)}×`, first.toFixed(0), rate.toFixed(1), `${(rate / baseRate).toFixed(2)}×`], widths));
+  }
+  // Where the whole-process ratio goes: a 1-worker process runs its main thread, V8's compiler and
+  // GC threads and the kernel's reads beside the worker on the idle second core, so its wall time
+  // is about the worker's CPU time; with 2 workers everything shares the 2 cores, and the ratio
+  // is at most 2 × (1-worker CPU) / (2-worker CPU) — below 2 by whatever the second worker adds.
+  console.log('CPU: seconds of CPU the whole process used (every thread: main, workers, V8 compiler and GC threads, and the kernel time of its reads), the cores it kept busy (CPU / wall), and that CPU against 1 worker\'s');
+  const cw = [10, 9, 12, 9, 12];
+  console.log(row(['workers', 'CPU s', 'of it sys', 'cores', 'vs 1 worker'], cw));
+  const baseCpu = median(runs.get(1).map((x) => x.cpuS));
+  for (const w of configs) {
+    const cpu = median(runs.get(w).map((x) => x.cpuS));
+    const cores = median(runs.get(w).map((x) => x.cpuS / (x.ms / 1000)));
+    console.log(row([w === 0 ? '0 (main)' : w, cpu.toFixed(2), median(runs.get(w).map((x) => x.sysS)).toFixed(2), cores.toFixed(2), `${(cpu / baseCpu).toFixed(2)}×`], cw));
   }
   console.log(`warm-up: the requests' own time (read + decode + method, from their timings) summed over the first ${WARM_LINES} result lines, against ${WARM_LINES} lines past line ${STEADY_FROM}; every worker compiles its own JIT code and faults in its own buffers, and with 2 workers both do it at once`);
   const ww = [10, 14, 14, 8];
