@@ -1,4 +1,4 @@
-import { cosineFromDot, F32_SAFE_NORM_PRODUCT, f32TileDotBound, SIMD_BATCH, SIMD_ROW_ALIGN, type SimdRowStore } from '@d2pruner/kernels';
+import { cosineFromDot, F32_SAFE_NORM_PRODUCT, f32TileDotBound, paddedCols, SIMD_BATCH, type SimdRowStore } from '@d2pruner/kernels';
 import type { Matrix } from '@d2pruner/core';
 import { LazyMaxHeap } from './lazy-max-heap.js';
 import { PAIR_BATCH, PickDots } from './pick-dots.js';
@@ -49,7 +49,7 @@ export class LazyMaxMin {
     this.fresh = new Int32Array(n);
     this.exactAt = new Int32Array(n).fill(-1);
     this.dots = new PickDots(h);
-    this.delta = this.dots.store ? f32TileDotBound(Math.ceil(h.cols / SIMD_ROW_ALIGN) * SIMD_ROW_ALIGN) + 1e-15 : 0;
+    this.delta = this.dots.store ? f32TileDotBound(paddedCols(h.cols)) + 1e-15 : 0;
     const members = new Int32Array(n - 1);
     for (let i = 0, k = 0; i < n; i++) if (i !== first) members[k++] = i;
     this.heap = new LazyMaxHeap(this.key, members);

@@ -1,5 +1,5 @@
 import type { HelperThread } from '@d2pruner/core';
-import { releaseSharedDotInstance, seqPairDotsF32, sharedDotInstance, sharedKernelModule, SIMD_ROW_ALIGN, type DotExports } from '@d2pruner/kernels';
+import { paddedCols, releaseSharedDotInstance, seqPairDotsF32, sharedDotInstance, sharedKernelModule, type DotExports } from '@d2pruner/kernels';
 import { HELPER_CTL_AT, HelperJob, waitWhile } from './helper-job.js';
 import { computeQuadGroup, type QuadDotsJob } from './quad-dots-loop.js';
 
@@ -44,7 +44,7 @@ export class QuadDotsRun extends HelperJob {
   static create(helper: HelperThread, x: Float32Array, rows: number, cols: number, sorted: Int32Array): QuadDotsRun | undefined {
     const module = sharedKernelModule();
     if (!module || sorted.length === 0) return undefined;
-    const stride = Math.ceil(cols / SIMD_ROW_ALIGN) * SIMD_ROW_ALIGN;
+    const stride = paddedCols(cols);
     const groups = Math.ceil(sorted.length / 4);
     const quadAt = HELPER_CTL_AT + 16;
     const firstAt = quadAt + 16 * groups;
